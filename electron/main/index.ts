@@ -1,0 +1,1 @@
+// placeholder: wired in the foundation work
