@@ -1,0 +1,4 @@
+// The SE3 protocol (../../shared/PROTOCOL.md) as code: message types and validation, the one
+// module both the agent (box side) and the platform/desktop services (platform side) use.
+export * from './codes';
+export * from './config-api';
