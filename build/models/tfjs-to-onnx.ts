@@ -1,0 +1,499 @@
+// Converts a TensorFlow.js graph model (NHWC) to an ONNX model (opset 13) that runs in
+// onnxruntime. Layout: the ONNX input keeps the tfjs contract (NHWC float32), is transposed
+// once to NCHW, and 4-D activations then stay NCHW through convolutions, pooling, padding and
+// element-wise ops; a value is transposed back to NHWC only where an op needs the tfjs
+// memory order (Reshape, MatMul, outputs). Constants are permuted at conversion time and
+// constant sub-graphs are folded. Weights shipped as float16 stay float16 (+ Cast, which
+// onnxruntime folds at load), so the result computes exactly what tfjs computes.
+import { attrInts, attrString, attrStrings, readTfjsGraph, type TfConst, type TfGraph, type TfNode } from './tfjs-graph';
+import { OnnxGraph } from './onnx-builder';
+import { broadcastShape, evalConst, FOLDABLE, permuteConst, reshapeConst } from './tensor-util';
+
+/** A tfjs tensor as it exists in the ONNX graph: in NHWC (tf) order, NCHW order, or both. */
+interface Val {
+  shape: number[]; // logical tfjs shape (NHWC for 4-D), batch fixed at 1
+  tf?: string;
+  nchw?: string;
+}
+
+const NHWC_TO_NCHW = [0, 3, 1, 2];
+const NCHW_TO_NHWC = [0, 2, 3, 1];
+/** Where logical (NHWC) axis i lives in NCHW memory order. */
+const AXIS_IN_NCHW = [0, 2, 3, 1];
+
+export interface ConvertOptions {
+  /** tfjs output tensor names; default: the model signature's outputs. */
+  outputs?: string[];
+  producer?: string;
+  metadata?: Record<string, string>;
+}
+
+export interface ConvertResult {
+  onnx: Uint8Array;
+  inputName: string;
+  inputShape: number[];
+  outputs: Array<{ tfName: string; onnxName: string; shape: number[] }>;
+  opCounts: Record<string, number>;
+}
+
+function baseName(ref: string): string {
+  const r = ref.startsWith('^') ? ref.slice(1) : ref;
+  const m = /^(.*):(\d+)$/.exec(r);
+  if (m && m[2] !== '0') throw new Error(`multi-output tensor ${ref} is not supported`);
+  return m ? m[1]! : r;
+}
+
+/** SAME padding as TensorFlow computes it (extra pixel at the end). */
+function samePads(inSize: number, k: number, s: number, d: number): [number, number, number] {
+  const out = Math.ceil(inSize / s);
+  const total = Math.max((out - 1) * s + (k - 1) * d + 1 - inSize, 0);
+  const before = Math.floor(total / 2);
+  return [before, total - before, out];
+}
+
+function spatial(node: TfNode, inShape: number[], k: [number, number], stride: [number, number], dil: [number, number]) {
+  const padding = attrString(node.attr?.padding) ?? 'VALID';
+  const pads = [0, 0, 0, 0]; // top, left, bottom, right
+  const out = [0, 0];
+  for (let i = 0; i < 2; i++) {
+    const inSize = inShape[1 + i]!;
+    if (padding === 'SAME') {
+      const [b, a, o] = samePads(inSize, k[i]!, stride[i]!, dil[i]!);
+      pads[i] = b;
+      pads[i + 2] = a;
+      out[i] = o;
+    } else {
+      if (padding === 'EXPLICIT') {
+        const ep = attrInts(node.attr?.explicit_paddings);
+        pads[i] = ep[2 + 2 * i] ?? 0;
+        pads[i + 2] = ep[3 + 2 * i] ?? 0;
+      } else if (padding !== 'VALID') throw new Error(`${node.name}: padding ${padding}`);
+      out[i] = Math.floor((inSize + pads[i]! + pads[i + 2]! - ((k[i]! - 1) * dil[i]! + 1)) / stride[i]!) + 1;
+    }
+  }
+  return { pads, out };
+}
+
+class Converter {
+  private g = new OnnxGraph();
+  private vals = new Map<string, Val>();
+  private consts: Map<string, TfConst>;
+  private nodes = new Map<string, TfNode>();
+  private notConst = new Set<string>();
+
+  constructor(private model: TfGraph) {
+    this.consts = new Map(model.consts);
+    for (const n of model.nodes) this.nodes.set(n.name, n);
+  }
+
+  // ---- layout helpers ----------------------------------------------------------------
+  private toNchw(v: Val): string {
+    if (v.nchw) return v.nchw;
+    if (v.shape.length !== 4) throw new Error('toNchw on a non-4D tensor');
+    v.nchw = this.g.node('Transpose', [v.tf!], this.g.fresh('nchw'), { perm: NHWC_TO_NCHW });
+    return v.nchw;
+  }
+
+  private toTf(v: Val): string {
+    if (v.tf) return v.tf;
+    v.tf = this.g.node('Transpose', [v.nchw!], this.g.fresh('nhwc'), { perm: NCHW_TO_NHWC });
+    return v.tf;
+  }
+
+  /** For Reshape: NCHW with H=W=1 has the same memory order as NHWC. */
+  private memoryTf(v: Val): string {
+    if (v.tf) return v.tf;
+    if (v.shape.length === 4 && v.shape[1] === 1 && v.shape[2] === 1) return v.nchw!;
+    return this.toTf(v);
+  }
+
+  /** Emits a float constant (float16 + Cast when it was shipped as float16). */
+  private emitConst(c: TfConst, base: string): string {
+    if (c.half) {
+      const h = this.g.addInitializer({ name: this.g.fresh(`${base}_f16`), dims: c.shape, type: 'float16', data: c.half });
+      return this.g.node('Cast', [h], this.g.fresh(base), { to: 1 });
+    }
+    if (c.dtype === 'int32') return this.g.addInitializer({ name: this.g.fresh(base), dims: c.shape, type: 'int32', data: c.data as Int32Array });
+    return this.g.addInitializer({ name: this.g.fresh(base), dims: c.shape, type: 'float32', data: c.data as Float32Array });
+  }
+
+  /** A constant operand placed next to a 4-D NCHW value: NHWC-broadcast shape → NCHW. */
+  private constForNchw(c: TfConst, base: string): string {
+    if (c.shape.length === 0 || c.data.length === 1) return this.emitConst(reshapeConst(c, []), base);
+    const r4 = reshapeConst(c, [...new Array<number>(4 - c.shape.length).fill(1), ...c.shape]);
+    return this.emitConst(permuteConst(r4, NHWC_TO_NCHW), base);
+  }
+
+  private constOf(ref: string): TfConst | undefined {
+    if (!this.consts.has(baseName(ref))) this.tryFoldRef(ref);
+    return this.consts.get(baseName(ref));
+  }
+
+  private val(ref: string): Val {
+    const name = baseName(ref);
+    const v = this.vals.get(name);
+    if (v) return v;
+    const node = this.nodes.get(name);
+    if (node && node.op !== 'Placeholder') this.tryFold(node);
+    const c = this.consts.get(name);
+    if (c) {
+      const nv: Val = { shape: c.shape, tf: this.emitConst(c, 'const') };
+      this.vals.set(name, nv);
+      return nv;
+    }
+    if (!node) throw new Error(`unknown tensor ${ref}`);
+    this.convertNode(node);
+    const done = this.vals.get(name);
+    if (!done) throw new Error(`node ${name} produced no value`);
+    return done;
+  }
+
+  private dataInputs(node: TfNode): string[] {
+    return (node.input ?? []).filter((i) => !i.startsWith('^'));
+  }
+
+  // ---- constant folding -----------------------------------------------------------------
+  /** Folds a node whose inputs are all constants; returns true when it did. */
+  private tryFold(node: TfNode): boolean {
+    if (this.consts.has(node.name)) return true;
+    if (!FOLDABLE.has(node.op) || this.notConst.has(node.name)) return false;
+    const ins = this.dataInputs(node).map((i) => this.consts.get(baseName(i)) ?? (this.tryFoldRef(i) ? this.consts.get(baseName(i)) : undefined));
+    if (ins.length === 0 || ins.some((c) => !c)) {
+      this.notConst.add(node.name);
+      return false;
+    }
+    this.consts.set(node.name, evalConst(node.op, ins as TfConst[], node.attr?.DstT?.type));
+    return true;
+  }
+
+  private tryFoldRef(ref: string): boolean {
+    const n = this.nodes.get(baseName(ref));
+    return !!n && n.op !== 'Placeholder' && this.tryFold(n);
+  }
+
+  // ---- ops --------------------------------------------------------------------------------
+  private convertNode(node: TfNode): void {
+    const ins = this.dataInputs(node);
+    const set = (v: Val) => this.vals.set(node.name, v);
+    const op = node.op;
+    switch (op) {
+      case 'Placeholder': {
+        const dims = (node.attr?.shape?.shape?.dim ?? []).map((d) => Number(d.size));
+        const shape = dims.map((d, i) => (d < 0 ? (i === 0 ? 1 : NaN) : d));
+        if (shape.some((d) => Number.isNaN(d))) throw new Error(`${node.name}: only the batch dimension may be dynamic`);
+        this.g.addInput({ name: node.name, shape });
+        set({ shape, tf: node.name });
+        return;
+      }
+      case 'Identity':
+      case 'StopGradient':
+      case 'Snapshot':
+        set(this.val(ins[0]!));
+        return;
+      case 'Conv2D':
+      case '_FusedConv2D':
+      case 'DepthwiseConv2dNative':
+      case 'FusedDepthwiseConv2dNative':
+        return this.conv(node, ins);
+      case 'MaxPool':
+      case 'AvgPool': {
+        const x = this.val(ins[0]!);
+        const k = attrInts(node.attr?.ksize);
+        const s = attrInts(node.attr?.strides);
+        const { pads, out } = spatial(node, x.shape, [k[1]!, k[2]!], [s[1]!, s[2]!], [1, 1]);
+        const attrs: Record<string, number | number[]> = { kernel_shape: [k[1]!, k[2]!], strides: [s[1]!, s[2]!], pads };
+        if (op === 'AvgPool') attrs.count_include_pad = 0;
+        const y = this.g.node(op, [this.toNchw(x)], this.g.fresh(node.name), attrs);
+        set({ shape: [x.shape[0]!, out[0]!, out[1]!, x.shape[3]!], nchw: y });
+        return;
+      }
+      case 'Pad':
+      case 'PadV2':
+      case 'MirrorPad': {
+        const x = this.val(ins[0]!);
+        const p = this.constOf(ins[1]!);
+        if (!p) throw new Error(`${node.name}: paddings must be constant`);
+        const rows: Array<[number, number]> = [];
+        for (let i = 0; i < p.shape[0]!; i++) rows.push([p.data[2 * i]!, p.data[2 * i + 1]!]);
+        const shape = x.shape.map((d, i) => d + rows[i]![0] + rows[i]![1]);
+        const useNchw = x.shape.length === 4 && !!x.nchw;
+        const order = useNchw ? NHWC_TO_NCHW.map((i) => rows[i]!) : rows;
+        const pads = this.g.int64('pads', [...order.map((r) => r[0]), ...order.map((r) => r[1])]);
+        const inputs = [useNchw ? x.nchw! : this.toTf(x), pads];
+        const attrs: Record<string, string> = {};
+        if (op === 'PadV2') {
+          const cv = this.constOf(ins[2]!);
+          if (!cv) throw new Error(`${node.name}: pad value must be constant`);
+          inputs.push(this.emitConst(reshapeConst(cv, []), 'padvalue'));
+        }
+        if (op === 'MirrorPad') {
+          if (attrString(node.attr?.mode) !== 'REFLECT') throw new Error(`${node.name}: only REFLECT mirror padding is supported`);
+          attrs.mode = 'reflect';
+        }
+        const y = this.g.node('Pad', inputs, this.g.fresh(node.name), attrs);
+        set(useNchw ? { shape, nchw: y } : { shape, tf: y });
+        return;
+      }
+      case 'Add':
+      case 'AddV2':
+      case 'BiasAdd':
+      case 'Sub':
+      case 'Mul':
+      case 'RealDiv':
+      case 'Maximum':
+      case 'Minimum':
+      case 'Prelu':
+        return this.binary(node, ins);
+      case 'Relu':
+      case 'Sigmoid':
+      case 'Tanh':
+      case 'Elu':
+      case 'Exp':
+      case 'Neg':
+      case 'Abs':
+      case 'Sqrt':
+      case 'Relu6':
+      case 'Rsqrt':
+      case 'Square':
+        return this.unary(node, ins[0]!);
+      case 'Softmax': {
+        const x = this.val(ins[0]!);
+        if (x.shape.length === 4 && x.nchw && !x.tf) {
+          set({ shape: x.shape, nchw: this.g.node('Softmax', [x.nchw], this.g.fresh(node.name), { axis: 1 }) });
+        } else {
+          set({ shape: x.shape, tf: this.g.node('Softmax', [this.toTf(x)], this.g.fresh(node.name), { axis: -1 }) });
+        }
+        return;
+      }
+      case 'Reshape': {
+        const x = this.val(ins[0]!);
+        const s = this.constOf(ins[1]!);
+        if (!s) throw new Error(`${node.name}: dynamic reshape is not supported`);
+        const total = x.shape.reduce((a, b) => a * b, 1);
+        const target = Array.from(s.data);
+        const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+        const shape = target.map((d) => (d === -1 ? total / known : d));
+        const y = this.g.node('Reshape', [this.memoryTf(x), this.g.int64('shape', target)], this.g.fresh(node.name));
+        set({ shape, tf: y });
+        return;
+      }
+      case 'Squeeze': {
+        const x = this.val(ins[0]!);
+        let axes = attrInts(node.attr?.squeeze_dims ?? node.attr?.axis);
+        if (axes.length === 0) axes = x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
+        axes = axes.map((a) => (a < 0 ? a + x.shape.length : a));
+        const shape = x.shape.filter((_, i) => !axes.includes(i));
+        set({ shape, tf: this.g.node('Squeeze', [this.toTf(x), this.g.int64('axes', axes)], this.g.fresh(node.name)) });
+        return;
+      }
+      case 'ConcatV2': {
+        const parts = ins.slice(0, -1).map((i) => this.val(i));
+        const ax = this.constOf(ins[ins.length - 1]!);
+        if (!ax) throw new Error(`${node.name}: concat axis must be constant`);
+        const rank = parts[0]!.shape.length;
+        const axis = ((ax.data[0]! % rank) + rank) % rank;
+        const shape = [...parts[0]!.shape];
+        shape[axis] = parts.reduce((a, p) => a + p.shape[axis]!, 0);
+        const allNchw = rank === 4 && parts.every((p) => p.nchw);
+        const y = this.g.node('Concat', parts.map((p) => (allNchw ? p.nchw! : this.toTf(p))), this.g.fresh(node.name), {
+          axis: allNchw ? AXIS_IN_NCHW[axis]! : axis,
+        });
+        set(allNchw ? { shape, nchw: y } : { shape, tf: y });
+        return;
+      }
+      case 'Mean':
+      case 'Sum':
+      case 'Max':
+      case 'Min':
+        return this.reduce(node, ins);
+      case 'MatMul':
+      case '_FusedMatMul':
+        return this.matmul(node, ins);
+      default:
+        throw new Error(`unsupported tfjs op ${op} (node ${node.name})`);
+    }
+  }
+
+  private conv(node: TfNode, ins: string[]): void {
+    const x = this.val(ins[0]!);
+    const w = this.constOf(ins[1]!);
+    if (!w) throw new Error(`${node.name}: filter must be constant`);
+    const depthwise = node.op.includes('Depthwise');
+    const s = attrInts(node.attr?.strides);
+    const d = attrInts(node.attr?.dilations);
+    const dil: [number, number] = [d[1] ?? 1, d[2] ?? 1];
+    const [kh, kw, cin, m] = w.shape as [number, number, number, number];
+    if (attrString(node.attr?.data_format) === 'NCHW') throw new Error(`${node.name}: NCHW tfjs models are not supported`);
+    const { pads, out } = spatial(node, x.shape, [kh, kw], [s[1]!, s[2]!], dil);
+    let weight: TfConst;
+    let cout: number;
+    if (depthwise) {
+      // [H, W, C, M] -> [C, M, H, W] -> [C*M, 1, H, W], group = C
+      weight = reshapeConst(permuteConst(w, [2, 3, 0, 1]), [cin * m, 1, kh, kw]);
+      cout = cin * m;
+    } else {
+      weight = permuteConst(w, [3, 2, 0, 1]); // HWIO -> OIHW
+      cout = m;
+    }
+    const fused = node.op.startsWith('_Fused') || node.op.startsWith('Fused') ? attrStrings(node.attr?.fused_ops) : [];
+    const inputs = [this.toNchw(x), this.emitConst(weight, `${node.name}_w`)];
+    let extra = 2;
+    if (fused[0] === 'BiasAdd') {
+      const b = this.constOf(ins[extra++]!);
+      if (!b) throw new Error(`${node.name}: bias must be constant`);
+      inputs.push(this.emitConst(b, `${node.name}_b`));
+    } else if (fused.length > 0) throw new Error(`${node.name}: fused ops ${fused} without BiasAdd`);
+    const attrs: Record<string, number | number[]> = { kernel_shape: [kh, kw], strides: [s[1]!, s[2]!], dilations: dil, pads };
+    if (depthwise) attrs.group = cin;
+    let y = this.g.node('Conv', inputs, this.g.fresh(node.name), attrs);
+    const shape = [x.shape[0]!, out[0]!, out[1]!, cout];
+    for (const act of fused.slice(1)) y = this.activation(node, act, y, shape, ins[extra]);
+    this.vals.set(node.name, { shape, nchw: y });
+  }
+
+  private activation(node: TfNode, act: string, x: string, shape: number[], alphaRef?: string): string {
+    const out = this.g.fresh(`${node.name}_${act}`);
+    switch (act) {
+      case 'Relu':
+        return this.g.node('Relu', [x], out);
+      case 'Relu6':
+        return this.g.node('Clip', [x, this.emitConst(scalar(0), 'zero'), this.emitConst(scalar(6), 'six')], out);
+      case 'Sigmoid':
+        return this.g.node('Sigmoid', [x], out);
+      case 'Elu':
+        return this.g.node('Elu', [x], out);
+      case 'LeakyRelu':
+        return this.g.node('LeakyRelu', [x], out, { alpha: { float: node.attr?.leakyrelu_alpha?.f ?? 0.2 } });
+      case 'Prelu': {
+        const a = alphaRef ? this.constOf(alphaRef) : undefined;
+        if (!a) throw new Error(`${node.name}: PReLU alpha must be constant`);
+        const alpha = shape.length === 4 ? this.constForNchw(a, 'alpha') : this.emitConst(a, 'alpha');
+        return this.g.node('PRelu', [x, alpha], out);
+      }
+      default:
+        throw new Error(`${node.name}: unsupported fused activation ${act}`);
+    }
+  }
+
+  private binary(node: TfNode, ins: string[]): void {
+    const onnxOp: Record<string, string> = {
+      Add: 'Add', AddV2: 'Add', BiasAdd: 'Add', Sub: 'Sub', Mul: 'Mul', RealDiv: 'Div', Maximum: 'Max', Minimum: 'Min', Prelu: 'PRelu',
+    };
+    const [ra, rb] = [ins[0]!, ins[1]!];
+    const ca = this.constOf(ra);
+    const cb = this.constOf(rb);
+    const va = ca ? undefined : this.val(ra);
+    const vb = cb ? undefined : this.val(rb);
+    const dyn = [va, vb].filter((v): v is Val => !!v);
+    const shape = broadcastShape(ca?.shape ?? va!.shape, cb?.shape ?? vb!.shape);
+    // NCHW when the result is 4-D, some dynamic operand already lives in NCHW, and every
+    // dynamic operand is 4-D (a lower-rank dynamic operand would broadcast differently).
+    const nchw = shape.length === 4 && dyn.some((v) => v.nchw) && dyn.every((v) => v.shape.length === 4);
+    const operand = (c: TfConst | undefined, v: Val | undefined, base: string) =>
+      c ? (nchw ? this.constForNchw(c, base) : this.emitConst(c, base)) : nchw ? this.toNchw(v!) : this.toTf(v!);
+    const y = this.g.node(onnxOp[node.op]!, [operand(ca, va, 'a'), operand(cb, vb, 'b')], this.g.fresh(node.name));
+    this.vals.set(node.name, nchw ? { shape, nchw: y } : { shape, tf: y });
+  }
+
+  private unary(node: TfNode, ref: string): void {
+    const x = this.val(ref);
+    const inName = x.nchw ?? x.tf!;
+    const out = this.g.fresh(node.name);
+    let y: string;
+    switch (node.op) {
+      case 'Relu6':
+        y = this.g.node('Clip', [inName, this.emitConst(scalar(0), 'zero'), this.emitConst(scalar(6), 'six')], out);
+        break;
+      case 'Rsqrt':
+        y = this.g.node('Reciprocal', [this.g.node('Sqrt', [inName], this.g.fresh('sqrt'))], out);
+        break;
+      case 'Square':
+        y = this.g.node('Mul', [inName, inName], out);
+        break;
+      default:
+        y = this.g.node(node.op, [inName], out);
+    }
+    this.vals.set(node.name, x.nchw ? { shape: x.shape, nchw: y } : { shape: x.shape, tf: y });
+  }
+
+  private reduce(node: TfNode, ins: string[]): void {
+    const x = this.val(ins[0]!);
+    const ax = this.constOf(ins[1]!);
+    if (!ax) throw new Error(`${node.name}: reduction axes must be constant`);
+    const rank = x.shape.length;
+    const axes = Array.from(ax.data).map((a) => ((a % rank) + rank) % rank);
+    const keep = !!node.attr?.keep_dims?.b;
+    const shape = keep ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : x.shape.filter((_, i) => !axes.includes(i));
+    // Stay in NCHW if the kept axes come out in logical order (or dims are kept).
+    let useNchw = rank === 4 && !!x.nchw;
+    if (useNchw && !keep) {
+      const kept = NHWC_TO_NCHW.filter((logical) => !axes.includes(logical));
+      useNchw = kept.every((v, i) => i === 0 || v > kept[i - 1]!);
+    }
+    const onnxAxes = useNchw ? axes.map((a) => AXIS_IN_NCHW[a]!) : axes;
+    const input = useNchw ? x.nchw! : this.toTf(x);
+    const op = { Mean: 'ReduceMean', Sum: 'ReduceSum', Max: 'ReduceMax', Min: 'ReduceMin' }[node.op]!;
+    const out = this.g.fresh(node.name);
+    const y =
+      op === 'ReduceSum'
+        ? this.g.node(op, [input, this.g.int64('axes', onnxAxes)], out, { keepdims: keep ? 1 : 0 })
+        : this.g.node(op, [input], out, { axes: onnxAxes, keepdims: keep ? 1 : 0 });
+    this.vals.set(node.name, useNchw && keep ? { shape, nchw: y } : { shape, tf: y });
+  }
+
+  private matmul(node: TfNode, ins: string[]): void {
+    const a = this.val(ins[0]!);
+    const bc = this.constOf(ins[1]!);
+    const ta = node.attr?.transpose_a?.b ? 1 : 0;
+    const tb = node.attr?.transpose_b?.b ? 1 : 0;
+    const fused = node.op === '_FusedMatMul' ? attrStrings(node.attr?.fused_ops) : [];
+    if (a.shape.length !== 2) throw new Error(`${node.name}: MatMul on rank ${a.shape.length}`);
+    const b = bc ? this.emitConst(bc, `${node.name}_w`) : this.toTf(this.val(ins[1]!));
+    const bShape = bc?.shape ?? this.val(ins[1]!).shape;
+    const n = tb ? bShape[0]! : bShape[1]!;
+    const inputs = [this.toTf(a), b];
+    let extra = 2;
+    if (fused[0] === 'BiasAdd') {
+      const bias = this.constOf(ins[extra++]!);
+      if (!bias) throw new Error(`${node.name}: bias must be constant`);
+      inputs.push(this.emitConst(bias, `${node.name}_b`));
+    }
+    const shape = [ta ? a.shape[1]! : a.shape[0]!, n];
+    let y = this.g.node('Gemm', inputs, this.g.fresh(node.name), { transA: ta, transB: tb });
+    for (const act of fused.slice(1)) y = this.activation(node, act, y, shape, ins[extra]);
+    this.vals.set(node.name, { shape, tf: y });
+  }
+
+  run(opts: ConvertOptions): ConvertResult {
+    const outs = opts.outputs ?? this.model.signatureOutputs;
+    if (outs.length === 0) throw new Error('model has no signature outputs; pass outputs');
+    const outputs: ConvertResult['outputs'] = [];
+    for (const tfName of outs) {
+      const v = this.val(tfName);
+      const onnxName = baseName(tfName);
+      this.g.node(v.tf ? 'Identity' : 'Transpose', [v.tf ?? v.nchw!], onnxName, v.tf ? {} : { perm: NCHW_TO_NHWC });
+      this.g.addOutput({ name: onnxName, shape: v.shape });
+      outputs.push({ tfName, onnxName, shape: v.shape });
+    }
+    const input = this.model.nodes.find((n) => n.op === 'Placeholder');
+    if (!input) throw new Error('model has no input');
+    const onnx = this.g.encode({
+      opset: 13,
+      producer: opts.producer ?? 'se3kit tfjs-to-onnx',
+      metadata: opts.metadata,
+    });
+    return { onnx, inputName: input.name, inputShape: this.vals.get(input.name)!.shape, outputs, opCounts: this.g.opCounts };
+  }
+}
+
+function scalar(v: number): TfConst {
+  return { dtype: 'float32', shape: [], data: Float32Array.of(v) };
+}
+
+export function convertGraph(model: TfGraph, opts: ConvertOptions = {}): ConvertResult {
+  return new Converter(model).run(opts);
+}
+
+export function convertTfjsModel(jsonPath: string, opts: ConvertOptions = {}): ConvertResult {
+  return convertGraph(readTfjsGraph(jsonPath), opts);
+}
