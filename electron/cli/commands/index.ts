@@ -1,8 +1,13 @@
 // The list of se3kit commands. Add a command: write ./<name>.ts exporting
 // `register(program)`, then add it here.
 import type { Command } from 'commander';
+import { register as deploy } from './deploy';
+import { register as adopt } from './adopt';
+import { register as rollback } from './rollback';
+import { register as agentStatus } from './agent-status';
+import { register as uninstall } from './uninstall';
 
-const registrations: Array<(program: Command) => void> = [];
+const registrations: Array<(program: Command) => void> = [deploy, adopt, rollback, agentStatus, uninstall];
 
 export function registerCommands(program: Command): void {
   for (const register of registrations) register(program);
