@@ -74,7 +74,7 @@ export async function deployBox(target: BoxTarget, ctx: DeployContext, options: 
   const started = Date.now();
   const host = targetLabel(target);
   const ev = emitter(sink, host);
-  const o = resolve(options);
+  const o = resolve({ ...options, prefix: target.prefix ?? options.prefix, agentPort: target.agentPort ?? options.agentPort });
   const finish = (r: BoxReport): BoxReport => {
     ev.raw({ type: 'done', host, report: r });
     return r;

@@ -16,6 +16,10 @@ export interface BoxTarget {
   port?: number;
   /** SSH user (default root). */
   user?: string;
+  /** Per-box override of the install prefix (fleets where boxes differ). */
+  prefix?: string;
+  /** Per-box override of the agent's HTTP port. */
+  agentPort?: number;
 }
 
 export interface DeployContext {

@@ -18,6 +18,10 @@ export interface BoxOpOptions {
   init?: 'auto' | InitSystem;
 }
 
+function withTarget(t: BoxTarget, o: BoxOpOptions): BoxOpOptions {
+  return { ...o, prefix: t.prefix ?? o.prefix, agentPort: t.agentPort ?? o.agentPort };
+}
+
 function prefixOf(o: BoxOpOptions): string {
   return (o.prefix ?? DEFAULT_PREFIX).replace(/\/+$/, '') || '/';
 }
@@ -92,6 +96,7 @@ printf '%s\\n' "$k" >> "$f" && chmod 600 "$f" && echo present=0 || { echo "ERR:c
 
 /** Switches back to the previous release (the `previous` link, else the newest other one). */
 export async function rollbackBox(target: BoxTarget, ctx: DeployContext, o: BoxOpOptions = {}, sink?: EventSink): Promise<BoxReport> {
+  o = withTarget(target, o);
   const started = Date.now();
   const host = targetLabel(target);
   const ev = emitter(sink, host);
@@ -151,6 +156,7 @@ export interface AgentStatus {
 }
 
 export async function agentStatus(target: BoxTarget, ctx: DeployContext, o: BoxOpOptions = {}): Promise<AgentStatus> {
+  o = withTarget(target, o);
   const ssh = await openSession(target, ctx);
   try {
     const { init, sudo } = await initAndSudo(ssh, o);
@@ -178,6 +184,7 @@ export async function agentStatus(target: BoxTarget, ctx: DeployContext, o: BoxO
 }
 
 export async function uninstallBox(target: BoxTarget, ctx: DeployContext, o: BoxOpOptions & { purge?: boolean } = {}): Promise<{ host: string; removed: boolean; dataKept: boolean }> {
+  o = withTarget(target, o);
   const ssh = await openSession(target, ctx);
   try {
     const { init, sudo } = await initAndSudo(ssh, o);

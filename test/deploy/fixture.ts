@@ -1,0 +1,150 @@
+// Shared set-up of the deploy tests: real agent bundles (built for this machine's arch, gzip -1
+// for speed), "boxes" = a real sshd on a loopback address with its own HOME, prefix and agent port,
+// and the se3kit CLI as a child process.
+import { spawn, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildAgentBundle, ROOT, type Arch, type BuildResult } from '../../build/agent-bundle/bundle';
+import { ensureInstallationKey } from '../../electron/deploy/keys';
+import { descendants, freePort, startSshd, type SshdBox } from '../helpers/sshd';
+
+export const HOST_ARCH: Arch = process.arch === 'arm64' ? 'arm64' : 'x64';
+
+export function tempDir(name: string): string {
+  return mkdtempSync(join(tmpdir(), `se3-deploy-${name}-`));
+}
+
+/** Builds a real agent bundle; `broken` makes its launcher exit at once (the health check fails). */
+export async function testBundle(outDir: string, version: string, opts: { broken?: boolean; arch?: Arch } = {}): Promise<BuildResult> {
+  return buildAgentBundle({
+    arch: opts.arch ?? HOST_ARCH,
+    version,
+    outDir,
+    gzipLevel: 1,
+    patch: opts.broken
+      ? (stage) => writeFileSync(join(stage, 'bin', 'se3-agent'), '#!/bin/sh\necho "se3-agent: deliberately broken test release" >&2\nexit 3\n', { mode: 0o755 })
+      : undefined,
+  });
+}
+
+export interface TestBox {
+  sshd: SshdBox;
+  target: { host: string; port: number; user: string; prefix: string; agentPort: number };
+  prefix: string;
+  agentPort: number;
+  /** Kills the agent's supervisor (if any), stops sshd, removes everything. */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * A box: sshd on `host` (127.0.0.x), the installation key of `dataDir` authorized unless
+ * `authorize: false`, prefix <box dir>/opt/se3-agent writable by the box user.
+ */
+export async function startBox(dataDir: string, host: string, opts: { authorize?: boolean } = {}): Promise<TestBox> {
+  const key = ensureInstallationKey(dataDir);
+  const sshd = await startSshd({ host, authorizedKeys: opts.authorize === false ? [] : [key.publicKey] });
+  const opt = join(sshd.dir, 'opt');
+  mkdirSync(opt);
+  chownSync(opt, sshd.user.uid, sshd.user.gid);
+  const prefix = join(opt, 'se3-agent');
+  const agentPort = await freePort('127.0.0.1');
+  return {
+    sshd,
+    prefix,
+    agentPort,
+    target: { host, port: sshd.port, user: sshd.user.name, prefix, agentPort },
+    async cleanup() {
+      killAgent(prefix);
+      spawnSync('umount', ['-l', opt], { stdio: 'ignore' });
+      await sshd.cleanup();
+    },
+  };
+}
+
+/** Stops the agent a box's supervisor runs (test clean-up; the box user's processes). */
+export function killAgent(prefix: string): void {
+  const pidFile = join(prefix, 'run', 'supervisor.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  if (!pid) return;
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+}
+
+export function http(port: number, path: string, method = 'GET', body?: string): Promise<{ status: number; json: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers: body ? { 'content-type': 'application/json' } : {}, timeout: 3000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => {
+        let json: unknown = null;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = text;
+        }
+        resolve({ status: res.statusCode ?? 0, json });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON lines (non-JSON lines skipped). */
+  lines: any[];
+}
+
+/** Runs the built CLI (dist/cli.mjs) with the given app data dir. */
+export function cli(args: string[], dataDir: string, timeoutMs = 120_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli.mjs'), ...args], {
+      env: { ...process.env, SE3KIT_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`se3kit ${args.join(' ')} timed out\n${stderr}`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const lines = stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => {
+          try {
+            return JSON.parse(l);
+          } catch {
+            return null;
+          }
+        })
+        .filter(Boolean);
+      resolve({ code, stdout, stderr, lines });
+    });
+  });
+}
+
+export function boxArgs(b: TestBox): string[] {
+  return [`${b.target.host}:${b.target.port}`, '--user', b.target.user, '--prefix', b.prefix, '--agent-port', String(b.agentPort)];
+}
+
+export function rmrf(p: string): void {
+  rmSync(p, { recursive: true, force: true });
+}
