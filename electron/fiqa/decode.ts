@@ -1,0 +1,97 @@
+// Image decoding with sharp under hard limits: the header is read first (format, declared
+// size), so an image bomb or a 50-megapixel photo is refused before any pixel is decoded.
+// EXIF orientation is applied; the image is decoded straight to a bounded working size
+// (JPEG shrink-on-load), RGB, 8 bit.
+import sharp, { type Metadata } from 'sharp';
+import { FiqaCodes, FiqaError } from './errors';
+
+export interface DecodeLimits {
+  /** refuse files larger than this (default 30 MB) */
+  maxBytes: number;
+  /** refuse images with more pixels than this (default 40 MP; a 50 MP photo is refused) */
+  maxPixels: number;
+  /** longest side of the working image (default 1280) */
+  workingSize: number;
+}
+
+export const DEFAULT_LIMITS: DecodeLimits = { maxBytes: 30 * 1024 * 1024, maxPixels: 40_000_000, workingSize: 1280 };
+
+const FORMATS = new Set(['jpeg', 'png', 'webp']);
+
+export interface DecodedImage {
+  /** RGB, row-major, 3 bytes per pixel, working size */
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+  /** original size after EXIF orientation */
+  origWidth: number;
+  origHeight: number;
+  /** original pixels per working pixel (≥ 1) */
+  scale: number;
+  format: string;
+  bytes: number;
+}
+
+export async function decodeImage(buf: Uint8Array, limits: DecodeLimits = DEFAULT_LIMITS): Promise<DecodedImage> {
+  if (buf.byteLength === 0) throw new FiqaError(FiqaCodes.IMAGE_ERROR, 'image is empty (0 bytes)', 'pick the photo file again; it may not have been copied completely');
+  if (buf.byteLength > limits.maxBytes) {
+    throw new FiqaError(
+      FiqaCodes.IMAGE_SIZE_TOO_LARGE_ERROR,
+      `image file too large: ${(buf.byteLength / 1048576).toFixed(1)} MB, limit ${(limits.maxBytes / 1048576).toFixed(0)} MB`,
+      'export the photo as JPEG at a smaller size (e.g. 1920 px on the long side)',
+    );
+  }
+  let meta: Metadata;
+  try {
+    meta = await sharp(buf, { limitInputPixels: false, failOn: 'none' }).metadata();
+  } catch (err) {
+    throw new FiqaError(FiqaCodes.IMAGE_ERROR, `not a readable image: ${(err as Error).message}`, 'use a JPEG, PNG or WebP photo');
+  }
+  const format = meta.format ?? 'unknown';
+  if (!FORMATS.has(format)) {
+    throw new FiqaError(FiqaCodes.IMAGE_ERROR, `unsupported image format "${format}"`, 'use a JPEG, PNG or WebP photo');
+  }
+  const w = meta.width ?? 0;
+  const h = meta.height ?? 0;
+  if (w <= 0 || h <= 0) throw new FiqaError(FiqaCodes.IMAGE_ERROR, 'image has no pixels', 'use a JPEG, PNG or WebP photo');
+  if (w * h > limits.maxPixels) {
+    throw new FiqaError(
+      FiqaCodes.IMAGE_SIZE_TOO_LARGE_ERROR,
+      `image too large: ${w}x${h} = ${((w * h) / 1e6).toFixed(1)} MP, limit ${(limits.maxPixels / 1e6).toFixed(0)} MP`,
+      'resize the photo (e.g. 1920 px on the long side) and try again',
+    );
+  }
+  const rotated = (meta.orientation ?? 1) >= 5; // EXIF 5..8 swap width and height
+  const origWidth = rotated ? h : w;
+  const origHeight = rotated ? w : h;
+  const longest = Math.max(origWidth, origHeight);
+  const target = Math.min(longest, limits.workingSize);
+  try {
+    const { data, info } = await sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'warning', sequentialRead: true })
+      .rotate()
+      .resize(origWidth >= origHeight ? target : null, origWidth >= origHeight ? null : target, { kernel: 'linear', fastShrinkOnLoad: true })
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels`);
+    return {
+      rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+      origWidth,
+      origHeight,
+      scale: origWidth / info.width,
+      format,
+      bytes: buf.byteLength,
+    };
+  } catch (err) {
+    const msg = (err as Error).message;
+    const truncated = /premature end|truncated|unexpected end|short read|EOF/i.test(msg);
+    throw new FiqaError(
+      FiqaCodes.IMAGE_ERROR,
+      truncated ? `image is truncated or damaged: ${msg}` : `image cannot be decoded: ${msg}`,
+      'copy the photo again from the camera or phone; the file is incomplete or corrupt',
+    );
+  }
+}

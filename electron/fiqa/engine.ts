@@ -1,0 +1,181 @@
+// The face engine: decode → detect (BlazeFace) → landmarks (FaceMesh, refined once) → head
+// pose, quality measures, and embedding/age/sex (FaceRes) → PROTOCOL §4.4 entries judged at
+// a level. One engine runs one photo at a time (onnxruntime sessions are not re-entrant here);
+// use the worker pool (./pool) for parallel work.
+import { decodeImage, DEFAULT_LIMITS, type DecodeLimits } from './decode';
+import { decodeDetections, DETECTOR_SIZE, type Detection } from './detector';
+import { decodeAttributes, DESCRIBE_SIZE } from './describe';
+import { FiqaCodes, FiqaError } from './errors';
+import { letterbox, Pyramid, sampleCrop } from './image';
+import { jpegQuality } from './jpeg-quality';
+import { centroid, decodeMesh, detectionCrop, headPose, IDX, meshCrop, MESH_SIZE, type Mesh } from './landmarks';
+import { judge } from './levels';
+import { measureFace, type RawMeasures } from './measures';
+import { defaultModelsDir, loadModels, type LoadedModel } from './models';
+import type { AnalyzeOptions, FiqaAnalysis, FiqaEntry, Point } from './types';
+
+export interface FaceEngineOptions {
+  /** folder with manifest.json and the .onnx files (default: resources/models, or $SE3KIT_MODELS_DIR) */
+  modelsDir?: string;
+  /** onnxruntime intra-op threads per engine (default 1; the pool runs one engine per worker) */
+  threads?: number;
+  limits?: Partial<DecodeLimits>;
+  /** detector score threshold (default 0.6) */
+  minDetectionScore?: number;
+  /** landmark-model face presence threshold (default 0.5) */
+  minLandmarkScore?: number;
+}
+
+export interface FaceEngine {
+  /** Analyse one photo (file bytes). Throws FiqaError (code 40003/40004/40007/50072). */
+  analyze(image: Uint8Array, opts?: AnalyzeOptions): Promise<FiqaAnalysis>;
+  close(): Promise<void>;
+}
+
+export interface FaceFound {
+  detection: Detection;
+  mesh: Mesh;
+  measures: RawMeasures;
+  pose: { yaw: number; pitch: number; roll: number };
+}
+
+export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<FaceEngine> {
+  const modelsDir = opts.modelsDir ?? defaultModelsDir();
+  const models = await loadModels(modelsDir, opts.threads ?? 1);
+  const limits: DecodeLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const minDet = opts.minDetectionScore ?? 0.6;
+  const minMesh = opts.minLandmarkScore ?? 0.5;
+  const detector = models.blazeface!;
+  const landmarker = models.facemesh!;
+  const describer = models.faceres!;
+  let closed = false;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  async function runMesh(pyr: Pyramid, crop: Mesh['crop']): Promise<Mesh> {
+    const input = sampleCrop(pyr, crop, MESH_SIZE, 1 / 255, 0);
+    return decodeMesh(await landmarker.run(input), crop);
+  }
+
+  async function analyzeNow(buf: Uint8Array, o: AnalyzeOptions): Promise<FiqaAnalysis> {
+    const t0 = performance.now();
+    const level = o.level ?? 'high';
+    const img = await decodeImage(buf, limits);
+    const pyr = new Pyramid(img);
+    const { input, side } = letterbox(img, pyr, DETECTOR_SIZE);
+    const dets = decodeDetections(await detector.run(input), side, minDet);
+    const faces: FaceFound[] = [];
+    for (const d of dets.slice(0, 2 * (o.maxFaces ?? 10))) {
+      let mesh = await runMesh(pyr, detectionCrop(d));
+      if (mesh.score < minMesh) continue;
+      const refined = await runMesh(pyr, meshCrop(mesh));
+      if (refined.score >= minMesh) mesh = refined;
+      // drop duplicates (two detections converging on one face)
+      const c = centroid(mesh.points, [IDX.noseTip]);
+      if (faces.some((f) => Math.hypot(f.mesh.points[IDX.noseTip]![0] - c[0], f.mesh.points[IDX.noseTip]![1] - c[1]) < 0.1 * mesh.crop.size)) continue;
+      faces.push({ detection: d, mesh, measures: measureFace(pyr, mesh, img), pose: headPose(mesh) });
+    }
+    if (faces.length === 0) {
+      throw new FiqaError(FiqaCodes.NO_FACE, 'no face detected', 'use a photo that shows one face clearly, facing the camera, in good light');
+    }
+    faces.sort((a, b) => b.measures.face_width - a.measures.face_width);
+    faces.splice(o.maxFaces ?? 10);
+    const quality = jpegQuality(buf);
+    const data: FiqaEntry[] = [];
+    for (const f of faces) {
+      const attributes = o.attributes === false ? undefined : decodeAttributes(await describer.run(sampleCrop(pyr, detectionCropFromMesh(f.mesh), DESCRIBE_SIZE, 1, 0)));
+      data.push(toEntry(f, img.scale, [img.origWidth, img.origHeight], faces.length, quality, level, o, attributes));
+    }
+    return {
+      image: { width: img.origWidth, height: img.origHeight, format: img.format, bytes: img.bytes },
+      data,
+      passed: data.every((e) => e.fiqa_result),
+      ms: Math.round((performance.now() - t0) * 10) / 10,
+    };
+  }
+
+  return {
+    analyze(image, o = {}) {
+      if (closed) return Promise.reject(new Error('face engine is closed'));
+      const run = queue.then(() => analyzeNow(image, o));
+      queue = run.catch(() => undefined);
+      return run;
+    },
+    async close() {
+      closed = true;
+      await queue;
+      await Promise.all(Object.values(models).map((m: LoadedModel) => m.session.release()));
+    },
+  };
+}
+
+/** FaceRes sees the face like Human feeds it: the face box enlarged 1.4x, squared (upright here). */
+function detectionCropFromMesh(m: Mesh): Mesh['crop'] {
+  const c = meshCrop(m, 1.0);
+  return { ...c, size: c.size * 1.25 };
+}
+
+function toEntry(
+  f: FaceFound,
+  scale: number,
+  size: [number, number],
+  faceCount: number,
+  jpegQ: number | null,
+  level: AnalyzeOptions['level'] & string,
+  o: AnalyzeOptions,
+  attributes: FiqaEntry['attributes'],
+): FiqaEntry {
+  const p = f.mesh.points;
+  const xs = p.map((q) => q[0]);
+  const ys = p.map((q) => q[1]);
+  const cl = (v: number, max: number) => Math.max(0, Math.min(max, Math.round(v * scale)));
+  const bbox: FiqaEntry['bbox'] = [cl(Math.min(...xs), size[0]), cl(Math.min(...ys), size[1]), cl(Math.max(...xs), size[0]), cl(Math.max(...ys), size[1])];
+  const m = f.measures;
+  const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
+  const r2 = (v: number) => Math.round(v * 100) / 100;
+  const info = {
+    brightness: r4(m.brightness),
+    clarity: r4(m.clarity),
+    face_size: Math.round(m.face_width),
+    headpose: { pitch_angle: r2(f.pose.pitch), roll_angle: r2(f.pose.roll), yaw_angle: r2(f.pose.yaw) },
+    mask: r4(m.mask),
+    occlusion: m.occlusion,
+    partial: m.partial,
+  };
+  const measures = {
+    face_count: faceCount,
+    eyes_open: r4(m.eyes_open),
+    mouth_open: r4(m.mouth_open),
+    under_exposure: r4(m.under_exposure),
+    over_exposure: r4(m.over_exposure),
+    dynamic_range: r4(m.dynamic_range),
+    illumination_uniformity: r4(m.illumination_uniformity),
+    inter_eye_distance: Math.round(m.inter_eye_distance),
+    crop_margins: { left: r2(m.crop_margins.left), right: r2(m.crop_margins.right), top: r2(m.crop_margins.top), bottom: r2(m.crop_margins.bottom) },
+    compression: jpegQ ?? 100,
+    background_uniformity: r4(m.background_uniformity),
+    detector_score: r4(f.detection.score),
+    landmark_score: r4(f.mesh.score),
+  };
+  const { success, fails, checks } = judge(info, measures, level, o.thresholds);
+  const pt = (q: number[]): Point => [Math.round(q[0]! * scale), Math.round(q[1]! * scale)];
+  const landmarks: Point[] = [
+    pt(centroid(p, IDX.eyeR.contour)),
+    pt(centroid(p, IDX.eyeL.contour)),
+    pt(p[IDX.noseTip]!),
+    pt(p[IDX.mouthR]!),
+    pt(p[IDX.mouthL]!),
+  ];
+  return {
+    bbox,
+    fails,
+    fiqa_result: fails.length === 0,
+    info,
+    score: info.clarity,
+    success,
+    level,
+    measures,
+    checks,
+    landmarks,
+    ...(attributes ? { attributes } : {}),
+  };
+}

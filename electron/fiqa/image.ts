@@ -1,0 +1,130 @@
+// Pixel sampling for model inputs and measurements: an image pyramid (2x2 box averaging, built
+// lazily) and rotated square crops sampled bilinearly from the pyramid level that matches the
+// output scale, so large downscales do not alias. Pixels outside the image read as black.
+import type { DecodedImage } from './decode';
+
+export interface Level {
+  rgb: Uint8Array;
+  width: number;
+  height: number;
+}
+
+export class Pyramid {
+  readonly levels: Level[];
+
+  constructor(img: { rgb: Uint8Array; width: number; height: number }) {
+    this.levels = [{ rgb: img.rgb, width: img.width, height: img.height }];
+  }
+
+  level(k: number): Level {
+    while (this.levels.length <= k) {
+      const src = this.levels[this.levels.length - 1]!;
+      const w = Math.max(1, src.width >> 1);
+      const h = Math.max(1, src.height >> 1);
+      if (w === src.width && h === src.height) return src;
+      const out = new Uint8Array(w * h * 3);
+      const sw = src.width;
+      const s = src.rgb;
+      for (let y = 0; y < h; y++) {
+        const r0 = 2 * y * sw * 3;
+        const r1 = Math.min(2 * y + 1, src.height - 1) * sw * 3;
+        for (let x = 0; x < w; x++) {
+          const c0 = 2 * x * 3;
+          const c1 = Math.min(2 * x + 1, sw - 1) * 3;
+          const o = (y * w + x) * 3;
+          for (let c = 0; c < 3; c++) {
+            out[o + c] = (s[r0 + c0 + c]! + s[r0 + c1 + c]! + s[r1 + c0 + c]! + s[r1 + c1 + c]! + 2) >> 2;
+          }
+        }
+      }
+      this.levels.push({ rgb: out, width: w, height: h });
+    }
+    return this.levels[k]!;
+  }
+}
+
+/** A square, rotated window on the working image. */
+export interface Crop {
+  cx: number;
+  cy: number;
+  /** side in working pixels */
+  size: number;
+  /** face roll in radians (the crop is rotated so the face comes out upright) */
+  angle: number;
+}
+
+/** Maps crop pixel coordinates (0..n) to working-image coordinates. */
+export function cropToImage(crop: Crop, n: number, u: number, v: number): [number, number] {
+  const s = crop.size / n;
+  const dx = (u - n / 2) * s;
+  const dy = (v - n / 2) * s;
+  const c = Math.cos(crop.angle);
+  const si = Math.sin(crop.angle);
+  return [crop.cx + c * dx - si * dy, crop.cy + si * dx + c * dy];
+}
+
+/**
+ * Samples an n×n RGB crop as float32 NHWC, value = pixel * mul + add.
+ * (tfjs models: blazeface -1..1 → mul 1/127.5, add -1; facemesh 0..1; faceres 0..255.)
+ */
+export function sampleCrop(pyr: Pyramid, crop: Crop, n: number, mul: number, add: number, out = new Float32Array(n * n * 3)): Float32Array {
+  const step = crop.size / n; // working pixels per output pixel
+  const k = Math.max(0, Math.min(8, Math.floor(Math.log2(Math.max(1, step)))));
+  const lv = pyr.level(k);
+  const f = 1 / 2 ** k;
+  const { rgb, width: W, height: H } = lv;
+  const c = Math.cos(crop.angle) * step * f;
+  const s = Math.sin(crop.angle) * step * f;
+  // image point for output pixel centre (u+0.5, v+0.5), in level coordinates, minus 0.5 for pixel centres
+  const x0 = crop.cx * f - 0.5 - (c * n) / 2 + (s * n) / 2;
+  const y0 = crop.cy * f - 0.5 - (s * n) / 2 - (c * n) / 2;
+  let o = 0;
+  for (let v = 0; v < n; v++) {
+    for (let u = 0; u < n; u++) {
+      const x = x0 + c * (u + 0.5) - s * (v + 0.5);
+      const y = y0 + s * (u + 0.5) + c * (v + 0.5);
+      const xi = Math.floor(x);
+      const yi = Math.floor(y);
+      const fx = x - xi;
+      const fy = y - yi;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (let j = 0; j < 2; j++) {
+        const yy = yi + j;
+        if (yy < 0 || yy >= H) continue;
+        const wy = j ? fy : 1 - fy;
+        for (let i = 0; i < 2; i++) {
+          const xx = xi + i;
+          if (xx < 0 || xx >= W) continue;
+          const w = wy * (i ? fx : 1 - fx);
+          const p = (yy * W + xx) * 3;
+          r += w * rgb[p]!;
+          g += w * rgb[p + 1]!;
+          b += w * rgb[p + 2]!;
+        }
+      }
+      out[o++] = r * mul + add;
+      out[o++] = g * mul + add;
+      out[o++] = b * mul + add;
+    }
+  }
+  return out;
+}
+
+/** Luma (BT.601) of an RGB float crop made with mul=1, add=0. */
+export function lumaOf(rgb: Float32Array): Float32Array {
+  const n = rgb.length / 3;
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) y[i] = 0.299 * rgb[3 * i]! + 0.587 * rgb[3 * i + 1]! + 0.114 * rgb[3 * i + 2]!;
+  return y;
+}
+
+/** The detector input: the whole image letterboxed (top-left) into an n×n square. */
+export function letterbox(img: DecodedImage, pyr: Pyramid, n: number): { input: Float32Array; side: number } {
+  const side = Math.max(img.width, img.height);
+  const input = sampleCrop(pyr, { cx: side / 2, cy: side / 2, size: side, angle: 0 }, n, 1 / 127.5, -1);
+  // sampleCrop reads outside pixels as 0 → -1 after normalising, matching zero padding of the
+  // image before normalisation in Human (pad with 0, then /127.5 - 1).
+  return { input, side };
+}

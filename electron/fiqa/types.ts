@@ -1,0 +1,152 @@
+// Public types of the face engine. `FiqaEntry` is exactly one PROTOCOL §4.4 `result.data`
+// entry (bbox, fails, fiqa_result, info, score, success) plus our extension fields.
+
+export type FiqaLevel = 'high' | 'custom' | 'middle' | 'low' | 'no';
+export const FIQA_LEVELS: readonly FiqaLevel[] = ['high', 'custom', 'middle', 'low', 'no'];
+
+/** The checks the SE3 box applies (§4.4 `success` / `fails` names). */
+export type BoxCheck = 'face_size' | 'headpose' | 'occlusion' | 'clarity' | 'mask' | 'partial' | 'brightness';
+/** Our additional checks in the spirit of ISO/IEC 29794-5 (OFIQ). */
+export type ExtraCheck =
+  | 'single_face'
+  | 'eyes_open'
+  | 'mouth_closed'
+  | 'exposure'
+  | 'dynamic_range'
+  | 'illumination'
+  | 'inter_eye_distance'
+  | 'crop'
+  | 'compression'
+  | 'background';
+export type CheckName = BoxCheck | ExtraCheck;
+
+export type Point = [number, number];
+
+/** §4.4 `info`, byte-exact field names. */
+export interface FiqaInfo {
+  brightness: number;
+  clarity: number;
+  face_size: number;
+  headpose: { pitch_angle: number; roll_angle: number; yaw_angle: number };
+  mask: number;
+  occlusion: [boolean, boolean, boolean]; // [eyes, nose, mouth] visible
+  partial: boolean;
+}
+
+/** OFIQ-style measures (extension). Distances in original-image pixels. */
+export interface FiqaMeasures {
+  face_count: number;
+  /** eye aspect ratio (lid gap / eye width), both eyes' minimum; open eyes ≈ 0.2–0.35 */
+  eyes_open: number;
+  /** inner-lip gap / mouth width; closed ≈ 0–0.05 */
+  mouth_open: number;
+  /** fraction of face pixels that are nearly black (luma < 25) */
+  under_exposure: number;
+  /** fraction of face pixels that are nearly white (luma > 240) */
+  over_exposure: number;
+  /** luma histogram entropy of the face in bits (0..8) */
+  dynamic_range: number;
+  /** histogram intersection of left and right face halves (1 = evenly lit) */
+  illumination_uniformity: number;
+  inter_eye_distance: number;
+  /** distances from the eye midpoint to each image border, in inter-eye distances */
+  crop_margins: { left: number; right: number; top: number; bottom: number };
+  /** estimated JPEG quality 1..100 from the quantisation table (100 for lossless formats) */
+  compression: number;
+  /** luma standard deviation of the background next to the head, 0..1 (0 = uniform) */
+  background_uniformity: number;
+  /** detector and landmark confidence */
+  detector_score: number;
+  landmark_score: number;
+}
+
+export interface CheckResult {
+  name: CheckName;
+  passed: boolean;
+  /** counts towards fiqa_result at this level (box checks always; extra checks per level) */
+  enforced: boolean;
+  /** the value that was judged (number, or a summary string) */
+  value: number | string | boolean;
+  /** the threshold at the requested level, human-readable */
+  requirement: string;
+  /** plain-language reason (present when failed) */
+  reason?: string;
+  /** what the technician can do about it (present when failed) */
+  hint?: string;
+}
+
+export interface FaceAttributes {
+  /** unit-length 1024-d descriptor (HSE FaceRes); compare with cosineSimilarity */
+  embedding: number[];
+  age: number;
+  sex: 'male' | 'female' | 'unknown';
+  sex_score: number;
+}
+
+export interface FiqaEntry {
+  // ---- PROTOCOL §4.4 fields ----
+  bbox: [number, number, number, number]; // x1, y1, x2, y2 in original-image pixels
+  fails: CheckName[];
+  fiqa_result: boolean;
+  info: FiqaInfo;
+  score: number;
+  success: CheckName[];
+  // ---- extension ----
+  level: FiqaLevel;
+  measures: FiqaMeasures;
+  checks: CheckResult[];
+  /** eyes, nose tip, mouth corners in original-image pixels: [rightEye, leftEye, nose, mouthRight, mouthLeft] */
+  landmarks: Point[];
+  attributes?: FaceAttributes;
+}
+
+export interface FiqaImageInfo {
+  width: number; // after EXIF orientation
+  height: number;
+  format: string;
+  bytes: number;
+}
+
+export interface FiqaAnalysis {
+  image: FiqaImageInfo;
+  /** §4.4 `result.data` (one per face, largest face first) */
+  data: FiqaEntry[];
+  /** true when there is at least one face and every face passed */
+  passed: boolean;
+  ms: number;
+}
+
+export interface AnalyzeOptions {
+  level?: FiqaLevel;
+  /** thresholds overriding the level's (used by `custom`) */
+  thresholds?: Partial<Thresholds>;
+  /** compute embedding, age and sex (default true) */
+  attributes?: boolean;
+  /** keep only the N largest faces (default 10) */
+  maxFaces?: number;
+}
+
+export interface Thresholds {
+  face_size_min: number; // px, face box width
+  inter_eye_min: number; // px
+  yaw_max: number; // degrees
+  pitch_max: number;
+  roll_max: number;
+  clarity_min: number;
+  brightness_min: number;
+  brightness_max: number;
+  mask_max: number;
+  eyes_open_min: number;
+  mouth_open_max: number;
+  under_exposure_max: number;
+  over_exposure_max: number;
+  dynamic_range_min: number;
+  illumination_min: number;
+  crop_side_min: number; // inter-eye distances from eye midpoint to left/right border
+  crop_top_min: number;
+  crop_bottom_min: number;
+  compression_max: number;
+  background_max: number;
+  /** extra checks that count towards fiqa_result at this level (others are advisory) */
+  enforce: ExtraCheck[];
+}
