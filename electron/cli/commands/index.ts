@@ -6,8 +6,9 @@ import { register as adopt } from './adopt';
 import { register as rollback } from './rollback';
 import { register as agentStatus } from './agent-status';
 import { register as uninstall } from './uninstall';
+import { register as fiqa } from './fiqa';
 
-const registrations: Array<(program: Command) => void> = [deploy, adopt, rollback, agentStatus, uninstall];
+const registrations: Array<(program: Command) => void> = [deploy, adopt, rollback, agentStatus, uninstall, fiqa];
 
 export function registerCommands(program: Command): void {
   for (const register of registrations) register(program);

@@ -1,0 +1,163 @@
+// se3kit fiqa PATH... — check enrolment photos locally with the box's quality checks (and
+// more) before uploading. Files or folders (recursive). Exit 0 all pass, 1 any failed or
+// unreadable, 2 usage error.
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { asFiqaError, createFacePool, FIQA_LEVELS, type FiqaAnalysis, type FiqaError, type FiqaLevel } from '../../fiqa';
+
+const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp']);
+
+interface Outcome {
+  file: string;
+  result?: FiqaAnalysis;
+  error?: FiqaError;
+}
+
+async function collect(paths: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string) => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile() && IMAGE_EXT.has(extname(e.name).toLowerCase())) out.push(p);
+    }
+  };
+  for (const p of paths) {
+    const s = await stat(p); // throws ENOENT → usage error in the caller
+    if (s.isDirectory()) await walk(p);
+    else out.push(p); // named explicitly: checked whatever its extension
+  }
+  return out;
+}
+
+const csvCell = (v: unknown) => {
+  const s = String(v ?? '');
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+export const CSV_HEADER = [
+  'file', 'face', 'fiqa_result', 'fails', 'bbox', 'face_size', 'inter_eye_distance', 'yaw', 'pitch', 'roll', 'clarity', 'brightness',
+  'mask', 'partial', 'occlusion', 'eyes_open', 'mouth_open', 'under_exposure', 'over_exposure', 'jpeg_quality', 'age', 'sex', 'reasons', 'error_code', 'error',
+];
+
+function csvRows(o: Outcome): string[] {
+  if (o.error) return [[o.file, '', 'false', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', o.error.hint ?? '', o.error.code, o.error.message].map(csvCell).join(',')];
+  return o.result!.data.map((d, i) =>
+    [
+      o.file, i + 1, d.fiqa_result, d.fails.join(' '), d.bbox.join(' '), d.info.face_size, d.measures.inter_eye_distance,
+      d.info.headpose.yaw_angle, d.info.headpose.pitch_angle, d.info.headpose.roll_angle, d.info.clarity, d.info.brightness, d.info.mask,
+      d.info.partial, d.info.occlusion.join(' '), d.measures.eyes_open, d.measures.mouth_open, d.measures.under_exposure, d.measures.over_exposure,
+      d.measures.compression, d.attributes?.age ?? '', d.attributes?.sex ?? '',
+      d.checks.filter((c) => !c.passed && c.enforced).map((c) => `${c.reason} (${c.hint})`).join('; '), 0, '',
+    ].map(csvCell).join(','),
+  );
+}
+
+function textLines(o: Outcome): string[] {
+  if (o.error) return [`ERROR ${o.file}: ${o.error.message} [${o.error.code}]${o.error.hint ? `\n      fix: ${o.error.hint}` : ''}`];
+  const r = o.result!;
+  const lines = [`${r.passed ? 'PASS ' : 'FAIL '} ${o.file} (${r.data.length} face${r.data.length === 1 ? '' : 's'})`];
+  r.data.forEach((d, i) => {
+    for (const c of d.checks.filter((x) => !x.passed && x.enforced)) lines.push(`      face ${i + 1}: ${c.reason}\n        fix: ${c.hint}`);
+  });
+  return lines;
+}
+
+function parseJobs(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('must be a whole number from 1 to 64');
+  return n;
+}
+
+function parseLevel(v: string): FiqaLevel {
+  if (!(FIQA_LEVELS as readonly string[]).includes(v)) throw new InvalidArgumentError(`must be one of ${FIQA_LEVELS.join(', ')}`);
+  return v as FiqaLevel;
+}
+
+function progress(done: number, total: number, failed: number, t0: number): string {
+  const width = 30;
+  const fill = total ? Math.round((done / total) * width) : width;
+  const rate = done / Math.max(0.001, (performance.now() - t0) / 1000);
+  return `\r[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${done}/${total}  ${failed} failed  ${rate.toFixed(1)} photos/s `;
+}
+
+export function register(program: Command): void {
+  program
+    .command('fiqa')
+    .description('check face photos with the box\'s quality checks (FIQA) before enrolment')
+    .argument('<paths...>', 'photo files or folders (searched recursively for .jpg .jpeg .png .webp)')
+    .option('--level <level>', `strictness: ${FIQA_LEVELS.join(', ')} (no = measure only)`, parseLevel, 'high' as FiqaLevel)
+    .option('--json', 'one JSON object per photo on stdout (JSON lines)')
+    .option('--csv', 'CSV on stdout, one row per face')
+    .option('--jobs <n>', 'photos checked in parallel (worker threads)', parseJobs, 1)
+    .option('--attributes', 'also compute face embedding, age and sex (slower)')
+    .option('--models <dir>', 'folder with the face models (default: bundled resources/models)')
+    .action(async function (this: Command, paths: string[], o: { level: FiqaLevel; json?: boolean; csv?: boolean; jobs: number; attributes?: boolean; models?: string }) {
+      if (o.json && o.csv) this.error('error: choose one of --json and --csv', { exitCode: 2 });
+      let files: string[];
+      try {
+        files = await collect(paths);
+      } catch (err) {
+        this.error(`error: ${(err as Error).message}`, { exitCode: 2 });
+      }
+      if (files.length === 0) this.error('error: no photos found (.jpg, .jpeg, .png, .webp)', { exitCode: 2 });
+
+      const pool = await createFacePool({ jobs: o.jobs, modelsDir: o.models });
+      const tty = process.stderr.isTTY === true;
+      const out = (s: string) => process.stdout.write(`${s}\n`);
+      if (o.csv) out(CSV_HEADER.join(','));
+      const t0 = performance.now();
+      const outcomes: Array<Outcome | undefined> = new Array(files.length);
+      let printed = 0;
+      let done = 0;
+      let failed = 0;
+      let errors = 0;
+      const flush = () => {
+        while (printed < files.length && outcomes[printed]) {
+          const oc = outcomes[printed]!;
+          outcomes[printed] = { file: oc.file }; // drop results once printed (bounded memory)
+          if (tty) process.stderr.write('\r\x1b[K');
+          if (o.json) {
+            out(JSON.stringify(oc.error ? { file: oc.file, ok: false, passed: false, code: oc.error.code, message: oc.error.message, hint: oc.error.hint } : { file: oc.file, ok: true, ...oc.result }));
+          } else if (o.csv) csvRows(oc).forEach(out);
+          else textLines(oc).forEach(out);
+          printed++;
+        }
+        if (tty) process.stderr.write(progress(done, files.length, failed + errors, t0));
+      };
+      const window = o.jobs * 3;
+      let next = 0;
+      const runOne = async (): Promise<void> => {
+        while (next < files.length) {
+          const i = next++;
+          const file = files[i]!;
+          try {
+            const result = await pool.analyze(await readFile(file), { level: o.level, attributes: !!o.attributes });
+            outcomes[i] = { file, result };
+            if (!result.passed) failed++;
+          } catch (err) {
+            outcomes[i] = { file, error: asFiqaError(err) };
+            errors++;
+          }
+          done++;
+          flush();
+        }
+      };
+      try {
+        await Promise.all(Array.from({ length: Math.min(window, files.length) }, runOne));
+      } finally {
+        await pool.close();
+      }
+      if (tty) process.stderr.write('\r\x1b[K');
+      const secs = (performance.now() - t0) / 1000;
+      const passed = files.length - failed - errors;
+      process.stderr.write(
+        `${files.length} photo${files.length === 1 ? '' : 's'}: ${passed} passed, ${failed} failed, ${errors} unreadable or without a face ` +
+          `(level ${o.level}, ${(files.length / secs).toFixed(1)} photos/s)\n`,
+      );
+      process.exitCode = failed + errors > 0 ? 1 : 0;
+    });
+}
