@@ -36,7 +36,7 @@ export function renderSupervisor(prefix: string): string {
   return `#!/bin/sh
 # se3-agent supervisor (boxes without systemd). Started by se3kit deploy as
 #   setsid nohup /bin/sh ${prefix}/run/supervisor.sh
-# Stop it with: kill -TERM -- -$(cat ${prefix}/run/supervisor.pid)
+# Stop it with: kill -TERM -$(cat ${prefix}/run/supervisor.pid)
 P=${shq(prefix)}
 echo $$ > "$P/run/supervisor.pid"
 trap 'kill -TERM "$child" 2>/dev/null; exit 0' TERM INT HUP
