@@ -1,5 +1,6 @@
 // API contract, "boxes" area: discovery and DevSno/LoginUrl configuration.
-// Types only (shared by the services, both transports and the renderer).
+// Types and name lists only (shared by the services, both transports and the renderer; no
+// runtime dependencies: the sandboxed preload imports this).
 
 export type DiscoverySource = 'mdns' | 'probe';
 
@@ -93,4 +94,30 @@ export interface BoxesMethods {
 export interface BoxesEvents {
   'boxes.row': BoxRow;
   'boxes.progress': ScanProgress;
+}
+
+/** Runtime name lists (typed as Records so the compiler checks they match the interfaces). */
+export const BOXES_METHODS: Record<keyof BoxesMethods, true> = {
+  'boxes.scan': true,
+  'boxes.stopScan': true,
+  'boxes.list': true,
+  'boxes.getConfig': true,
+  'boxes.configure': true,
+  'boxes.configureCsv': true,
+};
+export const BOXES_EVENTS: Record<keyof BoxesEvents, true> = { 'boxes.row': true, 'boxes.progress': true };
+
+/** Smallest prefix a user may sweep: /16 is 65,534 hosts, already minutes of probing. */
+export const MIN_CIDR_PREFIX = 16;
+
+export function cidrProblem(value: string): string | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(value.trim());
+  if (!m) return `"${value}" is not an IPv4 range; write it like 192.168.1.0/24 (or one address, 192.168.1.20)`;
+  if (m.slice(1, 5).some((o) => Number(o) > 255)) return `"${value}": each part of an IPv4 address is 0–255`;
+  if (m[5] !== undefined) {
+    const prefix = Number(m[5]);
+    if (prefix > 32) return `"${value}": the prefix after / is 0–32`;
+    if (prefix < MIN_CIDR_PREFIX) return `"${value}" is too large to sweep; use /${MIN_CIDR_PREFIX} or smaller ranges`;
+  }
+  return null;
 }

@@ -1,1 +1,30 @@
-// placeholder: wired in the foundation work
+// Electron main process entry (bundled to dist/electron/main.cjs). Thin: creates the services,
+// the API and the window; everything testable lives in ./wire.
+import * as electron from 'electron';
+import { join } from 'node:path';
+import { createApiHandlers } from '../api/dispatch';
+import { createServices, defaultDataDir } from '../api/services';
+import { wireMain } from './wire';
+
+const { app } = electron;
+
+app.enableSandbox();
+
+async function start(): Promise<void> {
+  const services = await createServices({ dataDir: defaultDataDir() });
+  const api = createApiHandlers(services);
+  wireMain(electron, api, {
+    rendererIndex: join(__dirname, '..', 'renderer', 'index.html'),
+    preload: join(__dirname, 'preload.cjs'),
+  });
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => {
+    api.dispose();
+    void services.close();
+  });
+}
+
+app.whenReady().then(start, (err: unknown) => {
+  console.error(`se3kit desktop: ${(err as Error).message}`);
+  app.exit(1);
+});

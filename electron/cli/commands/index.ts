@@ -7,8 +7,10 @@ import { register as rollback } from './rollback';
 import { register as agentStatus } from './agent-status';
 import { register as uninstall } from './uninstall';
 import { register as fiqa } from './fiqa';
+import { register as serve } from './serve';
+import { register as desktop } from './desktop';
 
-const registrations: Array<(program: Command) => void> = [deploy, adopt, rollback, agentStatus, uninstall, fiqa];
+const registrations: Array<(program: Command) => void> = [deploy, adopt, rollback, agentStatus, uninstall, fiqa, serve, desktop];
 
 export function registerCommands(program: Command): void {
   for (const register of registrations) register(program);

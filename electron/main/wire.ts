@@ -1,0 +1,117 @@
+// The main process's wiring, with the electron module passed in (so a unit test can hand it a
+// fake): one locked-down window, one IPC channel that only accepts allowlisted API methods from
+// that window, and the API events forwarded to it.
+import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type EventMessage, type IpcReply } from '../api/contract';
+import type { Api } from '../api/dispatch';
+import { errorReply } from '../api/errors';
+
+/** The part of a WebContents we use. */
+export interface WebContentsLike {
+  readonly id: number;
+  send(channel: string, ...args: unknown[]): void;
+  isDestroyed(): boolean;
+  on(event: 'will-navigate', listener: (event: { preventDefault(): void }, url: string) => void): unknown;
+  setWindowOpenHandler(handler: (details: { url: string }) => { action: 'deny' }): void;
+}
+
+export interface WindowLike {
+  readonly webContents: WebContentsLike;
+  loadFile(path: string): Promise<void>;
+  on(event: 'closed', listener: () => void): unknown;
+  isDestroyed(): boolean;
+}
+
+export interface WindowOptions {
+  width: number;
+  height: number;
+  minWidth: number;
+  minHeight: number;
+  title: string;
+  show?: boolean;
+  backgroundColor: string;
+  webPreferences: {
+    preload: string;
+    contextIsolation: true;
+    sandbox: true;
+    nodeIntegration: false;
+    webSecurity: true;
+    nodeIntegrationInWorker: false;
+    webviewTag: false;
+  };
+}
+
+export interface IpcInvokeEventLike {
+  readonly sender: { readonly id: number };
+}
+
+/** The part of the electron module wireMain uses (the real module satisfies it). */
+export interface ElectronLike {
+  BrowserWindow: new (options: WindowOptions) => WindowLike;
+  ipcMain: {
+    handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: any[]) => unknown): void;
+    removeHandler(channel: string): void;
+  };
+}
+
+export interface WireOptions {
+  /** Absolute path of dist/renderer/index.html. */
+  rendererIndex: string;
+  /** Absolute path of dist/electron/preload.cjs. */
+  preload: string;
+}
+
+export function windowOptions(preload: string): WindowOptions {
+  return {
+    width: 1280,
+    height: 820,
+    minWidth: 900,
+    minHeight: 600,
+    title: 'SE3 Field Kit',
+    backgroundColor: '#f5f6f8',
+    webPreferences: {
+      preload,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      nodeIntegrationInWorker: false,
+      webviewTag: false,
+    },
+  };
+}
+
+/** Opens the window and wires the API. Returns the window and a function that undoes the wiring. */
+export function wireMain(electron: ElectronLike, api: Api, opts: WireOptions): { window: WindowLike; unwire: () => void } {
+  const win = new electron.BrowserWindow(windowOptions(opts.preload));
+  const contents = win.webContents;
+
+  // The UI is a local single page: no navigation away from it, no new windows.
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+
+  electron.ipcMain.handle(IPC_CALL_CHANNEL, async (event, method: unknown, params: unknown): Promise<IpcReply> => {
+    if (event.sender.id !== contents.id) {
+      return { ok: false, error: { message: 'IPC call from an unknown sender', code: 'forbidden' } };
+    }
+    try {
+      const result = await api.call(method, params);
+      return { ok: true, result: result ?? null };
+    } catch (err) {
+      return { ok: false, ...errorReply(err).body };
+    }
+  });
+
+  const unsubscribe = api.events.subscribe((event, payload) => {
+    if (win.isDestroyed() || contents.isDestroyed()) return;
+    const message: EventMessage = { event, payload };
+    contents.send(IPC_EVENT_CHANNEL, message);
+  });
+
+  const unwire = () => {
+    unsubscribe();
+    electron.ipcMain.removeHandler(IPC_CALL_CHANNEL);
+  };
+  win.on('closed', unwire);
+  void win.loadFile(opts.rendererIndex);
+  return { window: win, unwire };
+}

@@ -1,0 +1,117 @@
+// Batch configuration from a CSV (host,dev_sno,login_url): paste or pick a file, apply, and
+// see one outcome per row.
+import { useState } from 'react';
+import type { BatchReport } from '../../../../electron/api/boxes';
+import { api } from '../../api';
+
+const EXAMPLE = 'host,dev_sno,login_url\n192.168.1.20,TJGSDX000120190726103455,http://platform.example:8080/login\ne0:a5:09:12:34:56,TJGSDX000120190726103456,http://platform.example:8080/login';
+
+export function CsvImport(props: { onDone: () => void }) {
+  const [csv, setCsv] = useState('');
+  const [fileName, setFileName] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [report, setReport] = useState<BatchReport | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '').length;
+
+  async function pick(file: File | undefined) {
+    if (!file) return;
+    if (file.size > 2 * 1024 * 1024) {
+      setError(`${file.name} is larger than 2 MiB; split it into smaller files.`);
+      return;
+    }
+    setCsv(await file.text());
+    setFileName(file.name);
+    setReport(null);
+    setError(null);
+  }
+
+  async function apply() {
+    if (!csv.trim()) {
+      setError('Paste CSV rows or choose a file first.');
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setReport(null);
+    try {
+      setReport(await api.call('boxes.configureCsv', { csv }));
+      props.onDone();
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section className="card csv" aria-label="CSV batch import">
+      <div className="section-head">
+        <div>
+          <h2>Configure many boxes from a CSV</h2>
+          <p className="muted">
+            One box per line: <code>host,dev_sno,login_url</code> — host is an IP (optionally <code>:port</code>) or a MAC address from the list above. A
+            header line is optional; failed rows do not stop the others.
+          </p>
+        </div>
+        <label className="secondary file-button">
+          Choose file…
+          <input type="file" accept=".csv,text/csv,text/plain" onChange={(e) => void pick(e.target.files?.[0])} hidden />
+        </label>
+      </div>
+      <textarea
+        name="csv"
+        className="mono"
+        rows={5}
+        placeholder={EXAMPLE}
+        value={csv}
+        onChange={(e) => {
+          setCsv(e.target.value);
+          setFileName(null);
+          setReport(null);
+        }}
+        spellCheck={false}
+      />
+      <div className="form-actions">
+        <button className="primary" onClick={() => void apply()} disabled={busy || !csv.trim()}>
+          {busy ? 'Configuring…' : `Apply ${lines ? `(${lines} line${lines === 1 ? '' : 's'})` : ''}`}
+        </button>
+        {fileName && <span className="muted">from {fileName}</span>}
+      </div>
+      {error && (
+        <div className="banner error" role="alert">
+          {error}
+        </div>
+      )}
+      {report && (
+        <div className="report" data-testid="csv-report">
+          <p className={report.failed ? 'summary warn' : 'summary ok'}>
+            {report.ok} configured, {report.failed} failed
+          </p>
+          <table className="boxes compact">
+            <thead>
+              <tr>
+                <th>Line</th>
+                <th>Box</th>
+                <th>Result</th>
+                <th>DevSno (read back)</th>
+                <th>LoginUrl (read back)</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.rows.map((r) => (
+                <tr key={r.line} className={r.ok ? undefined : 'failed'}>
+                  <td>{r.line}</td>
+                  <td className="mono">{r.port ? `${r.host}:${r.port}` : r.host}</td>
+                  <td>{r.ok ? <span className="tag okay">OK</span> : <span className="error-text">{r.error}</span>}</td>
+                  <td className="mono">{r.dev_sno ?? '—'}</td>
+                  <td className="mono ellipsis">{r.login_url ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
