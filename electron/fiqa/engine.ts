@@ -182,3 +182,12 @@ function toEntry(
     ...(attributes ? { attributes } : {}),
   };
 }
+
+/**
+ * The bare PROTOCOL §4.4 entry (bbox, fails, fiqa_result, info, score, success) without our
+ * extension fields, for the agent's MQ `fiqa` reply. For the box's exact judgement (only its
+ * seven checks) analyse with `thresholds: { enforce: [] }`.
+ */
+export function protocolEntry(e: FiqaEntry): Pick<FiqaEntry, 'bbox' | 'fails' | 'fiqa_result' | 'info' | 'score' | 'success'> {
+  return { bbox: e.bbox, fails: e.fails, fiqa_result: e.fiqa_result, info: e.info, score: e.score, success: e.success };
+}

@@ -1,6 +1,6 @@
 // Face engine public API (see README "Photo check (FIQA)"): in-process engine, worker pool,
 // types, levels and helpers. Never imports electron, so the CLI and the agent use it too.
-export { createFaceEngine, type FaceEngine, type FaceEngineOptions } from './engine';
+export { createFaceEngine, protocolEntry, type FaceEngine, type FaceEngineOptions } from './engine';
 export { createFacePool, type FacePool, type FacePoolOptions } from './pool';
 export { FiqaError, FiqaCodes, asFiqaError } from './errors';
 export { cosineSimilarity } from './describe';

