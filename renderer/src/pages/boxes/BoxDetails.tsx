@@ -172,7 +172,13 @@ export function BoxDetails(props: { row: BoxRow; now: number; onClose: () => voi
       </form>
       {outcome?.ok && (
         <div className="banner ok" role="status" data-testid="configure-outcome">
-          <strong>Saved.</strong> Read back from the box: DevSno <code>{outcome.dev_sno ?? '—'}</code>, LoginUrl <code>{outcome.login_url ?? '—'}</code>
+          <strong>Saved and confirmed.</strong> The box now reports:
+          <dl className="readback">
+            <dt>DevSno</dt>
+            <dd data-testid="readback-dev-sno">{outcome.dev_sno ?? '—'}</dd>
+            <dt>LoginUrl</dt>
+            <dd data-testid="readback-login-url">{outcome.login_url ?? '—'}</dd>
+          </dl>
         </div>
       )}
       {outcome && !outcome.ok && (

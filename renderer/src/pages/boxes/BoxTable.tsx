@@ -2,19 +2,21 @@
 import type { BoxRow } from '../../../../electron/api/boxes';
 import { ago } from './format';
 
-export function BoxTable(props: { rows: BoxRow[]; selected: string | null; onSelect: (id: string) => void; now: number }) {
+/** `compact` (details panel open) leaves out hostname, MAC and sources; the panel shows them. */
+export function BoxTable(props: { rows: BoxRow[]; selected: string | null; onSelect: (id: string) => void; now: number; compact?: boolean }) {
+  const full = !props.compact;
   return (
-    <div className="table-wrap">
+    <div className={props.compact ? 'table-wrap compact-table' : 'table-wrap'}>
       <table className="boxes" aria-label="Boxes">
         <thead>
           <tr>
             <th>Address</th>
             <th>DevSno</th>
             <th>LoginUrl</th>
-            <th>Hostname</th>
-            <th>MAC</th>
+            {full && <th>Hostname</th>}
+            {full && <th>MAC</th>}
             <th>Runs</th>
-            <th>Found by</th>
+            {full && <th>Found by</th>}
             <th>Last seen</th>
           </tr>
         </thead>
@@ -39,8 +41,8 @@ export function BoxTable(props: { rows: BoxRow[]; selected: string | null; onSel
               <td className="mono ellipsis" title={r.login_url ?? undefined}>
                 {r.login_url ?? <span className="muted">not set</span>}
               </td>
-              <td>{r.hostname ?? <span className="muted">—</span>}</td>
-              <td className="mono">{r.mac ?? <span className="muted">—</span>}</td>
+              {full && <td>{r.hostname ?? <span className="muted">—</span>}</td>}
+              {full && <td className="mono">{r.mac ?? <span className="muted">—</span>}</td>}
               <td>
                 {r.kind === 'se3-agent' ? (
                   <span className="tag agent">agent {r.agentVersion ?? ''}</span>
@@ -48,13 +50,15 @@ export function BoxTable(props: { rows: BoxRow[]; selected: string | null; onSel
                   <span className="tag vendor">vendor firmware</span>
                 )}
               </td>
-              <td>
-                {r.sources.map((s) => (
-                  <span key={s} className="tag source">
-                    {s === 'mdns' ? 'mDNS' : 'probe'}
-                  </span>
-                ))}
-              </td>
+              {full && (
+                <td className="nowrap">
+                  {r.sources.map((s) => (
+                    <span key={s} className="tag source">
+                      {s === 'mdns' ? 'mDNS' : 'probe'}
+                    </span>
+                  ))}
+                </td>
+              )}
               <td className="muted nowrap">{ago(r.lastSeen, props.now)}</td>
             </tr>
           ))}

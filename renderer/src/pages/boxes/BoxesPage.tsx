@@ -49,7 +49,7 @@ export function BoxesPage() {
               )}
             </div>
           ) : (
-            <BoxTable rows={boxes.rows} selected={selected} onSelect={setSelected} now={now} />
+            <BoxTable rows={boxes.rows} selected={selected} onSelect={setSelected} now={now} compact={!!row} />
           )}
         </section>
         {row && <BoxDetails row={row} now={now} onClose={() => setSelected(null)} onUpdated={(patch) => boxes.update(row.id, patch)} />}
