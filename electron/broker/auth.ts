@@ -1,0 +1,80 @@
+// Users (salted SHA-256 password hashes, the RabbitMQ rabbit_password_hashing_sha256 format:
+// base64(salt4 + sha256(salt4 + password))) and RabbitMQ-style permissions
+// (configure / write / read regular expressions per user and vhost).
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export interface User {
+  name: string;
+  passwordHash: string;
+  tags: string[];
+}
+
+export interface Permission {
+  configure: string;
+  write: string;
+  read: string;
+}
+
+export function hashPassword(password: string, salt: Buffer = randomBytes(4)): string {
+  const digest = createHash('sha256').update(salt).update(password, 'utf8').digest();
+  return Buffer.concat([salt, digest]).toString('base64');
+}
+
+export function checkPassword(user: User, password: string): boolean {
+  const raw = Buffer.from(user.passwordHash, 'base64');
+  if (raw.length !== 36) return false;
+  const expect = Buffer.from(hashPassword(password, raw.subarray(0, 4)), 'base64');
+  return timingSafeEqual(raw, expect);
+}
+
+export class Permissions {
+  private map = new Map<string, Permission & { re: { configure: RegExp; write: RegExp; read: RegExp } }>();
+
+  private key(user: string, vhost: string): string {
+    return `${user}\u0000${vhost}`;
+  }
+
+  set(user: string, vhost: string, p: Permission): void {
+    const compile = (s: string) => {
+      try {
+        return new RegExp(s === '' ? '^$' : s);
+      } catch (err) {
+        throw new Error(`invalid permission regex '${s}': ${(err as Error).message}`);
+      }
+    };
+    this.map.set(this.key(user, vhost), {
+      ...p,
+      re: { configure: compile(p.configure), write: compile(p.write), read: compile(p.read) },
+    });
+  }
+
+  clear(user: string, vhost: string): void {
+    this.map.delete(this.key(user, vhost));
+  }
+
+  clearUser(user: string): void {
+    for (const k of [...this.map.keys()]) if (k.startsWith(`${user}\u0000`)) this.map.delete(k);
+  }
+
+  clearVhost(vhost: string): void {
+    for (const k of [...this.map.keys()]) if (k.endsWith(`\u0000${vhost}`)) this.map.delete(k);
+  }
+
+  get(user: string, vhost: string): Permission | undefined {
+    const p = this.map.get(this.key(user, vhost));
+    return p && { configure: p.configure, write: p.write, read: p.read };
+  }
+
+  /** RabbitMQ matches the regex against the resource name (unanchored unless the regex anchors). */
+  allowed(user: string, vhost: string, kind: 'configure' | 'write' | 'read', resource: string): boolean {
+    const p = this.map.get(this.key(user, vhost));
+    return !!p && p.re[kind].test(resource);
+  }
+
+  list(): Array<{ user: string; vhost: string } & Permission> {
+    return [...this.map.entries()].map(([k, p]) => {
+      const [user, vhost] = k.split('\u0000') as [string, string];
+      return { user, vhost, configure: p.configure, write: p.write, read: p.read };
+    });
+  }
+}

@@ -1,0 +1,339 @@
+// The embedded broker: listeners (amqp, optional amqps), users/vhosts/permissions API,
+// durable definitions, recovery after restart or crash, and the stats API for the UI.
+import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
+import { hashPassword, Permissions, type Permission, type User } from './auth';
+import type { Fields } from './codec';
+import { Connection } from './connection';
+import type { BrokerCore, CoreOptions } from './core';
+import { Exchange } from './exchange';
+import { Flusher } from './store/log';
+import { loadDefinitions, saveDefinitions, type Definitions } from './store/metadata';
+import { collectStats, RateSampler, type BrokerStats } from './stats';
+import { Vhost } from './vhost';
+
+export interface BrokerUserSpec {
+  name: string;
+  password: string;
+  tags?: string[];
+}
+
+export interface BrokerOptions {
+  /** AMQP port; 0 picks a free one (see Broker.port). Default 5672. */
+  port?: number;
+  /** Listen address. Default 127.0.0.1 (pass 0.0.0.0 to accept boxes on the LAN). */
+  host?: string;
+  /** Where definitions and message logs live. */
+  dataDir: string;
+  /** Users to create or update; each gets full permissions on every vhost in `vhosts`. */
+  users?: BrokerUserSpec[];
+  /** Vhosts to create if missing. Default ['/']. */
+  vhosts?: string[];
+  /** amqps listener. */
+  tls?: { port?: number; host?: string; key: string | Buffer; cert: string | Buffer; ca?: string | Buffer };
+  heartbeat?: number;
+  frameMax?: number;
+  channelMax?: number;
+  handshakeTimeoutMs?: number;
+  writeStallTimeoutMs?: number;
+  maxMessageBytes?: number;
+  /** Message bodies kept in memory across all queues before paging to disk. Default 64 MiB. */
+  memoryLimitBytes?: number;
+  segmentBytes?: number;
+  /** Free disk space below which publishers are blocked. Default 50 MB. */
+  diskFreeLimitBytes?: number;
+}
+
+export interface Broker {
+  readonly port: number;
+  readonly tlsPort: number | null;
+  addVhost(name: string): void;
+  deleteVhost(name: string): void;
+  listVhosts(): string[];
+  addUser(name: string, password: string, tags?: string[]): void;
+  deleteUser(name: string): void;
+  listUsers(): Array<{ name: string; tags: string[] }>;
+  setPermissions(user: string, vhost: string, perm: Permission): void;
+  clearPermissions(user: string, vhost: string): void;
+  listPermissions(): Array<{ user: string; vhost: string } & Permission>;
+  /** Blocks publishers (connection.blocked) until unblock(). */
+  block(reason: string): void;
+  unblock(): void;
+  stats(): BrokerStats;
+  close(): Promise<void>;
+}
+
+export const FULL_PERMISSIONS: Permission = { configure: '.*', write: '.*', read: '.*' };
+
+class EmbeddedBroker implements BrokerCore, Broker {
+  readonly options: CoreOptions;
+  readonly vhosts = new Map<string, Vhost>();
+  readonly users = new Map<string, User>();
+  readonly permissions = new Permissions();
+  readonly connections = new Set<Connection>();
+  readonly flusher = new Flusher();
+  readonly memory: { bytes: number; limit: number };
+  readonly rates = new RateSampler();
+  readonly startedAt = Date.now();
+  retired = { published: 0, delivered: 0, acked: 0 };
+  blockedReason: string | null = null;
+  private manualBlock: string | null = null;
+  private servers: Server[] = [];
+  private timer: NodeJS.Timeout;
+  port = 0;
+  tlsPort: number | null = null;
+  readonly serverProperties: Fields = {
+    product: 'SE3 Field Kit broker',
+    version: '3.10.8',
+    platform: `Node.js ${process.version}`,
+    copyright: '',
+    information: 'AMQP 0-9-1 broker embedded in SE3 Field Kit',
+    cluster_name: 'se3kit',
+    capabilities: {
+      publisher_confirms: true,
+      exchange_exchange_bindings: true,
+      'basic.nack': true,
+      consumer_cancel_notify: true,
+      'connection.blocked': true,
+      consumer_priorities: false,
+      authentication_failure_close: true,
+      per_consumer_qos: true,
+      direct_reply_to: false,
+    },
+  };
+
+  constructor(readonly opts: BrokerOptions) {
+    this.options = {
+      frameMax: opts.frameMax ?? 131072,
+      channelMax: opts.channelMax ?? 2047,
+      heartbeat: opts.heartbeat ?? 60,
+      handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 10000,
+      writeStallTimeoutMs: opts.writeStallTimeoutMs ?? 60000,
+      maxMessageBytes: opts.maxMessageBytes ?? 128 * 1024 * 1024,
+    };
+    this.memory = { bytes: 0, limit: opts.memoryLimitBytes ?? 64 * 1024 * 1024 };
+    this.timer = setInterval(() => this.sample(), 1000);
+    this.timer.unref();
+  }
+
+  // ---- start / recovery -------------------------------------------------------------------
+
+  recover(): void {
+    const dir = this.opts.dataDir;
+    mkdirSync(dir, { recursive: true });
+    rmSync(join(dir, 'transient'), { recursive: true, force: true });
+    const defs = loadDefinitions(dir);
+    if (defs) {
+      for (const u of defs.users) this.users.set(u.name, u);
+      for (const p of defs.permissions) this.permissions.set(p.user, p.vhost, p);
+      for (const v of defs.vhosts) this.restoreVhost(v);
+    }
+    const vhosts = this.opts.vhosts && this.opts.vhosts.length > 0 ? this.opts.vhosts : ['/'];
+    for (const v of vhosts) if (!this.vhosts.has(v)) this.vhosts.set(v, this.newVhost(v));
+    let users = this.opts.users ?? [];
+    if (!defs && users.length === 0) users = [{ name: 'guest', password: 'guest', tags: ['administrator'] }];
+    for (const u of users) {
+      this.users.set(u.name, { name: u.name, passwordHash: hashPassword(u.password), tags: u.tags ?? [] });
+      for (const v of vhosts) this.permissions.set(u.name, v, FULL_PERMISSIONS);
+    }
+    this.persist();
+  }
+
+  private restoreVhost(v: Definitions['vhosts'][number]): void {
+    const vh = this.newVhost(v.name);
+    this.vhosts.set(v.name, vh);
+    for (const x of v.exchanges) vh.exchanges.set(x.name, new Exchange(x.name, x.type as never, true, x.autoDelete, x.internal, x.args));
+    const dirs = new Set<string>();
+    for (const q of v.queues) {
+      vh.recoverQueue(q.name, q.autoDelete, q.args, q.dir);
+      dirs.add(q.dir);
+    }
+    for (const b of v.bindings) {
+      const src = vh.exchanges.get(b.source);
+      const ok = b.destinationType === 'queue' ? vh.queues.has(b.destination) : vh.exchanges.has(b.destination);
+      if (src && ok) src.addBinding(b);
+    }
+    // Logs of queues whose deletion was not yet in the definitions file when we stopped.
+    const qdir = join(this.opts.dataDir, 'queues', encodeURIComponent(v.name));
+    if (existsSync(qdir)) for (const d of readdirSync(qdir)) if (!dirs.has(d)) rmSync(join(qdir, d), { recursive: true, force: true });
+  }
+
+  private newVhost(name: string): Vhost {
+    return new Vhost(name, {
+      dataDir: this.opts.dataDir,
+      flusher: this.flusher,
+      memory: this.memory,
+      segmentBytes: this.opts.segmentBytes ?? 16 * 1024 * 1024,
+      persist: () => this.persist(),
+    });
+  }
+
+  persist(): void {
+    const defs: Definitions = {
+      version: 1,
+      users: [...this.users.values()],
+      permissions: this.permissions.list(),
+      vhosts: [...this.vhosts.values()].map((vh) => ({
+        name: vh.name,
+        exchanges: [...vh.exchanges.values()]
+          .filter((x) => x.durable && !(x.name === '' || x.name.startsWith('amq.')))
+          .map((x) => ({ name: x.name, type: x.type, autoDelete: x.autoDelete, internal: x.internal, args: x.args })),
+        queues: [...vh.queues.values()]
+          .filter((q) => vh.queueDirs.has(q))
+          .map((q) => ({ name: q.name, autoDelete: q.opts.autoDelete, args: q.opts.args, dir: vh.queueDirs.get(q)! })),
+        bindings: [...vh.exchanges.values()].flatMap((x) => x.bindings.filter((b) => vh.bindingDurable(b))),
+      })),
+    };
+    saveDefinitions(this.opts.dataDir, defs);
+  }
+
+  async listen(): Promise<void> {
+    const host = this.opts.host ?? '127.0.0.1';
+    const plain = createServer((s) => this.accept(s, false));
+    this.port = await listenOn(plain, this.opts.port ?? 5672, host);
+    this.servers.push(plain);
+    if (this.opts.tls) {
+      const t = this.opts.tls;
+      const secure = createTlsServer({ key: t.key, cert: t.cert, ca: t.ca }, (s) => this.accept(s, true));
+      this.tlsPort = await listenOn(secure, t.port ?? 5671, t.host ?? host);
+      this.servers.push(secure);
+    }
+  }
+
+  private accept(socket: Socket, tls: boolean): void {
+    const c = new Connection(socket, this, tls);
+    this.connections.add(c);
+  }
+
+  connectionOpened(c: Connection): void {
+    if (this.blockedReason) c.setBlocked(this.blockedReason);
+  }
+
+  connectionClosed(c: Connection): void {
+    if (!this.connections.delete(c)) return;
+    this.retired.published += c.counters.published;
+    this.retired.delivered += c.counters.delivered;
+    this.retired.acked += c.counters.acked;
+  }
+
+  // ---- management API -------------------------------------------------------------------
+
+  addVhost(name: string): void {
+    if (!name) throw new Error('vhost name must not be empty');
+    if (this.vhosts.has(name)) return;
+    this.vhosts.set(name, this.newVhost(name));
+    this.persist();
+  }
+
+  deleteVhost(name: string): void {
+    const vh = this.vhosts.get(name);
+    if (!vh) throw new Error(`no vhost '${name}'`);
+    for (const c of [...this.connections]) if (c.vhost === vh) c.forceClose(`vhost '${name}' is deleted`);
+    for (const q of [...vh.queues.values()]) vh.deleteQueue(q, 'vhost deleted');
+    this.vhosts.delete(name);
+    this.permissions.clearVhost(name);
+    rmSync(join(this.opts.dataDir, 'queues', encodeURIComponent(name)), { recursive: true, force: true });
+    this.persist();
+  }
+
+  listVhosts(): string[] {
+    return [...this.vhosts.keys()];
+  }
+
+  addUser(name: string, password: string, tags: string[] = []): void {
+    if (!name) throw new Error('user name must not be empty');
+    this.users.set(name, { name, passwordHash: hashPassword(password), tags });
+    this.persist();
+  }
+
+  deleteUser(name: string): void {
+    if (!this.users.delete(name)) throw new Error(`no user '${name}'`);
+    this.permissions.clearUser(name);
+    for (const c of [...this.connections]) if (c.user === name) c.forceClose(`user '${name}' was deleted`);
+    this.persist();
+  }
+
+  listUsers(): Array<{ name: string; tags: string[] }> {
+    return [...this.users.values()].map((u) => ({ name: u.name, tags: u.tags }));
+  }
+
+  setPermissions(user: string, vhost: string, perm: Permission): void {
+    if (!this.users.has(user)) throw new Error(`no user '${user}'`);
+    if (!this.vhosts.has(vhost)) throw new Error(`no vhost '${vhost}'`);
+    this.permissions.set(user, vhost, perm);
+    this.persist();
+  }
+
+  clearPermissions(user: string, vhost: string): void {
+    this.permissions.clear(user, vhost);
+    this.persist();
+  }
+
+  listPermissions(): Array<{ user: string; vhost: string } & Permission> {
+    return this.permissions.list();
+  }
+
+  block(reason: string): void {
+    this.manualBlock = reason;
+    this.updateBlocked();
+  }
+
+  unblock(): void {
+    this.manualBlock = null;
+    this.updateBlocked();
+  }
+
+  private updateBlocked(diskLow = false): void {
+    const reason = this.manualBlock ?? (diskLow ? 'low on disk' : null);
+    if (reason === this.blockedReason) return;
+    this.blockedReason = reason;
+    for (const c of this.connections) c.setBlocked(reason);
+  }
+
+  private sample(): void {
+    this.rates.sample(this);
+    const limit = this.opts.diskFreeLimitBytes ?? 50_000_000;
+    try {
+      const s = statfsSync(this.opts.dataDir);
+      this.updateBlocked(s.bavail * s.bsize < limit);
+    } catch {
+      /* statfs unsupported: no disk alarm */
+    }
+  }
+
+  stats(): BrokerStats {
+    return collectStats(this);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    for (const s of this.servers) s.close();
+    for (const c of [...this.connections]) c.forceClose('broker shutdown');
+    await new Promise((r) => setTimeout(r, 50));
+    for (const c of [...this.connections]) c.destroy();
+    this.flusher.run();
+    for (const vh of this.vhosts.values()) vh.close();
+  }
+}
+
+function listenOn(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+/** Starts the embedded broker; resolves once it listens. */
+export async function startBroker(opts: BrokerOptions): Promise<Broker> {
+  const b = new EmbeddedBroker(opts);
+  b.recover();
+  await b.listen();
+  return b;
+}
+
+export type { EmbeddedBroker };

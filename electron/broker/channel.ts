@@ -1,0 +1,377 @@
+// One AMQP channel: content assembly, basic.* (publish, consume, get, ack/nack/reject,
+// qos, recover), publisher confirms, and the requeue of unacked messages when it closes.
+import { randomBytes } from 'node:crypto';
+import { AmqpError, decodeProperties, encodeMethod, fail, headerFrame, M, pushBodyFrames, type Fields } from './codec';
+import { handleDeclareMethod } from './declare';
+import type { Message } from './message';
+import type { Consumer, ConsumerChannel, Queue } from './queue';
+import type { Vhost } from './vhost';
+
+/** What a channel needs from its connection. */
+export interface ChannelConn {
+  readonly vhost: Vhost;
+  readonly user: string;
+  readonly frameMax: number;
+  readonly clientCaps: Fields;
+  send(...bufs: Buffer[]): void;
+  writable(): boolean;
+  allowed(kind: 'configure' | 'write' | 'read', resourceKind: 'queue' | 'exchange', name: string): void;
+  exclusiveQueues: Set<Queue>;
+  counters: { published: number; delivered: number; acked: number };
+}
+
+interface Unacked {
+  m: Message;
+  q: Queue;
+  c: Consumer | null;
+}
+
+interface PendingPublish {
+  fields: Fields;
+  props: Buffer | null;
+  size: number;
+  chunks: Buffer[];
+  got: number;
+}
+
+interface Confirm {
+  seq: number;
+  waiting: number;
+  nack: boolean;
+}
+
+export class Channel implements ConsumerChannel {
+  closing = false;
+  flow = true;
+  lastQueue = '';
+  readonly consumers = new Map<string, Consumer>();
+  readonly unacked = new Map<number, Unacked>();
+  private deliveryTag = 0;
+  prefetch = 0;
+  globalPrefetch = 0;
+  confirm = false;
+  private publishSeq = 0;
+  private confirms: Confirm[] = [];
+  private content: PendingPublish | null = null;
+
+  constructor(
+    readonly conn: ChannelConn,
+    readonly number: number,
+  ) {}
+
+  get expectingContent(): boolean {
+    return this.content !== null;
+  }
+
+  // ---- incoming ----------------------------------------------------------------------------
+
+  onMethod(id: number, f: Fields): void {
+    if (this.content) fail(505, `expected content header for class 60, got non content header frame instead`);
+    switch (id) {
+      case M.BasicPublish:
+        if (f.immediate) throw new AmqpError(540, 'NOT_IMPLEMENTED - immediate=true', id);
+        this.content = { fields: f, props: null, size: 0, chunks: [], got: 0 };
+        return;
+      case M.BasicConsume:
+        return this.consume(f);
+      case M.BasicCancel:
+        return this.cancel(f.consumerTag, f.nowait);
+      case M.BasicGet:
+        return this.get(f);
+      case M.BasicAck:
+        return this.settle(f.deliveryTag, f.multiple, 'ack');
+      case M.BasicNack:
+        return this.settle(f.deliveryTag, f.multiple, f.requeue ? 'requeue' : 'reject');
+      case M.BasicReject:
+        return this.settle(f.deliveryTag, false, f.requeue ? 'requeue' : 'reject');
+      case M.BasicQos:
+        if (f.prefetchSize !== 0) throw new AmqpError(540, `NOT_IMPLEMENTED - prefetch_size!=0 (${f.prefetchSize})`, id);
+        if (f.global) this.globalPrefetch = f.prefetchCount;
+        else this.prefetch = f.prefetchCount;
+        this.conn.send(encodeMethod(M.BasicQosOk, this.number));
+        this.kick();
+        return;
+      case M.BasicRecover:
+      case M.BasicRecoverAsync:
+        if (!f.requeue) throw new AmqpError(540, 'NOT_IMPLEMENTED - requeue=false', id);
+        this.requeueAll();
+        if (id === M.BasicRecover) this.conn.send(encodeMethod(M.BasicRecoverOk, this.number));
+        return;
+      case M.ConfirmSelect:
+        this.confirm = true;
+        if (!f.nowait) this.conn.send(encodeMethod(M.ConfirmSelectOk, this.number));
+        return;
+      case M.TxSelect:
+      case M.TxCommit:
+      case M.TxRollback:
+        throw new AmqpError(540, 'NOT_IMPLEMENTED - transactions are not supported by this broker', id);
+      case M.ChannelFlow:
+        if (!f.active) throw new AmqpError(540, 'NOT_IMPLEMENTED - active=false', id);
+        this.conn.send(encodeMethod(M.ChannelFlowOk, this.number, { active: true }));
+        return;
+      default:
+        handleDeclareMethod(this, id, f);
+    }
+  }
+
+  onHeader(size: number, rawProps: Buffer): void {
+    const c = this.content;
+    if (!c || c.props) fail(505, `unexpected content header frame on channel ${this.number}`);
+    c.props = rawProps;
+    c.size = size;
+    if (size === 0) this.finishPublish();
+  }
+
+  onBody(chunk: Buffer): void {
+    const c = this.content;
+    if (!c || !c.props) fail(505, `unexpected content body frame on channel ${this.number}`);
+    c.chunks.push(chunk);
+    c.got += chunk.length;
+    if (c.got > c.size) fail(501, `content body exceeds the declared size ${c.size}`);
+    if (c.got === c.size) this.finishPublish();
+  }
+
+  private finishPublish(): void {
+    const c = this.content!;
+    this.content = null;
+    const body = c.chunks.length === 1 ? c.chunks[0]! : Buffer.concat(c.chunks, c.got);
+    this.publish(c.fields, c.props!, body);
+  }
+
+  private publish(f: Fields, rawProps: Buffer, body: Buffer): void {
+    const vhost = this.conn.vhost;
+    const x = vhost.exchanges.get(f.exchange);
+    if (!x) fail(404, `no exchange '${f.exchange}' in vhost '${vhost.name}'`);
+    if (x.internal) fail(403, `cannot publish to internal exchange '${f.exchange}' in vhost '${vhost.name}'`);
+    this.conn.allowed('write', 'exchange', f.exchange);
+    const props = decodeProperties(rawProps);
+    if (props.userId !== undefined && props.userId !== this.conn.user)
+      fail(406, `user_id property set to '${props.userId}' but authenticated user was '${this.conn.user}'`);
+    let expiration: number | null = null;
+    if (props.expiration !== undefined) {
+      if (!/^\d+$/.test(props.expiration)) fail(406, `invalid expiration '${props.expiration}': no_integer`);
+      expiration = Number(props.expiration);
+    }
+    this.conn.counters.published++;
+    const queues = vhost.route(x, f.routingKey, props.headers);
+    const confirm: Confirm | null = this.confirm ? { seq: ++this.publishSeq, waiting: 1, nack: false } : null;
+    if (confirm) this.confirms.push(confirm);
+    if (queues.length === 0) {
+      if (f.mandatory) {
+        const out: Buffer[] = [
+          encodeMethod(M.BasicReturn, this.number, {
+            replyCode: 312,
+            replyText: 'NO_ROUTE',
+            exchange: f.exchange,
+            routingKey: f.routingKey,
+          }),
+          headerFrame(this.number, body.length, rawProps),
+        ];
+        pushBodyFrames(out, this.number, body, this.conn.frameMax);
+        this.conn.send(...out);
+      }
+    } else {
+      const done = confirm ? () => this.confirmed(confirm) : null;
+      for (const q of queues) {
+        if (confirm) confirm.waiting++;
+        const input = {
+          exchange: f.exchange,
+          routingKey: f.routingKey,
+          props: rawProps,
+          body,
+          size: body.length,
+          deliveryMode: props.deliveryMode ?? 1,
+          expiration,
+          decoded: props,
+        };
+        if (!q.publish(input, done) && confirm) {
+          confirm.nack = true;
+          confirm.waiting--;
+        }
+      }
+    }
+    if (confirm) this.confirmed(confirm);
+  }
+
+  private confirmed(c: Confirm): void {
+    c.waiting--;
+    if (c.waiting > 0 || this.closing) return;
+    // Confirms go out in publish order; runs of the same outcome share one `multiple` frame.
+    while (this.confirms.length > 0 && this.confirms[0]!.waiting <= 0) {
+      const nack = this.confirms[0]!.nack;
+      let last = this.confirms.shift()!;
+      let n = 1;
+      while (this.confirms.length > 0 && this.confirms[0]!.waiting <= 0 && this.confirms[0]!.nack === nack) {
+        last = this.confirms.shift()!;
+        n++;
+      }
+      this.conn.send(
+        encodeMethod(nack ? M.BasicNack : M.BasicAck, this.number, {
+          deliveryTag: last.seq,
+          multiple: n > 1,
+          requeue: false,
+        }),
+      );
+    }
+  }
+
+  // ---- consumers ---------------------------------------------------------------------------
+
+  queueFor(name: string): Queue {
+    const q = this.conn.vhost.queue(name === '' ? this.lastQueue : name);
+    checkExclusive(this, q);
+    return q;
+  }
+
+  private consume(f: Fields): void {
+    const q = this.queueFor(f.queue);
+    this.conn.allowed('read', 'queue', q.name);
+    const tag: string = f.consumerTag || `amq.ctag-${randomBytes(16).toString('base64url').slice(0, 22)}`;
+    if (this.consumers.has(tag)) throw new AmqpError(530, `NOT_ALLOWED - attempt to reuse consumer tag '${tag}'`, M.BasicConsume);
+    const c: Consumer = { tag, queue: q, noAck: f.noAck, exclusive: f.exclusive, prefetch: this.prefetch, unacked: 0, channel: this };
+    q.addConsumer(c);
+    this.consumers.set(tag, c);
+    if (!f.nowait) this.conn.send(encodeMethod(M.BasicConsumeOk, this.number, { consumerTag: tag }));
+  }
+
+  private cancel(tag: string, nowait: boolean): void {
+    const c = this.consumers.get(tag);
+    if (c) {
+      this.consumers.delete(tag);
+      c.queue.removeConsumer(c);
+    }
+    if (!nowait) this.conn.send(encodeMethod(M.BasicCancelOk, this.number, { consumerTag: tag }));
+  }
+
+  canDeliver(c: Consumer): boolean {
+    if (this.closing || !this.flow || !this.conn.writable()) return false;
+    if (c.noAck) return true;
+    if (c.prefetch > 0 && c.unacked >= c.prefetch) return false;
+    return this.globalPrefetch === 0 || this.unacked.size < this.globalPrefetch;
+  }
+
+  deliver(c: Consumer, m: Message): void {
+    const tag = ++this.deliveryTag;
+    if (!c.noAck) {
+      this.unacked.set(tag, { m, q: c.queue, c });
+      c.unacked++;
+    }
+    this.conn.counters.delivered++;
+    this.sendMessage(
+      encodeMethod(M.BasicDeliver, this.number, {
+        consumerTag: c.tag,
+        deliveryTag: tag,
+        redelivered: m.redelivered,
+        exchange: m.exchange,
+        routingKey: m.routingKey,
+      }),
+      c.queue,
+      m,
+    );
+  }
+
+  serverCancel(c: Consumer): void {
+    if (this.consumers.get(c.tag) !== c) return;
+    this.consumers.delete(c.tag);
+    if (this.conn.clientCaps.consumer_cancel_notify === true && !this.closing)
+      this.conn.send(encodeMethod(M.BasicCancel, this.number, { consumerTag: c.tag, nowait: true }));
+  }
+
+  private get(f: Fields): void {
+    const q = this.queueFor(f.queue);
+    this.conn.allowed('read', 'queue', q.name);
+    const m = q.get(f.noAck);
+    if (!m) {
+      this.conn.send(encodeMethod(M.BasicGetEmpty, this.number, { clusterId: '' }));
+      return;
+    }
+    const tag = ++this.deliveryTag;
+    if (!f.noAck) this.unacked.set(tag, { m, q, c: null });
+    this.conn.counters.delivered++;
+    this.sendMessage(
+      encodeMethod(M.BasicGetOk, this.number, {
+        deliveryTag: tag,
+        redelivered: m.redelivered,
+        exchange: m.exchange,
+        routingKey: m.routingKey,
+        messageCount: q.messageCount,
+      }),
+      q,
+      m,
+    );
+  }
+
+  private sendMessage(method: Buffer, q: Queue, m: Message): void {
+    const body = q.bodyOf(m);
+    const out: Buffer[] = [method, headerFrame(this.number, m.size, m.props)];
+    pushBodyFrames(out, this.number, body, this.conn.frameMax);
+    this.conn.send(...out);
+  }
+
+  // ---- acknowledgements ----------------------------------------------------------------------
+
+  private settle(tag: number, multiple: boolean, how: 'ack' | 'requeue' | 'reject'): void {
+    const picked: Array<[number, Unacked]> = [];
+    if (multiple) {
+      for (const [t, u] of this.unacked) {
+        if (tag !== 0 && t > tag) break;
+        picked.push([t, u]);
+      }
+      if (picked.length === 0 && tag !== 0) fail(406, `unknown delivery tag ${tag}`);
+    } else {
+      const u = this.unacked.get(tag);
+      if (!u) fail(406, `unknown delivery tag ${tag}`);
+      picked.push([tag, u]);
+    }
+    const touched = new Set<Queue>();
+    for (const [t, u] of picked) {
+      this.unacked.delete(t);
+      if (u.c) u.c.unacked--;
+      touched.add(u.q);
+      if (how === 'ack') {
+        this.conn.counters.acked++;
+        u.q.settle(u.m);
+      } else if (how === 'requeue') u.q.requeue(u.m);
+      else u.q.reject(u.m);
+    }
+    for (const q of touched) q.dispatch();
+    if (this.globalPrefetch > 0) this.kick();
+  }
+
+  private requeueAll(): void {
+    const touched = new Set<Queue>();
+    for (const u of this.unacked.values()) {
+      if (u.c) u.c.unacked--;
+      u.q.requeue(u.m);
+      touched.add(u.q);
+    }
+    this.unacked.clear();
+    for (const q of touched) q.dispatch();
+  }
+
+  /** Lets every queue this channel consumes from try to deliver again. */
+  kick(): void {
+    for (const c of [...this.consumers.values()]) c.queue.dispatch();
+  }
+
+  /** Releases everything: consumers cancelled, unacked messages requeued (redelivered). */
+  release(): void {
+    this.closing = true;
+    this.content = null;
+    this.confirms = [];
+    for (const c of this.consumers.values()) c.queue.removeConsumer(c);
+    const consumed = [...this.consumers.values()];
+    this.consumers.clear();
+    this.requeueAll();
+    for (const c of consumed) c.queue.dispatch();
+  }
+}
+
+export function checkExclusive(ch: Channel, q: Queue): void {
+  const owner = q.opts.exclusiveOwner;
+  if (owner && owner !== ch.conn)
+    fail(
+      405,
+      `cannot obtain exclusive access to locked queue '${q.name}' in vhost '${ch.conn.vhost.name}'. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`,
+    );
+}

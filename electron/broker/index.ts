@@ -1,0 +1,4 @@
+// The embedded AMQP 0-9-1 broker (public API).
+export { startBroker, FULL_PERMISSIONS, type Broker, type BrokerOptions, type BrokerUserSpec } from './broker';
+export type { Permission } from './auth';
+export type { BrokerStats, ConnectionStats, ChannelStats, QueueStats } from './stats';

@@ -1,0 +1,396 @@
+// A queue: ready messages (FIFO, requeued ones back in their original order), consumers
+// served round-robin within their prefetch, TTL/expiry, max-length, dead-lettering, and the
+// queue's log for persistent messages and for bodies paged out under memory pressure.
+import { fail, type Fields } from './codec';
+import { Deque, insertSorted } from './deque';
+import { deadLetterProps, isDeadLetterCycle, propsOf, type DeadLetterReason, type Message } from './message';
+import type { QueueLog } from './store/log';
+
+export interface ConsumerChannel {
+  canDeliver(c: Consumer): boolean;
+  deliver(c: Consumer, msg: Message): void;
+  serverCancel(c: Consumer): void;
+}
+
+export interface Consumer {
+  tag: string;
+  queue: Queue;
+  noAck: boolean;
+  exclusive: boolean;
+  prefetch: number;
+  unacked: number;
+  channel: ConsumerChannel;
+}
+
+export interface QueueHost {
+  readonly vhostName: string;
+  memory: { bytes: number; limit: number };
+  /** Routes a dead-lettered copy; returns nothing (no confirms, no returns). */
+  deadLetter(exchange: string, routingKey: string, props: Buffer, body: Buffer, persistent: boolean, from: Queue): void;
+  deleteQueue(q: Queue, reason: string): void;
+  transientLog(q: Queue): QueueLog;
+}
+
+export interface QueueOptions {
+  durable: boolean;
+  autoDelete: boolean;
+  exclusiveOwner: object | null;
+  args: Fields;
+}
+
+export type PublishInput = Omit<Message, 'id' | 'loc' | 'redelivered' | 'persistent' | 'expiresAt'> & {
+  deliveryMode: number;
+  expiration: number | null; // per-message TTL in ms
+};
+
+export class Queue {
+  readonly ready = new Deque<Message>();
+  readonly requeued: Message[] = [];
+  readonly unacked = new Set<Message>();
+  consumers: Consumer[] = [];
+  deleted = false;
+  everConsumed = false;
+  publishCount = 0;
+  deliverCount = 0;
+  private rr = 0;
+  private nextId = 1;
+  private readyBytes = 0;
+  private expiryTimer: NodeJS.Timeout | null = null;
+  private unusedTimer: NodeJS.Timeout | null = null;
+  private dispatching = false;
+  private compacting = false;
+  readonly ttl: number | null;
+  readonly maxLength: number | null;
+  readonly maxLengthBytes: number | null;
+  readonly overflow: string;
+  readonly expires: number | null;
+
+  constructor(
+    readonly host: QueueHost,
+    readonly name: string,
+    readonly opts: QueueOptions,
+    public log: QueueLog | null,
+  ) {
+    const a = opts.args;
+    this.ttl = intArg(a, 'x-message-ttl', name, 0);
+    this.maxLength = intArg(a, 'x-max-length', name, 0);
+    this.maxLengthBytes = intArg(a, 'x-max-length-bytes', name, 0);
+    this.expires = intArg(a, 'x-expires', name, 1);
+    const ov = a['x-overflow'];
+    if (ov !== undefined && !['drop-head', 'reject-publish', 'reject-publish-dlx'].includes(String(ov)))
+      fail(406, `invalid arg 'x-overflow' for queue '${name}' in vhost '${host.vhostName}': ${String(ov)}`);
+    this.overflow = ov === undefined ? 'drop-head' : String(ov);
+    const dlx = a['x-dead-letter-exchange'];
+    if (dlx !== undefined && typeof dlx !== 'string')
+      fail(406, `invalid arg 'x-dead-letter-exchange' for queue '${name}' in vhost '${host.vhostName}'`);
+    const dlrk = a['x-dead-letter-routing-key'];
+    if (dlrk !== undefined && (typeof dlrk !== 'string' || dlx === undefined))
+      fail(406, `invalid arg 'x-dead-letter-routing-key' for queue '${name}' in vhost '${host.vhostName}'`);
+    this.touch();
+  }
+
+  get messageCount(): number {
+    return this.ready.length + this.requeued.length;
+  }
+
+  get durable(): boolean {
+    return this.opts.durable;
+  }
+
+  /** Restores a message recovered from the log. */
+  restore(m: Message): void {
+    this.nextId = Math.max(this.nextId, m.id + 1);
+    this.ready.push(m);
+    this.readyBytes += m.size;
+  }
+
+  /** Enqueues; `onDurable` fires once the message is safely on disk. False = rejected (overflow). */
+  publish(input: PublishInput, onDurable: (() => void) | null): boolean {
+    if (this.deleted) return true;
+    if (this.overflow !== 'drop-head' && this.wouldOverflow(input.size)) {
+      if (this.overflow === 'reject-publish-dlx') this.deadLetterInput(input);
+      return false;
+    }
+    const now = Date.now();
+    let ttl = this.ttl;
+    if (input.expiration !== null) ttl = ttl === null ? input.expiration : Math.min(ttl, input.expiration);
+    const m: Message = {
+      id: this.nextId++,
+      exchange: input.exchange,
+      routingKey: input.routingKey,
+      props: input.props,
+      body: input.body,
+      size: input.size,
+      persistent: this.durable && input.deliveryMode === 2,
+      expiresAt: ttl === null ? 0 : now + ttl,
+      redelivered: false,
+      loc: null,
+      decoded: input.decoded,
+    };
+    this.publishCount++;
+    const mem = this.host.memory;
+    if (m.persistent && this.log) {
+      m.loc = this.log.appendPub(m, m.body!);
+      if (onDurable) this.log.whenDurable(onDurable);
+    } else {
+      if (mem.bytes + m.size > mem.limit && m.size > 0) {
+        // Page the body out: the log keeps it, memory keeps only the metadata.
+        const log = this.log ?? (this.log = this.host.transientLog(this));
+        m.loc = log.appendPub(m, m.body!);
+      }
+      onDurable?.();
+    }
+    if (m.loc && mem.bytes + m.size > mem.limit) m.body = null;
+    else mem.bytes += m.size;
+    this.ready.push(m);
+    this.readyBytes += m.size;
+    this.enforceMaxLength();
+    this.dispatch();
+    this.scheduleExpiry();
+    return true;
+  }
+
+  /** Takes the next live message (expired ones are dead-lettered on the way). */
+  take(): Message | null {
+    const now = Date.now();
+    for (;;) {
+      const m = this.requeued.length > 0 ? this.requeued.shift()! : this.ready.shift();
+      if (!m) return null;
+      this.readyBytes -= m.size;
+      if (m.expiresAt !== 0 && m.expiresAt < now) {
+        this.drop(m, 'expired');
+        continue;
+      }
+      return m;
+    }
+  }
+
+  /** Body bytes of a message, read back from the log if paged out. */
+  bodyOf(m: Message): Buffer {
+    if (m.body) return m.body;
+    if (!m.loc || !this.log) throw new Error(`message ${m.id} of queue ${this.name} has no body`);
+    return this.log.readBody(m.loc, m.size);
+  }
+
+  dispatch(): void {
+    if (this.dispatching || this.deleted) return;
+    this.dispatching = true;
+    try {
+      while (this.consumers.length > 0 && this.messageCount > 0) {
+        let c: Consumer | null = null;
+        for (let i = 0; i < this.consumers.length; i++) {
+          const cand = this.consumers[(this.rr + i) % this.consumers.length]!;
+          if (cand.channel.canDeliver(cand)) {
+            c = cand;
+            this.rr = (this.rr + i + 1) % this.consumers.length;
+            break;
+          }
+        }
+        if (!c) break;
+        const m = this.take();
+        if (!m) break;
+        this.deliverCount++;
+        if (!c.noAck) this.unacked.add(m);
+        c.channel.deliver(c, m);
+        if (c.noAck) this.settle(m, false);
+      }
+    } finally {
+      this.dispatching = false;
+    }
+    this.scheduleExpiry();
+  }
+
+  /** For basic.get: the next message, tracked as unacked unless noAck. */
+  get(noAck: boolean): Message | null {
+    this.touch();
+    const m = this.take();
+    if (!m) return null;
+    this.deliverCount++;
+    if (noAck) this.settle(m, false);
+    else this.unacked.add(m);
+    this.scheduleExpiry();
+    return m;
+  }
+
+  /** The message is done (acked, dropped, dead-lettered). */
+  settle(m: Message, wasUnacked = true): void {
+    if (wasUnacked) this.unacked.delete(m);
+    if (m.body) this.host.memory.bytes -= m.size;
+    if (m.loc && this.log && !this.deleted) {
+      if (m.persistent) this.log.ack(m.id);
+      this.log.release(m.loc);
+      this.maybeCompact();
+    }
+    m.body = null;
+  }
+
+  requeue(m: Message): void {
+    if (this.deleted) return;
+    this.unacked.delete(m);
+    m.redelivered = true;
+    insertSorted(this.requeued, m);
+    this.readyBytes += m.size;
+  }
+
+  /** Rejected without requeue: dead-letter or drop. */
+  reject(m: Message): void {
+    this.unacked.delete(m);
+    if (this.deleted) return;
+    this.drop(m, 'rejected', false);
+  }
+
+  purge(): number {
+    const msgs = [...this.requeued.splice(0), ...this.ready.clear()];
+    this.readyBytes = 0;
+    for (const m of msgs) this.settle(m, false);
+    return msgs.length;
+  }
+
+  addConsumer(c: Consumer): void {
+    if (this.consumers.some((x) => x.exclusive))
+      fail(403, `queue '${this.name}' in vhost '${this.host.vhostName}' in exclusive use`);
+    if (c.exclusive && this.consumers.length > 0)
+      fail(403, `queue '${this.name}' in vhost '${this.host.vhostName}' in exclusive use`);
+    this.consumers.push(c);
+    this.everConsumed = true;
+    this.touch();
+    setImmediate(() => this.dispatch());
+  }
+
+  removeConsumer(c: Consumer): void {
+    const i = this.consumers.indexOf(c);
+    if (i < 0) return;
+    this.consumers.splice(i, 1);
+    if (this.rr > i) this.rr--;
+    if (this.consumers.length === 0) {
+      if (this.opts.autoDelete && this.everConsumed) {
+        this.host.deleteQueue(this, 'auto-delete');
+        return;
+      }
+      this.touch();
+    }
+  }
+
+  /** Restarts the x-expires countdown (declare, get, consumer changes). */
+  touch(): void {
+    if (this.expires === null || this.deleted) return;
+    if (this.unusedTimer) clearTimeout(this.unusedTimer);
+    this.unusedTimer = setTimeout(() => {
+      if (this.consumers.length === 0 && !this.deleted) this.host.deleteQueue(this, 'expired');
+    }, this.expires);
+    this.unusedTimer.unref();
+  }
+
+  /** Marks the queue gone: stops timers, returns consumers to cancel. */
+  markDeleted(): Consumer[] {
+    this.deleted = true;
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    if (this.unusedTimer) clearTimeout(this.unusedTimer);
+    for (const m of [...this.requeued, ...this.ready, ...this.unacked]) if (m.body) this.host.memory.bytes -= m.size;
+    this.requeued.length = 0;
+    this.ready.clear();
+    const cs = this.consumers;
+    this.consumers = [];
+    return cs;
+  }
+
+  stopTimers(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    if (this.unusedTimer) clearTimeout(this.unusedTimer);
+  }
+
+  private wouldOverflow(size: number): boolean {
+    return (
+      (this.maxLength !== null && this.messageCount >= this.maxLength) ||
+      (this.maxLengthBytes !== null && this.readyBytes + size > this.maxLengthBytes)
+    );
+  }
+
+  private enforceMaxLength(): void {
+    if (this.overflow !== 'drop-head') return;
+    while (
+      this.messageCount > 0 &&
+      ((this.maxLength !== null && this.messageCount > this.maxLength) ||
+        (this.maxLengthBytes !== null && this.readyBytes > this.maxLengthBytes))
+    ) {
+      const m = this.requeued.length > 0 ? this.requeued.shift()! : this.ready.shift()!;
+      this.readyBytes -= m.size;
+      this.drop(m, 'maxlen');
+    }
+  }
+
+  private drop(m: Message, reason: DeadLetterReason, wasReady = true): void {
+    const dlx = this.opts.args['x-dead-letter-exchange'];
+    if (typeof dlx === 'string' && !(reason !== 'rejected' && isDeadLetterCycle(m, this.name))) {
+      const rk = (this.opts.args['x-dead-letter-routing-key'] as string | undefined) ?? m.routingKey;
+      const body = this.bodyOf(m);
+      const props = deadLetterProps(m, this.name, reason, Date.now());
+      this.host.deadLetter(dlx, rk, props, body, propsOf(m).deliveryMode === 2, this);
+    }
+    this.settle(m, !wasReady);
+  }
+
+  private deadLetterInput(input: PublishInput): void {
+    const dlx = this.opts.args['x-dead-letter-exchange'];
+    if (typeof dlx !== 'string') return;
+    const m: Message = { ...input, id: 0, loc: null, persistent: false, expiresAt: 0, redelivered: false };
+    const rk = (this.opts.args['x-dead-letter-routing-key'] as string | undefined) ?? m.routingKey;
+    this.host.deadLetter(dlx, rk, deadLetterProps(m, this.name, 'maxlen', Date.now()), input.body!, input.deliveryMode === 2, this);
+  }
+
+  private scheduleExpiry(): void {
+    if (this.expiryTimer) {
+      clearTimeout(this.expiryTimer);
+      this.expiryTimer = null;
+    }
+    const head = this.requeued[0] ?? this.ready.peek();
+    if (!head || head.expiresAt === 0 || this.deleted) return;
+    const delay = Math.max(0, head.expiresAt - Date.now() + 1);
+    this.expiryTimer = setTimeout(() => {
+      this.expiryTimer = null;
+      this.expireHead();
+    }, delay);
+    this.expiryTimer.unref();
+  }
+
+  private expireHead(): void {
+    const now = Date.now();
+    for (;;) {
+      const head = this.requeued[0] ?? this.ready.peek();
+      if (!head || head.expiresAt === 0 || head.expiresAt >= now) break;
+      if (this.requeued.length > 0) this.requeued.shift();
+      else this.ready.shift();
+      this.readyBytes -= head.size;
+      this.drop(head, 'expired');
+    }
+    this.scheduleExpiry();
+  }
+
+  private maybeCompact(): void {
+    const log = this.log;
+    if (!log || this.compacting) return;
+    const seg = log.compactionCandidate();
+    if (seg === null) return;
+    const old: Array<NonNullable<Message['loc']>> = [];
+    for (const m of [...this.requeued, ...this.ready, ...this.unacked]) {
+      if (!m.loc || m.loc.seg !== seg) continue;
+      const body = this.bodyOf(m);
+      old.push(m.loc);
+      m.loc = log.appendPub(m, body);
+    }
+    this.compacting = true;
+    log.whenDurable(() => {
+      this.compacting = false;
+      for (const l of old) log.release(l);
+    });
+  }
+}
+
+function intArg(args: Fields, key: string, queue: string, min: number): number | null {
+  const v = args[key];
+  if (v === undefined) return null;
+  const n = typeof v === 'object' && v !== null && '!' in v ? Number(v.value) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min)
+    fail(406, `invalid arg '${key}' for queue '${queue}': ${JSON.stringify(v)}`);
+  return n;
+}

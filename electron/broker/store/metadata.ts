@@ -1,0 +1,54 @@
+// The broker's definitions (users, vhosts, permissions, durable exchanges/queues/bindings)
+// as one JSON file, replaced atomically (write temp, fsync, rename, fsync dir) on every change.
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { fsyncDir } from './log';
+
+const table = z.record(z.string(), z.any());
+
+export const definitionsSchema = z.object({
+  version: z.literal(1),
+  users: z.array(z.object({ name: z.string(), passwordHash: z.string(), tags: z.array(z.string()) })),
+  vhosts: z.array(
+    z.object({
+      name: z.string(),
+      exchanges: z.array(
+        z.object({ name: z.string(), type: z.string(), autoDelete: z.boolean(), internal: z.boolean(), args: table }),
+      ),
+      queues: z.array(z.object({ name: z.string(), autoDelete: z.boolean(), args: table, dir: z.string() })),
+      bindings: z.array(
+        z.object({
+          source: z.string(),
+          destination: z.string(),
+          destinationType: z.enum(['queue', 'exchange']),
+          routingKey: z.string(),
+          args: table,
+        }),
+      ),
+    }),
+  ),
+  permissions: z.array(
+    z.object({ user: z.string(), vhost: z.string(), configure: z.string(), write: z.string(), read: z.string() }),
+  ),
+});
+export type Definitions = z.infer<typeof definitionsSchema>;
+
+export function loadDefinitions(dataDir: string): Definitions | null {
+  const path = join(dataDir, 'definitions.json');
+  if (!existsSync(path)) return null;
+  const parsed = definitionsSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  if (!parsed.success) throw new Error(`${path} is not a valid broker definitions file: ${parsed.error.message}`);
+  return parsed.data;
+}
+
+export function saveDefinitions(dataDir: string, defs: Definitions): void {
+  const path = join(dataDir, 'definitions.json');
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w');
+  writeSync(fd, JSON.stringify(defs));
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(tmp, path);
+  fsyncDir(dataDir);
+}
