@@ -33,8 +33,26 @@ export interface ServicesOptions {
   dataDir: string;
 }
 
+/** A boxes service that answers every call with why it is not there (never made-up data). */
+function unavailableBoxes(why: string): BoxesService {
+  const fail = async (): Promise<never> => {
+    throw new Error(why);
+  };
+  return {
+    scan: fail,
+    stopScan: fail,
+    list: fail,
+    getConfig: fail,
+    configure: fail,
+    configureCsv: fail,
+    onRow: () => () => {},
+    onProgress: () => () => {},
+  };
+}
+
 /** Creates every service once; the caller closes them. */
 export async function createServices(opts: ServicesOptions): Promise<Services> {
-  // Wired to electron/services/discovery + box-client as soon as they land (see git log).
-  throw new Error(`the boxes service (discovery + box client) is not built into this version yet (data dir ${opts.dataDir})`);
+  // Wired to electron/services/discovery + box-client as soon as they land.
+  const boxes = unavailableBoxes('box discovery and configuration are not built into this version yet');
+  return { dataDir: opts.dataDir, boxes, close: async () => {} };
 }

@@ -12,14 +12,18 @@ import { portArg } from './serve';
 
 /** The Electron binary's path, or why there is none. */
 export function electronBinary(): { path: string } | { why: string } {
+  const notInstalled = {
+    why:
+      'the Electron binary is not installed (its download is skipped here: ELECTRON_SKIP_BINARY_DOWNLOAD / npm allowScripts; ' +
+      'with internet access, `node node_modules/electron/install.js` fetches it)',
+  };
   let path: unknown;
   try {
     path = createRequire(import.meta.url)('electron');
-  } catch (err) {
-    const msg = (err as Error).message.split('\n')[0];
-    return { why: `the Electron binary is not installed (${msg}; npm skips its download here: ELECTRON_SKIP_BINARY_DOWNLOAD / allowScripts)` };
+  } catch {
+    return notInstalled;
   }
-  if (typeof path !== 'string' || !existsSync(path)) return { why: 'the Electron binary is not installed (ELECTRON_SKIP_BINARY_DOWNLOAD / allowScripts)' };
+  if (typeof path !== 'string' || !existsSync(path)) return notInstalled;
   return { path };
 }
 
