@@ -10,11 +10,15 @@ export interface DecodeLimits {
   maxBytes: number;
   /** refuse images with more pixels than this (default 40 MP; a 50 MP photo is refused) */
   maxPixels: number;
-  /** longest side of the working image (default 1280) */
+  /**
+   * longest side of the working image (default 960: photos up to ~1920 px are decoded at half
+   * size straight from the JPEG, and an enrolment face stays well above the 192–224 px the
+   * models look at)
+   */
   workingSize: number;
 }
 
-export const DEFAULT_LIMITS: DecodeLimits = { maxBytes: 30 * 1024 * 1024, maxPixels: 40_000_000, workingSize: 1280 };
+export const DEFAULT_LIMITS: DecodeLimits = { maxBytes: 30 * 1024 * 1024, maxPixels: 40_000_000, workingSize: 960 };
 
 const FORMATS = new Set(['jpeg', 'png', 'webp']);
 

@@ -70,8 +70,31 @@ export function cropToImage(crop: Crop, n: number, u: number, v: number): [numbe
 export function sampleCrop(pyr: Pyramid, crop: Crop, n: number, mul: number, add: number, out = new Float32Array(n * n * 3)): Float32Array {
   const step = crop.size / n; // working pixels per output pixel
   const k = Math.max(0, Math.min(8, Math.floor(Math.log2(Math.max(1, step)))));
-  const lv = pyr.level(k);
-  const f = 1 / 2 ** k;
+  return sampleAt(pyr.level(k), 1 / 2 ** k, crop, n, mul, add, out);
+}
+
+/**
+ * Like sampleCrop, but each output pixel averages 2x2 bilinear taps spread over its footprint,
+ * so scale steps between pyramid levels do not alias (used for measurements, where aliasing
+ * would pass for detail).
+ */
+export function sampleCropSmooth(pyr: Pyramid, crop: Crop, n: number): Float32Array {
+  const acc = new Float32Array(n * n * 3);
+  const tmp = new Float32Array(n * n * 3);
+  const step = crop.size / n;
+  const c = Math.cos(crop.angle);
+  const s = Math.sin(crop.angle);
+  for (const [du, dv] of [[-0.25, -0.25], [0.25, -0.25], [-0.25, 0.25], [0.25, 0.25]] as const) {
+    const dx = (c * du - s * dv) * step;
+    const dy = (s * du + c * dv) * step;
+    sampleCrop(pyr, { ...crop, cx: crop.cx + dx, cy: crop.cy + dy }, n, 0.25, 0, tmp);
+    for (let i = 0; i < acc.length; i++) acc[i]! += tmp[i]!;
+  }
+  return acc;
+}
+
+function sampleAt(lv: Level, f: number, crop: Crop, n: number, mul: number, add: number, out: Float32Array): Float32Array {
+  const step = crop.size / n;
   const { rgb, width: W, height: H } = lv;
   const c = Math.cos(crop.angle) * step * f;
   const s = Math.sin(crop.angle) * step * f;

@@ -3,7 +3,7 @@
 // exposure, dynamic range, illumination uniformity, mask likelihood, background uniformity,
 // and geometric ones from the landmarks (eyes open, mouth closed, inter-eye distance, crop
 // margins, partial face, occlusion).
-import { lumaOf, sampleCrop, type Crop, type Pyramid } from './image';
+import { lumaOf, sampleCrop, sampleCropSmooth, type Crop, type Pyramid } from './image';
 import { centroid, dist, IDX, type Mesh, type Vec3 } from './landmarks';
 
 export const MEASURE_SIZE = 128;
@@ -89,7 +89,6 @@ function meanStd(values: number[]): [number, number] {
 
 export function measureFace(pyr: Pyramid, mesh: Mesh, img: { width: number; height: number; scale: number }): RawMeasures {
   const p = mesh.points;
-  const n = MEASURE_SIZE;
   const eR = centroid(p, IDX.eyeR.contour);
   const eL = centroid(p, IDX.eyeL.contour);
   const angle = Math.atan2(eL[1] - eR[1], eL[0] - eR[0]);
@@ -98,8 +97,11 @@ export function measureFace(pyr: Pyramid, mesh: Mesh, img: { width: number; heig
   const faceW = dist(p[IDX.cheekR]!, p[IDX.cheekL]!);
   const faceH = dist(p[IDX.top]!, p[IDX.chin]!);
   const crop: Crop = { cx: fc[0], cy: fc[1], size: Math.max(faceW, faceH) * 1.05, angle };
+  // Sample at most 128 px, and never above the face's own working resolution: upsampling
+  // would make a small face look blurred.
+  const n = Math.max(48, Math.min(MEASURE_SIZE, Math.round(crop.size)));
 
-  const rgb = sampleCrop(pyr, crop, n, 1, 0);
+  const rgb = sampleCropSmooth(pyr, crop, n);
   const Y = lumaOf(rgb);
   const valid = validMask(crop, n, img.width, img.height);
   const face = polygonMask(
