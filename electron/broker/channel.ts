@@ -299,6 +299,7 @@ export class Channel implements ConsumerChannel {
       q,
       m,
     );
+    if (f.noAck) q.settle(m, false);
   }
 
   private sendMessage(method: Buffer, q: Queue, m: Message): void {

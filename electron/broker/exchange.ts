@@ -68,7 +68,7 @@ export class Exchange {
         return this.bindings;
       case 'topic':
       {
-        const key = routingKey.split('.');
+        const key = routingKey === '' ? [] : routingKey.split('.');
         return this.bindings.filter((b) => topicMatch(this.topicWords(b.routingKey), key));
       }
       case 'headers':
@@ -79,7 +79,7 @@ export class Exchange {
   private topicWords(pattern: string): string[] {
     let w = this.topicCache.get(pattern);
     if (!w) {
-      w = pattern.split('.');
+      w = pattern === '' ? [] : pattern.split('.');
       this.topicCache.set(pattern, w);
     }
     return w;

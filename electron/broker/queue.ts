@@ -206,8 +206,7 @@ export class Queue {
     const m = this.take();
     if (!m) return null;
     this.deliverCount++;
-    if (noAck) this.settle(m, false);
-    else this.unacked.add(m);
+    if (!noAck) this.unacked.add(m); // noAck: the caller settles it once sent
     this.scheduleExpiry();
     return m;
   }

@@ -1,0 +1,126 @@
+// Starts a private RabbitMQ (Debian rabbitmq-server) for tests and benchmarks: its own node
+// name, ports, data/log dirs, HOME (Erlang cookie) and config (loopback only, one test user).
+// Needs epmd, which `erl` starts on demand (shared on 4369, harmless between instances).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
+
+export interface RabbitMQ {
+  port: number;
+  url: string; // amqp://test:test@127.0.0.1:PORT
+  user: string;
+  password: string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Starts RabbitMQ; rejects (after stopping it) if it is not accepting AMQP within `timeoutMs`. */
+export async function startRabbitMQ(opts: { timeoutMs?: number } = {}): Promise<RabbitMQ> {
+  if (!existsSync(RABBITMQ_SERVER)) throw new Error(`${RABBITMQ_SERVER} not found (apt-get install rabbitmq-server)`);
+  const base = mkdtempSync(join(tmpdir(), 'se3-rabbitmq-'));
+  const port = await freePort();
+  let dist = await freePort();
+  while (dist === port) dist = await freePort();
+  const home = join(base, 'home');
+  mkdirSync(home);
+  const conf = join(base, 'rabbitmq.conf');
+  writeFileSync(
+    conf,
+    [
+      'loopback_users = none',
+      `listeners.tcp.1 = 127.0.0.1:${port}`,
+      'default_user = test',
+      'default_pass = test',
+      'default_vhost = /',
+      'default_permissions.configure = .*',
+      'default_permissions.read = .*',
+      'default_permissions.write = .*',
+      'disk_free_limit.absolute = 10MB',
+      'log.console = false',
+      'log.file.level = warning',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(join(base, 'enabled_plugins'), '[].\n');
+  const node = `se3test-${process.pid}-${port}@localhost`;
+  const child: ChildProcess = spawn(RABBITMQ_SERVER, [], {
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: home,
+      RABBITMQ_MNESIA_BASE: join(base, 'mnesia'),
+      RABBITMQ_LOG_BASE: join(base, 'log'),
+      RABBITMQ_NODENAME: node,
+      RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+      RABBITMQ_NODE_PORT: String(port),
+      RABBITMQ_DIST_PORT: String(dist),
+      RABBITMQ_CONFIG_FILE: conf,
+      RABBITMQ_ENABLED_PLUGINS_FILE: join(base, 'enabled_plugins'),
+      RABBITMQ_PID_FILE: join(base, 'pid'),
+      RABBITMQ_ALLOW_INPUT: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => (output = (output + d).slice(-4000)));
+  child.stderr?.on('data', (d) => (output = (output + d).slice(-4000)));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+
+  const stop = async (): Promise<void> => {
+    if (!exited && child.pid) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+      const deadline = Date.now() + 15000;
+      while (!exited && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (!exited) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+    }
+    rmSync(base, { recursive: true, force: true });
+  };
+
+  const deadline = Date.now() + (opts.timeoutMs ?? 60000);
+  while (!(await canConnect(port))) {
+    if (exited || Date.now() > deadline) {
+      const log = join(base, 'log', `${node}.log`);
+      const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '';
+      await stop();
+      throw new Error(`RabbitMQ did not start on port ${port}: ${output}\n${tail}`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { port, url: `amqp://test:test@127.0.0.1:${port}`, user: 'test', password: 'test', stop };
+}
