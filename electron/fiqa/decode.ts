@@ -71,13 +71,13 @@ export async function decodeImage(buf: Uint8Array, limits: DecodeLimits = DEFAUL
   const longest = Math.max(origWidth, origHeight);
   const target = Math.min(longest, limits.workingSize);
   try {
-    const { data, info } = await sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'warning', sequentialRead: true })
-      .rotate()
-      .resize(origWidth >= origHeight ? target : null, origWidth >= origHeight ? null : target, { kernel: 'linear', fastShrinkOnLoad: true })
-      .removeAlpha()
-      .toColourspace('srgb')
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    let pipeline = sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'warning', sequentialRead: true }).rotate();
+    if (target < longest) {
+      pipeline = pipeline.resize(origWidth >= origHeight ? target : null, origWidth >= origHeight ? null : target, { kernel: 'linear', fastShrinkOnLoad: true });
+    }
+    if (meta.hasAlpha) pipeline = pipeline.removeAlpha();
+    if (meta.space !== 'srgb' || meta.channels !== 3) pipeline = pipeline.toColourspace('srgb'); // CMYK, grey, 16-bit...
+    const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels`);
     return {
       rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),

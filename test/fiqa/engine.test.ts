@@ -167,7 +167,7 @@ test('heavy JPEG compression is detected', O, async () => {
   assert.ok(e.fails.includes('compression'));
 });
 
-test('EXIF orientation is applied; PNG and WebP work', O, async () => {
+test('EXIF orientation is applied; greyscale JPEG, PNG and WebP work', O, async () => {
   const upright = (await analyze('obama.jpg')).data[0]!;
   // pixels stored turned on their side, EXIF orientation 6 says "rotate 90° clockwise to view"
   const sideways = await sharp(face('obama.jpg')).rotate(-90).withMetadata({ orientation: 6 }).jpeg({ quality: 92 }).toBuffer();
@@ -175,6 +175,8 @@ test('EXIF orientation is applied; PNG and WebP work', O, async () => {
   assert.deepEqual([r.image.width, r.image.height], [910, 1137]);
   assert.ok(Math.abs(r.data[0]!.info.headpose.roll_angle) < 5);
   assert.ok(Math.abs(r.data[0]!.bbox[0] - upright.bbox[0]) < 10);
+  const grey = await engine.analyze(await sharp(face('obama.jpg')).greyscale().jpeg().toBuffer());
+  assert.equal(grey.data.length, 1, 'greyscale JPEG (1 channel) is decoded to RGB');
   for (const fmt of ['png', 'webp'] as const) {
     const rr = await engine.analyze(await sharp(face('obama.jpg')).toFormat(fmt).toBuffer());
     assert.equal(rr.image.format, fmt);
