@@ -20,7 +20,7 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: () => void; noti
       onLoggedIn();
     } catch (err) {
       const e2 = err as ApiCallError;
-      setError(e2.status === 401 ? 'Wrong password. It was printed once when `se3kit serve` first started.' : e2.message);
+      setError(e2.status === 401 ? 'Wrong password. Check it and try again.' : e2.message);
     } finally {
       setBusy(false);
     }
