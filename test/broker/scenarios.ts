@@ -1,6 +1,6 @@
 // Client-observable AMQP scenarios, run by the differential suite against RabbitMQ and the
 // embedded broker. Each returns a JSON-able record of what an amqplib client saw.
-import amqp, { type Channel, type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
+import amqp, { type Channel, type ConfirmChannel, type ChannelModel, type ConsumeMessage, type GetMessage } from 'amqplib';
 
 export type Obs = unknown;
 export type Scenario = (url: string, id: string) => Promise<Obs>;
@@ -13,8 +13,14 @@ async function open(url: string): Promise<ChannelModel> {
   return c;
 }
 
-async function chan(c: ChannelModel, confirm = false): Promise<Channel> {
-  const ch = confirm ? await c.createConfirmChannel() : await c.createChannel();
+async function chan(c: ChannelModel): Promise<Channel> {
+  const ch = await c.createChannel();
+  ch.on('error', () => {});
+  return ch;
+}
+
+async function confirmChan(c: ChannelModel): Promise<ConfirmChannel> {
+  const ch = await c.createConfirmChannel();
   ch.on('error', () => {});
   return ch;
 }
@@ -111,13 +117,13 @@ export const scenarios: Record<string, Scenario> = {
   async 'mandatory return and confirms'(url, id) {
     const c = await open(url);
     try {
-      const ch = await chan(c, true);
+      const ch = await confirmChan(c);
       const returns: unknown[] = [];
       ch.on('return', (m: ConsumeMessage) => returns.push({ ...(msgObs(m) as object), code: (m.fields as any).replyCode, text: (m.fields as any).replyText }));
       await ch.assertQueue(`${id}.q`, { exclusive: true });
       const acks: unknown[] = [];
       const pub = (rk: string, mandatory: boolean) =>
-        new Promise<void>((res) => ch.publish('', rk, Buffer.from(rk), { mandatory }, (err) => (acks.push(err ? 'nack' : 'ack'), res())));
+        new Promise<void>((res) => ch.publish('', rk, Buffer.from(rk), { mandatory }, (err: unknown) => (acks.push(err ? 'nack' : 'ack'), res())));
       await Promise.all([pub(`${id}.q`, true), pub(`${id}.nowhere`, true), pub(`${id}.nowhere2`, false)]);
       await ch.waitForConfirms();
       await sleep(50);
@@ -240,7 +246,7 @@ export const scenarios: Record<string, Scenario> = {
   async 'max-length drop-head and reject-publish'(url, id) {
     const c = await open(url);
     try {
-      const ch = await chan(c, true);
+      const ch = await confirmChan(c);
       await ch.assertQueue(`${id}.dl`, { exclusive: true });
       await ch.assertQueue(`${id}.ml`, { exclusive: true, arguments: { 'x-max-length': 2, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': `${id}.dl` } });
       for (let i = 0; i < 5; i++) ch.sendToQueue(`${id}.ml`, Buffer.from(`m${i}`));
@@ -248,7 +254,7 @@ export const scenarios: Record<string, Scenario> = {
       await ch.assertQueue(`${id}.rp`, { exclusive: true, arguments: { 'x-max-length': 1, 'x-overflow': 'reject-publish' } });
       const acks: string[] = [];
       await Promise.all(
-        [0, 1, 2].map((i) => new Promise<void>((res) => ch.sendToQueue(`${id}.rp`, Buffer.from(`r${i}`), {}, (err) => (acks.push(`r${i}:${err ? 'nack' : 'ack'}`), res())))),
+        [0, 1, 2].map((i) => new Promise<void>((res) => ch.sendToQueue(`${id}.rp`, Buffer.from(`r${i}`), {}, (err: unknown) => (acks.push(`r${i}:${err ? 'nack' : 'ack'}`), res())))),
       );
       await sleep(50);
       return {
@@ -386,16 +392,19 @@ export const scenarios: Record<string, Scenario> = {
 
   async 'connection exception codes'(url, id) {
     const r: Record<string, unknown> = {};
+    const closeCode = (c: ChannelModel) => new Promise<unknown>((res) => c.on('error', (e: { code?: number }) => res(e.code)));
     let c = await open(url);
+    let closed = closeCode(c);
     let ch = await chan(c);
-    r.unknownExchangeType = await code(() => ch.assertExchange(`${id}.weird`, 'nonsense'));
-    await c.close().catch(() => {});
+    await code(() => ch.assertExchange(`${id}.weird`, 'nonsense'));
+    r.unknownExchangeType = await closed;
     c = await open(url);
+    closed = closeCode(c);
     ch = await chan(c);
     await ch.assertQueue(`${id}.q`, { exclusive: true });
     await ch.consume(`${id}.q`, () => {}, { consumerTag: 'dup' });
-    r.reuseTag = await code(() => ch.consume(`${id}.q`, () => {}, { consumerTag: 'dup' }));
-    await c.close().catch(() => {});
+    await code(() => ch.consume(`${id}.q`, () => {}, { consumerTag: 'dup' }));
+    r.reuseTag = await closed;
     r.badLogin = await code(() => amqp.connect(url.replace(/\/\/[^:]+:[^@]+@/, '//test:wrong@')));
     r.badVhost = await code(async () => {
       const cc = await amqp.connect(`${url}/${id}-novhost`);

@@ -9,8 +9,9 @@ import { register as uninstall } from './uninstall';
 import { register as fiqa } from './fiqa';
 import { register as serve } from './serve';
 import { register as desktop } from './desktop';
+import { register as broker } from './broker';
 
-const registrations: Array<(program: Command) => void> = [deploy, adopt, rollback, agentStatus, uninstall, fiqa, serve, desktop];
+const registrations: Array<(program: Command) => void> = [deploy, adopt, rollback, agentStatus, uninstall, fiqa, serve, desktop, broker];
 
 export function registerCommands(program: Command): void {
   for (const register of registrations) register(program);
