@@ -10,8 +10,9 @@ import { register as fiqa } from './fiqa';
 import { register as serve } from './serve';
 import { register as desktop } from './desktop';
 import { register as broker } from './broker';
+import { register as agent } from './agent';
 
-const registrations: Array<(program: Command) => void> = [deploy, adopt, rollback, agentStatus, uninstall, fiqa, serve, desktop, broker];
+const registrations: Array<(program: Command) => void> = [deploy, adopt, rollback, agentStatus, uninstall, fiqa, serve, desktop, broker, agent];
 
 export function registerCommands(program: Command): void {
   for (const register of registrations) register(program);

@@ -1,0 +1,52 @@
+// Small helpers for the agent's node:http server: JSON replies, §8 error envelopes, and a
+// body reader that enforces the size limit and the JSON content type.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Codes, errorEnvelope, ProtocolError } from './protocol';
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: unknown): void {
+  if (err instanceof ProtocolError) {
+    sendJson(res, err.httpStatus, errorEnvelope(err.code, err.message));
+    return;
+  }
+  sendJson(res, 500, errorEnvelope(Codes.SERVER_PROCESS_FAILED, 'internal error; see the agent log'));
+}
+
+/**
+ * Reads a JSON request body of at most `limit` bytes. Throws ProtocolError with
+ * 41591 (not JSON content type), 41300 (too large), 40002 (empty) or 40091 (malformed).
+ */
+export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') {
+    req.resume();
+    throw new ProtocolError(Codes.CONTENT_TYPE_ERROR, `content-type must be application/json (got "${type || 'none'}")`, 415);
+  }
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limit) {
+    req.resume();
+    throw new ProtocolError(Codes.PAYLOAD_TOO_LARGE, `request body is ${declared} bytes; at most ${limit} are accepted`, 413);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw new ProtocolError(Codes.PAYLOAD_TOO_LARGE, `request body is over ${limit} bytes`, 413);
+    }
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') throw new ProtocolError(Codes.EMPTY_REQUEST_JSON, 'request body is empty; send a JSON object', 400);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ProtocolError(Codes.PARAM_ERROR, 'request body is not valid JSON', 400);
+  }
+}
