@@ -2,7 +2,7 @@
 // Each change is written atomically before it is acknowledged, then announced to listeners
 // (mDNS re-announce, and the platform login once that exists).
 import { EventEmitter } from 'node:events';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonFile, writeFileAtomic } from './atomic-file';
 
@@ -25,6 +25,10 @@ export class ConfigStore extends EventEmitter<{ change: [BoxConfigValues, keyof 
   static async open(dataDir: string): Promise<ConfigStore> {
     await mkdir(dataDir, { recursive: true });
     const store = new ConfigStore(dataDir);
+    // A kill -9 between writing a temp file and renaming it leaves the temp file behind.
+    for (const name of await readdir(dataDir)) {
+      if (name.startsWith('.box-config.json.') && name.endsWith('.tmp')) await unlink(join(dataDir, name)).catch(() => undefined);
+    }
     const saved = await readJsonFile<Partial<BoxConfigValues>>(store.file);
     if (saved) {
       store.values = {
