@@ -10,7 +10,7 @@ const DEV_SNO = 'TJGSDX000120190726103455';
 let dir: string;
 let agent: AgentProcess;
 
-async function req(path: string, init: { method?: string; body?: string | Buffer; type?: string | null } = {}) {
+async function req(path: string, init: { method?: string; body?: string; type?: string | null } = {}) {
   const headers: Record<string, string> = {};
   if (init.type !== null && init.body !== undefined) headers['content-type'] = init.type ?? 'application/json';
   const r = await fetch(agent.url + path, { method: init.method ?? 'GET', body: init.body, headers });
@@ -54,7 +54,7 @@ test('PUT then GET DevSno and LoginUrl, byte-exact bodies', async () => {
   assert.equal(h.login.state, 'pending');
 });
 
-const bad: Array<[string, string, { body?: string | Buffer; type?: string | null; method?: string }, number, number]> = [
+const bad: Array<[string, string, { body?: string; type?: string | null; method?: string }, number, number]> = [
   ['empty body', '/SophonMQ/api/DevSno', { body: '' }, 400, 40002],
   ['malformed JSON', '/SophonMQ/api/DevSno', { body: '{"dev_sno":' }, 400, 40091],
   ['wrong content type', '/SophonMQ/api/DevSno', { body: `{"dev_sno":"AB"}`, type: 'text/plain' }, 415, 41591],
