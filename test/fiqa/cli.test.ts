@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,8 @@ before(() => {
   writeFileSync(join(dir, 'good/notes.txt'), 'not a photo, skipped inside folders');
   copyFileSync(join(FACES_DIR, 'obama_partial_face.jpg'), join(dir, 'partial.jpg'));
   writeFileSync(join(dir, 'broken.jpg'), 'not really a jpeg');
+  writeFileSync(join(dir, 'huge.jpg'), '');
+  truncateSync(join(dir, 'huge.jpg'), 31 * 1024 * 1024); // sparse: refused by size, never read
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -51,10 +53,11 @@ test('a failing photo exits 1 and says why and how to fix it', O, () => {
 });
 
 test('--json prints one JSON object per photo, errors with their §8 code', O, () => {
-  const r = se3kit(join(dir, 'good/obama.jpg'), join(dir, 'broken.jpg'), join(dir, 'partial.jpg'), '--json', '--level', 'middle');
+  const r = se3kit(join(dir, 'good/obama.jpg'), join(dir, 'broken.jpg'), join(dir, 'partial.jpg'), join(dir, 'huge.jpg'), '--json', '--level', 'middle');
   assert.equal(r.code, 1);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  assert.equal(lines.length, 3);
+  assert.equal(lines.length, 4);
+  assert.equal(lines[3].code, 40007);
   assert.equal(lines[0].ok, true);
   assert.equal(lines[0].data[0].fiqa_result, true);
   assert.equal(lines[0].data[0].level, 'middle');

@@ -4,7 +4,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { asFiqaError, createFacePool, FIQA_LEVELS, type FiqaAnalysis, type FiqaError, type FiqaLevel } from '../../fiqa';
+import { asFiqaError, createFacePool, DEFAULT_LIMITS, FiqaCodes, FiqaError, FIQA_LEVELS, type FiqaAnalysis, type FiqaLevel } from '../../fiqa';
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 
@@ -135,6 +135,11 @@ export function register(program: Command): void {
           const i = next++;
           const file = files[i]!;
           try {
+            const size = (await stat(file)).size;
+            if (size > DEFAULT_LIMITS.maxBytes) {
+              // refuse before reading: a huge file never gets into memory
+              throw new FiqaError(FiqaCodes.IMAGE_SIZE_TOO_LARGE_ERROR, `image file too large: ${(size / 1048576).toFixed(1)} MB, limit ${DEFAULT_LIMITS.maxBytes / 1048576} MB`, 'export the photo as JPEG at a smaller size (e.g. 1920 px on the long side)');
+            }
             const result = await pool.analyze(await readFile(file), { level: o.level, attributes: !!o.attributes });
             outcomes[i] = { file, result };
             if (!result.passed) failed++;
