@@ -1,5 +1,6 @@
-// npm run build:agent -- --arch arm64|x64 [--version V] [--out DIR] [--gzip-level 1-9]
-// Builds dist/agent/se3-agent-<version>-linux-<arch>.tar.gz (see ./bundle.ts) and prints its size.
+// npm run build:agent -- --arch arm64|x64 [--arch ...] [--version V] [--out DIR] [--compress xz|gzip] [--level 0-9]
+// Builds dist/agent/se3-agent-<version>-linux-<arch>.tar (xz payload; .tar.gz with --compress gzip),
+// see ./bundle.ts, and prints its size.
 import { parseArgs } from 'node:util';
 import { buildAgentBundle, type Arch } from './bundle';
 
@@ -12,7 +13,8 @@ async function main(): Promise<void> {
       version: { type: 'string' },
       out: { type: 'string' },
       entry: { type: 'string' },
-      'gzip-level': { type: 'string' },
+      compress: { type: 'string', default: 'xz' },
+      level: { type: 'string' },
     },
   });
   const arches = values.arch?.length ? values.arch : ['arm64'];
@@ -30,7 +32,8 @@ async function main(): Promise<void> {
       version: values.version,
       outDir: values.out,
       entry: values.entry,
-      gzipLevel: values['gzip-level'] ? Number(values['gzip-level']) : undefined,
+      compress: values.compress === 'gzip' ? 'gzip' : 'xz',
+      level: values.level ? Number(values.level) : undefined,
       log: (m) => console.log(`[${arch}] ${m}`),
     });
     const mib = (r.size / 1024 / 1024).toFixed(1);

@@ -1,7 +1,10 @@
-// Builds the self-contained agent bundle for one Linux architecture:
+// Builds the self-contained agent bundle for one Linux architecture, a file
+// se3-agent-<version>-linux-<arch>.tar = [manifest.json, payload.tar.xz] (or, with compress
+// 'gzip', .tar.gz of the tree below with manifest.json first). The release tree:
 //   manifest.json        version, arch, minimum glibc, node version, sha256 of every file
 //   SHA256SUMS           the same sums, for `sha256sum -c` on the box
 //   bin/se3-agent        launcher (POSIX sh): runs app/agent.mjs with the bundled Node
+//   bin/se3-fiqa         photo quality check on the box (app/fiqa.mjs, the face engine)
 //   node/bin/node        Node runtime for the target (npm package node-linux-<arch>)
 //   app/agent.mjs        the agent, bundled to plain JS by esbuild
 //   app/node_modules/    native dependencies for the target arch only (onnxruntime-node with
@@ -27,7 +30,7 @@ export const NODE_VERSION = '20.20.2';
 /** Packages the bundled JS requires at run time but esbuild must not inline (native parts). */
 const NATIVE_EXTERNALS = ['onnxruntime-node', 'sharp', 'sqlite3', 'better-sqlite3'];
 /** Optional helpers some packages try to require; absent is fine. */
-const OPTIONAL_EXTERNALS = ['bufferutil', 'utf-8-validate', 'cpu-features', 'electron'];
+const OPTIONAL_EXTERNALS = ['bufferutil', 'utf-8-validate', 'cpu-features', 'electron', '*.node'];
 /** Dependencies only used by install scripts, never at run time. */
 const INSTALL_ONLY = new Set(['adm-zip', 'global-agent', 'node-gyp', 'prebuild-install', 'node-addon-api', 'node-gyp-build']);
 
@@ -37,10 +40,14 @@ export interface BuildOptions {
   version?: string;
   /** Output dir (default dist/agent). */
   outDir?: string;
-  /** The agent's entry point (default build/agent-bundle/entry.ts). */
+  /** The agent's entry point (default agent/standalone.ts: `se3-agent --data DIR --port P`). */
   entry?: string;
-  /** gzip level 1..9 (default 9). */
-  gzipLevel?: number;
+  /** 'xz' (default, smallest; the box needs xz) or 'gzip' (fast to build, for tests). */
+  compress?: 'xz' | 'gzip';
+  /** compression level (default 9). */
+  level?: number;
+  /** strip symbol tables from the Node binary (default true; llvm-strip must be installed). */
+  strip?: boolean;
   /** Called with the staging dir before the manifest is written (tests: make a broken release). */
   patch?: (stageDir: string) => void;
   log?: (msg: string) => void;
@@ -180,8 +187,15 @@ const LAUNCHER = `#!/bin/sh
 self=$(readlink -f "$0")
 release=$(dirname "$(dirname "$self")")
 prefix=$(dirname "$(dirname "$release")")
-export SE3_MODELS_DIR="\${SE3_MODELS_DIR:-$release/models}"
+export SE3KIT_MODELS_DIR="\${SE3KIT_MODELS_DIR:-$release/models}"
 exec "$release/node/bin/node" "$release/app/agent.mjs" --data "\${SE3_AGENT_DATA:-$prefix/data}" --port "\${SE3_AGENT_PORT:-5555}" \${SE3_AGENT_ARGS:-}
+`;
+
+const FIQA_LAUNCHER = `#!/bin/sh
+# se3-fiqa PHOTO... [--level high]: photo quality check with this release's face engine and models.
+release=$(dirname "$(dirname "$(readlink -f "$0")")")
+export SE3KIT_MODELS_DIR="\${SE3KIT_MODELS_DIR:-$release/models}"
+exec "$release/node/bin/node" "$release/app/fiqa.mjs" "$@"
 `;
 
 export async function buildAgentBundle(opts: BuildOptions): Promise<BuildResult> {
@@ -199,15 +213,23 @@ export async function buildAgentBundle(opts: BuildOptions): Promise<BuildResult>
     const pkgPath = join(ROOT, 'package.json');
     const result = await build({
       absWorkingDir: ROOT,
-      entryPoints: [opts.entry ?? join(ROOT, 'build', 'agent-bundle', 'entry.ts')],
-      outfile: join(stage, 'app', 'agent.mjs'),
+      entryPoints: {
+        agent: opts.entry ?? join(ROOT, 'agent', 'standalone.ts'),
+        fiqa: join(ROOT, 'build', 'agent-bundle', 'fiqa-check.ts'),
+      },
+      outdir: join(stage, 'app'),
+      outExtension: { '.js': '.mjs' },
       bundle: true,
       platform: 'node',
       target: 'node20',
       format: 'esm',
       external: [...NATIVE_EXTERNALS, ...OPTIONAL_EXTERNALS],
       define: { __SE3KIT_VERSION__: JSON.stringify(version) },
-      banner: { js: "import { createRequire as __se3CreateRequire } from 'node:module'; const require = __se3CreateRequire(import.meta.url);" },
+      banner: {
+        js:
+          "import { createRequire as __se3CreateRequire } from 'node:module'; import { fileURLToPath as __se3Path } from 'node:url'; import { dirname as __se3Dir } from 'node:path';\n" +
+          'const require = __se3CreateRequire(import.meta.url); const __filename = __se3Path(import.meta.url); const __dirname = __se3Dir(__filename);',
+      },
       metafile: true,
       logLevel: 'warning',
       legalComments: 'none',
@@ -266,6 +288,11 @@ export async function buildAgentBundle(opts: BuildOptions): Promise<BuildResult>
     mkdirSync(join(stage, 'node', 'bin'), { recursive: true });
     copyFileSync(join(nodePkg, 'bin', 'node'), join(stage, 'node', 'bin', 'node'));
     chmodSync(join(stage, 'node', 'bin', 'node'), 0o755);
+    if (opts.strip !== false) {
+      // the official binary carries its symbol table (~14 MB); .dynsym stays, so addons still load
+      const r = spawnSync('llvm-strip', ['--strip-all', join(stage, 'node', 'bin', 'node')], { encoding: 'utf8' });
+      if (r.error || r.status !== 0) log(`llvm-strip unavailable, Node runtime left unstripped (${r.error?.message ?? r.stderr.trim()})`);
+    }
     if (existsSync(join(nodePkg, 'LICENSE'))) copyFileSync(join(nodePkg, 'LICENSE'), join(stage, 'node', 'LICENSE'));
 
     // 4. models
@@ -276,6 +303,7 @@ export async function buildAgentBundle(opts: BuildOptions): Promise<BuildResult>
     // 5. launcher
     mkdirSync(join(stage, 'bin'), { recursive: true });
     writeFileSync(join(stage, 'bin', 'se3-agent'), LAUNCHER, { mode: 0o755 });
+    writeFileSync(join(stage, 'bin', 'se3-fiqa'), FIQA_LAUNCHER, { mode: 0o755 });
 
     opts.patch?.(stage);
 
@@ -292,15 +320,37 @@ export async function buildAgentBundle(opts: BuildOptions): Promise<BuildResult>
     writeFileSync(join(stage, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
     writeFileSync(join(stage, 'SHA256SUMS'), files.map((f) => `${sums[f]}  ${f}`).join('\n') + '\n');
 
-    // 7. tarball: manifest.json first (the deploy service reads it without unpacking)
+    // 7. the bundle file. manifest.json always comes first so the deploy service reads it
+    //    without unpacking:
+    //    xz (default): se3-agent-<v>-linux-<arch>.tar = plain tar [manifest.json, payload.tar.xz]
+    //    gzip:         se3-agent-<v>-linux-<arch>.tar.gz = the release tree, manifest.json first
     mkdirSync(outDir, { recursive: true });
-    const file = join(outDir, `se3-agent-${version}-linux-${arch}.tar.gz`);
+    const compress = opts.compress ?? 'xz';
+    const level = opts.level ?? (compress === 'xz' ? 9 : 9);
+    const base = join(outDir, `se3-agent-${version}-linux-${arch}`);
     const top = readdirSync(stage).filter((n) => n !== 'manifest.json' && n !== 'SHA256SUMS').sort();
-    const tarFile = `${file}.tar.tmp`;
-    sh('tar', ['--owner=0', '--group=0', '--numeric-owner', '--sort=name', '-cf', tarFile, '-C', stage, 'manifest.json', 'SHA256SUMS', ...top]);
-    log(`compressing (gzip -${opts.gzipLevel ?? 9})`);
-    await pipeline(createReadStream(tarFile), createGzip({ level: opts.gzipLevel ?? 9 }), createWriteStream(`${file}.tmp`));
+    const tarArgs = ['--owner=0', '--group=0', '--numeric-owner', '--sort=name'];
+    const tarFile = `${base}.payload.tmp`;
+    sh('tar', [...tarArgs, '-cf', tarFile, '-C', stage, 'manifest.json', 'SHA256SUMS', ...top]);
+    let file: string;
+    if (compress === 'gzip') {
+      file = `${base}.tar.gz`;
+      log(`compressing (gzip -${level})`);
+      await pipeline(createReadStream(tarFile), createGzip({ level }), createWriteStream(`${file}.tmp`));
+    } else {
+      file = `${base}.tar`;
+      log(`compressing (xz -${level})`);
+      const wrap = `${base}.wrap.tmp`;
+      rmSync(wrap, { recursive: true, force: true });
+      mkdirSync(wrap);
+      copyFileSync(join(stage, 'manifest.json'), join(wrap, 'manifest.json'));
+      const xz = spawnSync('sh', ['-c', `xz -T2 -${level} -c "$1" > "$2"`, 'sh', tarFile, join(wrap, 'payload.tar.xz')], { encoding: 'utf8' });
+      if (xz.status !== 0) throw new Error(`xz failed (is xz-utils installed?): ${xz.stderr}`);
+      sh('tar', [...tarArgs, '-cf', `${file}.tmp`, '-C', wrap, 'manifest.json', 'payload.tar.xz']);
+      rmSync(wrap, { recursive: true, force: true });
+    }
     rmSync(tarFile);
+    for (const old of [`${base}.tar`, `${base}.tar.gz`]) rmSync(old, { force: true });
     spawnSync('mv', ['-f', `${file}.tmp`, file]);
     const size = statSync(file).size;
     return { file, size, sha256: sha256(file), version, arch, minGlibc, unpackedSize, files: files.length + 2 };

@@ -24,6 +24,8 @@ export interface DeployOptions {
   keepReleases?: number;
   /** Init system: 'auto' (default), 'systemd' or 'supervisor'. */
   init?: PreflightOptions['init'];
+  /** Extra agent arguments written to <prefix>/agent.env (e.g. ['--no-mdns']). */
+  agentArgs?: string[];
 }
 
 interface Resolved {
@@ -31,6 +33,7 @@ interface Resolved {
   agentPort: number;
   healthTimeoutSec: number;
   keepReleases: number;
+  agentArgs: string[];
 }
 
 function resolve(o: Partial<DeployOptions>): Resolved {
@@ -39,6 +42,7 @@ function resolve(o: Partial<DeployOptions>): Resolved {
     agentPort: o.agentPort ?? 5555,
     healthTimeoutSec: o.healthTimeoutSec ?? 30,
     keepReleases: o.keepReleases ?? 3,
+    agentArgs: o.agentArgs ?? [],
   };
 }
 
@@ -112,7 +116,7 @@ export async function deployBox(target: BoxTarget, ctx: DeployContext, options: 
     await ssh.upload(bundle.path, staged, (p) => ev.raw({ type: 'upload', host, ...p }));
 
     ev.step('verify', 'verifying sha256 and unpacking on the box');
-    const un = await ssh.sh(unpackScript(o.prefix, staged, bundle.sha256, version), { sudo, timeoutSec: 300 });
+    const un = await ssh.sh(unpackScript(o.prefix, staged, bundle.sha256, version, bundle.format), { sudo, timeoutSec: 300 });
     const unErr = scriptError(un.stdout);
     if (unErr || un.code !== 0) {
       throw new DeployError(un.code === 10 ? 'checksum-mismatch' : 'install-failed', `${host}: ${unErr ?? (un.stderr.trim() || `unpack exit ${un.code}`)}`);
@@ -121,7 +125,7 @@ export async function deployBox(target: BoxTarget, ctx: DeployContext, options: 
 
     ev.step('switch', `switching ${o.prefix}/current to ${version} and restarting (${init})`);
     switched = true; // from here on, a failure rolls back
-    const act = await run(ssh, activateScript(o.prefix, version, init, o.agentPort), sudo, 'switching and restarting');
+    const act = await run(ssh, activateScript(o.prefix, version, init, o.agentPort, o.agentArgs), sudo, 'switching and restarting');
     oldLink = act.old || null;
 
     ev.step('health', `waiting up to ${o.healthTimeoutSec} s for /health and /SophonMQ/api/DevSno`);
@@ -184,7 +188,7 @@ async function recover(
       });
     }
     ev.step('rollback', `rolling back to ${versionOfRelease(s.oldLink)}: ${reason}`);
-    await run(ssh, rollbackScript(s.o.prefix, s.init, s.o.agentPort, { target: s.oldLink, dropFailed: failedLink }), s.sudo, 'rolling back');
+    await run(ssh, rollbackScript(s.o.prefix, s.init, s.o.agentPort, { target: s.oldLink, dropFailed: failedLink, agentArgs: s.o.agentArgs }), s.sudo, 'rolling back');
     const back = await waitHealthy(ssh, { port: s.o.agentPort, expectVersion: s.oldVersion ?? undefined, timeoutSec: s.o.healthTimeoutSec });
     if (!back.ok) {
       return failed(target, s.started, new DeployError('rollback-failed', `${reason}; rolled back to ${s.oldVersion}, but it does not answer either: ${back.reason}`), {

@@ -1,5 +1,6 @@
-// Reading an agent bundle (se3-agent-<version>-linux-<arch>.tar.gz) on the desktop side: its
-// manifest is the tarball's first entry, so it is read without unpacking the whole file.
+// Reading an agent bundle on the desktop side: se3-agent-<version>-linux-<arch>.tar (a plain tar:
+// manifest.json, then payload.tar.xz) or .tar.gz (the release tree, manifest.json first). Either
+// way the manifest is the first entry, so it is read without unpacking the whole file.
 import { createHash } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -29,6 +30,7 @@ export interface BundleInfo {
   size: number;
   sha256: string;
   manifest: BundleManifest;
+  format: BundleFormat;
 }
 
 /** `uname -m` names of the bundle architectures. */
@@ -39,34 +41,55 @@ function parseOctal(buf: Buffer): number {
   return s ? parseInt(s, 8) : 0;
 }
 
-/** Reads the first tar entry of a gzip'd tarball; it must be manifest.json. */
-export async function readManifest(path: string): Promise<BundleManifest> {
+export type BundleFormat = 'tar.gz' | 'tar+xz';
+
+/**
+ * Reads manifest.json, the bundle's first tar entry: either straight from a plain tar (the xz
+ * format: [manifest.json, payload.tar.xz]) or from the start of a gzip'd tarball.
+ */
+export async function readManifestAndFormat(path: string): Promise<{ manifest: BundleManifest; format: BundleFormat }> {
+  const bad = (why: string) => new DeployError('bad-bundle', `${basename(path)} is not an agent bundle: ${why} (build one with \`npm run build:agent\`)`);
+  const head = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    createReadStream(path, { start: 0, end: 1 })
+      .on('data', (c) => chunks.push(c as Buffer))
+      .on('error', (e) => reject(new DeployError('bad-bundle', `cannot read the bundle ${path}: ${e.message}`)))
+      .on('end', () => resolve(Buffer.concat(chunks)));
+  });
+  const format: BundleFormat = head[0] === 0x1f && head[1] === 0x8b ? 'tar.gz' : 'tar+xz';
   const raw = await new Promise<string>((resolve, reject) => {
     const input = createReadStream(path);
-    const gunzip = createGunzip();
+    const gunzip = format === 'tar.gz' ? createGunzip() : null;
     let buf = Buffer.alloc(0);
     let done = false;
     const stop = (fn: () => void) => {
       if (done) return;
       done = true;
       input.destroy();
-      gunzip.destroy();
+      gunzip?.destroy();
       fn();
     };
-    const bad = (why: string) => new DeployError('bad-bundle', `${basename(path)} is not an agent bundle: ${why} (build one with \`npm run build:agent\`)`);
     input.on('error', (e) => stop(() => reject(new DeployError('bad-bundle', `cannot read the bundle ${path}: ${e.message}`))));
-    gunzip.on('error', () => stop(() => reject(bad('not a gzip file'))));
-    gunzip.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       if (buf.length < 512) return;
+      if (buf.subarray(257, 262).toString('latin1') !== 'ustar') return stop(() => reject(bad(format === 'tar.gz' ? 'the gzip data is not a tar archive' : 'not a tar or gzip file')));
       const name = buf.subarray(0, 100).toString('latin1').replace(/\0.*$/s, '').replace(/^\.\//, '');
       if (name !== 'manifest.json') return stop(() => reject(bad(`its first entry is "${name}", not manifest.json`)));
       const size = parseOctal(buf.subarray(124, 136));
       if (size > 64 * 1024 * 1024) return stop(() => reject(bad('manifest.json is implausibly large')));
       if (buf.length >= 512 + size) stop(() => resolve(buf.subarray(512, 512 + size).toString('utf8')));
-    });
-    gunzip.on('end', () => stop(() => reject(bad('the archive ended before manifest.json was complete'))));
-    input.pipe(gunzip);
+    };
+    const onEnd = () => stop(() => reject(bad('the file ended before manifest.json was complete')));
+    if (gunzip) {
+      gunzip.on('error', () => stop(() => reject(bad('broken gzip data'))));
+      gunzip.on('data', onData);
+      gunzip.on('end', onEnd);
+      input.pipe(gunzip);
+    } else {
+      input.on('data', (c) => onData(c as Buffer));
+      input.on('end', onEnd);
+    }
   });
   let json: unknown;
   try {
@@ -78,7 +101,11 @@ export async function readManifest(path: string): Promise<BundleManifest> {
   if (!parsed.success) {
     throw new DeployError('bad-bundle', `${basename(path)}: manifest.json is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
-  return parsed.data;
+  return { manifest: parsed.data, format };
+}
+
+export async function readManifest(path: string): Promise<BundleManifest> {
+  return (await readManifestAndFormat(path)).manifest;
 }
 
 export function sha256File(path: string): Promise<string> {
@@ -102,8 +129,8 @@ export async function readBundle(path: string): Promise<BundleInfo> {
   }
   const cached = infoCache.get(path);
   if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.info;
-  const [manifest, sha256] = await Promise.all([readManifest(path), sha256File(path)]);
-  const info: BundleInfo = { path, fileName: basename(path), size: st.size, sha256, manifest };
+  const [{ manifest, format }, sha256] = await Promise.all([readManifestAndFormat(path), sha256File(path)]);
+  const info: BundleInfo = { path, fileName: basename(path), size: st.size, sha256, manifest, format };
   infoCache.set(path, { mtimeMs: st.mtimeMs, size: st.size, info });
   return info;
 }

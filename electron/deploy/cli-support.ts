@@ -113,6 +113,13 @@ export function printReports(reports: BoxReport[], json: boolean): void {
 }
 
 /** The default bundle: dist/agent/se3-agent-<version>-linux-arm64.tar.gz (SE3 boxes are aarch64). */
+/** Splits --agent-args "--no-mdns --name x" into words (plain words only: no shell quoting). */
+export function splitArgs(v: string | undefined): string[] {
+  if (!v) return [];
+  if (/["'\\$`;&|<>]/.test(v)) throw new Error('--agent-args takes plain words (no quotes or shell characters)');
+  return v.split(/\s+/).filter(Boolean);
+}
+
 export function defaultBundle(root: string, version: string): string | null {
   const dir = join(root, 'dist', 'agent');
   const want = join(dir, `se3-agent-${version}-linux-arm64.tar.gz`);

@@ -162,10 +162,13 @@ export async function preflight(ssh: SshSession, bundle: BundleInfo, opts: Prefl
     ok: true,
     detail: f.installedVersion ? `agent ${f.installedVersion} is installed (${f.current})` : 'no agent installed yet',
   });
+  const needed = f.missingTools.filter((t) => t !== 'xz' || bundle.format === 'tar+xz');
   checks.push({
     name: 'tools',
-    ok: f.missingTools.length === 0,
-    detail: f.missingTools.length ? `the box lacks ${f.missingTools.join(', ')}; install them first` : 'tar, gzip, sha256sum, setsid present',
+    ok: needed.length === 0,
+    detail: needed.length
+      ? `the box lacks ${needed.join(', ')}; install ${needed.includes('xz') ? 'xz-utils / ' : ''}them first${needed.includes('xz') ? ', or deploy a bundle built with --compress gzip' : ''}`
+      : `tar, ${bundle.format === 'tar+xz' ? 'xz' : 'gzip'}, sha256sum, setsid present`,
   });
   return { ok: checks.every((c) => c.ok), checks, facts: f, init, useSudo };
 }

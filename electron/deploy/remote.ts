@@ -50,7 +50,7 @@ echo "free_kb=$(df -Pk "$d" 2>/dev/null | awk 'NR==2{print $4}')"
 if [ -w "$d" ]; then echo writable=1; else echo writable=0; fi
 if [ "$(id -u)" != 0 ] && sudo -n true 2>/dev/null; then echo sudo=1; else echo sudo=0; fi
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo systemd=1; else echo systemd=0; fi
-missing=""; for t in tar gzip sha256sum df ln mv setsid nohup; do command -v $t >/dev/null 2>&1 || missing="$missing $t"; done
+missing=""; for t in tar gzip xz sha256sum df ln mv setsid nohup; do command -v $t >/dev/null 2>&1 || missing="$missing $t"; done
 echo "missing_tools=$missing"
 if command -v ss >/dev/null 2>&1; then
   line=$(ss -Hltnp "sport = :$PORT" 2>/dev/null | head -n1)
@@ -93,7 +93,9 @@ echo "dir=$P/incoming"
  * The archive hash covers every byte of every file; the per-file sums in SHA256SUMS stay in the
  * release for a later `sha256sum -c` (not repeated here: it costs CPU the box needs while updating).
  */
-export function unpackScript(prefix: string, staged: string, sha256: string, version: string): string {
+export function unpackScript(prefix: string, staged: string, sha256: string, version: string, format: 'tar.gz' | 'tar+xz' = 'tar.gz'): string {
+  const extract =
+    format === 'tar.gz' ? 'tar -xzf "$T" -C "$tmp"' : 'tar -xOf "$T" payload.tar.xz | xz -dc | tar -xf - -C "$tmp"';
   return `${HEAD}P=${sq(prefix)}; T=${sq(staged)}; SHA=${sq(sha256)}; V=${sq(version)}
 mkdir -p "$P/releases" "$P/data" "$P/run" || { echo "ERR:cannot create directories under $P"; exit 1; }
 got=$(sha256sum "$T" | cut -d' ' -f1)
@@ -108,7 +110,7 @@ if [ -d "$R" ]; then
 fi
 tmp="$P/releases/.unpack-$V-$$"
 rm -rf "$tmp"; mkdir -p "$tmp"
-if ! tar -xzf "$T" -C "$tmp" 2>"$P/run/unpack.err"; then rm -rf "$tmp"; rm -f "$T"; echo "ERR:unpacking failed: $(head -c 300 "$P/run/unpack.err")"; exit 12; fi
+if ! { ${extract}; } 2>"$P/run/unpack.err" || [ -s "$P/run/unpack.err" ]; then rm -rf "$tmp"; rm -f "$T"; echo "ERR:unpacking failed: $(head -c 300 "$P/run/unpack.err")"; exit 12; fi
 [ -f "$tmp/manifest.json" ] && [ -x "$tmp/bin/se3-agent" ] || { rm -rf "$tmp"; rm -f "$T"; echo "ERR:the bundle lacks manifest.json or bin/se3-agent"; exit 13; }
 echo "$SHA" > "$tmp/.bundle-sha256"
 mv -T "$tmp" "$R" || { rm -rf "$tmp"; echo "ERR:cannot move the release into place"; exit 14; }
@@ -134,10 +136,12 @@ if [ -f "$P/run/agent.pid" ]; then ap=$(cat "$P/run/agent.pid"); [ -n "$ap" ] &&
 }
 
 /** Writes agent.env and the service files, then (re)starts the agent on what `current` points to. */
-function startScriptBody(prefix: string, init: InitSystem, agentPort: number): string {
-  const env = `SE3_AGENT_PORT=${agentPort}\nSE3_AGENT_DATA=${prefix}/data\n`;
+/** `agentArgs` undefined (the rollback command): keep the box's agent.env as the last deploy wrote it. */
+function startScriptBody(prefix: string, init: InitSystem, agentPort: number, agentArgs?: string[]): string {
+  const args = agentArgs ?? [];
+  const env = `SE3_AGENT_PORT=${agentPort}\nSE3_AGENT_DATA=${prefix}/data\n${args.length ? `SE3_AGENT_ARGS="${args.join(' ')}"\n` : ''}`;
   let s = `mkdir -p "$P/run" "$P/data"
-printf '%s' ${sq(env)} > "$P/agent.env.new" && mv -f "$P/agent.env.new" "$P/agent.env"
+${agentArgs === undefined ? '[ -f "$P/agent.env" ] || ' : ''}{ printf '%s' ${sq(env)} > "$P/agent.env.new" && mv -f "$P/agent.env.new" "$P/agent.env"; }
 `;
   if (init === 'systemd') {
     s += `printf '%s' ${sq(renderUnit(prefix))} > /etc/systemd/system/${UNIT_NAME}.new && mv -f /etc/systemd/system/${UNIT_NAME}.new /etc/systemd/system/${UNIT_NAME} || { echo "ERR:cannot write /etc/systemd/system/${UNIT_NAME}"; exit 20; }
@@ -158,7 +162,7 @@ echo "started=supervisor"
 }
 
 /** Points `current` at releases/<version> (and `previous` at the old current), then restarts. */
-export function activateScript(prefix: string, version: string, init: InitSystem, agentPort: number): string {
+export function activateScript(prefix: string, version: string, init: InitSystem, agentPort: number, agentArgs: string[] = []): string {
   return `${HEAD}P=${sq(prefix)}; V=${sq(version)}
 [ -d "$P/releases/$V" ] || { echo "ERR:release $V is not unpacked on the box"; exit 1; }
 old=$(readlink "$P/current" 2>/dev/null)
@@ -168,14 +172,14 @@ ln -sfn "releases/$V" "$P/.current.new" && mv -T "$P/.current.new" "$P/current" 
 if [ -n "$old" ] && [ "$old" != "releases/$V" ]; then ln -sfn "$old" "$P/.previous.new" && mv -T "$P/.previous.new" "$P/previous"; fi
 touch "$P/releases/$V"
 echo "switched=releases/$V"
-${startScriptBody(prefix, init, agentPort)}`;
+${startScriptBody(prefix, init, agentPort, agentArgs)}`;
 }
 
 /**
  * Goes back to `target` (a "releases/<v>" link value) after a failed switch, or — for the
  * rollback command — to `previous`. `dropFailed` removes the release that failed.
  */
-export function rollbackScript(prefix: string, init: InitSystem, agentPort: number, opts: { target?: string; dropFailed?: string }): string {
+export function rollbackScript(prefix: string, init: InitSystem, agentPort: number, opts: { target?: string; dropFailed?: string; agentArgs?: string[] }): string {
   const pick = opts.target
     ? `to=${sq(opts.target)}`
     : `to=$(readlink "$P/previous" 2>/dev/null)
@@ -192,7 +196,7 @@ echo "to=$to"
 ${stopScriptBody(init)}
 ln -sfn "$to" "$P/.current.new" && mv -T "$P/.current.new" "$P/current" || { echo "ERR:cannot switch the current link"; exit 2; }
 ${opts.dropFailed ? `rm -rf "$P/"${sq(opts.dropFailed)}; rm -f "$P/previous"` : `[ -n "$cur" ] && ln -sfn "$cur" "$P/.previous.new" && mv -T "$P/.previous.new" "$P/previous"`}
-${startScriptBody(prefix, init, agentPort)}`;
+${startScriptBody(prefix, init, agentPort, opts.agentArgs)}`;
 }
 
 /** After a failed fresh install: nothing to go back to, so stop and unlink (the release goes). */

@@ -12,7 +12,7 @@ import { deployBox } from '../../electron/deploy/box';
 import { ensureInstallationKey } from '../../electron/deploy/keys';
 import type { DeployEvent } from '../../electron/deploy/events';
 import { deployFleet } from '../../electron/deploy/fleet';
-import { killAgent, rmrf, tempDir, testBundle } from '../deploy/fixture';
+import { killAgent, NO_MDNS, rmrf, tempDir, testBundle } from '../deploy/fixture';
 import { startSshd, type SshdBox } from '../helpers/sshd';
 
 const { values } = parseArgs({ options: { boxes: { type: 'string', default: '10' } } });
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     const c = await testBundle(join(work, 'dist'), '9.2.0');
     await setup(dataDir);
     const ctx = { dataDir };
-    const installed = await deployFleet(boxes.map((x) => x.target), ctx, { bundle: a.file, concurrency: N });
+    const installed = await deployFleet(boxes.map((x) => x.target), ctx, { agentArgs: NO_MDNS, bundle: a.file, concurrency: N });
     if (!installed.ok) throw new Error(`initial install failed: ${installed.boxes.filter((r) => !r.ok).map((r) => `${r.host}: ${r.reason}`).join('; ')}`);
 
     // per-box phase times from the events: upload (the technician's side: SSH encryption and the
@@ -100,13 +100,13 @@ async function main(): Promise<void> {
       return { max: Math.max(...v), avg: v.reduce((x, y) => x + y, 0) / v.length };
     };
     const t1 = Date.now();
-    const one = await deployBox(boxes[0]!.target, ctx, { bundle: b.file }, sink);
+    const one = await deployBox(boxes[0]!.target, ctx, { agentArgs: NO_MDNS, bundle: b.file }, sink);
     const up1 = uploadSecs();
     const single = (Date.now() - t1) / 1000;
     if (!one.ok) throw new Error(`single update failed: ${one.reason}`);
 
     const tN = Date.now();
-    const all = await deployFleet(boxes.map((x) => x.target), ctx, { bundle: c.file, concurrency: N }, sink);
+    const all = await deployFleet(boxes.map((x) => x.target), ctx, { agentArgs: NO_MDNS, bundle: c.file, concurrency: N }, sink);
     const parallel = (Date.now() - tN) / 1000;
     const upN = uploadSecs();
     if (!all.ok) throw new Error(`parallel update failed: ${all.boxes.filter((r) => !r.ok).map((r) => `${r.host}: ${r.reason}`).join('; ')}`);

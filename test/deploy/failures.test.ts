@@ -11,7 +11,7 @@ import { deployBox } from '../../electron/deploy/box';
 import type { DeployEvent } from '../../electron/deploy/events';
 import { requireComponent } from '../helpers/components';
 import { SSHD_BIN, TEST_PASSWORD } from '../helpers/sshd';
-import { boxArgs, cli, http, rmrf, startBox, tempDir, testBundle, type TestBox } from './fixture';
+import { NO_MDNS, boxArgs, cli, deployArgs, http, rmrf, startBox, tempDir, testBundle, type TestBox } from './fixture';
 
 describe('deploy failures (real sshd)', { timeout: 240_000 }, () => {
   let work: string;
@@ -47,14 +47,14 @@ describe('deploy failures (real sshd)', { timeout: 240_000 }, () => {
 
     it('without a key, says to adopt the box first', async (t) => {
       if (!ready) return t.skip('no sshd');
-      const r = await cli(['deploy', ...boxArgs(box), '--bundle', v1], join(work, 'empty-data'));
+      const r = await cli(['deploy', ...deployArgs(box), '--bundle', v1], join(work, 'empty-data'));
       assert.equal(r.code, 1);
       assert.match(r.stdout + r.stderr, /no SSH key .*se3kit adopt 127\.0\.0\.41/);
     });
 
     it('refuses the installation key the box does not know yet', async (t) => {
       if (!ready) return t.skip('no sshd');
-      const r = await cli(['deploy', ...boxArgs(box), '--bundle', v1], dataDir);
+      const r = await cli(['deploy', ...deployArgs(box), '--bundle', v1], dataDir);
       assert.equal(r.code, 1);
       assert.match(r.stdout, /the key was not accepted.*se3kit adopt/);
     });
@@ -98,7 +98,7 @@ describe('deploy failures (real sshd)', { timeout: 240_000 }, () => {
       await box.sshd.start();
       const now = box.sshd.hostKeyFingerprint();
       assert.notEqual(old, now);
-      const r = await cli(['deploy', ...boxArgs(box), '--bundle', v1], dataDir);
+      const r = await cli(['deploy', ...deployArgs(box), '--bundle', v1], dataDir);
       assert.equal(r.code, 1);
       assert.match(r.stdout, /host key of 127\.0\.0\.41:\d+ has CHANGED/);
       assert.ok(r.stdout.includes(old) && r.stdout.includes(now), r.stdout);
@@ -126,7 +126,7 @@ describe('deploy failures (real sshd)', { timeout: 240_000 }, () => {
       const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=30m,uid=${box.sshd.user.uid},gid=${box.sshd.user.gid}`, 'se3-deploy-test', opt], { encoding: 'utf8' });
       assert.equal(m.status, 0, `mount tmpfs: ${m.stderr}`);
       try {
-        const rep = await deployBox(box.target, { dataDir }, { bundle: v1 });
+        const rep = await deployBox(box.target, { dataDir }, { agentArgs: NO_MDNS, bundle: v1 });
         assert.equal(rep.ok, false);
         assert.equal(rep.code, 'preflight-failed');
         assert.match(rep.reason ?? '', /not enough disk space under .*: \d+\.\d MB free, the update needs \d+\.\d MB/);
@@ -141,7 +141,7 @@ describe('deploy failures (real sshd)', { timeout: 240_000 }, () => {
       const squatter = createServer((_q, s) => s.end('vendor firmware')).listen(box.agentPort, '0.0.0.0');
       await new Promise((r) => squatter.once('listening', r));
       try {
-        const rep = await deployBox(box.target, { dataDir }, { bundle: v1 });
+        const rep = await deployBox(box.target, { dataDir }, { agentArgs: NO_MDNS, bundle: v1 });
         assert.equal(rep.code, 'preflight-failed');
         assert.match(rep.reason ?? '', new RegExp(`port ${box.agentPort} is held by`));
         assert.ok(!existsSync(join(box.prefix, 'current')));
@@ -152,7 +152,7 @@ describe('deploy failures (real sshd)', { timeout: 240_000 }, () => {
 
     it('refuses a bundle built for another architecture', async (t) => {
       if (!ready || !arm) return t.skip('x64 hosts only');
-      const rep = await deployBox(box.target, { dataDir }, { bundle: arm });
+      const rep = await deployBox(box.target, { dataDir }, { agentArgs: NO_MDNS, bundle: arm });
       assert.equal(rep.code, 'preflight-failed');
       assert.match(rep.reason ?? '', /the box is x86_64 but the bundle is for aarch64 \(arm64\)/);
     });
@@ -168,10 +168,10 @@ describe('deploy failures (real sshd)', { timeout: 240_000 }, () => {
 
     it('leaves the box unchanged and healthy, and the next deploy succeeds', async (t) => {
       if (!ready) return t.skip('no sshd');
-      const first = await deployBox(box.target, { dataDir }, { bundle: v1 });
+      const first = await deployBox(box.target, { dataDir }, { agentArgs: NO_MDNS, bundle: v1 });
       assert.equal(first.status, 'installed', first.reason);
       let cutAt = -1;
-      const rep = await deployBox(box.target, { dataDir }, { bundle: v2 }, (e: DeployEvent) => {
+      const rep = await deployBox(box.target, { dataDir }, { agentArgs: NO_MDNS, bundle: v2 }, (e: DeployEvent) => {
         if (e.type === 'upload' && cutAt < 0 && e.percent >= 10 && e.percent < 100) {
           cutAt = e.percent;
           box.sshd.kill(); // the listener and every session process: the cable is pulled
@@ -188,7 +188,7 @@ describe('deploy failures (real sshd)', { timeout: 240_000 }, () => {
       assert.deepEqual(readdirSync(join(box.prefix, 'releases')), ['2.0.0']);
       // and the next attempt goes through
       await box.sshd.start();
-      const retry = await deployBox(box.target, { dataDir }, { bundle: v2 });
+      const retry = await deployBox(box.target, { dataDir }, { agentArgs: NO_MDNS, bundle: v2 });
       assert.equal(retry.status, 'updated', retry.reason);
       assert.equal((await http(box.agentPort, '/health')).json.version, '2.1.0');
       assert.deepEqual(readdirSync(join(box.prefix, 'incoming')), [], 'no partial upload left behind');

@@ -10,6 +10,9 @@ import { buildAgentBundle, ROOT, type Arch, type BuildResult } from '../../build
 import { ensureInstallationKey } from '../../electron/deploy/keys';
 import { descendants, freePort, startSshd, type SshdBox } from '../helpers/sshd';
 
+/** The test agents do not advertise over mDNS (no multicast beyond loopback/test namespaces). */
+export const NO_MDNS = ['--no-mdns'];
+
 export const HOST_ARCH: Arch = process.arch === 'arm64' ? 'arm64' : 'x64';
 
 export function tempDir(name: string): string {
@@ -17,12 +20,13 @@ export function tempDir(name: string): string {
 }
 
 /** Builds a real agent bundle; `broken` makes its launcher exit at once (the health check fails). */
-export async function testBundle(outDir: string, version: string, opts: { broken?: boolean; arch?: Arch } = {}): Promise<BuildResult> {
+export async function testBundle(outDir: string, version: string, opts: { broken?: boolean; arch?: Arch; compress?: 'xz' | 'gzip' } = {}): Promise<BuildResult> {
   return buildAgentBundle({
     arch: opts.arch ?? HOST_ARCH,
     version,
     outDir,
-    gzipLevel: 1,
+    compress: opts.compress ?? 'gzip',
+    level: opts.compress === 'xz' ? 0 : 1,
     patch: opts.broken
       ? (stage) => writeFileSync(join(stage, 'bin', 'se3-agent'), '#!/bin/sh\necho "se3-agent: deliberately broken test release" >&2\nexit 3\n', { mode: 0o755 })
       : undefined,
@@ -143,6 +147,11 @@ export function cli(args: string[], dataDir: string, timeoutMs = 120_000): Promi
 
 export function boxArgs(b: TestBox): string[] {
   return [`${b.target.host}:${b.target.port}`, '--user', b.target.user, '--prefix', b.prefix, '--agent-port', String(b.agentPort)];
+}
+
+/** Deploy CLI arguments for a test box (boxArgs plus the agent's --no-mdns). */
+export function deployArgs(b: TestBox): string[] {
+  return [...boxArgs(b), '--agent-args=--no-mdns'];
 }
 
 export function rmrf(p: string): void {

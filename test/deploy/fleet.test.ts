@@ -8,7 +8,7 @@ import type { DeployEvent } from '../../electron/deploy/events';
 import { deployFleet } from '../../electron/deploy/fleet';
 import { requireComponent } from '../helpers/components';
 import { freePort, SSHD_BIN } from '../helpers/sshd';
-import { http, rmrf, startBox, tempDir, testBundle, type TestBox } from './fixture';
+import { NO_MDNS, http, rmrf, startBox, tempDir, testBundle, type TestBox } from './fixture';
 
 describe('fleet deploy (5 real sshd boxes in parallel)', { timeout: 180_000 }, () => {
   let work: string;

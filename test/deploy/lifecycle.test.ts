@@ -9,7 +9,7 @@ import { deployBox } from '../../electron/deploy/box';
 import type { DeployEvent } from '../../electron/deploy/events';
 import { requireComponent } from '../helpers/components';
 import { SSHD_BIN } from '../helpers/sshd';
-import { boxArgs, cli, http, rmrf, startBox, tempDir, testBundle, type TestBox } from './fixture';
+import { NO_MDNS, boxArgs, cli, deployArgs, http, rmrf, startBox, tempDir, testBundle, type TestBox } from './fixture';
 
 describe('deploy lifecycle on one box (real sshd)', { timeout: 240_000 }, () => {
   let work: string;
@@ -22,7 +22,9 @@ describe('deploy lifecycle on one box (real sshd)', { timeout: 240_000 }, () => 
     if (!requireComponent(t as never, 'openssh-server', { file: SSHD_BIN, root: true })) return;
     work = tempDir('life');
     dataDir = join(work, 'app-data');
-    for (const v of ['1.0.0', '1.1.0', '1.2.0', '1.3.0']) bundles[v] = (await testBundle(join(work, 'dist'), v)).file;
+    for (const v of ['1.0.0', '1.2.0', '1.3.0']) bundles[v] = (await testBundle(join(work, 'dist'), v)).file;
+    // one release in the default (xz payload) format, the others .tar.gz: both paths are real
+    bundles['1.1.0'] = (await testBundle(join(work, 'dist'), '1.1.0', { compress: 'xz' })).file;
     bundles.broken = (await testBundle(join(work, 'dist'), '1.2.0-broken', { broken: true })).file;
     box = await startBox(dataDir, '127.0.0.31');
     ready = true;
@@ -35,7 +37,7 @@ describe('deploy lifecycle on one box (real sshd)', { timeout: 240_000 }, () => 
 
   it('installs fresh through the CLI, pins the host key and answers /health', async (t) => {
     if (!ready) return t.skip('no sshd');
-    const r = await cli(['deploy', ...boxArgs(box), '--bundle', bundles['1.0.0']!, '--json'], dataDir);
+    const r = await cli(['deploy', ...deployArgs(box), '--bundle', bundles['1.0.0']!, '--json'], dataDir);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const report = r.lines.find((l) => l.type === 'report');
     assert.equal(report.ok, true);
@@ -57,7 +59,7 @@ describe('deploy lifecycle on one box (real sshd)', { timeout: 240_000 }, () => 
     const put = await http(box.agentPort, '/SophonMQ/api/DevSno', 'PUT', JSON.stringify({ dev_sno: 'TJGSDX000120190726103455' }));
     assert.equal(put.status, 200);
     const events: DeployEvent[] = [];
-    const rep = await deployBox(box.target, { dataDir }, { bundle: bundles['1.1.0']! }, (e) => events.push(e));
+    const rep = await deployBox(box.target, { dataDir }, { agentArgs: NO_MDNS, bundle: bundles['1.1.0']! }, (e) => events.push(e));
     assert.equal(rep.ok, true, rep.reason);
     assert.equal(rep.status, 'updated');
     assert.equal(rep.previousVersion, '1.0.0');
@@ -72,12 +74,13 @@ describe('deploy lifecycle on one box (real sshd)', { timeout: 240_000 }, () => 
     assert.equal((await http(box.agentPort, '/health')).json.version, '1.1.0');
     const dev = await http(box.agentPort, '/SophonMQ/api/DevSno');
     assert.equal(dev.json.data.dev_sno, 'TJGSDX000120190726103455');
+    assert.equal((await http(box.agentPort, '/health')).json.dev_sno, 'TJGSDX000120190726103455');
     assert.equal(readlinkSync(join(box.prefix, 'previous')), 'releases/1.0.0');
   });
 
   it('rolls a release that fails its health check back automatically; the old one keeps answering', async (t) => {
     if (!ready) return t.skip('no sshd');
-    const rep = await deployBox(box.target, { dataDir }, { bundle: bundles.broken!, healthTimeoutSec: 6 });
+    const rep = await deployBox(box.target, { dataDir }, { agentArgs: NO_MDNS, bundle: bundles.broken!, healthTimeoutSec: 6 });
     assert.equal(rep.ok, false);
     assert.equal(rep.status, 'rolled-back');
     assert.equal(rep.version, '1.1.0');
@@ -95,8 +98,9 @@ describe('deploy lifecycle on one box (real sshd)', { timeout: 240_000 }, () => 
     const r = await cli(['rollback', ...boxArgs(box), '--json'], dataDir);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.equal((await http(box.agentPort, '/health')).json.version, '1.0.0');
+    assert.match(readFileSync(join(box.prefix, 'agent.env'), 'utf8'), /SE3_AGENT_ARGS="--no-mdns"/, 'rollback keeps the deployed agent settings');
     const events: DeployEvent[] = [];
-    const rep = await deployBox(box.target, { dataDir }, { bundle: bundles['1.1.0']! }, (e) => events.push(e));
+    const rep = await deployBox(box.target, { dataDir }, { agentArgs: NO_MDNS, bundle: bundles['1.1.0']! }, (e) => events.push(e));
     assert.equal(rep.status, 'updated', rep.reason);
     assert.ok(events.some((e) => e.type === 'step' && e.step === 'unpack' && /reused/.test(e.message)));
     assert.equal((await http(box.agentPort, '/health')).json.version, '1.1.0');
@@ -105,7 +109,7 @@ describe('deploy lifecycle on one box (real sshd)', { timeout: 240_000 }, () => 
   it('keeps the last 3 releases', async (t) => {
     if (!ready) return t.skip('no sshd');
     for (const v of ['1.2.0', '1.3.0']) {
-      const rep = await deployBox(box.target, { dataDir }, { bundle: bundles[v]! });
+      const rep = await deployBox(box.target, { dataDir }, { agentArgs: NO_MDNS, bundle: bundles[v]! });
       assert.equal(rep.ok, true, rep.reason);
     }
     const releases = readdirSync(join(box.prefix, 'releases')).filter((n) => !n.startsWith('.')).sort();

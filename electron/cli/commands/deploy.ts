@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { deployFleet, parseTarget } from '../../deploy/index';
-import { addConnectionOptions, contextFrom, defaultBundle, eventPrinter, intArg, printReports, type ConnectionOpts } from '../../deploy/cli-support';
+import { addConnectionOptions, contextFrom, defaultBundle, eventPrinter, intArg, printReports, splitArgs, type ConnectionOpts } from '../../deploy/cli-support';
 import { VERSION } from '../../version';
 
 /** The project root (where dist/agent is), found upward from this module. */
@@ -22,8 +22,9 @@ export function register(program: Command): void {
     .option('--bundle <file>', 'agent bundle (default: dist/agent/se3-agent-<version>-linux-arm64.tar.gz)')
     .option('--concurrency <n>', 'boxes deployed at the same time', intArg('--concurrency', 1, 256), 4)
     .option('--health-timeout <seconds>', 'time the new version has to answer /health and DevSno', intArg('--health-timeout', 1, 600), 30)
-    .option('--keep <n>', 'releases kept on each box', intArg('--keep', 1, 20), 3);
-  addConnectionOptions(cmd).action(async (hosts: string[], o: ConnectionOpts & { bundle?: string; concurrency: number; healthTimeout: number; keep: number }) => {
+    .option('--keep <n>', 'releases kept on each box', intArg('--keep', 1, 20), 3)
+    .option('--agent-args <words>', 'extra agent arguments kept in <prefix>/agent.env, e.g. --agent-args=--no-mdns');
+  addConnectionOptions(cmd).action(async (hosts: string[], o: ConnectionOpts & { bundle?: string; concurrency: number; healthTimeout: number; keep: number; agentArgs?: string }) => {
     const bundle = o.bundle ?? defaultBundle(projectRoot(), VERSION);
     if (!bundle) {
       process.stderr.write('se3kit deploy: no agent bundle found; build one with `npm run build:agent -- --arch arm64` or pass --bundle FILE\n');
@@ -31,7 +32,9 @@ export function register(program: Command): void {
       return;
     }
     let targets;
+    let agentArgs: string[];
     try {
+      agentArgs = splitArgs(o.agentArgs);
       targets = hosts.map((h) => parseTarget(h, { user: o.user, port: o.port }));
     } catch (err) {
       process.stderr.write(`se3kit deploy: ${(err as Error).message}\n`);
@@ -41,7 +44,7 @@ export function register(program: Command): void {
     const report = await deployFleet(
       targets,
       contextFrom(o),
-      { bundle, prefix: o.prefix, agentPort: o.agentPort, healthTimeoutSec: o.healthTimeout, keepReleases: o.keep, init: o.init, concurrency: o.concurrency },
+      { bundle, prefix: o.prefix, agentPort: o.agentPort, healthTimeoutSec: o.healthTimeout, keepReleases: o.keep, init: o.init, concurrency: o.concurrency, agentArgs },
       eventPrinter(!!o.json),
     );
     printReports(report.boxes, !!o.json);
