@@ -11,8 +11,10 @@ import { register as serve } from './serve';
 import { register as desktop } from './desktop';
 import { register as broker } from './broker';
 import { register as agent } from './agent';
+import { register as discover } from './discover';
+import { register as configure } from './configure';
 
-const registrations: Array<(program: Command) => void> = [deploy, adopt, rollback, agentStatus, uninstall, fiqa, serve, desktop, broker, agent];
+const registrations: Array<(program: Command) => void> = [deploy, adopt, rollback, agentStatus, uninstall, fiqa, serve, desktop, broker, agent, discover, configure];
 
 export function registerCommands(program: Command): void {
   for (const register of registrations) register(program);

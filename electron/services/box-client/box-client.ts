@@ -71,7 +71,13 @@ export class BoxClient {
    * Never throws: failures come back as { ok: false, error }.
    */
   async configure(request: ConfigureRequest): Promise<ConfigureOutcome> {
-    const label = { host: request.host, port: request.port ?? CONFIG_API_PORT };
+    let label = { host: request.host, port: request.port ?? CONFIG_API_PORT };
+    try {
+      const t = parseTarget(request.host, request.port);
+      label = { host: t.kind === 'mac' ? t.mac : t.host, port: t.port ?? CONFIG_API_PORT };
+    } catch {
+      /* reported by resolve() below */
+    }
     const fail = (error: string, extra: Partial<ConfigureOutcome> = {}): ConfigureOutcome => ({ ...label, ...extra, ok: false, error });
     const problems = [
       request.dev_sno !== undefined ? devSnoProblem(request.dev_sno) : null,
