@@ -110,6 +110,19 @@ function sampleAt(lv: Level, f: number, crop: Crop, n: number, mul: number, add:
       const yi = Math.floor(y);
       const fx = x - xi;
       const fy = y - yi;
+      if (xi >= 0 && yi >= 0 && xi < W - 1 && yi < H - 1) {
+        // fast path: all four neighbours inside the image
+        const p = (yi * W + xi) * 3;
+        const q = p + W * 3;
+        const w11 = fx * fy;
+        const w10 = fy - w11;
+        const w01 = fx - w11;
+        const w00 = 1 - fx - fy + w11;
+        out[o++] = (w00 * rgb[p]! + w01 * rgb[p + 3]! + w10 * rgb[q]! + w11 * rgb[q + 3]!) * mul + add;
+        out[o++] = (w00 * rgb[p + 1]! + w01 * rgb[p + 4]! + w10 * rgb[q + 1]! + w11 * rgb[q + 4]!) * mul + add;
+        out[o++] = (w00 * rgb[p + 2]! + w01 * rgb[p + 5]! + w10 * rgb[q + 2]! + w11 * rgb[q + 5]!) * mul + add;
+        continue;
+      }
       let r = 0;
       let g = 0;
       let b = 0;
