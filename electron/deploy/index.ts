@@ -11,3 +11,5 @@ export { KnownHosts } from './known-hosts';
 export { ensureInstallationKey, loadInstallationKey } from './keys';
 export { noSecretStore, type SecretStore } from './secret-store';
 export { DEFAULT_PREFIX, renderUnit, renderSupervisor } from './service-files';
+export { createDeployService, type DeployService, type DeployServiceOptions } from './service';
+export type { PreflightCheck } from './preflight';
