@@ -54,6 +54,7 @@ export class Connection implements ChannelConn {
   private handshakeTimer: NodeJS.Timeout | null = null;
   private stalledSince = 0;
   private pausedByUs = false;
+  private wantKick = false;
   blockedNotified = false;
 
   constructor(
@@ -98,14 +99,20 @@ export class Connection implements ChannelConn {
     this.out = [];
     this.outBytes = 0;
     this.lastSend = Date.now();
-    if (!this.socket.write(buf) && !this.stalledSince) this.stalledSince = Date.now();
+    if (this.socket.write(buf)) {
+      // Deliveries paused on our own output buffer (not the socket's): resume them now.
+      if (this.wantKick) setImmediate(() => this.onDrain());
+    } else if (!this.stalledSince) this.stalledSince = Date.now();
   }
 
   writable(): boolean {
-    return this.state === 'running' && this.socket.writableLength + this.outBytes < HIGH_WATER;
+    const ok = this.state === 'running' && this.socket.writableLength + this.outBytes < HIGH_WATER;
+    if (!ok) this.wantKick = true;
+    return ok;
   }
 
   private onDrain(): void {
+    this.wantKick = false;
     this.stalledSince = 0;
     if (this.pausedByUs) {
       this.pausedByUs = false;

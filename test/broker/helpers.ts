@@ -1,0 +1,59 @@
+// Shared bits of the broker tests: temp dirs, a broker child process, amqplib connections.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import amqp, { type ChannelModel } from 'amqplib';
+
+export const tempDir = (tag: string) => mkdtempSync(join(tmpdir(), `se3-broker-${tag}-`));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function connect(port: number, opts: { user?: string; pass?: string; vhost?: string; heartbeat?: number } = {}): Promise<ChannelModel> {
+  const vh = opts.vhost === undefined ? '' : `/${encodeURIComponent(opts.vhost)}`;
+  const c = await amqp.connect(`amqp://${opts.user ?? 'test'}:${opts.pass ?? 'test'}@127.0.0.1:${port}${vh}${opts.heartbeat !== undefined ? `?heartbeat=${opts.heartbeat}` : ''}`);
+  c.on('error', () => {});
+  return c;
+}
+
+export interface ChildBroker {
+  port: number;
+  proc: ChildProcess;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts test/broker/fixtures/broker-child.ts in its own node process. */
+export function spawnBroker(dataDir: string, port = 0): Promise<ChildBroker> {
+  const root = new URL('../..', import.meta.url).pathname;
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/broker/fixtures/broker-child.ts'), dataDir, String(port)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // node --test marks its children with NODE_TEST_CONTEXT; the broker is not a test file.
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')),
+  });
+  let err = '';
+  proc.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      void kill();
+      reject(new Error(`broker child did not start: ${err}`));
+    }, 30000);
+    let out = '';
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /PORT (\d+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve({ port: Number(m[1]), proc, kill });
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`broker child exited with ${code}: ${err}`));
+    });
+  });
+}
