@@ -12,8 +12,10 @@ export interface Advertiser {
 }
 
 export function advertise(opts: { name: string; port: number; version: string; identity: BoxIdentity; devSno: string | null; interface?: string }): Advertiser {
-  // multicast-dns takes `interface` (the address to send from); bonjour-service passes it through.
-  const bonjour = new Bonjour((opts.interface ? { interface: opts.interface } : {}) as ConstructorParameters<typeof Bonjour>[0]);
+  // multicast-dns takes `interface` (the address to send from and to join the group on);
+  // bonjour-service passes it through. Bind 0.0.0.0 all the same: a socket bound to the
+  // unicast address never receives the multicast queries.
+  const bonjour = new Bonjour((opts.interface ? { interface: opts.interface, bind: '0.0.0.0' } : {}) as ConstructorParameters<typeof Bonjour>[0]);
   let service: Service | null = null;
 
   const publish = (devSno: string | null) => {

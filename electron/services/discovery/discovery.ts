@@ -1,7 +1,7 @@
 // The Discovery service: one live list of SE3 boxes merged from mDNS browsing and an active
 // probe sweep of TCP port 5555 over IPv4 ranges. Rows appear as they are found ('row'), the
 // sweep reports 'progress'. Never imports electron (used by the CLI, site mode and the app).
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { CONFIG_API_PORT } from '../../../agent/protocol';
 import type { BoxRow, DiscoverySource, ScanOptions, ScanProgress } from '../../api/boxes';
 import { defaultCidrs, formatCidr, hostsOfAll, localNets, netsFor, parseCidr, type Cidr, type LocalNet } from './cidr';
@@ -107,6 +107,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       lastProgressAt: 0,
       stopWindow: () => stopWindow(),
     };
+    setMaxListeners(0, scan.abort.signal); // one listener per probe in flight
     this.current = scan;
 
     if (options.mdns !== false) this.mdns.browse(plan.mdnsInterfaces.length ? plan.mdnsInterfaces : options.cidrs?.length ? [] : [null]);
