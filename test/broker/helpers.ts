@@ -10,7 +10,7 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function connect(port: number, opts: { user?: string; pass?: string; vhost?: string; heartbeat?: number } = {}): Promise<ChannelModel> {
   const vh = opts.vhost === undefined ? '' : `/${encodeURIComponent(opts.vhost)}`;
-  const c = await amqp.connect(`amqp://${opts.user ?? 'test'}:${opts.pass ?? 'test'}@127.0.0.1:${port}${vh}${opts.heartbeat !== undefined ? `?heartbeat=${opts.heartbeat}` : ''}`);
+  const c = await amqp.connect(`amqp://${opts.user ?? 'test'}:${opts.pass ?? 'test'}@127.0.0.1:${port}${vh}${opts.heartbeat !== undefined ? `?heartbeat=${opts.heartbeat}` : ''}`, { noDelay: true });
   c.on('error', () => {});
   return c;
 }

@@ -182,10 +182,11 @@ export class QueueLog {
 
   /** Head segments that pin few live messages and should be compacted, if any. */
   compactionCandidate(): number | null {
-    if (this.segs.length < 3) return null;
+    // A head segment holding only a handful of live messages while the log keeps growing:
+    // copying those few forward lets the whole segment go.
+    if (this.segs.length < 4) return null;
     const head = this.segs[0]!;
-    const total = this.segs.reduce((a, s) => a + s.size, 0);
-    return head.live > 0 && head.live * 16 < this.segs.length && total > this.opts.segmentBytes * 2 ? head.n : null;
+    return head.live > 0 && head.live <= 16 ? head.n : null;
   }
 
   segmentCount(): number {
