@@ -1,9 +1,9 @@
 // Starts the edge agent (`se3kit agent`, from the built dist/cli.mjs) as a real child process,
 // optionally inside a network namespace, and waits until it listens.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { cliArgv, cliPath } from './cli';
 
-export const cliPath = join(new URL('../..', import.meta.url).pathname, 'dist', 'cli.mjs');
+export { cliPath };
 
 export interface AgentProcess {
   child: ChildProcess;
@@ -24,11 +24,11 @@ export async function startAgentProcess(opts: {
   netns?: string;
 }): Promise<AgentProcess> {
   const host = opts.host ?? '127.0.0.1';
-  const args = [cliPath, 'agent', '--data', opts.dataDir, '--host', host, '--port', String(opts.port ?? 0)];
+  const args = ['agent', '--data', opts.dataDir, '--host', host, '--port', String(opts.port ?? 0)];
   if (opts.mdns === false) args.push('--no-mdns');
   if (opts.name) args.push('--name', opts.name);
-  const [cmd, argv] = opts.netns ? ['ip', ['netns', 'exec', opts.netns, process.execPath, ...args]] : [process.execPath, args];
-  const child = spawn(cmd, argv as string[], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, argv] = cliArgv(args, opts.netns);
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
