@@ -42,6 +42,8 @@ echo $$ > "$P/run/supervisor.pid"
 trap 'kill -TERM "$child" 2>/dev/null; exit 0' TERM INT HUP
 while :; do
   if [ -f "$P/agent.env" ]; then set -a; . "$P/agent.env"; set +a; fi
+  # keep the log bounded: rotate once past 5 MB (on each (re)start)
+  if [ "$(wc -c < "$P/run/agent.log" 2>/dev/null || echo 0)" -gt 5000000 ]; then mv -f "$P/run/agent.log" "$P/run/agent.log.1"; fi
   "$P/current/bin/se3-agent" >> "$P/run/agent.log" 2>&1 &
   child=$!
   echo "$child" > "$P/run/agent.pid"
