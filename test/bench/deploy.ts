@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     console.log(`(all ${N} boxes share this machine's ${cpus().length} cores and load ${loadavg()[0]!.toFixed(1)}; unpack/restart is box-side CPU)`);
     console.log(`bundle used (x64, gzip -1): ${mib(c.size)} compressed, ${mib(c.unpackedSize)} unpacked`);
     const dist = join(ROOT, 'dist', 'agent');
-    const prod = existsSync(dist) ? readdirSync(dist).filter((f) => /^se3-agent-.*\.tar\.gz$/.test(f)) : [];
+    const prod = existsSync(dist) ? readdirSync(dist).filter((f) => /^se3-agent-.*\.tar(\.gz)?$/.test(f)) : [];
     if (prod.length === 0) console.log('release bundles: none in dist/agent (npm run build:agent -- --arch arm64 --arch x64)');
     for (const f of prod) console.log(`release bundle ${f}: ${mib(statSync(join(dist, f)).size)}`);
   } finally {
