@@ -22,13 +22,25 @@ export interface LoadedModel {
   run(input: Float32Array): Promise<Record<string, Float32Array>>;
 }
 
+/** This module's folder, in ESM (source, dist/cli.mjs) and in CJS bundles (dist/electron/*.cjs). */
+export function moduleDir(): string {
+  try {
+    const url = (import.meta as { url?: string }).url;
+    if (url) return dirname(fileURLToPath(url));
+  } catch {
+    /* CJS bundle: import.meta is empty */
+  }
+  return typeof __dirname === 'string' ? __dirname : process.cwd();
+}
+
 /** Where the models are: $SE3KIT_MODELS_DIR, else resources/models next to the code. */
 export function defaultModelsDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
+  const here = moduleDir();
   const candidates = [
     process.env.SE3KIT_MODELS_DIR,
     join(here, '../resources/models'), // dist/*.mjs
     join(here, '../../resources/models'), // electron/fiqa/*.ts, dist/electron/*.cjs
+    join(here, '../../../resources/models'), // app.asar.unpacked layouts
     (process as { resourcesPath?: string }).resourcesPath ? join((process as { resourcesPath?: string }).resourcesPath!, 'models') : undefined,
     resolve('resources/models'),
   ].filter((c): c is string => !!c);

@@ -5,10 +5,11 @@
 // The worker entry is ./worker-dev.mjs (tsx + ./worker.ts) when running from source and dist/fiqa-worker.mjs in
 // the bundled CLI/agent (an esbuild entry point next to cli.mjs).
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createFaceEngine, type FaceEngine, type FaceEngineOptions } from './engine';
 import { FiqaCodes, FiqaError } from './errors';
+import { moduleDir } from './models';
 import type { AnalyzeOptions, FiqaAnalysis } from './types';
 
 export interface FacePoolOptions extends FaceEngineOptions {
@@ -44,12 +45,10 @@ interface Slot {
 const PER_WORKER = 2;
 
 export function findWorkerFile(): string | null {
-  const candidates = [new URL('./fiqa-worker.mjs', import.meta.url), new URL('./worker-dev.mjs', import.meta.url)];
-  for (const c of candidates) {
-    const p = fileURLToPath(c);
-    if (existsSync(p)) return p;
-  }
-  return null;
+  const here = moduleDir();
+  // dist/cli.mjs → dist/fiqa-worker.mjs; dist/electron/main.cjs → dist/fiqa-worker.mjs; source → worker-dev.mjs
+  const candidates = [join(here, 'fiqa-worker.mjs'), join(here, '../fiqa-worker.mjs'), join(here, 'worker-dev.mjs')];
+  return candidates.find((p) => existsSync(p)) ?? null;
 }
 
 export async function createFacePool(opts: FacePoolOptions = {}): Promise<FacePool> {
