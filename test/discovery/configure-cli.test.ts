@@ -67,7 +67,7 @@ test('failures say what happened and what to do, exit 1', { timeout: 60_000 }, a
   if (!l) return;
   const cases: Array<[string, string[], RegExp]> = [
     ['nothing on the port', [l.silent.ip], /refused the connection — .*check the port, or restart the box/],
-    ['no host at the address', [l.nobody, '--timeout', '1'], new RegExp(`no answer from ${l.nobody.replace(/\./g, '\\.')}:5555 within 1 s — is the box powered and on this network\\?`)],
+    ['no host at the address', [l.nobody, '--timeout', '1'], new RegExp(`no answer from ${l.nobody.replace(/\./g, '\\.')}:5555( within 1 s|: nothing on the network answers for that address \\(EHOSTUNREACH\\)) — is the box powered and on this network`)],
     ['not a box', [l.notABox.ip], /is not answering like an SE3 box .*HTTP 404.* is this the box's configuration port/],
   ];
   for (const [name, args, message] of cases) {

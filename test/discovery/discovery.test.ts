@@ -170,3 +170,33 @@ test('se3kit discover: a table; --no-mdns probes only; a bad range is a usage er
   const badPort = await runCli(['discover', '--cidr', l.net.cidr, '--port', 'x']);
   assert.equal(badPort.code, 2);
 });
+
+test('the boxes service (what the API serves): scan events, configure by MAC, the list follows', { timeout: 60_000 }, async (t) => {
+  const l = skipWithoutLan(t);
+  if (!l) return;
+  const { createBoxesService } = await import('../../electron/services/box-client');
+  const boxes = createBoxesService({ client: { timeoutMs: 1000 } });
+  const rows: BoxRow[] = [];
+  const progress: ScanProgress[] = [];
+  const offRow = boxes.onRow((r) => rows.push(r));
+  const offProgress = boxes.onProgress((p) => progress.push(p));
+  try {
+    const { scanId } = await boxes.scan({ cidrs: [l.net.cidr], timeoutMs: 600 });
+    while (!progress.some((p) => p.scanId === scanId && p.done)) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual([...new Set(rows.map((r) => r.id))].sort(), expectedIds(l));
+    const target = l.agents[2]!;
+    const outcome = await boxes.configure({ host: target.host.mac, dev_sno: 'SERVICE_3' });
+    assert.deepEqual(outcome, { host: target.host.ip, port: 5555, ok: true, dev_sno: 'SERVICE_3', login_url: null });
+    assert.equal((await boxes.list()).find((r) => r.ip === target.host.ip)!.dev_sno, 'SERVICE_3');
+    assert.deepEqual(await boxes.getConfig(target.host.ip), { host: target.host.ip, port: 5555, dev_sno: 'SERVICE_3', login_url: null });
+    const report = await boxes.configureCsv(`${target.host.ip},LANBOX3,\n${l.nobody},X,\n`);
+    assert.deepEqual(report.rows.map((r) => [r.line, r.ok]), [[1, true], [2, false]]);
+    assert.equal(report.ok, 1);
+    assert.equal(report.failed, 1);
+    assert.match(report.rows[1]!.error!, /^no answer from .*250:5555.* — is the box powered and on this network/);
+  } finally {
+    offRow();
+    offProgress();
+    await boxes.close();
+  }
+});

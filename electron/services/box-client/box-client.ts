@@ -141,7 +141,7 @@ export class BoxClient {
         case 'refused':
           throw new BoxClientError(`${addr} refused the connection — the machine is there but nothing serves the configuration API on port ${at.port}; check the port, or restart the box`);
         case 'unreachable':
-          throw new BoxClientError(`${addr} cannot be reached (${f.code}) — check the address and that this computer is on the box's network`);
+          throw new BoxClientError(`no answer from ${addr}: nothing on the network answers for that address (${f.code}) — is the box powered and on this network, and is the address right?`);
         default:
           if (f.code === 'ENOTFOUND' || f.code === 'EAI_AGAIN')
             throw new BoxClientError(`cannot resolve the host name "${at.host}" — check the spelling or use the box's IP address`);
