@@ -17,7 +17,7 @@ export interface AgentOptions {
   port?: number;
   /** Address to bind; default all interfaces (a box is reached over the LAN). */
   host?: string;
-  /** mDNS instance name; default `se3-agent-<hostname>`. */
+  /** mDNS instance name; default `se3-agent-<hostname>-<last 6 hex digits of the MAC>[-<port>]`. */
   name?: string;
   /** Advertise over mDNS (default true). */
   mdns?: boolean;
@@ -79,7 +79,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   let mdns: Advertiser | null = null;
   if (opts.mdns !== false) {
     mdns = advertise({
-      name: opts.name ?? `se3-agent-${identity.hostname}-${port}`,
+      // Unique per box even when cloned images share a host name: the MAC's last 3 bytes.
+      name: opts.name ?? `se3-agent-${identity.hostname}-${(identity.mac ?? '').replace(/:/g, '').slice(-6) || port}${port === CONFIG_API_PORT ? '' : `-${port}`}`,
       port,
       version: AGENT_VERSION,
       identity,

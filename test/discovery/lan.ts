@@ -60,7 +60,9 @@ export async function startLan(): Promise<Lan> {
       [h0, h1, h2].map(async (host, i) => {
         const dir = mkdtempSync(join(tmpdir(), 'se3-lan-agent-'));
         dirs.push(dir);
-        const proc = await startAgentProcess({ dataDir: dir, host: host.ip, port: 5555, netns: host.ns, name: `lan-box-${i + 1}` });
+        // Only the first gets an explicit mDNS name: the others share this machine's host name,
+        // so finding them all proves the default instance names are unique per box.
+        const proc = await startAgentProcess({ dataDir: dir, host: host.ip, port: 5555, netns: host.ns, name: i === 0 ? 'lan-box-1' : undefined });
         agents.push({ host, proc, dir });
       }),
     );
