@@ -18,6 +18,7 @@ export interface ChannelConn {
   allowed(kind: 'configure' | 'write' | 'read', resourceKind: 'queue' | 'exchange', name: string): void;
   exclusiveQueues: Set<Queue>;
   counters: { published: number; delivered: number; acked: number };
+  throttle(q: Queue): void;
 }
 
 interface Unacked {
@@ -191,6 +192,7 @@ export class Channel implements ConsumerChannel {
       }
     }
     if (confirm) this.confirmed(confirm);
+    for (const q of queues) if (q.overloaded()) this.conn.throttle(q);
   }
 
   private confirmed(c: Confirm): void {

@@ -55,6 +55,7 @@ export class Connection implements ChannelConn {
   private stalledSince = 0;
   private pausedByUs = false;
   private wantKick = false;
+  private flowPaused = false;
   blockedNotified = false;
 
   constructor(
@@ -116,7 +117,7 @@ export class Connection implements ChannelConn {
     this.stalledSince = 0;
     if (this.pausedByUs) {
       this.pausedByUs = false;
-      if (!this.core.blockedReason || !this.blockedNotified) this.socket.resume();
+      if (!this.flowPaused && (!this.core.blockedReason || !this.blockedNotified)) this.socket.resume();
     }
     for (const ch of this.channels.values()) ch.kick();
   }
@@ -370,6 +371,18 @@ export class Connection implements ChannelConn {
     this.core.connectionOpened(this);
   }
 
+  /** Stops reading from this publisher until `q` has caught up (not if it consumes itself). */
+  throttle(q: Queue): void {
+    if (this.flowPaused || this.state !== 'running') return;
+    for (const ch of this.channels.values()) if (ch.consumers.size > 0) return; // would deadlock on its own acks
+    this.flowPaused = true;
+    this.socket.pause();
+    q.flowWaiters.add(() => {
+      this.flowPaused = false;
+      if (!this.pausedByUs && !this.blockedNotified && this.state !== 'closed') this.socket.resume();
+    });
+  }
+
   allowed(kind: 'configure' | 'write' | 'read', resourceKind: 'queue' | 'exchange', name: string): void {
     if (!this.core.permissions.allowed(this.user, this.vhostName, kind, name))
       fail(403, `${kind} access to ${resourceKind} '${name}' in vhost '${this.vhostName}' refused for user '${this.user}'`);
@@ -379,16 +392,17 @@ export class Connection implements ChannelConn {
 
   setBlocked(reason: string | null): void {
     if (this.state !== 'running' || this.clientCaps['connection.blocked'] !== true) {
-      if (reason === null && !this.pausedByUs) this.socket.resume();
+      if (reason === null && !this.pausedByUs && !this.flowPaused) this.socket.resume();
       return;
     }
     if (reason !== null && !this.blockedNotified) {
       this.blockedNotified = true;
       this.send(encodeMethod(M.ConnectionBlocked, 0, { reason }));
+      if (this.counters.published > 0) this.socket.pause(); // publishers wait, as with RabbitMQ alarms
     } else if (reason === null && this.blockedNotified) {
       this.blockedNotified = false;
       this.send(encodeMethod(M.ConnectionUnblocked, 0));
-      if (!this.pausedByUs) this.socket.resume();
+      if (!this.pausedByUs && !this.flowPaused) this.socket.resume();
     }
   }
 
@@ -400,7 +414,7 @@ export class Connection implements ChannelConn {
         this.lastSend = now;
         this.socket.write(HEARTBEAT_BUF);
       }
-      if (!this.pausedByUs && now - this.lastRecv > this.heartbeat * 2000) this.destroy();
+      if (!this.pausedByUs && !this.flowPaused && now - this.lastRecv > this.heartbeat * 2000) this.destroy();
     }
   }
 

@@ -6,6 +6,12 @@ import { Deque, insertSorted } from './deque';
 import { deadLetterProps, isDeadLetterCycle, propsOf, type DeadLetterReason, type Message } from './message';
 import type { QueueLog } from './store/log';
 
+// Flow control: a publisher feeding a queue whose consumers lag behind by more than FLOW_HIGH
+// ready messages stops being read until the backlog is below FLOW_LOW (RabbitMQ's credit
+// flow plays the same role); queues without consumers just grow (and page to disk).
+const FLOW_HIGH = 2000;
+const FLOW_LOW = 1000;
+
 export interface ConsumerChannel {
   canDeliver(c: Consumer): boolean;
   deliver(c: Consumer, msg: Message): void;
@@ -58,6 +64,8 @@ export class Queue {
   private expiryTimer: NodeJS.Timeout | null = null;
   private unusedTimer: NodeJS.Timeout | null = null;
   private dispatching = false;
+  /** Publishing connections paused until this queue's backlog drains (flow control). */
+  readonly flowWaiters = new Set<() => void>();
   private compacting = false;
   readonly ttl: number | null;
   readonly maxLength: number | null;
@@ -87,6 +95,18 @@ export class Queue {
     if (dlrk !== undefined && (typeof dlrk !== 'string' || dlx === undefined))
       fail(406, `invalid arg 'x-dead-letter-routing-key' for queue '${name}' in vhost '${host.vhostName}'`);
     this.touch();
+  }
+
+  /** Consumers attached and a backlog deeper than FLOW_HIGH: publishers should wait. */
+  overloaded(): boolean {
+    return this.consumers.length > 0 && this.messageCount > FLOW_HIGH;
+  }
+
+  releaseFlow(force = false): void {
+    if (this.flowWaiters.size === 0 || (!force && this.consumers.length > 0 && this.messageCount > FLOW_LOW)) return;
+    const ws = [...this.flowWaiters];
+    this.flowWaiters.clear();
+    for (const w of ws) w();
   }
 
   get messageCount(): number {
@@ -197,6 +217,7 @@ export class Queue {
     } finally {
       this.dispatching = false;
     }
+    this.releaseFlow();
     this.scheduleExpiry();
   }
 
@@ -262,6 +283,7 @@ export class Queue {
     this.consumers.splice(i, 1);
     if (this.rr > i) this.rr--;
     if (this.consumers.length === 0) {
+      this.releaseFlow(true);
       if (this.opts.autoDelete && this.everConsumed) {
         this.host.deleteQueue(this, 'auto-delete');
         return;
@@ -290,6 +312,7 @@ export class Queue {
     this.ready.clear();
     const cs = this.consumers;
     this.consumers = [];
+    this.releaseFlow(true);
     return cs;
   }
 

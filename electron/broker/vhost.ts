@@ -1,7 +1,7 @@
 // A virtual host: its exchanges, queues and bindings, and routing of published messages.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { fail, type Fields } from './codec';
+import { decodeProperties, fail, type Fields } from './codec';
 import { Exchange, EXCHANGE_TYPES, tablesEqual, type Binding, type ExchangeType } from './exchange';
 import { Queue, type PublishInput, type QueueHost, type QueueOptions } from './queue';
 import { QueueLog, type Flusher } from './store/log';
@@ -248,7 +248,8 @@ export class Vhost implements QueueHost {
       deliveryMode: persistent ? 2 : 1,
       expiration: null,
     };
-    for (const q of this.route(x, routingKey, undefined)) q.publish({ ...input }, null);
+    const headers = decodeProperties(props).headers;
+    for (const q of this.route(x, routingKey, headers)) q.publish({ ...input }, null);
   }
 
   close(): void {
@@ -271,8 +272,9 @@ const EQUIV_ARGS = new Set([
   'x-queue-type',
 ]);
 
+/** RabbitMQ's exchange equivalence looks only at the alternate exchange among the arguments. */
 function stripX(a: Fields): Fields {
-  return a;
+  return a['alternate-exchange'] === undefined ? {} : { 'alternate-exchange': a['alternate-exchange'] };
 }
 
 function fmt(v: unknown): string {
