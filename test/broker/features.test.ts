@@ -148,6 +148,49 @@ describe('embedded broker features', { timeout: 120_000 }, () => {
     await c.close();
   });
 
+  it('blocking pauses publishers until unblocked; nothing is lost', async () => {
+    const b = await broker();
+    const p = await connect(b.port);
+    const ch = await p.createChannel();
+    await ch.assertQueue('blk', { durable: false });
+    ch.sendToQueue('blk', Buffer.from('before'));
+    await sleep(50);
+    b.block('disk maintenance');
+    await sleep(50);
+    ch.sendToQueue('blk', Buffer.from('during'));
+    await sleep(200);
+    assert.equal(b.stats().queues.find((q) => q.name === 'blk')!.messages, 1, 'publish held while blocked');
+    b.unblock();
+    await sleep(200);
+    assert.equal(b.stats().queues.find((q) => q.name === 'blk')!.messages, 2);
+    await p.close();
+  });
+
+  it('flow control: a publisher feeding a lagging consumer is paused, then resumes', async () => {
+    const b = await broker();
+    const p = await connect(b.port);
+    const c = await connect(b.port);
+    const pch = await p.createChannel();
+    const cch = await c.createChannel();
+    await pch.assertQueue('flow', { durable: false });
+    await cch.prefetch(1);
+    const { consumerTag } = await cch.consume('flow', () => {}); // takes one, never acks
+    for (let i = 0; i < 8000; i++) pch.sendToQueue('flow', Buffer.alloc(100));
+    let max = 0;
+    for (let i = 0; i < 20; i++) {
+      await sleep(50);
+      max = Math.max(max, b.stats().queues.find((q) => q.name === 'flow')!.messages);
+    }
+    assert.ok(max >= 2000 && max < 5000, `backlog held near the flow limit, saw ${max}`);
+    await cch.cancel(consumerTag); // no consumer left: the publisher may fill the queue
+    const end = Date.now() + 10000;
+    while (b.stats().queues.find((q) => q.name === 'flow')!.messages < 7999 && Date.now() < end) await sleep(50);
+    const q = b.stats().queues.find((x) => x.name === 'flow')!;
+    assert.equal(q.messages + q.unacked, 8000);
+    await p.close();
+    await c.close();
+  });
+
   it('stats: connections, channels, queues with depth, consumers and rates', async () => {
     const b = await broker();
     const c = await connect(b.port);
