@@ -8,6 +8,11 @@ import { Discovery } from '../../electron/services/discovery';
 import type { BoxRow, ScanProgress } from '../../electron/api/boxes';
 import { requireComponent } from '../helpers/components';
 import { runCli } from '../helpers/cli';
+import { createTestNet } from '../helpers/netns';
+import { startAgentProcess } from '../helpers/agent-process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { boxRequest, startLan, VENDOR_DEV_SNO, type Lan } from './lan';
 
 const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version as string;
@@ -198,5 +203,32 @@ test('the boxes service (what the API serves): scan events, configure by MAC, th
     offRow();
     offProgress();
     await boxes.close();
+  }
+});
+
+test('boxes on another network segment are not listed, although their mDNS traffic reaches this host', { timeout: 60_000 }, async (t) => {
+  const l = skipWithoutLan(t);
+  if (!l) return;
+  const other = await createTestNet({ hosts: 1 });
+  const dir = mkdtempSync(join(tmpdir(), 'se3-other-agent-'));
+  const d = new Discovery();
+  try {
+    const h = other.hosts[0]!;
+    const agent = await startAgentProcess({ dataDir: dir, host: h.ip, port: 5555, netns: h.ns, name: 'other-segment' });
+    try {
+      // Someone browses the other segment at the same time: this host joins the mDNS group
+      // there too, and the other box's answers arrive on every mDNS socket of this host.
+      const watcher = new Discovery();
+      const [seenThere, rows] = await Promise.all([watcher.scan({ cidrs: [`${other.hostIp}/32`] }).done, d.scan({ cidrs: [l.net.cidr] }).done]);
+      await watcher.close();
+      assert.deepEqual(seenThere.map((r) => r.ip), [h.ip]);
+      assert.deepEqual(rows.map((r) => r.id).sort(), expectedIds(l));
+    } finally {
+      await agent.kill('SIGKILL');
+    }
+  } finally {
+    await d.close();
+    await other.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

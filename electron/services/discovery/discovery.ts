@@ -73,7 +73,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
   }
 
   /** What scan(options) would cover; throws a plain-language Error for a bad CIDR. */
-  plan(options: ScanOptions = {}): ScanPlan & { cidrList: Cidr[] } {
+  plan(options: ScanOptions = {}): ScanPlan & { cidrList: Cidr[]; mdnsNets: LocalNet[] } {
     const nets = this.opts.localNets ? this.opts.localNets() : localNets();
     const cidrList = options.cidrs?.length ? options.cidrs.map(parseCidr) : defaultCidrs(nets);
     const scope = options.cidrs?.length ? netsFor(cidrList, nets) : nets;
@@ -84,6 +84,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       port: options.port ?? CONFIG_API_PORT,
       timeoutMs: options.timeoutMs ?? this.opts.timeoutMs,
       mdnsInterfaces: options.mdns === false ? [] : scope.map((n) => n.address),
+      mdnsNets: options.mdns === false ? [] : scope,
     };
   }
 
@@ -110,7 +111,10 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     setMaxListeners(0, scan.abort.signal); // one listener per probe in flight
     this.current = scan;
 
-    if (options.mdns !== false) this.mdns.browse(plan.mdnsInterfaces.length ? plan.mdnsInterfaces : options.cidrs?.length ? [] : [null]);
+    if (options.mdns !== false) {
+      const where = plan.mdnsNets.map((n) => ({ address: n.address, subnet: n.cidr }));
+      this.mdns.browse(where.length ? where : options.cidrs?.length ? [] : [null]);
+    }
     const windowDone =
       options.mdns === false
         ? Promise.resolve()

@@ -3,6 +3,7 @@
 // else). Each answer becomes a sighting: address, port and the TXT records the agent publishes.
 import { EventEmitter } from 'node:events';
 import { Bonjour, type Browser, type Service } from 'bonjour-service';
+import { cidrContains, ipToInt, type Cidr } from './cidr';
 import { normalizeMac } from './neighbours';
 
 export const MDNS_SERVICE_TYPE = 'se3-agent';
@@ -51,13 +52,16 @@ export class MdnsBrowser extends EventEmitter<{ sighting: [MdnsSighting]; warnin
   private readonly sessions = new Map<string, Session>();
 
   /**
-   * (Re)starts browsing on the given interface addresses (null = the OS default interface).
-   * Fresh browsers each time, so every box answering the new query is reported again; they
-   * keep listening (announcements, TXT changes) until the next browse() or close().
+   * (Re)starts browsing on the given interfaces (null = the OS default interface). Fresh
+   * browsers each time, so every box answering the new query is reported again; they keep
+   * listening (announcements, TXT changes) until the next browse() or close(). With a subnet,
+   * only boxes inside it are reported: the socket also hears multicast that arrives on other
+   * interfaces, and those boxes were not asked for.
    */
-  browse(interfaces: Array<string | null>): void {
+  browse(interfaces: Array<{ address: string; subnet?: Cidr } | null>): void {
     void this.close();
-    for (const iface of interfaces) {
+    for (const entry of interfaces) {
+      const iface = entry?.address ?? null;
       const key = iface ?? 'default';
       if (this.sessions.has(key)) continue;
       // bind 0.0.0.0: a socket bound to the unicast address would never see multicast answers.
@@ -68,7 +72,9 @@ export class MdnsBrowser extends EventEmitter<{ sighting: [MdnsSighting]; warnin
       const browser = bonjour.find({ type: MDNS_SERVICE_TYPE, protocol: 'tcp' });
       const onService = (s: Service) => {
         const sighting = sightingOf(s);
-        if (sighting) this.emit('sighting', sighting);
+        if (!sighting) return;
+        if (entry?.subnet && !cidrContains(entry.subnet, ipToInt(sighting.ip) ?? -1)) return;
+        this.emit('sighting', sighting);
       };
       browser.on('up', onService);
       browser.on('txt-update', onService);
