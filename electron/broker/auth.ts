@@ -2,6 +2,7 @@
 // base64(salt4 + sha256(salt4 + password))) and RabbitMQ-style permissions
 // (configure / write / read regular expressions per user and vhost).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { decodeTable } from './codec';
 
 export interface User {
   name: string;
@@ -77,4 +78,17 @@ export class Permissions {
       return { user, vhost, configure: p.configure, write: p.write, read: p.read };
     });
   }
+}
+
+/** Credentials from connection.start-ok: PLAIN ("\0user\0pass") or AMQPLAIN (LOGIN/PASSWORD table). */
+export function parseLogin(mechanism: string, response: Buffer): { user: string; pass: string } | null {
+  if (mechanism === 'PLAIN') {
+    const parts = response.toString('utf8').split('\u0000');
+    return { user: parts[1] ?? '', pass: parts[2] ?? '' };
+  }
+  if (mechanism === 'AMQPLAIN') {
+    const t = decodeTable(response);
+    return { user: String(t.LOGIN ?? ''), pass: String(t.PASSWORD ?? '') };
+  }
+  return null;
 }

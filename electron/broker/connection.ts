@@ -2,12 +2,12 @@
 // open), heartbeats, channel multiplexing, connection/channel exceptions, flow control
 // (stop delivering when the client does not read; stop reading when it cannot keep up).
 import type { Socket } from 'node:net';
-import { checkPassword } from './auth';
+import { checkPassword, parseLogin } from './auth';
+import { ChunkReader } from './chunk-reader';
 import { Channel, type ChannelConn } from './channel';
 import {
   AmqpError,
   decodeMethod,
-  decodeTable,
   encodeMethod,
   fail,
   FRAME_BODY,
@@ -43,8 +43,7 @@ export class Connection implements ChannelConn {
   readonly channels = new Map<number, Channel>();
   readonly exclusiveQueues = new Set<Queue>();
   readonly counters = { published: 0, delivered: 0, acked: 0 };
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly input = new ChunkReader();
   private out: Buffer[] = [];
   private outBytes = 0;
   private flushQueued = false;
@@ -126,18 +125,17 @@ export class Connection implements ChannelConn {
 
   private onData(d: Buffer): void {
     this.lastRecv = Date.now();
-    this.chunks.push(d);
-    this.buffered += d.length;
+    this.input.push(d);
     try {
       if (this.state === 'header') {
-        if (this.buffered < 8) return;
-        const all = this.take(this.buffered);
+        if (this.input.length < 8) return;
+        const all = this.input.take(this.input.length);
         if (!all.subarray(0, 8).equals(PROTOCOL_HEADER)) {
           this.socket.end(PROTOCOL_HEADER);
           this.state = 'closed';
           return;
         }
-        if (all.length > 8) this.unshift(all.subarray(8));
+        if (all.length > 8) this.input.unshift(all.subarray(8));
         this.state = 'start-ok';
         this.send(
           encodeMethod(M.ConnectionStart, 0, {
@@ -149,13 +147,13 @@ export class Connection implements ChannelConn {
           }),
         );
       }
-      while (this.state !== 'closed' && this.buffered >= 7) {
-        const head = this.peek(7);
+      while (this.state !== 'closed' && this.input.length >= 7) {
+        const head = this.input.peek(7);
         const size = head.readUInt32BE(3);
         if (size + 8 > this.frameMax)
           fail(501, `frame size ${size + 8} exceeds the negotiated frame_max ${this.frameMax}`);
-        if (this.buffered < size + 8) break;
-        const frame = this.take(size + 8);
+        if (this.input.length < size + 8) break;
+        const frame = this.input.take(size + 8);
         if (frame[size + 7] !== 206) fail(501, `frame end byte is ${frame[size + 7]}, expected 206`);
         this.onFrame(frame[0]!, frame.readUInt16BE(1), frame.subarray(7, 7 + size));
       }
@@ -166,35 +164,6 @@ export class Connection implements ChannelConn {
     } catch (err) {
       this.connectionError(err, 0);
     }
-  }
-
-  private peek(n: number): Buffer {
-    if (this.chunks[0]!.length < n) {
-      const all = Buffer.concat(this.chunks, this.buffered);
-      this.chunks = [all];
-    }
-    return this.chunks[0]!.subarray(0, n);
-  }
-
-  private take(n: number): Buffer {
-    const first = this.chunks[0]!;
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.chunks.shift();
-      else this.chunks[0] = first.subarray(n);
-    } else {
-      const all = Buffer.concat(this.chunks, this.buffered);
-      out = all.subarray(0, n);
-      this.chunks = all.length > n ? [all.subarray(n)] : [];
-    }
-    this.buffered -= n;
-    return out;
-  }
-
-  private unshift(b: Buffer): void {
-    this.chunks.unshift(b);
-    this.buffered += b.length;
   }
 
   private onFrame(type: number, channel: number, payload: Buffer): void {
@@ -314,20 +283,9 @@ export class Connection implements ChannelConn {
   private onStartOk(f: Fields): void {
     this.clientProperties = f.clientProperties ?? {};
     this.clientCaps = this.clientProperties.capabilities ?? {};
-    let user = '';
-    let pass = '';
-    const resp: Buffer = f.response;
-    if (f.mechanism === 'PLAIN') {
-      const parts = resp.toString('utf8').split('\u0000');
-      user = parts[1] ?? '';
-      pass = parts[2] ?? '';
-    } else if (f.mechanism === 'AMQPLAIN') {
-      const t = decodeTable(resp);
-      user = String(t.LOGIN ?? '');
-      pass = String(t.PASSWORD ?? '');
-    } else {
-      throw new AmqpError(540, `NOT_IMPLEMENTED - unsupported authentication mechanism '${f.mechanism}'`, M.ConnectionStartOk);
-    }
+    const login = parseLogin(f.mechanism, f.response);
+    if (!login) throw new AmqpError(540, `NOT_IMPLEMENTED - unsupported authentication mechanism '${f.mechanism}'`, M.ConnectionStartOk);
+    const { user, pass } = login;
     const u = this.core.users.get(user);
     if (!u || !checkPassword(u, pass)) {
       throw new AmqpError(
