@@ -9,8 +9,8 @@ import type { QueueLog } from './store/log';
 // Flow control: a publisher feeding a queue whose consumers lag behind by more than FLOW_HIGH
 // ready messages stops being read until the backlog is below FLOW_LOW (RabbitMQ's credit
 // flow plays the same role); queues without consumers just grow (and page to disk).
-const FLOW_HIGH = 2000;
-const FLOW_LOW = 1000;
+export const FLOW_HIGH = 500;
+const FLOW_LOW = 250;
 
 export interface ConsumerChannel {
   canDeliver(c: Consumer): boolean;

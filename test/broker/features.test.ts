@@ -5,6 +5,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import { startBroker, type Broker } from '../../electron/broker/index';
+import { FLOW_HIGH } from '../../electron/broker/queue';
 import { connect, sleep, tempDir } from './helpers';
 
 const dirs: string[] = [];
@@ -181,7 +182,7 @@ describe('embedded broker features', { timeout: 120_000 }, () => {
       await sleep(50);
       max = Math.max(max, b.stats().queues.find((q) => q.name === 'flow')!.messages);
     }
-    assert.ok(max >= 2000 && max < 5000, `backlog held near the flow limit, saw ${max}`);
+    assert.ok(max >= FLOW_HIGH && max < 4000, `backlog held near the flow limit (${FLOW_HIGH}), saw ${max}`);
     await cch.cancel(consumerTag); // no consumer left: the publisher may fill the queue
     const end = Date.now() + 10000;
     while (b.stats().queues.find((q) => q.name === 'flow')!.messages < 7999 && Date.now() < end) await sleep(50);
