@@ -28,14 +28,14 @@ function raw(port: number): Promise<Raw> {
 }
 
 /** Completes a PLAIN handshake by hand; returns once connection.open-ok arrived. */
-async function handshake(r: Raw): Promise<void> {
+async function handshake(r: Raw, heartbeat = 0): Promise<void> {
   r.sock.write(PROTOCOL_HEADER);
   await until(() => r.data().length > 0);
   r.sock.write(
     encodeMethod(M.ConnectionStartOk, 0, { clientProperties: {}, mechanism: 'PLAIN', response: Buffer.from('\0test\0test'), locale: 'en_US' }),
   );
   await sleep(50);
-  r.sock.write(encodeMethod(M.ConnectionTuneOk, 0, { channelMax: 0, frameMax: 131072, heartbeat: 0 }));
+  r.sock.write(encodeMethod(M.ConnectionTuneOk, 0, { channelMax: 0, frameMax: 131072, heartbeat }));
   r.sock.write(encodeMethod(M.ConnectionOpen, 0, { virtualHost: '/', capabilities: '', insist: false }));
   await until(() => findMethod(r.data(), M.ConnectionOpenOk) !== null);
 }
@@ -144,6 +144,17 @@ describe('hostile clients lose only their own connection', { timeout: 120_000 },
     await until(() => closeCodeOf(r) !== null);
     assert.equal(closeCodeOf(r), 540);
     r.sock.destroy();
+    await stillHealthy();
+  });
+
+  it('a client that negotiated heartbeats and then goes silent is dropped after two intervals', async () => {
+    const r = await raw(b.port);
+    await handshake(r, 1);
+    const t0 = Date.now();
+    await r.closed; // it never sends anything again
+    const took = Date.now() - t0;
+    assert.ok(took >= 1500 && took < 6000, `dropped after ${took} ms`);
+    assert.ok(r.data().includes(Buffer.from([8, 0, 0, 0, 0, 0, 0, 206])), 'the server sent heartbeats meanwhile');
     await stillHealthy();
   });
 

@@ -257,6 +257,17 @@ export const scenarios: Record<string, Scenario> = {
     }
   },
 
+  async 'x-expires deletes an unused queue'(url, id) {
+    return withConn(url, async (c, ch) => {
+      await ch.assertQueue(`${id}.exp`, { arguments: { 'x-expires': 300 } });
+      await sleep(100);
+      const early = (await ch.checkQueue(`${id}.exp`)).queue === `${id}.exp`;
+      await sleep(700);
+      const ch2 = await chan(c);
+      return { early, late: await code(() => ch2.checkQueue(`${id}.exp`)) };
+    });
+  },
+
   async 'exchange to exchange bindings and alternate exchange'(url, id) {
     return withConn(url, async (_c, ch) => {
       await ch.assertExchange(`${id}.src`, 'topic', { durable: false });
