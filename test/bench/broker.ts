@@ -1,7 +1,8 @@
 // npm run bench:broker [-- --count N]
 // amqplib publisher (publisher confirms, ≤1000 unconfirmed in flight) and consumer (prefetch
 // 100, one ack per message), 1 KiB messages to a durable queue: persistent, then transient.
-// Measured for the embedded broker (own process) and a private RabbitMQ in the same run;
+// Measured for the embedded broker (own process) and a private RabbitMQ in the same run, each
+// after an identical untimed warm-up;
 // prints msg/s, p50/p99 publish→deliver latency and the embedded/RabbitMQ ratios.
 import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +19,8 @@ if (!Number.isInteger(COUNT) || COUNT <= 0) {
 }
 const SIZE = 1024;
 const WINDOW = 1000;
+// Untimed run before each measurement, the same for both brokers (JIT, file creation).
+const WARMUP = Math.max(1000, Math.min(5000, Math.floor(COUNT / 10)));
 
 interface Result {
   msgPerSec: number;
@@ -25,7 +28,7 @@ interface Result {
   p99: number;
 }
 
-async function run(url: string, persistent: boolean): Promise<Result> {
+async function run(url: string, persistent: boolean, COUNT: number): Promise<Result> {
   const pc = await amqp.connect(url, { noDelay: true });
   const cc = await amqp.connect(url, { noDelay: true });
   try {
@@ -91,13 +94,16 @@ try {
   console.error(`RabbitMQ baseline unavailable: ${(err as Error).message.split('\n')[0]}`);
 }
 try {
-  console.log(`broker benchmark: ${COUNT} × ${SIZE} B messages, confirms + acks, prefetch 100, durable queue`);
+  console.log(`broker benchmark: ${COUNT} × ${SIZE} B messages, confirms + acks, prefetch 100, durable queue (after ${WARMUP} untimed warm-up messages per run)`);
   for (const persistent of [true, false]) {
     const mode = persistent ? 'persistent' : 'transient ';
-    const e = await run(`amqp://test:test@127.0.0.1:${embedded.port}`, persistent);
+    const eUrl = `amqp://test:test@127.0.0.1:${embedded.port}`;
+    await run(eUrl, persistent, WARMUP);
+    const e = await run(eUrl, persistent, COUNT);
     console.log(`  ${mode} embedded  ${fmt(e)}`);
     if (rabbit) {
-      const r = await run(rabbit.url, persistent);
+      await run(rabbit.url, persistent, WARMUP);
+      const r = await run(rabbit.url, persistent, COUNT);
       console.log(`  ${mode} RabbitMQ  ${fmt(r)}`);
       console.log(
         `  ${mode} ratio     throughput ×${(e.msgPerSec / r.msgPerSec).toFixed(2)}  p50 ×${(e.p50 / r.p50).toFixed(2)}  p99 ×${(e.p99 / r.p99).toFixed(2)}  (embedded / RabbitMQ; throughput >1 and latency <1 favour embedded)`,
