@@ -28,7 +28,8 @@ const nodeCommon = {
 await Promise.all([
   build({
     ...nodeCommon,
-    entryPoints: { cli: 'electron/cli/main.ts' },
+    // fiqa-worker: the face pool's worker thread (electron/fiqa/pool.ts finds it next to cli.mjs)
+    entryPoints: { cli: 'electron/cli/main.ts', 'fiqa-worker': 'electron/fiqa/worker.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
     format: 'esm',

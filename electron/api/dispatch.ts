@@ -10,15 +10,22 @@ import { ApiError } from './errors';
 import { EventHub, type Emit } from './hub';
 import type { Services } from './services';
 import { boxesHandlers, boxesParams } from './boxes.server';
+import { brokerHandlers, brokerParams } from './broker.server';
+import { deployHandlers, deployParams } from './deploy.server';
+import { photosHandlers, photosParams } from './photos.server';
 
 export type ParamSchemas = { [M in MethodName]: z.ZodType<Params<M>> };
 export type Handlers = { [M in MethodName]: (params: Params<M>) => Promise<Result<M>> };
 
-const PARAM_SCHEMAS: ParamSchemas = { ...boxesParams };
+const PARAM_SCHEMAS: ParamSchemas = { ...boxesParams, ...deployParams, ...photosParams, ...brokerParams };
 
 function buildHandlers(services: Services, emit: Emit): { handlers: Handlers; dispose: () => void } {
-  const boxes = boxesHandlers(services, emit);
-  return { handlers: { ...boxes.handlers }, dispose: () => boxes.dispose() };
+  const areas = [boxesHandlers(services, emit), deployHandlers(services, emit), photosHandlers(services, emit), brokerHandlers(services, emit)] as const;
+  const [boxes, deploy, photos, broker] = areas;
+  return {
+    handlers: { ...boxes.handlers, ...deploy.handlers, ...photos.handlers, ...broker.handlers },
+    dispose: () => areas.forEach((a) => a.dispose()),
+  };
 }
 
 export interface Api {

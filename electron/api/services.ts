@@ -2,6 +2,11 @@
 // (electron/main) and headless site mode (se3kit serve). Services never import electron.
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createBrokerControl, type BrokerControl } from '../broker/control';
+import { createDeployJobs, type DeployJobs } from '../deploy/jobs';
+import type { SecretStore } from '../deploy/secret-store';
+import { createPhotoCheckService, type PhotoCheckService } from '../fiqa/photo-service';
+import { createBoxesService } from '../services/box-client';
 import type { BatchReport, BoxConfig, BoxRow, ConfigureOutcome, ConfigureRequest, ScanOptions, ScanProgress } from './boxes';
 
 /** What the "boxes" API area needs from the discovery + box-client services. */
@@ -20,6 +25,9 @@ export interface BoxesService {
 export interface Services {
   readonly dataDir: string;
   readonly boxes: BoxesService;
+  readonly deploy: DeployJobs;
+  readonly photos: PhotoCheckService;
+  readonly broker: BrokerControl;
   close(): Promise<void>;
 }
 
@@ -31,28 +39,33 @@ export function defaultDataDir(): string {
 
 export interface ServicesOptions {
   dataDir: string;
+  /** Where deploy may keep box passwords: Electron safeStorage on the desktop; none in site mode. */
+  secretStore?: SecretStore;
+  /** Replaces the real boxes service (transport unit tests only). */
+  boxes?: BoxesService & { close?(): Promise<void> };
 }
 
-/** A boxes service that answers every call with why it is not there (never made-up data). */
-function unavailableBoxes(why: string): BoxesService {
-  const fail = async (): Promise<never> => {
-    throw new Error(why);
-  };
+/**
+ * Creates every service once; the caller closes them. Nothing starts working here: discovery
+ * waits for a scan, the face pool for the first photo, the broker for its Start.
+ */
+export function assembleServices(opts: ServicesOptions): Services {
+  const boxes = opts.boxes ?? createBoxesService();
+  const deploy = createDeployJobs({ dataDir: opts.dataDir, secretStore: opts.secretStore });
+  const photos = createPhotoCheckService({ dataDir: opts.dataDir });
+  const broker = createBrokerControl({ dataDir: opts.dataDir });
   return {
-    scan: fail,
-    stopScan: fail,
-    list: fail,
-    getConfig: fail,
-    configure: fail,
-    configureCsv: fail,
-    onRow: () => () => {},
-    onProgress: () => () => {},
+    dataDir: opts.dataDir,
+    boxes,
+    deploy,
+    photos,
+    broker,
+    async close() {
+      await Promise.allSettled([boxes.close?.(), deploy.close(), photos.close(), broker.close()]);
+    },
   };
 }
 
-/** Creates every service once; the caller closes them. */
 export async function createServices(opts: ServicesOptions): Promise<Services> {
-  // Wired to electron/services/discovery + box-client as soon as they land.
-  const boxes = unavailableBoxes('box discovery and configuration are not built into this version yet');
-  return { dataDir: opts.dataDir, boxes, close: async () => {} };
+  return assembleServices(opts);
 }

@@ -2,7 +2,7 @@
 // validation, auth, event fan-out). The real services are exercised by test/e2e and the
 // discovery/agent tests.
 import type { BoxRow, ScanProgress } from '../../electron/api/boxes';
-import type { BoxesService, Services } from '../../electron/api/services';
+import { assembleServices, type BoxesService, type Services } from '../../electron/api/services';
 
 export interface RecordingBoxes extends BoxesService {
   calls: Array<[string, unknown]>;
@@ -70,6 +70,7 @@ export function recordingBoxes(): RecordingBoxes {
   };
 }
 
+/** The real services (idle until called) with the recording boxes service in place. */
 export function servicesWith(boxes: BoxesService, dataDir = '/nonexistent'): Services {
-  return { dataDir, boxes, close: async () => {} };
+  return assembleServices({ dataDir, boxes });
 }

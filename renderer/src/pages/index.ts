@@ -2,6 +2,9 @@
 // and add one entry here (id = the #/<id> route).
 import type { ComponentType } from 'react';
 import { BoxesPage } from './boxes/BoxesPage';
+import { BrokerPage } from './broker/BrokerPage';
+import { DeployPage } from './deploy/DeployPage';
+import { PhotosPage } from './photos/PhotosPage';
 
 export interface PageDef {
   id: string;
@@ -20,5 +23,26 @@ export const PAGES: PageDef[] = [
     subtitle: 'Find SE3 boxes on the network and set their DevSno and LoginUrl',
     icon: 'M3 7l9-4 9 4v10l-9 4-9-4V7zm9-2.2L5.5 7.6 12 10.5l6.5-2.9L12 4.8zM5 9.2v6.5l6 2.7v-6.5L5 9.2zm8 9.2 6-2.7V9.2l-6 2.7v6.5z',
     component: BoxesPage,
+  },
+  {
+    id: 'deploy',
+    title: 'Deploy',
+    subtitle: 'Install, update and roll back the edge agent on boxes over SSH',
+    icon: 'M12 3l5 5h-3v6h-4V8H7l5-5zm-8 14h16v4H4v-4z',
+    component: DeployPage,
+  },
+  {
+    id: 'photos',
+    title: 'Photo Check',
+    subtitle: 'Check enrolment photos for face quality before they are uploaded',
+    icon: 'M4 5h3l2-2h6l2 2h3a1 1 0 0 1 1 1v13a1 1 0 0 1-1 1H4a1 1 0 0 1-1-1V6a1 1 0 0 1 1-1zm8 3a5 5 0 1 0 0 10 5 5 0 0 0 0-10zm0 2a3 3 0 1 1 0 6 3 3 0 0 1 0-6z',
+    component: PhotosPage,
+  },
+  {
+    id: 'broker',
+    title: 'Broker',
+    subtitle: 'The embedded AMQP broker the boxes talk to: connections, queues and rates',
+    icon: 'M4 4h16v4H4V4zm0 6h16v4H4v-4zm0 6h16v4H4v-4zm2-11v2h2V5H6zm0 6v2h2v-2H6zm0 6v2h2v-2H6z',
+    component: BrokerPage,
   },
 ];
