@@ -1,0 +1,84 @@
+// Shared end-to-end harness: `se3kit serve` (the built CLI) on an ephemeral loopback port with
+// its own data dir, Debian chromium driven by playwright-core, a logged-in page, screenshots
+// under test-artifacts/e2e/.
+import type { TestContext } from 'node:test';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { requireComponent } from '../helpers/components';
+import { passwordIn, startCli, type Running } from '../site/cli-process';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const shotsDir = join(new URL('../..', import.meta.url).pathname, 'test-artifacts', 'e2e');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** True when chromium is here; otherwise skips the test (fails it in CI). */
+export function haveChromium(t: TestContext): boolean {
+  return requireComponent(t, 'chromium', { bin: 'chromium', file: CHROMIUM });
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    timeout: 30_000,
+  });
+}
+
+export interface Site {
+  serve: Running;
+  url: string;
+  password: string;
+  /** The site's data dir (removed by stop). */
+  data: string;
+  stop(): Promise<void>;
+}
+
+/** Starts `se3kit serve --data <temp> --port 0 [...extra]` and reads the printed admin password. */
+export async function startSite(extra: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Site> {
+  mkdirSync(shotsDir, { recursive: true });
+  const data = mkdtempSync(join(tmpdir(), 'se3kit-e2e-'));
+  const serve = await startCli(['serve', '--data', data, '--port', '0', ...extra], env);
+  const password = passwordIn(serve.out()) ?? '';
+  if (!password) throw new Error(`serve printed no admin password:\n${serve.out()}`);
+  return {
+    serve,
+    url: serve.url,
+    password,
+    data,
+    async stop() {
+      await serve.stop();
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A new page, logged in, showing the page with the given hash route (default: the first page). */
+export async function loggedInPage(browser: Browser, site: Site, route = ''): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
+  await page.goto(site.url);
+  await page.fill('input[name=password]', site.password);
+  await page.click('button[type=submit]');
+  await page.getByRole('heading', { name: 'Boxes', level: 1 }).waitFor({ timeout: 10_000 });
+  if (route) {
+    await page.goto(`${site.url}#/${route}`);
+    await page.locator('main.content h1').waitFor();
+  }
+  return page;
+}
+
+export function shot(page: Page, name: string, fullPage = false): Promise<Buffer> {
+  return page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage });
+}
