@@ -5,6 +5,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { asFiqaError, createFacePool, DEFAULT_LIMITS, FiqaCodes, FiqaError, FIQA_LEVELS, type FiqaAnalysis, type FiqaLevel } from '../../fiqa';
+import { CSV_HEADER, csvRows } from '../../fiqa/csv'; // shared with the Photo Check page's export
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 
@@ -31,29 +32,6 @@ async function collect(paths: string[]): Promise<string[]> {
     else out.push(p); // named explicitly: checked whatever its extension
   }
   return out;
-}
-
-const csvCell = (v: unknown) => {
-  const s = String(v ?? '');
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
-export const CSV_HEADER = [
-  'file', 'face', 'fiqa_result', 'fails', 'bbox', 'face_size', 'inter_eye_distance', 'yaw', 'pitch', 'roll', 'clarity', 'brightness',
-  'mask', 'partial', 'occlusion', 'eyes_open', 'mouth_open', 'under_exposure', 'over_exposure', 'jpeg_quality', 'age', 'sex', 'reasons', 'error_code', 'error',
-];
-
-function csvRows(o: Outcome): string[] {
-  if (o.error) return [[o.file, '', 'false', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', o.error.hint ?? '', o.error.code, o.error.message].map(csvCell).join(',')];
-  return o.result!.data.map((d, i) =>
-    [
-      o.file, i + 1, d.fiqa_result, d.fails.join(' '), d.bbox.join(' '), d.info.face_size, d.measures.inter_eye_distance,
-      d.info.headpose.yaw_angle, d.info.headpose.pitch_angle, d.info.headpose.roll_angle, d.info.clarity, d.info.brightness, d.info.mask,
-      d.info.partial, d.info.occlusion.join(' '), d.measures.eyes_open, d.measures.mouth_open, d.measures.under_exposure, d.measures.over_exposure,
-      d.measures.compression, d.attributes?.age ?? '', d.attributes?.sex ?? '',
-      d.checks.filter((c) => !c.passed && c.enforced).map((c) => `${c.reason} (${c.hint})`).join('; '), 0, '',
-    ].map(csvCell).join(','),
-  );
 }
 
 function textLines(o: Outcome): string[] {
