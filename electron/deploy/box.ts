@@ -3,7 +3,7 @@
 // the switch rolls back to the previous release automatically and reports why.
 import { readBundle, type BundleInfo } from './bundle';
 import { openSession, targetLabel, type BoxTarget, type DeployContext } from './connect';
-import { DeployError, errorMessage } from './errors';
+import { DeployError, errorMessage, hostKeyMismatchOf } from './errors';
 import { emitter, type BoxReport, type EventSink } from './events';
 import { waitHealthy } from './health';
 import { preflight, type PreflightOptions } from './preflight';
@@ -56,6 +56,7 @@ function failed(target: BoxTarget, started: number, err: unknown, extra: Partial
     previousVersion: null,
     reason: errorMessage(err),
     code: err instanceof DeployError ? err.code : undefined,
+    hostKey: hostKeyMismatchOf(err),
     durationMs: Date.now() - started,
     ...extra,
   };

@@ -31,3 +31,11 @@ export class DeployError extends Error {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** The pinned and presented host keys of a 'host-key-changed' refusal (undefined otherwise). */
+export function hostKeyMismatchOf(err: unknown): { stored: string; presented: string; keyType: string } | undefined {
+  if (!(err instanceof DeployError) || err.code !== 'host-key-changed' || !err.details) return undefined;
+  const d = err.details as { stored?: unknown; presented?: unknown; keyType?: unknown };
+  if (typeof d.presented !== 'string') return undefined;
+  return { stored: typeof d.stored === 'string' ? d.stored : '', presented: d.presented, keyType: typeof d.keyType === 'string' ? d.keyType : 'unknown' };
+}

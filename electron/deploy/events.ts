@@ -45,7 +45,15 @@ export interface BoxReport {
   checks?: PreflightCheck[];
   /** Tail of the agent's log when the new release failed its health check. */
   agentLog?: string;
+  /** When refused because the box's host key changed: the pinned and the presented key. */
+  hostKey?: HostKeyMismatch;
   durationMs: number;
+}
+
+export interface HostKeyMismatch {
+  stored: string;
+  presented: string;
+  keyType: string;
 }
 
 export interface FleetReport {

@@ -1,7 +1,7 @@
 // The other per-box operations: adopt (install this installation's key with the box password),
 // rollback (back to the previous release), status, uninstall.
 import { openSession, targetLabel, type BoxTarget, type DeployContext } from './connect';
-import { DeployError, errorMessage } from './errors';
+import { DeployError, errorMessage, hostKeyMismatchOf } from './errors';
 import { emitter, type BoxReport, type EventSink } from './events';
 import { probeOnce, waitHealthy } from './health';
 import { ensureInstallationKey } from './keys';
@@ -130,7 +130,7 @@ export async function rollbackBox(target: BoxTarget, ctx: DeployContext, o: BoxO
     ev.raw({ type: 'done', host, report: rep });
     return rep;
   } catch (err) {
-    const rep: BoxReport = { ...base, ok: false, status: 'failed', version: null, previousVersion: null, reason: errorMessage(err), code: err instanceof DeployError ? err.code : undefined, durationMs: Date.now() - started };
+    const rep: BoxReport = { ...base, ok: false, status: 'failed', version: null, previousVersion: null, reason: errorMessage(err), code: err instanceof DeployError ? err.code : undefined, hostKey: hostKeyMismatchOf(err), durationMs: Date.now() - started };
     ev.raw({ type: 'done', host, report: rep });
     return rep;
   } finally {

@@ -4,6 +4,8 @@
 export interface SecretStore {
   /** True when secrets are kept encrypted (safeStorage); false: nothing is kept. */
   readonly persistent: boolean;
+  /** Why nothing is kept, in plain words, when !persistent (shown next to "remember password"). */
+  readonly note?: string;
   get(name: string): Promise<string | null>;
   set(name: string, value: string): Promise<void>;
   delete(name: string): Promise<void>;
@@ -11,6 +13,7 @@ export interface SecretStore {
 
 export const noSecretStore: SecretStore = {
   persistent: false,
+  note: 'Passwords are never stored in site mode; they are used once for the adopt step.',
   async get() {
     return null;
   },

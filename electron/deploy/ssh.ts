@@ -104,7 +104,7 @@ export class SshSession {
                 'This happens when the box was reinstalled, but it can also mean someone is intercepting the connection. ' +
                 'Nothing was sent to the box. Check the fingerprint on the box itself ' +
                 '(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then accept the new key with --accept-host-key.',
-              { stored: pinned?.fingerprint, presented: fingerprint },
+              { stored: pinned?.fingerprint, presented: fingerprint, keyType },
             );
             return false;
           }

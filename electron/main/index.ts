@@ -4,6 +4,7 @@ import * as electron from 'electron';
 import { join } from 'node:path';
 import { createApiHandlers } from '../api/dispatch';
 import { createServices, defaultDataDir } from '../api/services';
+import { createSafeStorageSecretStore } from './safe-storage';
 import { wireMain } from './wire';
 
 const { app } = electron;
@@ -11,7 +12,10 @@ const { app } = electron;
 app.enableSandbox();
 
 async function start(): Promise<void> {
-  const services = await createServices({ dataDir: defaultDataDir() });
+  const dataDir = defaultDataDir();
+  // Box passwords (only when the technician asks to remember one) are kept encrypted by the OS.
+  const secretStore = createSafeStorageSecretStore(electron, join(dataDir, 'secrets.json'));
+  const services = await createServices({ dataDir, secretStore });
   const api = createApiHandlers(services);
   wireMain(electron, api, {
     rendererIndex: join(__dirname, '..', 'renderer', 'index.html'),
