@@ -4,39 +4,16 @@
 // invalid value, runs a CSV batch. Screenshots go to test-artifacts/e2e/*.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { requireComponent } from '../helpers/components';
-import { cli, passwordIn, startCli, type Running } from '../site/cli-process';
+import type { Browser } from 'playwright-core';
+import { cli } from '../site/cli-process';
+import { freePort, haveChromium, launchChromium, loggedInPage, shot, startSite, type Site } from './harness';
 
-const CHROMIUM = '/usr/bin/chromium';
-const shots = join(new URL('../..', import.meta.url).pathname, 'test-artifacts', 'e2e');
-
-let serve: Running | null = null;
+let site: Site | null = null;
 let browser: Browser | null = null;
-let data = '';
-let password = '';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Whether this build has the agent command (the virtual box). */
-function agentAvailable(): boolean {
-  const help = spawnSync(process.execPath, [cli, '--help'], { encoding: 'utf8', timeout: 15_000 });
-  return /^\s+agent\s/m.test(help.stdout ?? ''); // not agent-status
-}
 
 interface Agent {
   port: number;
@@ -85,49 +62,31 @@ async function agentValue(port: number, what: 'DevSno' | 'LoginUrl'): Promise<un
   return ((await res.json()) as { data: Record<string, unknown> }).data;
 }
 
-async function loggedInPage(): Promise<Page> {
-  const page = await browser!.newPage({ viewport: { width: 1366, height: 900 } });
-  await page.goto(serve!.url);
-  await page.fill('input[name=password]', password);
-  await page.click('button[type=submit]');
-  await page.getByRole('heading', { name: 'Boxes', level: 1 }).waitFor({ timeout: 10_000 });
-  return page;
-}
-
 before(async () => {
-  mkdirSync(shots, { recursive: true });
-  data = mkdtempSync(join(tmpdir(), 'se3kit-e2e-'));
-  serve = await startCli(['serve', '--data', data, '--port', '0']);
-  password = passwordIn(serve.out()) ?? '';
+  site = await startSite();
 });
 
 after(async () => {
   await browser?.close();
-  await serve?.stop();
-  if (data) rmSync(data, { recursive: true, force: true });
+  await site?.stop();
 });
 
 test('login: a wrong password is refused with a clear message, the right one opens the app', { timeout: 60_000 }, async (t) => {
-  if (!requireComponent(t, 'chromium', { bin: 'chromium', file: CHROMIUM })) return;
-  assert.ok(password, 'serve printed the admin password');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    timeout: 30_000,
-  });
+  if (!haveChromium(t)) return;
+  browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
-  await page.goto(serve!.url);
+  await page.goto(site!.url);
   await page.getByRole('heading', { name: 'Log in' }).waitFor();
-  await page.screenshot({ path: join(shots, '01-login.png') });
+  await shot(page, 'boxes-01-login');
   await page.fill('input[name=password]', 'not-the-password');
   await page.click('button[type=submit]');
   await page.getByRole('alert').filter({ hasText: 'Wrong password' }).waitFor();
-  await page.screenshot({ path: join(shots, '02-login-wrong.png') });
-  await page.fill('input[name=password]', password);
+  await shot(page, 'boxes-02-login-wrong');
+  await page.fill('input[name=password]', site!.password);
   await page.click('button[type=submit]');
   await page.getByRole('heading', { name: 'Boxes', level: 1 }).waitFor();
   await page.getByRole('link', { name: 'Boxes' }).waitFor();
-  await page.screenshot({ path: join(shots, '03-boxes-empty.png') });
+  await shot(page, 'boxes-03-boxes-empty');
   // the session survives a reload (cookie), and logging out ends it
   await page.reload();
   await page.getByRole('heading', { name: 'Boxes', level: 1 }).waitFor();
@@ -137,13 +96,7 @@ test('login: a wrong password is refused with a clear message, the right one ope
 });
 
 test('scan, configure a box, invalid input, CSV batch — checked on the real agent', { timeout: 120_000 }, async (t) => {
-  if (!requireComponent(t, 'chromium', { bin: 'chromium', file: CHROMIUM })) return;
-  if (!agentAvailable()) {
-    const why = 'this build has no `se3kit agent` command (the virtual box) yet';
-    if (process.env.CI === 'true' || process.env.CI === '1') assert.fail(why);
-    t.skip(why);
-    return;
-  }
+  if (!haveChromium(t)) return;
   assert.ok(browser, 'the login test launched the browser');
   const [p1, p2] = [await freePort(), await freePort()];
   const a1 = await startAgent(p1);
@@ -151,7 +104,7 @@ test('scan, configure a box, invalid input, CSV batch — checked on the real ag
   const a2 = await startAgent(p2);
   t.after(() => a2.stop());
 
-  const page = await loggedInPage();
+  const page = await loggedInPage(browser, site!);
   // Probe only this machine's loopback address with the agent's port; no mDNS (it would leave loopback).
   await page.fill('input[name=cidrs]', '127.0.0.1/32');
   await page.fill('input[name=port]', String(p1));
@@ -160,7 +113,7 @@ test('scan, configure a box, invalid input, CSV batch — checked on the real ag
   const row = page.locator(`tr[data-box="127.0.0.1:${p1}"]`);
   await row.waitFor({ timeout: 20_000 });
   await page.getByTestId('scan-progress').filter({ hasText: 'Scan finished' }).waitFor({ timeout: 20_000 });
-  await page.screenshot({ path: join(shots, '04-scan-found.png') });
+  await shot(page, 'boxes-04-scan-found');
 
   // an invalid value: inline error, Save disabled, nothing sent
   await row.click();
@@ -171,7 +124,7 @@ test('scan, configure a box, invalid input, CSV batch — checked on the real ag
   assert.equal(await page.getByRole('button', { name: 'Save to box' }).isDisabled(), true);
   await page.fill('input[name=login_url]', 'ftp://platform.example/login');
   await page.getByTestId('login-url-error').filter({ hasText: 'must start with http:// or https://' }).waitFor();
-  await page.screenshot({ path: join(shots, '05-invalid-input.png') });
+  await shot(page, 'boxes-05-invalid-input');
   assert.notEqual((await agentValue(p1, 'DevSno')) as object, { dev_sno: 'bad value!' });
 
   // a valid edit: saved, read back, and really on the agent
@@ -182,7 +135,7 @@ test('scan, configure a box, invalid input, CSV batch — checked on the real ag
   await outcome.filter({ hasText: 'Saved and confirmed' }).waitFor({ timeout: 15_000 });
   assert.equal(await page.getByTestId('readback-dev-sno').textContent(), 'E2E_SNO-0001');
   assert.equal(await page.getByTestId('readback-login-url').textContent(), 'http://platform.example:8080/login');
-  await page.screenshot({ path: join(shots, '06-configured.png') });
+  await shot(page, 'boxes-06-configured');
   assert.deepEqual(await agentValue(p1, 'DevSno'), { dev_sno: 'E2E_SNO-0001' });
   assert.deepEqual(await agentValue(p1, 'LoginUrl'), { login_url: 'http://platform.example:8080/login' });
   await row.filter({ hasText: 'E2E_SNO-0001' }).waitFor();
@@ -196,7 +149,7 @@ test('scan, configure a box, invalid input, CSV batch — checked on the real ag
   await page.getByRole('button', { name: /^Apply/ }).click();
   const report = page.getByTestId('csv-report');
   await report.filter({ hasText: '1 configured, 1 failed' }).waitFor({ timeout: 30_000 });
-  await page.screenshot({ path: join(shots, '07-csv-report.png'), fullPage: true });
+  await shot(page, 'boxes-07-csv-report', true);
   assert.deepEqual(await agentValue(p2, 'DevSno'), { dev_sno: 'CSV_SNO_2' });
   await page.close();
 });

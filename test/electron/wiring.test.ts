@@ -167,7 +167,24 @@ test('service events are forwarded to the window, and stop when it closes', () =
   assert.equal(api.events.size, 0);
 });
 
-test('the runtime name lists match the contract', () => {
-  assert.deepEqual([...METHOD_NAMES].sort(), ['boxes.configure', 'boxes.configureCsv', 'boxes.getConfig', 'boxes.list', 'boxes.scan', 'boxes.stopScan']);
-  assert.deepEqual([...EVENT_NAMES].sort(), ['boxes.progress', 'boxes.row']);
+test('the runtime name lists match the contract: every method is dispatched and validated', async () => {
+  const areas = new Set(['boxes', 'deploy', 'photos', 'broker']);
+  for (const name of [...METHOD_NAMES, ...EVENT_NAMES]) assert.ok(areas.has(name.split('.')[0]!), `${name} belongs to a known area`);
+  assert.deepEqual(
+    METHOD_NAMES.filter((m) => m.startsWith('boxes.')).sort(),
+    ['boxes.configure', 'boxes.configureCsv', 'boxes.getConfig', 'boxes.list', 'boxes.scan', 'boxes.stopScan'],
+  );
+  assert.deepEqual(EVENT_NAMES.filter((e) => e.startsWith('boxes.')).sort(), ['boxes.progress', 'boxes.row']);
+  // every listed method has a param schema and a handler: a wrongly typed call is refused as
+  // bad params (never as an unknown method, never run)
+  const services = servicesWith(recordingBoxes());
+  const api = createApiHandlers(services);
+  try {
+    for (const method of METHOD_NAMES) {
+      await assert.rejects(api.call(method, 'not an object'), (err: { code?: unknown }) => err.code === 'bad_params', method);
+    }
+  } finally {
+    api.dispose();
+    await services.close();
+  }
 });
