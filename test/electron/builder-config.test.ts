@@ -22,3 +22,25 @@ test('electron-builder.yml passes electron-builder validation and covers every p
   assert.equal(pkg.main, 'dist/electron/main.cjs');
   assert.ok(config.files.includes('dist/**/*'));
 });
+
+test('the app icon renders from resources/icons/icon.svg to the PNG sizes electron-builder reads', async () => {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const sharp = (await import('sharp')).default;
+  const { renderIcons } = await import('../../build/icons');
+  const yaml = require('js-yaml') as { load(s: string): any };
+  const config = yaml.load(readFileSync(new URL('../../build/electron-builder.yml', import.meta.url), 'utf8'));
+  assert.equal(config.directories.buildResources, 'resources/icons');
+  const dir = mkdtempSync(join(tmpdir(), 'se3kit-icons-'));
+  try {
+    const files = await renderIcons(dir);
+    const sizes = await Promise.all(files.map(async (f) => (await sharp(f).metadata()) as { width?: number; height?: number; format?: string }));
+    assert.deepEqual(sizes.map((m) => [m.format, m.width, m.height]), [['png', 512, 512], ['png', 256, 256]]);
+    // not a blank square: the drawing is there (white strokes on the blue ground)
+    const stats = await sharp(files[0]!).stats();
+    assert.ok(stats.channels[0]!.max > 240 && stats.channels[0]!.min < 60, 'icon has the white drawing on blue');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
