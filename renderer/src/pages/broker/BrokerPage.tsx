@@ -1,4 +1,68 @@
-// The Broker page. (Placeholder until its work lands.)
+// The Broker page: start/stop the embedded AMQP broker, its users, and its live stats
+// (totals and rates, queues, connections, channels) pushed about once a second.
+import { ChannelsTable } from './ChannelsTable';
+import { ConnectionsTable } from './ConnectionsTable';
+import { QueuesTable } from './QueuesTable';
+import { ServerCard } from './ServerCard';
+import { StatsTiles } from './StatsTiles';
+import { UsersCard } from './UsersCard';
+import { useBroker } from './useBroker';
+import './broker.css';
+
 export function BrokerPage() {
-  return <div className="page"><div className="empty"><p>Coming in this release.</p></div></div>;
+  const broker = useBroker();
+  const { status, stats } = broker;
+
+  if (!status) {
+    return (
+      <div className="page broker-page">
+        {broker.error ? (
+          <div className="banner error" role="alert">
+            {broker.error}
+          </div>
+        ) : (
+          <div className="card empty">
+            <div className="spinner" aria-hidden="true" />
+            <p>Reading the broker's state…</p>
+          </div>
+        )}
+      </div>
+    );
+  }
+
+  const running = status.state === 'running';
+  const error = broker.error ?? (status.state === 'stopped' ? status.lastError : null);
+  return (
+    <div className="page broker-page">
+      <div className="broker-top">
+        <ServerCard
+          status={status}
+          uptimeMs={stats ? stats.uptimeMs : null}
+          busy={broker.busy !== null}
+          error={error}
+          onStart={(r) => void broker.start(r)}
+          onStop={() => void broker.stop()}
+        />
+        <UsersCard users={status.users} busy={broker.busy !== null} onAdd={broker.addUser} onDelete={broker.deleteUser} />
+      </div>
+      {running && stats ? (
+        <>
+          {stats.blocked && (
+            <div className="banner warn" role="status">
+              Publishers are paused: {stats.blocked}. Free some disk space under the data folder; publishing resumes by itself.
+            </div>
+          )}
+          <StatsTiles stats={stats} />
+          <QueuesTable queues={stats.queues} />
+          <ConnectionsTable connections={stats.connections} at={stats.at} />
+          <ChannelsTable channels={stats.channels} connections={stats.connections} />
+        </>
+      ) : (
+        <section className="card empty" aria-label="Live statistics">
+          <p className="empty-title">{running ? 'Waiting for the first statistics…' : 'The broker is stopped'}</p>
+          <p>{running ? 'They update about once a second.' : 'Start it to see connected boxes, queues with their depth, and message rates here, live.'}</p>
+        </section>
+      )}
+    </div>
+  );
 }

@@ -1,0 +1,141 @@
+// Start/stop the embedded broker: state, port and listen address, the plain-language reason a
+// start failed, and how boxes reach it.
+import { useEffect, useState, type FormEvent } from 'react';
+import { brokerPortProblem, type BrokerHost, type BrokerStartRequest, type BrokerStatus } from '../../../../electron/api/broker';
+import { duration } from './format';
+
+const STATE_LABEL = { stopped: 'Stopped', starting: 'Starting…', running: 'Running', stopping: 'Stopping…' } as const;
+
+const HOSTS: Array<{ value: BrokerHost; label: string }> = [
+  { value: '0.0.0.0', label: 'All network interfaces (boxes on the LAN)' },
+  { value: '127.0.0.1', label: 'This computer only (127.0.0.1)' },
+];
+
+/** What boxes are told to connect to (the real address when it is loopback-only). */
+function connectUrl(status: BrokerStatus, port: number, host: BrokerHost): string {
+  // In site mode the address the browser used is usually the one boxes can reach too.
+  const seen = window.location.hostname;
+  const lanName = seen && !/^(localhost|127\.|\[?::1)/.test(seen) ? seen : "<this computer's IP>";
+  const where = host === '127.0.0.1' ? '127.0.0.1' : lanName;
+  return `amqp://${where}:${Number.isFinite(port) ? port : status.settings.port}`;
+}
+
+export interface ServerCardProps {
+  status: BrokerStatus;
+  uptimeMs: number | null;
+  busy: boolean;
+  /** The failed action's reason, else the service's last error. */
+  error: string | null;
+  onStart(request: BrokerStartRequest): void;
+  onStop(): void;
+}
+
+export function ServerCard({ status, uptimeMs, busy, error, onStart, onStop }: ServerCardProps) {
+  const [port, setPort] = useState(String(status.settings.port));
+  const [host, setHost] = useState<BrokerHost>(status.settings.host);
+  const [touched, setTouched] = useState(false);
+  const running = status.state === 'running';
+  const idle = status.state === 'stopped';
+
+  // Follow the remembered settings (and the running port) until the operator edits the fields.
+  useEffect(() => {
+    if (touched) return;
+    setPort(String(status.port ?? status.settings.port));
+    setHost(status.host ?? status.settings.host);
+  }, [status.port, status.host, status.settings.port, status.settings.host, touched]);
+
+  const portNum = /^\d+$/.test(port) ? Number(port) : NaN;
+  const portProblem = brokerPortProblem(portNum);
+  const noUsers = status.users.length === 0;
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    if (running) return onStop();
+    if (portProblem || noUsers) return;
+    onStart({ port: portNum, host });
+  }
+
+  return (
+    <form className="card broker-server" onSubmit={submit} noValidate aria-label="Broker server">
+      <div className="section-head">
+        <div>
+          <h2>
+            AMQP broker{' '}
+            <span className={`state-pill ${status.state}`} data-testid="broker-state">
+              {STATE_LABEL[status.state]}
+            </span>
+          </h2>
+          <p className="muted">
+            {running
+              ? 'SE3 boxes and apps can connect now, with one of the users.'
+              : 'Start the broker so SE3 boxes can connect. Choose the port they are configured for.'}
+          </p>
+        </div>
+      </div>
+      <div className="broker-fields">
+        <label className="field port">
+          <span>Port</span>
+          <input
+            name="port"
+            inputMode="numeric"
+            value={port}
+            disabled={!idle}
+            aria-invalid={idle && !!portProblem}
+            onChange={(e) => {
+              setTouched(true);
+              setPort(e.target.value.trim());
+            }}
+          />
+        </label>
+        <label className="field grow">
+          <span>Listen on</span>
+          <select
+            name="host"
+            value={host}
+            disabled={!idle}
+            onChange={(e) => {
+              setTouched(true);
+              setHost(e.target.value as BrokerHost);
+            }}
+          >
+            {HOSTS.map((h) => (
+              <option key={h.value} value={h.value}>
+                {h.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className={running ? 'secondary' : 'primary'} disabled={busy || (!running && !idle) || (idle && (!!portProblem || noUsers))}>
+          {running || status.state === 'stopping' ? 'Stop' : 'Start'}
+        </button>
+      </div>
+      {idle && portProblem && port !== '' && (
+        <p className="field-error" role="alert">
+          {portProblem}
+        </p>
+      )}
+      {idle && noUsers && <p className="hint broker-hint">Add a broker user first (under Users): the broker lets nobody in until one exists.</p>}
+      {error && (
+        <div className="banner error broker-error" role="alert">
+          {error}
+        </div>
+      )}
+      <dl className="facts broker-facts">
+        <dt>Address</dt>
+        <dd>
+          <code data-testid="broker-url">{connectUrl(status, running ? status.port ?? portNum : portNum, running ? status.host ?? host : host)}</code>
+        </dd>
+        {running && uptimeMs !== null && (
+          <>
+            <dt>Up for</dt>
+            <dd>{duration(uptimeMs)}</dd>
+          </>
+        )}
+        <dt>After a restart</dt>
+        <dd>{status.settings.enabled ? 'Starts again by itself with Field Kit' : 'Stays stopped until you press Start'}</dd>
+        <dt>Data folder</dt>
+        <dd className="mono">{status.dataDir}</dd>
+      </dl>
+    </form>
+  );
+}
