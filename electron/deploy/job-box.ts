@@ -84,7 +84,9 @@ export function applyEvent(box: JobBox, kind: JobKind, e: DeployEvent, adopting:
       return { changed: true, lines };
     }
     case 'hostkey': {
-      box.hostKey = { fingerprint: e.fingerprint, keyType: e.keyType, status: e.status };
+      // a key first seen earlier in this job (the adopt's login) stays "new" for the page
+      const firstSeenHere = box.hostKey?.status === 'new' && box.hostKey.fingerprint === e.fingerprint;
+      box.hostKey = { fingerprint: e.fingerprint, keyType: e.keyType, status: firstSeenHere ? 'new' : e.status };
       // (the service logs new and accepted-changed keys itself)
       return { changed: true, lines: [] };
     }

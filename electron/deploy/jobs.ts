@@ -158,7 +158,7 @@ export function createDeployJobs(o: DeployJobsOptions): DeployJobs {
       if (!existsSync(auth.keyFile)) throw new JobRequestError(`the key file ${auth.keyFile} does not exist on the machine running Field Kit`);
       ctx.keyFile = auth.keyFile;
     } else if (auth?.kind !== 'password' && !loadInstallationKey(o.dataDir)) {
-      throw new JobRequestError('this installation has no SSH key yet: choose "Adopt with password" once for these boxes (it installs the key), or give a key file');
+      throw new JobRequestError('this installation has no SSH key yet: choose "Adopt with the box password" once for these boxes (it installs the key), or give a key file');
     }
     return ctx;
   }

@@ -1,0 +1,238 @@
+// The Deploy page's form: which boxes, how to log in (this installation's key, a key file, or
+// adopt with the box password), which agent bundle, and the install settings.
+import { useEffect, useState } from 'react';
+import type { BundleChoice, DeployAuth, DeployInfo } from '../../../../electron/api/deploy';
+import { bytes } from './format';
+import { PinnedKeys } from './PinnedKeys';
+import { splitTargets } from './format';
+
+export type AuthKind = DeployAuth['kind'];
+
+export interface FormValues {
+  targets: string;
+  user: string;
+  auth: AuthKind;
+  keyFile: string;
+  password: string;
+  remember: boolean;
+  bundle: string;
+  prefix: string;
+  concurrency: string;
+  agentPort: string;
+  agentArgs: string;
+  healthTimeout: string;
+}
+
+export const EMPTY_FORM: FormValues = {
+  targets: '',
+  user: 'root',
+  auth: 'installation-key',
+  keyFile: '',
+  password: '',
+  remember: false,
+  bundle: '',
+  prefix: '/opt/se3-agent',
+  concurrency: '4',
+  agentPort: '5555',
+  agentArgs: '',
+  healthTimeout: '30',
+};
+
+/** Field problems the page can see before sending (the server checks everything again). */
+export function formProblems(v: FormValues, action: 'deploy' | 'adopt'): string[] {
+  const out: string[] = [];
+  if (splitTargets(v.targets).length === 0) out.push('Enter at least one box (host or host:port).');
+  if (action === 'adopt' || v.auth === 'password') {
+    if (!v.password) out.push('Enter the box password for the adopt step.');
+  } else if (v.auth === 'key-file' && !v.keyFile.trim()) out.push('Enter the path of the SSH key file.');
+  if (action === 'deploy' && !v.bundle.trim()) out.push('Choose an agent bundle.');
+  const n = Number(v.concurrency);
+  if (!Number.isInteger(n) || n < 1 || n > 64) out.push('Boxes at a time must be 1–64.');
+  const p = Number(v.agentPort);
+  if (!Number.isInteger(p) || p < 1 || p > 65535) out.push('Agent port must be 1–65535.');
+  return out;
+}
+
+export function DeployForm(props: {
+  values: FormValues;
+  onChange: (patch: Partial<FormValues>) => void;
+  info: DeployInfo | null;
+  bundles: BundleChoice[] | null;
+  onReloadBundles: () => void;
+  busy: boolean;
+  error: string | null;
+  onDeploy: () => void;
+  onAdopt: () => void;
+}) {
+  const v = props.values;
+  const set = props.onChange;
+  const [tried, setTried] = useState<'deploy' | 'adopt' | null>(null);
+  const problems = tried ? formProblems(v, tried) : [];
+  const known = props.bundles?.some((b) => b.path === v.bundle);
+  const targets = splitTargets(v.targets);
+
+  // choose the newest bundle when none is chosen yet
+  useEffect(() => {
+    if (!v.bundle && props.bundles && props.bundles.length > 0) set({ bundle: props.bundles[0]!.path });
+  }, [props.bundles, v.bundle, set]);
+
+  const submit = (action: 'deploy' | 'adopt') => {
+    if (formProblems(v, action).length > 0) {
+      setTried(action); // show what is missing until it is fixed
+      return;
+    }
+    setTried(null);
+    (action === 'deploy' ? props.onDeploy : props.onAdopt)();
+  };
+
+  return (
+    <form
+      className="card deploy-form"
+      aria-label="Deploy settings"
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit('deploy');
+      }}
+    >
+      <div className="section-head">
+        <div>
+          <h2>Boxes and settings</h2>
+          <p className="muted">One box per line: host or host:port (the SSH port, 22 when left out). user@host works too.</p>
+        </div>
+      </div>
+      <div className="deploy-grid">
+        <label className="field targets-field">
+          <span>Boxes</span>
+          <textarea name="targets" rows={4} value={v.targets} placeholder={'192.168.1.20\n192.168.1.21:2222'} onChange={(e) => set({ targets: e.target.value })} />
+          <PinnedKeys targets={targets} />
+        </label>
+        <div className="deploy-side">
+          <label className="field">
+            <span>SSH user</span>
+            <input name="user" value={v.user} onChange={(e) => set({ user: e.target.value })} autoComplete="off" />
+          </label>
+          <fieldset className="field auth-choice">
+            <span>Log in with</span>
+            <label className="check">
+              <input type="radio" name="auth" value="installation-key" checked={v.auth === 'installation-key'} onChange={() => set({ auth: 'installation-key' })} />
+              This installation's key{props.info && !props.info.installationKey ? <span className="muted"> (none yet: adopt first)</span> : null}
+            </label>
+            <label className="check">
+              <input type="radio" name="auth" value="key-file" checked={v.auth === 'key-file'} onChange={() => set({ auth: 'key-file' })} />
+              A key file
+            </label>
+            <label className="check">
+              <input type="radio" name="auth" value="password" checked={v.auth === 'password'} onChange={() => set({ auth: 'password' })} />
+              Adopt with the box password
+            </label>
+          </fieldset>
+          {v.auth === 'key-file' && (
+            <label className="field">
+              <span>Key file (on the machine running Field Kit)</span>
+              <input name="keyFile" value={v.keyFile} placeholder="/home/tech/.ssh/id_ed25519" onChange={(e) => set({ keyFile: e.target.value })} />
+            </label>
+          )}
+          {(v.auth === 'password' || tried === 'adopt') && (
+            <PasswordField values={v} set={set} info={props.info} />
+          )}
+        </div>
+      </div>
+
+      <div className="deploy-grid bundle-row">
+        <label className="field">
+          <span>Agent bundle</span>
+          <div className="bundle-pick">
+            <select name="bundle" value={known ? v.bundle : ''} onChange={(e) => set({ bundle: e.target.value })}>
+              {!known && <option value="">{props.bundles === null ? 'Looking for bundles…' : props.bundles.length ? 'Other file (path below)' : 'No bundles found'}</option>}
+              {props.bundles?.map((b) => (
+                <option key={b.path} value={b.path}>
+                  {b.version} · {b.arch} · {bytes(b.size)} — {b.fileName}
+                  {b.source === 'data' ? ' (data folder)' : ''}
+                </option>
+              ))}
+            </select>
+            <button type="button" className="secondary" onClick={props.onReloadBundles}>
+              Refresh
+            </button>
+          </div>
+          <input name="bundlePath" className="mono" value={v.bundle} placeholder="/path/to/se3-agent-1.0.0-linux-arm64.tar" onChange={(e) => set({ bundle: e.target.value })} />
+          <p className="hint">
+            Listed from the app's <code>dist/agent</code> (<code>npm run build:agent</code>) and the data folder's <code>bundles</code>; or type a path.
+          </p>
+        </label>
+        <div className="settings-row">
+          <label className="field">
+            <span>Install prefix</span>
+            <input name="prefix" className="mono" value={v.prefix} onChange={(e) => set({ prefix: e.target.value })} />
+          </label>
+          <label className="field narrow">
+            <span>Boxes at a time</span>
+            <input name="concurrency" inputMode="numeric" value={v.concurrency} onChange={(e) => set({ concurrency: e.target.value })} />
+          </label>
+        </div>
+      </div>
+
+      <details className="advanced">
+        <summary>Advanced</summary>
+        <div className="settings-row">
+          <label className="field narrow">
+            <span>Agent port</span>
+            <input name="agentPort" inputMode="numeric" value={v.agentPort} onChange={(e) => set({ agentPort: e.target.value })} />
+          </label>
+          <label className="field narrow">
+            <span>Health timeout (s)</span>
+            <input name="healthTimeout" inputMode="numeric" value={v.healthTimeout} onChange={(e) => set({ healthTimeout: e.target.value })} />
+          </label>
+          <label className="field grow">
+            <span>Extra agent arguments</span>
+            <input name="agentArgs" className="mono" value={v.agentArgs} placeholder="--no-mdns" onChange={(e) => set({ agentArgs: e.target.value })} />
+          </label>
+        </div>
+      </details>
+
+      {problems.length > 0 && (
+        <ul className="field-error problems" role="alert">
+          {problems.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      )}
+      {props.error && (
+        <div className="banner error" role="alert" data-testid="deploy-error">
+          {props.error}
+        </div>
+      )}
+      <div className="form-actions">
+        <button type="submit" className="primary" disabled={props.busy}>
+          {v.auth === 'password' ? 'Adopt and deploy' : 'Deploy'}
+        </button>
+        <button type="button" className="secondary" disabled={props.busy} onClick={() => submit('adopt')}>
+          Adopt only
+        </button>
+        <span className="hint">
+          {targets.length ? `${targets.length} box${targets.length === 1 ? '' : 'es'}` : 'No boxes yet'} · a failed new version is rolled back automatically
+        </span>
+      </div>
+    </form>
+  );
+}
+
+function PasswordField(props: { values: FormValues; set: (p: Partial<FormValues>) => void; info: DeployInfo | null }) {
+  const { values: v, set, info } = props;
+  return (
+    <div className="field">
+      <label className="field">
+        <span>Box password (used once to install this installation's key)</span>
+        <input name="password" type="password" value={v.password} autoComplete="off" onChange={(e) => set({ password: e.target.value })} />
+      </label>
+      {info?.canRememberPasswords ? (
+        <label className="check">
+          <input type="checkbox" name="remember" checked={v.remember} onChange={(e) => set({ remember: e.target.checked })} />
+          Remember it, encrypted by this computer's keychain
+        </label>
+      ) : (
+        <p className="hint">{info?.passwordNote ?? 'The password is not stored.'}</p>
+      )}
+    </div>
+  );
+}

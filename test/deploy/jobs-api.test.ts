@@ -1,0 +1,234 @@
+// The "deploy" API area through createApiHandlers (the dispatcher both transports use), on the
+// real deploy jobs service: bad params refused with clear messages before anything runs; plain
+// refusals of impossible requests; then, over a real OpenSSH box, an adopt job and a deploy job
+// with their events (job started/finished, per-box steps and upload progress, log lines) and
+// final reports, status, and a changed host key refused until accepted.
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { ApiEvents, EventName } from '../../electron/api/contract';
+import type { JobDetail, JobSummary } from '../../electron/api/deploy';
+import { createApiHandlers, type Api } from '../../electron/api/dispatch';
+import { assembleServices, type Services } from '../../electron/api/services';
+import { requireComponent } from '../helpers/components';
+import { SSHD_BIN, TEST_PASSWORD } from '../helpers/sshd';
+import { recordingBoxes } from '../site/boxes-double';
+import { http, rmrf, startBox, tempDir, testBundle, type TestBox } from './fixture';
+
+type Seen = { event: EventName; payload: ApiEvents[EventName] };
+
+function setup(dataDir: string): { services: Services; api: Api; events: Seen[] } {
+  const services = assembleServices({ dataDir, boxes: recordingBoxes() });
+  const api = createApiHandlers(services);
+  const events: Seen[] = [];
+  api.events.subscribe((event, payload) => events.push({ event, payload }));
+  return { services, api, events };
+}
+
+async function rejects(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  await assert.rejects(p, (err: Error & { code?: unknown }) => {
+    assert.equal(err.code, code, err.message);
+    assert.match(err.message, message);
+    return true;
+  });
+}
+
+/** Resolves when the job's "finished" event has been emitted. */
+function finished(events: Seen[], jobId: string, timeoutMs = 120_000): Promise<JobSummary> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      const done = events.find((e) => e.event === 'deploy.job' && (e.payload as JobSummary).id === jobId && (e.payload as JobSummary).state === 'done');
+      if (done) return resolve(done.payload as JobSummary);
+      if (Date.now() - started > timeoutMs) return reject(new Error(`job ${jobId} did not finish`));
+      setTimeout(tick, 100);
+    };
+    tick();
+  });
+}
+
+describe('deploy API area: parameters', () => {
+  const dir = tempDir('api-params');
+  const { api, services } = setup(dir);
+  after(async () => {
+    api.dispose();
+    await services.close();
+    rmrf(dir);
+  });
+
+  it('refuses bad params with messages naming the field', async () => {
+    await rejects(api.call('deploy.start', {}), 'bad_params', /bad parameters for deploy\.start: .*targets.*bundle.*auth/s);
+    const base = { targets: ['10.0.0.5'], bundle: '/x.tar', auth: { kind: 'installation-key' } };
+    await rejects(api.call('deploy.start', { ...base, targets: [] }), 'bad_params', /targets: give at least one box/);
+    await rejects(api.call('deploy.start', { ...base, targets: ['10.0.0.5; rm -rf /'] }), 'bad_params', /targets\.0: a box address is host, host:port/);
+    await rejects(api.call('deploy.start', { ...base, agentPort: 70000 }), 'bad_params', /agentPort: agentPort must be 1–65535/);
+    await rejects(api.call('deploy.start', { ...base, prefix: 'opt/agent' }), 'bad_params', /prefix: prefix must be an absolute path/);
+    await rejects(api.call('deploy.start', { ...base, agentArgs: ['--name', '"$(id)"'] }), 'bad_params', /agentArgs\.1: agentArgs: plain words only/);
+    await rejects(api.call('deploy.start', { ...base, auth: { kind: 'password' } }), 'bad_params', /auth\.password/);
+    await rejects(api.call('deploy.start', { ...base, auth: { kind: 'telepathy' } }), 'bad_params', /auth/);
+    await rejects(api.call('deploy.start', { ...base, concurrency: 0 }), 'bad_params', /concurrency must be 1–64/);
+    await rejects(api.call('deploy.start', { ...base, extra: 1 }), 'bad_params', /extra/);
+    await rejects(api.call('deploy.adopt', { targets: ['10.0.0.5'] }), 'bad_params', /password/);
+    await rejects(api.call('deploy.acceptHostKey', { host: '10.0.0.5', port: 22, fingerprint: 'md5:aa' }), 'bad_params', /fingerprint must look like SHA256:/);
+    await rejects(api.call('deploy.job', {}), 'bad_params', /jobId/);
+    await rejects(api.call('deploy.rollback', { targets: ['10.0.0.5'], auth: { kind: 'password', password: 'x' } }), 'bad_params', /auth/);
+  });
+
+  it('refuses impossible requests plainly, before any job starts', async () => {
+    const base = { targets: ['10.0.0.5'], bundle: '/nonexistent/se3-agent-1.0.0-linux-arm64.tar', auth: { kind: 'installation-key' } };
+    await rejects(api.call('deploy.start', base), 'bad_request', /no SSH key yet: choose "Adopt with the box password"/);
+    await rejects(api.call('deploy.start', { ...base, auth: { kind: 'key-file', keyFile: '/nonexistent/id' } }), 'bad_request', /key file \/nonexistent\/id does not exist/);
+    await rejects(api.call('deploy.start', { ...base, auth: { kind: 'password', password: 'pw' } }), 'bad_request', /bundle .* does not exist/);
+    await rejects(api.call('deploy.job', { jobId: 'deploy-99' }), 'bad_request', /no job deploy-99/);
+    assert.deepEqual(await api.call('deploy.jobs', {}), []);
+  });
+
+  it('lists pinned host keys (none yet) and pins an accepted one', async () => {
+    assert.deepEqual(await api.call('deploy.hostKeys', { targets: ['10.0.0.5', 'root@10.0.0.6:2222'] }), [
+      { host: '10.0.0.5', port: 22, fingerprint: null, keyType: null, firstSeen: null },
+      { host: '10.0.0.6', port: 2222, fingerprint: null, keyType: null, firstSeen: null },
+    ]);
+    const fp = `SHA256:${'A'.repeat(43)}`;
+    const pinned = (await api.call('deploy.acceptHostKey', { host: '10.0.0.5', port: 22, fingerprint: fp, keyType: 'ssh-ed25519' })) as { fingerprint: string };
+    assert.equal(pinned.fingerprint, fp);
+    const [k] = (await api.call('deploy.hostKeys', { targets: ['10.0.0.5'] })) as Array<{ fingerprint: string }>;
+    assert.equal(k!.fingerprint, fp);
+  });
+});
+
+describe('deploy API area: jobs on a real box', { timeout: 240_000 }, () => {
+  let work = '';
+  let dataDir = '';
+  let box: TestBox | null = null;
+  let ctx: ReturnType<typeof setup> | null = null;
+  let bundle = '';
+  let ready = false;
+
+  before(async (t) => {
+    if (!requireComponent(t as never, 'openssh-server', { file: SSHD_BIN, root: true })) return;
+    work = tempDir('api-jobs');
+    dataDir = join(work, 'app-data');
+    mkdirSync(join(dataDir, 'bundles'), { recursive: true });
+    bundle = (await testBundle(join(dataDir, 'bundles'), '2.0.0')).file;
+    box = await startBox(join(work, 'other-key'), '127.0.0.42', { authorize: false });
+    ctx = setup(dataDir);
+    ready = true;
+  });
+
+  after(async () => {
+    ctx?.api.dispose();
+    await ctx?.services.close();
+    await box?.cleanup();
+    if (work) rmrf(work);
+  });
+
+  it('lists the bundle from the data folder', async (t) => {
+    if (!ready) return t.skip('no sshd');
+    const list = (await ctx!.api.call('deploy.bundles', {})) as Array<{ path: string; version: string; source: string }>;
+    const mine = list.find((b) => b.path === bundle);
+    assert.ok(mine, JSON.stringify(list));
+    assert.equal(mine.version, '2.0.0');
+    assert.equal(mine.source, 'data');
+  });
+
+  it('adopt job: events, the host key pinned, the report; the password goes nowhere', async (t) => {
+    if (!ready) return t.skip('no sshd');
+    const { api, events } = ctx!;
+    const b = box!;
+    const sel = { targets: [`${b.target.host}:${b.target.port}`], user: b.target.user };
+    const wrong = (await api.call('deploy.adopt', { ...sel, password: 'not-the-password' })) as { jobId: string };
+    const bad = await finished(events, wrong.jobId);
+    assert.equal(bad.ok, false);
+    assert.match(bad.boxes[0]!.report!.reason!, /password was not accepted/);
+    assert.equal(bad.boxes[0]!.hostKey!.status, 'new', 'the first connection pinned the host key');
+
+    const { jobId } = (await api.call('deploy.adopt', { ...sel, password: TEST_PASSWORD, remember: true })) as { jobId: string };
+    const done = await finished(events, jobId);
+    assert.equal(done.ok, true);
+    const r = done.boxes[0]!;
+    assert.equal(r.report!.status, 'adopted');
+    assert.equal(r.progress, 100);
+    assert.equal(r.hostKey!.fingerprint, b.sshd.hostKeyFingerprint());
+    assert.equal(r.hostKey!.status, 'known');
+    const mine = events.filter((e) => (e.payload as { jobId?: string; id?: string }).jobId === jobId || (e.payload as { id?: string }).id === jobId);
+    assert.equal(mine[0]!.event, 'deploy.job', 'the job is announced first');
+    assert.ok(mine.some((e) => e.event === 'deploy.box'));
+    assert.ok(mine.some((e) => e.event === 'deploy.log'));
+    assert.ok(!JSON.stringify(events).includes(TEST_PASSWORD), 'no event carries the password');
+    const detail = (await api.call('deploy.job', { jobId })) as JobDetail;
+    assert.ok(detail.log.some((l) => /installation key installed/.test(l.message)));
+    assert.equal(detail.settings.auth, 'password');
+    assert.ok(!JSON.stringify(detail).includes(TEST_PASSWORD));
+    const info = (await api.call('deploy.info', {})) as { installationKey: string | null; canRememberPasswords: boolean };
+    assert.match(info.installationKey ?? '', /^ssh-ed25519 /);
+    assert.equal(info.canRememberPasswords, false, 'site mode keeps no passwords, even when asked');
+  });
+
+  it('deploy job: per-box steps and upload progress as events, then the report', async (t) => {
+    if (!ready) return t.skip('no sshd');
+    const { api, events } = ctx!;
+    const b = box!;
+    const from = events.length;
+    const req = {
+      targets: [`${b.target.host}:${b.target.port}`],
+      user: b.target.user,
+      prefix: b.prefix,
+      agentPort: b.agentPort,
+      agentArgs: ['--no-mdns'],
+      bundle,
+      auth: { kind: 'installation-key' },
+    };
+    const { jobId } = (await api.call('deploy.start', req)) as { jobId: string };
+    await rejects(api.call('deploy.start', req), 'bad_request', /is busy in job/);
+    const done = await finished(events, jobId);
+    assert.equal(done.ok, true, JSON.stringify(done.boxes[0]!.report));
+    assert.equal(done.boxes[0]!.report!.status, 'installed');
+    assert.equal(done.boxes[0]!.report!.version, '2.0.0');
+    const boxEvents = events
+      .slice(from)
+      .filter((e) => e.event === 'deploy.box' && (e.payload as { jobId: string }).jobId === jobId)
+      .map((e) => (e.payload as ApiEvents['deploy.box']).box);
+    const phases = [...new Set(boxEvents.map((x) => x.phase))];
+    for (const p of ['connect', 'preflight', 'upload', 'verify', 'switch', 'health', 'done']) assert.ok(phases.includes(p as never), `phase ${p} missing: ${phases}`);
+    const uploads = boxEvents.filter((x) => x.upload).map((x) => x.upload!);
+    assert.ok(uploads.length >= 1);
+    assert.equal(uploads[uploads.length - 1]!.percent, 100);
+    const progress = boxEvents.map((x) => x.progress);
+    assert.deepEqual(progress, [...progress].sort((x, y) => x - y), 'progress never goes back');
+    assert.equal(progress[progress.length - 1], 100);
+    assert.equal((await http(b.agentPort, '/health')).json.version, '2.0.0');
+    const jobs = (await api.call('deploy.jobs', {})) as JobSummary[];
+    assert.equal(jobs[0]!.id, jobId, 'newest first');
+  });
+
+  it('status, and a changed host key refused until accepted', async (t) => {
+    if (!ready) return t.skip('no sshd');
+    const { api } = ctx!;
+    const b = box!;
+    const req = { target: `${b.target.host}:${b.target.port}`, user: b.target.user, prefix: b.prefix, agentPort: b.agentPort };
+    const ok = (await api.call('deploy.status', req)) as { ok: true; status: { healthy: boolean; reportedVersion: string } };
+    assert.equal(ok.ok, true);
+    assert.equal(ok.status.healthy, true);
+    assert.equal(ok.status.reportedVersion, '2.0.0');
+
+    const old = b.sshd.hostKeyFingerprint();
+    await b.sshd.stop();
+    b.sshd.regenerateHostKey();
+    await b.sshd.start();
+    const refused = (await api.call('deploy.status', req)) as { ok: false; code: string; hostKey: { stored: string; presented: string; keyType: string } };
+    assert.equal(refused.ok, false);
+    assert.equal(refused.code, 'host-key-changed');
+    assert.deepEqual(refused.hostKey, { stored: old, presented: b.sshd.hostKeyFingerprint(), keyType: 'ssh-ed25519' });
+    const rb = (await api.call('deploy.rollback', { targets: [req.target], user: req.user, prefix: req.prefix, agentPort: req.agentPort })) as { jobId: string };
+    const rbDone = await finished(ctx!.events, rb.jobId);
+    assert.equal(rbDone.boxes[0]!.report!.code, 'host-key-changed');
+    assert.equal(rbDone.boxes[0]!.report!.hostKey!.presented, b.sshd.hostKeyFingerprint());
+
+    await api.call('deploy.acceptHostKey', { host: b.target.host, port: b.target.port, fingerprint: refused.hostKey.presented, keyType: refused.hostKey.keyType });
+    const after = (await api.call('deploy.status', req)) as { ok: boolean; hostKey: { fingerprint: string; status: string } };
+    assert.equal(after.ok, true);
+    assert.equal(after.hostKey.fingerprint, b.sshd.hostKeyFingerprint());
+    assert.equal(after.hostKey.status, 'known');
+  });
+});
