@@ -2,6 +2,7 @@
 // travel through the API edge (electron/api/errors.ts errorReply) unchanged.
 export type BrokerControlErrorCode =
   | 'no_users'
+  | 'bad_port'
   | 'port_in_use'
   | 'port_forbidden'
   | 'address_unavailable'

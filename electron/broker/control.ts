@@ -87,7 +87,7 @@ class EmbeddedBrokerControl implements BrokerControl {
       const port = request.port ?? this.settings.port;
       const host = request.host ?? this.settings.host;
       const problem = brokerPortProblem(port);
-      if (problem) throw new BrokerControlError(problem, 'start_failed', 400);
+      if (problem) throw new BrokerControlError(problem, 'bad_port', 400);
       if (this.broker) {
         if (this.broker.port === port && this.runningHost === host) return this.snapshot();
         throw new BrokerControlError(`The broker is already running on port ${this.broker.port}. Stop it first to change the port or address.`, 'already_running');

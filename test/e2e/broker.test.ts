@@ -177,10 +177,30 @@ test('Broker panel: users, start, live connection and queue depth, plain port er
   clients.length = 0;
   await queueCell(page2, 'ready', '0');
 
+  // ---- the only user of a running broker cannot be deleted: the plain reason, in the Users card
+  const users2 = page2.getByRole('region', { name: 'Users' });
+  await users2.getByRole('button', { name: `Delete user ${USER}` }).click();
+  await users2.getByRole('button', { name: `Yes, delete ${USER}` }).click();
+  await users2.getByRole('alert').filter({ hasText: `"${USER}" is the only user: a running broker needs at least one` }).waitFor();
+  await users2.locator(`li[data-user="${USER}"]`).waitFor();
+
+  // ---- a second user, deleted again (with the inline confirmation)
+  await users2.locator('input[name=user-name]').fill('spare-box');
+  await users2.locator('input[name=user-password]').fill('spare-password');
+  await users2.getByRole('button', { name: 'Add user' }).click();
+  await users2.locator('li[data-user="spare-box"]').waitFor();
+  assert.equal(await users2.getByRole('alert').count(), 0, 'a good action clears the error');
+  await users2.getByRole('button', { name: 'Delete user spare-box' }).click();
+  await users2.getByRole('button', { name: 'Yes, delete spare-box' }).waitFor();
+  await shot(page2, 'broker-08-delete-confirm');
+  await users2.getByRole('button', { name: 'Yes, delete spare-box' }).click();
+  await users2.locator('li[data-user="spare-box"]').waitFor({ state: 'detached' });
+  await users2.locator(`li[data-user="${USER}"]`).waitFor();
+
   // ---- stop from the panel: remembered as stopped
   await server(page2).getByRole('button', { name: 'Stop' }).click();
   await state(page2, 'Stopped');
   await page2.getByText('The broker is stopped').waitFor();
   await assert.rejects(connect(port), /ECONNREFUSED/);
-  await shot(page2, 'broker-08-stopped');
+  await shot(page2, 'broker-09-stopped');
 });

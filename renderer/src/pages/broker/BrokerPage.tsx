@@ -16,9 +16,9 @@ export function BrokerPage() {
   if (!status) {
     return (
       <div className="page broker-page">
-        {broker.error ? (
+        {broker.loadError ? (
           <div className="banner error" role="alert">
-            {broker.error}
+            {broker.loadError}
           </div>
         ) : (
           <div className="card empty">
@@ -31,7 +31,9 @@ export function BrokerPage() {
   }
 
   const running = status.state === 'running';
-  const error = broker.error ?? (status.state === 'stopped' ? status.lastError : null);
+  const failed = broker.failure;
+  const serverError = failed && (failed.action === 'start' || failed.action === 'stop') ? failed.message : status.state === 'stopped' ? status.lastError : null;
+  const usersError = failed && (failed.action === 'addUser' || failed.action === 'deleteUser') ? failed.message : null;
   return (
     <div className="page broker-page">
       <div className="broker-top">
@@ -39,11 +41,11 @@ export function BrokerPage() {
           status={status}
           uptimeMs={stats ? stats.uptimeMs : null}
           busy={broker.busy !== null}
-          error={error}
+          error={serverError}
           onStart={(r) => void broker.start(r)}
           onStop={() => void broker.stop()}
         />
-        <UsersCard users={status.users} busy={broker.busy !== null} onAdd={broker.addUser} onDelete={broker.deleteUser} />
+        <UsersCard users={status.users} busy={broker.busy !== null} error={usersError} onAdd={broker.addUser} onDelete={broker.deleteUser} />
       </div>
       {running && stats ? (
         <>

@@ -6,11 +6,13 @@ import { brokerPasswordProblem, brokerUserNameProblem, MIN_BROKER_PASSWORD, type
 export interface UsersCardProps {
   users: BrokerUser[];
   busy: boolean;
+  /** Why adding or deleting a user failed. */
+  error: string | null;
   onAdd(name: string, password: string): Promise<boolean>;
   onDelete(name: string): Promise<boolean>;
 }
 
-export function UsersCard({ users, busy, onAdd, onDelete }: UsersCardProps) {
+export function UsersCard({ users, busy, error, onAdd, onDelete }: UsersCardProps) {
   const [confirming, setConfirming] = useState<string | null>(null);
   return (
     <section className="card broker-users" aria-label="Users">
@@ -29,11 +31,17 @@ export function UsersCard({ users, busy, onAdd, onDelete }: UsersCardProps) {
           {users.map((u) => (
             <li key={u.name} data-user={u.name}>
               <span className="user-name">{u.name}</span>
-              <span className="muted user-access">{u.vhosts.length ? `vhost ${u.vhosts.join(', ')}` : 'no access'}</span>
+              {confirming !== u.name && <span className="muted user-access">{u.vhosts.length ? `vhost ${u.vhosts.join(', ')}` : 'no access'}</span>}
               {confirming === u.name ? (
                 <span className="user-confirm">
-                  <button type="button" className="danger small" disabled={busy} onClick={() => void onDelete(u.name).then(() => setConfirming(null))}>
-                    Delete {u.name}
+                  <button
+                    type="button"
+                    className="danger small"
+                    aria-label={`Yes, delete ${u.name}`}
+                    disabled={busy}
+                    onClick={() => void onDelete(u.name).then(() => setConfirming(null))}
+                  >
+                    Yes, delete
                   </button>
                   <button type="button" className="secondary small" onClick={() => setConfirming(null)}>
                     Keep
@@ -47,6 +55,11 @@ export function UsersCard({ users, busy, onAdd, onDelete }: UsersCardProps) {
             </li>
           ))}
         </ul>
+      )}
+      {error && (
+        <div className="banner error users-error" role="alert">
+          {error}
+        </div>
       )}
       <AddUserForm busy={busy} existing={users} onAdd={onAdd} />
     </section>

@@ -11,9 +11,10 @@ export interface BrokerPanelState {
   stats: BrokerStats | null;
   /** The action running now, if any. */
   busy: BrokerAction | null;
-  /** Why the last action failed (plain language, from the service). */
-  error: string | null;
-  clearError(): void;
+  /** Why the last action failed (plain language, from the service), and which action it was. */
+  failure: { action: BrokerAction; message: string } | null;
+  /** Why the state could not be read (e.g. the server is unreachable). */
+  loadError: string | null;
   start(request: BrokerStartRequest): Promise<boolean>;
   stop(): Promise<boolean>;
   addUser(name: string, password: string): Promise<boolean>;
@@ -24,7 +25,8 @@ export function useBroker(): BrokerPanelState {
   const [status, setStatusState] = useState<BrokerStatus | null>(null);
   const [stats, setStats] = useState<BrokerStats | null>(null);
   const [busy, setBusy] = useState<BrokerAction | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [failure, setFailure] = useState<{ action: BrokerAction; message: string } | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
   const running = useRef(false);
 
   const setStatus = useCallback((s: BrokerStatus) => {
@@ -38,8 +40,9 @@ export function useBroker(): BrokerPanelState {
       setStatus(await api.call('broker.status', {}));
       const s = await api.call('broker.stats', {});
       if (s && running.current) setStats(s);
+      setLoadError(null);
     } catch (err) {
-      setError((err as Error).message);
+      setLoadError((err as Error).message);
     }
   }, [setStatus]);
 
@@ -63,12 +66,12 @@ export function useBroker(): BrokerPanelState {
   const act = useCallback(
     async (name: BrokerAction, run: () => Promise<BrokerStatus>): Promise<boolean> => {
       setBusy(name);
-      setError(null);
+      setFailure(null);
       try {
         setStatus(await run());
         return true;
       } catch (err) {
-        setError((err as Error).message);
+        setFailure({ action: name, message: (err as Error).message });
         return false;
       } finally {
         setBusy(null);
@@ -81,8 +84,8 @@ export function useBroker(): BrokerPanelState {
     status,
     stats,
     busy,
-    error,
-    clearError: useCallback(() => setError(null), []),
+    failure,
+    loadError,
     start: useCallback((r: BrokerStartRequest) => act('start', () => api.call('broker.start', r)), [act]),
     stop: useCallback(() => act('stop', () => api.call('broker.stop', {})), [act]),
     addUser: useCallback((name: string, password: string) => act('addUser', () => api.call('broker.addUser', { name, password })), [act]),
