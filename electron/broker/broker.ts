@@ -331,8 +331,14 @@ function listenOn(server: Server, port: number, host: string): Promise<number> {
 /** Starts the embedded broker; resolves once it listens. */
 export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   const b = new EmbeddedBroker(opts);
-  b.recover();
-  await b.listen();
+  try {
+    b.recover();
+    await b.listen();
+  } catch (err) {
+    // e.g. the port is in use: release what recovery opened (queue logs, the sampling timer)
+    await b.close().catch(() => undefined);
+    throw err;
+  }
   return b;
 }
 

@@ -3,7 +3,7 @@
 // start without users, users stored only as salted hashes, plain errors for a busy port,
 // stats, the remembered state restored by a new services instance, close stops the broker.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -197,6 +197,43 @@ describe('broker control through the API', { timeout: 60_000 }, () => {
     } finally {
       await new Promise((r) => blocker.close(r));
     }
+  });
+
+  it('a start that fails (busy port) leaves no queue logs or timers open behind it', async (t) => {
+    if (!existsSync('/proc/self/fd')) return t.skip('needs /proc/self/fd');
+    const dir = tempDir('control-failed-start');
+    dirs.push(dir);
+    const a = area(dir);
+    await a.services.broker.resumed;
+    const port = await freePort();
+    await call(a.api, 'broker.addUser', { name: 'site', password: 'correct horse' });
+    await call(a.api, 'broker.start', { port, host: '127.0.0.1' });
+    const conn = await amqp.connect(`amqp://site:${encodeURIComponent('correct horse')}@127.0.0.1:${port}`);
+    const ch = await conn.createConfirmChannel();
+    for (let i = 0; i < 4; i++) {
+      await ch.assertQueue(`durable-${i}`, { durable: true });
+      ch.sendToQueue(`durable-${i}`, Buffer.from('kept'), { persistent: true });
+    }
+    await ch.waitForConfirms();
+    await conn.close();
+    await call(a.api, 'broker.stop');
+
+    const blocker = await listening(port);
+    try {
+      const fds = () => readdirSync('/proc/self/fd').length;
+      const before = fds();
+      for (let i = 0; i < 3; i++) await rejects(call(a.api, 'broker.start', { port, host: '127.0.0.1' }), 'port_in_use', /already in use/);
+      assert.equal(fds(), before, 'every failed start closed the queue logs it had opened');
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+    const status = await call<BrokerStatus>(a.api, 'broker.start', { port, host: '127.0.0.1' });
+    assert.equal(status.state, 'running');
+    const again = await amqp.connect(`amqp://site:${encodeURIComponent('correct horse')}@127.0.0.1:${port}`);
+    const ch2 = await again.createChannel();
+    for (let i = 0; i < 4; i++) assert.equal((await ch2.checkQueue(`durable-${i}`)).messageCount, 1);
+    await again.close();
+    await closeArea(a);
   });
 
   it('services with an unreadable data dir come up with the broker stopped', async () => {
