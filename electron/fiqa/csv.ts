@@ -8,7 +8,8 @@ export interface CsvOutcome {
   /** the name shown in the `file` column (a path on the CLI, the file or folder-relative path in the UI) */
   file: string;
   result?: FiqaAnalysis;
-  error?: { code: number; message: string; hint?: string };
+  /** a §8 code, or the UI's own code when the photo never reached the engine (e.g. 'network') */
+  error?: { code: number | string; message: string; hint?: string };
 }
 
 export const CSV_HEADER = [
