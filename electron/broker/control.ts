@@ -177,9 +177,9 @@ class EmbeddedBrokerControl implements BrokerControl {
   private async launch(port: number, host: BrokerHost): Promise<void> {
     let users: BrokerUser[];
     try {
-      users = readUsersAtRest(this.brokerDir);
+      users = this.users();
     } catch (err) {
-      throw this.failed(new BrokerControlError(`The broker's user list could not be read: ${(err as Error).message}`, 'storage', 500));
+      throw this.failed(err as BrokerControlError);
     }
     if (users.length === 0) throw this.failed(new BrokerControlError(NO_USERS, 'no_users'));
     this.setState('starting');
@@ -248,7 +248,11 @@ class EmbeddedBrokerControl implements BrokerControl {
 
   private users(): BrokerUser[] {
     if (this.broker) return usersOf({ users: this.broker.listUsers(), permissions: this.broker.listPermissions() });
-    return readUsersAtRest(this.brokerDir);
+    try {
+      return readUsersAtRest(this.brokerDir);
+    } catch (err) {
+      throw new BrokerControlError(`The broker's user list could not be read: ${(err as Error).message}`, 'storage', 500);
+    }
   }
 
   private setState(s: BrokerState): void {
@@ -262,7 +266,7 @@ class EmbeddedBrokerControl implements BrokerControl {
     try {
       users = this.users();
     } catch (err) {
-      usersError = `The broker's user list could not be read: ${(err as Error).message}`;
+      usersError = (err as Error).message;
     }
     return {
       state: this.state,

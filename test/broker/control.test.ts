@@ -3,7 +3,7 @@
 // start without users, users stored only as salted hashes, plain errors for a busy port,
 // stats, the remembered state restored by a new services instance, close stops the broker.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -234,6 +234,21 @@ describe('broker control through the API', { timeout: 60_000 }, () => {
     for (let i = 0; i < 4; i++) assert.equal((await ch2.checkQueue(`durable-${i}`)).messageCount, 1);
     await again.close();
     await closeArea(a);
+  });
+
+  it('a damaged user list is reported in plain words, not started over', async () => {
+    const dir = tempDir('control-damaged');
+    dirs.push(dir);
+    mkdirSync(join(dir, 'broker'));
+    writeFileSync(join(dir, 'broker', 'definitions.json'), '{"version":1,"users":"oops"}');
+    const { api, services } = area(dir);
+    await services.broker.resumed;
+    const status = await call<BrokerStatus>(api, 'broker.status');
+    assert.equal(status.state, 'stopped');
+    assert.match(status.lastError ?? '', /The broker's user list could not be read: .*definitions\.json is not a valid broker definitions file/);
+    await rejects(call(api, 'broker.start', {}), 'storage', /user list could not be read/);
+    await rejects(call(api, 'broker.addUser', { name: 'site', password: 'correct horse' }), 'storage', /user list could not be read/);
+    assert.equal(readFileSync(join(dir, 'broker', 'definitions.json'), 'utf8'), '{"version":1,"users":"oops"}', 'left as it was');
   });
 
   it('services with an unreadable data dir come up with the broker stopped', async () => {

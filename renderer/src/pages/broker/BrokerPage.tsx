@@ -9,6 +9,13 @@ import { UsersCard } from './UsersCard';
 import { useBroker } from './useBroker';
 import './broker.css';
 
+const EMPTY_TITLE = {
+  stopped: 'The broker is stopped',
+  starting: 'The broker is starting…',
+  running: 'Waiting for the first statistics…',
+  stopping: 'The broker is stopping…',
+} as const;
+
 export function BrokerPage() {
   const broker = useBroker();
   const { status, stats } = broker;
@@ -61,8 +68,12 @@ export function BrokerPage() {
         </>
       ) : (
         <section className="card empty" aria-label="Live statistics">
-          <p className="empty-title">{running ? 'Waiting for the first statistics…' : 'The broker is stopped'}</p>
-          <p>{running ? 'They update about once a second.' : 'Start it to see connected boxes, queues with their depth, and message rates here, live.'}</p>
+          <p className="empty-title">{EMPTY_TITLE[status.state]}</p>
+          <p>
+            {status.state === 'stopped'
+              ? 'Start it to see connected boxes, queues with their depth, and message rates here, live.'
+              : 'Statistics update about once a second while the broker runs.'}
+          </p>
         </section>
       )}
     </div>
