@@ -260,5 +260,17 @@ test('a chosen folder: photos in sub-folders by path, other files skipped, a too
   await page.dispatchEvent('[data-testid=drop-zone]', 'drop', { dataTransfer });
   await progress('4 of 4 checked');
   assert.equal(await card('dropped-obama3.jpg').getAttribute('data-status'), 'passed');
+
+  // dropped beside the zone (on the page title): taken too, and the app stays where it is
+  const beside = await page.evaluateHandle((data) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], 'dropped-beside.jpg', { type: 'image/jpeg' }));
+    return dt;
+  }, b64);
+  await page.dispatchEvent('main.content h1', 'dragover', { dataTransfer: beside });
+  await page.dispatchEvent('main.content h1', 'drop', { dataTransfer: beside });
+  await progress('5 of 5 checked');
+  assert.equal(await card('dropped-beside.jpg').getAttribute('data-status'), 'passed');
+  assert.match(page.url(), /#\/photos$/);
   await shotAll('photos-06-folder-and-drop');
 });

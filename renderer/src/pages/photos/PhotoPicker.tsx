@@ -24,6 +24,28 @@ export function PhotoPicker({ compact, level, onLevel, onPhotos }: PhotoPickerPr
     folder.current?.setAttribute('webkitdirectory', '');
   }, []);
 
+  // Photos dropped anywhere else on the page are taken too: left alone, the browser would
+  // open the file in place of the app (and lose the list).
+  const latest = useRef(onPhotos);
+  latest.current = onPhotos;
+  useEffect(() => {
+    const hasFiles = (e: globalThis.DragEvent) => !!e.dataTransfer && Array.from(e.dataTransfer.types).includes('Files');
+    const allow = (e: globalThis.DragEvent) => {
+      if (hasFiles(e)) e.preventDefault();
+    };
+    const take = (e: globalThis.DragEvent) => {
+      if (!hasFiles(e) || e.defaultPrevented) return; // the drop zone handled it
+      e.preventDefault();
+      void fromDrop(e.dataTransfer!).then((c) => latest.current(c));
+    };
+    window.addEventListener('dragover', allow);
+    window.addEventListener('drop', take);
+    return () => {
+      window.removeEventListener('dragover', allow);
+      window.removeEventListener('drop', take);
+    };
+  }, []);
+
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setOver(false);
