@@ -33,6 +33,7 @@ import { mapLimit } from './fleet';
 import { applyEvent, boxId, finishBox, newJobBox } from './job-box';
 import { installationKeyPath, loadInstallationKey } from './keys';
 import { adoptBox, agentStatus, rollbackBox } from './ops';
+import { forThePage, hostKeyChangedReason } from './page-wording';
 import { noSecretStore, type SecretStore } from './secret-store';
 
 export interface DeployJobs {
@@ -218,8 +219,11 @@ export function createDeployJobs(o: DeployJobsOptions): DeployJobs {
     };
   }
 
-  function finish(job: Job, t: BoxTarget, report: JobBoxReport): void {
+  function finish(job: Job, t: BoxTarget, raw: JobBoxReport): void {
     const box = boxOf(job, t);
+    const report = { ...raw };
+    if (report.hostKey) report.reason = hostKeyChangedReason(box.id, report.hostKey);
+    else if (report.reason) report.reason = forThePage(report.reason);
     log(job, box.id, finishBox(box, report));
     busy.delete(box.id);
     emitBox(job, box);
@@ -342,7 +346,9 @@ export function createDeployJobs(o: DeployJobsOptions): DeployJobs {
         const pin = known.get(t.host, t.port ?? 22);
         return { ok: true, status, hostKey: pin ? { fingerprint: pin.fingerprint, keyType: pin.keyType, status: before ? 'known' : 'new' } : null };
       } catch (err) {
-        return { ok: false, reason: errorMessage(err), code: err instanceof DeployError ? err.code : undefined, hostKey: hostKeyMismatchOf(err) };
+        const hostKey = hostKeyMismatchOf(err);
+        const reason = hostKey ? hostKeyChangedReason(boxId(t), hostKey) : forThePage(errorMessage(err));
+        return { ok: false, reason, code: err instanceof DeployError ? err.code : undefined, hostKey };
       }
     },
 

@@ -50,6 +50,11 @@ function pinned(data: string, b: TestBox): string | undefined {
   return all[`${b.target.host}:${b.target.port}`]?.fingerprint;
 }
 
+/** Scrolls the page's scroll container so the element is in the screenshot. */
+async function reveal(page: Page, selector: string): Promise<void> {
+  await page.locator(selector).first().evaluate((el) => el.scrollIntoView({ block: 'start' }));
+}
+
 async function fillForm(page: Page, b: TestBox, auth: 'password' | 'installation-key', bundle: string): Promise<void> {
   await page.fill('textarea[name=targets]', `${b.target.host}:${b.target.port}`);
   await page.fill('input[name=user]', b.target.user);
@@ -99,6 +104,7 @@ test('Deploy page: adopt + deploy, status, changed host key, update, roll back, 
   await page.getByRole('button', { name: 'Adopt and deploy' }).click();
   const jobBox = page.locator(`[data-job-box="${id}"]`);
   await jobBox.waitFor();
+  await reveal(page, '[data-job]');
   await shot(page, 'deploy-03-running');
   const row = await reportRow(page, b, 'installed');
   assert.match(row, /1\.0\.0/);
@@ -110,7 +116,8 @@ test('Deploy page: adopt + deploy, status, changed host key, update, roll back, 
   assert.match(log, /installation key installed/);
   assert.match(log, /uploaded/);
   assert.match(log, /result: installed 1\.0\.0/);
-  await shot(page, 'deploy-04-installed', true);
+  await reveal(page, '[data-job]');
+  await shot(page, 'deploy-04-installed');
   // really on the box, and the first-seen host key is pinned
   const health = await http(b.agentPort, '/health');
   assert.equal(health.status, 200);
@@ -126,7 +133,8 @@ test('Deploy page: adopt + deploy, status, changed host key, update, roll back, 
   const status = jobBox.getByTestId('box-status');
   await status.filter({ hasText: 'answers /health' }).waitFor({ timeout: 30_000 });
   assert.match((await status.textContent()) ?? '', /1\.0\.0/);
-  await shot(page, 'deploy-05-status', true);
+  await reveal(page, '[data-job]');
+  await shot(page, 'deploy-05-status');
 
   // --- the box's host key changes: refused, nothing sent, until accepted in the UI ---
   await b.sshd.stop();
@@ -148,11 +156,14 @@ test('Deploy page: adopt + deploy, status, changed host key, update, roll back, 
   assert.ok(warnText.includes(newKey), 'shows the presented key');
   assert.equal(pinned(site.data, b), firstKey, 'the pin is unchanged until accepted');
   assert.equal((await http(b.agentPort, '/health')).json.version, '1.0.0', 'nothing was deployed');
-  await shot(page, 'deploy-06-hostkey-changed', true);
+  await reveal(page, '[data-job]');
+  await shot(page, 'deploy-06-hostkey-changed');
 
   await warning.getByRole('button', { name: 'Accept new key' }).click();
   await page.getByTestId('hostkey-accepted').waitFor();
   assert.equal(pinned(site.data, b), newKey);
+  await page.getByTestId('pinned-keys').filter({ hasText: newKey }).waitFor();
+  await reveal(page, '[data-job]');
   await shot(page, 'deploy-07-hostkey-accepted');
 
   // --- deploy again: update to 1.1.0 with the installation key ---
@@ -161,7 +172,8 @@ test('Deploy page: adopt + deploy, status, changed host key, update, roll back, 
   const updated = await reportRow(page, b, 'updated');
   assert.match(updated, /1\.1\.0/);
   assert.equal((await http(b.agentPort, '/health')).json.version, '1.1.0');
-  await shot(page, 'deploy-08-updated', true);
+  await reveal(page, '[data-job]');
+  await shot(page, 'deploy-08-updated');
 
   // --- roll back from the page ---
   await page.locator(`[data-job-box="${id}"]`).getByRole('button', { name: 'Roll back' }).click();
@@ -169,7 +181,8 @@ test('Deploy page: adopt + deploy, status, changed host key, update, roll back, 
   const rolled = await reportRow(page, b, 'rolled-back');
   assert.match(rolled, /1\.0\.0/);
   assert.equal((await http(b.agentPort, '/health')).json.version, '1.0.0');
-  await shot(page, 'deploy-09-rolled-back', true);
+  await reveal(page, '[data-job]');
+  await shot(page, 'deploy-09-rolled-back');
 
   // --- Boxes → Deploy: tick the box found by a scan, "Deploy to selected" ---
   await page.goto(`${site.url}#/boxes`);

@@ -80,7 +80,9 @@ export function BoxProgress(props: { box: JobBox; settings: JobSettings; jobRunn
         <div className={`job-bar-fill ${state}`} style={{ width: `${box.progress}%` }} />
       </div>
       <div className="job-box-detail">
-        <span className="job-box-message">{r && !r.ok ? <span className="error-text">{r.reason}</span> : box.message}</span>
+        <span className="job-box-message">
+          {r && !r.ok ? <span className="error-text">{r.hostKey ? 'Refused: the host key changed. Nothing was sent to the box.' : r.reason}</span> : box.message}
+        </span>
         {up && !r && box.phase === 'upload' && (
           <span className="upload-figures mono">
             {Math.floor(up.percent)}% · {bytes(up.bytes)} / {bytes(up.total)} · {bytes(up.rate)}/s

@@ -42,7 +42,7 @@ export function BoxStatusPanel(props: { host: string; port: number; result: Stat
             )}
           </dd>
           <dt>DevSno</dt>
-          <dd className="mono">{r.status.devSno ?? <span className="muted">not set</span>}</dd>
+          <dd className="mono">{r.status.devSno || <span className="muted">not set</span>}</dd>
           <dt>Previous</dt>
           <dd>{r.status.previous?.replace(/^releases\//, '') ?? <span className="muted">none</span>}</dd>
           <dt>Releases</dt>

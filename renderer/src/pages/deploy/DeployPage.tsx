@@ -9,6 +9,7 @@ import { DeployForm, EMPTY_FORM, type FormValues } from './DeployForm';
 import { splitTargets } from './format';
 import { takeHandedTargets } from './handoff';
 import { JobLog } from './JobLog';
+import { JobReport } from './JobReport';
 import { JobView } from './JobView';
 import { useDeployJobs } from './useDeployJobs';
 import './deploy.css';
@@ -127,12 +128,13 @@ export function DeployPage() {
         </div>
       )}
       {jobs.current ? (
-        <div className="deploy-run">
-          <div className="deploy-run-main">
+        <>
+          <div className="deploy-run">
             <JobView job={jobs.current} jobs={jobs.jobs} onShow={jobs.show} onRollback={rollback} />
+            <JobLog lines={jobs.current.log} />
           </div>
-          <JobLog lines={jobs.current.log} />
-        </div>
+          {jobs.current.state === 'done' && <JobReport job={jobs.current} />}
+        </>
       ) : (
         <section className="card">
           <div className="empty">

@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import type { HostKeyMismatch } from '../../../../electron/api/deploy';
 import { api } from '../../api';
+import { HOSTKEYS_CHANGED } from './PinnedKeys';
 
 export function HostKeyWarning(props: { host: string; port: number; mismatch: HostKeyMismatch; onAccepted?: () => void }) {
   const [state, setState] = useState<'ask' | 'saving' | 'accepted'>('ask');
@@ -15,6 +16,7 @@ export function HostKeyWarning(props: { host: string; port: number; mismatch: Ho
     try {
       await api.call('deploy.acceptHostKey', { host: props.host, port: props.port, fingerprint: m.presented, keyType: m.keyType });
       setState('accepted');
+      window.dispatchEvent(new Event(HOSTKEYS_CHANGED));
       props.onAccepted?.();
     } catch (err) {
       setError((err as Error).message);

@@ -1,16 +1,14 @@
-// The shown job: what it is, every box with its progress bar, the report when it is done.
+// The shown job: what it is (and a picker for the earlier ones), every box with its progress bar.
 import type { JobBox, JobDetail, JobSummary } from '../../../../electron/api/deploy';
 import { BoxProgress } from './BoxProgress';
 import { clock, KIND_LABEL } from './format';
-import { JobReport } from './JobReport';
 
 export function JobView(props: { job: JobDetail; jobs: JobSummary[]; onShow: (id: string) => void; onRollback: (job: JobSummary, box: JobBox) => void }) {
   const { job } = props;
   const running = job.state === 'running';
   const finished = job.boxes.filter((b) => b.report).length;
   return (
-    <>
-      <section className="card job-card" aria-label="Job progress" data-job={job.id} data-job-state={job.state}>
+    <section className="card job-card" aria-label="Job progress" data-job={job.id} data-job-state={job.state}>
         <div className="section-head">
           <div>
             <h2>
@@ -32,7 +30,7 @@ export function JobView(props: { job: JobDetail; jobs: JobSummary[]; onShow: (id
               <select value={job.id} onChange={(e) => props.onShow(e.target.value)} aria-label="Show job">
                 {props.jobs.map((j) => (
                   <option key={j.id} value={j.id}>
-                    {KIND_LABEL[j.kind]} {j.bundle?.version ?? ''} · {j.boxes.length} box(es) · {clock(j.createdAt)}
+                    {clock(j.createdAt)} · {KIND_LABEL[j.kind]} {j.bundle?.version ?? ''} · {j.boxes.length} box(es)
                     {j.state === 'running' ? ' (running)' : ''}
                   </option>
                 ))}
@@ -45,8 +43,6 @@ export function JobView(props: { job: JobDetail; jobs: JobSummary[]; onShow: (id
             <BoxProgress key={b.id} box={b} settings={job.settings} jobRunning={running && !b.report} onRollback={(box) => props.onRollback(job, box)} />
           ))}
         </ul>
-      </section>
-      {!running && <JobReport job={job} />}
-    </>
+    </section>
   );
 }

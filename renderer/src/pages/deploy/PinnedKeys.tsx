@@ -5,10 +5,23 @@ import type { PinnedHostKey } from '../../../../electron/api/deploy';
 import { api } from '../../api';
 
 const MAX_SHOWN = 8;
+/** Fired (on window) when a host key was accepted on this page. */
+export const HOSTKEYS_CHANGED = 'se3kit:deploy-hostkeys-changed';
 
 export function PinnedKeys(props: { targets: string[] }) {
   const [keys, setKeys] = useState<PinnedHostKey[]>([]);
   const wanted = props.targets.slice(0, 64).join('\n');
+  // read again when a job starts or ends (first connections pin keys) or a key is accepted
+  const [round, setRound] = useState(0);
+  useEffect(() => {
+    const bump = () => setRound((n) => n + 1);
+    const off = api.on('deploy.job', bump);
+    window.addEventListener(HOSTKEYS_CHANGED, bump);
+    return () => {
+      off();
+      window.removeEventListener(HOSTKEYS_CHANGED, bump);
+    };
+  }, []);
 
   useEffect(() => {
     const list = wanted ? wanted.split('\n') : [];
@@ -27,7 +40,7 @@ export function PinnedKeys(props: { targets: string[] }) {
       live = false;
       clearTimeout(t);
     };
-  }, [wanted]);
+  }, [wanted, round]);
 
   if (keys.length === 0) return null;
   return (

@@ -1,0 +1,23 @@
+// The deploy service's messages name CLI commands and flags (`se3kit adopt`, --accept-host-key,
+// --key FILE); on the Deploy page the same advice names the page's controls instead.
+import type { HostKeyMismatch } from './events';
+
+const ADVICE = 'choose "Adopt with the box password" once (it installs this installation\'s key), or give a key file';
+
+const REWRITES: Array<[RegExp, (match: string) => string]> = [
+  [/[Rr]un `se3kit adopt [^`]*` once[^,]*, or pass --key FILE/g, (m) => (m.startsWith('R') ? ADVICE[0]!.toUpperCase() + ADVICE.slice(1) : ADVICE)],
+  [/,? or pass --key FILE/g, () => ', or give a key file'],
+  [/--accept-host-key/g, () => '"Accept new key"'],
+];
+
+export function forThePage(message: string): string {
+  return REWRITES.reduce((m, [re, to]) => m.replace(re, to), message);
+}
+
+/** The plain reason shown for a box refused because its host key changed. */
+export function hostKeyChangedReason(where: string, m: HostKeyMismatch): string {
+  return (
+    `the SSH host key of ${where} has CHANGED (pinned ${m.stored || 'unknown'}, now ${m.presented}); nothing was sent to the box. ` +
+    'Check the fingerprint on the box itself, then press "Accept new key" and deploy again.'
+  );
+}
