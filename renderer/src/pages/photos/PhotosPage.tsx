@@ -47,7 +47,13 @@ export function PhotosPage() {
       {items.length > 0 && shown.length === 0 && (
         <div className="card empty">
           <p className="empty-title">{counts.done < counts.total ? 'No failures so far' : 'No failures'}</p>
-          <p>{counts.done < counts.total ? 'Photos that fail or cannot be read appear here as they are checked.' : 'Every photo passed at this level.'}</p>
+          <p>
+            {counts.done < counts.total
+              ? 'Photos that fail or cannot be read appear here as they are checked.'
+              : level === 'no'
+                ? 'Level “no” judges nothing; every photo could be read and measured.'
+                : 'Every photo passed at this level.'}
+          </p>
         </div>
       )}
       {shown.length > 0 && (
