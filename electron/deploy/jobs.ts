@@ -2,7 +2,8 @@
 // the background as jobs; each call returns a job id at once and progress arrives as events
 // (per-box step, upload bytes/percent/rate, host key, log lines, the final report). Jobs stay in
 // memory, so a reloaded page gets the current state back (list/get). Passwords live only in the
-// running job's memory, and in the SecretStore when the technician asks and it is encrypted.
+// running job's memory, and in the SecretStore when the technician asks and it is encrypted; a
+// remembered password re-adopts a box that no longer accepts this installation's key.
 import { existsSync } from 'node:fs';
 import type {
   AdoptRequest,
@@ -27,14 +28,15 @@ import { deployBox } from './box';
 import { listBundles } from './bundle-list';
 import { readManifest } from './bundle';
 import { knownHostsFor, parseTarget, type BoxTarget, type DeployContext } from './connect';
-import { errorMessage, hostKeyMismatchOf, DeployError } from './errors';
+import { errorMessage, DeployError, hostKeyMismatchOf } from './errors';
+import { clone, failedReport, JobRequestError, listeners } from './job-support';
 import type { DeployEvent } from './events';
 import { mapLimit } from './fleet';
 import { applyEvent, boxId, finishBox, newJobBox } from './job-box';
 import { installationKeyPath, loadInstallationKey } from './keys';
 import { adoptBox, agentStatus, rollbackBox } from './ops';
 import { forThePage, hostKeyChangedReason } from './page-wording';
-import { noSecretStore, type SecretStore } from './secret-store';
+import { noSecretStore, passwordSecretName, type SecretStore } from './secret-store';
 
 export interface DeployJobs {
   info(): DeployInfo;
@@ -55,16 +57,12 @@ export interface DeployJobs {
   close(): Promise<void>;
 }
 
+export { JobRequestError };
+
 export interface DeployJobsOptions {
   dataDir: string;
   /** Electron safeStorage on the desktop; nothing is stored in headless site mode. */
   secretStore?: SecretStore;
-}
-
-/** A caller's mistake (HTTP 400 in site mode), said plainly. */
-export class JobRequestError extends Error {
-  readonly httpStatus = 400;
-  readonly code = 'bad_request';
 }
 
 const KEEP_JOBS = 20;
@@ -75,46 +73,6 @@ const UPLOAD_EVENT_MS = 200;
 interface Job {
   summary: JobSummary;
   log: JobLogLine[];
-}
-
-type Listener<T> = (v: T) => void;
-
-function listeners<T>() {
-  const set = new Set<Listener<T>>();
-  return {
-    add(l: Listener<T>) {
-      set.add(l);
-      return () => void set.delete(l);
-    },
-    emit(v: T) {
-      for (const l of [...set]) {
-        try {
-          l(v);
-        } catch (err) {
-          process.emitWarning(`deploy job listener failed: ${errorMessage(err)}`);
-        }
-      }
-    },
-  };
-}
-
-function clone<T>(v: T): T {
-  return structuredClone(v);
-}
-
-function failedReport(t: BoxTarget, started: number, err: unknown): JobBoxReport {
-  return {
-    host: t.host,
-    port: t.port ?? 22,
-    ok: false,
-    status: 'failed',
-    version: null,
-    previousVersion: null,
-    reason: errorMessage(err),
-    code: err instanceof DeployError ? err.code : undefined,
-    hostKey: hostKeyMismatchOf(err),
-    durationMs: Date.now() - started,
-  };
 }
 
 export function createDeployJobs(o: DeployJobsOptions): DeployJobs {
@@ -263,6 +221,28 @@ export function createDeployJobs(o: DeployJobsOptions): DeployJobs {
     });
   }
 
+  /**
+   * The box refused this installation's key (its authorized_keys was reset, say): when the
+   * technician had a password remembered (encrypted) for it, adopt again with it and retry once.
+   * null when there is no remembered password.
+   */
+  async function readoptAndRetry(job: Job, t: BoxTarget, ctx: DeployContext, retry: () => Promise<JobBoxReport>): Promise<JobBoxReport | null> {
+    if (!store.persistent) return null;
+    const box = boxOf(job, t);
+    const remembered = await store.get(passwordSecretName(box.user, box.host, box.port)).catch(() => null);
+    if (!remembered) return null;
+    log(job, box.id, { level: 'warn', message: "the box refused this installation's key; adopting it again with the remembered password" });
+    const stage = { adopting: true };
+    const started = Date.now();
+    try {
+      await adoptOne(job, t, ctx, remembered, false, stage);
+    } catch (err) {
+      const r = failedReport(t, started, err);
+      return { ...r, reason: `the box refused this installation's key, and adopting it again with the remembered password failed: ${r.reason}` };
+    }
+    return retry();
+  }
+
   return {
     info: () => ({ canRememberPasswords: store.persistent, passwordNote: store.persistent ? null : (store.note ?? 'Passwords are not stored.'), installationKey: loadInstallationKey(o.dataDir)?.publicKey ?? null }),
 
@@ -303,7 +283,9 @@ export function createDeployJobs(o: DeployJobsOptions): DeployJobs {
           stage.adopting = false;
           boxCtx = { ...ctx, keyFile: installationKeyPath(o.dataDir) };
         }
-        return deployBox(t, boxCtx, options, sinkFor(job, t, stage));
+        const report = await deployBox(t, boxCtx, options, sinkFor(job, t, stage));
+        if (req.auth.kind !== 'installation-key' || report.code !== 'auth-failed') return report;
+        return (await readoptAndRetry(job, t, ctx, () => deployBox(t, ctx, options, sinkFor(job, t, stage)))) ?? report;
       });
       return { jobId: job.summary.id };
     },

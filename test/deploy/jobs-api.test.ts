@@ -4,13 +4,14 @@
 // with their events (job started/finished, per-box steps and upload progress, log lines) and
 // final reports, status, and a changed host key refused until accepted.
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ApiEvents, EventName } from '../../electron/api/contract';
 import type { JobDetail, JobSummary } from '../../electron/api/deploy';
 import { createApiHandlers, type Api } from '../../electron/api/dispatch';
 import { assembleServices, type Services } from '../../electron/api/services';
+import type { SecretStore } from '../../electron/deploy/secret-store';
 import { requireComponent } from '../helpers/components';
 import { SSHD_BIN, TEST_PASSWORD } from '../helpers/sshd';
 import { recordingBoxes } from '../site/boxes-double';
@@ -18,8 +19,8 @@ import { http, rmrf, startBox, tempDir, testBundle, type TestBox } from './fixtu
 
 type Seen = { event: EventName; payload: ApiEvents[EventName] };
 
-function setup(dataDir: string): { services: Services; api: Api; events: Seen[] } {
-  const services = assembleServices({ dataDir, boxes: recordingBoxes() });
+function setup(dataDir: string, secretStore?: SecretStore): { services: Services; api: Api; events: Seen[] } {
+  const services = assembleServices({ dataDir, boxes: recordingBoxes(), secretStore });
   const api = createApiHandlers(services);
   const events: Seen[] = [];
   api.events.subscribe((event, payload) => events.push({ event, payload }));
@@ -230,5 +231,38 @@ describe('deploy API area: jobs on a real box', { timeout: 240_000 }, () => {
     assert.equal(after.ok, true);
     assert.equal(after.hostKey.fingerprint, b.sshd.hostKeyFingerprint());
     assert.equal(after.hostKey.status, 'known');
+  });
+  it('desktop: a remembered password adopts a box again when it forgot the key', async (t) => {
+    if (!ready) return t.skip('no sshd');
+    const b = box!;
+    // an encrypted store as the desktop has (its safeStorage side is tested in test/electron/safe-storage)
+    const secrets = new Map<string, string>();
+    const store: SecretStore = {
+      persistent: true,
+      get: async (n) => secrets.get(n) ?? null,
+      set: async (n, v) => void secrets.set(n, v),
+      delete: async (n) => void secrets.delete(n),
+    };
+    const desk = setup(dataDir, store);
+    t.after(async () => {
+      desk.api.dispose();
+      await desk.services.close();
+    });
+    assert.equal(((await desk.api.call('deploy.info', {})) as { canRememberPasswords: boolean }).canRememberPasswords, true);
+    const sel = { targets: [`${b.target.host}:${b.target.port}`], user: b.target.user };
+    const adopted = (await desk.api.call('deploy.adopt', { ...sel, password: TEST_PASSWORD, remember: true })) as { jobId: string };
+    assert.equal((await finished(desk.events, adopted.jobId)).ok, true);
+    assert.deepEqual([...secrets.entries()], [[`box-password:${b.target.user}@${b.target.host}:${b.target.port}`, TEST_PASSWORD]]);
+
+    writeFileSync(b.sshd.authorizedKeysFile, ''); // the box was reset: it no longer knows this installation's key
+    const req = { ...sel, prefix: b.prefix, agentPort: b.agentPort, agentArgs: ['--no-mdns'], bundle, auth: { kind: 'installation-key' } };
+    const { jobId } = (await desk.api.call('deploy.start', req)) as { jobId: string };
+    const done = await finished(desk.events, jobId);
+    assert.equal(done.ok, true, JSON.stringify(done.boxes[0]!.report));
+    assert.equal(done.boxes[0]!.report!.status, 'unchanged');
+    const detail = (await desk.api.call('deploy.job', { jobId })) as JobDetail;
+    assert.ok(detail.log.some((l) => /adopting it again with the remembered password/.test(l.message)), JSON.stringify(detail.log));
+    const info = (await desk.api.call('deploy.info', {})) as { installationKey: string };
+    assert.ok(readFileSync(b.sshd.authorizedKeysFile, 'utf8').includes(info.installationKey.split(' ')[1]!), 'the key is installed again');
   });
 });
