@@ -146,6 +146,7 @@ test('Deploy page: adopt + deploy, status, changed host key, update, roll back, 
   await page.locator(`[data-job-box="${id}"]`).waitFor(); // the job is still there after a reload
   await fillForm(page, b, 'installation-key', bundles['1.1.0']!);
   await page.getByTestId('pinned-keys').filter({ hasText: firstKey }).waitFor();
+  assert.match((await page.getByTestId('installation-key').textContent()) ?? '', /^ssh-ed25519 \S+ se3-field-kit@/);
   await page.getByRole('button', { name: 'Deploy', exact: true }).click();
   const failedRow = await reportRow(page, b, 'failed', 60_000);
   assert.match(failedRow, /CHANGED/);

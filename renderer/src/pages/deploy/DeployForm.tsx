@@ -126,6 +126,13 @@ export function DeployForm(props: {
               Adopt with the box password
             </label>
           </fieldset>
+          {v.auth === 'installation-key' && props.info?.installationKey && (
+            <details className="pubkey">
+              <summary>This installation's public key</summary>
+              <code data-testid="installation-key">{props.info.installationKey}</code>
+              <p className="hint">Adopt puts it in the box user's ~/.ssh/authorized_keys; you may also install it there yourself.</p>
+            </details>
+          )}
           {v.auth === 'key-file' && (
             <label className="field">
               <span>Key file (on the machine running Field Kit)</span>
