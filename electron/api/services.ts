@@ -1,7 +1,5 @@
 // The services behind the API, created by ONE function used by both the desktop app
 // (electron/main) and headless site mode (se3kit serve). Services never import electron.
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { createBrokerControl, type BrokerControl } from '../broker/control';
 import { createDeployJobs, type DeployJobs } from '../deploy/jobs';
 import type { SecretStore } from '../deploy/secret-store';
@@ -31,11 +29,7 @@ export interface Services {
   close(): Promise<void>;
 }
 
-/** ~/.se3kit, or $SE3KIT_DATA when set. */
-export function defaultDataDir(): string {
-  const env = process.env.SE3KIT_DATA;
-  return env ? resolve(env) : join(homedir(), '.se3kit');
-}
+export { defaultDataDir } from '../data-dir';
 
 export interface ServicesOptions {
   dataDir: string;

@@ -1,31 +1,14 @@
 // The agent bundles the Deploy page can offer: se3-agent-*.tar / .tar.gz files in the app's
 // dist/agent (what `npm run build:agent` writes) and in <data dir>/bundles (where a technician
 // drops a release they were given). Only each file's manifest (its first tar entry) is read.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BundleChoice } from '../api/deploy';
+import { appRoot } from '../app-root';
 import { readManifest } from './bundle';
 
 export const BUNDLE_FILE = /^se3-agent-.+-linux-(arm64|x64)\.tar(\.gz)?$/;
 
-/** This module's folder in ESM (source, dist/cli.mjs) and CJS bundles (dist/electron/main.cjs). */
-function moduleDir(): string {
-  try {
-    const url = (import.meta as { url?: string }).url;
-    if (url) return dirname(fileURLToPath(url));
-  } catch {
-    /* CJS bundle: import.meta is empty */
-  }
-  return typeof __dirname === 'string' ? __dirname : process.cwd();
-}
-
-/** The app (or project) root: the nearest folder upward holding package.json. */
-export function appRoot(): string {
-  let d = moduleDir();
-  while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
-  return d;
-}
 
 /** The folders searched, with the label the chooser shows for each. */
 export function bundleDirs(dataDir: string): Array<{ dir: string; source: BundleChoice['source'] }> {

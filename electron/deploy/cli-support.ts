@@ -1,23 +1,14 @@
 // Shared bits of the deploy CLI commands (deploy, adopt, rollback, agent-status, uninstall):
 // common options, the app data dir, TTY progress / JSON-lines output, password prompt.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
+import { defaultDataDir } from '../data-dir';
+import { listBundles } from './bundle-list';
 import type { DeployContext } from './connect';
 import type { BoxReport, DeployEvent } from './events';
 
-/**
- * The app data dir shared with the desktop app (Electron's userData for "se3-field-kit"):
- * $SE3KIT_DATA_DIR, else ~/.config/se3-field-kit on Linux, ~/Library/Application Support/... on
- * macOS, %APPDATA%\se3-field-kit on Windows. known-hosts.json and deploy/id_ed25519 live here.
- */
-export function defaultDataDir(): string {
-  if (process.env.SE3KIT_DATA_DIR) return process.env.SE3KIT_DATA_DIR;
-  if (process.platform === 'win32') return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'se3-field-kit');
-  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'se3-field-kit');
-  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'se3-field-kit');
-}
+/** The app data dir, the same as the desktop app's and site mode's: known-hosts.json and deploy/id_ed25519 live here. */
+export { defaultDataDir };
 
 export function intArg(name: string, min: number, max: number) {
   return (v: string): number => {
@@ -120,13 +111,9 @@ export function splitArgs(v: string | undefined): string[] {
   return v.split(/\s+/).filter(Boolean);
 }
 
-export function defaultBundle(root: string, version: string): string | null {
-  const dir = join(root, 'dist', 'agent');
-  const want = join(dir, `se3-agent-${version}-linux-arm64.tar.gz`);
-  if (existsSync(want)) return want;
-  if (!existsSync(dir)) return null;
-  const any = readdirSync(dir).filter((f) => /^se3-agent-.*-linux-arm64\.tar\.gz$/.test(f)).sort();
-  return any.length ? join(dir, any[any.length - 1]!) : null;
+/** The newest arm64 (SE3) bundle the Deploy page would offer too, or null. */
+export async function defaultBundle(dataDir: string): Promise<string | null> {
+  return (await listBundles(dataDir)).find((b) => b.arch === 'arm64')?.path ?? null;
 }
 
 /** Reads a password from the terminal without echoing it. */

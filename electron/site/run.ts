@@ -1,10 +1,9 @@
 // Runs headless site mode until SIGINT/SIGTERM: services + API + site server, with the
 // first-start admin password printed once. Used by `se3kit serve` and the `se3kit desktop` fallback.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createApiHandlers } from '../api/dispatch';
 import { createServices } from '../api/services';
+import { appRoot } from '../app-root';
 import { startSiteServer } from './server';
 
 export interface RunSiteOptions {
@@ -14,15 +13,8 @@ export interface RunSiteOptions {
   resetPassword?: boolean;
 }
 
-/** The project (or unpacked app) root: the nearest directory upward holding package.json. */
-export function projectRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
-  return d;
-}
-
 export function rendererDir(): string {
-  return join(projectRoot(), 'dist', 'renderer');
+  return join(appRoot(), 'dist', 'renderer');
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);

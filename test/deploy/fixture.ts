@@ -116,7 +116,7 @@ export interface CliResult {
 export function cli(args: string[], dataDir: string, timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'dist', 'cli.mjs'), ...args], {
-      env: { ...process.env, SE3KIT_DATA_DIR: dataDir },
+      env: { ...process.env, SE3KIT_DATA: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,33 +1,22 @@
 // se3kit deploy HOST... — install or update the edge agent on boxes over SSH (see electron/deploy).
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { deployFleet, parseTarget } from '../../deploy/index';
-import { addConnectionOptions, contextFrom, defaultBundle, eventPrinter, intArg, printReports, splitArgs, type ConnectionOpts } from '../../deploy/cli-support';
-import { VERSION } from '../../version';
-
-/** The project root (where dist/agent is), found upward from this module. */
-function projectRoot(): string {
-  let d = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
-  return d;
-}
+import { addConnectionOptions, contextFrom, defaultBundle, defaultDataDir, eventPrinter, intArg, printReports, splitArgs, type ConnectionOpts } from '../../deploy/cli-support';
 
 export function register(program: Command): void {
   const cmd = program
     .command('deploy')
     .description('install or update the edge agent on boxes over SSH (automatic rollback when the new version is unhealthy)')
     .argument('<hosts...>', 'boxes: host, host:port or user@host[:port]')
-    .option('--bundle <file>', 'agent bundle (default: dist/agent/se3-agent-<version>-linux-arm64.tar.gz)')
+    .option('--bundle <file>', 'agent bundle (default: the newest arm64 bundle in dist/agent or <data dir>/bundles)')
     .option('--concurrency <n>', 'boxes deployed at the same time', intArg('--concurrency', 1, 256), 4)
     .option('--health-timeout <seconds>', 'time the new version has to answer /health and DevSno', intArg('--health-timeout', 1, 600), 30)
     .option('--keep <n>', 'releases kept on each box', intArg('--keep', 1, 20), 3)
     .option('--agent-args <words>', 'extra agent arguments kept in <prefix>/agent.env, e.g. --agent-args=--no-mdns');
   addConnectionOptions(cmd).action(async (hosts: string[], o: ConnectionOpts & { bundle?: string; concurrency: number; healthTimeout: number; keep: number; agentArgs?: string }) => {
-    const bundle = o.bundle ?? defaultBundle(projectRoot(), VERSION);
+    const bundle = o.bundle ?? (await defaultBundle(o.dataDir ?? defaultDataDir()));
     if (!bundle) {
-      process.stderr.write('se3kit deploy: no agent bundle found; build one with `npm run build:agent -- --arch arm64` or pass --bundle FILE\n');
+      process.stderr.write('se3kit deploy: no agent bundle found; build one with `npm run build:agent -- --arch arm64`, put one in <data dir>/bundles, or pass --bundle FILE\n');
       process.exitCode = 1;
       return;
     }

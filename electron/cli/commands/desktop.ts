@@ -7,7 +7,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { defaultDataDir } from '../../api/services';
-import { projectRoot, runSite } from '../../site/run';
+import { appRoot } from '../../app-root';
+import { runSite } from '../../site/run';
 import { portArg } from './serve';
 
 /** The Electron binary's path, or why there is none. */
@@ -29,7 +30,7 @@ export function electronBinary(): { path: string } | { why: string } {
 
 /** Why the desktop app cannot open here, or null when it can. */
 export function desktopUnavailable(env: NodeJS.ProcessEnv = process.env): { why: string } | { electron: string; main: string } {
-  const main = join(projectRoot(), 'dist', 'electron', 'main.cjs');
+  const main = join(appRoot(), 'dist', 'electron', 'main.cjs');
   if (!existsSync(main)) return { why: `${main} is missing (run \`npm run build\`)` };
   const bin = electronBinary();
   if ('why' in bin) return bin;
@@ -53,7 +54,7 @@ export function register(program: Command): void {
         await runSite({ data, host: o.host, port: o.port });
         return;
       }
-      const child = spawn(can.electron, [projectRoot()], { stdio: 'inherit', env: { ...process.env, SE3KIT_DATA: data } });
+      const child = spawn(can.electron, [appRoot()], { stdio: 'inherit', env: { ...process.env, SE3KIT_DATA: data } });
       const code = await new Promise<number>((resolve, reject) => {
         child.once('error', reject);
         child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
