@@ -22,9 +22,17 @@ async function start(): Promise<void> {
     preload: join(__dirname, 'preload.cjs'),
   });
   app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => {
+  // Quit only after the services have shut down (the broker closes its logs, the face workers
+  // end): hold the first will-quit, close, then quit for real.
+  let closed = false;
+  app.on('will-quit', (event: { preventDefault(): void }) => {
+    if (closed) return;
+    event.preventDefault();
     api.dispose();
-    void services.close();
+    void services.close().finally(() => {
+      closed = true;
+      app.quit();
+    });
   });
 }
 

@@ -21,13 +21,18 @@ test('dist/electron/main.cjs wires the built preload and UI with the sandbox on'
   const log: string[] = [];
   const windows: any[] = [];
   const handlers = new Map<string, Function>();
+  const appHandlers = new Map<string, Function>();
   let ready!: () => void;
   const readyP = new Promise<void>((r) => (ready = r));
   const fakeElectron = {
     app: {
       enableSandbox: () => log.push('enableSandbox'),
       whenReady: () => readyP,
-      on: (ev: string) => log.push(`app.on:${ev}`),
+      on: (ev: string, fn: Function) => {
+        log.push(`app.on:${ev}`);
+        appHandlers.set(ev, fn);
+      },
+      quit: () => log.push('quit'),
       exit: (code: number) => log.push(`exit:${code}`),
     },
     BrowserWindow: class {
@@ -80,4 +85,14 @@ test('dist/electron/main.cjs wires the built preload and UI with the sandbox on'
   const reply = await handlers.get(IPC_CALL_CHANNEL)!({ sender: { id: 1 } }, 'no.such', {});
   assert.equal(JSON.parse(JSON.stringify(reply)).error.code, 'unknown_method');
   assert.ok(log.includes('app.on:window-all-closed'));
+
+  // quitting waits for the services to close, then quits for real (a second will-quit passes)
+  let prevented = 0;
+  const willQuit = appHandlers.get('will-quit')!;
+  willQuit({ preventDefault: () => prevented++ });
+  assert.equal(prevented, 1, 'the first will-quit is held while the services close');
+  for (let i = 0; i < 100 && !log.includes('quit'); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(log.includes('quit'), 'app.quit() once the services are closed');
+  willQuit({ preventDefault: () => prevented++ });
+  assert.equal(prevented, 1, 'the second will-quit is let through');
 });
