@@ -46,7 +46,8 @@ function resolve(o: Partial<DeployOptions>): Resolved {
   };
 }
 
-function failed(target: BoxTarget, started: number, err: unknown, extra: Partial<BoxReport> = {}): BoxReport {
+/** The report of a box whose operation failed with `err` (plain reason, code, host-key details). */
+export function failedReport(target: BoxTarget, started: number, err: unknown, extra: Partial<BoxReport> = {}): BoxReport {
   return {
     host: target.host,
     port: target.port ?? 22,
@@ -88,7 +89,7 @@ export async function deployBox(target: BoxTarget, ctx: DeployContext, options: 
   try {
     bundle = await readBundle(options.bundle);
   } catch (err) {
-    return finish(failed(target, started, err));
+    return finish(failedReport(target, started, err));
   }
   const version = bundle.manifest.version;
   let ssh: SshSession | null = null;
@@ -152,7 +153,7 @@ export async function deployBox(target: BoxTarget, ctx: DeployContext, options: 
       durationMs: Date.now() - started,
     });
   } catch (err) {
-    if (!switched) return finish(failed(target, started, err, { version: oldVersion, previousVersion: oldVersion }));
+    if (!switched) return finish(failedReport(target, started, err, { version: oldVersion, previousVersion: oldVersion }));
     return finish(await recover(target, ctx, ssh, err, { o, init, sudo, version, oldLink, oldVersion, started, sink }));
   } finally {
     ssh?.close();
@@ -183,7 +184,7 @@ async function recover(
     if (!s.oldLink || s.oldLink === failedLink) {
       ev.step('rollback', 'no earlier release on the box: stopping the failed agent');
       if (!s.oldLink) await run(ssh, abandonScript(s.o.prefix, s.init, failedLink), s.sudo, 'removing the failed release');
-      return failed(target, s.started, new DeployError('rollback-failed', `${reason}; there was no earlier release to go back to, so the agent was stopped and removed`), {
+      return failedReport(target, s.started, new DeployError('rollback-failed', `${reason}; there was no earlier release to go back to, so the agent was stopped and removed`), {
         agentLog: logTail,
         code: cause instanceof DeployError ? cause.code : 'health-failed',
       });
@@ -192,7 +193,7 @@ async function recover(
     await run(ssh, rollbackScript(s.o.prefix, s.init, s.o.agentPort, { target: s.oldLink, dropFailed: failedLink, agentArgs: s.o.agentArgs }), s.sudo, 'rolling back');
     const back = await waitHealthy(ssh, { port: s.o.agentPort, expectVersion: s.oldVersion ?? undefined, timeoutSec: s.o.healthTimeoutSec });
     if (!back.ok) {
-      return failed(target, s.started, new DeployError('rollback-failed', `${reason}; rolled back to ${s.oldVersion}, but it does not answer either: ${back.reason}`), {
+      return failedReport(target, s.started, new DeployError('rollback-failed', `${reason}; rolled back to ${s.oldVersion}, but it does not answer either: ${back.reason}`), {
         agentLog: logTail,
         version: s.oldVersion,
       });
@@ -211,7 +212,7 @@ async function recover(
       durationMs: Date.now() - s.started,
     };
   } catch (err) {
-    return failed(target, s.started, new DeployError('rollback-failed', `${reason}; the automatic rollback failed too: ${errorMessage(err)}`));
+    return failedReport(target, s.started, new DeployError('rollback-failed', `${reason}; the automatic rollback failed too: ${errorMessage(err)}`));
   } finally {
     for (const x of own) x.close();
   }

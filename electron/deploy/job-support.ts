@@ -1,8 +1,6 @@
 // Small helpers of the deploy jobs service (./jobs.ts): its request error, listener sets,
 // event snapshots and the report of a box that failed before the deploy service reported.
-import type { JobBoxReport } from '../api/deploy';
-import type { BoxTarget } from './connect';
-import { DeployError, errorMessage, hostKeyMismatchOf } from './errors';
+import { errorMessage } from './errors';
 
 /** A caller's mistake (HTTP 400 in site mode), said plainly. */
 export class JobRequestError extends Error {
@@ -35,17 +33,4 @@ export function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
-export function failedReport(t: BoxTarget, started: number, err: unknown): JobBoxReport {
-  return {
-    host: t.host,
-    port: t.port ?? 22,
-    ok: false,
-    status: 'failed',
-    version: null,
-    previousVersion: null,
-    reason: errorMessage(err),
-    code: err instanceof DeployError ? err.code : undefined,
-    hostKey: hostKeyMismatchOf(err),
-    durationMs: Date.now() - started,
-  };
-}
+export { failedReport } from './box';

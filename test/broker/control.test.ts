@@ -12,6 +12,7 @@ import type { BrokerStats, BrokerStatus } from '../../electron/api/broker';
 import { createApiHandlers, type Api } from '../../electron/api/dispatch';
 import { assembleServices, type Services } from '../../electron/api/services';
 import { tempDir } from './helpers';
+import { freePort } from '../helpers/ports';
 
 const dirs: string[] = [];
 const open: Array<{ api: Api; services: Services }> = [];
@@ -28,16 +29,6 @@ async function closeArea(a: { api: Api; services: Services }): Promise<void> {
   await a.services.close();
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function listening(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {

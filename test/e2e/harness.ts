@@ -3,26 +3,17 @@
 // under test-artifacts/e2e/.
 import type { TestContext } from 'node:test';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { requireComponent } from '../helpers/components';
 import { passwordIn, startCli, type Running } from '../site/cli-process';
+import { freePort } from '../helpers/ports';
+export { freePort };
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const shotsDir = join(new URL('../..', import.meta.url).pathname, 'test-artifacts', 'e2e');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** True when chromium is here; otherwise skips the test (fails it in CI). */
 export function haveChromium(t: TestContext): boolean {

@@ -8,9 +8,10 @@
 // deploy service over SSH is per box, exactly where the box's sshd reads it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports';
+export { freePort };
 
 export const SSHD_BIN = '/usr/sbin/sshd';
 export const TEST_USER = 'se3test';
@@ -44,18 +45,6 @@ export function ensureTestUser(): TestUser {
   return cachedUser;
 }
 
-/** A TCP port that was free a moment ago on `host`. */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export interface SshdOptions {
   /** Address to listen on: 127.0.0.1 (default), another 127.0.0.x, or an address in `netns`. */
