@@ -7,9 +7,13 @@
 //   bin/se3-fiqa         photo quality check on the box (app/fiqa.mjs, the face engine)
 //   node/bin/node        Node runtime for the target (npm package node-linux-<arch>)
 //   app/agent.mjs        the agent, bundled to plain JS by esbuild
+//   app/fiqa.mjs, app/db-check.mjs   the se3-fiqa tool, the database self-check (db-check.ts)
 //   app/node_modules/    native dependencies for the target arch only (onnxruntime-node with
 //                        only bin/napi-v*/linux/<arch>, sharp + @img/sharp-linux-<arch> +
-//                        @img/sharp-libvips-linux-<arch>) and their runtime JS dependencies
+//                        @img/sharp-libvips-linux-<arch>, sqlite3 with build/Release/
+//                        node_sqlite3.node for <arch>: the host's own build, or cross-compiled
+//                        for arm64 with Debian's aarch64 toolchain, see ./sqlite3-native.ts) and
+//                        their runtime JS dependencies
 //   models/              resources/models (the face engine's ONNX models)
 // Packages that are not installed for the target arch come from the npm registry with
 // `npm pack` into a cache dir (.tmp/agent-bundle-cache), so re-builds do not download again.
@@ -20,6 +24,7 @@ import { dirname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { build } from 'esbuild';
+import { elfMachine, sqlite3Native } from './sqlite3-native';
 
 export type Arch = 'arm64' | 'x64';
 
@@ -33,6 +38,8 @@ const NATIVE_EXTERNALS = ['onnxruntime-node', 'sharp', 'sqlite3', 'better-sqlite
 const OPTIONAL_EXTERNALS = ['bufferutil', 'utf-8-validate', 'cpu-features', 'electron', '*.node'];
 /** Dependencies only used by install scripts, never at run time. */
 const INSTALL_ONLY = new Set(['adm-zip', 'global-agent', 'node-gyp', 'prebuild-install', 'node-addon-api', 'node-gyp-build']);
+/** Dependencies a package only uses to build itself (sqlite3: tar unpacks its SQLite source). */
+const BUILD_ONLY: Record<string, string[]> = { sqlite3: ['tar'] };
 
 export interface BuildOptions {
   arch: Arch;
@@ -124,6 +131,9 @@ function copyPackage(src: string, dest: string, arch: Arch): void {
       const base = parts[parts.length - 1]!;
       if (statSync(p).isDirectory()) {
         if (SKIP_DIR.has(base) && parts.length === 1) return false;
+        // sqlite3: the build tree (objects, the host's binary) and the SQLite source tarball; the
+        // target's node_sqlite3.node is added by buildAgentBundle
+        if (name === 'sqlite3' && parts.length === 1 && (base === 'build' || base === 'deps' || base === 'node-addon-api')) return false;
         if (name === 'onnxruntime-node' && parts[0] === 'bin') {
           // bin/napi-vN/<platform>/<arch>: keep linux/<arch> only
           if (parts.length === 3 && parts[2] !== 'linux') return false;
@@ -147,7 +157,8 @@ function closure(names: string[], fromDir: string): Map<string, string> {
     const dir = findPackage(name, from);
     if (!dir) throw new Error(`package ${name} is not installed (needed by the agent bundle); run npm install`);
     out.set(name, dir);
-    for (const dep of Object.keys(pkgJson(dir).dependencies ?? {})) queue.push({ name: dep, from: dir });
+    const buildOnly = BUILD_ONLY[name] ?? [];
+    for (const dep of Object.keys(pkgJson(dir).dependencies ?? {})) if (!buildOnly.includes(dep)) queue.push({ name: dep, from: dir });
   }
   return out;
 }
@@ -216,6 +227,7 @@ export async function buildAgentBundle(opts: BuildOptions): Promise<BuildResult>
       entryPoints: {
         agent: opts.entry ?? join(ROOT, 'agent', 'standalone.ts'),
         fiqa: join(ROOT, 'build', 'agent-bundle', 'fiqa-check.ts'),
+        'db-check': join(ROOT, 'build', 'agent-bundle', 'db-check.ts'),
       },
       outdir: join(stage, 'app'),
       outExtension: { '.js': '.mjs' },
@@ -285,6 +297,14 @@ export async function buildAgentBundle(opts: BuildOptions): Promise<BuildResult>
 
     // 3. the Node runtime for the target
     const nodePkg = packFromRegistry(`node-linux-${arch}`, NODE_VERSION, log);
+    if (used.has('sqlite3')) {
+      const bin = sqlite3Native({ arch, sqliteDir: deps.get('sqlite3')!, nodePkgDir: nodePkg, cacheDir: CACHE_DIR, log });
+      const dest = join(stage, 'app', 'node_modules', 'sqlite3', 'build', 'Release', 'node_sqlite3.node');
+      mkdirSync(dirname(dest), { recursive: true });
+      copyFileSync(bin, dest);
+      chmodSync(dest, 0o755);
+      log(`adding sqlite3's node_sqlite3.node for linux-${arch} (${(statSync(dest).size / 1024 / 1024).toFixed(1)} MiB)`);
+    }
     mkdirSync(join(stage, 'node', 'bin'), { recursive: true });
     copyFileSync(join(nodePkg, 'bin', 'node'), join(stage, 'node', 'bin', 'node'));
     chmodSync(join(stage, 'node', 'bin', 'node'), 0o755);
@@ -294,6 +314,12 @@ export async function buildAgentBundle(opts: BuildOptions): Promise<BuildResult>
       if (r.error || r.status !== 0) log(`llvm-strip unavailable, Node runtime left unstripped (${r.error?.message ?? r.stderr.trim()})`);
     }
     if (existsSync(join(nodePkg, 'LICENSE'))) copyFileSync(join(nodePkg, 'LICENSE'), join(stage, 'node', 'LICENSE'));
+
+    // every native module in the bundle is for the target arch (an x64 .node in an arm64 bundle
+    // would only fail on the box)
+    const machine = arch === 'arm64' ? 0xb7 : 0x3e;
+    const wrong = walkFiles(join(stage, 'app')).filter((f) => /\.node$/.test(f) && elfMachine(join(stage, 'app', f)) !== machine);
+    if (wrong.length) throw new Error(`native modules that are not for linux-${arch}: ${wrong.join(', ')}`);
 
     // 4. models
     const models = join(ROOT, 'resources', 'models');

@@ -1,7 +1,8 @@
 // The arm64 bundle really runs on aarch64: its contents are for arm64 only, and under qemu-user
 // (Debian qemu-user-static + the libc6:arm64/libstdc++6:arm64 runtime) its own Node runtime
-// boots the agent, which answers /health, and its face engine (native onnxruntime + sharp for
-// arm64, the bundled models) checks a fixture photo.
+// boots the agent, which answers /health, its face engine (native onnxruntime + sharp for
+// arm64, the bundled models) checks a fixture photo, and its sqlite3 (cross-compiled for arm64
+// by the bundle build) opens, writes and reads a database (app/db-check.mjs).
 // binfmt_misc is not available in containers, so the test runs the release's node binary through
 // qemu-aarch64-static explicitly, with the same arguments as bin/se3-agent and bin/se3-fiqa.
 // qemu-user passes the host's (x86) /proc/cpuinfo through, on which onnxruntime's cpuinfo crashes
@@ -76,6 +77,13 @@ describe('arm64 bundle under qemu-user', { timeout: 400_000 }, () => {
     assert.ok(files.includes('app/node_modules/onnxruntime-node/bin/napi-v6/linux/arm64/onnxruntime_binding.node'));
     assert.ok(files.some((f) => f.startsWith('app/node_modules/@img/sharp-linux-arm64/')));
     assert.ok(files.some((f) => f.startsWith('app/node_modules/@img/sharp-libvips-linux-arm64/')));
+    const sqlite = 'app/node_modules/sqlite3/build/Release/node_sqlite3.node';
+    assert.ok(files.includes(sqlite), 'sqlite3 native binary');
+    assert.equal(elfMachine(join(rel, sqlite)), 0xb7, 'sqlite3 is built for EM_AARCH64');
+    assert.deepEqual(files.filter((f) => f.endsWith('.node') && f.includes('/sqlite3/')), [sqlite], 'one sqlite3 binary, no build tree');
+    assert.ok(!files.some((f) => f.startsWith('app/node_modules/sqlite3/deps/')), 'no SQLite source in the bundle');
+    assert.ok(files.includes('app/db-check.mjs'));
+    assert.ok(Number(m.minGlibc.split('.')[1]) <= 28, `the arm64 bundle needs glibc ${m.minGlibc}; the cross-built sqlite3 must not raise it above the Node runtime's 2.28`);
     assert.ok(!files.some((f) => /linux[-/]x64|darwin|win32/.test(f)), 'no other platform binaries');
     assert.ok(files.some((f) => f.startsWith('models/') && f.endsWith('.onnx')));
     assert.equal(elfMachine(join(rel, 'node', 'bin', 'node')), 0xb7, 'EM_AARCH64');
@@ -107,6 +115,29 @@ describe('arm64 bundle under qemu-user', { timeout: 400_000 }, () => {
     assert.equal(health.json.version, '4.0.0');
     const dev = await http(port, '/SophonMQ/api/DevSno');
     assert.equal(dev.status, 200);
+  });
+
+  it('opens, writes and reads an SQLite database with the bundled sqlite3 (arm64)', async (t) => {
+    if (!ready) return t.skip('no qemu');
+    const dir = join(work, 'db');
+    const run = () =>
+      spawnSync('unshare', qemuArgv(cpuinfo, [join(rel, 'node', 'bin', 'node'), join(rel, 'app', 'db-check.mjs'), dir]), { encoding: 'utf8', timeout: 120_000 });
+    const r = run();
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    assert.equal(out.ok, true, r.stdout);
+    assert.equal(out.arch, 'arm64');
+    assert.match(out.sqlite, /^3\.\d+\.\d+$/);
+    assert.equal(out.journal, 'wal');
+    assert.equal(out.schemaVersion, 1);
+    assert.equal(out.rows, 1);
+    // the file is a real SQLite database; a second run reopens it and adds a row
+    assert.equal(readFileSync(join(dir, 'db-check.db')).subarray(0, 16).toString('latin1'), 'SQLite format 3\0');
+    const r2 = run();
+    assert.equal(r2.status, 0, `${r2.stdout}\n${r2.stderr}`);
+    const out2 = JSON.parse(r2.stdout.trim().split('\n').pop()!);
+    assert.equal(out2.rows, 2);
+    assert.equal(out2.id, 2);
   });
 
   it('checks a fixture photo with the bundled face engine (FIQA)', async (t) => {
