@@ -1,7 +1,9 @@
 // Image decoding with sharp under hard limits: the header is read first (format, declared
 // size), so an image bomb or a 50-megapixel photo is refused before any pixel is decoded.
 // EXIF orientation is applied; the image is decoded straight to a bounded working size
-// (JPEG shrink-on-load), RGB, 8 bit.
+// (JPEG shrink-on-load), RGB, 8 bit. An embedded sRGB ICC profile is not applied (converting
+// sRGB to sRGB changes no pixel, but libvips would run it over every decoded pixel, about half
+// the decode time); any other profile (Adobe RGB, Display P3, ...) is converted to sRGB.
 import sharp, { type Metadata } from 'sharp';
 import { FiqaCodes, FiqaError } from './errors';
 
@@ -65,13 +67,14 @@ export async function decodeImage(buf: Uint8Array, limits: DecodeLimits = DEFAUL
       'resize the photo (e.g. 1920 px on the long side) and try again',
     );
   }
+  const ignoreIcc = !meta.icc || isSrgbProfile(meta.icc);
   const rotated = (meta.orientation ?? 1) >= 5; // EXIF 5..8 swap width and height
   const origWidth = rotated ? h : w;
   const origHeight = rotated ? w : h;
   const longest = Math.max(origWidth, origHeight);
   const target = Math.min(longest, limits.workingSize);
   try {
-    let pipeline = sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'warning', sequentialRead: true }).rotate();
+    let pipeline = sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'warning', sequentialRead: true, ignoreIcc }).rotate();
     if (target < longest) {
       pipeline = pipeline.resize(origWidth >= origHeight ? target : null, origWidth >= origHeight ? null : target, { kernel: 'linear', fastShrinkOnLoad: true });
     }
@@ -97,5 +100,53 @@ export async function decodeImage(buf: Uint8Array, limits: DecodeLimits = DEFAUL
       truncated ? `image is truncated or damaged: ${msg}` : `image cannot be decoded: ${msg}`,
       'copy the photo again from the camera or phone; the file is incomplete or corrupt',
     );
+  }
+}
+
+/** sRGB colourants (D50-adapted, as in the ICC sRGB profiles), for rXYZ, gXYZ, bXYZ. */
+const SRGB_XYZ: Record<string, [number, number, number]> = {
+  rXYZ: [0.4361, 0.2225, 0.0139],
+  gXYZ: [0.3851, 0.7169, 0.0971],
+  bXYZ: [0.1431, 0.0606, 0.7141],
+};
+
+/**
+ * True when an ICC profile is an sRGB profile: RGB data, described as sRGB, and (when it has
+ * them) sRGB's colourants. Applying such a profile to sRGB output is an identity transform.
+ */
+export function isSrgbProfile(icc: Uint8Array): boolean {
+  try {
+    const v = new DataView(icc.buffer, icc.byteOffset, icc.byteLength);
+    const tag4 = (o: number) => String.fromCharCode(icc[o]!, icc[o + 1]!, icc[o + 2]!, icc[o + 3]!);
+    if (icc.byteLength < 132 || tag4(36) !== 'acsp' || tag4(16) !== 'RGB ') return false;
+    const count = v.getUint32(128);
+    let desc = '';
+    let colourants = 0;
+    for (let i = 0; i < count && 132 + 12 * i + 12 <= icc.byteLength; i++) {
+      const t = 132 + 12 * i;
+      const sig = tag4(t);
+      const off = v.getUint32(t + 4);
+      const size = v.getUint32(t + 8);
+      if (off + size > icc.byteLength || size < 12) continue;
+      if (sig === 'desc') {
+        const type = tag4(off);
+        if (type === 'desc') {
+          const n = Math.min(v.getUint32(off + 8), size - 12);
+          desc = String.fromCharCode(...icc.subarray(off + 12, off + 12 + n));
+        } else if (type === 'mluc' && size >= 28) {
+          const len = v.getUint32(off + 20);
+          const start = off + v.getUint32(off + 24);
+          for (let k = 0; k + 1 < len && start + k + 1 < off + size; k += 2) desc += String.fromCharCode(v.getUint16(start + k));
+        }
+      } else if (sig in SRGB_XYZ) {
+        if (size < 20) return false;
+        const want = SRGB_XYZ[sig]!;
+        for (let k = 0; k < 3; k++) if (Math.abs(v.getInt32(off + 8 + 4 * k) / 65536 - want[k]!) > 0.003) return false;
+        colourants++;
+      }
+    }
+    return /\bsRGB\b/.test(desc) && (colourants === 0 || colourants === 3);
+  } catch {
+    return false;
   }
 }
