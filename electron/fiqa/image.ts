@@ -22,25 +22,31 @@ export class Pyramid {
       const w = Math.max(1, src.width >> 1);
       const h = Math.max(1, src.height >> 1);
       if (w === src.width && h === src.height) return src;
-      const out = new Uint8Array(w * h * 3);
-      const sw = src.width;
-      const s = src.rgb;
-      for (let y = 0; y < h; y++) {
-        const r0 = 2 * y * sw * 3;
-        const r1 = Math.min(2 * y + 1, src.height - 1) * sw * 3;
-        for (let x = 0; x < w; x++) {
-          const c0 = 2 * x * 3;
-          const c1 = Math.min(2 * x + 1, sw - 1) * 3;
-          const o = (y * w + x) * 3;
-          for (let c = 0; c < 3; c++) {
-            out[o + c] = (s[r0 + c0 + c]! + s[r0 + c1 + c]! + s[r1 + c0 + c]! + s[r1 + c1 + c]! + 2) >> 2;
-          }
-        }
-      }
-      this.levels.push({ rgb: out, width: w, height: h });
+      this.levels.push({ rgb: halve(src, w, h), width: w, height: h });
     }
     return this.levels[k]!;
   }
+}
+
+/** 2x2 box average of `src` into w×h (a 1-pixel-wide or -high source repeats its edge). */
+function halve(src: Level, w: number, h: number): Uint8Array {
+  const out = new Uint8Array(w * h * 3);
+  const sw = src.width;
+  const s = src.rgb;
+  const rowStride = sw * 3;
+  // 2x+1 < sw and 2y+1 < sh whenever the source is at least 2 wide / high (w = sw >> 1)
+  const dx = sw > 1 ? 3 : 0;
+  let o = 0;
+  for (let y = 0; y < h; y++) {
+    let p = 2 * y * rowStride;
+    let q = Math.min(2 * y + 1, src.height - 1) * rowStride;
+    for (let x = 0; x < w; x++, p += 6, q += 6) {
+      out[o++] = (s[p]! + s[p + dx]! + s[q]! + s[q + dx]! + 2) >> 2;
+      out[o++] = (s[p + 1]! + s[p + dx + 1]! + s[q + 1]! + s[q + dx + 1]! + 2) >> 2;
+      out[o++] = (s[p + 2]! + s[p + dx + 2]! + s[q + 2]! + s[q + dx + 2]! + 2) >> 2;
+    }
+  }
+  return out;
 }
 
 /** A square, rotated window on the working image. */
@@ -101,19 +107,31 @@ function sampleAt(lv: Level, f: number, crop: Crop, n: number, mul: number, add:
   // image point for output pixel centre (u+0.5, v+0.5), in level coordinates, minus 0.5 for pixel centres
   const x0 = crop.cx * f - 0.5 - (c * n) / 2 + (s * n) / 2;
   const y0 = crop.cy * f - 0.5 - (s * n) / 2 - (c * n) / 2;
+  // per-column terms, computed once (x = x0 + c(u+½) − s(v+½), y = y0 + s(u+½) + c(v+½))
+  const cu = new Float64Array(n);
+  const su = new Float64Array(n);
+  for (let u = 0; u < n; u++) {
+    cu[u] = c * (u + 0.5);
+    su[u] = s * (u + 0.5);
+  }
+  const W1 = W - 1;
+  const H1 = H - 1;
+  const row = W * 3;
   let o = 0;
   for (let v = 0; v < n; v++) {
+    const sv = s * (v + 0.5);
+    const cv = c * (v + 0.5);
     for (let u = 0; u < n; u++) {
-      const x = x0 + c * (u + 0.5) - s * (v + 0.5);
-      const y = y0 + s * (u + 0.5) + c * (v + 0.5);
+      const x = x0 + cu[u]! - sv;
+      const y = y0 + su[u]! + cv;
       const xi = Math.floor(x);
       const yi = Math.floor(y);
       const fx = x - xi;
       const fy = y - yi;
-      if (xi >= 0 && yi >= 0 && xi < W - 1 && yi < H - 1) {
+      if (xi >= 0 && yi >= 0 && xi < W1 && yi < H1) {
         // fast path: all four neighbours inside the image
         const p = (yi * W + xi) * 3;
-        const q = p + W * 3;
+        const q = p + row;
         const w11 = fx * fy;
         const w10 = fy - w11;
         const w01 = fx - w11;
@@ -121,6 +139,13 @@ function sampleAt(lv: Level, f: number, crop: Crop, n: number, mul: number, add:
         out[o++] = (w00 * rgb[p]! + w01 * rgb[p + 3]! + w10 * rgb[q]! + w11 * rgb[q + 3]!) * mul + add;
         out[o++] = (w00 * rgb[p + 1]! + w01 * rgb[p + 4]! + w10 * rgb[q + 1]! + w11 * rgb[q + 4]!) * mul + add;
         out[o++] = (w00 * rgb[p + 2]! + w01 * rgb[p + 5]! + w10 * rgb[q + 2]! + w11 * rgb[q + 5]!) * mul + add;
+        continue;
+      }
+      if (xi < -1 || yi < -1 || xi > W1 || yi > H1) {
+        // all four neighbours outside: black
+        out[o++] = add;
+        out[o++] = add;
+        out[o++] = add;
         continue;
       }
       let r = 0;
