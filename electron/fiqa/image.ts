@@ -86,20 +86,22 @@ export function sampleCrop(pyr: Pyramid, crop: Crop, n: number, mul: number, add
  */
 export function sampleCropSmooth(pyr: Pyramid, crop: Crop, n: number): Float32Array {
   const acc = new Float32Array(n * n * 3);
-  const tmp = new Float32Array(n * n * 3);
   const step = crop.size / n;
   const c = Math.cos(crop.angle);
   const s = Math.sin(crop.angle);
+  const k = Math.max(0, Math.min(8, Math.floor(Math.log2(Math.max(1, step)))));
+  const lv = pyr.level(k);
   for (const [du, dv] of [[-0.25, -0.25], [0.25, -0.25], [-0.25, 0.25], [0.25, 0.25]] as const) {
     const dx = (c * du - s * dv) * step;
     const dy = (s * du + c * dv) * step;
-    sampleCrop(pyr, { ...crop, cx: crop.cx + dx, cy: crop.cy + dy }, n, 0.25, 0, tmp);
-    for (let i = 0; i < acc.length; i++) acc[i]! += tmp[i]!;
+    // each tap pass is added into acc as it is sampled (as float32, like a sampled crop)
+    sampleAt(lv, 1 / 2 ** k, { ...crop, cx: crop.cx + dx, cy: crop.cy + dy }, n, 0.25, 0, acc, true);
   }
   return acc;
 }
 
-function sampleAt(lv: Level, f: number, crop: Crop, n: number, mul: number, add: number, out: Float32Array): Float32Array {
+/** Samples into `out`; with `accumulate`, adds each (float32-rounded) sample to what `out` holds. */
+function sampleAt(lv: Level, f: number, crop: Crop, n: number, mul: number, add: number, out: Float32Array, accumulate = false): Float32Array {
   const step = crop.size / n;
   const { rgb, width: W, height: H } = lv;
   const c = Math.cos(crop.angle) * step * f;
@@ -136,16 +138,33 @@ function sampleAt(lv: Level, f: number, crop: Crop, n: number, mul: number, add:
         const w10 = fy - w11;
         const w01 = fx - w11;
         const w00 = 1 - fx - fy + w11;
-        out[o++] = (w00 * rgb[p]! + w01 * rgb[p + 3]! + w10 * rgb[q]! + w11 * rgb[q + 3]!) * mul + add;
-        out[o++] = (w00 * rgb[p + 1]! + w01 * rgb[p + 4]! + w10 * rgb[q + 1]! + w11 * rgb[q + 4]!) * mul + add;
-        out[o++] = (w00 * rgb[p + 2]! + w01 * rgb[p + 5]! + w10 * rgb[q + 2]! + w11 * rgb[q + 5]!) * mul + add;
+        const r = (w00 * rgb[p]! + w01 * rgb[p + 3]! + w10 * rgb[q]! + w11 * rgb[q + 3]!) * mul + add;
+        const g = (w00 * rgb[p + 1]! + w01 * rgb[p + 4]! + w10 * rgb[q + 1]! + w11 * rgb[q + 4]!) * mul + add;
+        const b = (w00 * rgb[p + 2]! + w01 * rgb[p + 5]! + w10 * rgb[q + 2]! + w11 * rgb[q + 5]!) * mul + add;
+        if (accumulate) {
+          out[o] = out[o]! + Math.fround(r);
+          out[o + 1] = out[o + 1]! + Math.fround(g);
+          out[o + 2] = out[o + 2]! + Math.fround(b);
+        } else {
+          out[o] = r;
+          out[o + 1] = g;
+          out[o + 2] = b;
+        }
+        o += 3;
         continue;
       }
       if (xi < -1 || yi < -1 || xi > W1 || yi > H1) {
         // all four neighbours outside: black
-        out[o++] = add;
-        out[o++] = add;
-        out[o++] = add;
+        if (accumulate) {
+          out[o] = out[o]! + Math.fround(add);
+          out[o + 1] = out[o + 1]! + Math.fround(add);
+          out[o + 2] = out[o + 2]! + Math.fround(add);
+        } else {
+          out[o] = add;
+          out[o + 1] = add;
+          out[o + 2] = add;
+        }
+        o += 3;
         continue;
       }
       let r = 0;
@@ -165,9 +184,16 @@ function sampleAt(lv: Level, f: number, crop: Crop, n: number, mul: number, add:
           b += w * rgb[p + 2]!;
         }
       }
-      out[o++] = r * mul + add;
-      out[o++] = g * mul + add;
-      out[o++] = b * mul + add;
+      if (accumulate) {
+        out[o] = out[o]! + Math.fround(r * mul + add);
+        out[o + 1] = out[o + 1]! + Math.fround(g * mul + add);
+        out[o + 2] = out[o + 2]! + Math.fround(b * mul + add);
+      } else {
+        out[o] = r * mul + add;
+        out[o + 1] = g * mul + add;
+        out[o + 2] = b * mul + add;
+      }
+      o += 3;
     }
   }
   return out;
