@@ -31,6 +31,12 @@ interface Result {
 async function run(url: string, persistent: boolean, COUNT: number): Promise<Result> {
   const pc = await amqp.connect(url, { noDelay: true });
   const cc = await amqp.connect(url, { noDelay: true });
+  // A connection lost mid-run fails this run (and the finally below still stops both brokers)
+  // instead of an unhandled 'error' event killing the process and leaving RabbitMQ running.
+  const broken = new Promise<never>((_, reject) => {
+    for (const c of [pc, cc]) c.on('error', (err: Error) => reject(new Error(`connection to ${url.replace(/\/\/[^@]*@/, '//')} failed mid-run: ${err.message}`)));
+  });
+  broken.catch(() => undefined);
   try {
     const pub = await pc.createConfirmChannel();
     const con = await cc.createChannel();
@@ -50,7 +56,7 @@ async function run(url: string, persistent: boolean, COUNT: number): Promise<Res
       });
     });
     t0 = performance.now();
-    await new Promise<void>((resolve, reject) => {
+    const sent = new Promise<void>((resolve, reject) => {
       let sent = 0;
       let outstanding = 0;
       const pump = () => {
@@ -69,7 +75,8 @@ async function run(url: string, persistent: boolean, COUNT: number): Promise<Res
       };
       pump();
     });
-    const t1 = await done;
+    await Promise.race([sent, broken]);
+    const t1 = await Promise.race([done, broken]);
     const sorted = Array.from(lat).sort((a, b) => a - b);
     await pub.deleteQueue(q);
     return {
