@@ -50,9 +50,14 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
   const describer = models.faceres!;
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
+  // Model input buffers, reused photo after photo (one photo runs at a time; sampling writes
+  // every value): saves allocating and zeroing 1.8 MB per photo.
+  const detectorIn = new Float32Array(DETECTOR_SIZE * DETECTOR_SIZE * 3);
+  const meshIn = new Float32Array(MESH_SIZE * MESH_SIZE * 3);
+  const describeIn = new Float32Array(DESCRIBE_SIZE * DESCRIBE_SIZE * 3);
 
   async function runMesh(pyr: Pyramid, crop: Mesh['crop']): Promise<Mesh> {
-    const input = sampleCrop(pyr, crop, MESH_SIZE, 1 / 255, 0);
+    const input = sampleCrop(pyr, crop, MESH_SIZE, 1 / 255, 0, meshIn);
     return decodeMesh(await landmarker.run(input), crop);
   }
 
@@ -61,7 +66,7 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
     const level = o.level ?? 'high';
     const img = await decodeImage(buf, limits);
     const pyr = new Pyramid(img);
-    const { input, side } = letterbox(img, pyr, DETECTOR_SIZE);
+    const { input, side } = letterbox(img, pyr, DETECTOR_SIZE, detectorIn);
     const dets = decodeDetections(await detector.run(input), side, minDet);
     const faces: FaceFound[] = [];
     for (const d of dets.slice(0, 2 * (o.maxFaces ?? 10))) {
@@ -91,7 +96,7 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
     const quality = jpegQuality(buf);
     const data: FiqaEntry[] = [];
     for (const f of faces) {
-      const attributes = o.attributes === false ? undefined : decodeAttributes(await describer.run(sampleCrop(pyr, detectionCropFromMesh(f.mesh), DESCRIBE_SIZE, 1, 0)));
+      const attributes = o.attributes === false ? undefined : decodeAttributes(await describer.run(sampleCrop(pyr, detectionCropFromMesh(f.mesh), DESCRIBE_SIZE, 1, 0, describeIn)));
       data.push(toEntry(f, img.scale, [img.origWidth, img.origHeight], faces.length, quality, level, o, attributes));
     }
     return {

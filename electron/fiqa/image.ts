@@ -208,9 +208,9 @@ export function lumaOf(rgb: Float32Array): Float32Array {
 }
 
 /** The detector input: the whole image letterboxed (top-left) into an n×n square. */
-export function letterbox(img: DecodedImage, pyr: Pyramid, n: number): { input: Float32Array; side: number } {
+export function letterbox(img: DecodedImage, pyr: Pyramid, n: number, out = new Float32Array(n * n * 3)): { input: Float32Array; side: number } {
   const side = Math.max(img.width, img.height);
-  const input = sampleCrop(pyr, { cx: side / 2, cy: side / 2, size: side, angle: 0 }, n, 1 / 127.5, -1);
+  const input = sampleCrop(pyr, { cx: side / 2, cy: side / 2, size: side, angle: 0 }, n, 1 / 127.5, -1, out);
   // sampleCrop reads outside pixels as 0 → -1 after normalising, matching zero padding of the
   // image before normalisation in Human (pad with 0, then /127.5 - 1).
   return { input, side };
