@@ -4,19 +4,19 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-function thisDir(): string {
-  try {
-    const url = (import.meta as { url?: string }).url;
-    if (url) return dirname(fileURLToPath(url));
-  } catch {
-    /* CJS bundle: import.meta is empty */
-  }
+/**
+ * The folder of the module whose `import.meta.url` is given: in ESM (source, dist/cli.mjs) that
+ * module's own folder; in CJS bundles (dist/electron/*.cjs, where import.meta is empty) the
+ * bundle's folder.
+ */
+export function codeDir(metaUrl: string | undefined): string {
+  if (metaUrl) return dirname(fileURLToPath(metaUrl));
   return typeof __dirname === 'string' ? __dirname : process.cwd();
 }
 
 /** The app (or project) root: the nearest folder upward holding package.json. */
 export function appRoot(): string {
-  let d = thisDir();
+  let d = codeDir((import.meta as { url?: string }).url);
   while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
   return d;
 }

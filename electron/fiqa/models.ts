@@ -2,10 +2,10 @@
 // onnxruntime-node sessions. The models folder is configurable: the desktop app, the CLI and
 // the agent bundle each carry it in a different place.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { FiqaCodes, FiqaError } from './errors';
+import { codeDir } from '../app-root';
 
 export interface ManifestModel {
   id: string;
@@ -24,13 +24,7 @@ export interface LoadedModel {
 
 /** This module's folder, in ESM (source, dist/cli.mjs) and in CJS bundles (dist/electron/*.cjs). */
 export function moduleDir(): string {
-  try {
-    const url = (import.meta as { url?: string }).url;
-    if (url) return dirname(fileURLToPath(url));
-  } catch {
-    /* CJS bundle: import.meta is empty */
-  }
-  return typeof __dirname === 'string' ? __dirname : process.cwd();
+  return codeDir((import.meta as { url?: string }).url);
 }
 
 /** Where the models are: $SE3KIT_MODELS_DIR, else resources/models next to the code. */
