@@ -2,7 +2,7 @@
 // pose, quality measures, and embedding/age/sex (FaceRes) → PROTOCOL §4.4 entries judged at
 // a level. One engine runs one photo at a time (onnxruntime sessions are not re-entrant here);
 // use the worker pool (./pool) for parallel work.
-import { decodeImage, DEFAULT_LIMITS, type DecodeLimits } from './decode';
+import { decodeImage, DEFAULT_LIMITS, type DecodedImage, type DecodeLimits } from './decode';
 import { decodeDetections, DETECTOR_SIZE, type Detection } from './detector';
 import { decodeAttributes, DESCRIBE_SIZE } from './describe';
 import { FiqaCodes, FiqaError } from './errors';
@@ -66,10 +66,31 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
     const level = o.level ?? 'high';
     const img = await decodeImage(buf, limits);
     const pyr = new Pyramid(img);
+    try {
+      const faces = await findFaces(img, pyr, o.maxFaces ?? 10);
+      const quality = jpegQuality(buf);
+      const data: FiqaEntry[] = [];
+      for (const f of faces) {
+        const attributes = o.attributes === false ? undefined : decodeAttributes(await describer.run(sampleCrop(pyr, detectionCropFromMesh(f.mesh), DESCRIBE_SIZE, 1, 0, describeIn)));
+        data.push(toEntry(f, img.scale, [img.origWidth, img.origHeight], faces.length, quality, level, o, attributes));
+      }
+      return {
+        image: { width: img.origWidth, height: img.origHeight, format: img.format, bytes: img.bytes },
+        data,
+        passed: data.every((e) => e.fiqa_result),
+        ms: Math.round((performance.now() - t0) * 10) / 10,
+      };
+    } finally {
+      pyr.release();
+    }
+  }
+
+  /** Every face: detection, landmarks (refined once when needed), measures and pose; largest first. */
+  async function findFaces(img: DecodedImage, pyr: Pyramid, maxFaces: number): Promise<FaceFound[]> {
     const { input, side } = letterbox(img, pyr, DETECTOR_SIZE, detectorIn);
     const dets = decodeDetections(await detector.run(input), side, minDet);
     const faces: FaceFound[] = [];
-    for (const d of dets.slice(0, 2 * (o.maxFaces ?? 10))) {
+    for (const d of dets.slice(0, 2 * maxFaces)) {
       const first = detectionCrop(d);
       let mesh = await runMesh(pyr, first);
       if (mesh.score < minMesh) continue;
@@ -92,19 +113,7 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
       throw new FiqaError(FiqaCodes.NO_FACE, 'no face detected', 'use a photo that shows one face clearly, facing the camera, in good light');
     }
     faces.sort((a, b) => b.measures.face_width - a.measures.face_width);
-    faces.splice(o.maxFaces ?? 10);
-    const quality = jpegQuality(buf);
-    const data: FiqaEntry[] = [];
-    for (const f of faces) {
-      const attributes = o.attributes === false ? undefined : decodeAttributes(await describer.run(sampleCrop(pyr, detectionCropFromMesh(f.mesh), DESCRIBE_SIZE, 1, 0, describeIn)));
-      data.push(toEntry(f, img.scale, [img.origWidth, img.origHeight], faces.length, quality, level, o, attributes));
-    }
-    return {
-      image: { width: img.origWidth, height: img.origHeight, format: img.format, bytes: img.bytes },
-      data,
-      passed: data.every((e) => e.fiqa_result),
-      ms: Math.round((performance.now() - t0) * 10) / 10,
-    };
+    return faces.slice(0, maxFaces);
   }
 
   return {

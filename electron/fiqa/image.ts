@@ -2,18 +2,27 @@
 // lazily) and rotated square crops sampled bilinearly from the pyramid level that matches the
 // output scale, so large downscales do not alias. Pixels outside the image read as black.
 import type { DecodedImage } from './decode';
+import { PixelMemory } from './wasm/pixels';
 
+/** One pyramid level: RGB bytes at `ptr` in the pyramid's pixel memory. */
 export interface Level {
-  rgb: Uint8Array;
+  ptr: number;
   width: number;
   height: number;
 }
 
 export class Pyramid {
   readonly levels: Level[];
+  readonly mem: PixelMemory;
+  private scratch = { ptr: 0, floats: 0 };
 
   constructor(img: { rgb: Uint8Array; width: number; height: number }) {
-    this.levels = [{ rgb: img.rgb, width: img.width, height: img.height }];
+    const bytes = img.width * img.height * 3;
+    // the image, about a third more for the levels, and a 256x256 RGB float crop
+    this.mem = PixelMemory.take(Math.ceil(bytes * 1.34) + 256 * 256 * 12 + 4096);
+    const ptr = this.mem.alloc(bytes);
+    this.mem.bytes(ptr, bytes).set(img.rgb);
+    this.levels = [{ ptr, width: img.width, height: img.height }];
   }
 
   level(k: number): Level {
@@ -22,31 +31,23 @@ export class Pyramid {
       const w = Math.max(1, src.width >> 1);
       const h = Math.max(1, src.height >> 1);
       if (w === src.width && h === src.height) return src;
-      this.levels.push({ rgb: halve(src, w, h), width: w, height: h });
+      const ptr = this.mem.alloc(w * h * 3);
+      this.mem.kernels.halve(src.ptr, src.width, src.height, ptr, w, h);
+      this.levels.push({ ptr, width: w, height: h });
     }
     return this.levels[k]!;
   }
-}
 
-/** 2x2 box average of `src` into w×h (a 1-pixel-wide or -high source repeats its edge). */
-function halve(src: Level, w: number, h: number): Uint8Array {
-  const out = new Uint8Array(w * h * 3);
-  const sw = src.width;
-  const s = src.rgb;
-  const rowStride = sw * 3;
-  // 2x+1 < sw and 2y+1 < sh whenever the source is at least 2 wide / high (w = sw >> 1)
-  const dx = sw > 1 ? 3 : 0;
-  let o = 0;
-  for (let y = 0; y < h; y++) {
-    let p = 2 * y * rowStride;
-    let q = Math.min(2 * y + 1, src.height - 1) * rowStride;
-    for (let x = 0; x < w; x++, p += 6, q += 6) {
-      out[o++] = (s[p]! + s[p + dx]! + s[q]! + s[q + dx]! + 2) >> 2;
-      out[o++] = (s[p + 1]! + s[p + dx + 1]! + s[q + 1]! + s[q + dx + 1]! + 2) >> 2;
-      out[o++] = (s[p + 2]! + s[p + dx + 2]! + s[q + 2]! + s[q + dx + 2]! + 2) >> 2;
-    }
+  /** Done with this photo: its pixel memory goes back for the next one. */
+  release(): void {
+    this.mem.release();
   }
-  return out;
+
+  /** A float buffer for sampled crops, reused call after call. */
+  crop(floats: number): number {
+    if (floats > this.scratch.floats) this.scratch = { ptr: this.mem.alloc(floats * 4), floats };
+    return this.scratch.ptr;
+  }
 }
 
 /** A square, rotated window on the working image. */
@@ -76,7 +77,10 @@ export function cropToImage(crop: Crop, n: number, u: number, v: number): [numbe
 export function sampleCrop(pyr: Pyramid, crop: Crop, n: number, mul: number, add: number, out = new Float32Array(n * n * 3)): Float32Array {
   const step = crop.size / n; // working pixels per output pixel
   const k = Math.max(0, Math.min(8, Math.floor(Math.log2(Math.max(1, step)))));
-  return sampleAt(pyr.level(k), 1 / 2 ** k, crop, n, mul, add, out);
+  const ptr = pyr.crop(n * n * 3);
+  sampleAt(pyr, pyr.level(k), 1 / 2 ** k, crop, n, mul, add, ptr, false);
+  out.set(pyr.mem.floats(ptr, n * n * 3));
+  return out;
 }
 
 /**
@@ -85,7 +89,8 @@ export function sampleCrop(pyr: Pyramid, crop: Crop, n: number, mul: number, add
  * would pass for detail).
  */
 export function sampleCropSmooth(pyr: Pyramid, crop: Crop, n: number): Float32Array {
-  const acc = new Float32Array(n * n * 3);
+  const acc = pyr.crop(n * n * 3);
+  pyr.mem.floats(acc, n * n * 3).fill(0);
   const step = crop.size / n;
   const c = Math.cos(crop.angle);
   const s = Math.sin(crop.angle);
@@ -95,108 +100,20 @@ export function sampleCropSmooth(pyr: Pyramid, crop: Crop, n: number): Float32Ar
     const dx = (c * du - s * dv) * step;
     const dy = (s * du + c * dv) * step;
     // each tap pass is added into acc as it is sampled (as float32, like a sampled crop)
-    sampleAt(lv, 1 / 2 ** k, { ...crop, cx: crop.cx + dx, cy: crop.cy + dy }, n, 0.25, 0, acc, true);
+    sampleAt(pyr, lv, 1 / 2 ** k, { ...crop, cx: crop.cx + dx, cy: crop.cy + dy }, n, 0.25, 0, acc, true);
   }
-  return acc;
+  return pyr.mem.floats(acc, n * n * 3).slice();
 }
 
-/** Samples into `out`; with `accumulate`, adds each (float32-rounded) sample to what `out` holds. */
-function sampleAt(lv: Level, f: number, crop: Crop, n: number, mul: number, add: number, out: Float32Array, accumulate = false): Float32Array {
+/** Samples into the float buffer at `out`; with `accumulate`, adds each (float32) sample to what it holds. */
+function sampleAt(pyr: Pyramid, lv: Level, f: number, crop: Crop, n: number, mul: number, add: number, out: number, accumulate: boolean): void {
   const step = crop.size / n;
-  const { rgb, width: W, height: H } = lv;
   const c = Math.cos(crop.angle) * step * f;
   const s = Math.sin(crop.angle) * step * f;
   // image point for output pixel centre (u+0.5, v+0.5), in level coordinates, minus 0.5 for pixel centres
   const x0 = crop.cx * f - 0.5 - (c * n) / 2 + (s * n) / 2;
   const y0 = crop.cy * f - 0.5 - (s * n) / 2 - (c * n) / 2;
-  // per-column terms, computed once (x = x0 + c(u+½) − s(v+½), y = y0 + s(u+½) + c(v+½))
-  const cu = new Float64Array(n);
-  const su = new Float64Array(n);
-  for (let u = 0; u < n; u++) {
-    cu[u] = c * (u + 0.5);
-    su[u] = s * (u + 0.5);
-  }
-  const W1 = W - 1;
-  const H1 = H - 1;
-  const row = W * 3;
-  let o = 0;
-  for (let v = 0; v < n; v++) {
-    const sv = s * (v + 0.5);
-    const cv = c * (v + 0.5);
-    for (let u = 0; u < n; u++) {
-      const x = x0 + cu[u]! - sv;
-      const y = y0 + su[u]! + cv;
-      const xi = Math.floor(x);
-      const yi = Math.floor(y);
-      const fx = x - xi;
-      const fy = y - yi;
-      if (xi >= 0 && yi >= 0 && xi < W1 && yi < H1) {
-        // fast path: all four neighbours inside the image
-        const p = (yi * W + xi) * 3;
-        const q = p + row;
-        const w11 = fx * fy;
-        const w10 = fy - w11;
-        const w01 = fx - w11;
-        const w00 = 1 - fx - fy + w11;
-        const r = (w00 * rgb[p]! + w01 * rgb[p + 3]! + w10 * rgb[q]! + w11 * rgb[q + 3]!) * mul + add;
-        const g = (w00 * rgb[p + 1]! + w01 * rgb[p + 4]! + w10 * rgb[q + 1]! + w11 * rgb[q + 4]!) * mul + add;
-        const b = (w00 * rgb[p + 2]! + w01 * rgb[p + 5]! + w10 * rgb[q + 2]! + w11 * rgb[q + 5]!) * mul + add;
-        if (accumulate) {
-          out[o] = out[o]! + Math.fround(r);
-          out[o + 1] = out[o + 1]! + Math.fround(g);
-          out[o + 2] = out[o + 2]! + Math.fround(b);
-        } else {
-          out[o] = r;
-          out[o + 1] = g;
-          out[o + 2] = b;
-        }
-        o += 3;
-        continue;
-      }
-      if (xi < -1 || yi < -1 || xi > W1 || yi > H1) {
-        // all four neighbours outside: black
-        if (accumulate) {
-          out[o] = out[o]! + Math.fround(add);
-          out[o + 1] = out[o + 1]! + Math.fround(add);
-          out[o + 2] = out[o + 2]! + Math.fround(add);
-        } else {
-          out[o] = add;
-          out[o + 1] = add;
-          out[o + 2] = add;
-        }
-        o += 3;
-        continue;
-      }
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let j = 0; j < 2; j++) {
-        const yy = yi + j;
-        if (yy < 0 || yy >= H) continue;
-        const wy = j ? fy : 1 - fy;
-        for (let i = 0; i < 2; i++) {
-          const xx = xi + i;
-          if (xx < 0 || xx >= W) continue;
-          const w = wy * (i ? fx : 1 - fx);
-          const p = (yy * W + xx) * 3;
-          r += w * rgb[p]!;
-          g += w * rgb[p + 1]!;
-          b += w * rgb[p + 2]!;
-        }
-      }
-      if (accumulate) {
-        out[o] = out[o]! + Math.fround(r * mul + add);
-        out[o + 1] = out[o + 1]! + Math.fround(g * mul + add);
-        out[o + 2] = out[o + 2]! + Math.fround(b * mul + add);
-      } else {
-        out[o] = r * mul + add;
-        out[o + 1] = g * mul + add;
-        out[o + 2] = b * mul + add;
-      }
-      o += 3;
-    }
-  }
-  return out;
+  pyr.mem.kernels.sample(lv.ptr, lv.width, lv.height, x0, y0, c, s, n, mul, add, out, accumulate ? 1 : 0);
 }
 
 /** Luma (BT.601) of an RGB float crop made with mul=1, add=0. */
