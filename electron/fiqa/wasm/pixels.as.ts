@@ -55,6 +55,9 @@ export function sample(src: usize, W: i32, H: i32, x0: f64, y0: f64, c: f64, s: 
   const maxX = f32x4.splat(<f32>(W - 1));
   const maxY = f32x4.splat(<f32>(H - 1));
   const zero = f32x4.splat(0);
+  const minusOne = f32x4.splat(-1);
+  const width = f32x4.splat(<f32>W);
+  const height = f32x4.splat(<f32>H);
   const one = f32x4.splat(1);
   const three = i32x4.splat(3);
   const base = i32x4.splat(<i32>src);
@@ -76,6 +79,12 @@ export function sample(src: usize, W: i32, H: i32, x0: f64, y0: f64, c: f64, s: 
       const y = f32x4.add(yr4, f32x4.mul(s4, uf));
       const inside = v128.and(v128.and(f32x4.ge(x, zero), f32x4.ge(y, zero)), v128.and(f32x4.lt(x, maxX), f32x4.lt(y, maxY)));
       if (!i32x4.all_true(inside)) {
+        const away = v128.or(v128.or(f32x4.lt(x, minusOne), f32x4.lt(y, minusOne)), v128.or(f32x4.ge(x, width), f32x4.ge(y, height)));
+        if (i32x4.all_true(away)) {
+          // all four pixels wholly outside the image (the letterbox's padding): black
+          for (let j: usize = 0; j < 48; j += 12) put(o + j, vadd, accumulate);
+          continue;
+        }
         for (let j = 0; j < 4; j++) pixel(src, W, H, xr + c * <f64>(u + j), yr + s * <f64>(u + j), vmul, vadd, accumulate, o + <usize>j * 12);
         continue;
       }
