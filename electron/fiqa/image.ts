@@ -1,6 +1,7 @@
 // Pixel sampling for model inputs and measurements: an image pyramid (2x2 box averaging, built
 // lazily) and rotated square crops sampled bilinearly from the pyramid level that matches the
-// output scale, so large downscales do not alias. Pixels outside the image read as black.
+// output scale, so large downscales do not alias. Pixels outside the image read as black. The
+// pixel loops run in WebAssembly (./wasm/pixels.as.ts); the pyramid lives in its memory.
 import type { DecodedImage } from './decode';
 import { PixelMemory } from './wasm/pixels';
 

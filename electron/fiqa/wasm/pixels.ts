@@ -30,7 +30,8 @@ export class PixelMemory {
   /** A memory with `expect` bytes reserved up front (more is grown on demand); give it back with release(). */
   static take(expect: number): PixelMemory {
     const m = spare.pop() ?? new PixelMemory();
-    m.alloc(expect);
+    m.top = 0;
+    m.alloc(expect); // grows the memory once, up front
     m.top = 0;
     return m;
   }
