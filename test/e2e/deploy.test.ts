@@ -73,7 +73,14 @@ async function fillForm(page: Page, b: TestBox, auth: 'password' | 'installation
 /** Waits until the shown job is finished and returns the box's report row text. */
 async function reportRow(page: Page, b: TestBox, hasText: string | RegExp, timeout = 120_000): Promise<string> {
   const row = page.locator(`[data-report-box="${b.target.host}:${b.target.port}"]`).filter({ hasText });
-  await row.waitFor({ timeout });
+  try {
+    await row.waitFor({ timeout });
+  } catch (err) {
+    // say what the page showed instead (job state, progress, log), so a slow or failed run can be told apart
+    const job = await page.locator('[data-job]').first().textContent({ timeout: 1000 }).catch(() => '(no job shown)');
+    await shot(page, 'deploy-timeout');
+    throw new Error(`${(err as Error).message}\n--- the job on the page ---\n${job}`);
+  }
   return (await row.textContent()) ?? '';
 }
 
