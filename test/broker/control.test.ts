@@ -29,6 +29,18 @@ async function closeArea(a: { api: Api; services: Services }): Promise<void> {
   await a.services.close();
 }
 
+/** A fresh data dir with user "site" and a broker started on a free loopback port. */
+async function runningBroker(name: string): Promise<{ dir: string; a: { api: Api; services: Services }; port: number }> {
+  const dir = tempDir(name);
+  dirs.push(dir);
+  const a = area(dir);
+  await a.services.broker.resumed;
+  const port = await freePort();
+  await call(a.api, 'broker.addUser', { name: 'site', password: 'correct horse' });
+  await call(a.api, 'broker.start', { port, host: '127.0.0.1' });
+  return { dir, a, port };
+}
+
 
 function listening(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -167,13 +179,7 @@ describe('broker control through the API', { timeout: 60_000 }, () => {
   });
 
   it('a remembered broker whose port is taken at app start keeps the reason for the panel', async () => {
-    const dir = tempDir('control-resume-busy');
-    dirs.push(dir);
-    const a = area(dir);
-    await a.services.broker.resumed;
-    const port = await freePort();
-    await call(a.api, 'broker.addUser', { name: 'site', password: 'correct horse' });
-    await call(a.api, 'broker.start', { port, host: '127.0.0.1' });
+    const { dir, a, port } = await runningBroker('control-resume-busy');
     await closeArea(a);
 
     const blocker = await listening(port);
@@ -192,13 +198,7 @@ describe('broker control through the API', { timeout: 60_000 }, () => {
 
   it('a start that fails (busy port) leaves no queue logs or timers open behind it', async (t) => {
     if (!existsSync('/proc/self/fd')) return t.skip('needs /proc/self/fd');
-    const dir = tempDir('control-failed-start');
-    dirs.push(dir);
-    const a = area(dir);
-    await a.services.broker.resumed;
-    const port = await freePort();
-    await call(a.api, 'broker.addUser', { name: 'site', password: 'correct horse' });
-    await call(a.api, 'broker.start', { port, host: '127.0.0.1' });
+    const { a, port } = await runningBroker('control-failed-start');
     const conn = await amqp.connect(`amqp://site:${encodeURIComponent('correct horse')}@127.0.0.1:${port}`);
     const ch = await conn.createConfirmChannel();
     for (let i = 0; i < 4; i++) {
