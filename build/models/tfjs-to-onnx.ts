@@ -15,6 +15,8 @@ interface Val {
   shape: number[]; // logical tfjs shape (NHWC for 4-D), batch fixed at 1
   tf?: string;
   nchw?: string;
+  /** with dynamicSpatial: the axis whose length follows the input's height and width */
+  freeAxis?: number;
 }
 
 export interface ConvertOptions {
@@ -22,6 +24,14 @@ export interface ConvertOptions {
   outputs?: string[];
   producer?: string;
   metadata?: Record<string, string>;
+  /**
+   * Declare the input's height and width as free dimensions ("height", "width"), so one model
+   * runs on any input size its strided ops divide evenly (for BlazeFace: multiples of 32).
+   * Paddings are computed for the model's own input size, which is right for every such size
+   * (TensorFlow's SAME padding depends only on kernel, stride and the size's parity there); a
+   * Reshape that flattens the spatial grid gets -1 in place of the grid's length.
+   */
+  dynamicSpatial?: boolean;
 }
 
 export interface ConvertResult {
@@ -39,7 +49,10 @@ class Converter {
   private nodes = new Map<string, TfNode>();
   private notConst = new Set<string>();
 
-  constructor(private model: TfGraph) {
+  constructor(
+    private model: TfGraph,
+    private dynamicSpatial = false,
+  ) {
     this.consts = new Map(model.consts);
     for (const n of model.nodes) this.nodes.set(n.name, n);
   }
@@ -110,6 +123,20 @@ class Converter {
     return (node.input ?? []).filter((i) => !i.startsWith('^'));
   }
 
+  /**
+   * With dynamicSpatial, the axis of a Reshape's result that holds the input's spatial grid (a
+   * 4-D value flattened to [1, grid·k, ...]); undefined when the Reshape keeps the grid apart.
+   */
+  private spatialAxis(node: TfNode, x: Val, shape: number[]): number | undefined {
+    if (x.freeAxis !== undefined) throw new Error(`${node.name}: dynamicSpatial supports one Reshape after the spatial grid`);
+    if (x.shape.length !== 4) return undefined;
+    const grid = x.shape[1]! * x.shape[2]!;
+    const axes = shape.flatMap((d, i) => (i > 0 && d % grid === 0 && !(x.shape[1] === 1 && x.shape[2] === 1) ? [i] : []));
+    if (axes.length === 0) return undefined;
+    if (axes.length > 1) throw new Error(`${node.name}: cannot tell which axis of [${shape}] holds the spatial grid`);
+    return axes[0];
+  }
+
   // ---- constant folding -----------------------------------------------------------------
   /** Folds a node whose inputs are all constants; returns true when it did. */
   private tryFold(node: TfNode): boolean {
@@ -139,7 +166,8 @@ class Converter {
         const dims = (node.attr?.shape?.shape?.dim ?? []).map((d) => Number(d.size));
         const shape = dims.map((d, i) => (d < 0 ? (i === 0 ? 1 : NaN) : d));
         if (shape.some((d) => Number.isNaN(d))) throw new Error(`${node.name}: only the batch dimension may be dynamic`);
-        this.g.addInput({ name: node.name, shape });
+        if (this.dynamicSpatial && shape.length !== 4) throw new Error(`${node.name}: dynamicSpatial needs a 4-D NHWC input`);
+        this.g.addInput({ name: node.name, shape: this.dynamicSpatial ? [shape[0]!, 'height', 'width', shape[3]!] : shape });
         set({ shape, tf: node.name });
         return;
       }
@@ -231,8 +259,10 @@ class Converter {
         const target = Array.from(s.data);
         const known = target.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
         const shape = target.map((d) => (d === -1 ? total / known : d));
+        const freeAxis = this.dynamicSpatial ? this.spatialAxis(node, x, shape) : undefined;
+        if (freeAxis !== undefined) target[freeAxis] = -1;
         const y = this.g.node('Reshape', [this.memoryTf(x), this.g.int64('shape', target)], this.g.fresh(node.name));
-        set({ shape, tf: y });
+        set({ shape, tf: y, freeAxis });
         return;
       }
       case 'Squeeze': {
@@ -459,7 +489,7 @@ class Converter {
       const v = this.val(tfName);
       const onnxName = baseName(tfName);
       this.g.node(v.tf ? 'Identity' : 'Transpose', [v.tf ?? v.nchw!], onnxName, v.tf ? {} : { perm: NCHW_TO_NHWC });
-      this.g.addOutput({ name: onnxName, shape: v.shape });
+      this.g.addOutput({ name: onnxName, shape: v.shape.map((d, i) => (i === v.freeAxis ? `${onnxName}_${i}` : d)) });
       outputs.push({ tfName, onnxName, shape: v.shape });
     }
     const input = this.model.nodes.find((n) => n.op === 'Placeholder');
@@ -478,7 +508,7 @@ function scalar(v: number): TfConst {
 }
 
 export function convertGraph(model: TfGraph, opts: ConvertOptions = {}): ConvertResult {
-  return new Converter(model).run(opts);
+  return new Converter(model, opts.dynamicSpatial).run(opts);
 }
 
 export function convertTfjsModel(jsonPath: string, opts: ConvertOptions = {}): ConvertResult {

@@ -1,5 +1,7 @@
-// BlazeFace (full range, 256x256) post-processing: anchors, box/keypoint decoding, sigmoid
-// scores and non-maximum suppression. Coordinates come back in working-image pixels.
+// BlazeFace (full range) post-processing: anchors, box/keypoint decoding, sigmoid scores and
+// non-maximum suppression. Coordinates come back in working-image pixels. The model runs at
+// 256x256 or, with free spatial dimensions, on a smaller rectangle that fits the photo (each
+// side a multiple of 32); the anchors follow the input's grid.
 import type { Point } from './types';
 
 export const DETECTOR_SIZE = 256;
@@ -14,17 +16,18 @@ export interface Detection {
   keypoints: Point[];
 }
 
-/** Anchor centres as MediaPipe / Human generate them: strides 16 (2 anchors) and 32 (6). */
-function makeAnchors(size: number): Float32Array {
-  const spec = [
-    { stride: size / 16, n: 2 },
-    { stride: size / 8, n: 6 },
-  ];
+/**
+ * Anchor centres as MediaPipe / Human generate them (strides 16 with 2 anchors per cell and
+ * 32 with 6; row by row), for a width×height input.
+ */
+function makeAnchors(width: number, height: number): Float32Array {
   const out: number[] = [];
-  for (const { stride, n } of spec) {
-    const grid = Math.floor((size + stride - 1) / stride);
-    for (let gy = 0; gy < grid; gy++) {
-      for (let gx = 0; gx < grid; gx++) {
+  for (const { stride, n } of [
+    { stride: 16, n: 2 },
+    { stride: 32, n: 6 },
+  ]) {
+    for (let gy = 0; gy < Math.ceil(height / stride); gy++) {
+      for (let gx = 0; gx < Math.ceil(width / stride); gx++) {
         for (let k = 0; k < n; k++) out.push(stride * (gx + 0.5), stride * (gy + 0.5));
       }
     }
@@ -32,7 +35,14 @@ function makeAnchors(size: number): Float32Array {
   return Float32Array.from(out);
 }
 
-const ANCHORS = makeAnchors(DETECTOR_SIZE);
+const anchorsBySize = new Map<string, Float32Array>();
+
+function anchors(width: number, height: number): Float32Array {
+  const key = `${width}x${height}`;
+  let a = anchorsBySize.get(key);
+  if (!a) anchorsBySize.set(key, (a = makeAnchors(width, height)));
+  return a;
+}
 
 function iou(a: Detection, b: Detection): number {
   const ix = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1));
@@ -43,13 +53,15 @@ function iou(a: Detection, b: Detection): number {
 }
 
 /**
- * Decodes the four blazeface outputs. `side` is the letterboxed square side in working pixels.
- * Overlapping candidates are merged MediaPipe-style (score-weighted average of the cluster),
- * which steadies boxes and keypoints.
+ * Decodes the four blazeface outputs of a width×height input. `side` is the working-image
+ * length of DETECTOR_SIZE input pixels. Overlapping candidates are merged MediaPipe-style
+ * (score-weighted average of the cluster), which steadies boxes and keypoints.
  */
-export function decodeDetections(out: Record<string, Float32Array>, side: number, minScore: number, iouThreshold = 0.3): Detection[] {
+export function decodeDetections(out: Record<string, Float32Array>, width: number, height: number, side: number, minScore: number, iouThreshold = 0.3): Detection[] {
   const scores = [out.scores512!, out.scores384!];
   const boxes = [out.boxes512!, out.boxes384!];
+  const ANCHORS = anchors(width, height);
+  if (ANCHORS.length !== 2 * (scores[0]!.length + scores[1]!.length)) throw new Error(`detector output does not fit a ${width}x${height} input`);
   const f = side / DETECTOR_SIZE;
   const cands: Detection[] = [];
   let a = 0;

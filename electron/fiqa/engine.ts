@@ -20,7 +20,10 @@ export interface FaceEngineOptions {
   /** onnxruntime intra-op threads per engine (default 1; the pool runs one engine per worker) */
   threads?: number;
   limits?: Partial<DecodeLimits>;
-  /** detector score threshold (default 0.6) */
+  /**
+   * detector score threshold (default 0.5; each candidate must also pass the landmark model's
+   * face score, so a low threshold costs a landmark run, not a false face)
+   */
   minDetectionScore?: number;
   /** landmark-model face presence threshold (default 0.5) */
   minLandmarkScore?: number;
@@ -43,11 +46,14 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
   const modelsDir = opts.modelsDir ?? defaultModelsDir();
   const models = await loadModels(modelsDir, opts.threads ?? 1);
   const limits: DecodeLimits = { ...DEFAULT_LIMITS, ...opts.limits };
-  const minDet = opts.minDetectionScore ?? 0.6;
+  const minDet = opts.minDetectionScore ?? 0.5;
   const minMesh = opts.minLandmarkScore ?? 0.5;
   const detector = models.blazeface!;
   const landmarker = models.facemesh!;
   const describer = models.faceres!;
+  // a detector converted with free spatial dimensions sees the photo without most of the
+  // letterbox padding (a 4:3 photo: 256x192 instead of 256x256); an older one, the square
+  const detectorMultiple = detector.spec.input?.multipleOf ?? DETECTOR_SIZE;
   let closed = false;
   let queue: Promise<unknown> = Promise.resolve();
   // Model input buffers, reused photo after photo (one photo runs at a time; sampling writes
@@ -87,8 +93,8 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
 
   /** Every face: detection, landmarks (refined once when needed), measures and pose; largest first. */
   async function findFaces(img: DecodedImage, pyr: Pyramid, maxFaces: number): Promise<FaceFound[]> {
-    const { input, side } = letterbox(img, pyr, DETECTOR_SIZE, detectorIn);
-    const dets = decodeDetections(await detector.run(input), side, minDet);
+    const { input, width, height, side } = letterbox(img, pyr, DETECTOR_SIZE, detectorMultiple, detectorIn);
+    const dets = decodeDetections(await detector.run(input, [1, height, width, 3]), width, height, side, minDet);
     const faces: FaceFound[] = [];
     for (const d of dets.slice(0, 2 * maxFaces)) {
       const first = detectionCrop(d);

@@ -76,11 +76,16 @@ export function cropToImage(crop: Crop, n: number, u: number, v: number): [numbe
  * (tfjs models: blazeface -1..1 → mul 1/127.5, add -1; facemesh 0..1; faceres 0..255.)
  */
 export function sampleCrop(pyr: Pyramid, crop: Crop, n: number, mul: number, add: number, out = new Float32Array(n * n * 3)): Float32Array {
+  return sampleGrid(pyr, crop, n, n, n, mul, add, out);
+}
+
+/** The top-left nx×ny pixels of the crop's n×n sampling grid (see sampleCrop) into `out`. */
+function sampleGrid(pyr: Pyramid, crop: Crop, n: number, nx: number, ny: number, mul: number, add: number, out: Float32Array): Float32Array {
   const step = crop.size / n; // working pixels per output pixel
   const k = Math.max(0, Math.min(8, Math.floor(Math.log2(Math.max(1, step)))));
-  const ptr = pyr.crop(n * n * 3);
-  sampleAt(pyr, pyr.level(k), 1 / 2 ** k, crop, n, mul, add, ptr, false);
-  out.set(pyr.mem.floats(ptr, n * n * 3));
+  const ptr = pyr.crop(nx * ny * 3);
+  sampleAt(pyr, pyr.level(k), 1 / 2 ** k, crop, n, nx, ny, mul, add, ptr, false);
+  out.set(pyr.mem.floats(ptr, nx * ny * 3));
   return out;
 }
 
@@ -101,20 +106,23 @@ export function sampleCropSmooth(pyr: Pyramid, crop: Crop, n: number): Float32Ar
     const dx = (c * du - s * dv) * step;
     const dy = (s * du + c * dv) * step;
     // each tap pass is added into acc as it is sampled (as float32, like a sampled crop)
-    sampleAt(pyr, lv, 1 / 2 ** k, { ...crop, cx: crop.cx + dx, cy: crop.cy + dy }, n, 0.25, 0, acc, true);
+    sampleAt(pyr, lv, 1 / 2 ** k, { ...crop, cx: crop.cx + dx, cy: crop.cy + dy }, n, n, n, 0.25, 0, acc, true);
   }
   return pyr.mem.floats(acc, n * n * 3).slice();
 }
 
-/** Samples into the float buffer at `out`; with `accumulate`, adds each (float32) sample to what it holds. */
-function sampleAt(pyr: Pyramid, lv: Level, f: number, crop: Crop, n: number, mul: number, add: number, out: number, accumulate: boolean): void {
+/**
+ * Samples the top-left nx×ny pixels of the crop's n×n grid into the float buffer at `out`;
+ * with `accumulate`, adds each (float32) sample to what it holds.
+ */
+function sampleAt(pyr: Pyramid, lv: Level, f: number, crop: Crop, n: number, nx: number, ny: number, mul: number, add: number, out: number, accumulate: boolean): void {
   const step = crop.size / n;
   const c = Math.cos(crop.angle) * step * f;
   const s = Math.sin(crop.angle) * step * f;
   // image point for output pixel centre (u+0.5, v+0.5), in level coordinates, minus 0.5 for pixel centres
   const x0 = crop.cx * f - 0.5 - (c * n) / 2 + (s * n) / 2;
   const y0 = crop.cy * f - 0.5 - (s * n) / 2 - (c * n) / 2;
-  pyr.mem.kernels.sample(lv.ptr, lv.width, lv.height, x0, y0, c, s, n, mul, add, out, accumulate ? 1 : 0);
+  pyr.mem.kernels.sample(lv.ptr, lv.width, lv.height, x0, y0, c, s, nx, ny, mul, add, out, accumulate ? 1 : 0);
 }
 
 /** Luma (BT.601) of an RGB float crop made with mul=1, add=0. */
@@ -125,11 +133,20 @@ export function lumaOf(rgb: Float32Array): Float32Array {
   return y;
 }
 
-/** The detector input: the whole image letterboxed (top-left) into an n×n square. */
-export function letterbox(img: DecodedImage, pyr: Pyramid, n: number, out = new Float32Array(n * n * 3)): { input: Float32Array; side: number } {
+/**
+ * The detector input: the whole image scaled so its longer side fills n pixels, at the top
+ * left of a width×height rectangle (each a multiple of `multiple`, the longer one n) that
+ * leaves as little padding as it can; the padding is black. `side` is the working-image
+ * length of n detector pixels.
+ */
+export function letterbox(img: DecodedImage, pyr: Pyramid, n: number, multiple: number, out?: Float32Array): { input: Float32Array; width: number; height: number; side: number } {
   const side = Math.max(img.width, img.height);
-  const input = sampleCrop(pyr, { cx: side / 2, cy: side / 2, size: side, angle: 0 }, n, 1 / 127.5, -1, out);
-  // sampleCrop reads outside pixels as 0 → -1 after normalising, matching zero padding of the
-  // image before normalisation in Human (pad with 0, then /127.5 - 1).
-  return { input, side };
+  const fit = (len: number) => Math.min(n, Math.max(multiple, Math.ceil(((len / side) * n) / multiple) * multiple));
+  const width = fit(img.width);
+  const height = fit(img.height);
+  const floats = width * height * 3;
+  const buf = out && out.length >= floats ? out.subarray(0, floats) : new Float32Array(floats);
+  // outside pixels read as 0 → -1 after normalising, as Human pads the image (0, then /127.5 - 1)
+  const input = sampleGrid(pyr, { cx: side / 2, cy: side / 2, size: side, angle: 0 }, n, width, height, 1 / 127.5, -1, buf);
+  return { input, width, height, side };
 }

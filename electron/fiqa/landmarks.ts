@@ -39,8 +39,13 @@ export interface Mesh {
   crop: Crop;
 }
 
-/** The crop the landmark model sees: detection box ×1.4, squared, turned upright by the eye line. */
-export function detectionCrop(d: Detection, scale = 1.4): Crop {
+/**
+ * The crop the landmark model sees first: the detection box squared and enlarged, turned
+ * upright by the eye line. The enlargement, 1.58, makes this crop as large as the one the
+ * landmarks then suggest (meshCrop) on the fixture faces (median over 13 faces; at Human's
+ * 1.4 it came out 12 % smaller), so most faces need no second landmark pass.
+ */
+export function detectionCrop(d: Detection, scale = 1.58): Crop {
   const [e0, e1] = d.keypoints as [[number, number], [number, number]];
   return {
     cx: (d.x1 + d.x2) / 2,

@@ -13,13 +13,16 @@ export interface ManifestModel {
   sha256: string;
   inputName: string;
   inputShape: number[];
+  /** input contract; `multipleOf`: the model takes any height and width that are multiples of it */
+  input?: { size: number; range: string; multipleOf?: number };
   outputs: Record<string, string>;
 }
 
 export interface LoadedModel {
   spec: ManifestModel;
   session: ort.InferenceSession;
-  run(input: Float32Array): Promise<Record<string, Float32Array>>;
+  /** One inference; `shape` (NHWC) defaults to the manifest's input shape. */
+  run(input: Float32Array, shape?: number[]): Promise<Record<string, Float32Array>>;
 }
 
 /** This module's folder, in ESM (source, dist/cli.mjs) and in CJS bundles (dist/electron/*.cjs). */
@@ -67,8 +70,8 @@ export async function loadModels(modelsDir: string, threads: number): Promise<Re
     out[spec.id] = {
       spec,
       session,
-      async run(input: Float32Array) {
-        const feeds = { [spec.inputName]: new ort.Tensor('float32', input, spec.inputShape) };
+      async run(input: Float32Array, shape = spec.inputShape) {
+        const feeds = { [spec.inputName]: new ort.Tensor('float32', input, shape) };
         const res = await session.run(feeds);
         const r: Record<string, Float32Array> = {};
         for (const [short, name] of Object.entries(spec.outputs)) r[short] = res[name]!.data as Float32Array;

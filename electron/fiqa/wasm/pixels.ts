@@ -6,7 +6,7 @@ import { PIXELS_WASM_BASE64 } from './pixels.wasm';
 
 interface Kernels {
   halve(src: number, sw: number, sh: number, dst: number, w: number, h: number): void;
-  sample(src: number, W: number, H: number, x0: number, y0: number, c: number, s: number, n: number, mul: number, add: number, out: number, accumulate: number): void;
+  sample(src: number, W: number, H: number, x0: number, y0: number, c: number, s: number, nx: number, ny: number, mul: number, add: number, out: number, accumulate: number): void;
 }
 
 const PAGE = 65536;
