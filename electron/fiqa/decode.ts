@@ -1,7 +1,7 @@
 // Image decoding with sharp under hard limits: the header is read first (format, declared
 // size), so an image bomb or a 50-megapixel photo is refused before any pixel is decoded.
-// EXIF orientation is applied; the image is decoded straight to a bounded working size
-// (JPEG shrink-on-load), RGB, 8 bit. An embedded sRGB ICC profile is not applied (converting
+// EXIF orientation is applied; the image is decoded straight to a bounded working size (a
+// JPEG at 1/2, 1/4 or 1/8 scale by libjpeg's DCT scaling, with no resampling after), RGB, 8 bit. An embedded sRGB ICC profile is not applied (converting
 // sRGB to sRGB changes no pixel, but libvips would run it over every decoded pixel, about half
 // the decode time); any other profile (Adobe RGB, Display P3, ...) is converted to sRGB.
 import sharp, { type Metadata } from 'sharp';
@@ -13,9 +13,12 @@ export interface DecodeLimits {
   /** refuse images with more pixels than this (default 40 MP; a 50 MP photo is refused) */
   maxPixels: number;
   /**
-   * longest side of the working image (default 960: photos up to ~1920 px are decoded at half
-   * size straight from the JPEG, and an enrolment face stays well above the 192–224 px the
-   * models look at)
+   * the working image's longest side is at least this (when the photo has it) and less than
+   * twice this (default 960): a photo is scaled down by the largest power of two (up to 8)
+   * that keeps it this long. A JPEG is decoded straight at that scale (libjpeg's DCT scaling,
+   * cheaper than decoding it whole) and needs no resampling after, which costs more than the
+   * decode saves on the larger working image; an enrolment face stays well above the 192–224
+   * px the models look at.
    */
   workingSize: number;
 }
@@ -71,12 +74,12 @@ export async function decodeImage(buf: Uint8Array, limits: DecodeLimits = DEFAUL
   const rotated = (meta.orientation ?? 1) >= 5; // EXIF 5..8 swap width and height
   const origWidth = rotated ? h : w;
   const origHeight = rotated ? w : h;
-  const longest = Math.max(origWidth, origHeight);
-  const target = Math.min(longest, limits.workingSize);
+  const shrink = shrinkFactor(Math.max(origWidth, origHeight), limits.workingSize);
   try {
     let pipeline = sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'warning', sequentialRead: true, ignoreIcc }).rotate();
-    if (target < longest) {
-      pipeline = pipeline.resize(origWidth >= origHeight ? target : null, origWidth >= origHeight ? null : target, { kernel: 'linear', fastShrinkOnLoad: true });
+    if (shrink > 1) {
+      // libjpeg's scaled output is ceil(side / shrink): asking for exactly that leaves nothing to resample
+      pipeline = pipeline.resize(Math.ceil(origWidth / shrink), Math.ceil(origHeight / shrink), { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: true });
     }
     if (meta.hasAlpha) pipeline = pipeline.removeAlpha();
     if (meta.space !== 'srgb' || meta.channels !== 3) pipeline = pipeline.toColourspace('srgb'); // CMYK, grey, 16-bit...
@@ -101,6 +104,13 @@ export async function decodeImage(buf: Uint8Array, limits: DecodeLimits = DEFAUL
       'copy the photo again from the camera or phone; the file is incomplete or corrupt',
     );
   }
+}
+
+/** The largest power of two up to 8 that keeps `longest / shrink` at least `workingSize`. */
+export function shrinkFactor(longest: number, workingSize: number): number {
+  let s = 1;
+  while (s < 8 && longest / (2 * s) >= workingSize) s *= 2;
+  return s;
 }
 
 /** sRGB colourants (D50-adapted, as in the ICC sRGB profiles), for rXYZ, gXYZ, bXYZ. */

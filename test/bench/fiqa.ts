@@ -1,7 +1,7 @@
 // npm run bench:fiqa [-- --photos N] [--rounds R]
 // Photo-check throughput over the face fixtures repeated to N photos (default 500), with the
 // face pool at --jobs 1 and 2, next to the bound measured in the same run: sharp decode +
-// EXIF rotate + resize to the engine's working size only (what any photo check must pay).
+// EXIF rotate + scaling to the engine's working size only (what any photo check must pay).
 // Every configuration runs once per round, interleaved (bound, fiqa, bound, fiqa, ...), and the
 // best round counts: this shared machine's speed drifts by ±20 % from minute to minute, and the
 // best of a few rounds is the figure least bent by other work (each round is N photos).
@@ -49,7 +49,7 @@ async function openPool(jobs: number) {
 
 const best = (a: Rate | undefined, b: Rate): Rate => (a && a.perSec >= b.perSec ? a : b);
 
-console.log(`fiqa bench: ${N} photos (${files.length} fixtures repeated) x ${ROUNDS} rounds, ${availableParallelism()} cores, working size ${DEFAULT_LIMITS.workingSize}px, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+console.log(`fiqa bench: ${N} photos (${files.length} fixtures repeated) x ${ROUNDS} rounds, ${availableParallelism()} cores, working size ≥ ${DEFAULT_LIMITS.workingSize}px, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 const pools = { 1: await openPool(1), 2: await openPool(2) };
 const bounds: Record<number, Rate | undefined> = {};
 const fiqas: Record<string, Rate | undefined> = {};
@@ -65,7 +65,7 @@ for (let r = 0; r < ROUNDS; r++) {
 await Promise.all([pools[1].close(), pools[2].close()]);
 const rows: Array<[string, Rate, number | null]> = [];
 for (const jobs of [1, 2] as const) {
-  rows.push([`decode+resize only, ${jobs} thread${jobs > 1 ? 's' : ''} (bound)`, bounds[jobs]!, null]);
+  rows.push([`decode+scale only, ${jobs} thread${jobs > 1 ? 's' : ''} (bound)`, bounds[jobs]!, null]);
   rows.push([`fiqa --jobs ${jobs}`, fiqas[jobs]!, fiqas[jobs]!.perSec / bounds[jobs]!.perSec]);
 }
 rows.push([`fiqa --jobs 2 --attributes (embedding, age, sex)`, fiqas.attr!, fiqas.attr!.perSec / bounds[2]!.perSec]);
