@@ -124,6 +124,19 @@ class Converter {
   }
 
   /**
+   * Zero channels added before/after the C channels of an NCHW value, as a 1x1 convolution with
+   * identity weights: onnxruntime runs it in its blocked (NCHWc) layout and fuses the residual
+   * Add after it, where a Pad op would force the activations out of that layout and back.
+   */
+  private channelPad(x: string, C: number, [before, after]: [number, number], name: string): string {
+    const out = before + C + after;
+    const w = new Float32Array(out * C);
+    for (let c = 0; c < C; c++) w[(before + c) * C + c] = 1;
+    const weight = this.g.addInitializer({ name: this.g.fresh(`${name}_eye`), dims: [out, C, 1, 1], type: 'float32', data: w });
+    return this.g.node('Conv', [x, weight], this.g.fresh(name), { kernel_shape: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0] });
+  }
+
+  /**
    * With dynamicSpatial, the axis of a Reshape's result that holds the input's spatial grid (a
    * 4-D value flattened to [1, grid·k, ...]); undefined when the Reshape keeps the grid apart.
    */
@@ -203,6 +216,10 @@ class Converter {
         for (let i = 0; i < p.shape[0]!; i++) rows.push([p.data[2 * i]!, p.data[2 * i + 1]!]);
         const shape = x.shape.map((d, i) => d + rows[i]![0] + rows[i]![1]);
         const useNchw = x.shape.length === 4 && !!x.nchw;
+        if (op === 'Pad' && useNchw && rows.every((r, i) => i === 3 || (r[0] === 0 && r[1] === 0))) {
+          set({ shape, nchw: this.channelPad(x.nchw!, x.shape[3]!, rows[3]!, node.name) });
+          return;
+        }
         const order = useNchw ? NHWC_TO_NCHW.map((i) => rows[i]!) : rows;
         const pads = this.g.int64('pads', [...order.map((r) => r[0]), ...order.map((r) => r[1])]);
         const inputs = [useNchw ? x.nchw! : this.toTf(x), pads];
