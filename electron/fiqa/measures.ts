@@ -62,6 +62,15 @@ function validMask(crop: Crop, n: number, w: number, h: number): Uint8Array {
   const s = crop.size / n;
   const c = Math.cos(crop.angle);
   const si = Math.sin(crop.angle);
+  // the usual case, the whole crop inside the image: its four corner pixels are
+  const corner = (u: number, v: number) => {
+    const dx = (u + 0.5 - n / 2) * s;
+    const dy = (v + 0.5 - n / 2) * s;
+    const x = crop.cx + c * dx - si * dy;
+    const y = crop.cy + si * dx + c * dy;
+    return x >= 0 && y >= 0 && x < w && y < h;
+  };
+  if (corner(0, 0) && corner(n - 1, 0) && corner(0, n - 1) && corner(n - 1, n - 1)) return m.fill(1);
   for (let v = 0; v < n; v++) {
     for (let u = 0; u < n; u++) {
       const dx = (u + 0.5 - n / 2) * s;
@@ -146,18 +155,21 @@ export function measureFace(pyr: Pyramid, mesh: Mesh, img: { width: number; heig
   const iy1 = Math.min(n - 2, Math.ceil(Math.max(...inner.map((q) => q[1]))));
   let lap2 = 0;
   let lc = 0;
-  const vals: number[] = [];
+  let sumY = 0;
+  let sumY2 = 0;
   for (let y = iy0; y <= iy1; y++) {
     for (let x = ix0; x <= ix1; x++) {
       const i = y * n + x;
       if (!valid[i]) continue;
-      const l = 4 * Y[i]! - Y[i - 1]! - Y[i + 1]! - Y[i - n]! - Y[i + n]!;
+      const v = Y[i]!;
+      const l = 4 * v - Y[i - 1]! - Y[i + 1]! - Y[i - n]! - Y[i + n]!;
       lap2 += l * l;
       lc++;
-      vals.push(Y[i]!);
+      sumY += v;
+      sumY2 += v * v;
     }
   }
-  const [, innerStd] = meanStd(vals);
+  const innerStd = lc > 0 ? Math.sqrt(Math.max(0, sumY2 / lc - (sumY / lc) ** 2)) : 0;
   const clarity = lc > 0 ? Math.sqrt(lap2 / lc) / (innerStd + 8) : 0;
 
   // mask: skin colour of the lower face vs the upper cheeks (CbCr distance + texture loss)
