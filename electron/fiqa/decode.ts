@@ -1,9 +1,10 @@
 // Image decoding with sharp under hard limits: the header is read first (format, declared
 // size), so an image bomb or a 50-megapixel photo is refused before any pixel is decoded.
 // EXIF orientation is applied; the image is decoded straight to a bounded working size (a
-// JPEG at 1/2, 1/4 or 1/8 scale by libjpeg's DCT scaling, with no resampling after), RGB, 8 bit. An embedded sRGB ICC profile is not applied (converting
-// sRGB to sRGB changes no pixel, but libvips would run it over every decoded pixel, about half
-// the decode time); any other profile (Adobe RGB, Display P3, ...) is converted to sRGB.
+// JPEG at 1/2, 1/4 or 1/8 scale by libjpeg's DCT scaling, with no resampling after), RGB,
+// 8 bit. An embedded sRGB ICC profile is not applied (converting sRGB to sRGB changes no
+// pixel, but libvips would run it over every decoded pixel, about half the decode time); any
+// other profile (Adobe RGB, Display P3, ...) is converted to sRGB.
 import sharp, { type Metadata } from 'sharp';
 import { FiqaCodes, FiqaError } from './errors';
 
