@@ -1,7 +1,9 @@
 // The face engine: decode → detect (BlazeFace) → landmarks (FaceMesh, refined once) → head
 // pose, quality measures, and embedding/age/sex (FaceRes) → PROTOCOL §4.4 entries judged at
-// a level. One engine runs one photo at a time (onnxruntime sessions are not re-entrant here);
-// use the worker pool (./pool) for parallel work.
+// a level. One engine runs the models on one photo at a time (onnxruntime sessions are not
+// re-entrant here) and decodes the next photo meanwhile (sharp works on libuv's threads), so a
+// worker keeps a core busy while it waits for a decode; use the worker pool (./pool) for
+// parallel work.
 import { decodeImage, DEFAULT_LIMITS, type DecodedImage, type DecodeLimits } from './decode';
 import { decodeDetections, DETECTOR_SIZE, type Detection } from './detector';
 import { decodeAttributes, DESCRIBE_SIZE } from './describe';
@@ -55,7 +57,10 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
   // letterbox padding (a 4:3 photo: 256x192 instead of 256x256); an older one, the square
   const detectorMultiple = detector.spec.input?.multipleOf ?? DETECTOR_SIZE;
   let closed = false;
-  let queue: Promise<unknown> = Promise.resolve();
+  // photo k decodes once photo k-1's models have started (at most two decoded photos held);
+  // photo k's models run once photo k-1's are done and photo k is decoded
+  let lastStarted: Promise<void> = Promise.resolve();
+  let lastDone: Promise<unknown> = Promise.resolve();
   // Model input buffers, reused photo after photo (one photo runs at a time; sampling writes
   // every value): saves allocating and zeroing 1.8 MB per photo.
   const detectorIn = new Float32Array(DETECTOR_SIZE * DETECTOR_SIZE * 3);
@@ -67,10 +72,15 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
     return decodeMesh(await landmarker.run(input), crop);
   }
 
-  async function analyzeNow(buf: Uint8Array, o: AnalyzeOptions): Promise<FiqaAnalysis> {
+  async function timedDecode(buf: Uint8Array): Promise<{ img: DecodedImage; ms: number }> {
     const t0 = performance.now();
-    const level = o.level ?? 'high';
     const img = await decodeImage(buf, limits);
+    return { img, ms: performance.now() - t0 };
+  }
+
+  async function analyzeDecoded(img: DecodedImage, decodeMs: number, buf: Uint8Array, o: AnalyzeOptions): Promise<FiqaAnalysis> {
+    const t0 = performance.now() - decodeMs;
+    const level = o.level ?? 'high';
     const pyr = new Pyramid(img);
     try {
       const faces = await findFaces(img, pyr, o.maxFaces ?? 10);
@@ -125,13 +135,25 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
   return {
     analyze(image, o = {}) {
       if (closed) return Promise.reject(new Error('face engine is closed'));
-      const run = queue.then(() => analyzeNow(image, o));
-      queue = run.catch(() => undefined);
+      const decoded = lastStarted.then(() => timedDecode(image));
+      decoded.catch(() => undefined); // a bad photo's error is reported by `run`, not as unhandled meanwhile
+      let started!: () => void;
+      const run = lastDone.then(async () => {
+        let d: { img: DecodedImage; ms: number };
+        try {
+          d = await decoded;
+        } finally {
+          started();
+        }
+        return analyzeDecoded(d.img, d.ms, image, o);
+      });
+      lastStarted = new Promise<void>((resolve) => (started = resolve));
+      lastDone = run.catch(() => undefined);
       return run;
     },
     async close() {
       closed = true;
-      await queue;
+      await lastDone;
       await Promise.all(Object.values(models).map((m: LoadedModel) => m.session.release()));
     },
   };

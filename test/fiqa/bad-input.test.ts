@@ -105,3 +105,29 @@ test('the engine still works after every bad input, and in worker threads too', 
     await pool.close();
   }
 });
+
+test('photos in flight together (the next one decoding while the models run) give the results one at a time gives; bad ones fail alone', O, async () => {
+  const truncated = face('obama2.jpg').subarray(0, 40_000);
+  const batch: Uint8Array[] = [face('obama.jpg'), truncated, face('two_people.jpg'), new Uint8Array(0), face('biden.jpg'), pngHeaderOnly(50_000, 50_000), face('obama3.jpg')];
+  const unhandled: unknown[] = [];
+  const onUnhandled = (e: unknown) => unhandled.push(e);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const together = await Promise.allSettled(batch.map((b) => engine.analyze(b, { attributes: false })));
+    const alone: Array<PromiseSettledResult<Awaited<ReturnType<FaceEngine['analyze']>>>> = [];
+    for (const b of batch) alone.push(...(await Promise.allSettled([engine.analyze(b, { attributes: false })])));
+    assert.deepEqual(
+      together.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as FiqaError).code)),
+      ['ok', 40003, 'ok', 40003, 'ok', 40007, 'ok'],
+    );
+    together.forEach((r, i) => {
+      const a = alone[i]!;
+      if (r.status === 'fulfilled' && a.status === 'fulfilled') assert.deepEqual({ ...r.value, ms: 0 }, { ...a.value, ms: 0 }, `photo ${i}`);
+      else assert.equal(r.status === 'rejected' && a.status === 'rejected' && (r.reason as FiqaError).code, (a as PromiseRejectedResult).reason.code);
+    });
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(unhandled, [], 'no unhandled rejections');
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+});
