@@ -113,6 +113,7 @@ export interface FiqaAnalysis {
   data: FiqaEntry[];
   /** true when there is at least one face and every face passed */
   passed: boolean;
+  /** milliseconds spent on this photo: its decode plus its models and measures (waits for other photos not counted) */
   ms: number;
 }
 
