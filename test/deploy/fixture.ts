@@ -53,7 +53,7 @@ export async function startBox(dataDir: string, host: string, opts: { authorize?
   mkdirSync(opt);
   chownSync(opt, sshd.user.uid, sshd.user.gid);
   const prefix = join(opt, 'se3-agent');
-  const agentPort = await freePort('127.0.0.1');
+  const agentPort = await freePort();
   return {
     sshd,
     prefix,

@@ -33,7 +33,7 @@ describe('fleet deploy (5 real sshd boxes in parallel)', { timeout: 180_000 }, (
 
   it('deploys all boxes concurrently, reports each, and names the one that is off', async (t) => {
     if (!ready) return t.skip('no sshd');
-    const offPort = await freePort('127.0.0.60');
+    const offPort = await freePort();
     const targets = [...boxes.map((b) => b.target), { host: '127.0.0.60', port: offPort, user: 'se3test', prefix: join(work, 'nowhere'), agentPort: 1 }];
     const events: DeployEvent[] = [];
     let running = 0;

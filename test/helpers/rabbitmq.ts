@@ -36,8 +36,7 @@ export async function startRabbitMQ(opts: { timeoutMs?: number } = {}): Promise<
   if (!existsSync(RABBITMQ_SERVER)) throw new Error(`${RABBITMQ_SERVER} not found (apt-get install rabbitmq-server)`);
   const base = mkdtempSync(join(tmpdir(), 'se3-rabbitmq-'));
   const port = await freePort();
-  let dist = await freePort();
-  while (dist === port) dist = await freePort();
+  const dist = await freePort();
   const home = join(base, 'home');
   mkdirSync(home);
   const conf = join(base, 'rabbitmq.conf');

@@ -97,7 +97,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<SshdBox> {
   const user = ensureTestUser();
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // privilege separation dir
   const host = opts.host ?? '127.0.0.1';
-  const port = opts.port ?? (opts.netns ? 2222 : await freePort(host));
+  const port = opts.port ?? (opts.netns ? 2222 : await freePort());
   const dir = mkdtempSync(join(opts.parentDir ?? tmpdir(), 'se3-sshd-'));
   chmodSync(dir, 0o755); // the box user must reach its HOME and authorized_keys below it
   const home = join(dir, 'home');
