@@ -79,12 +79,17 @@ export function sampleCrop(pyr: Pyramid, crop: Crop, n: number, mul: number, add
   return sampleGrid(pyr, crop, n, n, n, mul, add, out);
 }
 
+/** The pyramid level for `step` working pixels per output pixel, and its scale (1/2^k). */
+function levelFor(pyr: Pyramid, step: number): [Level, number] {
+  const k = Math.max(0, Math.min(8, Math.floor(Math.log2(Math.max(1, step)))));
+  return [pyr.level(k), 1 / 2 ** k];
+}
+
 /** The top-left nx×ny pixels of the crop's n×n sampling grid (see sampleCrop) into `out`. */
 function sampleGrid(pyr: Pyramid, crop: Crop, n: number, nx: number, ny: number, mul: number, add: number, out: Float32Array): Float32Array {
-  const step = crop.size / n; // working pixels per output pixel
-  const k = Math.max(0, Math.min(8, Math.floor(Math.log2(Math.max(1, step)))));
+  const [lv, f] = levelFor(pyr, crop.size / n);
   const ptr = pyr.crop(nx * ny * 3);
-  sampleAt(pyr, pyr.level(k), 1 / 2 ** k, crop, n, nx, ny, mul, add, ptr, false);
+  sampleAt(pyr, lv, f, crop, n, nx, ny, mul, add, ptr, false);
   out.set(pyr.mem.floats(ptr, nx * ny * 3));
   return out;
 }
@@ -100,13 +105,12 @@ export function sampleCropSmooth(pyr: Pyramid, crop: Crop, n: number): Float32Ar
   const step = crop.size / n;
   const c = Math.cos(crop.angle);
   const s = Math.sin(crop.angle);
-  const k = Math.max(0, Math.min(8, Math.floor(Math.log2(Math.max(1, step)))));
-  const lv = pyr.level(k);
+  const [lv, f] = levelFor(pyr, step);
   for (const [du, dv] of [[-0.25, -0.25], [0.25, -0.25], [-0.25, 0.25], [0.25, 0.25]] as const) {
     const dx = (c * du - s * dv) * step;
     const dy = (s * du + c * dv) * step;
     // each tap pass is added into acc as it is sampled (as float32, like a sampled crop)
-    sampleAt(pyr, lv, 1 / 2 ** k, { ...crop, cx: crop.cx + dx, cy: crop.cy + dy }, n, n, n, 0.25, 0, acc, true);
+    sampleAt(pyr, lv, f, { ...crop, cx: crop.cx + dx, cy: crop.cy + dy }, n, n, n, 0.25, 0, acc, true);
   }
   return pyr.mem.floats(acc, n * n * 3).slice();
 }
