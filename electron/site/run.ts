@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { createApiHandlers } from '../api/dispatch';
 import { createServices } from '../api/services';
-import { appRoot } from '../app-root';
+import { appRoot } from '../../agent/app-root';
 import { startSiteServer } from './server';
 
 export interface RunSiteOptions {
