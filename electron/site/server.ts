@@ -51,7 +51,7 @@ const MAX_BODY = 41 * 1024 * 1024;
 const MAX_LOGIN_BODY = 4 * 1024;
 const LOGIN_BODY_TIMEOUT_MS = 10_000;
 /** Logins in progress at once (reading the body, waiting for or running the password check). */
-const MAX_LOGINS_IN_PROGRESS = 16;
+const MAX_LOGINS_IN_PROGRESS = 8;
 const WS_MAX_BUFFERED = 8 * 1024 * 1024;
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -112,7 +112,7 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
 
   const session = (req: IncomingMessage) => readCookie(req.headers.cookie, SESSION_COOKIE);
-  const busy = () => new ApiError('the server is busy with other logins; try again in a few seconds', 'rate_limited', 429);
+  const busy = () => Object.assign(new ApiError('the server is busy with other logins; try again in a few seconds', 'rate_limited', 429), { retryAfter: 2 });
 
   async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const ran = await logins.run(async () => {
@@ -200,6 +200,8 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
     handle(req, res).catch((err) => {
       if (res.headersSent) return void res.destroy();
       if (closesConnection(err)) res.setHeader('connection', 'close');
+      const retryAfter = (err as { retryAfter?: number }).retryAfter;
+      if (retryAfter) res.setHeader('retry-after', String(retryAfter));
       if (err instanceof ApiError || (err as { fromApi?: boolean }).fromApi) return sendError(res, err);
       if (req.destroyed) return; // the client went away mid-request: nothing to answer, nothing to log
       log(`site server: error on ${JSON.stringify(String(req.method))} ${JSON.stringify(String(req.url).slice(0, 200))}: ${err instanceof Error ? err.message : String(err)}`);

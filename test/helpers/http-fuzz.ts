@@ -29,8 +29,12 @@ export interface FuzzTarget {
 
 export interface FuzzCase {
   bytes: Buffer;
-  /** How the client ends its side: half-close after writing, or reset (RST) mid-request. */
-  end: 'end' | 'reset';
+  /**
+   * How the client ends its side: half-close after writing ('end': Node's server then drops a
+   * request its handler has not answered yet), keep the connection open a moment first so
+   * the handler answers ('wait'), or reset (RST) mid-request.
+   */
+  end: 'end' | 'wait' | 'reset';
   kind: string;
 }
 
@@ -75,7 +79,8 @@ function randomBytes(r: () => number, n: number): Buffer {
 /** One malformed (or merely odd) request. */
 export function fuzzCase(r: () => number, t: FuzzTarget): FuzzCase {
   const roll = r();
-  const end: FuzzCase['end'] = r() < 0.1 ? 'reset' : 'end';
+  const e = r();
+  const end: FuzzCase['end'] = e < 0.1 ? 'reset' : e < 0.55 ? 'wait' : 'end';
   if (roll < 0.06) return { bytes: randomBytes(r, 1 + Math.floor(r() * 300)), end, kind: 'random bytes' };
   const method = r() < 0.6 ? pick(r, ['GET', 'POST', 'PUT']) : pick(r, METHODS);
   let target = r() < 0.5 ? pick(r, ODD_TARGETS) : pick(r, t.paths);
@@ -104,7 +109,7 @@ export function fuzzCase(r: () => number, t: FuzzTarget): FuzzCase {
     bytes = bytes.subarray(0, Math.floor(r() * bytes.length));
     kind = 'truncated';
   }
-  return { bytes, end, kind };
+  return { bytes, end: kind === 'truncated' && end === 'wait' ? 'end' : end, kind };
 }
 
 export interface FuzzOutcome {
@@ -130,6 +135,10 @@ function sendOne(port: number, host: string, c: FuzzCase, timeoutMs: number): Pr
       if (c.end === 'reset') {
         sock.write(c.bytes, () => sock.resetAndDestroy());
         setImmediate(() => finish('reset'));
+      } else if (c.end === 'wait') {
+        sock.write(c.bytes);
+        // a request the server still waits on (a longer Content-Length, say) ends here
+        setTimeout(() => sock.end(), 300);
       } else sock.end(c.bytes);
     });
     const timer = setTimeout(() => finish('timeout'), timeoutMs);

@@ -4,32 +4,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { passwordIn, startCli, type Running } from './cli-process';
+import { from, passwordIn, startCli, type Running } from './cli-process';
 import { fuzz, summary } from '../helpers/http-fuzz';
 
 let data: string;
 let site: Running;
 let password: string;
-
-/** A request from a chosen loopback source address (the fuzz may lock 127.0.0.1 out of logins). */
-export function from(
-  source: string,
-  url: string,
-  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: init.method ?? 'GET', localAddress: source, headers: init.headers }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end(init.body);
-  });
-}
 
 before(async () => {
   data = mkdtempSync(join(tmpdir(), 'se3kit-site-fuzz-'));
