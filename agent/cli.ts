@@ -1,5 +1,6 @@
 // The agent's command line, shared by `se3kit agent` and the standalone agent bundle.
 import { Command, InvalidArgumentError } from 'commander';
+import { createAgentLog } from './log';
 import { startAgent } from './main';
 
 function parsePort(v: string): number {
@@ -23,7 +24,7 @@ export function agentCommand(name = 'agent'): Command {
         host: o.host,
         name: o.name,
         mdns: o.mdns,
-        log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+        log: createAgentLog(),
       });
       // stdout line that supervisors and tests wait for
       process.stdout.write(`listening ${agent.host}:${agent.port}\n`);

@@ -7,6 +7,7 @@ import { Codes, CONFIG_API_PORT, ProtocolError } from './protocol';
 import { ConfigStore } from './config-store';
 import { handleConfigApi } from './config-api';
 import { sendError, sendJson } from './http-util';
+import { guardServer, hostAllowed, isClientAbort, requestPath } from './http-guard';
 import { boxIdentity } from './identity';
 import { advertise, type Advertiser } from './mdns';
 import { loginStateFor, type HealthBody } from './health';
@@ -33,13 +34,19 @@ export interface RunningAgent {
 
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const log = opts.log ?? (() => undefined);
-  const store = await ConfigStore.open(opts.dataDir);
+  const store = await ConfigStore.open(opts.dataDir, log);
   const identity = boxIdentity(opts.host);
   const started = Date.now();
+  // The names a client may use in Host besides an IP literal (see http-guard.ts); the mDNS
+  // instance name is added once the port is known.
+  const names = [identity.hostname, ...(opts.name ? [opts.name] : [])];
 
   const server: Server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://box').pathname;
+    const path = requestPath(req.url) ?? '';
     (async () => {
+      if (!path) throw new ProtocolError(Codes.BAD_REQUEST, 'bad request target; expected a path such as /health', 400);
+      if (!hostAllowed(req.headers.host, names))
+        throw new ProtocolError(Codes.BAD_REQUEST, `Host "${String(req.headers.host).slice(0, 100)}" is not this box; address it by IP or as ${identity.hostname}.local`, 403);
       if (await handleConfigApi(req, res, path, store)) return;
       if (path === '/health' && req.method === 'GET') {
         const config = store.get();
@@ -58,11 +65,14 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       req.resume();
       throw new ProtocolError(Codes.HTTP_NOT_FOUND, `no such path: ${path}`, 404);
     })().catch((err) => {
-      if (!(err instanceof ProtocolError)) log(`error on ${req.method} ${path}: ${err instanceof Error ? err.stack : String(err)}`);
+      if (isClientAbort(err, req)) return void res.destroy(); // the client went away: nothing to answer, no stack to log
+      if (err instanceof ProtocolError) req.resume();
+      else log(`error on ${req.method} ${JSON.stringify(path.slice(0, 200))}: ${err instanceof Error ? err.stack : String(err)}`);
       if (!res.headersSent) sendError(res, err);
       else res.destroy();
     });
   });
+  guardServer(server, log);
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
 
@@ -76,11 +86,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
   const port = (server.address() as AddressInfo).port;
 
+  // Unique per box even when cloned images share a host name: the MAC's last 3 bytes.
+  const instanceName = opts.name ?? `se3-agent-${identity.hostname}-${(identity.mac ?? '').replace(/:/g, '').slice(-6) || port}${port === CONFIG_API_PORT ? '' : `-${port}`}`;
+  names.push(instanceName);
   let mdns: Advertiser | null = null;
   if (opts.mdns !== false) {
     mdns = advertise({
-      // Unique per box even when cloned images share a host name: the MAC's last 3 bytes.
-      name: opts.name ?? `se3-agent-${identity.hostname}-${(identity.mac ?? '').replace(/:/g, '').slice(-6) || port}${port === CONFIG_API_PORT ? '' : `-${port}`}`,
+      name: instanceName,
       port,
       version: AGENT_VERSION,
       identity,

@@ -20,11 +20,19 @@ export function devSnoProblem(value: unknown): string | null {
   return null;
 }
 
-/** Returns null when valid, else a sentence saying what is wrong and what is expected. */
+/**
+ * Returns null when valid, else a sentence saying what is wrong and what is expected.
+ * Control characters and white space are refused as sent (a URL parser would silently drop
+ * tabs and line breaks), and so are credentials (`user:pass@host`): the box would hand them
+ * to whoever reads its LoginUrl.
+ */
 export function loginUrlProblem(value: unknown): string | null {
   if (typeof value !== 'string') return 'login_url must be a string';
   if (value.length === 0) return 'login_url must not be empty';
   if (value.length > 2048) return 'login_url is longer than 2048 characters';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return 'login_url contains control characters (line breaks, tabs…); send the URL alone';
+  if (/\s/.test(value)) return 'login_url contains spaces; write spaces in a path as %20';
   let url: URL;
   try {
     url = new URL(value);
@@ -34,17 +42,32 @@ export function loginUrlProblem(value: unknown): string | null {
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     return `login_url must start with http:// or https:// (got ${url.protocol})`;
   if (!url.hostname) return 'login_url has no host';
+  if (url.username || url.password) return 'login_url must not contain a user name or password (user:password@); the box logs in with its DevSno';
+  if (url.href.length > 2048) return 'login_url is longer than 2048 characters once normalised';
   return null;
+}
+
+/**
+ * The form a valid login_url is stored and compared in: the WHATWG serialisation (scheme and
+ * host lower-cased, default port dropped, `/` for an empty path, characters percent-encoded
+ * where needed). Agent and box client both use it; call only on a value loginUrlProblem accepts.
+ */
+export function normalizeLoginUrl(value: string): string {
+  return new URL(value).href;
 }
 
 export const devSnoSchema = z.string().superRefine((v, ctx) => {
   const p = devSnoProblem(v);
   if (p) ctx.addIssue({ code: 'custom', message: p });
 });
-export const loginUrlSchema = z.string().superRefine((v, ctx) => {
-  const p = loginUrlProblem(v);
-  if (p) ctx.addIssue({ code: 'custom', message: p });
-});
+/** Validates, and yields the normalised URL (normalizeLoginUrl). */
+export const loginUrlSchema = z
+  .string()
+  .superRefine((v, ctx) => {
+    const p = loginUrlProblem(v);
+    if (p) ctx.addIssue({ code: 'custom', message: p });
+  })
+  .transform(normalizeLoginUrl);
 
 /** PUT bodies (request). */
 export const putDevSnoBody = z.object({ dev_sno: devSnoSchema });

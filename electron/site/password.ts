@@ -1,7 +1,7 @@
 // The site-mode admin password: generated on first start, shown once by the caller, stored
 // only as a salted scrypt hash (site-admin.json in the data dir, mode 0600).
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const ADMIN_FILE = 'site-admin.json';
@@ -70,10 +70,27 @@ function isStoredHash(x: unknown): x is StoredHash {
   );
 }
 
+async function fileStamp(file: string): Promise<string | null> {
+  try {
+    const s = await stat(file);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return null;
+  }
+}
+
+async function writeStored(dataDir: string, file: string, stored: StoredHash): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
+  await rename(tmp, file);
+}
+
 export class AdminPassword {
   private constructor(
     private stored: StoredHash,
     readonly file: string,
+    private stamp: string | null,
   ) {}
 
   /**
@@ -90,26 +107,47 @@ export class AdminPassword {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       }
       if (text !== null) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = null;
-        }
-        if (!isStoredHash(parsed)) throw new Error(`${file} is damaged; run \`se3kit serve --reset-password\` to set a new admin password`);
-        return { admin: new AdminPassword(parsed, file), created: null };
+        const parsed = parseStored(text);
+        if (!parsed) throw new Error(`${file} is damaged; run \`se3kit serve --reset-password\` to set a new admin password`);
+        return { admin: new AdminPassword(parsed, file, await fileStamp(file)), created: null };
       }
     }
     const password = generatePassword();
     const stored = await hashPassword(password);
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(stored, null, 2)}\n`, { mode: 0o600 });
-    await rename(tmp, file);
-    return { admin: new AdminPassword(stored, file), created: password };
+    await writeStored(dataDir, file, stored);
+    return { admin: new AdminPassword(stored, file, await fileStamp(file)), created: password };
+  }
+
+  /**
+   * Picks up a password replaced on disk (`se3kit serve --reset-password` while this server
+   * runs). True when the password changed. A damaged file leaves the current one in force.
+   */
+  async refresh(): Promise<boolean> {
+    const stamp = await fileStamp(this.file);
+    if (stamp === null || stamp === this.stamp) return false;
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch {
+      return false;
+    }
+    const parsed = parseStored(text);
+    this.stamp = stamp;
+    if (!parsed || (parsed.hash === this.stored.hash && parsed.salt === this.stored.salt)) return false;
+    this.stored = parsed;
+    return true;
   }
 
   verify(password: string): Promise<boolean> {
     return verifyPassword(password, this.stored);
+  }
+}
+
+function parseStored(text: string): StoredHash | null {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isStoredHash(parsed) ? parsed : null;
+  } catch {
+    return null;
   }
 }

@@ -1,9 +1,15 @@
 // Runs headless site mode until SIGINT/SIGTERM: services + API + site server, with the
 // first-start admin password printed once. Used by `se3kit serve` and the `se3kit desktop` fallback.
+// One server per data folder (site.lock): `--reset-password` while one runs replaces the
+// password for that server (it takes it at once) instead of starting a second one.
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { createApiHandlers } from '../api/dispatch';
 import { createServices } from '../api/services';
 import { appRoot } from '../../agent/app-root';
+import { acquireSiteLock } from './data-lock';
+import { AdminPassword } from './password';
 import { startSiteServer } from './server';
 
 export interface RunSiteOptions {
@@ -11,34 +17,96 @@ export interface RunSiteOptions {
   host: string;
   port: number;
   resetPassword?: boolean;
+  /** PEM files: serve HTTPS. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Allow plain HTTP on an address other machines can reach. */
+  insecureHttp?: boolean;
 }
 
 export function rendererDir(): string {
   return join(appRoot(), 'dist', 'renderer');
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  if (h === 'localhost' || h === '::1') return true;
+  return isIP(h) === 4 && h.startsWith('127.');
+}
+
+/** A mistake in how the command was called (the CLI exits 2). */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+}
+
+/** Checks the TLS and --host options together; throws UsageError saying what to do. */
+export function checkTransport(o: Pick<RunSiteOptions, 'host' | 'tlsCert' | 'tlsKey' | 'insecureHttp'>): void {
+  if (!!o.tlsCert !== !!o.tlsKey) throw new UsageError('give both --tls-cert and --tls-key (PEM files), or neither');
+  if (!o.tlsCert && !o.insecureHttp && !isLoopbackHost(o.host))
+    throw new UsageError(
+      `--host ${o.host} lets other machines reach site mode, and without TLS the admin password and the session cookie cross the network in clear. ` +
+        'Give --tls-cert FILE --tls-key FILE (PEM; e.g. `openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj /CN=site -keyout key.pem -out cert.pem`), ' +
+        'or pass --insecure-http to accept plain HTTP on a network you trust.',
+    );
+}
+
+async function readPem(path: string, what: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new UsageError(`cannot read the ${what} ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
 
 export async function runSite(o: RunSiteOptions): Promise<void> {
-  const services = await createServices({ dataDir: o.data });
-  const api = createApiHandlers(services);
+  checkTransport(o);
+  const tls = o.tlsCert && o.tlsKey ? { cert: await readPem(o.tlsCert, 'TLS certificate'), key: await readPem(o.tlsKey, 'TLS key') } : undefined;
+  const out = process.stdout;
+
+  const lock = await acquireSiteLock(o.data);
+  if ('heldBy' in lock) {
+    const who = `pid ${lock.heldBy.pid}${lock.heldBy.url ? `, ${lock.heldBy.url}` : ''}`;
+    if (!o.resetPassword)
+      throw new Error(
+        `site mode is already running with the data folder ${o.data} (${who}). Open that one, stop it first (kill ${lock.heldBy.pid}), or give another --data folder.`,
+      );
+    const { admin, created } = await AdminPassword.open(o.data, { reset: true });
+    out.write(`Site mode is already running with this data folder (${who}); it takes the new password at once.\n`);
+    out.write(`Admin password (new, shown only this once; only a hash is stored in ${admin.file}):\n  ${created}\n`);
+    out.write('The old password no longer works, and failed-login lockouts are cleared.\n');
+    return;
+  }
+
+  let services;
+  let api;
   let site;
   try {
-    site = await startSiteServer({ api, dataDir: o.data, rendererDir: rendererDir(), host: o.host, port: o.port, resetPassword: o.resetPassword });
+    services = await createServices({ dataDir: o.data });
+    api = createApiHandlers(services);
+    site = await startSiteServer({ api, dataDir: o.data, rendererDir: rendererDir(), host: o.host, port: o.port, resetPassword: o.resetPassword, tls });
   } catch (err) {
-    api.dispose();
-    await services.close();
+    api?.dispose();
+    await services?.close();
+    await lock.release();
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'EADDRINUSE') throw new Error(`port ${o.port} on ${o.host} is already in use; pass --port N (or stop the other program)`);
     if (e.code === 'EADDRNOTAVAIL') throw new Error(`${o.host} is not an address of this machine; pass --host with one of its addresses`);
+    if (tls && /PEM|key values mismatch|certificate|ASN1|DECODER/i.test(e.message ?? ''))
+      throw new UsageError(`--tls-cert ${o.tlsCert} and --tls-key ${o.tlsKey} are not a matching PEM certificate and private key (${e.message})`);
     throw err;
   }
-  const out = process.stdout;
+  await lock.update(site.url);
   out.write(`SE3 Field Kit site mode: ${site.url}\n`);
-  if (!LOOPBACK.has(o.host)) out.write(`Listening on ${o.host}: other machines on the network can reach the login page.\n`);
+  if (!isLoopbackHost(o.host))
+    out.write(
+      tls
+        ? `Listening on ${o.host} over HTTPS: other machines on the network can reach the login page.\n`
+        : `Listening on ${o.host} over plain HTTP (--insecure-http): other machines on the network can reach the login page, and passwords cross the network in clear.\n`,
+    );
   if (site.createdPassword) {
     out.write(`Admin password (shown only this once; only a hash is stored in ${site.adminFile}):\n  ${site.createdPassword}\n`);
-    out.write('Lost it? Run `se3kit serve --reset-password` to set a new one.\n');
+    out.write('Lost it? Run `se3kit serve --reset-password` to set a new one (also while this server runs: it takes the new one at once).\n');
   }
   out.write('Press Ctrl+C to stop.\n');
 
@@ -54,4 +122,5 @@ export async function runSite(o: RunSiteOptions): Promise<void> {
   await site.close();
   api.dispose();
   await services.close();
+  await lock.release();
 }

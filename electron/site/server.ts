@@ -5,14 +5,19 @@
 //   POST /api/call/<method>    → {result} | {error:{message,code}}   (session required)
 //   WS   /api/events           → one {event,payload} JSON text frame per API event (session required)
 //   anything else              → the UI (dist/renderer), SPA fallback
+// Over HTTPS when given a certificate (the cookie is then `Secure`). Every API POST must come
+// from this server's own origin. Unauthenticated work is bounded: login bodies of a few KiB,
+// a cap on logins in progress, one password check at a time, attempts counted before checking.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventMessage } from '../api/contract';
 import type { Api } from '../api/dispatch';
 import { ApiError, errorReply } from '../api/errors';
 import { AdminPassword } from './password';
-import { LoginLimiter, readCookie, SESSION_COOKIE, Sessions } from './sessions';
+import { clientKey, LoginLimiter, readCookie, SESSION_COOKIE, Sessions } from './sessions';
+import { closesConnection, Gate, readJsonBody, requestPath } from './request';
 import { serveStatic } from './static';
 
 export interface SiteOptions {
@@ -24,6 +29,10 @@ export interface SiteOptions {
   port?: number;
   /** Generate a new admin password even if one is stored. */
   resetPassword?: boolean;
+  /** PEM certificate and key: serve HTTPS (and mark the session cookie Secure). */
+  tls?: { cert: Buffer | string; key: Buffer | string };
+  /** Where internal errors are reported (default stderr). */
+  log?: (line: string) => void;
 }
 
 export interface SiteServer {
@@ -38,6 +47,11 @@ export interface SiteServer {
 // 41 MiB: one photo up to the face engine's 30 MiB limit travels base64 (4/3 of it, 40 MiB) in a
 // photos.check call; every other call is far smaller.
 const MAX_BODY = 41 * 1024 * 1024;
+/** A login body is `{"password": "…"}`: a few KiB is plenty. */
+const MAX_LOGIN_BODY = 4 * 1024;
+const LOGIN_BODY_TIMEOUT_MS = 10_000;
+/** Logins in progress at once (reading the body, waiting for or running the password check). */
+const MAX_LOGINS_IN_PROGRESS = 8;
 const WS_MAX_BUFFERED = 8 * 1024 * 1024;
 
 const SECURITY_HEADERS: Record<string, string> = {
@@ -64,91 +78,116 @@ function sendError(res: ServerResponse, err: unknown, headers: Record<string, st
   sendJson(res, status, body, headers);
 }
 
-async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  // Requiring JSON also means a cross-site form post can never reach the API (CSRF).
-  if (type !== 'application/json') throw new ApiError('send the request body as Content-Type: application/json', 'bad_request', 415);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new ApiError(`request body is larger than ${MAX_BODY / 1024 / 1024} MiB`, 'bad_request', 413);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError('request body is not valid JSON', 'bad_request', 400);
-  }
-}
-
-function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
-/** A browser's WebSocket carries its page origin; it must be this server (no cross-site hijacking). */
-function sameOrigin(req: IncomingMessage): boolean {
+/**
+ * A browser sends its page's origin with every POST and WebSocket; it must be this server (no
+ * cross-site form posts, no WebSocket hijacking). Clients that are not browsers send none
+ * (the session cookie still applies to them).
+ */
+export function sameOrigin(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return false;
   const origin = req.headers.origin;
-  if (!origin) return true; // non-browser clients (the session cookie still applies)
+  if (origin === undefined) return true;
   try {
     return new URL(origin).host === req.headers.host;
   } catch {
-    return false;
+    return false; // "null" (sandboxed frames, file:) and junk
   }
+}
+
+function when(d: Date): string {
+  return `${d.toISOString().slice(11, 16)} UTC`;
 }
 
 export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
   const { admin, created } = await AdminPassword.open(opts.dataDir, { reset: opts.resetPassword });
-  const sessions = new Sessions();
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`));
+  const secure = !!opts.tls;
+  const sessions = new Sessions(undefined, secure);
   const limiter = new LoginLimiter();
+  const logins = new Gate(MAX_LOGINS_IN_PROGRESS, 0);
+  // scrypt takes ~50–100 ms of a core: one check at a time, the others wait their turn.
+  const checks = new Gate(1, MAX_LOGINS_IN_PROGRESS);
   const sockets = new Map<WebSocket, string>(); // socket → session token
   const wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
 
   const session = (req: IncomingMessage) => readCookie(req.headers.cookie, SESSION_COOKIE);
+  const busy = () => Object.assign(new ApiError('the server is busy with other logins; try again in a few seconds', 'rate_limited', 429), { retryAfter: 2 });
 
   async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const client = clientAddress(req);
-    const wait = limiter.retryAfter(client);
-    if (wait > 0) {
-      sendError(res, new ApiError(`too many wrong passwords; try again in ${wait} s`, 'rate_limited', 429), { 'retry-after': String(wait) });
-      return;
+    const ran = await logins.run(async () => {
+      const body = (await readJsonBody(req, MAX_LOGIN_BODY, LOGIN_BODY_TIMEOUT_MS)) as { password?: unknown };
+      if (typeof body?.password !== 'string' || body.password === '') throw new ApiError('password is required', 'bad_params', 400);
+      const password = body.password;
+      // A password replaced with --reset-password while we run takes effect now, lockouts end.
+      if (await admin.refresh()) {
+        limiter.clear();
+        log(`the admin password was replaced (${admin.file}); failed-login lockouts cleared`);
+      }
+      const client = clientKey(req.socket.remoteAddress);
+      const admitted = limiter.admit(client);
+      if (!admitted.ok) {
+        sendError(
+          res,
+          new ApiError(
+            `too many wrong passwords from this address; try again in ${admitted.retryAfter} s (at ${when(admitted.until)}). ` +
+              'To clear it now, an operator runs `se3kit serve --reset-password` on the server (the running server takes the new password ' +
+              'and forgets all lockouts at once), or restarts se3kit serve.',
+            'rate_limited',
+            429,
+          ),
+          { 'retry-after': String(admitted.retryAfter) },
+        );
+        return;
+      }
+      const checked = await checks.run(() => admin.verify(password));
+      if (checked.busy) throw busy();
+      if (!checked.value) throw new ApiError('wrong password', 'unauthenticated', 401);
+      limiter.succeed(client);
+      const token = sessions.create();
+      sendJson(res, 200, { authenticated: true }, { 'set-cookie': sessions.cookie(token) });
+    });
+    if (ran.busy) {
+      req.resume();
+      throw busy();
     }
-    const body = (await readJsonBody(req)) as { password?: unknown };
-    if (typeof body?.password !== 'string' || body.password === '') throw new ApiError('password is required', 'bad_params', 400);
-    if (!(await admin.verify(body.password))) {
-      limiter.fail(client);
-      throw new ApiError('wrong password', 'unauthenticated', 401);
-    }
-    limiter.succeed(client);
-    const token = sessions.create();
-    sendJson(res, 200, { authenticated: true }, { 'set-cookie': sessions.cookie(token) });
   }
 
   function logout(req: IncomingMessage, res: ServerResponse): void {
     const token = session(req);
     sessions.destroy(token);
     for (const [ws, t] of sockets) if (t === token) ws.close(4401, 'logged out');
-    sendJson(res, 200, { authenticated: false }, { 'set-cookie': Sessions.clearCookie() });
+    sendJson(res, 200, { authenticated: false }, { 'set-cookie': sessions.clearCookie() });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = url.pathname;
+    const path = requestPath(req.url);
     const method = req.method ?? 'GET';
+    if (path === null) throw new ApiError('bad request target; expected a path such as /', 'bad_request', 400);
 
     if (path === '/api' || path.startsWith('/api/')) {
+      if (method === 'POST' && !sameOrigin(req)) throw new ApiError('cross-site request refused: open the site from its own address', 'bad_request', 403);
       if (path === '/api/session' && method === 'GET') return sendJson(res, 200, { authenticated: sessions.touch(session(req)) });
       if (path === '/api/login' && method === 'POST') return await login(req, res);
       if (path === '/api/logout' && method === 'POST') return logout(req, res);
       if (path.startsWith('/api/call/')) {
         if (method !== 'POST') throw new ApiError('use POST for API calls', 'bad_request', 405);
         if (!sessions.touch(session(req))) throw new ApiError('log in first', 'unauthenticated', 401);
-        const name = decodeURIComponent(path.slice('/api/call/'.length));
-        const params = await readJsonBody(req);
-        const result = await opts.api.call(name, params);
+        let name: string;
+        try {
+          name = decodeURIComponent(path.slice('/api/call/'.length));
+        } catch {
+          throw new ApiError('bad method name in the path', 'bad_request', 400);
+        }
+        const params = await readJsonBody(req, MAX_BODY);
+        let result: unknown;
+        try {
+          result = await opts.api.call(name, params);
+        } catch (err) {
+          // A service's failure is the technician's message (the contract's error body).
+          throw Object.assign(err instanceof Error ? err : new Error(String(err)), { fromApi: true });
+        }
         return sendJson(res, 200, { result: result ?? null });
       }
       throw new ApiError(`no such endpoint: ${method} ${path}`, 'bad_request', 404);
@@ -157,19 +196,35 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
     await serveStatic(opts.rendererDir, req, res, path);
   }
 
-  const server: Server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err) => {
-      if (res.headersSent) res.destroy();
-      else sendError(res, err);
+      if (res.headersSent) return void res.destroy();
+      if (closesConnection(err)) res.setHeader('connection', 'close');
+      const retryAfter = (err as { retryAfter?: number }).retryAfter;
+      if (retryAfter) res.setHeader('retry-after', String(retryAfter));
+      if (err instanceof ApiError || (err as { fromApi?: boolean }).fromApi) return sendError(res, err);
+      if (req.destroyed) return; // the client went away mid-request: nothing to answer, nothing to log
+      log(`site server: error on ${JSON.stringify(String(req.method))} ${JSON.stringify(String(req.url).slice(0, 200))}: ${err instanceof Error ? err.message : String(err)}`);
+      sendError(res, new ApiError('internal error; see the server log', 'internal', 500));
     });
+  };
+  const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, onRequest) : createServer(onRequest);
+  // A client gets 20 s for its headers and 2 min for a whole request (a 40 MiB photo on slow Wi-Fi).
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 120_000;
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
   });
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    socket.on('error', () => socket.destroy());
+    const path = requestPath(req.url);
     const token = session(req);
     const refuse = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    if (path === null) return refuse(400, 'Bad Request');
     if (path !== '/api/events') return refuse(404, 'Not Found');
     if (!sameOrigin(req)) return refuse(403, 'Forbidden');
     if (!sessions.touch(token)) return refuse(401, 'Unauthorized');
@@ -207,7 +262,7 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   return {
-    url: `http://${hostForUrl}:${address.port}/`,
+    url: `${secure ? 'https' : 'http'}://${hostForUrl}:${address.port}/`,
     port: address.port,
     createdPassword: created,
     adminFile: admin.file,

@@ -1,5 +1,6 @@
 // Runs dist/cli.mjs (se3kit serve / desktop) as a child process for tests.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
 import { join } from 'node:path';
 
 export const cli = join(new URL('../..', import.meta.url).pathname, 'dist', 'cli.mjs');
@@ -7,6 +8,8 @@ export const cli = join(new URL('../..', import.meta.url).pathname, 'dist', 'cli
 export interface Running {
   child: ChildProcess;
   out: () => string;
+  /** What it wrote to stderr (the server's log). */
+  err: () => string;
   url: string;
   stop(): Promise<number | null>;
 }
@@ -35,6 +38,7 @@ export async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Pro
   return {
     child,
     out: () => out,
+    err: () => err,
     url,
     async stop() {
       child.kill('SIGTERM');
@@ -49,4 +53,21 @@ export async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Pro
 /** The admin password from the serve banner, or null when none was printed. */
 export function passwordIn(out: string): string | null {
   return /Admin password[^\n]*\n\s+(\S+)/.exec(out)?.[1] ?? null;
+}
+
+/** A request from a chosen loopback source address (the fuzz may lock 127.0.0.1 out of logins). */
+export function from(
+  source: string,
+  url: string,
+  init: { method?: string; body?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: init.method ?? 'GET', localAddress: source, headers: init.headers }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
 }

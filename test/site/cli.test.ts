@@ -57,8 +57,12 @@ test('serve: usage errors exit 2; a port in use exits 1 saying what to do', { ti
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /expected a TCP port/);
 
-  const holder = await startCli(['serve', '--data', data, '--port', '0']);
-  t.after(() => holder.stop());
+  const holderData = mkdtempSync(join(tmpdir(), 'se3kit-cli-'));
+  const holder = await startCli(['serve', '--data', holderData, '--port', '0']);
+  t.after(async () => {
+    await holder.stop();
+    rmSync(holderData, { recursive: true, force: true });
+  });
   const port = new URL(holder.url).port;
   const busy = await run(['serve', '--data', data, '--port', port]);
   assert.equal(busy.code, 1);

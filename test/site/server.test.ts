@@ -116,7 +116,7 @@ test('repeated wrong passwords are rate-limited, even when the right one follows
   });
   assert.equal(blocked.status, 429);
   assert.ok(Number(blocked.headers.get('retry-after')) > 0);
-  assert.match((await blocked.json()).error.message, /too many wrong passwords; try again in \d+ s/);
+  assert.match((await blocked.json()).error.message, /too many wrong passwords from this address; try again in \d+ s/);
 });
 
 test('API errors: unknown method, bad params, wrong content type, bad JSON', async (t) => {

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { defaultDataDir } from '../../api/services';
 import { appRoot } from '../../../agent/app-root';
-import { runSite } from '../../site/run';
-import { portArg } from './serve';
+import { portArg, runSiteCommand, transportOptions } from './serve';
 
 /** The Electron binary's path, or why there is none. */
 export function electronBinary(): { path: string } | { why: string } {
@@ -40,18 +39,19 @@ export function desktopUnavailable(env: NodeJS.ProcessEnv = process.env): { why:
 }
 
 export function register(program: Command): void {
-  program
+  const desktop = program
     .command('desktop')
     .description('open the desktop app (falls back to headless site mode where Electron or a display is missing)')
     .option('--data <dir>', 'data directory (default: $SE3KIT_DATA or ~/.se3kit)')
     .option('--host <address>', 'site-mode fallback: address to listen on', '127.0.0.1')
-    .option('--port <port>', 'site-mode fallback: TCP port', portArg, 8080)
-    .action(async (o: { data?: string; host: string; port: number }) => {
+    .option('--port <port>', 'site-mode fallback: TCP port', portArg, 8080);
+  transportOptions(desktop, 'site-mode fallback: ').action(
+    async (o: { data?: string; host: string; port: number; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean }, cmd: Command) => {
       const data = o.data ?? defaultDataDir();
       const can = desktopUnavailable();
       if ('why' in can) {
         process.stdout.write(`se3kit desktop: cannot open the desktop app: ${can.why}.\nRunning headless site mode instead; open the address below in a browser.\n`);
-        await runSite({ data, host: o.host, port: o.port });
+        await runSiteCommand(cmd, { data, host: o.host, port: o.port, tlsCert: o.tlsCert, tlsKey: o.tlsKey, insecureHttp: o.insecureHttp });
         return;
       }
       const child = spawn(can.electron, [appRoot()], { stdio: 'inherit', env: { ...process.env, SE3KIT_DATA: data } });
@@ -60,5 +60,6 @@ export function register(program: Command): void {
         child.once('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
       });
       if (code !== 0) process.exitCode = code;
-    });
+    },
+  );
 }

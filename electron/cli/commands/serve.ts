@@ -1,7 +1,7 @@
 // se3kit serve — headless site mode: the same UI and API in a browser, behind a login.
 import { InvalidArgumentError, type Command } from 'commander';
 import { defaultDataDir } from '../../api/services';
-import { runSite } from '../../site/run';
+import { runSite, UsageError, type RunSiteOptions } from '../../site/run';
 
 export function portArg(value: string): number {
   const n = Number(value);
@@ -9,15 +9,35 @@ export function portArg(value: string): number {
   return n;
 }
 
+/** The TLS / --host options `serve` and the `desktop` fallback share. */
+export function transportOptions(cmd: Command, prefix = ''): Command {
+  return cmd
+    .option('--tls-cert <file>', `${prefix}serve HTTPS with this PEM certificate (with --tls-key; the session cookie is then Secure)`)
+    .option('--tls-key <file>', `${prefix}the PEM private key of --tls-cert`)
+    .option('--insecure-http', `${prefix}allow plain HTTP on a --host other machines can reach (passwords cross the network in clear)`);
+}
+
+/** Runs site mode; a usage mistake found late (TLS files, --host without TLS) exits 2 like commander's own. */
+export async function runSiteCommand(cmd: Command, o: RunSiteOptions): Promise<void> {
+  try {
+    await runSite(o);
+  } catch (err) {
+    if (err instanceof UsageError) cmd.error(`se3kit ${cmd.name()}: ${err.message}`, { exitCode: 2, code: 'se3kit.usage' });
+    throw err;
+  }
+}
+
 export function register(program: Command): void {
-  program
+  const serve = program
     .command('serve')
-    .description('headless site mode: serve the UI and API over HTTP + WebSocket, behind an admin login')
+    .description('headless site mode: serve the UI and API over HTTP(S) + WebSocket, behind an admin login')
     .option('--data <dir>', 'data directory (default: $SE3KIT_DATA or ~/.se3kit)')
-    .option('--host <address>', 'address to listen on; anything but 127.0.0.1 exposes the login page to the network', '127.0.0.1')
+    .option('--host <address>', 'address to listen on; anything but 127.0.0.1 exposes the login page to the network (needs TLS or --insecure-http)', '127.0.0.1')
     .option('--port <port>', 'TCP port', portArg, 8080)
-    .option('--reset-password', 'generate and print a new admin password (the old one stops working)')
-    .action(async (o: { data?: string; host: string; port: number; resetPassword?: boolean }) => {
-      await runSite({ data: o.data ?? defaultDataDir(), host: o.host, port: o.port, resetPassword: o.resetPassword });
-    });
+    .option('--reset-password', 'generate and print a new admin password (the old one stops working; a running server takes the new one at once)');
+  transportOptions(serve).action(
+    async (o: { data?: string; host: string; port: number; resetPassword?: boolean; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean }, cmd: Command) => {
+      await runSiteCommand(cmd, { ...o, data: o.data ?? defaultDataDir() });
+    },
+  );
 }

@@ -7,6 +7,7 @@ import {
   LOGIN_URL_PATH,
   devSnoProblem,
   loginUrlProblem,
+  normalizeLoginUrl,
   readConfigValue,
 } from '../../../agent/protocol';
 import type { BoxConfig, ConfigureOutcome, ConfigureRequest } from '../../api/boxes';
@@ -95,7 +96,8 @@ export class BoxClient {
     const where = { host: at.host, port: at.port };
     const wanted: Array<[Field, string]> = [];
     if (request.dev_sno !== undefined) wanted.push(['dev_sno', request.dev_sno]);
-    if (request.login_url !== undefined) wanted.push(['login_url', request.login_url]);
+    // The box stores the normalised URL (agent/protocol): send that, so the read-back compares equal.
+    if (request.login_url !== undefined) wanted.push(['login_url', normalizeLoginUrl(request.login_url)]);
 
     let error: string | undefined;
     for (const [field, value] of wanted) {
