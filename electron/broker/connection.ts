@@ -316,7 +316,13 @@ export class Connection implements ChannelConn {
   private onStartOk(f: Fields): void {
     this.clientProperties = f.clientProperties ?? {};
     this.clientCaps = this.clientProperties.capabilities ?? {};
-    const login = parseLogin(f.mechanism, f.response);
+    let login: ReturnType<typeof parseLogin>;
+    try {
+      login = parseLogin(f.mechanism, f.response);
+    } catch (err) {
+      this.core.loginRefused({ at: Date.now(), peer: this.peer, user: '', mechanism: String(f.mechanism), reason: `unreadable ${f.mechanism} response` });
+      throw new AmqpError(403, `ACCESS_REFUSED - unreadable ${f.mechanism} login response: ${(err as Error).message}`, M.ConnectionStartOk);
+    }
     if (!login) throw new AmqpError(540, `NOT_IMPLEMENTED - unsupported authentication mechanism '${f.mechanism}'`, M.ConnectionStartOk);
     const { user, pass } = login;
     const u = this.core.users.get(user);
@@ -424,8 +430,7 @@ export class Connection implements ChannelConn {
       err instanceof AmqpError
         ? err
         : new AmqpError(541, `INTERNAL_ERROR - ${err instanceof Error ? err.message : String(err)}`, methodId);
-    this.out = [];
-    this.outBytes = 0;
+    // Frames already queued (e.g. connection.start, replies to earlier methods) go out before the close.
     this.releaseAll();
     const mid = e.methodId || methodId;
     const close = encodeMethod(M.ConnectionClose, 0, { replyCode: e.code, replyText: e.text, classId: mid >>> 16, methodId: mid & 0xffff });
@@ -433,8 +438,11 @@ export class Connection implements ChannelConn {
       // The framing is broken: no close-ok can be recognised in what follows. Send the close,
       // stop reading at once and end the socket (what the client still sends is never buffered).
       this.stopReading();
+      const pending = Buffer.concat([...this.out, close]);
+      this.out = [];
+      this.outBytes = 0;
       this.state = 'closed';
-      this.socket.end(close);
+      this.socket.end(pending);
       setTimeout(() => this.destroy(), 1000).unref();
       return;
     }

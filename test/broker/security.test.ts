@@ -11,7 +11,7 @@ import { addUserAtRest } from '../../electron/broker/control-users';
 import { requireComponent } from '../helpers/components';
 import { createTestNet, type TestNet } from '../helpers/netns';
 import { connect, sleep, tempDir } from './helpers';
-import { connectionCloseCode, handshakeBytes, raw, until } from './raw-client';
+import { connectionCloseCode, handshakeBytes, raw, until, type Raw } from './raw-client';
 
 const root = new URL('../..', import.meta.url).pathname;
 const cliEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT'));
@@ -176,7 +176,7 @@ describe('broker hardening', { timeout: 120_000 }, () => {
     });
 
     it('caps connections still in the handshake, per address and overall; others still get in', async () => {
-      const idle = [];
+      const idle: Raw[] = [];
       for (let i = 0; i < 12; i++) idle.push(await raw(b.port));
       await sleep(100);
       const open = () => idle.filter((x) => !x.sock.destroyed && x.sock.readyState === 'open');
