@@ -1,16 +1,16 @@
 // The embedded broker: listeners (amqp, optional amqps), users/vhosts/permissions API,
 // durable definitions, recovery after restart or crash, and the stats API for the UI.
-import { existsSync, mkdirSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statfsSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { hashPassword, Permissions, type Permission, type User } from './auth';
 import type { Fields } from './codec';
 import { Connection } from './connection';
-import type { BrokerCore, CoreOptions } from './core';
+import type { BrokerCore, CoreOptions, RefusedLogin } from './core';
 import { Exchange } from './exchange';
 import { Flusher } from './store/log';
-import { loadDefinitions, saveDefinitions, type Definitions } from './store/metadata';
+import { ensurePrivateDir, loadDefinitions, saveDefinitions, type Definitions } from './store/metadata';
 import { collectStats, RateSampler, type BrokerStats } from './stats';
 import { Vhost } from './vhost';
 
@@ -44,6 +44,12 @@ export interface BrokerOptions {
   segmentBytes?: number;
   /** Free disk space below which publishers are blocked. Default 50 MB. */
   diskFreeLimitBytes?: number;
+  /** Users who may log in only from this machine (RabbitMQ's loopback_users). Default ['guest']. */
+  loopbackUsers?: string[];
+  /** Connections that have not finished the handshake, at most (beyond it new ones are dropped). Default 500. */
+  maxPendingConnections?: number;
+  /** The same per client address. Default 50. */
+  maxPendingPerAddress?: number;
 }
 
 export interface Broker {
@@ -58,6 +64,10 @@ export interface Broker {
   setPermissions(user: string, vhost: string, perm: Permission): void;
   clearPermissions(user: string, vhost: string): void;
   listPermissions(): Array<{ user: string; vhost: string } & Permission>;
+  /** Sets a new password for an existing user (tags and permissions kept). */
+  changePassword(name: string, password: string): void;
+  /** The most recent refused logins (newest last, at most 50). */
+  refusedLogins(): RefusedLogin[];
   /** Blocks publishers (connection.blocked) until unblock(). */
   block(reason: string): void;
   unblock(): void;
@@ -80,6 +90,10 @@ class EmbeddedBroker implements BrokerCore, Broker {
   retired = { published: 0, delivered: 0, acked: 0 };
   blockedReason: string | null = null;
   private manualBlock: string | null = null;
+  readonly loopbackUsers: Set<string>;
+  private readonly refused: RefusedLogin[] = [];
+  private readonly pending = new Set<Connection>();
+  private readonly pendingByAddress = new Map<string, number>();
   private servers: Server[] = [];
   private timer: NodeJS.Timeout;
   port = 0;
@@ -114,6 +128,7 @@ class EmbeddedBroker implements BrokerCore, Broker {
       maxMessageBytes: opts.maxMessageBytes ?? 128 * 1024 * 1024,
     };
     this.memory = { bytes: 0, limit: opts.memoryLimitBytes ?? 64 * 1024 * 1024 };
+    this.loopbackUsers = new Set(opts.loopbackUsers ?? ['guest']);
     this.timer = setInterval(() => this.sample(), 1000);
     this.timer.unref();
   }
@@ -122,7 +137,7 @@ class EmbeddedBroker implements BrokerCore, Broker {
 
   recover(): void {
     const dir = this.opts.dataDir;
-    mkdirSync(dir, { recursive: true });
+    ensurePrivateDir(dir); // password hashes and messages: this OS user only (0700)
     rmSync(join(dir, 'transient'), { recursive: true, force: true });
     const defs = loadDefinitions(dir);
     if (defs) {
@@ -203,15 +218,49 @@ class EmbeddedBroker implements BrokerCore, Broker {
   }
 
   private accept(socket: Socket, tls: boolean): void {
+    // Connections still in the handshake are capped, overall and per client address, so a flood
+    // of half-open logins cannot exhaust memory or descriptors (each also has handshakeTimeoutMs).
+    const addr = socket.remoteAddress ?? '';
+    const perAddr = this.pendingByAddress.get(addr) ?? 0;
+    if (this.pending.size >= (this.opts.maxPendingConnections ?? 500) || perAddr >= (this.opts.maxPendingPerAddress ?? 50)) {
+      this.droppedConnections++;
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
     const c = new Connection(socket, this, tls);
     this.connections.add(c);
+    this.pending.add(c);
+    this.pendingByAddress.set(addr, perAddr + 1);
+  }
+
+  /** Connections dropped because too many were still in the handshake. */
+  droppedConnections = 0;
+
+  private handshakeOver(c: Connection): void {
+    if (!this.pending.delete(c)) return;
+    const addr = c.socket.remoteAddress ?? '';
+    const n = (this.pendingByAddress.get(addr) ?? 1) - 1;
+    if (n <= 0) this.pendingByAddress.delete(addr);
+    else this.pendingByAddress.set(addr, n);
+  }
+
+  loginRefused(r: RefusedLogin): void {
+    this.refused.push(r);
+    if (this.refused.length > 50) this.refused.shift();
+  }
+
+  refusedLogins(): RefusedLogin[] {
+    return this.refused.map((r) => ({ ...r }));
   }
 
   connectionOpened(c: Connection): void {
+    this.handshakeOver(c);
     if (this.blockedReason) c.setBlocked(this.blockedReason);
   }
 
   connectionClosed(c: Connection): void {
+    this.handshakeOver(c);
     if (!this.connections.delete(c)) return;
     this.retired.published += c.counters.published;
     this.retired.delivered += c.counters.delivered;
@@ -245,6 +294,13 @@ class EmbeddedBroker implements BrokerCore, Broker {
   addUser(name: string, password: string, tags: string[] = []): void {
     if (!name) throw new Error('user name must not be empty');
     this.users.set(name, { name, passwordHash: hashPassword(password), tags });
+    this.persist();
+  }
+
+  changePassword(name: string, password: string): void {
+    const u = this.users.get(name);
+    if (!u) throw new Error(`no user '${name}'`);
+    this.users.set(name, { ...u, passwordHash: hashPassword(password) });
     this.persist();
   }
 

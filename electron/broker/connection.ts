@@ -24,7 +24,18 @@ import type { Vhost } from './vhost';
 import type { BrokerCore } from './core';
 
 const HIGH_WATER = 1 << 20;
+/** Largest frame accepted before connection.tune-ok (login frames are small). */
+const PRE_TUNE_FRAME_MAX = 65536;
+/** Bytes read while waiting for close-ok after a connection exception; past this the socket is dropped. */
+const CLOSING_READ_BUDGET = 65536;
 let nextConnId = 1;
+
+/** Whether a socket address is this machine's loopback (IPv4 127/8, ::1, IPv4-mapped 127/8). */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return a === '::1' || /^127\./.test(a);
+}
 
 type State = 'header' | 'start-ok' | 'tune-ok' | 'open' | 'running' | 'closing' | 'closed';
 
@@ -43,7 +54,7 @@ export class Connection implements ChannelConn {
   readonly channels = new Map<number, Channel>();
   readonly exclusiveQueues = new Set<Queue>();
   readonly counters = { published: 0, delivered: 0, acked: 0 };
-  private readonly input = new ChunkReader();
+  private input = new ChunkReader();
   private out: Buffer[] = [];
   private outBytes = 0;
   private flushQueued = false;
@@ -55,6 +66,9 @@ export class Connection implements ChannelConn {
   private pausedByUs = false;
   private wantKick = false;
   private flowPaused = false;
+  /** Set once the connection is closing because its framing is broken: nothing more is read. */
+  private inputStopped = false;
+  private closingRead = 0;
   blockedNotified = false;
 
   constructor(
@@ -124,6 +138,15 @@ export class Connection implements ChannelConn {
   // ---- input ---------------------------------------------------------------------------------
 
   private onData(d: Buffer): void {
+    if (this.inputStopped || this.state === 'closed') {
+      // Closing: what the client still sends is not read, let alone buffered.
+      this.stopReading();
+      return;
+    }
+    if (this.state === 'closing') {
+      this.closingRead += d.length;
+      if (this.closingRead > CLOSING_READ_BUDGET) return this.destroy();
+    }
     this.lastRecv = Date.now();
     this.input.push(d);
     try {
@@ -131,8 +154,10 @@ export class Connection implements ChannelConn {
         if (this.input.length < 8) return;
         const all = this.input.take(this.input.length);
         if (!all.subarray(0, 8).equals(PROTOCOL_HEADER)) {
-          this.socket.end(PROTOCOL_HEADER);
+          this.stopReading();
           this.state = 'closed';
+          this.socket.end(PROTOCOL_HEADER);
+          setTimeout(() => this.destroy(), 1000).unref();
           return;
         }
         if (all.length > 8) this.input.unshift(all.subarray(8));
@@ -147,11 +172,11 @@ export class Connection implements ChannelConn {
           }),
         );
       }
-      while (this.state !== 'closed' && this.input.length >= 7) {
+      while ((this.state as State) !== 'closed' && !this.inputStopped && this.input.length >= 7) {
         const head = this.input.peek(7);
         const size = head.readUInt32BE(3);
-        if (size + 8 > this.frameMax)
-          fail(501, `frame size ${size + 8} exceeds the negotiated frame_max ${this.frameMax}`);
+        const max = this.state === 'start-ok' || this.state === 'tune-ok' ? Math.min(PRE_TUNE_FRAME_MAX, this.frameMax) : this.frameMax;
+        if (size + 8 > max) fail(501, `frame size ${size + 8} exceeds the negotiated frame_max ${max}`);
         if (this.input.length < size + 8) break;
         const frame = this.input.take(size + 8);
         if (frame[size + 7] !== 206) fail(501, `frame end byte is ${frame[size + 7]}, expected 206`);
@@ -162,8 +187,16 @@ export class Connection implements ChannelConn {
         this.socket.pause();
       }
     } catch (err) {
+      if (this.state === 'closing') return this.destroy(); // a second error while closing: give up on it
       this.connectionError(err, 0);
     }
+  }
+
+  /** Stops reading from the socket for good and drops whatever was buffered. */
+  private stopReading(): void {
+    this.inputStopped = true;
+    this.input = new ChunkReader();
+    this.socket.pause();
   }
 
   private onFrame(type: number, channel: number, payload: Buffer): void {
@@ -283,11 +316,25 @@ export class Connection implements ChannelConn {
   private onStartOk(f: Fields): void {
     this.clientProperties = f.clientProperties ?? {};
     this.clientCaps = this.clientProperties.capabilities ?? {};
-    const login = parseLogin(f.mechanism, f.response);
+    let login: ReturnType<typeof parseLogin>;
+    try {
+      login = parseLogin(f.mechanism, f.response);
+    } catch (err) {
+      this.core.loginRefused({ at: Date.now(), peer: this.peer, user: '', mechanism: String(f.mechanism), reason: `unreadable ${f.mechanism} response` });
+      throw new AmqpError(403, `ACCESS_REFUSED - unreadable ${f.mechanism} login response: ${(err as Error).message}`, M.ConnectionStartOk);
+    }
     if (!login) throw new AmqpError(540, `NOT_IMPLEMENTED - unsupported authentication mechanism '${f.mechanism}'`, M.ConnectionStartOk);
     const { user, pass } = login;
     const u = this.core.users.get(user);
-    if (!u || !checkPassword(u, pass)) {
+    const reason = !u
+      ? `user '${user}' does not exist`
+      : !checkPassword(u, pass)
+        ? `wrong password for user '${user}'`
+        : this.core.loopbackUsers.has(user) && !isLoopback(this.socket.remoteAddress)
+          ? `user '${user}' can only connect via localhost`
+          : null;
+    if (reason) {
+      this.core.loginRefused({ at: Date.now(), peer: this.peer, user, mechanism: String(f.mechanism), reason });
       throw new AmqpError(
         403,
         `ACCESS_REFUSED - Login was refused using authentication mechanism ${f.mechanism}. For details see the broker logfile.`,
@@ -383,12 +430,26 @@ export class Connection implements ChannelConn {
       err instanceof AmqpError
         ? err
         : new AmqpError(541, `INTERNAL_ERROR - ${err instanceof Error ? err.message : String(err)}`, methodId);
-    this.out = [];
-    this.outBytes = 0;
+    // Frames already queued (e.g. connection.start, replies to earlier methods) go out before the close.
     this.releaseAll();
-    this.state = 'closing';
     const mid = e.methodId || methodId;
-    this.send(encodeMethod(M.ConnectionClose, 0, { replyCode: e.code, replyText: e.text, classId: mid >>> 16, methodId: mid & 0xffff }));
+    const close = encodeMethod(M.ConnectionClose, 0, { replyCode: e.code, replyText: e.text, classId: mid >>> 16, methodId: mid & 0xffff });
+    if (e.code === 501) {
+      // The framing is broken: no close-ok can be recognised in what follows. Send the close,
+      // stop reading at once and end the socket (what the client still sends is never buffered).
+      this.stopReading();
+      const pending = Buffer.concat([...this.out, close]);
+      this.out = [];
+      this.outBytes = 0;
+      this.state = 'closed';
+      this.socket.end(pending);
+      setTimeout(() => this.destroy(), 1000).unref();
+      return;
+    }
+    // Framing intact: read on (a bounded amount) for the client's close-ok, at most 3 s.
+    this.input = new ChunkReader();
+    this.state = 'closing';
+    this.send(close);
     setTimeout(() => this.destroy(), 3000).unref();
   }
 
@@ -399,6 +460,7 @@ export class Connection implements ChannelConn {
 
   private endSoon(): void {
     this.state = 'closed';
+    this.stopReading();
     const buf = Buffer.concat(this.out);
     this.out = [];
     this.socket.end(buf);

@@ -1,10 +1,9 @@
 // Broker users while the broker is stopped: read and changed directly in its definitions file
 // (the same file the running broker keeps; replaced atomically). Passwords are stored only as
 // salted hashes (auth.ts). While it runs, the control goes through the Broker API instead.
-import { mkdirSync } from 'node:fs';
 import type { BrokerUser } from '../api/broker';
 import { hashPassword, type Permission } from './auth';
-import { loadDefinitions, saveDefinitions, type Definitions } from './store/metadata';
+import { ensurePrivateDir, loadDefinitions, saveDefinitions, type Definitions } from './store/metadata';
 
 export const FULL_ACCESS: Permission = { configure: '.*', write: '.*', read: '.*' };
 export const DEFAULT_VHOST = '/';
@@ -26,12 +25,22 @@ export function readUsersAtRest(brokerDir: string): BrokerUser[] {
 }
 
 export function addUserAtRest(brokerDir: string, name: string, password: string): void {
-  mkdirSync(brokerDir, { recursive: true });
+  ensurePrivateDir(brokerDir);
   const defs = loadDefinitions(brokerDir) ?? emptyDefinitions();
   defs.users.push({ name, passwordHash: hashPassword(password), tags: [] });
   defs.permissions = defs.permissions.filter((p) => !(p.user === name && p.vhost === DEFAULT_VHOST));
   defs.permissions.push({ user: name, vhost: DEFAULT_VHOST, ...FULL_ACCESS });
   saveDefinitions(brokerDir, defs);
+}
+
+/** Sets a new password for a user of a stopped broker; false when there is no such user. */
+export function changePasswordAtRest(brokerDir: string, name: string, password: string): boolean {
+  const defs = loadDefinitions(brokerDir);
+  const u = defs?.users.find((x) => x.name === name);
+  if (!defs || !u) return false;
+  u.passwordHash = hashPassword(password);
+  saveDefinitions(brokerDir, defs);
+  return true;
 }
 
 export function deleteUserAtRest(brokerDir: string, name: string): void {

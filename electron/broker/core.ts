@@ -13,6 +13,15 @@ export interface CoreOptions {
   maxMessageBytes: number;
 }
 
+/** A login the broker refused (kept in a short ring for the Broker page). */
+export interface RefusedLogin {
+  at: number; // epoch ms
+  peer: string; // "address:port"
+  user: string;
+  mechanism: string;
+  reason: string;
+}
+
 export interface BrokerCore {
   readonly options: CoreOptions;
   readonly vhosts: Map<string, Vhost>;
@@ -20,6 +29,9 @@ export interface BrokerCore {
   readonly permissions: Permissions;
   readonly serverProperties: Fields;
   readonly blockedReason: string | null;
+  /** Users who may log in only from a loopback address (RabbitMQ's loopback_users). */
+  readonly loopbackUsers: Set<string>;
+  loginRefused(r: RefusedLogin): void;
   connectionOpened(c: Connection): void;
   connectionClosed(c: Connection): void;
 }

@@ -51,7 +51,7 @@ export class QueueLog {
     private readonly flusher: Flusher,
     private readonly opts: { sync: boolean; segmentBytes: number },
   ) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
   /** Reads every segment; returns the live persistent messages (sorted by id). */
@@ -263,7 +263,7 @@ export class QueueLog {
         if (this.opts.sync) fsyncSync(seg.fd);
       }
       const n = seg ? seg.n + 1 : 1;
-      const fd = openSync(join(this.dir, `${String(n).padStart(8, '0')}.log`), 'a+');
+      const fd = openSync(join(this.dir, `${String(n).padStart(8, '0')}.log`), 'a+', 0o600);
       if (this.opts.sync) fsyncDir(this.dir);
       seg = { n, fd, size: 0, live: 0 };
       this.segs.push(seg);

@@ -1,6 +1,6 @@
 // The broker's definitions (users, vhosts, permissions, durable exchanges/queues/bindings)
 // as one JSON file, replaced atomically (write temp, fsync, rename, fsync dir) on every change.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { fsyncDir } from './log';
@@ -45,10 +45,23 @@ export function loadDefinitions(dataDir: string): Definitions | null {
 export function saveDefinitions(dataDir: string, defs: Definitions): void {
   const path = join(dataDir, 'definitions.json');
   const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w');
+  // Password hashes: readable by this OS user only (0600), also when the temp file existed.
+  const fd = openSync(tmp, 'w', 0o600);
+  fchmodSync(fd, 0o600);
   writeSync(fd, JSON.stringify(defs));
   fsyncSync(fd);
   closeSync(fd);
   renameSync(tmp, path);
   fsyncDir(dataDir);
+}
+
+/** Creates the broker's data directory (and missing parents) for this OS user only: 0700, also
+ *  when it already existed (then only if this user owns it; otherwise it is left as it is). */
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    chmodSync(dir, 0o700);
+  } catch {
+    /* not ours to change */
+  }
 }

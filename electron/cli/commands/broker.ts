@@ -1,5 +1,8 @@
-// se3kit broker --port 5672 --data DIR [--user NAME:PASSWORD]... [--vhost NAME]...
+// se3kit broker --port 5672 --data DIR [--user NAME[:PASSWORD]]... [--users-file FILE] [--vhost NAME]...
 // Runs the embedded AMQP 0-9-1 broker in the foreground until Ctrl-C / SIGTERM.
+// Passwords: from --users-file or $SE3KIT_BROKER_PASSWORD (argv is visible to every local user
+// in `ps`); NAME:PASSWORD on the command line still works. With no user at all (and none stored)
+// the broker creates guest/guest, which, as with RabbitMQ, may log in only from this machine.
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startBroker, type BrokerUserSpec } from '../../broker/index';
@@ -8,10 +11,27 @@ function collect<T>(parse: (v: string) => T) {
   return (value: string, previous: T[] = []): T[] => [...previous, parse(value)];
 }
 
-function parseUser(v: string): BrokerUserSpec {
+export const PASSWORD_ENV = 'SE3KIT_BROKER_PASSWORD';
+
+/** NAME:PASSWORD, or NAME alone (password from $SE3KIT_BROKER_PASSWORD, resolved in the action). */
+function parseUser(v: string): BrokerUserSpec & { fromEnv?: boolean } {
   const i = v.indexOf(':');
-  if (i <= 0) throw new InvalidArgumentError(`expected NAME:PASSWORD, got '${v}'`);
+  if (i === 0 || v === '') throw new InvalidArgumentError(`expected NAME or NAME:PASSWORD, got '${v}'`);
+  if (i < 0) return { name: v, password: '', fromEnv: true };
   return { name: v.slice(0, i), password: v.slice(i + 1) };
+}
+
+/** Lines of NAME:PASSWORD; blank lines and lines starting with # are skipped. */
+export function parseUsersFile(text: string, file: string): BrokerUserSpec[] {
+  const out: BrokerUserSpec[] = [];
+  for (const [n, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const i = line.indexOf(':');
+    if (i <= 0 || i === line.length - 1) throw new Error(`${file} line ${n + 1}: expected NAME:PASSWORD`);
+    out.push({ name: line.slice(0, i), password: line.slice(i + 1) });
+  }
+  return out;
 }
 
 function parsePort(v: string): number {
@@ -24,7 +44,8 @@ interface BrokerCliOptions {
   port: number;
   host: string;
   data: string;
-  user?: BrokerUserSpec[];
+  user?: Array<BrokerUserSpec & { fromEnv?: boolean }>;
+  usersFile?: string;
   vhost?: string[];
   tlsPort?: number;
   tlsKey?: string;
@@ -40,14 +61,32 @@ export function register(program: Command): void {
     .requiredOption('--data <dir>', 'directory for definitions and persistent messages')
     .option('--port <port>', 'AMQP port (0 = any free port)', parsePort, 5672)
     .option('--host <address>', 'listen address (0.0.0.0 = every interface, for boxes on the LAN)', '0.0.0.0')
-    .option('--user <name:password>', 'create/update a user with full permissions on every --vhost (repeatable)', collect(parseUser))
+    .option(
+      '--user <name[:password]>',
+      `create/update a user with full permissions on every --vhost (repeatable); NAME alone takes the password from $${PASSWORD_ENV} (a password on the command line is visible to other local users in ps)`,
+      collect(parseUser),
+    )
+    .option('--users-file <file>', 'users to create/update, one NAME:PASSWORD per line (# comments); keep it chmod 600')
     .option('--vhost <name>', "virtual host to create (repeatable; default '/')", collect(String))
     .option('--tls-port <port>', 'also listen for amqps on this port (needs --tls-key and --tls-cert)', parsePort)
     .option('--tls-key <file>', 'PEM private key for amqps')
     .option('--tls-cert <file>', 'PEM certificate (chain) for amqps')
     .option('--heartbeat <seconds>', 'heartbeat interval the broker proposes', (v) => parsePort(v))
     .option('--memory-limit-mb <mb>', 'message bodies held in memory before paging to disk', (v) => parsePort(v))
+    .addHelpText(
+      'after',
+      `\nWith no --user, --users-file or stored users, the broker creates guest/guest, which (as with RabbitMQ)\ncan log in only from this computer (127.0.0.1 / ::1): add a user for boxes on the LAN.`,
+    )
     .action(async (o: BrokerCliOptions) => {
+      let users: BrokerUserSpec[];
+      try {
+        users = resolveUsers(o);
+      } catch (err) {
+        process.stderr.write(`se3kit broker: ${(err as Error).message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+
       if ((o.tlsKey || o.tlsCert || o.tlsPort !== undefined) && !(o.tlsKey && o.tlsCert)) {
         process.stderr.write('se3kit broker: amqps needs both --tls-key and --tls-cert\n');
         process.exitCode = 2;
@@ -67,7 +106,7 @@ export function register(program: Command): void {
           port: o.port,
           host: o.host,
           dataDir: o.data,
-          users: o.user,
+          users,
           vhosts: o.vhost,
           tls: tls && { ...tls, host: o.host },
           heartbeat: o.heartbeat,
@@ -80,6 +119,11 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      if (broker.listUsers().some((u) => u.name === 'guest'))
+        process.stderr.write(
+          "se3kit broker: user 'guest' can log in only from this computer (as with RabbitMQ). Add a user (--user NAME with $" +
+            `${PASSWORD_ENV}, or --users-file) for boxes on the LAN.\n`,
+        );
       process.stdout.write(`broker listening on amqp://${o.host}:${broker.port}${broker.tlsPort ? ` and amqps://${o.host}:${broker.tlsPort}` : ''} (data ${o.data}; vhosts ${broker.listVhosts().join(', ')}; users ${broker.listUsers().map((u) => u.name).join(', ')})\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
@@ -89,4 +133,26 @@ export function register(program: Command): void {
       await broker.close();
       process.stdout.write('broker stopped\n');
     });
+}
+
+function resolveUsers(o: BrokerCliOptions): BrokerUserSpec[] {
+  const users: BrokerUserSpec[] = [];
+  for (const u of o.user ?? []) {
+    if (!u.fromEnv) users.push({ name: u.name, password: u.password });
+    else {
+      const pass = process.env[PASSWORD_ENV];
+      if (!pass) throw new Error(`--user ${u.name} has no password: set $${PASSWORD_ENV}, use --users-file, or give NAME:PASSWORD`);
+      users.push({ name: u.name, password: pass });
+    }
+  }
+  if (o.usersFile) {
+    let text: string;
+    try {
+      text = readFileSync(o.usersFile, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read the users file: ${(err as Error).message}`);
+    }
+    users.push(...parseUsersFile(text, o.usersFile));
+  }
+  return users;
 }
