@@ -1,16 +1,29 @@
 // Reading an agent bundle on the desktop side: se3-agent-<version>-linux-<arch>.tar (a plain tar:
 // manifest.json, then payload.tar.xz) or .tar.gz (the release tree, manifest.json first). Either
 // way the manifest is the first entry, so it is read without unpacking the whole file.
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { DeployError } from './errors';
 
+/**
+ * A plain version string: letters and digits, with single . _ + - between them ("1.2.0",
+ * "2.0.0-rc.1+b7"); never "." or ".." or anything else that would be a path on the box
+ * (releases/<version>).
+ */
+export const VERSION_RE = /^[0-9A-Za-z]+(?:[._+-][0-9A-Za-z]+)*$/;
+export const versionSchema = z
+  .string()
+  .max(64, 'version: at most 64 characters')
+  .regex(VERSION_RE, 'version must be a plain version such as 1.2.0 (letters and digits joined by single . _ + -)');
+
+/** A file of the release: a relative path without empty, "." or ".." parts or control characters. */
+const releasePath = (p: string) => p.length > 0 && p.length <= 1024 && !/[\0-\x1f\x7f\\]/.test(p) && p.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+
 export const manifestSchema = z.object({
   name: z.literal('se3-agent'),
-  version: z.string().regex(/^[0-9A-Za-z._+-]{1,64}$/, 'version: letters, digits and ._+- only'),
+  version: versionSchema,
   platform: z.literal('linux'),
   arch: z.enum(['arm64', 'x64']),
   /** Minimum glibc version the native parts need, "2.28". */
@@ -20,7 +33,9 @@ export const manifestSchema = z.object({
   /** Total size of the unpacked files in bytes. */
   unpackedSize: z.number().int().nonnegative(),
   /** sha256 (hex) of every file, by path relative to the release dir. */
-  files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+  files: z.record(z.string().refine(releasePath, 'files: a path is not a plain relative path'), z.string().regex(/^[0-9a-f]{64}$/)),
+  /** xz bundles: the outer manifest pins the compressed payload (the release tree inside it has its own manifest). */
+  payload: z.strictObject({ file: z.literal('payload.tar.xz'), sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() }).optional(),
 });
 export type BundleManifest = z.infer<typeof manifestSchema>;
 
@@ -106,31 +121,4 @@ export async function readManifestAndFormat(path: string): Promise<{ manifest: B
 
 export async function readManifest(path: string): Promise<BundleManifest> {
   return (await readManifestAndFormat(path)).manifest;
-}
-
-export function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(path)
-      .on('data', (c) => h.update(c))
-      .on('error', reject)
-      .on('end', () => resolve(h.digest('hex')));
-  });
-}
-
-const infoCache = new Map<string, { mtimeMs: number; size: number; info: BundleInfo }>();
-
-export async function readBundle(path: string): Promise<BundleInfo> {
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    throw new DeployError('bad-bundle', `bundle ${path} does not exist (build one with \`npm run build:agent -- --arch arm64\`)`);
-  }
-  const cached = infoCache.get(path);
-  if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.info;
-  const [{ manifest, format }, sha256] = await Promise.all([readManifestAndFormat(path), sha256File(path)]);
-  const info: BundleInfo = { path, fileName: basename(path), size: st.size, sha256, manifest, format };
-  infoCache.set(path, { mtimeMs: st.mtimeMs, size: st.size, info });
-  return info;
 }
