@@ -62,7 +62,7 @@ export type BundleFormat = 'tar.gz' | 'tar+xz';
  * Reads manifest.json, the bundle's first tar entry: either straight from a plain tar (the xz
  * format: [manifest.json, payload.tar.xz]) or from the start of a gzip'd tarball.
  */
-export async function readManifestAndFormat(path: string): Promise<{ manifest: BundleManifest; format: BundleFormat }> {
+export async function readManifestAndFormat(path: string): Promise<{ manifest: BundleManifest; format: BundleFormat; signatureText: string | null }> {
   const bad = (why: string) => new DeployError('bad-bundle', `${basename(path)} is not an agent bundle: ${why} (build one with \`npm run build:agent\`)`);
   const head = await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -72,7 +72,8 @@ export async function readManifestAndFormat(path: string): Promise<{ manifest: B
       .on('end', () => resolve(Buffer.concat(chunks)));
   });
   const format: BundleFormat = head[0] === 0x1f && head[1] === 0x8b ? 'tar.gz' : 'tar+xz';
-  const raw = await new Promise<string>((resolve, reject) => {
+  // manifest.json, and manifest.sig when it is the second entry (as build:agent writes it)
+  const [raw, signatureText] = await new Promise<[string, string | null]>((resolve, reject) => {
     const input = createReadStream(path);
     const gunzip = format === 'tar.gz' ? createGunzip() : null;
     let buf = Buffer.alloc(0);
@@ -93,9 +94,21 @@ export async function readManifestAndFormat(path: string): Promise<{ manifest: B
       if (name !== 'manifest.json') return stop(() => reject(bad(`its first entry is "${name}", not manifest.json`)));
       const size = parseOctal(buf.subarray(124, 136));
       if (size > 64 * 1024 * 1024) return stop(() => reject(bad('manifest.json is implausibly large')));
-      if (buf.length >= 512 + size) stop(() => resolve(buf.subarray(512, 512 + size).toString('utf8')));
+      if (buf.length < 512 + size) return;
+      const manifestText = buf.subarray(512, 512 + size).toString('utf8');
+      const next = 512 + Math.ceil(size / 512) * 512;
+      if (buf.length < next + 512) return;
+      const name2 = buf.subarray(next, next + 100).toString('latin1').replace(/\0.*$/s, '').replace(/^\.\//, '');
+      const size2 = parseOctal(buf.subarray(next + 124, next + 136));
+      if (name2 !== 'manifest.sig' || size2 > 4096) return stop(() => resolve([manifestText, null]));
+      if (buf.length >= next + 512 + size2) stop(() => resolve([manifestText, buf.subarray(next + 512, next + 512 + size2).toString('utf8')]));
     };
-    const onEnd = () => stop(() => reject(bad('the file ended before manifest.json was complete')));
+    const onEnd = () =>
+      stop(() => {
+        const size = buf.length >= 512 ? parseOctal(buf.subarray(124, 136)) : Infinity;
+        if (buf.length >= 512 + size) resolve([buf.subarray(512, 512 + size).toString('utf8'), null]);
+        else reject(bad('the file ended before manifest.json was complete'));
+      });
     if (gunzip) {
       gunzip.on('error', () => stop(() => reject(bad('broken gzip data'))));
       gunzip.on('data', onData);
@@ -116,7 +129,7 @@ export async function readManifestAndFormat(path: string): Promise<{ manifest: B
   if (!parsed.success) {
     throw new DeployError('bad-bundle', `${basename(path)}: manifest.json is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
-  return { manifest: parsed.data, format };
+  return { manifest: parsed.data, format, signatureText };
 }
 
 export async function readManifest(path: string): Promise<BundleManifest> {
