@@ -19,9 +19,21 @@ export function tempDir(name: string): string {
   return mkdtempSync(join(tmpdir(), `se3-deploy-${name}-`));
 }
 
-/** Builds a real agent bundle; `broken` makes its launcher exit at once (the health check fails). */
-export async function testBundle(outDir: string, version: string, opts: { broken?: boolean; arch?: Arch; compress?: 'xz' | 'gzip' } = {}): Promise<BuildResult> {
+/**
+ * The tests' release signing key (made on first use, outside the committed files): test bundles
+ * are signed with it, and every deploy in this process and its children (se3kit CLI, site mode)
+ * trusts it as this installation's own release key.
+ */
+export const TEST_RELEASE_KEY = join(ROOT, '.tmp', 'test-release-key', 'ed25519.pem');
+process.env.SE3KIT_RELEASE_KEY = TEST_RELEASE_KEY;
+
+/**
+ * Builds a real agent bundle; `broken` makes its launcher exit at once (the health check fails);
+ * `signingKey`: another release key (a path), or false for an unsigned bundle.
+ */
+export async function testBundle(outDir: string, version: string, opts: { broken?: boolean; arch?: Arch; compress?: 'xz' | 'gzip'; signingKey?: string | false } = {}): Promise<BuildResult> {
   return buildAgentBundle({
+    signingKey: opts.signingKey ?? TEST_RELEASE_KEY,
     arch: opts.arch ?? HOST_ARCH,
     version,
     outDir,
