@@ -465,6 +465,8 @@ class Platform implements PlatformService {
 
   private async provisionAll(): Promise<void> {
     try {
+      // the broker is started only for a site that has boxes
+      if ((await this.devices.list()).length === 0) return;
       await this.provisioner.start();
       for (const d of await this.devices.list()) {
         if (this.closed) return;

@@ -5,12 +5,16 @@ import { createApiHandlers } from '../api/dispatch';
 import { createServices } from '../api/services';
 import { appRoot } from '../../agent/app-root';
 import { startSiteServer } from './server';
+import { startAdminEndpoint } from '../platform/admin-http';
 
 export interface RunSiteOptions {
   data: string;
   host: string;
   port: number;
   resetPassword?: boolean;
+  /** Site platform: box-facing port (default 8090) and the embedded broker's port (default 5672). */
+  boxPort?: number;
+  amqpPort?: number;
 }
 
 export function rendererDir(): string {
@@ -20,7 +24,7 @@ export function rendererDir(): string {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export async function runSite(o: RunSiteOptions): Promise<void> {
-  const services = await createServices({ dataDir: o.data });
+  const services = await createServices({ dataDir: o.data, platform: { boxPort: o.boxPort, amqpPort: o.amqpPort } });
   const api = createApiHandlers(services);
   let site;
   try {
@@ -33,8 +37,10 @@ export async function runSite(o: RunSiteOptions): Promise<void> {
     if (e.code === 'EADDRNOTAVAIL') throw new Error(`${o.host} is not an address of this machine; pass --host with one of its addresses`);
     throw err;
   }
+  const admin = services.platform ? await startAdminEndpoint({ api, dataDir: o.data }) : null;
   const out = process.stdout;
   out.write(`SE3 Field Kit site mode: ${site.url}\n`);
+  if (services.platform) out.write(`Site platform: boxes log in at http://<this machine>:${services.platform.boxPort}/login\n`);
   if (!LOOPBACK.has(o.host)) out.write(`Listening on ${o.host}: other machines on the network can reach the login page.\n`);
   if (site.createdPassword) {
     out.write(`Admin password (shown only this once; only a hash is stored in ${site.adminFile}):\n  ${site.createdPassword}\n`);
@@ -51,6 +57,7 @@ export async function runSite(o: RunSiteOptions): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  await admin?.close();
   await site.close();
   api.dispose();
   await services.close();

@@ -17,7 +17,9 @@ export function register(program: Command): void {
     .option('--host <address>', 'address to listen on; anything but 127.0.0.1 exposes the login page to the network', '127.0.0.1')
     .option('--port <port>', 'TCP port', portArg, 8080)
     .option('--reset-password', 'generate and print a new admin password (the old one stops working)')
-    .action(async (o: { data?: string; host: string; port: number; resetPassword?: boolean }) => {
-      await runSite({ data: o.data ?? defaultDataDir(), host: o.host, port: o.port, resetPassword: o.resetPassword });
+    .option('--box-port <port>', 'site platform: port the boxes log in on (all interfaces)', portArg, 8090)
+    .option('--amqp-port <port>', 'site platform: port of the embedded broker when it is started for the boxes', portArg, 5672)
+    .action(async (o: { data?: string; host: string; port: number; resetPassword?: boolean; boxPort: number; amqpPort: number }) => {
+      await runSite({ data: o.data ?? defaultDataDir(), host: o.host, port: o.port, resetPassword: o.resetPassword, boxPort: o.boxPort, amqpPort: o.amqpPort });
     });
 }
