@@ -9,6 +9,17 @@ function parsePort(v: string): number {
   return n;
 }
 
+function parseMac(v: string): string {
+  if (!/^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i.test(v)) throw new InvalidArgumentError('must be a MAC address like e0:a5:09:00:06:2b');
+  return v.toLowerCase().replace(/-/g, ':');
+}
+
+function parseJobs(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('must be a whole number 1-64');
+  return n;
+}
+
 export function agentCommand(name = 'agent'): Command {
   return new Command(name)
     .description('run the edge agent (a "virtual box" on any Linux machine)')
@@ -17,13 +28,17 @@ export function agentCommand(name = 'agent'): Command {
     .option('--host <address>', 'address to bind', '0.0.0.0')
     .option('--name <name>', 'mDNS instance name')
     .option('--no-mdns', 'do not advertise over mDNS')
-    .action(async (o: { data: string; port: number; host: string; name?: string; mdns: boolean }) => {
+    .option('--mac <mac>', "MAC sent to the platform as hex_mac (a virtual box's identity; default: the interface's)", parseMac)
+    .option('--face-jobs <n>', 'face engine worker threads for enrolment', parseJobs, 1)
+    .action(async (o: { data: string; port: number; host: string; name?: string; mdns: boolean; mac?: string; faceJobs: number }) => {
       const agent = await startAgent({
         dataDir: o.data,
         port: o.port,
         host: o.host,
         name: o.name,
         mdns: o.mdns,
+        mac: o.mac,
+        faceJobs: o.faceJobs,
         log: createAgentLog(),
       });
       // stdout line that supervisors and tests wait for

@@ -1,7 +1,8 @@
 // GET /health: what a technician (and the deploy health check) needs to know at a glance.
 import type { BoxConfigValues } from './config-store';
+import type { BrokerState, LoginState, StateReport } from './link/status';
 
-export type LoginState = 'not-configured' | 'pending' | 'logged-in' | 'failed';
+export type { LoginState, BrokerState } from './link/status';
 
 export interface HealthBody {
   version: string;
@@ -10,7 +11,10 @@ export interface HealthBody {
   login_url: string | null;
   mac: string | null;
   hostname: string;
-  login: { state: LoginState; error?: string };
+  login: StateReport<LoginState>;
+  broker: StateReport<BrokerState>;
+  /** enrolled users */
+  users: number;
 }
 
 export function loginStateFor(config: BoxConfigValues): LoginState {

@@ -10,8 +10,9 @@ import { sendError, sendJson } from './http-util';
 import { guardServer, hostAllowed, isClientAbort, requestPath } from './http-guard';
 import { boxIdentity } from './identity';
 import { advertise, type Advertiser } from './mdns';
-import { loginStateFor, type HealthBody } from './health';
+import type { HealthBody } from './health';
 import { AGENT_VERSION } from './version';
+import { startPlatformLink, type PlatformLink } from './link';
 
 export interface AgentOptions {
   dataDir: string;
@@ -23,19 +24,25 @@ export interface AgentOptions {
   /** Advertise over mDNS (default true). */
   mdns?: boolean;
   log?: (line: string) => void;
+  /** the box's MAC for the platform login (a virtual box's identity); default: the interface's */
+  mac?: string;
+  /** face engine worker threads for enrolment and fiqa (default 1) */
+  faceJobs?: number;
 }
 
 export interface RunningAgent {
   port: number;
   host: string;
   store: ConfigStore;
+  link: PlatformLink;
   close(): Promise<void>;
 }
 
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const log = opts.log ?? (() => undefined);
   const store = await ConfigStore.open(opts.dataDir, log);
-  const identity = boxIdentity(opts.host);
+  const identity = { ...boxIdentity(opts.host), ...(opts.mac ? { mac: opts.mac } : {}) };
+  const link = await startPlatformLink({ dataDir: opts.dataDir, store, mac: identity.mac, log, faceJobs: opts.faceJobs });
   const started = Date.now();
   // The names a client may use in Host besides an IP literal (see http-guard.ts); the mDNS
   // instance name is added once the port is known.
@@ -57,7 +64,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
           login_url: config.login_url,
           mac: identity.mac,
           hostname: identity.hostname,
-          login: { state: loginStateFor(config) },
+          ...link.status(),
         };
         sendJson(res, 200, body);
         return;
@@ -78,7 +85,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   const host = opts.host ?? '0.0.0.0';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => void link.close().finally(() => reject(err)));
     server.listen(opts.port ?? CONFIG_API_PORT, host, () => {
       server.off('error', reject);
       resolve();
@@ -109,8 +116,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     port,
     host,
     store,
+    link,
     async close() {
       await mdns?.close();
+      await link.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

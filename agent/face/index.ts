@@ -6,5 +6,6 @@ export { FiqaError, FiqaCodes, asFiqaError } from './errors';
 export { cosineSimilarity } from './describe';
 export { LEVELS, BOX_CHECKS, EXTRA_CHECKS, thresholdsFor } from './levels';
 export { defaultModelsDir } from './models';
+export { descriptorModelId, DESCRIPTOR_MODEL } from './model-id';
 export { DEFAULT_LIMITS, type DecodeLimits } from './decode';
 export * from './types';

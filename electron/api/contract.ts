@@ -8,13 +8,14 @@ import { BOXES_EVENTS, BOXES_METHODS, type BoxesEvents, type BoxesMethods } from
 import { BROKER_EVENTS, BROKER_METHODS, type BrokerEvents, type BrokerMethods } from './broker';
 import { DEPLOY_EVENTS, DEPLOY_METHODS, type DeployEvents, type DeployMethods } from './deploy';
 import { PHOTOS_EVENTS, PHOTOS_METHODS, type PhotosEvents, type PhotosMethods } from './photos';
+import { PLATFORM_EVENTS, PLATFORM_METHODS, type PlatformEvents, type PlatformMethods } from './platform';
 
 // Adding an area: intersect its types here and spread its name maps below.
-export type ApiMethods = BoxesMethods & DeployMethods & PhotosMethods & BrokerMethods;
-export type ApiEvents = BoxesEvents & DeployEvents & PhotosEvents & BrokerEvents;
+export type ApiMethods = BoxesMethods & DeployMethods & PhotosMethods & BrokerMethods & PlatformMethods;
+export type ApiEvents = BoxesEvents & DeployEvents & PhotosEvents & BrokerEvents & PlatformEvents;
 
-const METHOD_MAP: Record<MethodName, true> = { ...BOXES_METHODS, ...DEPLOY_METHODS, ...PHOTOS_METHODS, ...BROKER_METHODS };
-const EVENT_MAP: Record<EventName, true> = { ...BOXES_EVENTS, ...DEPLOY_EVENTS, ...PHOTOS_EVENTS, ...BROKER_EVENTS };
+const METHOD_MAP: Record<MethodName, true> = { ...BOXES_METHODS, ...DEPLOY_METHODS, ...PHOTOS_METHODS, ...BROKER_METHODS, ...PLATFORM_METHODS };
+const EVENT_MAP: Record<EventName, true> = { ...BOXES_EVENTS, ...DEPLOY_EVENTS, ...PHOTOS_EVENTS, ...BROKER_EVENTS, ...PLATFORM_EVENTS };
 
 export type MethodName = keyof ApiMethods;
 export type Params<M extends MethodName> = ApiMethods[M][0];

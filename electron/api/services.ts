@@ -5,6 +5,7 @@ import { createDeployJobs, type DeployJobs } from '../deploy/jobs';
 import type { SecretStore } from '../deploy/secret-store';
 import { createPhotoCheckService, type PhotoCheckService } from '../fiqa/photo-service';
 import { createBoxesService } from '../services/box-client';
+import { createPlatformService, type PlatformService } from '../platform/service';
 import type { BatchReport, BoxConfig, BoxRow, ConfigureOutcome, ConfigureRequest, ScanOptions, ScanProgress } from './boxes';
 
 /** What the "boxes" API area needs from the discovery + box-client services. */
@@ -26,6 +27,8 @@ export interface Services {
   readonly deploy: DeployJobs;
   readonly photos: PhotoCheckService;
   readonly broker: BrokerControl;
+  /** The site platform; null where it does not run (unit tests, or its port was taken). */
+  readonly platform: PlatformService | null;
   close(): Promise<void>;
 }
 
@@ -37,13 +40,15 @@ export interface ServicesOptions {
   secretStore?: SecretStore;
   /** Replaces the real boxes service (transport unit tests only). */
   boxes?: BoxesService & { close?(): Promise<void> };
+  /** The site platform's ports (createServices only); false: no platform. Default: box port 8090, broker 5672. */
+  platform?: { boxPort?: number; boxHost?: string; amqpPort?: number } | false;
 }
 
 /**
  * Creates every service once; the caller closes them. Nothing starts working here: discovery
  * waits for a scan, the face pool for the first photo, the broker for its Start.
  */
-export function assembleServices(opts: ServicesOptions): Services {
+export function assembleServices(opts: ServicesOptions, platform: PlatformService | null = null): Services {
   const boxes = opts.boxes ?? createBoxesService();
   const deploy = createDeployJobs({ dataDir: opts.dataDir, secretStore: opts.secretStore });
   const photos = createPhotoCheckService({ dataDir: opts.dataDir });
@@ -54,12 +59,31 @@ export function assembleServices(opts: ServicesOptions): Services {
     deploy,
     photos,
     broker,
+    platform,
     async close() {
+      await platform?.close().catch(() => undefined);
       await Promise.allSettled([boxes.close?.(), deploy.close(), photos.close(), broker.close()]);
     },
   };
 }
 
 export async function createServices(opts: ServicesOptions): Promise<Services> {
-  return assembleServices(opts);
+  const services = assembleServices(opts);
+  if (opts.platform === false) return services;
+  const o = opts.platform ?? {};
+  try {
+    const platform = await createPlatformService({
+      dataDir: opts.dataDir,
+      boxPort: o.boxPort,
+      boxHost: o.boxHost,
+      amqpPort: o.amqpPort,
+      brokerControl: services.broker,
+      checkPhoto: (bytes) => services.photos.check(bytes, { level: 'high' }),
+    });
+    return { ...services, platform, close: async () => { await platform.close().catch(() => undefined); await services.close(); } };
+  } catch (err) {
+    // the rest of the app works without the platform; say why it is missing
+    process.stderr.write(`Site platform not started: ${(err as Error).message}\n`);
+    return services;
+  }
 }

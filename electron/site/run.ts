@@ -11,6 +11,7 @@ import { appRoot } from '../../agent/app-root';
 import { acquireSiteLock } from './data-lock';
 import { AdminPassword } from './password';
 import { startSiteServer } from './server';
+import { startAdminEndpoint } from '../platform/admin-http';
 
 export interface RunSiteOptions {
   data: string;
@@ -22,6 +23,9 @@ export interface RunSiteOptions {
   tlsKey?: string;
   /** Allow plain HTTP on an address other machines can reach. */
   insecureHttp?: boolean;
+  /** Site platform: box-facing port (default 8090) and the embedded broker's port (default 5672). */
+  boxPort?: number;
+  amqpPort?: number;
 }
 
 export function rendererDir(): string {
@@ -82,7 +86,7 @@ export async function runSite(o: RunSiteOptions): Promise<void> {
   let api;
   let site;
   try {
-    services = await createServices({ dataDir: o.data });
+    services = await createServices({ dataDir: o.data, platform: { boxPort: o.boxPort, amqpPort: o.amqpPort } });
     api = createApiHandlers(services);
     site = await startSiteServer({ api, dataDir: o.data, rendererDir: rendererDir(), host: o.host, port: o.port, resetPassword: o.resetPassword, tls });
   } catch (err) {
@@ -97,7 +101,9 @@ export async function runSite(o: RunSiteOptions): Promise<void> {
     throw err;
   }
   await lock.update(site.url);
+  const admin = services.platform ? await startAdminEndpoint({ api, dataDir: o.data }) : null;
   out.write(`SE3 Field Kit site mode: ${site.url}\n`);
+  if (services.platform) out.write(`Site platform: boxes log in at http://<this machine>:${services.platform.boxPort}/login\n`);
   if (!isLoopbackHost(o.host))
     out.write(
       tls
@@ -119,6 +125,7 @@ export async function runSite(o: RunSiteOptions): Promise<void> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  await admin?.close();
   await site.close();
   api.dispose();
   await services.close();

@@ -13,8 +13,9 @@ import { register as broker } from './broker';
 import { register as agent } from './agent';
 import { register as discover } from './discover';
 import { register as configure } from './configure';
+import { register as platform } from './platform';
 
-const registrations: Array<(program: Command) => void> = [deploy, adopt, rollback, agentStatus, uninstall, fiqa, serve, desktop, broker, agent, discover, configure];
+const registrations: Array<(program: Command) => void> = [deploy, adopt, rollback, agentStatus, uninstall, fiqa, serve, desktop, broker, agent, discover, configure, platform];
 
 export function registerCommands(program: Command): void {
   for (const register of registrations) register(program);

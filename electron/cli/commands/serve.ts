@@ -34,9 +34,11 @@ export function register(program: Command): void {
     .option('--data <dir>', 'data directory (default: $SE3KIT_DATA or ~/.se3kit)')
     .option('--host <address>', 'address to listen on; anything but 127.0.0.1 exposes the login page to the network (needs TLS or --insecure-http)', '127.0.0.1')
     .option('--port <port>', 'TCP port', portArg, 8080)
-    .option('--reset-password', 'generate and print a new admin password (the old one stops working; a running server takes the new one at once)');
+    .option('--reset-password', 'generate and print a new admin password (the old one stops working; a running server takes the new one at once)')
+    .option('--box-port <port>', 'site platform: port the boxes log in on (all interfaces)', portArg, 8090)
+    .option('--amqp-port <port>', 'site platform: port of the embedded broker when it is started for the boxes', portArg, 5672);
   transportOptions(serve).action(
-    async (o: { data?: string; host: string; port: number; resetPassword?: boolean; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean }, cmd: Command) => {
+    async (o: { data?: string; host: string; port: number; resetPassword?: boolean; boxPort: number; amqpPort: number; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean }, cmd: Command) => {
       await runSiteCommand(cmd, { ...o, data: o.data ?? defaultDataDir() });
     },
   );

@@ -1,0 +1,177 @@
+// API contract, "platform" area: the site platform — devices (authorisation codes), people,
+// permission groups, sync to the boxes, wipe. Types and name lists only (no runtime
+// dependencies: the sandboxed preload and the renderer import this).
+
+export type ResultsMode = 'queue' | 'notify' | 'none';
+
+export interface PlatformStatus {
+  /** The box-facing HTTP port (login, user details, photos, results). */
+  boxPort: number;
+  broker: { kind: 'embedded' | 'external'; port: number };
+  /** How boxes return results: their upload queue, HTTP notify_path, or not at all (one-way). */
+  resultsMode: ResultsMode;
+  /** add_users_plus carries the records inline (user_info_list) instead of ids. */
+  inlineUsers: boolean;
+  devices: number;
+  people: number;
+}
+
+export interface DeviceView {
+  devSno: string;
+  name: string;
+  enabled: boolean;
+  /** The bound MAC (aa:bb:…), null until the first login or after a release. */
+  mac: string | null;
+  lastLoginAt: number | null;
+  lastLoginAddr: string | null;
+  lastSeenAt: number | null;
+  /** Seen (login, request or result) in the last 90 s. */
+  online: boolean;
+  /** 'ready' once the box's broker user and queues exist; 'failed' with brokerError. */
+  brokerState: string;
+  brokerError: string | null;
+  groups: string[];
+  /** People per state on this box (pending, enrolled, failed, noanswer, sent, deleting, unsent) + assigned. */
+  sync: Record<string, number>;
+}
+
+export interface PhotoVerdictView {
+  passed: boolean;
+  score: number;
+  code: number;
+  message: string;
+  fails: string[];
+  reasons: Array<{ check: string; reason: string; hint?: string }>;
+}
+
+export interface PersonPhotoView {
+  sha256: string;
+  bytes: number;
+  /** The one boxes are sent (passing first, then the highest FIQA score). */
+  best: boolean;
+  verdict: PhotoVerdictView;
+}
+
+export interface PersonBoxState {
+  devSno: string;
+  state: string;
+  code: number | null;
+  message: string | null;
+}
+
+export interface PersonView {
+  id: string;
+  name: string;
+  type: number;
+  registerType: number;
+  info: Record<string, unknown>;
+  groups: string[];
+  photos: PersonPhotoView[];
+  boxes: PersonBoxState[];
+  updatedAt: number;
+}
+
+export interface SyncSummary {
+  devSno: string;
+  name: string;
+  mac: string | null;
+  counts: Record<string, number>;
+}
+
+export interface SyncReport {
+  devSno: string;
+  added: number;
+  deleted: number;
+  unchanged: number;
+  commands: number;
+  error: string | null;
+}
+
+export interface PersonParams {
+  id: string;
+  name: string;
+  type?: number;
+  registerType?: number;
+  info?: Record<string, unknown>;
+  groups?: string[];
+  /** Photo files, base64 (JPEG or PNG, each at most 10 MB). */
+  photos?: string[];
+}
+
+export interface ImportReport {
+  added: number;
+  updated: number;
+  failed: Array<{ line: number; id: string | null; error: string }>;
+  /** Imported people whose best photo failed the check. */
+  photoFailed: Array<{ id: string; message: string }>;
+}
+
+/** Methods of this area: name → [params, result]. */
+export interface PlatformMethods {
+  'platform.status': [Record<string, never>, PlatformStatus];
+  'platform.settings': [{ resultsMode?: ResultsMode; inlineUsers?: boolean }, PlatformStatus];
+  'platform.devices.list': [Record<string, never>, DeviceView[]];
+  'platform.devices.add': [{ name?: string }, DeviceView];
+  'platform.devices.enable': [{ devSno: string; enabled: boolean }, DeviceView];
+  'platform.devices.rename': [{ devSno: string; name: string }, DeviceView];
+  'platform.devices.release': [{ devSno: string }, DeviceView];
+  'platform.devices.remove': [{ devSno: string }, { removed: string }];
+  'platform.devices.assign': [{ devSno: string; group: string }, DeviceView];
+  'platform.devices.unassign': [{ devSno: string; group: string }, DeviceView];
+  'platform.groups.list': [Record<string, never>, Array<{ name: string; members: number; devices: number }>];
+  'platform.groups.add': [{ name: string }, { name: string }];
+  'platform.groups.rename': [{ name: string; to: string }, { name: string }];
+  'platform.groups.delete': [{ name: string }, { deleted: string }];
+  'platform.people.list': [{ search?: string; group?: string; limit?: number; offset?: number }, { total: number; people: PersonView[] }];
+  'platform.people.get': [{ id: string }, PersonView];
+  'platform.people.add': [PersonParams, PersonView];
+  'platform.people.update': [PersonParams, PersonView];
+  'platform.people.delete': [{ id: string }, { deleted: string }];
+  'platform.people.addPhoto': [{ id: string; photo: string }, { person: PersonView; verdict: PhotoVerdictView }];
+  'platform.people.removePhoto': [{ id: string; sha256: string }, PersonView];
+  /** A stored photo as base64 (for thumbnails). */
+  'platform.people.photo': [{ sha256: string }, { type: string; data: string }];
+  /** CSV (id,name[,groups][,photo][,type]) + a folder on the server's machine holding the photos. */
+  'platform.people.import': [{ csv: string; photosDir?: string }, ImportReport];
+  'platform.sync': [{ devSno?: string }, SyncReport[]];
+  'platform.sync.summary': [Record<string, never>, SyncSummary[]];
+  'platform.wipe': [{ devSno: string; users: boolean; events: boolean }, { messageId: string }];
+}
+
+/** Events of this area: name → payload. */
+export interface PlatformEvents {
+  /** Something changed: 'devices' | 'people' | 'groups' | 'sync' (pages re-read). */
+  'platform.changed': { what: string };
+}
+
+export const PLATFORM_METHODS: Record<keyof PlatformMethods, true> = {
+  'platform.status': true,
+  'platform.settings': true,
+  'platform.devices.list': true,
+  'platform.devices.add': true,
+  'platform.devices.enable': true,
+  'platform.devices.rename': true,
+  'platform.devices.release': true,
+  'platform.devices.remove': true,
+  'platform.devices.assign': true,
+  'platform.devices.unassign': true,
+  'platform.groups.list': true,
+  'platform.groups.add': true,
+  'platform.groups.rename': true,
+  'platform.groups.delete': true,
+  'platform.people.list': true,
+  'platform.people.get': true,
+  'platform.people.add': true,
+  'platform.people.update': true,
+  'platform.people.delete': true,
+  'platform.people.addPhoto': true,
+  'platform.people.removePhoto': true,
+  'platform.people.photo': true,
+  'platform.people.import': true,
+  'platform.sync': true,
+  'platform.sync.summary': true,
+  'platform.wipe': true,
+};
+export const PLATFORM_EVENTS: Record<keyof PlatformEvents, true> = { 'platform.changed': true };
+
+export const ONLINE_WINDOW_MS = 90_000;

@@ -1,0 +1,55 @@
+// How `se3kit platform ...` reaches a running server (`se3kit serve` or the desktop app): the
+// admin endpoint's URL and token from the data directory (<data>/platform-admin.url and
+// <data>/admin-token, written at the server's start).
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import type { MethodName, Params, Result } from '../../api/contract';
+import { ADMIN_TOKEN_FILE, ADMIN_URL_FILE } from '../../platform/admin-http';
+
+export class PlatformClient {
+  private constructor(
+    private readonly url: string,
+    private readonly token: string,
+  ) {}
+
+  static async open(dataDir: string): Promise<PlatformClient> {
+    const read = (f: string) => readFile(join(dataDir, f), 'utf8').then((s) => s.trim());
+    let url: string;
+    let token: string;
+    try {
+      [url, token] = await Promise.all([read(ADMIN_URL_FILE), read(ADMIN_TOKEN_FILE)]);
+    } catch {
+      throw new Error(`no running site platform found for ${dataDir}: start \`se3kit serve --data ${dataDir}\` (or pass the --data it runs with)`);
+    }
+    return new PlatformClient(url, token);
+  }
+
+  call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
+    const body = JSON.stringify(params ?? {});
+    return new Promise((resolve, reject) => {
+      const req = request(
+        `${this.url}/call/${encodeURIComponent(method)}`,
+        { method: 'POST', headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            let parsed: { result?: unknown; error?: { message: string } };
+            try {
+              parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            } catch {
+              return reject(new Error(`the server answered ${res.statusCode} without JSON`));
+            }
+            if (res.statusCode === 200) resolve(parsed.result as Result<M>);
+            else reject(new Error(parsed.error?.message ?? `the server answered ${res.statusCode}`));
+          });
+        },
+      );
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        reject(new Error(err.code === 'ECONNREFUSED' ? `the site platform at ${this.url} is not running; start \`se3kit serve\`` : err.message)),
+      );
+      req.end(body);
+    });
+  }
+}

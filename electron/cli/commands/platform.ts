@@ -1,0 +1,167 @@
+// se3kit platform — script the site platform of a running server: devices (authorisation
+// codes), groups, people, sync and wipe. Every command takes --data DIR (where the server
+// keeps its data) and --json (one JSON object per line).
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { DeviceView, PersonView } from '../../api/platform';
+import { defaultDataDir } from '../../api/services';
+import { PlatformClient } from './platform-client';
+
+interface Common {
+  data?: string;
+  json?: boolean;
+}
+
+const client = (o: Common) => PlatformClient.open(o.data ?? defaultDataDir());
+const line = (obj: unknown): void => void process.stdout.write(`${JSON.stringify(obj)}\n`);
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+function common(cmd: Command): Command {
+  return cmd.option('--data <dir>', 'data directory of the running server (default: $SE3KIT_DATA or ~/.se3kit)').option('--json', 'one JSON object per line');
+}
+
+function printDevice(d: DeviceView, json?: boolean): void {
+  if (json) return line(d);
+  const state = d.online ? 'online' : 'offline';
+  const sync = Object.entries(d.sync).map(([k, v]) => `${k} ${v}`).join(', ');
+  process.stdout.write(
+    `${d.devSno}  ${d.name || '-'}  ${d.enabled ? state : 'disabled'}  MAC ${d.mac ?? '(not bound)'}  broker ${d.brokerState}${d.brokerError ? ` (${d.brokerError})` : ''}  groups ${d.groups.join(', ') || '-'}  ${sync}\n`,
+  );
+}
+
+function printPerson(p: PersonView, json?: boolean): void {
+  if (json) return line(p);
+  const best = p.photos[0];
+  const photo = best ? (best.verdict.passed ? `photo ok (score ${best.verdict.score.toFixed(2)})` : `photo FAILED: ${best.verdict.message}`) : 'no photo';
+  const boxes = p.boxes.map((b) => `${b.devSno.slice(0, 6)}…:${b.state}${b.code ? ` ${b.code}` : ''}`).join(' ');
+  process.stdout.write(`${p.id}  ${p.name}  [${p.groups.join(', ')}]  ${photo}  ${boxes}\n`);
+}
+
+export function register(program: Command): void {
+  const platform = program.command('platform').description('the site platform of a running `se3kit serve`: devices, people, groups, sync, wipe');
+
+  const devices = platform.command('devices').description('boxes of this site (authorisation codes)');
+  common(devices.command('add').description('issue a new authorisation code (dev_sno)').option('--name <name>', 'a name for the box', '')).action(async (o: Common & { name: string }) => {
+    printDevice(await (await client(o)).call('platform.devices.add', { name: o.name }), o.json);
+  });
+  common(devices.command('list').description('every device with online state, MAC, last login and sync counts')).action(async (o: Common) => {
+    for (const d of await (await client(o)).call('platform.devices.list', {})) printDevice(d, o.json);
+  });
+  common(devices.command('release <devSno>').description('release the MAC binding: the next box to log in with this code takes it')).action(async (devSno: string, o: Common) => {
+    printDevice(await (await client(o)).call('platform.devices.release', { devSno }), o.json);
+  });
+  for (const [name, enabled] of [['enable', true], ['disable', false]] as const) {
+    common(devices.command(`${name} <devSno>`).description(`${name} an authorisation code`)).action(async (devSno: string, o: Common) => {
+      printDevice(await (await client(o)).call('platform.devices.enable', { devSno, enabled }), o.json);
+    });
+  }
+  common(devices.command('assign <devSno>').description('assign permission groups to a box').requiredOption('--group <name>', 'group (repeatable)', collect)).action(
+    async (devSno: string, o: Common & { group: string[] }) => {
+      const c = await client(o);
+      let d: DeviceView | undefined;
+      for (const group of o.group) d = await c.call('platform.devices.assign', { devSno, group });
+      printDevice(d!, o.json);
+    },
+  );
+
+  const groups = platform.command('groups').description('permission groups');
+  common(groups.command('add <name>').description('add a group')).action(async (name: string, o: Common) => {
+    const r = await (await client(o)).call('platform.groups.add', { name });
+    if (o.json) line(r);
+    else process.stdout.write(`group ${r.name} added\n`);
+  });
+  common(groups.command('list').description('groups with their member and box counts')).action(async (o: Common) => {
+    for (const g of await (await client(o)).call('platform.groups.list', {})) {
+      if (o.json) line(g);
+      else process.stdout.write(`${g.name}  ${g.members} people  ${g.devices} boxes\n`);
+    }
+  });
+
+  const people = platform.command('people').description('people and their photos');
+  common(
+    people
+      .command('add')
+      .description('add a person with a photo (checked at once; the verdict is printed)')
+      .requiredOption('--id <id>', 'identity id (the box key)')
+      .requiredOption('--name <name>', 'name')
+      .option('--photo <file>', 'photo file (repeatable; the best by FIQA score is sent)', collect)
+      .option('--group <name>', 'group (repeatable)', collect)
+      .option('--type <n>', 'type: 1 staff, 2 visitor, 3 blacklist, 4 stranger, 5 VIP', '1'),
+  ).action(async (o: Common & { id: string; name: string; photo?: string[]; group?: string[]; type: string }) => {
+    const photos: string[] = [];
+    for (const f of o.photo ?? []) photos.push((await readFile(f).catch(() => Promise.reject(new Error(`cannot read the photo ${f}`)))).toString('base64'));
+    const p = await (await client(o)).call('platform.people.add', { id: o.id, name: o.name, type: Number(o.type), groups: o.group ?? [], photos });
+    printPerson(p, o.json);
+    if (p.photos[0] && !p.photos[0].verdict.passed) process.exitCode = 1;
+  });
+  common(people.command('list').description('people with groups, photo verdict and per-box state').option('--search <text>', 'id or name contains').option('--group <name>', 'members of a group')).action(
+    async (o: Common & { search?: string; group?: string }) => {
+      const c = await client(o);
+      for (let offset = 0; ; offset += 500) {
+        const r = await c.call('platform.people.list', { search: o.search, group: o.group, limit: 500, offset });
+        for (const p of r.people) printPerson(p, o.json);
+        if (r.people.length < 500) break;
+      }
+    },
+  );
+  common(people.command('import').description('import people from a CSV (id,name[,groups][,photo][,type]) and a photo folder').requiredOption('--csv <file>', 'CSV file').option('--photos <dir>', 'folder with the photo files')).action(
+    async (o: Common & { csv: string; photos?: string }) => {
+      const csv = await readFile(o.csv, 'utf8').catch(() => Promise.reject(new Error(`cannot read ${o.csv}`)));
+      const r = await (await client(o)).call('platform.people.import', { csv, photosDir: o.photos ? resolve(o.photos) : undefined });
+      if (o.json) line(r);
+      else {
+        process.stdout.write(`${r.added} added, ${r.updated} updated, ${r.failed.length} rows failed, ${r.photoFailed.length} photos failed the check\n`);
+        for (const f of r.failed) process.stdout.write(`  line ${f.line}${f.id ? ` (${f.id})` : ''}: ${f.error}\n`);
+        for (const f of r.photoFailed) process.stdout.write(`  ${f.id}: photo ${f.message}\n`);
+      }
+      if (r.failed.length > 0) process.exitCode = 1;
+    },
+  );
+
+  common(
+    platform
+      .command('sync')
+      .description('send every box the people it must hold (and delete the ones it must not)')
+      .option('--device <devSno>', 'only this box')
+      .option('--wait', 'wait until every box answered (or --timeout)')
+      .option('--timeout <s>', 'with --wait: give up after this many seconds', '300'),
+  ).action(async (o: Common & { device?: string; wait?: boolean; timeout: string }) => {
+    const c = await client(o);
+    const reports = await c.call('platform.sync', { devSno: o.device });
+    for (const r of reports) {
+      if (o.json) line({ type: 'sent', ...r });
+      else process.stdout.write(`${r.devSno}: ${r.added} to add, ${r.deleted} to delete, ${r.unchanged} unchanged${r.error ? ` — ${r.error}` : ''}\n`);
+    }
+    if (reports.some((r) => r.error)) process.exitCode = 1;
+    if (!o.wait) return;
+    const end = Date.now() + Number(o.timeout) * 1000;
+    for (;;) {
+      const summary = (await c.call('platform.sync.summary', {})).filter((s) => !o.device || s.devSno === o.device);
+      const open = summary.reduce((n, s) => n + (s.counts.pending ?? 0) + (s.counts.deleting ?? 0), 0);
+      if (open === 0 || Date.now() > end) {
+        for (const s of summary) {
+          if (o.json) line({ type: 'done', devSno: s.devSno, counts: s.counts });
+          else process.stdout.write(`${s.devSno}: ${Object.entries(s.counts).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
+        }
+        if (open > 0) {
+          process.stderr.write(`se3kit: ${open} people still without an answer after ${o.timeout} s; they are sent again on the next sync\n`);
+          process.exitCode = 1;
+        }
+        return;
+      }
+      if (o.json) line({ type: 'progress', waiting: open });
+      else if (process.stderr.isTTY) process.stderr.write(`\rwaiting for ${open} answers…   `);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  });
+
+  common(platform.command('wipe <devSno>').description('wipe a box: its enrolled users and/or its stored events').option('--users', 'wipe the users').option('--events', 'wipe the events')).action(
+    async (devSno: string, o: Common & { users?: boolean; events?: boolean }) => {
+      if (!o.users && !o.events) throw new Error('say what to wipe: --users, --events or both');
+      const r = await (await client(o)).call('platform.wipe', { devSno, users: !!o.users, events: !!o.events });
+      if (o.json) line({ devSno, ...r });
+      else process.stdout.write(`wipe_data sent to ${devSno} (messageId ${r.messageId})\n`);
+    },
+  );
+}

@@ -1,0 +1,92 @@
+// Provisioning on the embedded broker (electron/broker) as the app runs it: the Broker panel's
+// BrokerControl starts it (all interfaces, --amqp-port) when it is not running yet; users,
+// vhosts and permissions go through the running broker's management API.
+import type { BrokerControl } from '../broker/control';
+import { FULL_PERMISSIONS, type Broker } from '../broker/index';
+import { amqpUrl, type BrokerProvisioner } from './broker-provision';
+import { boxBrokerNames, boxPermissions, COMMAND_VHOST } from './names';
+import { PlatformError } from './errors';
+
+export const PLATFORM_BROKER_USER = 'se3kit-platform';
+
+/**
+ * The running Broker behind a BrokerControl. BrokerControl does not expose it (yet): until it
+ * offers `running()`, its private field is read, checked to be a broker.
+ */
+export function runningBroker(control: BrokerControl): Broker | null {
+  const c = control as BrokerControl & { running?: () => Broker | null; broker?: unknown };
+  const b = typeof c.running === 'function' ? c.running() : (c.broker as Broker | null | undefined);
+  if (!b) return null;
+  if (typeof b.addUser !== 'function' || typeof b.setPermissions !== 'function' || typeof b.addVhost !== 'function') return null;
+  return b;
+}
+
+export interface EmbeddedProvisionerOptions {
+  control: BrokerControl;
+  /** Port to start the broker on when it is not running (default 5672). */
+  port: number;
+  /** The platform's own broker password (kept in the platform database). */
+  platformPassword: string;
+}
+
+export function createEmbeddedProvisioner(o: EmbeddedProvisionerOptions): BrokerProvisioner {
+  let port = o.port;
+  const prepared = new WeakSet<Broker>();
+
+  async function broker(): Promise<Broker> {
+    await o.control.resumed;
+    let b = runningBroker(o.control);
+    if (!b) {
+      const st = await o.control.status();
+      if (st.state !== 'running') {
+        if (!st.users.some((u) => u.name === PLATFORM_BROKER_USER)) await o.control.addUser(PLATFORM_BROKER_USER, o.platformPassword);
+        try {
+          await o.control.start({ port: o.port, host: '0.0.0.0' });
+        } catch (err) {
+          throw new PlatformError(`the embedded broker could not start: ${(err as Error).message}`, 'broker_start', 503);
+        }
+      }
+      b = runningBroker(o.control);
+    }
+    if (!b) throw new PlatformError('the embedded broker is not running; start it on the Broker page', 'broker_down', 503);
+    port = b.port;
+    if (prepared.has(b)) return b;
+    // the platform user: password as the platform knows it, full access where it works
+    b.addUser(PLATFORM_BROKER_USER, o.platformPassword, ['administrator']);
+    b.addVhost(COMMAND_VHOST);
+    b.setPermissions(PLATFORM_BROKER_USER, COMMAND_VHOST, FULL_PERMISSIONS);
+    prepared.add(b);
+    return b;
+  }
+
+  return {
+    kind: 'embedded',
+    async start() {
+      await broker();
+    },
+    async ensureBox(devSno, password) {
+      const b = await broker();
+      const n = boxBrokerNames(devSno);
+      const perm = boxPermissions(n);
+      b.addVhost(n.uploadVhost);
+      b.setPermissions(PLATFORM_BROKER_USER, n.uploadVhost, FULL_PERMISSIONS);
+      b.addUser(n.user, password); // sets the password; open connections stay
+      b.setPermissions(n.user, n.vhost, perm.command);
+      b.setPermissions(n.user, n.uploadVhost, perm.upload);
+    },
+    async removeBox(devSno) {
+      const b = runningBroker(o.control);
+      if (!b) return;
+      const n = boxBrokerNames(devSno);
+      if (b.listUsers().some((u) => u.name === n.user)) b.deleteUser(n.user);
+      if (b.listVhosts().includes(n.uploadVhost)) b.deleteVhost(n.uploadVhost);
+    },
+    platformUrl(vhost) {
+      return amqpUrl({ user: PLATFORM_BROKER_USER, password: o.platformPassword, host: '127.0.0.1', port, vhost });
+    },
+    boxEndpoint() {
+      return { host: null, port };
+    },
+    async close() {},
+  };
+}

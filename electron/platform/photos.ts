@@ -1,0 +1,86 @@
+// Enrolment photos, stored content-addressed under <data>/platform-photos/ab/<sha256>.<ext>,
+// each checked by the face engine when it arrives (the verdict is stored with it and shown at
+// once). Only JPEG and PNG are taken: what every box decodes.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FiqaAnalysis } from '../../agent/face/types';
+import { PlatformError } from './errors';
+
+export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
+
+export interface PhotoVerdict {
+  passed: boolean;
+  /** FIQA score of the largest face (0 without a face): the best photo of a person is sent */
+  score: number;
+  /** 0 passed; 40003 unreadable, 40004 no face, 40006 quality too low, 40007 too large */
+  code: number;
+  /** plain-language summary */
+  message: string;
+  /** names of the failed checks */
+  fails: string[];
+  /** plain reasons and hints of the failed checks */
+  reasons: Array<{ check: string; reason: string; hint?: string }>;
+}
+
+export type CheckPhoto = (bytes: Uint8Array) => Promise<FiqaAnalysis>;
+
+export function photoType(bytes: Uint8Array): { ext: 'jpg' | 'png'; mime: string } | null {
+  if (bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return { ext: 'jpg', mime: 'image/jpeg' };
+  if (bytes.length > 8 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47) return { ext: 'png', mime: 'image/png' };
+  return null;
+}
+
+export function verdictOf(a: FiqaAnalysis): PhotoVerdict {
+  const face = a.data[0];
+  if (!face) return { passed: false, score: 0, code: 40004, message: 'no face detected', fails: [], reasons: [{ check: 'face', reason: 'no face detected', hint: 'use a photo in which the face is clearly visible' }] };
+  const reasons = face.checks.filter((c) => c.enforced && !c.passed).map((c) => ({ check: c.name, reason: c.reason ?? c.name, ...(c.hint ? { hint: c.hint } : {}) }));
+  return {
+    passed: a.passed,
+    score: face.score,
+    code: a.passed ? 0 : 40006,
+    message: a.passed ? 'ok' : reasons.map((r) => r.reason).join('; ') || 'photo quality too low',
+    fails: face.fails,
+    reasons,
+  };
+}
+
+export function verdictOfError(err: unknown): PhotoVerdict {
+  const e = err as { code?: unknown; message?: string; hint?: string };
+  const code = typeof e.code === 'number' ? e.code : 50072;
+  const message = e.message ?? String(err);
+  return { passed: false, score: 0, code, message, fails: [], reasons: [{ check: 'image', reason: message, ...(e.hint ? { hint: e.hint } : {}) }] };
+}
+
+export class PhotoStore {
+  readonly dir: string;
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, 'platform-photos');
+  }
+
+  pathOf(sha256: string, ext: string): string {
+    return join(this.dir, sha256.slice(0, 2), `${sha256}.${ext}`);
+  }
+
+  /** Stores the bytes (once per content) and returns their address. */
+  async put(bytes: Uint8Array): Promise<{ sha256: string; ext: string; mime: string; bytes: number }> {
+    if (bytes.length === 0) throw new PlatformError('the photo file is empty', 'bad_photo', 400);
+    if (bytes.length > MAX_PHOTO_BYTES) throw new PlatformError(`the photo is ${(bytes.length / 1048576).toFixed(1)} MB; at most ${MAX_PHOTO_BYTES / 1048576} MB are taken — save it smaller`, 'bad_photo', 413);
+    const t = photoType(bytes);
+    if (!t) throw new PlatformError('the photo is not a JPEG or PNG file; save it as JPEG', 'bad_photo', 415);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const path = this.pathOf(sha256, t.ext);
+    const have = await stat(path).then((s) => s.size === bytes.length, () => false);
+    if (!have) {
+      await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true });
+      const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+      await writeFile(tmp, bytes);
+      await rename(tmp, path);
+    }
+    return { sha256, ext: t.ext, mime: t.mime, bytes: bytes.length };
+  }
+
+  async read(sha256: string, ext: string): Promise<Buffer | null> {
+    return readFile(this.pathOf(sha256, ext)).catch(() => null);
+  }
+}

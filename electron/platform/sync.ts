@@ -1,0 +1,234 @@
+// The sync planner: per box, the people it must hold (its groups' members) against what it was
+// sent. Sends add_users_plus (userid_list, or user_info_list when configured so) in chunks of at
+// most 100 for new, edited or unanswered people, delete_users for people removed or moved out,
+// and keeps per box per person a state: pending (sent, no result yet), enrolled, failed (the
+// box's code and message: not re-sent until the person changes), noanswer (re-sent on the next
+// sync), sent (one-way mode), deleting. Results are matched by messageId. Idempotent.
+import { randomUUID } from 'node:crypto';
+import { addUsersPlusByIds, addUsersPlusByInfo, deleteUsersCommand, wipeDataCommand } from '../../agent/protocol/commands';
+import { commandResultSchema, usersResultSchema } from '../../agent/protocol/results';
+import type { PlatformDb } from './db';
+import { transaction } from './db';
+import { desiredFor, type Desired } from './people';
+import type { PhotoStore } from './photos';
+import { BOX_PATHS } from './box-http';
+
+export const CHUNK = 100;
+export type ResultsMode = 'queue' | 'notify' | 'none';
+export type BoxPersonState = 'pending' | 'enrolled' | 'failed' | 'noanswer' | 'sent' | 'deleting' | 'unsent';
+
+export interface SyncDeps {
+  db: PlatformDb;
+  photos: PhotoStore;
+  publish(devSno: string, body: object): Promise<void>;
+  resultsMode(): ResultsMode;
+  /** add_users_plus with user_info_list (photos inline) instead of userid_list. */
+  inlineUsers(): boolean;
+  /** A command without a result this long is re-sent on the next sync. */
+  resendAfterMs: number;
+  /** Serialises writes to the database. */
+  lock<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+interface BoxPersonRow {
+  person_id: string;
+  state: BoxPersonState;
+  version: string;
+  sent_at: number | null;
+  message_id: string | null;
+}
+
+export interface SyncReport {
+  devSno: string;
+  added: number;
+  deleted: number;
+  unchanged: number;
+  commands: number;
+  error: string | null;
+}
+
+function chunks<T>(xs: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+/** The §5 user record of one person (photo as a relative URL or inline). */
+export function userRecord(d: Desired, photo: { url?: string; base64?: string }): Record<string, unknown> {
+  return {
+    identity_id: d.id,
+    ...(photo.base64 !== undefined ? { reg_photo: photo.base64 } : photo.url?.startsWith('/') ? { relative_pic_url: photo.url } : { reg_url: photo.url ?? '' }),
+    register_type: d.registerType,
+    info: { ...d.info, name: d.name, type: d.type, permission_ids: d.permissionIds },
+  };
+}
+
+export async function syncBox(deps: SyncDeps, devSno: string): Promise<SyncReport> {
+  const { db } = deps;
+  const report: SyncReport = { devSno, added: 0, deleted: 0, unchanged: 0, commands: 0, error: null };
+  const desired = await desiredFor(db, devSno);
+  const rows = new Map((await db.all<BoxPersonRow>('SELECT person_id, state, version, sent_at, message_id FROM box_people WHERE dev_sno = ?', [devSno])).map((r) => [r.person_id, r]));
+  const now = Date.now();
+  const stale = (r: BoxPersonRow) => r.sent_at === null || now - r.sent_at >= deps.resendAfterMs;
+  const toAdd: Desired[] = [];
+  for (const d of desired.values()) {
+    const r = rows.get(d.id);
+    const resend =
+      !r ||
+      r.version !== d.version ||
+      r.state === 'noanswer' ||
+      r.state === 'unsent' ||
+      r.state === 'deleting' ||
+      (r.state === 'pending' && stale(r));
+    if (resend && d.photo) toAdd.push(d);
+    else report.unchanged++;
+  }
+  const toDelete = [...rows.values()].filter((r) => !desired.has(r.person_id) && (r.state !== 'deleting' || stale(r))).map((r) => r.person_id);
+  const mode = deps.resultsMode();
+  const notify = mode === 'notify' ? { notifyPath: BOX_PATHS.notify } : {};
+
+  const send = async (method: string, ids: string[], body: object, messageId: string, version: (id: string) => string, state: BoxPersonState) => {
+    await deps.lock(() =>
+      transaction(db, async () => {
+        await db.run('INSERT INTO commands (message_id, dev_sno, method, body_json, sent_at) VALUES (?, ?, ?, ?, ?)', [
+          messageId,
+          devSno,
+          method,
+          JSON.stringify({ ids }),
+          Date.now(),
+        ]);
+        for (const id of ids) {
+          await db.run(
+            `INSERT INTO box_people (dev_sno, person_id, state, version, code, message, message_id, sent_at, updated_at) VALUES (?, ?, ?, ?, NULL, NULL, ?, ?, ?)
+             ON CONFLICT (dev_sno, person_id) DO UPDATE SET state = excluded.state, version = excluded.version, code = NULL, message = NULL,
+               message_id = excluded.message_id, sent_at = excluded.sent_at, updated_at = excluded.updated_at`,
+            [devSno, id, state, version(id), messageId, Date.now(), Date.now()],
+          );
+        }
+      }),
+    );
+    try {
+      await deps.publish(devSno, body);
+      report.commands++;
+    } catch (err) {
+      const why = `not sent: the broker refused or is unreachable (${(err as Error).message}); it is sent again on the next sync`;
+      await deps.lock(() => db.run("UPDATE box_people SET state = 'unsent', message = ?, updated_at = ? WHERE dev_sno = ? AND message_id = ?", [why, Date.now(), devSno, messageId]));
+      throw err;
+    }
+    if (mode === 'none' && method === 'add_users_plus') {
+      await deps.lock(() => db.run("UPDATE box_people SET state = 'sent', updated_at = ? WHERE dev_sno = ? AND message_id = ?", [Date.now(), devSno, messageId]));
+    }
+    if (mode === 'none' && method === 'delete_users') {
+      await deps.lock(() => db.run('DELETE FROM box_people WHERE dev_sno = ? AND message_id = ?', [devSno, messageId]));
+    }
+  };
+
+  try {
+    for (const part of chunks(toDelete, CHUNK)) {
+      const messageId = randomUUID();
+      await send('delete_users', part, deleteUsersCommand(part, { messageId, ...notify }), messageId, (id) => rows.get(id)?.version ?? '', 'deleting');
+      report.deleted += part.length;
+    }
+    for (const part of chunks(toAdd, CHUNK)) {
+      const messageId = randomUUID();
+      const ids = part.map((d) => d.id);
+      let body: object;
+      if (deps.inlineUsers()) {
+        const users: Record<string, unknown>[] = [];
+        for (const d of part) {
+          const bytes = await deps.photos.read(d.photo!.sha256, d.photo!.ext);
+          users.push(userRecord(d, { base64: bytes ? bytes.toString('base64') : '' }));
+        }
+        body = addUsersPlusByInfo(users, { messageId, ...notify });
+      } else {
+        body = addUsersPlusByIds(ids, BOX_PATHS.userDetails, { messageId, ...notify });
+      }
+      await send('add_users_plus', ids, body, messageId, (id) => desired.get(id)!.version, 'pending');
+      report.added += part.length;
+    }
+  } catch (err) {
+    report.error = (err as Error).message;
+  }
+  return report;
+}
+
+/** Marks every pending command of a box older than the resend time as unanswered. */
+export async function markUnanswered(deps: SyncDeps, devSno: string): Promise<void> {
+  await deps.lock(() =>
+    deps.db.run("UPDATE box_people SET state = 'noanswer', message = 'no result from the box in time; sent again on the next sync' WHERE dev_sno = ? AND state = 'pending' AND sent_at < ?", [
+      devSno,
+      Date.now() - deps.resendAfterMs,
+    ]),
+  );
+}
+
+export async function sendWipe(deps: SyncDeps, devSno: string, wipe: { users: boolean; events: boolean }): Promise<string> {
+  const messageId = randomUUID();
+  const notify = deps.resultsMode() === 'notify' ? { notifyPath: BOX_PATHS.notify } : {};
+  await deps.lock(() =>
+    deps.db.run('INSERT INTO commands (message_id, dev_sno, method, body_json, sent_at) VALUES (?, ?, ?, ?, ?)', [messageId, devSno, 'wipe_data', JSON.stringify(wipe), Date.now()]),
+  );
+  await deps.publish(devSno, wipeDataCommand(wipe, { messageId, ...notify }));
+  if (wipe.users && deps.resultsMode() === 'none') await deps.lock(() => deps.db.run('DELETE FROM box_people WHERE dev_sno = ?', [devSno]));
+  return messageId;
+}
+
+export type ResultOutcome = 'applied' | 'duplicate' | 'unknown' | 'malformed' | 'fiqa';
+
+/** Applies one §4.5 result of `devSno` (from its upload queue or its notify_path). */
+export async function applyResult(deps: SyncDeps, devSno: string, raw: unknown): Promise<ResultOutcome> {
+  const { db } = deps;
+  const parsed = commandResultSchema.safeParse(raw);
+  if (!parsed.success) return 'malformed';
+  const r = parsed.data;
+  if (r.messageKey === 'fiqa') return 'fiqa';
+  if (!r.messageId) return 'unknown';
+  const cmd = await db.get<{ method: string; answered_at: number | null; body_json: string }>('SELECT method, answered_at, body_json FROM commands WHERE message_id = ? AND dev_sno = ?', [
+    r.messageId,
+    devSno,
+  ]);
+  if (!cmd) return 'unknown';
+  const now = Date.now();
+  return deps.lock(() =>
+    transaction(db, async () => {
+      await db.run('UPDATE commands SET answered_at = ?, result_json = ? WHERE message_id = ?', [now, JSON.stringify(r).slice(0, 65536), r.messageId]);
+      const where = 'dev_sno = ? AND person_id = ? AND message_id = ?';
+      if (cmd.method === 'wipe_data') {
+        const w = (r.result as { wipe_options?: { users?: unknown } }).wipe_options;
+        if (r.success && w?.users === true) await db.run('DELETE FROM box_people WHERE dev_sno = ?', [devSno]);
+        return cmd.answered_at ? 'duplicate' : 'applied';
+      }
+      const ids: string[] = (JSON.parse(cmd.body_json) as { ids?: string[] }).ids ?? [];
+      const users = usersResultSchema.safeParse(r.result);
+      const seen = new Set<string>();
+      if (users.success) {
+        for (const u of users.data.success_users) {
+          seen.add(u.userid);
+          if (cmd.method === 'delete_users') await db.run(`DELETE FROM box_people WHERE ${where}`, [devSno, u.userid, r.messageId]);
+          else await db.run(`UPDATE box_people SET state = 'enrolled', code = 0, message = ?, updated_at = ? WHERE ${where}`, [u.message, now, devSno, u.userid, r.messageId]);
+        }
+        for (const u of users.data.failed_users) {
+          seen.add(u.userid);
+          await db.run(`UPDATE box_people SET state = 'failed', code = ?, message = ?, updated_at = ? WHERE ${where}`, [u.code, u.message, now, devSno, u.userid, r.messageId]);
+        }
+      }
+      // users the result does not mention (a whole-command failure such as 50073): sent again next time
+      for (const id of ids) {
+        if (seen.has(id)) continue;
+        if (cmd.method === 'delete_users' && r.success) {
+          await db.run(`DELETE FROM box_people WHERE ${where}`, [devSno, id, r.messageId]);
+          continue;
+        }
+        await db.run(`UPDATE box_people SET state = 'noanswer', code = ?, message = ?, updated_at = ? WHERE ${where}`, [
+          r.code,
+          `${r.message || 'no result for this person'} (sent again on the next sync)`,
+          now,
+          devSno,
+          id,
+          r.messageId,
+        ]);
+      }
+      return cmd.answered_at ? 'duplicate' : 'applied';
+    }),
+  );
+}

@@ -1,0 +1,43 @@
+// Database rows → the API's views (electron/api/platform.ts).
+import { ONLINE_WINDOW_MS, type DeviceView, type PersonView } from '../api/platform';
+import type { DeviceRow } from './devices';
+import { macForDisplay } from './names';
+import type { GroupRow, PersonRow, PhotoRow } from './people';
+
+export type { DeviceView, PersonView, PlatformStatus, SyncSummary } from '../api/platform';
+
+export function deviceView(d: DeviceRow, groups: GroupRow[], sync: Record<string, number>): DeviceView {
+  return {
+    devSno: d.dev_sno,
+    name: d.name,
+    enabled: d.enabled === 1,
+    mac: macForDisplay(d.mac),
+    lastLoginAt: d.last_login_at,
+    lastLoginAddr: d.last_login_addr,
+    lastSeenAt: d.last_seen_at,
+    online: d.last_seen_at !== null && Date.now() - d.last_seen_at < ONLINE_WINDOW_MS,
+    brokerState: d.broker_state,
+    brokerError: d.broker_error,
+    groups: groups.map((g) => g.name),
+    sync,
+  };
+}
+
+export function personView(
+  p: PersonRow,
+  groups: GroupRow[],
+  photos: PhotoRow[],
+  boxes: Array<{ dev_sno: string; state: string; code: number | null; message: string | null }>,
+): PersonView {
+  return {
+    id: p.id,
+    name: p.name,
+    type: p.type,
+    registerType: p.register_type,
+    info: JSON.parse(p.info_json) as Record<string, unknown>,
+    groups: groups.map((g) => g.name),
+    photos: photos.map((ph, i) => ({ sha256: ph.sha256, bytes: ph.bytes, best: i === 0, verdict: JSON.parse(ph.verdict_json) })),
+    boxes: boxes.map((b) => ({ devSno: b.dev_sno, state: b.state, code: b.code, message: b.message })),
+    updatedAt: p.updated_at,
+  };
+}

@@ -1,0 +1,165 @@
+// Broker provisioning and the command/result loop on the embedded broker, with amqplib acting
+// as the boxes would: each box reads only its own queues and writes only its own upload queues
+// (another box's queues and exchange: tried, refused 403); commands arrive on the box's queue
+// through its exchange, results go back on its upload queue and are matched by messageId;
+// delete_users for a person moved out of the box's group; wipe_data.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { face } from '../fiqa/fixtures';
+import { http, startPlatform, until, type Harness } from './harness';
+
+interface Login {
+  token: string;
+  rabbitmq: { host: string; port: number; login: string; password: string; queue: string; vHost: string; uploadVHost: string; uploadQueue: string; fiqaDownQueue: string; fiqaUploadQueue: string; exchange: { name: string } };
+}
+
+const url = (l: Login, vhost: string) => `amqp://${encodeURIComponent(l.rabbitmq.login)}:${encodeURIComponent(l.rabbitmq.password)}@127.0.0.1:${l.rabbitmq.port}/${encodeURIComponent(vhost)}`;
+
+async function refused(conn: ChannelModel, what: string, op: (ch: Channel) => Promise<unknown>): Promise<void> {
+  const ch = await conn.createChannel();
+  ch.on('error', () => undefined);
+  await assert.rejects(op(ch), (err: { code?: number; message: string }) => {
+    assert.equal(err.code, 403, `${what}: ${err.message}`);
+    assert.match(err.message, /ACCESS_REFUSED/);
+    return true;
+  }, what);
+}
+
+describe('platform broker provisioning and command loop (embedded broker)', () => {
+  let h: Harness;
+  let a: Login;
+  let b: Login;
+  let devA: string;
+  let devB: string;
+  const conns: ChannelModel[] = [];
+  before(async () => {
+    h = await startPlatform({ autoSync: false });
+    devA = (await h.platform.addDevice('A')).devSno;
+    devB = (await h.platform.addDevice('B')).devSno;
+    a = (await http(`${h.base}/login?dev_sno=${devA}&hex_mac=0x0000000000a1`)).json();
+    b = (await http(`${h.base}/login?dev_sno=${devB}&hex_mac=0x0000000000b1`)).json();
+  });
+  after(async () => {
+    for (const c of conns) await c.close().catch(() => undefined);
+    await h?.close();
+  });
+
+  async function connect(l: Login, vhost: string): Promise<ChannelModel> {
+    const c = await amqp.connect(url(l, vhost));
+    c.on('error', () => undefined);
+    conns.push(c);
+    return c;
+  }
+
+  it("lets a box use its own queues and refuses another box's (403)", async () => {
+    const cmdA = await connect(a, a.rabbitmq.vHost);
+    const ch = await cmdA.createChannel();
+    // §2: the box declares the exchange as given and binds its queue with the queue name
+    await ch.assertExchange(a.rabbitmq.exchange.name, 'topic', { durable: true, autoDelete: false });
+    await ch.bindQueue(a.rabbitmq.queue, a.rabbitmq.exchange.name, a.rabbitmq.queue);
+    await ch.consume(a.rabbitmq.queue, () => undefined);
+    await ch.consume(a.rabbitmq.fiqaDownQueue, () => undefined);
+    await ch.close();
+
+    await refused(cmdA, "consume B's command queue", (c) => c.consume(b.rabbitmq.queue, () => undefined));
+    await refused(cmdA, "consume B's FIQA queue", (c) => c.consume(b.rabbitmq.fiqaDownQueue, () => undefined));
+    await refused(cmdA, "bind B's queue to A's exchange", (c) => c.bindQueue(b.rabbitmq.queue, a.rabbitmq.exchange.name, '#'));
+    await refused(cmdA, "bind A's queue to B's exchange", (c) => c.bindQueue(a.rabbitmq.queue, b.rabbitmq.exchange.name, '#'));
+    await refused(cmdA, "purge B's queue", (c) => c.purgeQueue(b.rabbitmq.queue));
+    await refused(cmdA, "delete B's queue", (c) => c.deleteQueue(b.rabbitmq.queue));
+    // publishing into B's queue: through B's exchange, or the default exchange
+    for (const [what, exchange, key] of [
+      ["publish to B's exchange", b.rabbitmq.exchange.name, b.rabbitmq.queue],
+      ["publish to B's queue (default exchange)", '', b.rabbitmq.queue],
+      ["publish to A's own command queue", a.rabbitmq.exchange.name, a.rabbitmq.queue],
+    ] as const) {
+      const pc = await cmdA.createConfirmChannel();
+      pc.on('error', () => undefined);
+      await assert.rejects(
+        new Promise<void>((resolve, reject) => {
+          pc.publish(exchange, key, Buffer.from('{"method":"wipe_data"}'), {}, (err) => (err ? reject(err) : resolve()));
+          pc.once('error', reject);
+        }),
+        (err: { code?: number; message: string }) => err.code === 403 || /ACCESS_REFUSED/.test(err.message),
+        what,
+      );
+    }
+    // B's upload vhost is closed to A
+    await assert.rejects(amqp.connect(url(a, b.rabbitmq.uploadVHost)), /access to vhost|ACCESS_REFUSED|NOT_ALLOWED|403|530|got <ConnectionClose/);
+    // A's own upload vhost: publish its results, read nothing
+    const upA = await connect(a, a.rabbitmq.uploadVHost);
+    const pub = await upA.createConfirmChannel();
+    await new Promise<void>((resolve, reject) => pub.sendToQueue(a.rabbitmq.fiqaUploadQueue, Buffer.from('{}'), {}, (err) => (err ? reject(err) : resolve())));
+    await pub.close();
+    await refused(upA, 'consume its own results queue', (c) => c.consume(a.rabbitmq.uploadQueue, () => undefined));
+    // a wrong password is refused at login
+    await assert.rejects(amqp.connect(url({ ...a, rabbitmq: { ...a.rabbitmq, password: 'wrong-password' } }, 'se3')), /ACCESS_REFUSED|403/);
+  });
+
+  it('sends commands through the box exchange and takes results from its upload queue', async () => {
+    await h.platform.addGroup('staff');
+    await h.platform.addGroup('night');
+    await h.platform.assign(devA, 'staff');
+    await h.platform.savePerson({ id: 'u1', name: 'Una', groups: ['staff'] }, { update: false, photos: [face('obama.jpg')] });
+    await h.platform.savePerson({ id: 'u2', name: 'Vic', groups: ['staff'] }, { update: false, photos: [face('biden.jpg')] });
+    await h.platform.savePerson({ id: 'u3', name: 'Wes', groups: ['night'] }, { update: false, photos: [face('obama2.jpg')] });
+
+    const got: any[] = [];
+    const cmd = await connect(a, a.rabbitmq.vHost);
+    const ch = await cmd.createChannel();
+    await ch.consume(a.rabbitmq.queue, (m) => {
+      if (!m) return;
+      got.push(JSON.parse(m.content.toString()));
+      ch.ack(m);
+    });
+    const up = await connect(a, a.rabbitmq.uploadVHost);
+    const upCh = await up.createConfirmChannel();
+    const reply = (body: object) =>
+      new Promise<void>((resolve, reject) => upCh.sendToQueue(a.rabbitmq.uploadQueue, Buffer.from(JSON.stringify(body)), { persistent: true }, (e) => (e ? reject(e) : resolve())));
+
+    const [rep] = await h.platform.sync(devA);
+    assert.deepEqual({ ...rep, error: rep!.error }, { devSno: devA, added: 2, deleted: 0, unchanged: 0, commands: 1, error: null });
+    const add = await until('add_users_plus on the box queue', () => got.find((m) => m.method === 'add_users_plus'));
+    assert.deepEqual(Object.keys(add).sort(), ['extend_params', 'messageId', 'method', 'userid_list']);
+    assert.deepEqual(add.userid_list, ['u1', 'u2']);
+    assert.deepEqual(add.extend_params, { path: '/getSendPerson' });
+    assert.equal((await h.platform.getPerson('u1')).boxes[0]!.state, 'pending');
+
+    await reply({
+      success: true,
+      code: 0,
+      message: 'ok',
+      dev_sno: devA,
+      messageKey: 'add_users_plus',
+      messageId: add.messageId,
+      result: { success_users: [{ userid: 'u1', message: 'ok', code: 0 }], failed_users: [{ userid: 'u2', message: 'face too small', code: 40094 }] },
+    });
+    await until('u1 enrolled', async () => (await h.platform.getPerson('u1')).boxes[0]?.state === 'enrolled');
+    assert.deepEqual((await h.platform.getPerson('u2')).boxes, [{ devSno: devA, state: 'failed', code: 40094, message: 'face too small' }]);
+    // results with an unknown messageId, or junk, change nothing and do not stop the consumer
+    await reply({ success: true, code: 0, message: 'ok', dev_sno: devA, messageKey: 'add_users_plus', messageId: 'not-ours', result: { success_users: [{ userid: 'u2', message: 'ok', code: 0 }], failed_users: [] } });
+    await reply({ nonsense: true });
+
+    // u1 moves to the night group: deleted from A, u3 is not A's
+    await h.platform.savePerson({ id: 'u1', name: 'Una', groups: ['night'] }, { update: true });
+    const [rep2] = await h.platform.sync(devA);
+    assert.equal(rep2!.deleted, 1);
+    assert.equal(rep2!.added, 0);
+    const del = await until('delete_users on the box queue', () => got.find((m) => m.method === 'delete_users'));
+    assert.deepEqual(del.userid_list, ['u1']);
+    await reply({ success: true, code: 0, message: 'ok', dev_sno: devA, messageKey: 'delete_users', messageId: del.messageId, result: { success_users: [{ userid: 'u1', message: 'deleted', code: 0 }], failed_users: [] } });
+    await until('u1 gone from A', async () => (await h.platform.getPerson('u1')).boxes.length === 0);
+    assert.equal((await h.platform.getPerson('u2')).boxes[0]!.state, 'failed');
+
+    const { messageId } = await h.platform.wipe(devA, { users: true, events: false });
+    const wipe = await until('wipe_data on the box queue', () => got.find((m) => m.method === 'wipe_data'));
+    assert.equal(wipe.messageId, messageId);
+    assert.deepEqual(wipe.wipe_options, { users: true, events: false });
+    await reply({ success: true, code: 0, message: 'ok', dev_sno: devA, messageKey: 'wipe_data', messageId, result: { wipe_options: { users: true, events: false } } });
+    await until('A emptied', async () => (await h.platform.getPerson('u2')).boxes.length === 0);
+    // the next sync brings the box up to date again
+    const [rep3] = await h.platform.sync(devA);
+    assert.equal(rep3!.added, 1);
+  });
+});

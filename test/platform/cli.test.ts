@@ -1,0 +1,126 @@
+// `se3kit serve` runs the site platform (box port, embedded broker on --amqp-port) and
+// `se3kit platform ...` scripts it through the admin token in <data>/admin-token: devices,
+// groups, people (photo verdicts), CSV import (quoted newlines, bad rows reported), sync, wipe;
+// --json gives one object per line; without a server or with a wrong token, a clear error.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runCli } from '../helpers/cli';
+import { freePort } from '../helpers/ports';
+import { startCli, type Running } from '../site/cli-process';
+import { FACES_DIR } from '../fiqa/fixtures';
+import { http, until } from './harness';
+
+const jsonLines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+describe('se3kit platform (CLI against a running se3kit serve)', () => {
+  let dir: string;
+  let serve: Running;
+  let boxPort: number;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'se3-platform-cli-'));
+    boxPort = await freePort();
+    serve = await startCli(['serve', '--data', dir, '--port', '0', '--box-port', String(boxPort), '--amqp-port', String(await freePort())]);
+  });
+  after(async () => {
+    await serve?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const cli = (...args: string[]) => runCli(['platform', ...args, '--data', dir], { timeoutMs: 120_000 });
+
+  it('writes the admin token 0600 and refuses callers without it', async () => {
+    assert.match(serve.out(), new RegExp(`boxes log in at http://<this machine>:${boxPort}/login`));
+    assert.equal(statSync(join(dir, 'admin-token')).mode & 0o777, 0o600);
+    const url = readFileSync(join(dir, 'platform-admin.url'), 'utf8').trim();
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const r = await http(`${url}/call/platform.devices.list`, { method: 'POST', body: '{}', headers: { authorization: 'Bearer wrong' } });
+    assert.equal(r.status, 401);
+    const other = mkdtempSync(join(tmpdir(), 'se3-platform-none-'));
+    const none = await runCli(['platform', 'devices', 'list', '--data', other]);
+    rmSync(other, { recursive: true, force: true });
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /no running site platform found .* start `se3kit serve/);
+  });
+
+  it('issues codes, logs a box in, manages groups and people, syncs and wipes', async () => {
+    const add = await cli('devices', 'add', '--name', 'front door', '--json');
+    assert.equal(add.code, 0, add.stderr);
+    const [dev] = jsonLines(add.stdout);
+    assert.match(dev.devSno, /^[A-Z0-9]{24}$/);
+    assert.equal(dev.name, 'front door');
+    // the box logs in on the box port
+    const login = await until('login', async () => {
+      const r = await http(`http://127.0.0.1:${boxPort}/login?dev_sno=${dev.devSno}&hex_mac=0xe0a509000001`);
+      return r.status === 200 ? r.json() : null;
+    });
+    assert.ok(login.rabbitmq.queue);
+    assert.equal((await cli('groups', 'add', 'staff', '--json')).code, 0);
+    const dup = await cli('groups', 'add', 'staff');
+    assert.equal(dup.code, 1);
+    assert.match(dup.stderr, /already a group "staff"/);
+    const assign = await cli('devices', 'assign', dev.devSno, '--group', 'staff', '--json');
+    assert.equal(assign.code, 0, assign.stderr);
+    assert.deepEqual(jsonLines(assign.stdout)[0].groups, ['staff']);
+
+    const good = await cli('people', 'add', '--id', 'e1', '--name', 'Erin', '--photo', join(FACES_DIR, 'obama.jpg'), '--group', 'staff', '--json');
+    assert.equal(good.code, 0, good.stderr);
+    const p = jsonLines(good.stdout)[0];
+    assert.equal(p.photos[0].verdict.passed, true);
+    const bad = await cli('people', 'add', '--id', 'e2', '--name', 'Finn', '--photo', join(FACES_DIR, 'obama_partial_face.jpg'), '--group', 'staff');
+    assert.equal(bad.code, 1, 'a photo that fails the check exits 1');
+    assert.match(bad.stdout, /e2 {2}Finn {2}\[staff\] {2}photo FAILED: /);
+    const missing = await cli('people', 'add', '--id', 'e3', '--name', 'Gus', '--group', 'nope');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /no group "nope"/);
+
+    // CSV import: a quoted name with a comma and a newline, a missing photo, a bad id
+    const photos = join(dir, 'import-photos');
+    mkdirSync(photos);
+    copyFileSync(join(FACES_DIR, 'biden.jpg'), join(photos, 'biden.jpg'));
+    copyFileSync(join(FACES_DIR, 'obama2.jpg'), join(photos, 'o2.jpg'));
+    const csv = join(dir, 'people.csv');
+    writeFileSync(csv, 'id,name,groups,photo\nc1,"Doe, Jane\nSecond line",staff;visitors,biden.jpg\nc2,Kim,staff,o2.jpg\nc3,Lee,staff,absent.jpg\nbad id!,Max,staff,\n');
+    const imp = await cli('people', 'import', '--csv', csv, '--photos', photos, '--json');
+    assert.equal(imp.code, 1, 'rows failed');
+    const rep = jsonLines(imp.stdout)[0];
+    assert.equal(rep.added, 2);
+    assert.deepEqual(
+      rep.failed.map((f: { id: string; error: string }) => [f.id, /absent\.jpg is not in/.test(f.error) || /letters, digits/.test(f.error)]),
+      [
+        ['c3', true],
+        ['bad id!', true],
+      ],
+    );
+    const list = jsonLines((await cli('people', 'list', '--json')).stdout);
+    assert.deepEqual(list.map((x) => x.id), ['c1', 'c2', 'e1', 'e2']);
+    assert.equal(list[0].name, 'Doe, Jane\nSecond line');
+    assert.deepEqual(list[0].groups, ['staff', 'visitors']);
+    assert.deepEqual((await cli('groups', 'list', '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l).name), ['staff', 'visitors']);
+
+    // nobody consumes the box queue here: the sync sends, and --wait gives up with a clear line
+    const sync = await cli('sync', '--json', '--wait', '--timeout', '2');
+    assert.equal(sync.code, 1);
+    const lines = jsonLines(sync.stdout);
+    assert.equal(lines[0].type, 'sent');
+    assert.equal(lines[0].devSno, dev.devSno);
+    assert.equal(lines[0].error, null);
+    const done = lines.find((l) => l.type === 'done');
+    assert.equal(done.counts.pending, 4);
+    assert.equal(done.counts.assigned, 4);
+    assert.match(sync.stderr, /4 people still without an answer/);
+    const wipeUsage = await cli('wipe', dev.devSno);
+    assert.equal(wipeUsage.code, 1);
+    assert.match(wipeUsage.stderr, /--users, --events or both/);
+    const wipe = await cli('wipe', dev.devSno, '--users', '--json');
+    assert.equal(wipe.code, 0, wipe.stderr);
+    assert.match(jsonLines(wipe.stdout)[0].messageId, /^[0-9a-f-]{36}$/);
+
+    const rel = await cli('devices', 'release', dev.devSno, '--json');
+    assert.equal(jsonLines(rel.stdout)[0].mac, null);
+    const devs = jsonLines((await cli('devices', 'list', '--json')).stdout);
+    assert.equal(devs.length, 1);
+    assert.equal(devs[0].brokerState, 'ready');
+  });
+});
