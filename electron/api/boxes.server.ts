@@ -30,6 +30,7 @@ export const boxesParams = {
     .strictObject({ host, port: port.optional(), dev_sno: devSnoSchema.optional(), login_url: loginUrlSchema.optional() })
     .refine((r) => r.dev_sno !== undefined || r.login_url !== undefined, { message: 'give dev_sno, login_url or both' }),
   'boxes.configureCsv': z.strictObject({ csv: z.string().max(2 * 1024 * 1024, 'the CSV is larger than 2 MiB; split it') }),
+  'boxes.recheck': z.strictObject({ ids: z.array(z.string().max(300)).max(4096, 'at most 4096 boxes at once').optional() }),
 } satisfies AreaParams<BoxesMethods>;
 
 export function boxesHandlers(services: Services, emit: Emit): AreaServer<BoxesMethods> {
@@ -44,6 +45,9 @@ export function boxesHandlers(services: Services, emit: Emit): AreaServer<BoxesM
       'boxes.getConfig': async (p) => boxes.getConfig(p.host, p.port),
       'boxes.configure': async (p) => boxes.configure(p),
       'boxes.configureCsv': async (p) => boxes.configureCsv(p.csv),
+      'boxes.recheck': async (p) => {
+        await boxes.recheck?.(p.ids);
+      },
     },
     dispose() {
       offRow();

@@ -4,6 +4,16 @@
 
 export type DiscoverySource = 'mdns' | 'probe';
 
+/** A state the agent reports in GET /health (login to the platform, broker channel). */
+export interface AgentLinkState {
+  /** login: 'not-configured' | 'pending' | 'logged-in' | 'failed'; broker: as the agent reports it. */
+  state: string;
+  /** Why, when it is not working (plain words from the agent). */
+  error?: string;
+  /** ISO time the state began. */
+  since?: string;
+}
+
 /** One SE3 box as the discovery list shows it. */
 export interface BoxRow {
   /** Stable key: `${ip}:${port}`. */
@@ -22,6 +32,14 @@ export interface BoxRow {
   sources: DiscoverySource[];
   /** ms since epoch. */
   lastSeen: number;
+  /** True when the latest scan (or re-check) that covered this box got no answer from it. */
+  offline?: boolean;
+  /** The agent's platform login from /health; null for vendor firmware (no /health). */
+  login?: AgentLinkState | null;
+  /** The agent's broker channel from /health, when it reports one. */
+  broker?: AgentLinkState | null;
+  /** People enrolled on the box, when the agent reports it. */
+  users?: number | null;
 }
 
 export interface ScanOptions {
@@ -41,6 +59,8 @@ export interface ScanProgress {
   total: number;
   found: number;
   done: boolean;
+  /** Set on the last progress of a scan that was stopped before it finished. */
+  stopped?: boolean;
 }
 
 export interface BoxConfig {
@@ -53,14 +73,21 @@ export interface BoxConfig {
 export interface ConfigureRequest {
   /** ip, hostname or mac (mac is resolved through the discovery list). */
   host: string;
+  /** How the box was named when that differs from host (a CSV row's MAC, resolved to host by the batch). */
+  target?: string;
   port?: number;
   dev_sno?: string;
   login_url?: string;
 }
 
 export interface ConfigureOutcome {
+  /** The box's address; while `unresolved`, the box as it was named (no port added). */
   host: string;
   port: number;
+  /** How the box was named (MAC, host name, the text given) when that is not host:port itself. */
+  target?: string;
+  /** Set when the box was never found (bad address, unknown or ambiguous MAC): host/port are not an address. */
+  unresolved?: true;
   ok: boolean;
   /** Values read back after setting (the confirmation). */
   dev_sno?: string | null;
@@ -88,6 +115,8 @@ export interface BoxesMethods {
   'boxes.getConfig': [{ host: string; port?: number }, BoxConfig];
   'boxes.configure': [ConfigureRequest, ConfigureOutcome];
   'boxes.configureCsv': [{ csv: string }, BatchReport];
+  /** Asks every listed box (or the given ids) again: values, /health login state, offline. */
+  'boxes.recheck': [{ ids?: string[] }, void];
 }
 
 /** Events of this area: name → payload. */
@@ -104,6 +133,7 @@ export const BOXES_METHODS: Record<keyof BoxesMethods, true> = {
   'boxes.getConfig': true,
   'boxes.configure': true,
   'boxes.configureCsv': true,
+  'boxes.recheck': true,
 };
 export const BOXES_EVENTS: Record<keyof BoxesEvents, true> = { 'boxes.row': true, 'boxes.progress': true };
 
@@ -120,4 +150,11 @@ export function cidrProblem(value: string): string | null {
     if (prefix < MIN_CIDR_PREFIX) return `"${value}" is too large to sweep; use /${MIN_CIDR_PREFIX} or smaller ranges`;
   }
   return null;
+}
+
+/** How a configure outcome names its box: `ip:port`, `MAC (ip:port)`, or, when never found, the name as given. */
+export function outcomeLabel(o: Pick<ConfigureOutcome, 'host' | 'port' | 'target' | 'unresolved'>): string {
+  if (o.unresolved) return o.target ?? o.host;
+  const address = `${o.host}:${o.port}`;
+  return o.target && o.target !== address ? `${o.target} (${address})` : address;
 }

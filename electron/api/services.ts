@@ -16,6 +16,8 @@ export interface BoxesService {
   getConfig(host: string, port?: number): Promise<BoxConfig>;
   configure(request: ConfigureRequest): Promise<ConfigureOutcome>;
   configureCsv(csv: string): Promise<BatchReport>;
+  /** Asks the listed boxes (or the given ids) again; rows change through onRow. */
+  recheck?(ids?: string[]): Promise<void>;
   /** Each returns its unsubscribe function. */
   onRow(listener: (row: BoxRow) => void): () => void;
   onProgress(listener: (progress: ScanProgress) => void): () => void;

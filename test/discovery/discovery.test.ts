@@ -191,7 +191,7 @@ test('the boxes service (what the API serves): scan events, configure by MAC, th
     assert.deepEqual([...new Set(rows.map((r) => r.id))].sort(), expectedIds(l));
     const target = l.agents[2]!;
     const outcome = await boxes.configure({ host: target.host.mac, dev_sno: 'SERVICE_3' });
-    assert.deepEqual(outcome, { host: target.host.ip, port: 5555, ok: true, dev_sno: 'SERVICE_3', login_url: null });
+    assert.deepEqual(outcome, { host: target.host.ip, port: 5555, target: target.host.mac, ok: true, dev_sno: 'SERVICE_3', login_url: null });
     assert.equal((await boxes.list()).find((r) => r.ip === target.host.ip)!.dev_sno, 'SERVICE_3');
     assert.deepEqual(await boxes.getConfig(target.host.ip), { host: target.host.ip, port: 5555, dev_sno: 'SERVICE_3', login_url: null });
     const report = await boxes.configureCsv(`${target.host.ip},LANBOX3,\n${l.nobody},X,\n`);
@@ -199,6 +199,9 @@ test('the boxes service (what the API serves): scan events, configure by MAC, th
     assert.equal(report.ok, 1);
     assert.equal(report.failed, 1);
     assert.match(report.rows[1]!.error!, /^no answer from .*250:5555.* — is the box powered and on this network/);
+    // the list shows what the batch set, without a new scan
+    assert.equal((await boxes.list()).find((r) => r.ip === target.host.ip)!.dev_sno, 'LANBOX3');
+    assert.equal(rows.filter((r) => r.ip === target.host.ip).at(-1)!.dev_sno, 'LANBOX3', 'announced as a row event');
   } finally {
     offRow();
     offProgress();

@@ -68,3 +68,27 @@ test('batch CSV: optional header, quotes, comments, empty cells, malformed lines
   ]);
   assert.deepEqual(parseConfigCsv('10.0.0.9,Z9,')[0], { line: 1, host: '10.0.0.9', dev_sno: 'Z9' }, 'no header');
 });
+
+test('batch CSV (csv-parse): a quoted value spanning lines stays one row, later rows keep their line numbers', () => {
+  const rows = parseConfigCsv('host,dev_sno,login_url\n10.0.0.1,"A\nB",\n10.0.0.2,C2,\n,,\n10.0.0.3,,"http://p/login"\n');
+  assert.deepEqual(rows, [
+    { line: 2, host: '10.0.0.1', dev_sno: 'A\nB' },
+    { line: 4, host: '10.0.0.2', dev_sno: 'C2' },
+    { line: 6, host: '10.0.0.3', login_url: 'http://p/login' },
+  ]);
+});
+
+test('batch CSV: semicolons are told to use commas; an unclosed quote names its line', () => {
+  const semi = parseConfigCsv('host;dev_sno;login_url\n10.0.0.1;A1;http://p/login\n');
+  assert.equal(semi.length, 1, 'the header is recognised and skipped');
+  assert.equal(semi[0]!.line, 2);
+  assert.equal(semi[0]!.host, '10.0.0.1');
+  assert.match(semi[0]!.problem!, /^line 2 uses semicolons; separate the values with commas/);
+  assert.doesNotMatch(semi[0]!.problem!, /sets nothing/);
+
+  const open = parseConfigCsv('10.0.0.1,A1,\n\n10.0.0.2,"B2,\n10.0.0.3,C3,\n');
+  assert.deepEqual(open[0], { line: 1, host: '10.0.0.1', dev_sno: 'A1' });
+  assert.equal(open.length, 2);
+  assert.equal(open[1]!.line, 3);
+  assert.match(open[1]!.problem!, /^line 3 opens a quote \(".*never closed/);
+});

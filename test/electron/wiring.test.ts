@@ -172,7 +172,7 @@ test('the runtime name lists match the contract: every method is dispatched and 
   for (const name of [...METHOD_NAMES, ...EVENT_NAMES]) assert.ok(areas.has(name.split('.')[0]!), `${name} belongs to a known area`);
   assert.deepEqual(
     METHOD_NAMES.filter((m) => m.startsWith('boxes.')).sort(),
-    ['boxes.configure', 'boxes.configureCsv', 'boxes.getConfig', 'boxes.list', 'boxes.scan', 'boxes.stopScan'],
+    ['boxes.configure', 'boxes.configureCsv', 'boxes.getConfig', 'boxes.list', 'boxes.recheck', 'boxes.scan', 'boxes.stopScan'],
   );
   assert.deepEqual(EVENT_NAMES.filter((e) => e.startsWith('boxes.')).sort(), ['boxes.progress', 'boxes.row']);
   // every listed method has a param schema and a handler: a wrongly typed call is refused as

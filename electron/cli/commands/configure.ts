@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { devSnoProblem, loginUrlProblem } from '../../../agent/protocol';
-import type { BatchRowOutcome, ConfigureOutcome } from '../../api/boxes';
+import { outcomeLabel, type BatchRowOutcome, type ConfigureOutcome } from '../../api/boxes';
 import { BoxClient, configureCsv, parseConfigCsv, parseTarget } from '../../services/box-client';
 import { Discovery } from '../../services/discovery';
 import { parsePortOption, parseSecondsOption } from './discover';
@@ -21,10 +21,12 @@ interface Opts {
 }
 
 function describe(o: ConfigureOutcome | BatchRowOutcome): string {
-  const where = `${'line' in o ? `line ${o.line}  ` : ''}${o.host}:${o.port}`;
+  const where = `${'line' in o ? `line ${o.line}  ` : ''}${outcomeLabel(o)}`;
   if (o.ok) return `${where}  ok  dev_sno=${o.dev_sno ?? '(not set)'}  login_url=${o.login_url ?? '(not set)'} (read back)`;
   return `${where}  FAILED: ${o.error}`;
 }
+
+const wantsJson = () => process.argv.slice(2).includes('--json');
 
 export function register(program: Command): void {
   program
@@ -37,7 +39,18 @@ export function register(program: Command): void {
     .option('--port <port>', 'configuration API port when HOST has none', parsePortOption)
     .option('--timeout <seconds>', 'how long to wait for a box to answer', parseSecondsOption, 3)
     .option('--cidr <range>', 'where to look for boxes named by MAC (repeatable; default: this machine\'s subnets)', (v: string, p: string[] = []) => [...p, v])
-    .option('--json', 'one JSON object per box and line')
+    .option('--json', 'one JSON object per box and line (usage errors too: {"ok":false,"usage":true,"error":...})')
+    .configureOutput({
+      writeErr: (text) => {
+        if (!wantsJson()) process.stderr.write(text);
+      },
+      // With --json, a usage error (bad value, bad option) is one JSON line on stdout too.
+      outputError: (text, write) => {
+        if (!wantsJson()) return write(text);
+        const message = text.trim().replace(/^error:\s*/, '').replace(/\n\(run with --help for usage\)$/, '');
+        process.stdout.write(JSON.stringify({ ok: false, usage: true, error: message }) + '\n');
+      },
+    })
     .action(async function (this: Command, host: string | undefined, o: Opts) {
       const usage = (msg: string): never => this.error(`error: ${msg}`, { exitCode: 2 });
       if (o.csv && host) usage('give either HOST or --csv FILE, not both');
@@ -82,7 +95,7 @@ export function register(program: Command): void {
         if (!o.json) process.stderr.write('looking up boxes by MAC (scanning the network)...\n');
         await discovery.scan({ cidrs: o.cidr, port: o.port }).done;
       }
-      const client = new BoxClient({ timeoutMs: Math.round(o.timeout * 1000), resolveMac: (mac) => discovery?.findByMac(mac) });
+      const client = new BoxClient({ timeoutMs: Math.round(o.timeout * 1000), resolveMac: (mac) => discovery?.findAllByMac(mac) ?? [] });
       const print = (x: ConfigureOutcome | BatchRowOutcome) => process.stdout.write((o.json ? JSON.stringify(x) : describe(x)) + '\n');
       try {
         if (o.csv) {

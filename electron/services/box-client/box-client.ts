@@ -18,8 +18,8 @@ import { parseTarget, targetLabel, type BoxTarget } from './target';
 export interface BoxClientOptions {
   /** Deadline for connecting and for each answer (default 3000 ms). */
   timeoutMs?: number;
-  /** mac → where that box is, e.g. `(mac) => discovery.findByMac(mac)`; the OS neighbour table is tried next. */
-  resolveMac?: (mac: string) => { ip: string; port?: number } | null | undefined;
+  /** mac → every listed box with that MAC, e.g. `(mac) => discovery.findAllByMac(mac)`; the OS neighbour table is tried next. */
+  resolveMac?: (mac: string) => Array<{ ip: string; port?: number }>;
   /** ip → mac; default the OS neighbour table. */
   neighbours?: () => Promise<Map<string, string>>;
 }
@@ -53,10 +53,23 @@ export class BoxClient {
       throw new BoxClientError((err as Error).message);
     }
     if (t.kind === 'host') return { host: t.host, port: t.port ?? port ?? CONFIG_API_PORT };
-    const known = this.opts.resolveMac?.(t.mac);
-    if (known) return { host: known.ip, port: t.port ?? known.port ?? CONFIG_API_PORT };
-    const table = await (this.opts.neighbours ?? readNeighbours)().catch(() => new Map<string, string>());
-    for (const [ip, mac] of table) if (mac === t.mac) return { host: ip, port: t.port ?? CONFIG_API_PORT };
+    // A MAC names one box; two boxes answering with it (several agents on one machine, a
+    // cloned MAC) are reported, never picked from silently.
+    const unique = (list: Array<{ host: string; port: number }>) => [...new Map(list.map((a) => [`${a.host}:${a.port}`, a])).values()];
+    const known = unique((this.opts.resolveMac?.(t.mac) ?? []).map((k) => ({ host: k.ip, port: t.port ?? k.port ?? CONFIG_API_PORT })));
+    const table = known.length
+      ? []
+      : unique(
+          [...(await (this.opts.neighbours ?? readNeighbours)().catch(() => new Map<string, string>()))]
+            .filter(([, mac]) => mac === t.mac)
+            .map(([ip]) => ({ host: ip, port: t.port ?? port ?? CONFIG_API_PORT })),
+        );
+    const found = known.length ? known : table;
+    if (found.length === 1) return found[0]!;
+    if (found.length > 1)
+      throw new BoxClientError(
+        `MAC ${t.mac} is ambiguous: ${found.length} boxes answer with it (${found.map((a) => `${a.host}:${a.port}`).join(', ')}) — name the box by its IP address instead`,
+      );
     throw new BoxClientError(`no box with MAC ${t.mac} has been found on this network — scan first (se3kit discover) or give its IP address`);
   }
 
@@ -72,10 +85,16 @@ export class BoxClient {
    * Never throws: failures come back as { ok: false, error }.
    */
   async configure(request: ConfigureRequest): Promise<ConfigureOutcome> {
-    let label = { host: request.host, port: request.port ?? CONFIG_API_PORT };
+    // Until the box is found, the outcome names it as it was given (never glued to a port).
+    let label: Pick<ConfigureOutcome, 'host' | 'port' | 'target' | 'unresolved'> = {
+      host: request.host.trim(),
+      port: request.port ?? CONFIG_API_PORT,
+      target: request.target ?? request.host.trim(),
+      unresolved: true,
+    };
     try {
       const t = parseTarget(request.host, request.port);
-      label = { host: t.kind === 'mac' ? t.mac : t.host, port: t.port ?? CONFIG_API_PORT };
+      label = { ...label, host: t.kind === 'mac' ? t.mac : t.host, port: t.port ?? CONFIG_API_PORT };
     } catch {
       /* reported by resolve() below */
     }
@@ -93,7 +112,9 @@ export class BoxClient {
     } catch (err) {
       return fail((err as Error).message);
     }
-    const where = { host: at.host, port: at.port };
+    const named = request.target ?? request.host.trim();
+    const plain = named === at.host || named === `${at.host}:${at.port}`;
+    const where: Pick<ConfigureOutcome, 'host' | 'port' | 'target'> = plain ? { host: at.host, port: at.port } : { host: at.host, port: at.port, target: named };
     const wanted: Array<[Field, string]> = [];
     if (request.dev_sno !== undefined) wanted.push(['dev_sno', request.dev_sno]);
     // The box stores the normalised URL (agent/protocol): send that, so the read-back compares equal.

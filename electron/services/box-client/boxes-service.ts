@@ -21,7 +21,7 @@ export interface ClosableBoxesService extends BoxesService {
 export function createBoxesService(opts: BoxesServiceOptions = {}): ClosableBoxesService {
   const discovery = new Discovery(opts.discovery);
   discovery.on('warning', () => undefined); // warnings are informational; never crash the app
-  const client = new BoxClient({ ...opts.client, resolveMac: (mac) => discovery.findByMac(mac) });
+  const client = new BoxClient({ ...opts.client, resolveMac: (mac) => discovery.findAllByMac(mac) });
   return {
     discovery,
     client,
@@ -43,7 +43,11 @@ export function createBoxesService(opts: BoxesServiceOptions = {}): ClosableBoxe
       return outcome;
     },
     async configureCsv(csv: string): Promise<BatchReport> {
-      return configureCsv(client, csv, opts.batch);
+      // Each confirmed row updates the list at once (the page shows the new values).
+      return configureCsv(client, csv, { ...opts.batch, onRow: (o) => o.ok && discovery.noteConfigured(o.host, o.port, o) });
+    },
+    async recheck(ids?: string[]): Promise<void> {
+      await discovery.recheck(ids);
     },
     onRow(listener: (row: BoxRow) => void) {
       discovery.on('row', listener);

@@ -4,7 +4,7 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import { CONFIG_API_PORT } from '../../../agent/protocol';
 import type { BoxRow, DiscoverySource, ScanOptions, ScanProgress } from '../../api/boxes';
-import { defaultCidrs, formatCidr, hostsOfAll, localNets, netsFor, parseCidr, type Cidr, type LocalNet } from './cidr';
+import { cidrContains, defaultCidrs, formatCidr, hostsOfAll, ipToInt, localNets, netsFor, parseCidr, type Cidr, type LocalNet } from './cidr';
 import { MdnsBrowser, type MdnsSighting } from './mdns-browser';
 import { normalizeMac, readNeighbours } from './neighbours';
 import { mapLimit, probeHost, type ProbeHit } from './probe';
@@ -53,6 +53,10 @@ interface RunningScan {
   progress: ScanProgress;
   lastProgressAt: number;
   stopWindow: () => void;
+  /** What the scan covers, to tell which listed boxes it should have seen. */
+  cidrList: Cidr[];
+  port: number;
+  mdns: boolean;
 }
 
 const rowKey = (ip: string, port: number) => `${ip}:${port}`;
@@ -107,6 +111,9 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
       progress: { scanId: id, probed: 0, total: hosts.length, found: 0, done: false },
       lastProgressAt: 0,
       stopWindow: () => stopWindow(),
+      cidrList: plan.cidrList,
+      port: plan.port,
+      mdns: options.mdns !== false,
     };
     setMaxListeners(0, scan.abort.signal); // one listener per probe in flight
     this.current = scan;
@@ -142,6 +149,8 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
 
     const done = Promise.all([sweep, windowDone]).then(() => {
       scan.progress.done = true;
+      if (scan.abort.signal.aborted) scan.progress.stopped = true;
+      else this.markMissing(scan);
       this.emit('progress', { ...scan.progress });
       if (this.current === scan) this.current = null;
       return [...scan.seen].map((k) => this.rows.get(k)).filter((r): r is BoxRow => !!r);
@@ -169,9 +178,28 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
 
   /** The most recently seen box with this MAC (any notation: aa:bb.., AA-BB-..). */
   findByMac(mac: string): BoxRow | undefined {
+    return this.findAllByMac(mac)[0];
+  }
+
+  /** Every listed box with this MAC that is not marked offline, newest first (more than one: the MAC is ambiguous). */
+  findAllByMac(mac: string): BoxRow[] {
     const m = normalizeMac(mac);
-    if (!m) return undefined;
-    return this.list().find((r) => r.mac === m);
+    if (!m) return [];
+    return this.list().filter((r) => r.mac === m && !r.offline);
+  }
+
+  /**
+   * Asks the listed boxes (or those with the given ids) again — values, /health (login
+   * state) — and marks the ones that do not answer offline. Resolves when all have answered
+   * or timed out.
+   */
+  async recheck(ids?: string[]): Promise<void> {
+    const rows = ids ? ids.map((id) => this.rows.get(id)).filter((r): r is BoxRow => !!r) : [...this.rows.values()];
+    await mapLimit(rows, 32, async (r) => {
+      const hit = await probeHost(r.ip, r.port, { connectTimeoutMs: this.opts.answerTimeoutMs, answerTimeoutMs: this.opts.answerTimeoutMs });
+      if (hit) await this.onProbeHit(hit, null);
+      else this.setOffline(r.id);
+    });
   }
 
   /** Records values just set on a listed box (after a confirmed configure) so the list shows them at once. */
@@ -189,6 +217,25 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     await this.mdns.close();
   }
 
+  /** After a finished (not stopped) scan: listed boxes it covered but did not see are offline. */
+  private markMissing(scan: RunningScan): void {
+    for (const row of this.rows.values()) {
+      if (scan.seen.has(row.id) || row.offline) continue;
+      const ip = ipToInt(row.ip);
+      const swept = ip !== null && row.port === scan.port && scan.cidrList.some((c) => cidrContains(c, ip));
+      const browsed = scan.mdns && row.sources.includes('mdns');
+      if (swept || browsed) this.setOffline(row.id);
+    }
+  }
+
+  private setOffline(id: string): void {
+    const row = this.rows.get(id);
+    if (!row || row.offline) return;
+    const next = { ...row, offline: true };
+    this.rows.set(id, next);
+    this.emit('row', { ...next, sources: [...next.sources] });
+  }
+
   private progress(scan: RunningScan, force: boolean): void {
     const now = Date.now();
     if (!force && now - scan.lastProgressAt < 100 && scan.progress.probed < scan.progress.total) return;
@@ -196,7 +243,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     this.emit('progress', { ...scan.progress });
   }
 
-  private async onProbeHit(hit: ProbeHit, scan: RunningScan): Promise<void> {
+  private async onProbeHit(hit: ProbeHit, scan: RunningScan | null): Promise<void> {
     let mac = hit.mac ? normalizeMac(hit.mac) : null;
     if (!mac) mac = (await (this.opts.neighbours ?? readNeighbours)().catch(() => new Map<string, string>())).get(hit.ip) ?? null;
     this.merge(
@@ -209,6 +256,9 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
         login_url: hit.login_url,
         agentVersion: hit.agentVersion,
         kind: hit.kind,
+        login: hit.login,
+        broker: hit.broker,
+        users: hit.users,
       },
       'probe',
       scan,
@@ -229,7 +279,7 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
 
   private async enrich(ip: string, port: number, scan: RunningScan | null): Promise<void> {
     const hit = await probeHost(ip, port, { connectTimeoutMs: this.opts.answerTimeoutMs, answerTimeoutMs: this.opts.answerTimeoutMs });
-    if (hit && hit.login_url !== null) this.merge({ ip, port, login_url: hit.login_url }, null, scan);
+    if (hit) this.merge({ ip, port, login_url: hit.login_url, login: hit.login, broker: hit.broker, users: hit.users }, null, scan);
   }
 
   /** Merges what one source saw into the row for ip:port; emits 'row' when new, changed or first seen in this scan. */
@@ -238,8 +288,13 @@ export class Discovery extends EventEmitter<DiscoveryEvents> {
     const old = this.rows.get(id);
     const row: BoxRow = old
       ? { ...old }
-      : { id, ip: seen.ip, port: seen.port, mac: null, hostname: null, dev_sno: null, login_url: null, agentVersion: null, kind: 'vendor', sources: [], lastSeen: 0 };
+      : { id, ip: seen.ip, port: seen.port, mac: null, hostname: null, dev_sno: null, login_url: null, agentVersion: null, kind: 'vendor', sources: [], lastSeen: 0, offline: false, login: null, broker: null, users: null };
     for (const k of ['mac', 'hostname', 'login_url', 'agentVersion'] as const) if (seen[k] != null) row[k] = seen[k];
+    // /health answers (or their absence on vendor firmware) are the truth of the moment.
+    if ('login' in seen) row.login = seen.login ?? null;
+    if ('broker' in seen) row.broker = seen.broker ?? null;
+    if ('users' in seen) row.users = seen.users ?? null;
+    if (source) row.offline = false;
     // dev_sno may legitimately change back to unset; the source that just saw the box is right.
     if ((source || authoritative) && 'dev_sno' in seen) row.dev_sno = seen.dev_sno ?? null;
     if (seen.kind === 'se3-agent' || row.agentVersion) row.kind = 'se3-agent';

@@ -1,6 +1,7 @@
 // Active probe: is there a box at ip:port? A short TCP connect, then GET DevSno (PROTOCOL §1)
 // identifies a box; GET /health tells our agent (version, login_url, mac) from vendor firmware.
 import { DEV_SNO_PATH, LOGIN_URL_PATH, readConfigValue } from '../../../agent/protocol';
+import type { AgentLinkState } from '../../api/boxes';
 import { requestJson } from '../box-client/http';
 
 export interface ProbeHit {
@@ -12,6 +13,10 @@ export interface ProbeHit {
   agentVersion: string | null;
   mac: string | null;
   hostname: string | null;
+  /** From our agent's /health; null on vendor firmware. */
+  login: AgentLinkState | null;
+  broker: AgentLinkState | null;
+  users: number | null;
 }
 
 export interface ProbeOptions {
@@ -27,6 +32,20 @@ interface HealthLike {
   login_url?: unknown;
   mac?: unknown;
   hostname?: unknown;
+  login?: unknown;
+  broker?: unknown;
+  users?: unknown;
+}
+
+/** A /health state block ({ state, error?, since? }), or null when absent or malformed. */
+export function linkState(v: unknown): AgentLinkState | null {
+  if (!v || typeof v !== 'object') return null;
+  const o = v as Record<string, unknown>;
+  if (typeof o.state !== 'string' || o.state === '' || o.state.length > 64) return null;
+  const out: AgentLinkState = { state: o.state };
+  if (typeof o.error === 'string' && o.error !== '') out.error = o.error.slice(0, 500);
+  if (typeof o.since === 'string' && o.since !== '') out.since = o.since.slice(0, 64);
+  return out;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
@@ -45,7 +64,7 @@ export async function probeHost(ip: string, port: number, opts: ProbeOptions): P
   } catch {
     return null;
   }
-  const hit: ProbeHit = { ip, port, kind: 'vendor', dev_sno: devSno, login_url: null, agentVersion: null, mac: null, hostname: null };
+  const hit: ProbeHit = { ip, port, kind: 'vendor', dev_sno: devSno, login_url: null, agentVersion: null, mac: null, hostname: null, login: null, broker: null, users: null };
   try {
     const h = await req('/health');
     const body = h.json as HealthLike | undefined;
@@ -55,6 +74,9 @@ export async function probeHost(ip: string, port: number, opts: ProbeOptions): P
       hit.login_url = str(body.login_url);
       hit.mac = str(body.mac);
       hit.hostname = str(body.hostname);
+      hit.login = linkState(body.login);
+      hit.broker = linkState(body.broker);
+      hit.users = typeof body.users === 'number' && Number.isFinite(body.users) ? body.users : null;
       return hit;
     }
   } catch {
