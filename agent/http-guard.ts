@@ -47,7 +47,8 @@ export function hostAllowed(header: string | undefined, names: readonly string[]
 /** True when the error only means the client went away (aborted upload, reset connection). */
 export function isClientAbort(err: unknown, req: IncomingMessage): boolean {
   const code = (err as NodeJS.ErrnoException | null)?.code;
-  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED' || (err as Error)?.message === 'aborted' || req.destroyed;
+  // (req.destroyed is no sign: a request is destroyed once its body has been read.)
+  return code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED' || (err as Error)?.message === 'aborted' || req.socket?.destroyed === true;
 }
 
 /** Answers unparsable requests with a bare 400 and logs one line per such client error. */

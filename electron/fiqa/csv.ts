@@ -17,9 +17,16 @@ export const CSV_HEADER = [
   'mask', 'partial', 'occlusion', 'eyes_open', 'mouth_open', 'under_exposure', 'over_exposure', 'jpeg_quality', 'age', 'sex', 'reasons', 'error_code', 'error',
 ];
 
+/**
+ * One CSV cell (RFC 4180 quoting, CR included). A text cell that a spreadsheet would run as a
+ * formula (starting with = + - @, or a tab or CR) gets a leading apostrophe, so a photo named
+ * `=HYPERLINK(…).jpg` shows as text; numbers, negative ones included, stay numbers.
+ */
 export const csvCell = (v: unknown): string => {
-  const s = String(v ?? '');
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  let s = String(v ?? '');
+  const isNumber = typeof v === 'number' || /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(s);
+  if (!isNumber && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 };
 
 /** The CSV lines (without newline) of one photo: one per face, or one error line. */

@@ -203,7 +203,7 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
       const retryAfter = (err as { retryAfter?: number }).retryAfter;
       if (retryAfter) res.setHeader('retry-after', String(retryAfter));
       if (err instanceof ApiError || (err as { fromApi?: boolean }).fromApi) return sendError(res, err);
-      if (req.destroyed) return; // the client went away mid-request: nothing to answer, nothing to log
+      if (req.socket.destroyed) return; // the client went away mid-request: nothing to answer, nothing to log
       log(`site server: error on ${JSON.stringify(String(req.method))} ${JSON.stringify(String(req.url).slice(0, 200))}: ${err instanceof Error ? err.message : String(err)}`);
       sendError(res, new ApiError('internal error; see the server log', 'internal', 500));
     });

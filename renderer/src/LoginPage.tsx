@@ -20,6 +20,7 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: () => void; noti
       onLoggedIn();
     } catch (err) {
       const e2 = err as ApiCallError;
+      // 429: the server's message says when the lockout ends and how an operator lifts it.
       setError(e2.status === 401 ? 'Wrong password. Check it and try again.' : e2.message);
     } finally {
       setBusy(false);
@@ -56,7 +57,9 @@ export function LoginPage({ onLoggedIn, notice }: { onLoggedIn: () => void; noti
           {busy ? 'Checking…' : 'Log in'}
         </button>
         <p className="hint">
-          The password was printed once when <code>se3kit serve</code> first started. Lost it? Run <code>se3kit serve --reset-password</code>.
+          The password was printed once when <code>se3kit serve</code> first started. Lost it? On the computer that runs site mode, run{' '}
+          <code>se3kit serve --reset-password</code> (with the same <code>--data</code> folder): it prints a new password. If site mode is running, it
+          keeps running and accepts the new password at once (and lifts any lockout); if it is not, the command starts it.
         </p>
       </form>
     </div>

@@ -23,9 +23,12 @@ export async function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Pro
   child.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL within 15 s; stdout: ${out}\nstderr: ${err}`)), 15_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a server running behind a failed start
+      reject(new Error(`no URL within 15 s; stdout: ${out}\nstderr: ${err}`));
+    }, 15_000);
     const check = () => {
-      const m = /site mode: (http:\/\/\S+)/.exec(out);
+      const m = /site mode: (https?:\/\/\S+)/.exec(out);
       // the password lines follow the URL line; wait for the last line of the banner
       if (m && out.includes('Press Ctrl+C')) {
         clearTimeout(timer);
