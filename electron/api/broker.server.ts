@@ -29,6 +29,10 @@ export const brokerParams = {
   'broker.stats': none,
   'broker.addUser': z.strictObject({ name: checked(brokerUserNameProblem, 'name'), password: checked(brokerPasswordProblem, 'password') }),
   'broker.deleteUser': z.strictObject({ name: z.string({ error: 'name must be text' }).min(1, 'name the user to delete') }),
+  'broker.setPassword': z.strictObject({
+    name: z.string({ error: 'name must be text' }).min(1, 'name the user whose password changes'),
+    password: checked(brokerPasswordProblem, 'password'),
+  }),
 } satisfies AreaParams<BrokerMethods>;
 
 export function brokerHandlers(services: Services, emit: Emit): AreaServer<BrokerMethods> {
@@ -43,6 +47,7 @@ export function brokerHandlers(services: Services, emit: Emit): AreaServer<Broke
       'broker.stats': async () => broker.stats(),
       'broker.addUser': async (p) => broker.addUser(p.name, p.password),
       'broker.deleteUser': async (p) => broker.deleteUser(p.name),
+      'broker.setPassword': async (p) => broker.setPassword(p.name, p.password),
     },
     dispose() {
       offStatus();

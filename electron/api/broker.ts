@@ -4,6 +4,7 @@
 import type { BrokerStats } from '../broker/stats';
 
 export type { BrokerStats, ConnectionStats, ChannelStats, QueueStats } from '../broker/stats';
+export type { RefusedLogin } from '../broker/core';
 
 /** Where the broker listens: every interface (boxes on the LAN can connect) or this computer only. */
 export type BrokerHost = '0.0.0.0' | '127.0.0.1';
@@ -37,6 +38,9 @@ export interface BrokerStatus {
   lastError: string | null;
   /** Where definitions and persistent messages live. */
   dataDir: string;
+  /** amqp:// URLs of this machine's IPv4 addresses with the running (else remembered) port, LAN
+   *  addresses first, 127.0.0.1 last; when listening on 127.0.0.1 only the last one applies. */
+  addresses: string[];
 }
 
 export interface BrokerStartRequest {
@@ -55,6 +59,7 @@ export interface BrokerMethods {
   'broker.stats': [Record<string, never>, BrokerStats | null];
   'broker.addUser': [{ name: string; password: string }, BrokerStatus];
   'broker.deleteUser': [{ name: string }, BrokerStatus];
+  'broker.setPassword': [{ name: string; password: string }, BrokerStatus];
 }
 
 /** Events of this area: name → payload. */
@@ -73,6 +78,7 @@ export const BROKER_METHODS: Record<keyof BrokerMethods, true> = {
   'broker.stats': true,
   'broker.addUser': true,
   'broker.deleteUser': true,
+  'broker.setPassword': true,
 };
 export const BROKER_EVENTS: Record<keyof BrokerEvents, true> = { 'broker.status': true, 'broker.stats': true };
 

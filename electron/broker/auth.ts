@@ -8,7 +8,18 @@ export interface User {
   name: string;
   passwordHash: string;
   tags: string[];
+  /** Digest of passwordHash (RabbitMQ's hashing_algorithm); absent = sha256. Imported users keep theirs. */
+  hashing?: PasswordHashing;
 }
+
+/** RabbitMQ's password hashing modules: base64(salt4 + digest(salt4 + password)). */
+export type PasswordHashing = 'sha256' | 'sha512' | 'md5';
+export const HASHING_MODULES: Record<PasswordHashing, string> = {
+  sha256: 'rabbit_password_hashing_sha256',
+  sha512: 'rabbit_password_hashing_sha512',
+  md5: 'rabbit_password_hashing_md5',
+};
+const DIGEST_BYTES: Record<PasswordHashing, number> = { sha256: 32, sha512: 64, md5: 16 };
 
 export interface Permission {
   configure: string;
@@ -16,15 +27,16 @@ export interface Permission {
   read: string;
 }
 
-export function hashPassword(password: string, salt: Buffer = randomBytes(4)): string {
-  const digest = createHash('sha256').update(salt).update(password, 'utf8').digest();
+export function hashPassword(password: string, salt: Buffer = randomBytes(4), hashing: PasswordHashing = 'sha256'): string {
+  const digest = createHash(hashing).update(salt).update(password, 'utf8').digest();
   return Buffer.concat([salt, digest]).toString('base64');
 }
 
 export function checkPassword(user: User, password: string): boolean {
+  const hashing = user.hashing ?? 'sha256';
   const raw = Buffer.from(user.passwordHash, 'base64');
-  if (raw.length !== 36) return false;
-  const expect = Buffer.from(hashPassword(password, raw.subarray(0, 4)), 'base64');
+  if (raw.length !== 4 + DIGEST_BYTES[hashing]) return false; // also: an empty hash (no password login)
+  const expect = Buffer.from(hashPassword(password, raw.subarray(0, 4), hashing), 'base64');
   return timingSafeEqual(raw, expect);
 }
 

@@ -8,7 +8,8 @@ import { hashPassword, Permissions, type Permission, type User } from './auth';
 import type { Fields } from './codec';
 import { Connection } from './connection';
 import type { BrokerCore, CoreOptions, RefusedLogin } from './core';
-import { Exchange } from './exchange';
+import { Exchange, type Binding } from './exchange';
+import { applyRabbitDefinitions, parseRabbitDefinitions, toRabbitDefinitions, type DefinitionsTarget, type ImportSummary, type RabbitDefinitions } from './definitions';
 import { Flusher } from './store/log';
 import { ensurePrivateDir, loadDefinitions, saveDefinitions, type Definitions } from './store/metadata';
 import { collectStats, RateSampler, type BrokerStats } from './stats';
@@ -27,6 +28,8 @@ export interface BrokerOptions {
   host?: string;
   /** Where definitions and message logs live. */
   dataDir: string;
+  /** RabbitMQ definitions JSON (parsed) imported at start, after the stored state and before `users`. */
+  definitions?: unknown;
   /** Users to create or update; each gets full permissions on every vhost in `vhosts`. */
   users?: BrokerUserSpec[];
   /** Vhosts to create if missing. Default ['/']. */
@@ -66,6 +69,11 @@ export interface Broker {
   listPermissions(): Array<{ user: string; vhost: string } & Permission>;
   /** Sets a new password for an existing user (tags and permissions kept). */
   changePassword(name: string, password: string): void;
+  /** Imports RabbitMQ definitions JSON (users with password hashes, vhosts, permissions,
+   *  durable queues, exchanges, bindings); checks all of it first, throws without changing anything. */
+  importDefinitions(json: unknown): ImportSummary;
+  /** Everything durable, in RabbitMQ's definitions format (`rabbitmqctl export_definitions`). */
+  exportDefinitions(): RabbitDefinitions;
   /** The most recent refused logins (newest last, at most 50). */
   refusedLogins(): RefusedLogin[];
   /** Blocks publishers (connection.blocked) until unblock(). */
@@ -98,12 +106,14 @@ class EmbeddedBroker implements BrokerCore, Broker {
   private timer: NodeJS.Timeout;
   port = 0;
   tlsPort: number | null = null;
+  /** What RabbitMQ 3.10.8 announces (version, platform, capabilities), so clients that switch
+   *  features on them behave the same; product and information say what this broker is. */
   readonly serverProperties: Fields = {
     product: 'SE3 Field Kit broker',
     version: '3.10.8',
-    platform: `Node.js ${process.version}`,
+    platform: 'Erlang/OTP 25.2.3',
     copyright: '',
-    information: 'AMQP 0-9-1 broker embedded in SE3 Field Kit',
+    information: `AMQP 0-9-1 broker embedded in SE3 Field Kit (Node.js ${process.version}); RabbitMQ-compatible`,
     cluster_name: 'se3kit',
     capabilities: {
       publisher_confirms: true,
@@ -111,7 +121,7 @@ class EmbeddedBroker implements BrokerCore, Broker {
       'basic.nack': true,
       consumer_cancel_notify: true,
       'connection.blocked': true,
-      consumer_priorities: false,
+      consumer_priorities: true,
       authentication_failure_close: true,
       per_consumer_qos: true,
       direct_reply_to: false,
@@ -148,7 +158,8 @@ class EmbeddedBroker implements BrokerCore, Broker {
     const vhosts = this.opts.vhosts && this.opts.vhosts.length > 0 ? this.opts.vhosts : ['/'];
     for (const v of vhosts) if (!this.vhosts.has(v)) this.vhosts.set(v, this.newVhost(v));
     let users = this.opts.users ?? [];
-    if (!defs && users.length === 0) users = [{ name: 'guest', password: 'guest', tags: ['administrator'] }];
+    if (this.opts.definitions !== undefined) this.importDefinitions(this.opts.definitions);
+    if (!defs && users.length === 0 && this.users.size === 0) users = [{ name: 'guest', password: 'guest', tags: ['administrator'] }];
     for (const u of users) {
       this.users.set(u.name, { name: u.name, passwordHash: hashPassword(u.password), tags: u.tags ?? [] });
       for (const v of vhosts) this.permissions.set(u.name, v, FULL_PERMISSIONS);
@@ -186,7 +197,44 @@ class EmbeddedBroker implements BrokerCore, Broker {
   }
 
   persist(): void {
-    const defs: Definitions = {
+    saveDefinitions(this.opts.dataDir, this.definitions());
+  }
+
+  importDefinitions(json: unknown): ImportSummary {
+    const d = parseRabbitDefinitions(json);
+    const vhost = (name: string) => {
+      const vh = this.vhosts.get(name);
+      if (!vh) throw new Error(`no vhost '${name}'`);
+      return vh;
+    };
+    const target: DefinitionsTarget = {
+      addVhost: (name) => {
+        if (!this.vhosts.has(name)) this.vhosts.set(name, this.newVhost(name));
+      },
+      importUser: (u) => void this.users.set(u.name, u),
+      setPermissions: (user, vh, p) => this.permissions.set(user, vh, { configure: p.configure, write: p.write, read: p.read }),
+      declareExchange: (vh, x) => void vhost(vh).declareExchange(x.name, x.type, x.durable, x.autoDelete, x.internal, x.args),
+      declareQueue: (vh, q) => void vhost(vh).declareQueue(q.name, { durable: q.durable, autoDelete: q.autoDelete, exclusiveOwner: null, args: q.args }),
+      bind: (vh, b) => vhost(vh).bind(b as Binding),
+      hashPassword: (p) => hashPassword(p),
+    };
+    let summary: ImportSummary;
+    try {
+      summary = applyRabbitDefinitions(target, d);
+    } catch (err) {
+      throw new Error(`the definitions could not be applied: ${(err as Error).message}`);
+    } finally {
+      this.persist();
+    }
+    return summary;
+  }
+
+  exportDefinitions(): RabbitDefinitions {
+    return toRabbitDefinitions(this.definitions());
+  }
+
+  private definitions(): Definitions {
+    return {
       version: 1,
       users: [...this.users.values()],
       permissions: this.permissions.list(),
@@ -201,7 +249,6 @@ class EmbeddedBroker implements BrokerCore, Broker {
         bindings: [...vh.exchanges.values()].flatMap((x) => x.bindings.filter((b) => vh.bindingDurable(b))),
       })),
     };
-    saveDefinitions(this.opts.dataDir, defs);
   }
 
   async listen(): Promise<void> {
@@ -300,7 +347,7 @@ class EmbeddedBroker implements BrokerCore, Broker {
   changePassword(name: string, password: string): void {
     const u = this.users.get(name);
     if (!u) throw new Error(`no user '${name}'`);
-    this.users.set(name, { ...u, passwordHash: hashPassword(password) });
+    this.users.set(name, { name, passwordHash: hashPassword(password), tags: u.tags });
     this.persist();
   }
 

@@ -53,6 +53,7 @@ export class Channel implements ConsumerChannel {
   confirm = false;
   private publishSeq = 0;
   private confirms: Confirm[] = [];
+  private confirmFlushQueued = false;
   private content: PendingPublish | null = null;
 
   constructor(
@@ -197,7 +198,16 @@ export class Channel implements ConsumerChannel {
 
   private confirmed(c: Confirm): void {
     c.waiting--;
-    if (c.waiting > 0 || this.closing) return;
+    if (c.waiting > 0 || this.closing || this.confirmFlushQueued) return;
+    // A group commit settles many messages in one go (every waiter of one fdatasync, every
+    // transient publish of one read): send their confirms together, after the whole group.
+    this.confirmFlushQueued = true;
+    process.nextTick(() => this.flushConfirms());
+  }
+
+  private flushConfirms(): void {
+    this.confirmFlushQueued = false;
+    if (this.closing) return;
     // Confirms go out in publish order; runs of the same outcome share one `multiple` frame.
     while (this.confirms.length > 0 && this.confirms[0]!.waiting <= 0) {
       const nack = this.confirms[0]!.nack;
@@ -230,7 +240,9 @@ export class Channel implements ConsumerChannel {
     this.conn.allowed('read', 'queue', q.name);
     const tag: string = f.consumerTag || `amq.ctag-${randomBytes(16).toString('base64url').slice(0, 22)}`;
     if (this.consumers.has(tag)) throw new AmqpError(530, `NOT_ALLOWED - attempt to reuse consumer tag '${tag}'`, M.BasicConsume);
-    const c: Consumer = { tag, queue: q, noAck: f.noAck, exclusive: f.exclusive, prefetch: this.prefetch, unacked: 0, channel: this };
+    const pr = (f.arguments as Fields | undefined)?.['x-priority'];
+    if (pr !== undefined && !Number.isInteger(pr)) fail(406, `invalid arg 'x-priority' for consumer: ${JSON.stringify(pr)} is not an integer`);
+    const c: Consumer = { tag, queue: q, noAck: f.noAck, exclusive: f.exclusive, prefetch: this.prefetch, unacked: 0, channel: this, priority: pr ?? 0 };
     q.addConsumer(c);
     this.consumers.set(tag, c);
     if (!f.nowait) this.conn.send(encodeMethod(M.BasicConsumeOk, this.number, { consumerTag: tag }));

@@ -55,6 +55,8 @@ export const M = {
   ConnectionCloseOk: id('ConnectionCloseOk'),
   ConnectionBlocked: id('ConnectionBlocked'),
   ConnectionUnblocked: id('ConnectionUnblocked'),
+  ConnectionUpdateSecret: id('ConnectionUpdateSecret'),
+  ConnectionUpdateSecretOk: id('ConnectionUpdateSecretOk'),
   ChannelOpen: id('ChannelOpen'),
   ChannelOpenOk: id('ChannelOpenOk'),
   ChannelFlow: id('ChannelFlow'),

@@ -310,6 +310,7 @@ export class Connection implements ChannelConn {
     }
     if (id === M.ConnectionCloseOk) return this.destroy();
     if (id === M.ConnectionBlocked || id === M.ConnectionUnblocked) return;
+    if (id === M.ConnectionUpdateSecret) return this.onUpdateSecret(f);
     throw new AmqpError(503, `COMMAND_INVALID - unexpected method on channel 0`, id);
   }
 
@@ -350,6 +351,17 @@ export class Connection implements ChannelConn {
         heartbeat: this.core.options.heartbeat,
       }),
     );
+  }
+
+  /** connection.update-secret (RabbitMQ ≥ 3.8): re-authenticates this connection's user with the new secret. */
+  private onUpdateSecret(f: Fields): void {
+    const secret = Buffer.isBuffer(f.newSecret) ? f.newSecret.toString('utf8') : String(f.newSecret ?? '');
+    const u = this.core.users.get(this.user);
+    if (!u || !checkPassword(u, secret)) {
+      this.core.loginRefused({ at: Date.now(), peer: this.peer, user: this.user, mechanism: 'update-secret', reason: `update-secret: wrong secret for user '${this.user}'` });
+      throw new AmqpError(403, `ACCESS_REFUSED - New secret was refused by one of the backends`, M.ConnectionUpdateSecret);
+    }
+    this.send(encodeMethod(M.ConnectionUpdateSecretOk, 0));
   }
 
   private onTuneOk(f: Fields): void {

@@ -39,6 +39,7 @@ export function changePasswordAtRest(brokerDir: string, name: string, password: 
   const u = defs?.users.find((x) => x.name === name);
   if (!defs || !u) return false;
   u.passwordHash = hashPassword(password);
+  delete u.hashing;
   saveDefinitions(brokerDir, defs);
   return true;
 }

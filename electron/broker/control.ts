@@ -1,13 +1,14 @@
 // The embedded broker as the app runs it ("broker" area): start/stop under <dataDir>/broker,
 // the remembered choice (resumed on the next app start), its users, and its stats pushed about
 // once a second for the Broker panel. Operations run one at a time, in order.
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { BrokerHost, BrokerSettings, BrokerStartRequest, BrokerState, BrokerStatus, BrokerUser } from '../api/broker';
 import { brokerPortProblem } from '../api/broker';
 import { startBroker, type Broker, type BrokerStats } from './index';
 import { BrokerControlError, explainStartFailure } from './control-errors';
 import { DEFAULT_SETTINGS, loadSettings, saveSettings } from './control-settings';
-import { addUserAtRest, DEFAULT_VHOST, deleteUserAtRest, FULL_ACCESS, readUsersAtRest, usersOf } from './control-users';
+import { addUserAtRest, changePasswordAtRest, DEFAULT_VHOST, deleteUserAtRest, FULL_ACCESS, readUsersAtRest, usersOf } from './control-users';
 
 export { BrokerControlError } from './control-errors';
 
@@ -19,6 +20,8 @@ export interface BrokerControl {
   stats(): BrokerStats | null;
   addUser(name: string, password: string): Promise<BrokerStatus>;
   deleteUser(name: string): Promise<BrokerStatus>;
+  /** Gives an existing user a new password (its access stays; its open connections stay open). */
+  setPassword(name: string, password: string): Promise<BrokerStatus>;
   /** Each returns its unsubscribe function. */
   onStatus(listener: (status: BrokerStatus) => void): () => void;
   onStats(listener: (stats: BrokerStats) => void): () => void;
@@ -135,6 +138,17 @@ class EmbeddedBrokerControl implements BrokerControl {
         );
       }
       this.storage(() => (this.broker ? this.broker.deleteUser(name) : deleteUserAtRest(this.brokerDir, name)));
+      return this.changed();
+    });
+  }
+
+  setPassword(name: string, password: string): Promise<BrokerStatus> {
+    return this.serial(async () => {
+      if (!this.users().some((u) => u.name === name)) throw new BrokerControlError(`There is no user named "${name}".`, 'no_such_user', 404);
+      this.storage(() => {
+        if (this.broker) this.broker.changePassword(name, password);
+        else changePasswordAtRest(this.brokerDir, name, password);
+      });
       return this.changed();
     });
   }
@@ -277,6 +291,7 @@ class EmbeddedBrokerControl implements BrokerControl {
       users,
       lastError: this.lastError ?? usersError,
       dataDir: this.brokerDir,
+      addresses: brokerAddresses(this.broker?.port ?? this.settings.port, '0.0.0.0'),
     };
   }
 
@@ -289,4 +304,15 @@ class EmbeddedBrokerControl implements BrokerControl {
 
 export function createBrokerControl(o: BrokerControlOptions): BrokerControl {
   return new EmbeddedBrokerControl(o);
+}
+
+/** amqp:// URLs for a port and listen address: this machine's IPv4 addresses (LAN first, then
+ *  loopback) when listening on every interface, else 127.0.0.1 only. */
+export function brokerAddresses(port: number, host: BrokerHost): string[] {
+  if (host === '127.0.0.1') return [`amqp://127.0.0.1:${port}`];
+  const lan: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) lan.push(`amqp://${a.address}:${port}`);
+  }
+  return [...new Set(lan), `amqp://127.0.0.1:${port}`];
 }

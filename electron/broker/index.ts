@@ -2,3 +2,5 @@
 export { startBroker, FULL_PERMISSIONS, type Broker, type BrokerOptions, type BrokerUserSpec } from './broker';
 export type { Permission } from './auth';
 export type { BrokerStats, ConnectionStats, ChannelStats, QueueStats } from './stats';
+export { parseRabbitDefinitions, toRabbitDefinitions, type RabbitDefinitions, type ImportSummary } from './definitions';
+export type { RefusedLogin } from './core';

@@ -26,6 +26,8 @@ export interface Consumer {
   prefetch: number;
   unacked: number;
   channel: ConsumerChannel;
+  /** x-priority (RabbitMQ consumer priorities): higher ones get messages first. Default 0. */
+  priority?: number;
 }
 
 export interface QueueHost {
@@ -54,6 +56,7 @@ export class Queue {
   readonly requeued: Message[] = [];
   readonly unacked = new Set<Message>();
   consumers: Consumer[] = [];
+  private mixedPriorities = false;
   deleted = false;
   everConsumed = false;
   publishCount = 0;
@@ -197,16 +200,21 @@ export class Queue {
     this.dispatching = true;
     try {
       while (this.consumers.length > 0 && this.messageCount > 0) {
+        // Round-robin among the highest-priority consumers that can take a message now.
         let c: Consumer | null = null;
-        for (let i = 0; i < this.consumers.length; i++) {
-          const cand = this.consumers[(this.rr + i) % this.consumers.length]!;
-          if (cand.channel.canDeliver(cand)) {
+        let at = -1;
+        const n = this.consumers.length;
+        for (let i = 0; i < n; i++) {
+          const idx = (this.rr + i) % n;
+          const cand = this.consumers[idx]!;
+          if ((c === null || (cand.priority ?? 0) > (c.priority ?? 0)) && cand.channel.canDeliver(cand)) {
             c = cand;
-            this.rr = (this.rr + i + 1) % this.consumers.length;
-            break;
+            at = idx;
+            if (!this.mixedPriorities) break;
           }
         }
         if (!c) break;
+        this.rr = (at + 1) % n;
         const m = this.take();
         if (!m) break;
         this.deliverCount++;
@@ -272,6 +280,7 @@ export class Queue {
     if (c.exclusive && this.consumers.length > 0)
       fail(403, `queue '${this.name}' in vhost '${this.host.vhostName}' in exclusive use`);
     this.consumers.push(c);
+    this.mixedPriorities = this.consumers.some((x) => (x.priority ?? 0) !== (this.consumers[0]!.priority ?? 0));
     this.everConsumed = true;
     this.touch();
     setImmediate(() => this.dispatch());
@@ -282,6 +291,7 @@ export class Queue {
     if (i < 0) return;
     this.consumers.splice(i, 1);
     if (this.rr > i) this.rr--;
+    this.mixedPriorities = this.consumers.some((x) => (x.priority ?? 0) !== (this.consumers[0]!.priority ?? 0));
     if (this.consumers.length === 0) {
       this.releaseFlow(true);
       if (this.opts.autoDelete && this.everConsumed) {

@@ -1,5 +1,6 @@
 // Broker statistics for the UI's Broker panel: connections, channels, queues, rates.
 import type { Connection } from './connection';
+import type { RefusedLogin } from './core';
 import type { Queue } from './queue';
 import type { Vhost } from './vhost';
 
@@ -13,6 +14,8 @@ export interface ConnectionStats {
   channels: number;
   connectedAt: number; // epoch ms
   clientProduct: string | null;
+  /** The connection name the client set (client property connection_name), if any. */
+  connectionName: string | null;
   heartbeat: number; // seconds, 0 = off
   blocked: boolean;
   published: number;
@@ -54,6 +57,8 @@ export interface BrokerStats {
   connections: ConnectionStats[];
   channels: ChannelStats[];
   queues: QueueStats[];
+  /** Recent refused logins (newest last, at most 50): peer, user, reason. */
+  refusedLogins: RefusedLogin[];
   totals: {
     published: number;
     delivered: number;
@@ -78,6 +83,7 @@ export interface StatsSource {
   readonly memory: { bytes: number };
   readonly retired: { published: number; delivered: number; acked: number };
   readonly rates: RateSampler;
+  refusedLogins(): RefusedLogin[];
 }
 
 function totals(src: StatsSource): { published: number; delivered: number; acked: number } {
@@ -133,6 +139,7 @@ export function collectStats(src: StatsSource): BrokerStats {
       channels: c.channels.size,
       connectedAt: c.connectedAt,
       clientProduct: typeof c.clientProperties.product === 'string' ? c.clientProperties.product : null,
+      connectionName: typeof c.clientProperties.connection_name === 'string' ? c.clientProperties.connection_name : null,
       heartbeat: c.heartbeat,
       blocked: c.blockedNotified,
       published: c.counters.published,
@@ -185,6 +192,7 @@ export function collectStats(src: StatsSource): BrokerStats {
     connections,
     channels,
     queues,
+    refusedLogins: src.refusedLogins(),
     totals: {
       ...t,
       publishRate: src.rates.rates.publish,

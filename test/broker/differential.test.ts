@@ -10,7 +10,7 @@ import { requireComponent } from '../helpers/components';
 import { RABBITMQ_SERVER, startRabbitMQ, type RabbitMQ } from '../helpers/rabbitmq';
 import { scenarios } from './scenarios';
 
-describe('embedded broker vs RabbitMQ (differential)', { timeout: 240_000 }, () => {
+describe('embedded broker vs RabbitMQ (differential)', { timeout: 420_000 }, () => {
   let rabbit: RabbitMQ | null = null;
   let broker: Broker | null = null;
   let dir = '';
@@ -23,7 +23,7 @@ describe('embedded broker vs RabbitMQ (differential)', { timeout: 240_000 }, () 
     }
     dir = mkdtempSync(join(tmpdir(), 'se3-broker-diff-'));
     [rabbit, broker] = await Promise.all([
-      startRabbitMQ(),
+      startRabbitMQ({ timeoutMs: 180_000 }),
       startBroker({ port: 0, dataDir: dir, users: [{ name: 'test', password: 'test' }] }),
     ]);
   });

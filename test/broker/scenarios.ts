@@ -2,6 +2,7 @@
 // embedded broker. Each returns a JSON-able record of what an amqplib client saw.
 import type { Channel, ChannelModel, ConsumeMessage, GetMessage } from 'amqplib';
 import { chan, code, confirmChan, getAll, msgObs, open, sleep, withConn, type Scenario } from './scenario-kit';
+import { compatScenarios } from './scenarios-compat';
 import { errorScenarios } from './scenarios-errors';
 
 export type { Scenario };
@@ -327,4 +328,5 @@ export const scenarios: Record<string, Scenario> = {
     });
   },
   ...errorScenarios,
+  ...compatScenarios,
 };

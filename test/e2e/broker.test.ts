@@ -3,10 +3,14 @@
 // broker in the UI; the client publishes and the panel shows its connection and the queue
 // depth, then the depth drains to 0 as it consumes; a bad port and a busy port give plain
 // errors; a second `se3kit serve` on the same data dir brings the broker back by itself with
-// the durable queue's messages. Screenshots: test-artifacts/e2e/broker-NN-*.png.
+// the durable queue's messages. Also (issue 14 items 10, 12): the real addresses instead of a
+// placeholder, the connection name a client set, recent refused logins with peer and reason, a
+// user's password changed from the page, and no sideways scrolling at 1024×700 with a long queue
+// name. Screenshots: test-artifacts/e2e/broker-NN-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import amqp, { type ChannelModel } from 'amqplib';
 import type { Browser, Page } from 'playwright-core';
 import { startCli } from '../site/cli-process';
@@ -15,6 +19,9 @@ import { freePort, haveChromium, launchChromium, loggedInPage, shot, startSite, 
 const USER = 'site-ops';
 const PASSWORD = 'amqp-pass-2024';
 const QUEUE = 'se3.events';
+const CONNECTION_NAME = 'box-0042 lobby entrance';
+const LONG_QUEUE = 'site-7.building-north.floor-3.camera-entrance-left.face-events.uploads.retry';
+const NEW_PASSWORD = 'rotated-pass-2025';
 
 function occupy(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
@@ -24,12 +31,15 @@ function occupy(port: number): Promise<Server> {
   });
 }
 
-async function connect(port: number): Promise<ChannelModel> {
-  const c = await amqp.connect(`amqp://${USER}:${encodeURIComponent(PASSWORD)}@127.0.0.1:${port}`, { clientProperties: { product: 'e2e-box' } });
+async function connect(port: number, password = PASSWORD): Promise<ChannelModel> {
+  const c = await amqp.connect(`amqp://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`, {
+    clientProperties: { product: 'e2e-box', connection_name: CONNECTION_NAME },
+  });
   c.on('error', () => {});
   return c;
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const server = (page: Page) => page.getByRole('form', { name: 'Broker server' });
 const state = (page: Page, text: string) => page.locator('[data-testid=broker-state]', { hasText: text }).waitFor({ timeout: 15_000 });
 const queueCell = (page: Page, col: string, value: string) =>
@@ -57,6 +67,15 @@ test('Broker panel: users, start, live connection and queue depth, plain port er
   await page.getByText('Add a broker user first').waitFor();
   assert.equal(await server(page).getByRole('button', { name: 'Start' }).isDisabled(), true);
   await page.getByText('The broker is stopped').waitFor();
+  // the real addresses of this machine (default: all interfaces), never a placeholder
+  const lan = Object.values(networkInterfaces())
+    .flat()
+    .filter((a) => a && a.family === 'IPv4' && !a.internal)
+    .map((a) => a!.address);
+  const urls = await server(page).locator('[data-testid=broker-url]').allTextContents();
+  for (const ip of lan) assert.ok(urls.some((u) => u.startsWith(`amqp://${ip}:`)), `${ip} is shown: ${urls.join(', ')}`);
+  assert.ok(urls.includes('amqp://127.0.0.1:5672'), urls.join(', '));
+  assert.equal(await page.getByText("this computer's IP").count(), 0);
   await shot(page, 'broker-01-no-users');
 
   // ---- add a user (a too-short password first)
@@ -84,6 +103,7 @@ test('Broker panel: users, start, live connection and queue depth, plain port er
   await server(page).getByRole('button', { name: 'Start' }).click();
   await state(page, 'Running');
   await server(page).getByText(`amqp://127.0.0.1:${port}`).waitFor();
+  assert.deepEqual(await server(page).locator('[data-testid=broker-url]').allTextContents(), [`amqp://127.0.0.1:${port}`], 'loopback only: one address');
   await page.getByRole('region', { name: 'Connections' }).getByText('No box or app is connected.').waitFor();
   await shot(page, 'broker-03-running');
 
@@ -99,11 +119,30 @@ test('Broker panel: users, start, live connection and queue depth, plain port er
   const conn = page.locator('tr[data-connection]');
   await conn.locator('td[data-col=user]', { hasText: USER }).waitFor({ timeout: 15_000 });
   assert.equal((await conn.locator('td[data-col=vhost]').first().textContent())?.trim(), '/');
-  assert.equal((await conn.locator('td[data-col=client]').first().textContent())?.trim(), 'e2e-box');
+  assert.equal((await conn.locator('td[data-col=client]').first().textContent())?.trim(), CONNECTION_NAME);
   await queueCell(page, 'ready', String(N));
   await queueCell(page, 'unacked', '0');
   await page.locator('[data-tile=ready] .tile-value', { hasText: new RegExp(`^${N}$`) }).waitFor();
   await shot(page, 'broker-04-queue-depth', true);
+
+  // ---- at 1024×700 with a long queue name and flags nothing scrolls sideways
+  await ch.assertQueue(LONG_QUEUE, { durable: true, autoDelete: true });
+  await page.locator(`tr[data-queue="${LONG_QUEUE}"]`).waitFor({ timeout: 15_000 });
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await sleep(300);
+  // (no named functions inside evaluate: tsx would wrap them in a helper the page lacks)
+  const overflow = await page.evaluate(() => {
+    const root = document.scrollingElement!;
+    const queues = document.querySelector('section[aria-label=Queues] .table-wrap');
+    return { page: root.scrollWidth - root.clientWidth, queues: queues ? queues.scrollWidth - queues.clientWidth : -1 };
+  });
+  assert.ok(overflow.page <= 0, `the page scrolls sideways by ${overflow.page}px at 1024`);
+  assert.ok(overflow.queues === 0, `the queue table scrolls sideways by ${overflow.queues}px at 1024`);
+  await shot(page, 'broker-04b-queues-1024');
+  await page.locator('section[aria-label=Queues]').scrollIntoViewIfNeeded();
+  await shot(page, 'broker-04c-queues-1024-table');
+  await ch.deleteQueue(LONG_QUEUE);
+  await page.setViewportSize({ width: 1366, height: 900 });
 
   // ---- consume and ack them all: the depth goes to 0
   const sub = await pub.createChannel();
@@ -197,10 +236,34 @@ test('Broker panel: users, start, live connection and queue depth, plain port er
   await users2.locator('li[data-user="spare-box"]').waitFor({ state: 'detached' });
   await users2.locator(`li[data-user="${USER}"]`).waitFor();
 
+  // ---- a refused login shows up with its peer and reason
+  await assert.rejects(connect(port, 'not-the-password'), /ACCESS_REFUSED/);
+  const refused = page2.getByRole('region', { name: 'Refused logins' });
+  await refused.locator(`li[data-refused="${USER}"] [data-col=reason]`, { hasText: `wrong password for user '${USER}'` }).waitFor({ timeout: 15_000 });
+  assert.match((await refused.locator(`li[data-refused="${USER}"] [data-col=peer]`).first().textContent()) ?? '', /^127\.0\.0\.1:\d+$/);
+
+  // ---- change the user's password from the page: the old one is refused, the new one works
+  await users2.getByRole('button', { name: `Change password of ${USER}` }).click();
+  const pwForm = users2.getByRole('form', { name: `New password for ${USER}` });
+  await pwForm.locator('input[name=new-password]').fill('short');
+  await pwForm.getByRole('button', { name: 'Save password' }).click();
+  await pwForm.getByRole('alert').filter({ hasText: 'at least 8 characters' }).waitFor();
+  await page2.setViewportSize({ width: 1024, height: 700 });
+  await shot(page2, 'broker-09a-change-password-1024');
+  await pwForm.locator('input[name=new-password]').fill(NEW_PASSWORD);
+  await pwForm.getByRole('button', { name: 'Save password' }).click();
+  await pwForm.waitFor({ state: 'detached' });
+  await assert.rejects(connect(port), /ACCESS_REFUSED/);
+  const rotated = await connect(port, NEW_PASSWORD);
+  await rotated.close();
+  await refused.locator(`li[data-refused="${USER}"]`).nth(1).waitFor({ timeout: 15_000 });
+  await refused.scrollIntoViewIfNeeded();
+  await shot(page2, 'broker-09b-refused-logins-1024');
+
   // ---- stop from the panel: remembered as stopped
   await server(page2).getByRole('button', { name: 'Stop' }).click();
   await state(page2, 'Stopped');
   await page2.getByText('The broker is stopped').waitFor();
   await assert.rejects(connect(port), /ECONNREFUSED/);
-  await shot(page2, 'broker-09-stopped');
+  await shot(page2, 'broker-10-stopped');
 });

@@ -10,12 +10,15 @@ import { freePort } from './ports';
 export { freePort };
 
 export const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
+export const RABBITMQCTL = '/usr/lib/rabbitmq/bin/rabbitmqctl';
 
 export interface RabbitMQ {
   port: number;
   url: string; // amqp://test:test@127.0.0.1:PORT
   user: string;
   password: string;
+  /** Runs rabbitmqctl against this node; resolves its stdout, rejects with its stderr. */
+  ctl(args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -113,5 +116,15 @@ export async function startRabbitMQ(opts: { timeoutMs?: number } = {}): Promise<
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return { port, url: `amqp://test:test@127.0.0.1:${port}`, user: 'test', password: 'test', stop };
+  const ctl = (args: string[]): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const p = spawn(RABBITMQCTL, ['-n', node, ...args], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      p.stdout.on('data', (d) => (out += d));
+      p.stderr.on('data', (d) => (err += d));
+      p.once('error', reject);
+      p.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`rabbitmqctl ${args.join(' ')} failed (${code}): ${err || out}`))));
+    });
+  return { port, url: `amqp://test:test@127.0.0.1:${port}`, user: 'test', password: 'test', ctl, stop };
 }

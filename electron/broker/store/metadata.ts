@@ -9,7 +9,7 @@ const table = z.record(z.string(), z.any());
 
 export const definitionsSchema = z.object({
   version: z.literal(1),
-  users: z.array(z.object({ name: z.string(), passwordHash: z.string(), tags: z.array(z.string()) })),
+  users: z.array(z.object({ name: z.string(), passwordHash: z.string(), tags: z.array(z.string()), hashing: z.enum(['sha256', 'sha512', 'md5']).optional() })),
   vhosts: z.array(
     z.object({
       name: z.string(),

@@ -3,7 +3,9 @@
 // Passwords: from --users-file or $SE3KIT_BROKER_PASSWORD (argv is visible to every local user
 // in `ps`); NAME:PASSWORD on the command line still works. With no user at all (and none stored)
 // the broker creates guest/guest, which, as with RabbitMQ, may log in only from this machine.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { loadDefinitions } from '../../broker/store/metadata';
+import { toRabbitDefinitions } from '../../broker/definitions';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startBroker, type BrokerUserSpec } from '../../broker/index';
 
@@ -46,6 +48,8 @@ interface BrokerCliOptions {
   data: string;
   user?: Array<BrokerUserSpec & { fromEnv?: boolean }>;
   usersFile?: string;
+  definitions?: string;
+  exportDefinitions?: string;
   vhost?: string[];
   tlsPort?: number;
   tlsKey?: string;
@@ -67,6 +71,8 @@ export function register(program: Command): void {
       collect(parseUser),
     )
     .option('--users-file <file>', 'users to create/update, one NAME:PASSWORD per line (# comments); keep it chmod 600')
+    .option('--definitions <file>', 'import a RabbitMQ definitions JSON (rabbitmqctl export_definitions output: users with password hashes, vhosts, permissions, queues, exchanges, bindings) at start')
+    .option('--export-definitions <file>', "write the --data directory's definitions as RabbitMQ definitions JSON (mode 600) and exit ('-' = stdout)")
     .option('--vhost <name>', "virtual host to create (repeatable; default '/')", collect(String))
     .option('--tls-port <port>', 'also listen for amqps on this port (needs --tls-key and --tls-cert)', parsePort)
     .option('--tls-key <file>', 'PEM private key for amqps')
@@ -78,6 +84,29 @@ export function register(program: Command): void {
       `\nWith no --user, --users-file or stored users, the broker creates guest/guest, which (as with RabbitMQ)\ncan log in only from this computer (127.0.0.1 / ::1): add a user for boxes on the LAN.`,
     )
     .action(async (o: BrokerCliOptions) => {
+      if (o.exportDefinitions) {
+        try {
+          const defs = loadDefinitions(o.data);
+          if (!defs) throw new Error(`${o.data} holds no broker definitions yet`);
+          const text = `${JSON.stringify(toRabbitDefinitions(defs), null, 2)}\n`;
+          if (o.exportDefinitions === '-') process.stdout.write(text);
+          else writeFileSync(o.exportDefinitions, text, { mode: 0o600 });
+        } catch (err) {
+          process.stderr.write(`se3kit broker: cannot export the definitions: ${(err as Error).message}\n`);
+          process.exitCode = 1;
+        }
+        return;
+      }
+      let definitions: unknown;
+      if (o.definitions) {
+        try {
+          definitions = JSON.parse(readFileSync(o.definitions, 'utf8'));
+        } catch (err) {
+          process.stderr.write(`se3kit broker: cannot read the definitions file: ${(err as Error).message}\n`);
+          process.exitCode = 2;
+          return;
+        }
+      }
       let users: BrokerUserSpec[];
       try {
         users = resolveUsers(o);
@@ -107,6 +136,7 @@ export function register(program: Command): void {
           host: o.host,
           dataDir: o.data,
           users,
+          definitions,
           vhosts: o.vhost,
           tls: tls && { ...tls, host: o.host },
           heartbeat: o.heartbeat,

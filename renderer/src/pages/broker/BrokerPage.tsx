@@ -3,6 +3,7 @@
 import { ChannelsTable } from './ChannelsTable';
 import { ConnectionsTable } from './ConnectionsTable';
 import { QueuesTable } from './QueuesTable';
+import { RefusedLoginsCard } from './RefusedLoginsCard';
 import { ServerCard } from './ServerCard';
 import { StatsTiles } from './StatsTiles';
 import { UsersCard } from './UsersCard';
@@ -40,7 +41,7 @@ export function BrokerPage() {
   const running = status.state === 'running';
   const failed = broker.failure;
   const serverError = failed && (failed.action === 'start' || failed.action === 'stop') ? failed.message : status.state === 'stopped' ? status.lastError : null;
-  const usersError = failed && (failed.action === 'addUser' || failed.action === 'deleteUser') ? failed.message : null;
+  const usersError = failed && (failed.action === 'addUser' || failed.action === 'deleteUser' || failed.action === 'setPassword') ? failed.message : null;
   return (
     <div className="page broker-page">
       <div className="broker-top">
@@ -52,7 +53,7 @@ export function BrokerPage() {
           onStart={(r) => void broker.start(r)}
           onStop={() => void broker.stop()}
         />
-        <UsersCard users={status.users} busy={broker.busy !== null} error={usersError} onAdd={broker.addUser} onDelete={broker.deleteUser} />
+        <UsersCard users={status.users} busy={broker.busy !== null} error={usersError} onAdd={broker.addUser} onDelete={broker.deleteUser} onSetPassword={broker.setPassword} />
       </div>
       {running && stats ? (
         <>
@@ -64,6 +65,7 @@ export function BrokerPage() {
           <StatsTiles stats={stats} />
           <QueuesTable queues={stats.queues} />
           <ConnectionsTable connections={stats.connections} at={stats.at} />
+          <RefusedLoginsCard refused={stats.refusedLogins ?? []} at={stats.at} />
           <ChannelsTable channels={stats.channels} connections={stats.connections} />
         </>
       ) : (

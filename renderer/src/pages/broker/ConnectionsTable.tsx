@@ -1,4 +1,5 @@
-// Client connections: who (peer, user, vhost, client product), how many channels, traffic.
+// Client connections: who (peer, user, vhost, the connection name the client set, else its
+// product), how many channels, traffic.
 import type { ConnectionStats } from '../../../../electron/api/broker';
 import { count, duration, vhostLabel } from './format';
 import { TableCard } from './TableCard';
@@ -37,8 +38,8 @@ export function ConnectionsTable({ connections, at }: { connections: ConnectionS
             {count(c.channels)}
           </td>
           <td data-col="client">
-            <span className="ellipsis client-product" title={c.clientProduct ?? ''}>
-              {c.clientProduct ?? <span className="muted">unknown</span>}
+            <span className="ellipsis client-product" title={[c.connectionName, c.clientProduct].filter(Boolean).join(' — ')}>
+              {c.connectionName ?? (c.clientProduct ? <span className="muted">{c.clientProduct}</span> : <span className="muted">unnamed</span>)}
             </span>
           </td>
           <td className="num" data-col="published">

@@ -18,10 +18,11 @@ export function QueuesTable({ queues }: { queues: QueueStats[] }) {
       title="Queues"
       count={rows.length}
       empty="No queues yet. They appear when a box or app declares one."
+      tableClass="queues-table"
       head={
         <>
-          <th>Vhost</th>
-          <th>Name</th>
+          <th className="col-vhost">Vhost</th>
+          <th className="col-name">Name</th>
           <th className="num">Ready</th>
           <th className="num">Unacked</th>
           <th className="num">Consumers</th>
@@ -40,11 +41,13 @@ export function QueuesTable({ queues }: { queues: QueueStats[] }) {
             <span className="queue-name ellipsis" title={q.name}>
               {q.name}
             </span>
-            {flags(q).map((f) => (
-              <span key={f} className="tag source">
-                {f}
-              </span>
-            ))}
+            <span className="queue-flags">
+              {flags(q).map((f) => (
+                <span key={f} className="tag source">
+                  {f}
+                </span>
+              ))}
+            </span>
           </td>
           <td className="num strong" data-col="ready">
             {count(q.messages)}

@@ -11,13 +11,12 @@ const HOSTS: Array<{ value: BrokerHost; label: string }> = [
   { value: '127.0.0.1', label: 'This computer only (127.0.0.1)' },
 ];
 
-/** What boxes are told to connect to (the real address when it is loopback-only). */
-function connectUrl(status: BrokerStatus, port: number, host: BrokerHost): string {
-  // In site mode the address the browser used is usually the one boxes can reach too.
-  const seen = window.location.hostname;
-  const lanName = seen && !/^(localhost|127\.|\[?::1)/.test(seen) ? seen : "<this computer's IP>";
-  const where = host === '127.0.0.1' ? '127.0.0.1' : lanName;
-  return `amqp://${where}:${Number.isFinite(port) ? port : status.settings.port}`;
+/** The amqp:// addresses boxes can use: this machine's real addresses for the port and listen address. */
+function connectUrls(status: BrokerStatus, port: number, host: BrokerHost): string[] {
+  const p = Number.isFinite(port) ? port : status.settings.port;
+  const all = status.addresses.map((a) => a.replace(/:\d+$/, `:${p}`));
+  const list = host === '127.0.0.1' ? all.filter((a) => a.startsWith('amqp://127.')) : all;
+  return list.length > 0 ? list : [`amqp://127.0.0.1:${p}`];
 }
 
 export interface ServerCardProps {
@@ -121,9 +120,13 @@ export function ServerCard({ status, uptimeMs, busy, error, onStart, onStop }: S
         </div>
       )}
       <dl className="facts broker-facts">
-        <dt>Address</dt>
-        <dd>
-          <code data-testid="broker-url">{connectUrl(status, running ? status.port ?? portNum : portNum, running ? status.host ?? host : host)}</code>
+        <dt>{running ? 'Addresses' : 'Addresses once started'}</dt>
+        <dd className="broker-urls">
+          {connectUrls(status, running ? status.port ?? portNum : portNum, running ? status.host ?? host : host).map((u) => (
+            <code key={u} data-testid="broker-url">
+              {u}
+            </code>
+          ))}
         </dd>
         {running && uptimeMs !== null && (
           <>

@@ -9,9 +9,11 @@ export interface TableCardProps {
   /** The <thead> row's cells. */
   head: ReactNode;
   children: ReactNode;
+  /** Extra class of the <table>. */
+  tableClass?: string;
 }
 
-export function TableCard({ title, count, empty, head, children }: TableCardProps) {
+export function TableCard({ title, count, empty, head, children, tableClass }: TableCardProps) {
   return (
     <section className="card broker-table-card" aria-label={title}>
       <div className="section-head">
@@ -23,7 +25,7 @@ export function TableCard({ title, count, empty, head, children }: TableCardProp
         <p className="broker-none">{empty}</p>
       ) : (
         <div className="table-wrap">
-          <table className="boxes compact broker-table">
+          <table className={`boxes compact broker-table${tableClass ? ` ${tableClass}` : ''}`}>
             <thead>
               <tr>{head}</tr>
             </thead>

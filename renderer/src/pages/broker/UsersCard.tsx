@@ -10,10 +10,12 @@ export interface UsersCardProps {
   error: string | null;
   onAdd(name: string, password: string): Promise<boolean>;
   onDelete(name: string): Promise<boolean>;
+  onSetPassword(name: string, password: string): Promise<boolean>;
 }
 
-export function UsersCard({ users, busy, error, onAdd, onDelete }: UsersCardProps) {
+export function UsersCard({ users, busy, error, onAdd, onDelete, onSetPassword }: UsersCardProps) {
   const [confirming, setConfirming] = useState<string | null>(null);
+  const [changing, setChanging] = useState<string | null>(null);
   return (
     <section className="card broker-users" aria-label="Users">
       <div className="section-head">
@@ -48,9 +50,22 @@ export function UsersCard({ users, busy, error, onAdd, onDelete }: UsersCardProp
                   </button>
                 </span>
               ) : (
-                <button type="button" className="link-button user-delete" aria-label={`Delete user ${u.name}`} onClick={() => setConfirming(u.name)}>
-                  Delete
-                </button>
+                <span className="user-actions">
+                  <button type="button" className="link-button user-password" aria-label={`Change password of ${u.name}`} onClick={() => setChanging(changing === u.name ? null : u.name)}>
+                    Change password
+                  </button>{' '}
+                  <button type="button" className="link-button user-delete" aria-label={`Delete user ${u.name}`} onClick={() => setConfirming(u.name)}>
+                    Delete
+                  </button>
+                </span>
+              )}
+              {changing === u.name && (
+                <PasswordForm
+                  name={u.name}
+                  busy={busy}
+                  onCancel={() => setChanging(null)}
+                  onSave={(p) => onSetPassword(u.name, p).then((ok) => (ok ? setChanging(null) : undefined))}
+                />
               )}
             </li>
           ))}
@@ -116,6 +131,39 @@ function AddUserForm({ busy, existing, onAdd }: { busy: boolean; existing: Broke
           Add user
         </button>
       </div>
+    </form>
+  );
+}
+
+function PasswordForm({ name, busy, onSave, onCancel }: { name: string; busy: boolean; onSave(password: string): Promise<unknown>; onCancel(): void }) {
+  const [password, setPassword] = useState('');
+  const [tried, setTried] = useState(false);
+  const problem = brokerPasswordProblem(password);
+  return (
+    <form
+      className="user-password-form"
+      aria-label={`New password for ${name}`}
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        setTried(true);
+        if (!problem) void onSave(password);
+      }}
+    >
+      <input name="new-password" type="password" autoComplete="new-password" placeholder="New password" value={password} onChange={(e) => setPassword(e.target.value)} aria-invalid={tried && !!problem} />
+      <button type="submit" className="primary small" disabled={busy}>
+        Save password
+      </button>
+      <button type="button" className="secondary small" onClick={onCancel}>
+        Cancel
+      </button>
+      {tried && problem ? (
+        <p className="field-error" role="alert">
+          {problem}
+        </p>
+      ) : (
+        <p className="hint">Boxes already connected stay connected; they need the new password at their next login.</p>
+      )}
     </form>
   );
 }

@@ -4,7 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { BrokerStats, BrokerStatus, BrokerStartRequest } from '../../../../electron/api/broker';
 import { api } from '../../api';
 
-export type BrokerAction = 'start' | 'stop' | 'addUser' | 'deleteUser';
+export type BrokerAction = 'start' | 'stop' | 'addUser' | 'deleteUser' | 'setPassword';
 
 export interface BrokerPanelState {
   status: BrokerStatus | null;
@@ -19,6 +19,7 @@ export interface BrokerPanelState {
   stop(): Promise<boolean>;
   addUser(name: string, password: string): Promise<boolean>;
   deleteUser(name: string): Promise<boolean>;
+  setPassword(name: string, password: string): Promise<boolean>;
 }
 
 export function useBroker(): BrokerPanelState {
@@ -90,5 +91,6 @@ export function useBroker(): BrokerPanelState {
     stop: useCallback(() => act('stop', () => api.call('broker.stop', {})), [act]),
     addUser: useCallback((name: string, password: string) => act('addUser', () => api.call('broker.addUser', { name, password })), [act]),
     deleteUser: useCallback((name: string) => act('deleteUser', () => api.call('broker.deleteUser', { name })), [act]),
+    setPassword: useCallback((name: string, password: string) => act('setPassword', () => api.call('broker.setPassword', { name, password })), [act]),
   };
 }
