@@ -1,6 +1,8 @@
 // The main process's wiring, with the electron module passed in (so a unit test can hand it a
 // fake): one locked-down window, one IPC channel that only accepts allowlisted API methods from
-// that window, and the API events forwarded to it.
+// that window's own top frame showing the app's page (event.senderFrame), every permission a
+// page may ask for (camera, notifications, clipboard, ...) denied, and the API events forwarded.
+import { pathToFileURL, URL } from 'node:url';
 import { IPC_CALL_CHANNEL, IPC_EVENT_CHANNEL, type EventMessage, type IpcReply } from '../api/contract';
 import type { Api } from '../api/dispatch';
 import { errorReply } from '../api/errors';
@@ -40,8 +42,23 @@ export interface WindowOptions {
   };
 }
 
+/** The frame an IPC message came from (Electron's WebFrameMain, as far as used here). */
+export interface FrameLike {
+  readonly url: string;
+  /** null for a top frame. */
+  readonly parent: unknown;
+}
+
 export interface IpcInvokeEventLike {
   readonly sender: { readonly id: number };
+  /** null when the frame has navigated away or is gone. */
+  readonly senderFrame?: FrameLike | null;
+}
+
+/** The part of Electron's Session used here. */
+export interface SessionLike {
+  setPermissionRequestHandler(handler: ((webContents: unknown, permission: string, callback: (granted: boolean) => void, details?: unknown) => void) | null): void;
+  setPermissionCheckHandler(handler: ((webContents: unknown, permission: string, requestingOrigin?: string, details?: unknown) => boolean) | null): void;
 }
 
 /** The part of the electron module wireMain uses (the real module satisfies it). */
@@ -51,6 +68,25 @@ export interface ElectronLike {
     handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: any[]) => unknown): void;
     removeHandler(channel: string): void;
   };
+  session: { readonly defaultSession: SessionLike };
+}
+
+/** The app page's URL without query or fragment (the UI routes with #/page). */
+function pageUrl(url: string): string | null {
+  try {
+    const u = new URL(url);
+    u.hash = '';
+    u.search = '';
+    return u.href;
+  } catch {
+    return null;
+  }
+}
+
+/** Denies every permission request and check: the UI needs none. */
+export function denyAllPermissions(session: SessionLike): void {
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
 }
 
 export interface WireOptions {
@@ -82,16 +118,25 @@ export function windowOptions(preload: string): WindowOptions {
 
 /** Opens the window and wires the API. Returns the window and a function that undoes the wiring. */
 export function wireMain(electron: ElectronLike, api: Api, opts: WireOptions): { window: WindowLike; unwire: () => void } {
+  denyAllPermissions(electron.session.defaultSession);
   const win = new electron.BrowserWindow(windowOptions(opts.preload));
   const contents = win.webContents;
+  const appPage = pathToFileURL(opts.rendererIndex).href;
+  /** Only our window's top frame, showing our page (not an iframe, not a page navigated to). */
+  const fromApp = (event: IpcInvokeEventLike): boolean => {
+    if (event.sender.id !== contents.id) return false;
+    const frame = event.senderFrame;
+    if (!frame || frame.parent !== null) return false;
+    return pageUrl(frame.url) === appPage;
+  };
 
   // The UI is a local single page: no navigation away from it, no new windows.
   contents.on('will-navigate', (event) => event.preventDefault());
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 
   electron.ipcMain.handle(IPC_CALL_CHANNEL, async (event, method: unknown, params: unknown): Promise<IpcReply> => {
-    if (event.sender.id !== contents.id) {
-      return { ok: false, error: { message: 'IPC call from an unknown sender', code: 'forbidden' } };
+    if (!fromApp(event)) {
+      return { ok: false, error: { message: 'IPC call from an unknown sender or frame', code: 'forbidden' } };
     }
     try {
       const result = await api.call(method, params);

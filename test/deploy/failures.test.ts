@@ -102,11 +102,18 @@ describe('deploy failures (real sshd)', { timeout: 240_000 }, () => {
       assert.equal(r.code, 1);
       assert.match(r.stdout, /host key of 127\.0\.0\.41:\d+ has CHANGED/);
       assert.ok(r.stdout.includes(old) && r.stdout.includes(now), r.stdout);
-      assert.match(r.stdout, /--accept-host-key/);
+      assert.ok(r.stdout.includes(`--accept-host-key ${now}`), 'says which fingerprint to accept');
       const known = () => JSON.parse(readFileSync(join(dataDir, 'known-hosts.json'), 'utf8'))[`${box.target.host}:${box.target.port}`].fingerprint;
       assert.equal(known(), old, 'the stored key is unchanged');
       assert.ok(!existsSync(box.prefix), 'nothing reached the box');
-      const ok = await cli(['agent-status', ...boxArgs(box), '--accept-host-key'], dataDir);
+      // accepting means naming the new fingerprint: a bare flag is a usage error, another key is refused
+      const bare = await cli(['agent-status', ...boxArgs(box), '--accept-host-key'], dataDir);
+      assert.equal(bare.code, 2, bare.stderr);
+      const other = await cli(['agent-status', ...boxArgs(box), '--accept-host-key', old], dataDir);
+      assert.equal(other.code, 1);
+      assert.match(other.stdout + other.stderr, new RegExp(`presents ${now.replace(/[+/]/g, '\\$&')}, not the .* you accepted`));
+      assert.equal(known(), old, 'still the old pin');
+      const ok = await cli(['agent-status', ...boxArgs(box), '--accept-host-key', now], dataDir);
       assert.match(ok.stdout, /no agent installed/, ok.stderr);
       assert.equal(known(), now);
     });

@@ -3,7 +3,7 @@
 // reading refuses what is not a bundle, the supervisor script is valid sh.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -11,6 +11,10 @@ import ssh2 from 'ssh2';
 import { gzipSync } from 'node:zlib';
 import { ROOT } from '../../build/agent-bundle/bundle';
 import { readBundle } from '../../electron/deploy/bundle-verify';
+import { manifestSchema } from '../../electron/deploy/bundle';
+import { ensureDataDir, writeSecretFile } from '../../electron/data-dir';
+import { prefixSchema } from '../../electron/deploy/params';
+import { cli } from './fixture';
 import { parseTarget } from '../../electron/deploy/connect';
 import { fingerprintOf, KnownHosts } from '../../electron/deploy/known-hosts';
 import { ensureInstallationKey, generateKeyPair, installationKeyPath } from '../../electron/deploy/keys';
@@ -22,6 +26,52 @@ const dir = mkdtempSync(join(tmpdir(), 'se3-deploy-units-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('deploy units', () => {
+  it('manifest versions are plain version strings: ".", ".." and paths are refused', () => {
+    const base = { name: 'se3-agent', platform: 'linux', arch: 'arm64', minGlibc: '2.28', node: '20', builtAt: 'x', unpackedSize: 0, files: {} };
+    for (const v of ['1.0.0', '2.0.0-rc.1', '1.2.0+b7', '10']) assert.ok(manifestSchema.safeParse({ ...base, version: v }).success, v);
+    for (const v of ['.', '..', '', '1..0', '../1', '1/2', '.1', '1.', '-1', 'a b', '1.0\n']) {
+      const r = manifestSchema.safeParse({ ...base, version: v });
+      assert.ok(!r.success, `version ${JSON.stringify(v)} must be refused`);
+      assert.match(r.error!.issues[0]!.message, /version/);
+    }
+    for (const f of ['../x', '/etc/passwd', 'a/./b', 'a//b', 'a\\b', 'a\nb']) assert.ok(!manifestSchema.safeParse({ ...base, version: '1.0.0', files: { [f]: 'a'.repeat(64) } }).success, f);
+  });
+
+  it('the CLI checks --prefix with the API\'s validator (it ends up in agent.env, sourced as shell)', async () => {
+    for (const bad of ['/opt/x;reboot', '/opt/$(id)', 'opt/rel', '/opt/../etc', '/opt/a b']) assert.ok(!prefixSchema.safeParse(bad).success, bad);
+    for (const bad of ['/opt/x;reboot', '/opt/../etc']) {
+      const r = await cli(['deploy', '127.0.0.1:1', '--prefix', bad, '--bundle', '/nonexistent.tar'], join(dir, 'cli-data'));
+      assert.equal(r.code, 2, `${bad}: ${r.stderr}`);
+      assert.match(r.stderr, /--prefix.*(prefix must be an absolute path|must not contain \. or \.\. parts)/s);
+    }
+    const args = await cli(['deploy', '127.0.0.1:1', '--agent-args', '--name $(id)', '--bundle', '/nonexistent.tar'], join(dir, 'cli-data'));
+    assert.equal(args.code, 2);
+    assert.match(args.stderr, /--agent-args takes plain words/);
+  });
+
+  it('the data dir is 0700 and secrets 0600, whoever writes first', () => {
+    const data = join(dir, 'perm-data');
+    mkdirSync(data, { mode: 0o755 });
+    chmodSync(data, 0o755); // as an older version (or a hand) made it
+    ensureInstallationKey(data);
+    assert.equal(statSync(data).mode & 0o777, 0o700);
+    assert.equal(statSync(join(data, 'deploy')).mode & 0o777, 0o700);
+    assert.equal(statSync(installationKeyPath(data)).mode & 0o777, 0o600);
+    const kh = new KnownHosts(join(data, 'known-hosts.json'));
+    kh.pin('10.0.0.9', 22, 'SHA256:x', 'ssh-ed25519');
+    assert.equal(statSync(kh.file).mode & 0o777, 0o600);
+    // a secret written over a world-readable file ends up 0600 all the same
+    const f = join(data, 'secrets.json');
+    writeFileSync(f, '{}', { mode: 0o644 });
+    chmodSync(f, 0o644);
+    writeSecretFile(f, '{"a":1}');
+    assert.equal(statSync(f).mode & 0o777, 0o600);
+    assert.equal(readFileSync(f, 'utf8'), '{"a":1}');
+    const fresh = join(dir, 'fresh', 'data');
+    ensureDataDir(fresh);
+    assert.equal(statSync(fresh).mode & 0o777, 0o700);
+  });
+
   it('resources/systemd/se3-agent.service is the unit installed for the default prefix', () => {
     assert.equal(readFileSync(join(ROOT, 'resources', 'systemd', 'se3-agent.service'), 'utf8'), renderUnit('/opt/se3-agent'));
     assert.match(renderUnit('/srv/x'), /^ExecStart=\/srv\/x\/current\/bin\/se3-agent$/m);
@@ -31,7 +81,7 @@ describe('deploy units', () => {
     const scripts = {
       preflight: preflightScript("/opt/se3 agent's", 5555),
       unpack: unpackScript('/opt/se3-agent', '/tmp/x.part', 'a'.repeat(64), '1.0.0', 'tar+xz'),
-      activate: activateScript('/opt/se3-agent', '1.0.0', 'systemd', 5555, ['--no-mdns']),
+      activate: activateScript('/opt/se3-agent', '1.0.0', 'systemd', 5555, ['--no-mdns'], { publicKey: 'A'.repeat(43) + '=', nodeSha256: 'a'.repeat(64) }),
       rollback: rollbackScript('/opt/se3-agent', 'supervisor', 5555, {}),
       uninstall: uninstallScript('/opt/se3-agent', 'supervisor', true),
       supervisor: renderSupervisor("/opt/it's here"),

@@ -23,6 +23,22 @@ test('electron-builder.yml passes electron-builder validation and covers every p
   assert.ok(config.files.includes('dist/**/*'));
 });
 
+test('the packaged Electron binary gets its fuses flipped: no run-as-node, NODE_OPTIONS or --inspect; app only from an integrity-checked asar', async () => {
+  const yaml = require('js-yaml') as { load(s: string): any };
+  const config = yaml.load(readFileSync(new URL('../../build/electron-builder.yml', import.meta.url), 'utf8'));
+  assert.equal(config.asar, true);
+  // electron-builder's own translation of the config into @electron/fuses settings
+  const { PlatformPackager } = require('app-builder-lib');
+  const fuses = await PlatformPackager.prototype.generateFuseConfig.call({}, config.electronFuses);
+  const { FuseV1Options, FuseVersion } = require('@electron/fuses');
+  assert.equal(fuses.version, FuseVersion.V1);
+  assert.equal(fuses[FuseV1Options.RunAsNode], false);
+  assert.equal(fuses[FuseV1Options.EnableNodeOptionsEnvironmentVariable], false);
+  assert.equal(fuses[FuseV1Options.EnableNodeCliInspectArguments], false);
+  assert.equal(fuses[FuseV1Options.EnableEmbeddedAsarIntegrityValidation], true);
+  assert.equal(fuses[FuseV1Options.OnlyLoadAppFromAsar], true);
+});
+
 test('the app icon renders from resources/icons/icon.svg to the PNG sizes electron-builder reads', async () => {
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { runInNewContext } from 'node:vm';
 import { IPC_CALL_CHANNEL } from '../../electron/api/contract';
 
@@ -50,7 +51,14 @@ test('dist/electron/main.cjs wires the built preload and UI with the sandbox on'
       }
     },
     ipcMain: { handle: (ch: string, fn: Function) => handlers.set(ch, fn), removeHandler: (ch: string) => handlers.delete(ch) },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (h: Function) => void (permissions.request = h),
+        setPermissionCheckHandler: (h: Function) => void (permissions.check = h),
+      },
+    },
   };
+  const permissions: { request: Function | null; check: Function | null } = { request: null, check: null };
   const realRequire = createRequire(file);
   const module = { exports: {} };
   const prevData = process.env.SE3KIT_DATA;
@@ -82,8 +90,15 @@ test('dist/electron/main.cjs wires the built preload and UI with the sandbox on'
   assert.equal(win.options.webPreferences.contextIsolation, true);
   assert.equal(win.options.webPreferences.nodeIntegration, false);
   assert.deepEqual([...handlers.keys()], [IPC_CALL_CHANNEL]);
-  const reply = await handlers.get(IPC_CALL_CHANNEL)!({ sender: { id: 1 } }, 'no.such', {});
+  const page = { url: `${pathToFileURL(join(dist, 'renderer', 'index.html')).href}#/boxes`, parent: null };
+  const reply = await handlers.get(IPC_CALL_CHANNEL)!({ sender: { id: 1 }, senderFrame: page }, 'no.such', {});
   assert.equal(JSON.parse(JSON.stringify(reply)).error.code, 'unknown_method');
+  const iframe = await handlers.get(IPC_CALL_CHANNEL)!({ sender: { id: 1 }, senderFrame: { ...page, parent: page } }, 'boxes.list', {});
+  assert.equal(JSON.parse(JSON.stringify(iframe)).error.code, 'forbidden', 'only the top frame of the app page');
+  let granted: boolean | null = null;
+  permissions.request!({}, 'media', (g: boolean) => (granted = g));
+  assert.equal(granted, false, 'permission requests are denied');
+  assert.equal(permissions.check!({}, 'clipboard-read', 'file://'), false);
   assert.ok(log.includes('app.on:window-all-closed'));
 
   // quitting waits for the services to close, then quits for real (a second will-quit passes)

@@ -54,7 +54,14 @@ function fakeElectron() {
       this.closedListeners.forEach((l) => l());
     }
   }
+  const permissions: { request: Function | null; check: Function | null } = { request: null, check: null };
   const electron: ElectronLike = {
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler: (h) => void (permissions.request = h),
+        setPermissionCheckHandler: (h) => void (permissions.check = h),
+      },
+    },
     BrowserWindow: FakeWindow,
     ipcMain: {
       handle(channel, listener) {
@@ -66,7 +73,7 @@ function fakeElectron() {
       },
     },
   };
-  return { electron, handlers, windows };
+  return { electron, handlers, windows, permissions };
 }
 
 function setup() {
@@ -76,8 +83,9 @@ function setup() {
   const { window } = wireMain(fake.electron, api, { rendererIndex: '/app/dist/renderer/index.html', preload: '/app/dist/electron/preload.cjs' });
   const win = fake.windows[0]!;
   assert.equal(window, win);
-  const invoke = (method: unknown, params: unknown, senderId = win.webContents.id) =>
-    fake.handlers.get(IPC_CALL_CHANNEL)!({ sender: { id: senderId } }, method, params) as Promise<any>;
+  const appFrame = { url: 'file:///app/dist/renderer/index.html#/deploy', parent: null };
+  const invoke = (method: unknown, params: unknown, senderId = win.webContents.id, senderFrame: unknown = appFrame) =>
+    fake.handlers.get(IPC_CALL_CHANNEL)!({ sender: { id: senderId }, senderFrame } as IpcInvokeEventLike, method, params) as Promise<any>;
   return { ...fake, boxes, api, win, invoke };
 }
 
@@ -138,7 +146,7 @@ test('unknown methods, prototype keys and bad params are refused before any serv
 test('calls from another web contents are refused', async () => {
   const { invoke, boxes } = setup();
   const reply = await invoke('boxes.list', {}, 999);
-  assert.deepEqual(reply, { ok: false, error: { message: 'IPC call from an unknown sender', code: 'forbidden' } });
+  assert.deepEqual(reply, { ok: false, error: { message: 'IPC call from an unknown sender or frame', code: 'forbidden' } });
   assert.deepEqual(boxes.calls, []);
 });
 
@@ -186,5 +194,31 @@ test('the runtime name lists match the contract: every method is dispatched and 
   } finally {
     api.dispose();
     await services.close();
+  }
+});
+
+test('IPC answers only the app page in the top frame of its window (event.senderFrame)', async () => {
+  const { invoke, win, boxes } = setup();
+  const forbidden = { ok: false, error: { message: 'IPC call from an unknown sender or frame', code: 'forbidden' } };
+  const top = { parent: null };
+  // an iframe inside the page, a page navigated to, a frame that is gone, a look-alike path
+  assert.deepEqual(await invoke('boxes.list', {}, win.webContents.id, { url: 'file:///app/dist/renderer/index.html', parent: top }), forbidden);
+  assert.deepEqual(await invoke('boxes.list', {}, win.webContents.id, { url: 'https://example.com/', parent: null }), forbidden);
+  assert.deepEqual(await invoke('boxes.list', {}, win.webContents.id, null), forbidden);
+  assert.deepEqual(await invoke('boxes.list', {}, win.webContents.id, { url: 'file:///app/dist/renderer/index.html.evil.html', parent: null }), forbidden);
+  assert.deepEqual(await invoke('boxes.list', {}, win.webContents.id, { url: 'not a url', parent: null }), forbidden);
+  assert.equal(boxes.calls.length, 0, 'nothing reached the services');
+  // the page itself, with its route and a query
+  const ok = await invoke('boxes.list', {}, win.webContents.id, { url: 'file:///app/dist/renderer/index.html?x=1#/boxes', parent: null });
+  assert.equal(ok.ok, true);
+});
+
+test('every permission request and check is denied', () => {
+  const { permissions } = setup();
+  for (const p of ['media', 'notifications', 'geolocation', 'clipboard-read', 'clipboard-sanitized-write', 'openExternal', 'fullscreen']) {
+    let granted: boolean | null = null;
+    permissions.request!({}, p, (g: boolean) => (granted = g));
+    assert.equal(granted, false, p);
+    assert.equal(permissions.check!({}, p, 'file://'), false, p);
   }
 });
