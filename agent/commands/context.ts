@@ -25,5 +25,7 @@ export interface CommandContext {
   /** descriptorModelId() of the engine's descriptor model */
   modelId(): string;
   photoLimits: PhotoLimits;
+  /** users of one batch in flight at once (downloads and face runs overlap) */
+  concurrency: number;
   log(line: string): void;
 }

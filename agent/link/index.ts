@@ -94,6 +94,8 @@ export async function startPlatformLink(o: PlatformLinkOptions): Promise<Platfor
       face,
       modelId: () => descriptorModelId(),
       photoLimits: { ...DEFAULT_PHOTO_LIMITS, ...o.photoLimits },
+      // two photos per face worker keep each busy, plus two downloading
+      concurrency: 2 * (o.faceJobs ?? 1) + 2,
       log: o.log,
     },
     outbox,

@@ -93,6 +93,7 @@ test('a redelivered message whose result is committed is not run again; its resu
         face: () => Promise.reject(new Error('not needed')),
         modelId: () => 'faceres:test',
         photoLimits: DEFAULT_PHOTO_LIMITS,
+        concurrency: 4,
         log: () => undefined,
       },
       outbox,
