@@ -89,6 +89,8 @@ export async function addUsersPlus(cmd: AddUsersPlusCommand, ctx: CommandContext
   let done = 0;
   const total = records.length;
   const outcomes: UserOutcome[] = await mapLimit(records, Math.max(1, ctx.concurrency), async (r) => {
+    // stopping: start no further user; the message stays unacknowledged and runs again later
+    if (ctx.stopping()) throw new Error('the agent is stopping');
     const o = await enrolOne(r, ctx);
     done++;
     if (done % 25 === 0 || done === total) ctx.log(`add_users_plus${cmd.messageId ? ` ${cmd.messageId}` : ''}: ${done}/${total} users processed`);

@@ -28,4 +28,6 @@ export interface CommandContext {
   /** users of one batch in flight at once (downloads and face runs overlap) */
   concurrency: number;
   log(line: string): void;
+  /** true once the agent is shutting down: results are then not committed (the message is redelivered) */
+  stopping(): boolean;
 }

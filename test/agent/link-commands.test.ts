@@ -239,3 +239,20 @@ test('kill -9 in the middle of a batch: after the restart every user is enrolled
   assert.equal(up.messages.filter((m) => m.messageId === 'm10').length, 1);
   assert.equal((await health(agent)).users, 41);
 });
+
+test('SIGTERM in the middle of a batch: no half result is sent; after the restart the batch completes', async () => {
+  const photos = ['obama.jpg', 'biden.jpg', 'obama2.jpg', 'biden2.jpg'];
+  const users = Array.from({ length: 24 }, (_, i) => ({ identity_id: `s-${i}`, relative_pic_url: `/${photos[i % 4]}`, info: { name: `S ${i}` } }));
+  const start = (await health(agent)).users;
+  send(addUsersPlusByInfo(users, { messageId: 'm11' }));
+  await waitFor('some enrolled', async () => (await health(agent)).users >= start + 3, 60_000, 20);
+  await agent.kill('SIGTERM');
+  assert.equal(agent.child.exitCode, 0, agent.output());
+  await sleep(300);
+  assert.ok(!up.messages.some((m) => m.messageId === 'm11'), 'a result was sent for an interrupted batch');
+  agent = await startAgent(join(dir, 'agent'), agentArgs());
+  const r = await up.byId('m11', 120_000);
+  assert.equal(r.result.success_users.length, 24);
+  assert.deepEqual(r.result.failed_users, []);
+  assert.equal((await health(agent)).users, start + 24);
+});

@@ -94,6 +94,7 @@ test('a redelivered message whose result is committed is not run again; its resu
         modelId: () => 'faceres:test',
         photoLimits: DEFAULT_PHOTO_LIMITS,
         concurrency: 4,
+        stopping: () => false,
         log: () => undefined,
       },
       outbox,
