@@ -76,11 +76,11 @@ export class BrokerLink extends EventEmitter<{ relogin: [string]; connected: [] 
   }
 
   async stop(): Promise<void> {
-    this.gen++;
+    const gen = ++this.gen;
     this.sleeper.cancelAll();
     this.settings = null;
     await this.dropSession();
-    this.status.set('not-configured');
+    if (gen === this.gen) this.status.set('not-configured'); // unless started again meanwhile
   }
 
   /** Waits for messages being processed (after stop). */

@@ -51,7 +51,9 @@ export async function startPlatformLink(o: PlatformLinkOptions): Promise<Platfor
   const login = new LoginClient(o.store, o.mac, o.log);
 
   let pool: Promise<FacePool> | null = null;
+  let stopping = false;
   const face = () => {
+    if (stopping) return Promise.reject(new Error('the agent is stopping'));
     pool ??= createFacePool({ jobs: o.faceJobs ?? 1 }).catch((err) => {
       pool = null; // try again on the next photo
       throw err;
@@ -94,7 +96,10 @@ export async function startPlatformLink(o: PlatformLinkOptions): Promise<Platfor
       face,
       modelId: () => descriptorModelId(),
       photoLimits: { ...DEFAULT_PHOTO_LIMITS, ...o.photoLimits },
+      // two photos per face worker keep each busy, plus two downloading
+      concurrency: 2 * (o.faceJobs ?? 1) + 2,
       log: o.log,
+      stopping: () => stopping,
     },
     outbox,
   );
@@ -114,14 +119,17 @@ export async function startPlatformLink(o: PlatformLinkOptions): Promise<Platfor
     db,
     status: () => ({ login: login.status.get(), broker: broker.status.get(), users: users.count() }),
     async close() {
+      stopping = true;
       login.stop();
       outbox.stop();
-      await broker.stop();
+      await broker.stop(); // no more deliveries; unacked messages go back to the queue
+      // a batch starts no further user once stopping; wait for the photos in flight (closing
+      // the face pool under a running inference would abort the process)
       await broker.idle();
-      await writer.drain();
       const p = pool;
       pool = null;
       if (p) await (await p.catch(() => null))?.close();
+      await writer.drain();
       await db.close();
     },
   };
