@@ -15,6 +15,9 @@ export interface RunSiteOptions {
   /** Site platform: box-facing port (default 8090) and the embedded broker's port (default 5672). */
   boxPort?: number;
   amqpPort?: number;
+  /** An external RabbitMQ instead of the embedded broker (both or neither). */
+  brokerUrl?: string;
+  brokerAdminUrl?: string;
 }
 
 export function rendererDir(): string {
@@ -24,7 +27,7 @@ export function rendererDir(): string {
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
 
 export async function runSite(o: RunSiteOptions): Promise<void> {
-  const services = await createServices({ dataDir: o.data, platform: { boxPort: o.boxPort, amqpPort: o.amqpPort } });
+  const services = await createServices({ dataDir: o.data, platform: { boxPort: o.boxPort, amqpPort: o.amqpPort, brokerUrl: o.brokerUrl, brokerAdminUrl: o.brokerAdminUrl } });
   const api = createApiHandlers(services);
   let site;
   try {

@@ -19,7 +19,14 @@ export function register(program: Command): void {
     .option('--reset-password', 'generate and print a new admin password (the old one stops working)')
     .option('--box-port <port>', 'site platform: port the boxes log in on (all interfaces)', portArg, 8090)
     .option('--amqp-port <port>', 'site platform: port of the embedded broker when it is started for the boxes', portArg, 5672)
-    .action(async (o: { data?: string; host: string; port: number; resetPassword?: boolean; boxPort: number; amqpPort: number }) => {
-      await runSite({ data: o.data ?? defaultDataDir(), host: o.host, port: o.port, resetPassword: o.resetPassword, boxPort: o.boxPort, amqpPort: o.amqpPort });
+    .option('--broker-url <url>', 'site platform: an external RabbitMQ (amqp://user:pass@host:5672) instead of the embedded broker; needs --broker-admin-url')
+    .option('--broker-admin-url <url>', 'site platform: its management HTTP API (http://user:pass@host:15672)')
+    .action(async (o: { data?: string; host: string; port: number; resetPassword?: boolean; boxPort: number; amqpPort: number; brokerUrl?: string; brokerAdminUrl?: string }) => {
+      if (!!o.brokerUrl !== !!o.brokerAdminUrl) {
+        process.stderr.write('se3kit: --broker-url and --broker-admin-url go together (the platform provisions each box through the management API)\n');
+        process.exitCode = 2;
+        return;
+      }
+      await runSite({ data: o.data ?? defaultDataDir(), host: o.host, port: o.port, resetPassword: o.resetPassword, boxPort: o.boxPort, amqpPort: o.amqpPort, brokerUrl: o.brokerUrl, brokerAdminUrl: o.brokerAdminUrl });
     });
 }
