@@ -6,6 +6,7 @@ import type { SecretStore } from '../deploy/secret-store';
 import { createPhotoCheckService, type PhotoCheckService } from '../fiqa/photo-service';
 import { createBoxesService } from '../services/box-client';
 import { createPlatformService, type PlatformService } from '../platform/service';
+import { createRabbitmqProvisioner } from '../platform/broker-rabbitmq';
 import type { BatchReport, BoxConfig, BoxRow, ConfigureOutcome, ConfigureRequest, ScanOptions, ScanProgress } from './boxes';
 
 /** What the "boxes" API area needs from the discovery + box-client services. */
@@ -43,7 +44,7 @@ export interface ServicesOptions {
   /** Replaces the real boxes service (transport unit tests only). */
   boxes?: BoxesService & { close?(): Promise<void> };
   /** The site platform's ports (createServices only); false: no platform. Default: box port 8090, broker 5672. */
-  platform?: { boxPort?: number; boxHost?: string; amqpPort?: number } | false;
+  platform?: { boxPort?: number; boxHost?: string; amqpPort?: number; brokerUrl?: string; brokerAdminUrl?: string } | false;
 }
 
 /**
@@ -80,6 +81,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
       boxHost: o.boxHost,
       amqpPort: o.amqpPort,
       brokerControl: services.broker,
+      provisioner: o.brokerUrl && o.brokerAdminUrl ? () => createRabbitmqProvisioner({ brokerUrl: o.brokerUrl!, adminUrl: o.brokerAdminUrl! }) : undefined,
       checkPhoto: (bytes) => services.photos.check(bytes, { level: 'high' }),
     });
     return { ...services, platform, close: async () => { await platform.close().catch(() => undefined); await services.close(); } };

@@ -385,7 +385,9 @@ class Platform implements PlatformService {
         uploadVHost: n.uploadVhost,
         ...(mode === 'queue' ? { uploadQueue: n.uploadQueue } : {}),
         fiqaDownQueue: n.fiqaDownQueue,
-        fiqaUploadQueue: n.fiqaUploadQueue,
+        // fiqaUploadQueue is not handed out: PROTOCOL leaves its vhost open and a box that
+        // publishes it in vHost would need publish rights in the shared command vhost (and so into
+        // other boxes' queues); without it FIQA results take the upload queue like every result.
         unNeedBindExchange: false,
         exchange: exchangeSpec(n),
       },

@@ -26,6 +26,9 @@ export interface RunSiteOptions {
   /** Site platform: box-facing port (default 8090) and the embedded broker's port (default 5672). */
   boxPort?: number;
   amqpPort?: number;
+  /** An external RabbitMQ instead of the embedded broker (both or neither). */
+  brokerUrl?: string;
+  brokerAdminUrl?: string;
 }
 
 export function rendererDir(): string {
@@ -86,7 +89,7 @@ export async function runSite(o: RunSiteOptions): Promise<void> {
   let api;
   let site;
   try {
-    services = await createServices({ dataDir: o.data, platform: { boxPort: o.boxPort, amqpPort: o.amqpPort } });
+    services = await createServices({ dataDir: o.data, platform: { boxPort: o.boxPort, amqpPort: o.amqpPort, brokerUrl: o.brokerUrl, brokerAdminUrl: o.brokerAdminUrl } });
     api = createApiHandlers(services);
     site = await startSiteServer({ api, dataDir: o.data, rendererDir: rendererDir(), host: o.host, port: o.port, resetPassword: o.resetPassword, tls });
   } catch (err) {

@@ -19,6 +19,8 @@ export interface RabbitMQ {
   password: string;
   /** Runs rabbitmqctl against this node; resolves its stdout, rejects with its stderr. */
   ctl(args: string[]): Promise<string>;
+  /** With `management: true`: http://test:test@127.0.0.1:PORT (the management HTTP API). */
+  adminUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -35,11 +37,13 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 /** Starts RabbitMQ; rejects (after stopping it) if it is not accepting AMQP within `timeoutMs`. */
-export async function startRabbitMQ(opts: { timeoutMs?: number } = {}): Promise<RabbitMQ> {
+/** `management`: also enable the rabbitmq_management plugin (HTTP API on a free loopback port; the test user is an administrator). */
+export async function startRabbitMQ(opts: { timeoutMs?: number; management?: boolean } = {}): Promise<RabbitMQ> {
   if (!existsSync(RABBITMQ_SERVER)) throw new Error(`${RABBITMQ_SERVER} not found (apt-get install rabbitmq-server)`);
   const base = mkdtempSync(join(tmpdir(), 'se3-rabbitmq-'));
   const port = await freePort();
   const dist = await freePort();
+  const mgmt = opts.management ? await freePort() : null;
   const home = join(base, 'home');
   mkdirSync(home);
   const conf = join(base, 'rabbitmq.conf');
@@ -57,10 +61,11 @@ export async function startRabbitMQ(opts: { timeoutMs?: number } = {}): Promise<
       'disk_free_limit.absolute = 10MB',
       'log.console = false',
       'log.file.level = warning',
+      ...(mgmt ? ['default_user_tags.administrator = true', `management.tcp.port = ${mgmt}`, 'management.tcp.ip = 127.0.0.1'] : []),
       '',
     ].join('\n'),
   );
-  writeFileSync(join(base, 'enabled_plugins'), '[].\n');
+  writeFileSync(join(base, 'enabled_plugins'), mgmt ? '[rabbitmq_management].\n' : '[].\n');
   const node = `se3test-${process.pid}-${port}@localhost`;
   const child: ChildProcess = spawn(RABBITMQ_SERVER, [], {
     env: {
@@ -107,7 +112,7 @@ export async function startRabbitMQ(opts: { timeoutMs?: number } = {}): Promise<
   };
 
   const deadline = Date.now() + (opts.timeoutMs ?? 60000);
-  while (!(await canConnect(port))) {
+  while (!(await canConnect(port)) || (mgmt !== null && !(await canConnect(mgmt)))) {
     if (exited || Date.now() > deadline) {
       const log = join(base, 'log', `${node}.log`);
       const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '';
@@ -126,5 +131,5 @@ export async function startRabbitMQ(opts: { timeoutMs?: number } = {}): Promise<
       p.once('error', reject);
       p.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`rabbitmqctl ${args.join(' ')} failed (${code}): ${err || out}`))));
     });
-  return { port, url: `amqp://test:test@127.0.0.1:${port}`, user: 'test', password: 'test', ctl, stop };
+  return { port, url: `amqp://test:test@127.0.0.1:${port}`, user: 'test', password: 'test', adminUrl: mgmt ? `http://test:test@127.0.0.1:${mgmt}` : null, ctl, stop };
 }

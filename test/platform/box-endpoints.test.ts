@@ -55,7 +55,6 @@ describe('platform box-facing endpoints', () => {
     assert.deepEqual(Object.keys(mq).sort(), [
       'exchange',
       'fiqaDownQueue',
-      'fiqaUploadQueue',
       'host',
       'login',
       'password',

@@ -36,9 +36,13 @@ export function register(program: Command): void {
     .option('--port <port>', 'TCP port', portArg, 8080)
     .option('--reset-password', 'generate and print a new admin password (the old one stops working; a running server takes the new one at once)')
     .option('--box-port <port>', 'site platform: port the boxes log in on (all interfaces)', portArg, 8090)
-    .option('--amqp-port <port>', 'site platform: port of the embedded broker when it is started for the boxes', portArg, 5672);
+    .option('--amqp-port <port>', 'site platform: port of the embedded broker when it is started for the boxes', portArg, 5672)
+    .option('--broker-url <url>', 'site platform: an external RabbitMQ (amqp://user:pass@host:5672) instead of the embedded broker; needs --broker-admin-url')
+    .option('--broker-admin-url <url>', 'site platform: its management HTTP API (http://user:pass@host:15672)');
   transportOptions(serve).action(
-    async (o: { data?: string; host: string; port: number; resetPassword?: boolean; boxPort: number; amqpPort: number; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean }, cmd: Command) => {
+    async (o: { data?: string; host: string; port: number; resetPassword?: boolean; boxPort: number; amqpPort: number; brokerUrl?: string; brokerAdminUrl?: string; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean }, cmd: Command) => {
+      if (!!o.brokerUrl !== !!o.brokerAdminUrl)
+        cmd.error('se3kit serve: --broker-url and --broker-admin-url go together (the platform provisions each box through the management API)', { exitCode: 2, code: 'se3kit.usage' });
       await runSiteCommand(cmd, { ...o, data: o.data ?? defaultDataDir() });
     },
   );

@@ -1,0 +1,116 @@
+// The platform on an external RabbitMQ (Debian rabbitmq-server with the management plugin,
+// started by the test): per-box users, vhosts and permissions through the management HTTP
+// API; a box's credentials cannot consume, bind to or publish into another box's queues (403);
+// a real agent logs in, connects to RabbitMQ and enrols its people, results via its upload
+// queue; a wrong admin password gives a plain reason.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import amqp, { type ChannelModel } from 'amqplib';
+import { createRabbitmqProvisioner } from '../../electron/platform/broker-rabbitmq';
+import { health, put, startAgent, type AgentProc } from '../agent/link-fixture';
+import { requireComponent } from '../helpers/components';
+import { RABBITMQ_SERVER, startRabbitMQ, type RabbitMQ } from '../helpers/rabbitmq';
+import { face } from '../fiqa/fixtures';
+import { http, startPlatform, until, type Harness } from './harness';
+
+describe('platform on an external RabbitMQ (management API)', () => {
+  let rabbit: RabbitMQ | undefined;
+  let h: Harness | undefined;
+  let agent: AgentProc | undefined;
+  let dir: string;
+  let skip = false;
+  before(async (t) => {
+    if (!requireComponent(t as never, 'RabbitMQ', { file: RABBITMQ_SERVER })) {
+      skip = true;
+      return;
+    }
+    dir = mkdtempSync(join(tmpdir(), 'se3-platform-rmq-'));
+    rabbit = await startRabbitMQ({ management: true, timeoutMs: 120_000 });
+    h = await startPlatform({
+      autoSync: false,
+      provisioner: () => createRabbitmqProvisioner({ brokerUrl: `amqp://test:test@127.0.0.1:${rabbit!.port}`, adminUrl: rabbit!.adminUrl! }),
+    });
+  });
+  after(async () => {
+    await agent?.kill();
+    await h?.close();
+    await rabbit?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("provisions boxes that cannot touch each other's queues", async (t) => {
+    if (skip) return t.skip('RabbitMQ is not installed');
+    const a = await h!.platform.addDevice('A');
+    const b = await h!.platform.addDevice('B');
+    const la = (await http(`${h!.base}/login?dev_sno=${a.devSno}&hex_mac=0x0000000000a1`)).json();
+    const lb = (await http(`${h!.base}/login?dev_sno=${b.devSno}&hex_mac=0x0000000000b1`)).json();
+    assert.equal(la.rabbitmq.port, rabbit!.port);
+    assert.equal(la.rabbitmq.host, '127.0.0.1');
+    const url = (vhost: string) => `amqp://${la.rabbitmq.login}:${encodeURIComponent(la.rabbitmq.password)}@127.0.0.1:${rabbit!.port}/${encodeURIComponent(vhost)}`;
+    const conn: ChannelModel = await amqp.connect(url(la.rabbitmq.vHost));
+    conn.on('error', () => undefined);
+    try {
+      const ch = await conn.createChannel();
+      await ch.assertExchange(la.rabbitmq.exchange.name, 'topic', { durable: true, autoDelete: false });
+      await ch.checkQueue(la.rabbitmq.queue);
+      await ch.bindQueue(la.rabbitmq.queue, la.rabbitmq.exchange.name, la.rabbitmq.queue);
+      await ch.consume(la.rabbitmq.queue, () => undefined);
+      await ch.close();
+      const tries: Array<[string, (c: amqp.Channel) => Promise<unknown>]> = [
+        ["consume B's queue", (c) => c.consume(lb.rabbitmq.queue, () => undefined)],
+        ["bind B's queue", (c) => c.bindQueue(lb.rabbitmq.queue, la.rabbitmq.exchange.name, '#')],
+        ["bind to B's exchange", (c) => c.bindQueue(la.rabbitmq.queue, lb.rabbitmq.exchange.name, '#')],
+      ];
+      for (const [what, op] of tries) {
+        const c = await conn.createChannel();
+        c.on('error', () => undefined);
+        await assert.rejects(op(c), (e: { code?: number; message: string }) => e.code === 403 && /ACCESS_REFUSED/.test(e.message), what);
+      }
+      for (const [exchange, key] of [
+        [lb.rabbitmq.exchange.name, lb.rabbitmq.queue],
+        ['', lb.rabbitmq.queue],
+      ] as const) {
+        const c = await conn.createConfirmChannel();
+        c.on('error', () => undefined);
+        await assert.rejects(
+          new Promise<void>((resolve, reject) => {
+            c.publish(exchange, key, Buffer.from('{}'), {}, (err) => (err ? reject(err) : resolve()));
+            c.once('error', reject);
+          }),
+          (e: { code?: number; message: string }) => e.code === 403 || /ACCESS_REFUSED/.test(e.message),
+          `publish into B's queue via '${exchange}'`,
+        );
+      }
+      await assert.rejects(amqp.connect(url(lb.rabbitmq.uploadVHost)), /ACCESS_REFUSED|NOT_ALLOWED|403|530|access to vhost|ConnectionClose/);
+    } finally {
+      await conn.close().catch(() => undefined);
+    }
+  });
+
+  it('a real agent logs in, connects to RabbitMQ and enrols its people', async (t) => {
+    if (skip) return t.skip('RabbitMQ is not installed');
+    await h!.platform.addGroup('staff');
+    const d = await h!.platform.addDevice('agent');
+    await h!.platform.assign(d.devSno, 'staff');
+    await h!.platform.savePerson({ id: 'r1', name: 'Rae', groups: ['staff'] }, { update: false, photos: [face('obama.jpg')] });
+    await h!.platform.savePerson({ id: 'r2', name: 'Sam', groups: ['staff'] }, { update: false, photos: [face('obama_partial_face.jpg')] });
+    agent = await startAgent(join(dir, 'agent'), ['--mac', 'e0:a5:09:00:99:01']);
+    await put(agent, 'DevSno', d.devSno);
+    await put(agent, 'LoginUrl', `http://127.0.0.1:${h!.platform.boxPort}/login`);
+    await until('agent linked', async () => (await health(agent!)).broker?.state === 'connected', 60_000);
+    await h!.platform.sync(d.devSno);
+    await until('results', async () => (await h!.platform.getPerson('r2')).boxes[0]?.state === 'failed', 60_000);
+    assert.equal((await h!.platform.getPerson('r1')).boxes[0]!.state, 'enrolled');
+    assert.equal((await h!.platform.getPerson('r2')).boxes[0]!.code, 40094);
+    assert.equal((await health(agent)).users, 1);
+  });
+
+  it('says plainly when the management login is wrong', async (t) => {
+    if (skip) return t.skip('RabbitMQ is not installed');
+    const bad = createRabbitmqProvisioner({ brokerUrl: `amqp://test:test@127.0.0.1:${rabbit!.port}`, adminUrl: rabbit!.adminUrl!.replace('test:test', 'test:wrong') });
+    await assert.rejects(bad.start(), /refused the management login: check the user and password in --broker-admin-url/);
+  });
+});
