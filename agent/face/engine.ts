@@ -11,7 +11,7 @@ import { FiqaCodes, FiqaError } from './errors';
 import { letterbox, Pyramid, sampleCrop } from './image';
 import { jpegQuality } from './jpeg-quality';
 import { centroid, decodeMesh, detectionCrop, headPose, IDX, meshCrop, MESH_SIZE, type Mesh } from './landmarks';
-import { judge } from './levels';
+import { judge, thresholdsFor } from './levels';
 import { measureFace, type RawMeasures } from './measures';
 import { defaultModelsDir, loadModels, type LoadedModel } from './models';
 import type { AnalyzeOptions, FiqaAnalysis, FiqaEntry, Point } from './types';
@@ -86,14 +86,17 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
       const faces = await findFaces(img, pyr, o.maxFaces ?? 10);
       const quality = jpegQuality(buf);
       const data: FiqaEntry[] = [];
+      // the largest face's area over the next one's (faces are sorted largest first)
+      const dominance = faces.length > 1 ? (faces[0]!.measures.face_width / faces[1]!.measures.face_width) ** 2 : null;
       for (const f of faces) {
         const attributes = o.attributes === false ? undefined : decodeAttributes(await describer.run(sampleCrop(pyr, detectionCropFromMesh(f.mesh), DESCRIBE_SIZE, 1, 0, describeIn)));
-        data.push(toEntry(f, img.scale, [img.origWidth, img.origHeight], faces.length, quality, level, o, attributes));
+        data.push(toEntry(f, img.scale, [img.origWidth, img.origHeight], faces.length, dominance, quality, level, o, attributes));
       }
       return {
         image: { width: img.origWidth, height: img.origHeight, format: img.format, bytes: img.bytes },
         data,
-        passed: data.every((e) => e.fiqa_result),
+        // one clearly dominant face is the one enrolled: its verdict is the photo's
+        passed: dominance !== null && dominance >= thresholdsFor(level, o.thresholds).dominance_min ? data[0]!.fiqa_result : data.every((e) => e.fiqa_result),
         ms: Math.round((performance.now() - t0) * 10) / 10,
       };
     } finally {
@@ -173,6 +176,7 @@ function toEntry(
   scale: number,
   size: [number, number],
   faceCount: number,
+  dominance: number | null,
   jpegQ: number | null,
   level: AnalyzeOptions['level'] & string,
   o: AnalyzeOptions,
@@ -197,7 +201,10 @@ function toEntry(
   };
   const measures = {
     face_count: faceCount,
+    main_face_dominance: dominance === null ? null : r2(dominance),
     eyes_open: r4(m.eyes_open),
+    eyes_visible: r4(m.eyes_visible),
+    mouth_visible: r4(m.mouth_visible),
     mouth_open: r4(m.mouth_open),
     under_exposure: r4(m.under_exposure),
     over_exposure: r4(m.over_exposure),
