@@ -37,6 +37,9 @@ export interface FaceEngine {
   close(): Promise<void>;
 }
 
+/** Detector and landmark score a face cut by the photo edge must reach to be named as such. */
+const CUT_OFF_SCORE = 0.15;
+
 export interface FaceFound {
   detection: Detection;
   mesh: Mesh;
@@ -107,7 +110,8 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
   /** Every face: detection, landmarks (refined once when needed), measures and pose; largest first. */
   async function findFaces(img: DecodedImage, pyr: Pyramid, maxFaces: number): Promise<FaceFound[]> {
     const { input, width, height, side } = letterbox(img, pyr, DETECTOR_SIZE, detectorMultiple, detectorIn);
-    const dets = decodeDetections(await detector.run(input, [1, height, width, 3]), width, height, side, minDet);
+    const raw = await detector.run(input, [1, height, width, 3]);
+    const dets = decodeDetections(raw, width, height, side, minDet);
     const faces: FaceFound[] = [];
     for (const d of dets.slice(0, 2 * maxFaces)) {
       const first = detectionCrop(d);
@@ -129,10 +133,50 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
       faces.push({ detection: d, mesh, measures: measureFace(pyr, mesh, img), pose: headPose(mesh) });
     }
     if (faces.length === 0) {
+      if (await cutOffFace(img, pyr, decodeDetections(raw, width, height, side, CUT_OFF_SCORE))) {
+        throw new FiqaError(FiqaCodes.NO_FACE, 'face cut off by the photo border: only part of a face is in the photo',
+          'step back or re-frame so the whole head is in the picture, with some space around it');
+      }
       throw new FiqaError(FiqaCodes.NO_FACE, 'no face detected', 'use a photo that shows one face clearly, facing the camera, in good light');
     }
     faces.sort((a, b) => b.measures.face_width - a.measures.face_width);
     return faces.slice(0, maxFaces);
+  }
+
+  /**
+   * When no whole face is found: is there a face the photo's edge cuts? A weaker detection at
+   * the border whose landmarks (the model still scores a half face as a face) run outside the
+   * photo.
+   */
+  async function cutOffFace(img: DecodedImage, pyr: Pyramid, weak: Detection[]): Promise<boolean> {
+    if (await cutAt(img, pyr, weak, 0, 0)) return true;
+    // the detector finds a half face more easily away from the edge: once more with a grey margin
+    const pad = Math.round(0.25 * Math.min(img.width, img.height));
+    const W = img.width + 2 * pad;
+    const H = img.height + 2 * pad;
+    const rgb = new Uint8Array(W * H * 3).fill(128);
+    for (let y = 0; y < img.height; y++) rgb.set(img.rgb.subarray(y * img.width * 3, (y + 1) * img.width * 3), ((y + pad) * W + pad) * 3);
+    const padded: DecodedImage = { ...img, rgb, width: W, height: H };
+    const ppyr = new Pyramid(padded);
+    try {
+      const { input, width, height, side } = letterbox(padded, ppyr, DETECTOR_SIZE, detectorMultiple);
+      const dets = decodeDetections(await detector.run(input, [1, height, width, 3]), width, height, side, CUT_OFF_SCORE);
+      return await cutAt(img, ppyr, dets, pad, pad);
+    } finally {
+      ppyr.release();
+    }
+  }
+
+  /** A weak detection whose landmarks run outside the photo (offset: where the photo sits in `pyr`). */
+  async function cutAt(img: DecodedImage, pyr: Pyramid, weak: Detection[], ox: number, oy: number): Promise<boolean> {
+    for (const d of weak.slice(0, 3)) {
+      const mesh = await runMesh(pyr, detectionCrop(d));
+      if (mesh.score < CUT_OFF_SCORE) continue;
+      const sil = IDX.silhouette.map((i) => mesh.points[i]!);
+      const outside = sil.filter((q) => q[0] < ox || q[1] < oy || q[0] >= ox + img.width || q[1] >= oy + img.height).length / sil.length;
+      if (outside >= 0.15) return true;
+    }
+    return false;
   }
 
   return {

@@ -202,8 +202,9 @@ export function measureFace(pyr: Pyramid, mesh: Mesh, img: { width: number; heig
 
   const inside = (q: Vec3) => q[0] >= 0 && q[1] >= 0 && q[0] < img.width && q[1] < img.height;
   const outsideSil = sil.filter((q) => !inside(q)).length / sil.length;
-  const partial = outsideSil > 0.08;
   const allIn = (idx: number[]) => idx.every((i) => inside(p[i]!));
+  // cut off: much of the outline, or an eye, the nose or the mouth, is outside the photo
+  const partial = outsideSil > 0.08 || ![IDX.eyeR.contour, IDX.eyeL.contour, IDX.nose, IDX.mouth].every(allIn);
   const covered = mask >= 0.5;
   const occlusion: [boolean, boolean, boolean] = [
     allIn(IDX.eyeR.contour) && allIn(IDX.eyeL.contour) && eyes_visible >= EYES_VISIBLE_MIN,

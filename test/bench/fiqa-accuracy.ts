@@ -71,7 +71,8 @@ interface Verdict {
 function verdict(r: FiqaAnalysis | Error, level: FiqaLevel): Verdict {
   if (r instanceof Error) {
     const code = (r as { code?: number }).code;
-    return { pass: false, first: { name: code === 40004 ? 'no_face' : `error ${code}`, reason: r.message } };
+    const name = code === 40004 ? (/cut off/.test(r.message) ? 'cut_off' : 'no_face') : `error ${code}`;
+    return { pass: false, first: { name, reason: r.message } };
   }
   const e = r.data[0]!;
   const j = level === e.level ? { fails: e.fails, checks: e.checks } : judge(e.info, e.measures, level);
