@@ -11,7 +11,7 @@ import { FiqaCodes, FiqaError } from './errors';
 import { letterbox, Pyramid, sampleCrop } from './image';
 import { jpegQuality } from './jpeg-quality';
 import { centroid, decodeMesh, detectionCrop, headPose, IDX, meshCrop, MESH_SIZE, type Mesh } from './landmarks';
-import { judge } from './levels';
+import { judge, thresholdsFor } from './levels';
 import { measureFace, type RawMeasures } from './measures';
 import { defaultModelsDir, loadModels, type LoadedModel } from './models';
 import type { AnalyzeOptions, FiqaAnalysis, FiqaEntry, Point } from './types';
@@ -36,6 +36,9 @@ export interface FaceEngine {
   analyze(image: Uint8Array, opts?: AnalyzeOptions): Promise<FiqaAnalysis>;
   close(): Promise<void>;
 }
+
+/** Detector and landmark score a face cut by the photo edge must reach to be named as such. */
+const CUT_OFF_SCORE = 0.15;
 
 export interface FaceFound {
   detection: Detection;
@@ -86,14 +89,17 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
       const faces = await findFaces(img, pyr, o.maxFaces ?? 10);
       const quality = jpegQuality(buf);
       const data: FiqaEntry[] = [];
+      // the largest face's area over the next one's (faces are sorted largest first)
+      const dominance = faces.length > 1 ? (faces[0]!.measures.face_width / faces[1]!.measures.face_width) ** 2 : null;
       for (const f of faces) {
         const attributes = o.attributes === false ? undefined : decodeAttributes(await describer.run(sampleCrop(pyr, detectionCropFromMesh(f.mesh), DESCRIBE_SIZE, 1, 0, describeIn)));
-        data.push(toEntry(f, img.scale, [img.origWidth, img.origHeight], faces.length, quality, level, o, attributes));
+        data.push(toEntry(f, img.scale, [img.origWidth, img.origHeight], faces.length, dominance, quality, level, o, attributes));
       }
       return {
         image: { width: img.origWidth, height: img.origHeight, format: img.format, bytes: img.bytes },
         data,
-        passed: data.every((e) => e.fiqa_result),
+        // one clearly dominant face is the one enrolled: its verdict is the photo's
+        passed: dominance !== null && dominance >= thresholdsFor(level, o.thresholds).dominance_min ? data[0]!.fiqa_result : data.every((e) => e.fiqa_result),
         ms: Math.round((performance.now() - t0) * 10) / 10,
       };
     } finally {
@@ -104,7 +110,8 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
   /** Every face: detection, landmarks (refined once when needed), measures and pose; largest first. */
   async function findFaces(img: DecodedImage, pyr: Pyramid, maxFaces: number): Promise<FaceFound[]> {
     const { input, width, height, side } = letterbox(img, pyr, DETECTOR_SIZE, detectorMultiple, detectorIn);
-    const dets = decodeDetections(await detector.run(input, [1, height, width, 3]), width, height, side, minDet);
+    const raw = await detector.run(input, [1, height, width, 3]);
+    const dets = decodeDetections(raw, width, height, side, minDet);
     const faces: FaceFound[] = [];
     for (const d of dets.slice(0, 2 * maxFaces)) {
       const first = detectionCrop(d);
@@ -126,10 +133,50 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
       faces.push({ detection: d, mesh, measures: measureFace(pyr, mesh, img), pose: headPose(mesh) });
     }
     if (faces.length === 0) {
+      if (await cutOffFace(img, pyr, decodeDetections(raw, width, height, side, CUT_OFF_SCORE))) {
+        throw new FiqaError(FiqaCodes.NO_FACE, 'face cut off by the photo border: only part of a face is in the photo',
+          'step back or re-frame so the whole head is in the picture, with some space around it');
+      }
       throw new FiqaError(FiqaCodes.NO_FACE, 'no face detected', 'use a photo that shows one face clearly, facing the camera, in good light');
     }
     faces.sort((a, b) => b.measures.face_width - a.measures.face_width);
     return faces.slice(0, maxFaces);
+  }
+
+  /**
+   * When no whole face is found: is there a face the photo's edge cuts? A weaker detection at
+   * the border whose landmarks (the model still scores a half face as a face) run outside the
+   * photo.
+   */
+  async function cutOffFace(img: DecodedImage, pyr: Pyramid, weak: Detection[]): Promise<boolean> {
+    if (await cutAt(img, pyr, weak, 0, 0)) return true;
+    // the detector finds a half face more easily away from the edge: once more with a grey margin
+    const pad = Math.round(0.25 * Math.min(img.width, img.height));
+    const W = img.width + 2 * pad;
+    const H = img.height + 2 * pad;
+    const rgb = new Uint8Array(W * H * 3).fill(128);
+    for (let y = 0; y < img.height; y++) rgb.set(img.rgb.subarray(y * img.width * 3, (y + 1) * img.width * 3), ((y + pad) * W + pad) * 3);
+    const padded: DecodedImage = { ...img, rgb, width: W, height: H };
+    const ppyr = new Pyramid(padded);
+    try {
+      const { input, width, height, side } = letterbox(padded, ppyr, DETECTOR_SIZE, detectorMultiple);
+      const dets = decodeDetections(await detector.run(input, [1, height, width, 3]), width, height, side, CUT_OFF_SCORE);
+      return await cutAt(img, ppyr, dets, pad, pad);
+    } finally {
+      ppyr.release();
+    }
+  }
+
+  /** A weak detection whose landmarks run outside the photo (offset: where the photo sits in `pyr`). */
+  async function cutAt(img: DecodedImage, pyr: Pyramid, weak: Detection[], ox: number, oy: number): Promise<boolean> {
+    for (const d of weak.slice(0, 3)) {
+      const mesh = await runMesh(pyr, detectionCrop(d));
+      if (mesh.score < CUT_OFF_SCORE) continue;
+      const sil = IDX.silhouette.map((i) => mesh.points[i]!);
+      const outside = sil.filter((q) => q[0] < ox || q[1] < oy || q[0] >= ox + img.width || q[1] >= oy + img.height).length / sil.length;
+      if (outside >= 0.15) return true;
+    }
+    return false;
   }
 
   return {
@@ -173,6 +220,7 @@ function toEntry(
   scale: number,
   size: [number, number],
   faceCount: number,
+  dominance: number | null,
   jpegQ: number | null,
   level: AnalyzeOptions['level'] & string,
   o: AnalyzeOptions,
@@ -197,7 +245,10 @@ function toEntry(
   };
   const measures = {
     face_count: faceCount,
+    main_face_dominance: dominance === null ? null : r2(dominance),
     eyes_open: r4(m.eyes_open),
+    eyes_visible: r4(m.eyes_visible),
+    mouth_visible: r4(m.mouth_visible),
     mouth_open: r4(m.mouth_open),
     under_exposure: r4(m.under_exposure),
     over_exposure: r4(m.over_exposure),

@@ -4,9 +4,22 @@
 // and geometric ones from the landmarks (eyes open, mouth closed, inter-eye distance, crop
 // margins, partial face, occlusion).
 import { lumaOf, sampleCrop, sampleCropSmooth, type Crop, type Pyramid } from './image';
+import { eyeRegionStd, mouthRegionStd } from './eyes';
 import { centroid, dist, IDX, type Mesh, type Vec3 } from './landmarks';
+import { entropy, meanStd, polygonMask, toCrop, validMask } from './regions';
 
 export const MEASURE_SIZE = 128;
+/**
+ * `eyes_visible` below this: an eye is covered (bar, dark glasses, hand). On the evaluation
+ * set covered eyes read ≤ 0.07 and uncovered ones ≥ 0.45 (heavily blurred photos from 0.08,
+ * which fail on sharpness first).
+ */
+export const EYES_VISIBLE_MIN = 0.2;
+/**
+ * `mouth_visible` around which the mouth region counts as flat (covered): a mask over the
+ * mouth reads ≈ 0, lips and beards ≥ 0.23 (heavily blurred faces), most ≥ 0.6.
+ */
+export const MOUTH_FLAT = 0.15;
 
 export interface RawMeasures {
   brightness: number;
@@ -18,82 +31,16 @@ export interface RawMeasures {
   mask: number;
   background_uniformity: number;
   eyes_open: number;
+  /** luma spread in the flatter eye's region over the face's (open, uncovered eyes ≈ 0.6–1.5) */
+  eyes_visible: number;
+  /** the same for the lips and the skin around them (a mask or scarf is flat) */
+  mouth_visible: number;
   mouth_open: number;
   inter_eye_distance: number; // original px
   crop_margins: { left: number; right: number; top: number; bottom: number };
   partial: boolean;
   occlusion: [boolean, boolean, boolean];
   face_width: number; // original px
-}
-
-/** Maps a working-image point into crop pixel coordinates. */
-function toCrop(crop: Crop, n: number, p: Vec3 | [number, number]): [number, number] {
-  const dx = p[0] - crop.cx;
-  const dy = p[1] - crop.cy;
-  const c = Math.cos(-crop.angle);
-  const s = Math.sin(-crop.angle);
-  const k = n / crop.size;
-  return [(c * dx - s * dy) * k + n / 2, (s * dx + c * dy) * k + n / 2];
-}
-
-function polygonMask(poly: Array<[number, number]>, n: number): Uint8Array {
-  const m = new Uint8Array(n * n);
-  for (let y = 0; y < n; y++) {
-    const py = y + 0.5;
-    const xs: number[] = [];
-    for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
-      const [xi, yi] = poly[i]!;
-      const [xj, yj] = poly[j]!;
-      if (yi > py !== yj > py) xs.push(xi + ((py - yi) * (xj - xi)) / (yj - yi));
-    }
-    xs.sort((a, b) => a - b);
-    for (let k = 0; k + 1 < xs.length; k += 2) {
-      const from = Math.max(0, Math.ceil(xs[k]! - 0.5));
-      const to = Math.min(n - 1, Math.floor(xs[k + 1]! - 0.5));
-      for (let x = from; x <= to; x++) m[y * n + x] = 1;
-    }
-  }
-  return m;
-}
-
-/** Pixels of the crop that lie inside the working image. */
-function validMask(crop: Crop, n: number, w: number, h: number): Uint8Array {
-  const m = new Uint8Array(n * n);
-  const s = crop.size / n;
-  const c = Math.cos(crop.angle);
-  const si = Math.sin(crop.angle);
-  // the usual case, the whole crop inside the image: its four corner pixels are
-  const corner = (u: number, v: number) => {
-    const dx = (u + 0.5 - n / 2) * s;
-    const dy = (v + 0.5 - n / 2) * s;
-    const x = crop.cx + c * dx - si * dy;
-    const y = crop.cy + si * dx + c * dy;
-    return x >= 0 && y >= 0 && x < w && y < h;
-  };
-  if (corner(0, 0) && corner(n - 1, 0) && corner(0, n - 1) && corner(n - 1, n - 1)) return m.fill(1);
-  for (let v = 0; v < n; v++) {
-    for (let u = 0; u < n; u++) {
-      const dx = (u + 0.5 - n / 2) * s;
-      const dy = (v + 0.5 - n / 2) * s;
-      const x = crop.cx + c * dx - si * dy;
-      const y = crop.cy + si * dx + c * dy;
-      m[v * n + u] = x >= 0 && y >= 0 && x < w && y < h ? 1 : 0;
-    }
-  }
-  return m;
-}
-
-function entropy(hist: Float64Array, total: number): number {
-  let e = 0;
-  for (const c of hist) if (c > 0) e -= (c / total) * Math.log2(c / total);
-  return e;
-}
-
-function meanStd(values: number[]): [number, number] {
-  if (values.length === 0) return [0, 0];
-  const m = values.reduce((a, b) => a + b, 0) / values.length;
-  const v = values.reduce((a, b) => a + (b - m) * (b - m), 0) / values.length;
-  return [m, Math.sqrt(v)];
 }
 
 export function measureFace(pyr: Pyramid, mesh: Mesh, img: { width: number; height: number; scale: number }): RawMeasures {
@@ -141,6 +88,13 @@ export function measureFace(pyr: Pyramid, mesh: Mesh, img: { width: number; heig
   }
   const safe = Math.max(1, count);
   const brightness = sum / safe / 128;
+  let faceVar = 0;
+  for (let b = 0; b < 256; b++) faceVar += hist[b]! * (b - sum / safe) ** 2;
+  const faceStd = Math.sqrt(faceVar / safe);
+  // eyes: the flatter eye's spread against the face's (a cover of any colour is flat)
+  const eyeStd = eyeRegionStd(pyr, mesh, img);
+  const eyes_visible = Math.min(...eyeStd) / (faceStd + 4);
+  const mouth_visible = mouthRegionStd(pyr, mesh, img) / (faceStd + 4);
   const dynamic_range = entropy(hist, safe);
   const hl = halves[0]!.reduce((a, b) => a + b, 0) || 1;
   const hr = halves[1]!.reduce((a, b) => a + b, 0) || 1;
@@ -203,7 +157,10 @@ export function measureFace(pyr: Pyramid, mesh: Mesh, img: { width: number; heig
     const chroma = Math.hypot(up.cb - lo.cb, up.cr - lo.cr);
     const lumaRatio = Math.abs(Math.log((lo.y + 10) / (up.y + 10)));
     const d = chroma + 40 * Math.max(0, lumaRatio - 0.25);
-    mask = 1 / (1 + Math.exp(-(d - 16) / 3));
+    // a lower face of another colour is a mask only when the lips are hidden under something
+    // flat: a beard changes the colour too, but the lips and the hair stay textured
+    const flatMouth = 1 / (1 + Math.exp((mouth_visible - MOUTH_FLAT) / 0.03));
+    mask = flatMouth / (1 + Math.exp(-(d - 16) / 3));
   }
 
   // background: a ring around the head above the shoulders, in a crop twice the face size
@@ -245,11 +202,12 @@ export function measureFace(pyr: Pyramid, mesh: Mesh, img: { width: number; heig
 
   const inside = (q: Vec3) => q[0] >= 0 && q[1] >= 0 && q[0] < img.width && q[1] < img.height;
   const outsideSil = sil.filter((q) => !inside(q)).length / sil.length;
-  const partial = outsideSil > 0.08;
   const allIn = (idx: number[]) => idx.every((i) => inside(p[i]!));
+  // cut off: much of the outline, or an eye, the nose or the mouth, is outside the photo
+  const partial = outsideSil > 0.08 || ![IDX.eyeR.contour, IDX.eyeL.contour, IDX.nose, IDX.mouth].every(allIn);
   const covered = mask >= 0.5;
   const occlusion: [boolean, boolean, boolean] = [
-    allIn(IDX.eyeR.contour) && allIn(IDX.eyeL.contour),
+    allIn(IDX.eyeR.contour) && allIn(IDX.eyeL.contour) && eyes_visible >= EYES_VISIBLE_MIN,
     allIn(IDX.nose) && !covered,
     allIn(IDX.mouth) && !covered,
   ];
@@ -264,6 +222,8 @@ export function measureFace(pyr: Pyramid, mesh: Mesh, img: { width: number; heig
     mask,
     background_uniformity,
     eyes_open,
+    eyes_visible,
+    mouth_visible,
     mouth_open,
     inter_eye_distance: ied,
     crop_margins,

@@ -36,8 +36,14 @@ export interface FiqaInfo {
 /** OFIQ-style measures (extension). Distances in original-image pixels. */
 export interface FiqaMeasures {
   face_count: number;
+  /** the largest face's area over the next largest's (null when there is one face) */
+  main_face_dominance: number | null;
   /** eye aspect ratio (lid gap / eye width), both eyes' minimum; open eyes ≈ 0.2–0.35 */
   eyes_open: number;
+  /** luma spread inside the flatter eye's region over the whole face's: a cover (bar, dark glasses) is flat, ≈ 0–0.3; open eyes ≈ 0.6–1.5 */
+  eyes_visible: number;
+  /** the same for the lips and the skin around them: lips and beards are textured, a mask or scarf is flat */
+  mouth_visible: number;
   /** inner-lip gap / mouth width; closed ≈ 0–0.05 */
   mouth_open: number;
   /** fraction of face pixels that are nearly black (luma < 25) */
@@ -148,6 +154,8 @@ export interface Thresholds {
   crop_bottom_min: number;
   compression_max: number;
   background_max: number;
+  /** single_face passes with several faces when the largest is this many times the next one's area */
+  dominance_min: number;
   /** extra checks that count towards fiqa_result at this level (others are advisory) */
   enforce: ExtraCheck[];
 }

@@ -1,0 +1,181 @@
+// npm run bench:fiqa-accuracy [-- --people N] [--jobs J] [--json out.json] [--show CATEGORY]
+// Photo Check accuracy on the labelled evaluation set (test/fixtures/fiqa-eval/, or
+// $FIQA_EVAL_DIR; see its README): good portraits must pass, code-made degradations of them
+// (eye covers, sunglasses, covered mouth, blur, dark, blown out, tiny face, sideways, half
+// cropped, JPEG q5, two people) must fail with the right reason named first, and animals and
+// non-faces must never pass. Prints per category, at levels high and middle, the rate of right
+// verdicts and the rate of right first reasons.
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { judge } from '../../agent/face/levels';
+import { createFacePool } from '../../agent/face/pool';
+import type { CheckResult, FiqaAnalysis, FiqaLevel } from '../../agent/face/types';
+import { DEGRADATIONS, degrade, nonFaces, twoPeople, type FaceGeometry } from '../fiqa/degrade';
+
+const argOf = (name: string) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const EVAL = process.env.FIQA_EVAL_DIR ?? fileURLToPath(new URL('../fixtures/fiqa-eval/', import.meta.url));
+const PEOPLE = Number(argOf('--people') ?? 1e9);
+const JOBS = Number(argOf('--jobs') ?? 2);
+const SHOW = argOf('--show');
+const LEVELS: FiqaLevel[] = ['high', 'middle'];
+
+interface Manifest {
+  photos: Array<{ file: string; category: 'portrait' | 'beard' | 'animal' | 'artwork' | 'group'; person?: string }>;
+}
+if (!existsSync(join(EVAL, 'manifest.json'))) {
+  console.error(`no evaluation set at ${EVAL} (see test/fixtures/fiqa-eval/README.md for how it is made)`);
+  process.exit(2);
+}
+const manifest = JSON.parse(readFileSync(join(EVAL, 'manifest.json'), 'utf8')) as Manifest;
+const present = manifest.photos.filter((p) => existsSync(join(EVAL, p.file)));
+if (present.length < manifest.photos.length) console.log(`note: ${manifest.photos.length - present.length} photos of the manifest are missing from ${EVAL}`);
+
+/** What a category must get: pass, or fail with a first reason matching `reason`. */
+interface Expect {
+  pass: boolean;
+  reason?: (first: Verdict['first']) => boolean;
+}
+const named = (...names: string[]) => (f: Verdict['first']) => !!f && names.includes(f.name);
+const eyes = (f: Verdict['first']) => !!f && (f.name === 'eyes_open' || f.name === 'eyes_visible' || (f.name === 'occlusion' && /eyes/.test(f.reason)));
+const EXPECT: Record<string, Expect> = {
+  portrait: { pass: true },
+  beard: { pass: true },
+  'eyebar-black': { pass: false, reason: eyes },
+  'eyebar-white': { pass: false, reason: eyes },
+  'eyebar-grey': { pass: false, reason: eyes },
+  'eyebar-skin': { pass: false, reason: eyes },
+  sunglasses: { pass: false, reason: eyes },
+  'mouth-covered': { pass: false, reason: (f) => !!f && (f.name === 'mask' || (f.name === 'occlusion' && /mouth/.test(f.reason))) },
+  blur: { pass: false, reason: named('clarity') },
+  dark: { pass: false, reason: named('brightness', 'exposure') },
+  'blown-out': { pass: false, reason: named('brightness', 'exposure') },
+  'tiny-face': { pass: false, reason: named('face_size', 'inter_eye_distance') },
+  sideways: { pass: false, reason: (f) => !!f && /sideways|rotate/.test(f.reason) && !/turned/.test(f.reason) },
+  'half-cropped': { pass: false, reason: (f) => !!f && /cut off/.test(f.reason) },
+  'jpeg-q5': { pass: false, reason: named('compression') },
+  'two-people': { pass: false, reason: named('single_face') },
+  animal: { pass: false, reason: (f) => !!f && (f.name === 'no_face' || f.name === 'human_face') },
+  artwork: { pass: false },
+  'non-face': { pass: false, reason: named('no_face') },
+};
+
+interface Verdict {
+  pass: boolean;
+  first: { name: string; reason: string } | null;
+}
+
+function verdict(r: FiqaAnalysis | Error, level: FiqaLevel): Verdict {
+  if (r instanceof Error) {
+    const code = (r as { code?: number }).code;
+    const name = code === 40004 ? (/cut off/.test(r.message) ? 'cut_off' : 'no_face') : `error ${code}`;
+    return { pass: false, first: { name, reason: r.message } };
+  }
+  const e = r.data[0]!;
+  const j = level === e.level ? { fails: e.fails, checks: e.checks } : judge(e.info, e.measures, level);
+  const name = j.fails[0];
+  const check = j.checks.find((c: CheckResult) => c.name === name);
+  return { pass: j.fails.length === 0, first: name ? { name, reason: check?.reason ?? '' } : null };
+}
+
+const pool = await createFacePool({ jobs: JOBS });
+const analyze = (b: Uint8Array): Promise<FiqaAnalysis | Error> => pool.analyze(b, { level: 'high', attributes: false }).catch((e: Error) => e);
+
+interface Row {
+  category: string;
+  file: string;
+  verdicts: Record<string, Verdict>;
+  /** the main face's measures, for calibrating (--json) */
+  values?: Record<string, unknown>;
+}
+const rows: Row[] = [];
+const record = (category: string, file: string, r: FiqaAnalysis | Error) => {
+  const e = r instanceof Error ? undefined : r.data[0];
+  const values = e ? { ...e.info, ...e.measures, faces: r instanceof Error ? 0 : r.data.map((d) => d.info.face_size) } : undefined;
+  rows.push({ category, file, verdicts: Object.fromEntries(LEVELS.map((l) => [l, verdict(r, l)])), values });
+};
+
+const t0 = performance.now();
+// originals
+const originals = new Map<string, { buf: Buffer; r: FiqaAnalysis | Error }>();
+await Promise.all(
+  present.map(async (p) => {
+    const buf = readFileSync(join(EVAL, p.file));
+    const r = await analyze(buf);
+    originals.set(p.file, { buf, r });
+    record(p.category, p.file, r);
+  }),
+);
+// degradations of the good portraits (the ones the engine found a face in)
+const goods = present.filter((p) => p.category === 'portrait' && !(originals.get(p.file)!.r instanceof Error)).slice(0, PEOPLE);
+let next = 0;
+await Promise.all(
+  Array.from({ length: JOBS * 2 }, async () => {
+    while (next < goods.length) {
+      const k = next++;
+      const p = goods[k]!;
+      const { buf, r } = originals.get(p.file)! as { buf: Buffer; r: FiqaAnalysis };
+      const e = r.data[0]!;
+      const g: FaceGeometry = { width: r.image.width, height: r.image.height, landmarks: e.landmarks, bbox: e.bbox };
+      for (const kind of DEGRADATIONS) record(kind, p.file, await analyze(await degrade(buf, g, kind)));
+      const other = goods[(k + 1) % goods.length]!;
+      const o = originals.get(other.file)! as { buf: Buffer; r: FiqaAnalysis };
+      const go: FaceGeometry = { width: o.r.image.width, height: o.r.image.height, landmarks: o.r.data[0]!.landmarks, bbox: o.r.data[0]!.bbox };
+      record('two-people', `${p.file}+${other.file}`, await analyze(await twoPeople(buf, g, o.buf, go)));
+    }
+  }),
+);
+for (const n of await nonFaces()) record('non-face', n.name, await analyze(n.photo));
+await pool.close();
+const secs = (performance.now() - t0) / 1000;
+
+// table
+const cats = [...new Set(rows.map((r) => r.category))];
+const pctOf = (a: number, b: number) => (b === 0 ? '—' : `${((100 * a) / b).toFixed(1)} %`);
+const lines: string[] = [];
+lines.push(`| category | photos | high: right verdict | high: right reason first | middle: right verdict | middle: right reason first |`);
+lines.push(`|---|---|---|---|---|---|`);
+const summary: Record<string, unknown> = {};
+for (const c of cats) {
+  const rs = rows.filter((r) => r.category === c);
+  const ex = EXPECT[c]!;
+  const cells: string[] = [];
+  const s: Record<string, unknown> = { photos: rs.length };
+  for (const l of LEVELS) {
+    const right = rs.filter((r) => r.verdicts[l]!.pass === ex.pass).length;
+    const reasonRight = ex.pass || !ex.reason ? null : rs.filter((r) => !r.verdicts[l]!.pass && ex.reason!(r.verdicts[l]!.first)).length;
+    cells.push(pctOf(right, rs.length), reasonRight === null ? '—' : pctOf(reasonRight, rs.length));
+    s[l] = { right, reasonRight };
+  }
+  summary[c] = s;
+  lines.push(`| ${c} | ${rs.length} | ${cells.join(' | ')} |`);
+}
+console.log(`fiqa accuracy: ${present.length} photos of ${EVAL}, ${goods.length} portraits degraded ${DEGRADATIONS.length + 1} ways, ${rows.length} checks in ${secs.toFixed(0)} s\n`);
+console.log(lines.join('\n'));
+
+// the commonest wrong outcomes per category (what to fix next)
+console.log('\nwrong outcomes at high (first reason: count):');
+for (const c of cats) {
+  const ex = EXPECT[c]!;
+  const wrong = rows.filter((r) => r.category === c).filter((r) => {
+    const v = r.verdicts.high!;
+    return v.pass !== ex.pass || (!ex.pass && ex.reason && !ex.reason(v.first));
+  });
+  if (wrong.length === 0) continue;
+  const counts = new Map<string, number>();
+  for (const r of wrong) {
+    const f = r.verdicts.high!.first;
+    const k = f ? `${f.name}: ${f.reason.replace(/[\d.]+/g, '#')}` : 'passed';
+    counts.set(k, (counts.get(k) ?? 0) + 1);
+  }
+  console.log(`  ${c}: ${[...counts].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, n]) => `${n}× ${k}`).join('; ')}`);
+}
+if (SHOW) {
+  for (const r of rows.filter((x) => x.category === SHOW)) console.log(r.file, JSON.stringify(r.verdicts.high));
+}
+const out = argOf('--json');
+if (out) writeFileSync(out, JSON.stringify({ secs, summary, rows }, null, 1));
+void readdirSync;
