@@ -29,6 +29,11 @@ export interface FaceEngineOptions {
   minDetectionScore?: number;
   /** landmark-model face presence threshold (default 0.5) */
   minLandmarkScore?: number;
+  /**
+   * called with each face found, while its photo's pyramid is alive (the descriptor benchmark
+   * feeds every candidate model the same faces this way)
+   */
+  inspectFace?: (face: { pyramid: Pyramid; mesh: Mesh; index: number }) => Promise<void>;
 }
 
 export interface FaceEngine {
@@ -86,7 +91,8 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
       const faces = await findFaces(img, pyr, o.maxFaces ?? 10);
       const quality = jpegQuality(buf);
       const data: FiqaEntry[] = [];
-      for (const f of faces) {
+      for (const [index, f] of faces.entries()) {
+        if (opts.inspectFace) await opts.inspectFace({ pyramid: pyr, mesh: f.mesh, index });
         const attributes = o.attributes === false ? undefined : decodeAttributes(await describer.run(sampleCrop(pyr, detectionCropFromMesh(f.mesh), DESCRIBE_SIZE, 1, 0, describeIn)));
         data.push(toEntry(f, img.scale, [img.origWidth, img.origHeight], faces.length, quality, level, o, attributes));
       }
