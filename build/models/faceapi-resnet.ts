@@ -9,9 +9,10 @@
 //   with zero channels to the block's width, and the conv branch is padded with a zero row and
 //   column at the bottom/right where it comes out one smaller (as face-api concatenates zeros)
 //   mean over H, W → MatMul fc (256×128)
-// A conv's bias and the scale layer that follows are exact per-channel affine maps, folded
-// into the conv weights (float32 rounding differs from tfjs by ~1e-6; the conversion test
-// compares the 128-d output with face-api's own tfjs forward pass within 1e-3).
+// The weights stay uint8 as face-api ships them (6.4 MB), widened in the graph by a constant
+// sub-graph onnxruntime folds at load. A conv's bias and the scale layer after it are
+// per-channel affine maps, folded into the conv (float32 rounding differs from tfjs by ~1e-7;
+// the conversion test compares the 128-d output with face-api's own tfjs forward pass).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -33,27 +34,37 @@ export function faceApiModelDir(): string {
   return join(dirname(require.resolve('@vladmandic/face-api/package.json')), 'model');
 }
 
+export interface FaceApiWeight {
+  shape: number[];
+  /** decoded as tfjs decodes it: uint8 v → v·scale + min, in float32 */
+  data: Float32Array;
+  /** the shipped bytes and their affine map, for uint8-quantized weights */
+  q?: { bytes: Uint8Array; scale: number; min: number };
+}
+
 /** The recognition net's weights by name, decoded as tfjs decodes them (uint8: v·scale + min). */
-export function readFaceApiWeights(dir = faceApiModelDir()): Map<string, { shape: number[]; data: Float32Array }> {
+export function readFaceApiWeights(dir = faceApiModelDir()): Map<string, FaceApiWeight> {
   const manifest = JSON.parse(readFileSync(join(dir, 'face_recognition_model-weights_manifest.json'), 'utf8')) as Array<{ paths: string[]; weights: WeightSpec[] }>;
-  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  const out = new Map<string, FaceApiWeight>();
   for (const group of manifest) {
     const buf = Buffer.concat(group.paths.map((p) => readFileSync(join(dir, p))));
     let off = 0;
     for (const w of group.weights) {
       const n = w.shape.reduce((a, b) => a * b, 1);
       const data = new Float32Array(n);
+      let q: FaceApiWeight['q'];
       if (w.dtype !== 'float32') throw new Error(`face-api weight ${w.name}: unsupported dtype ${w.dtype}`);
       if (!w.quantization) {
         data.set(new Float32Array(new Uint8Array(buf.subarray(off, off + 4 * n)).buffer));
         off += 4 * n;
       } else if (w.quantization.dtype === 'uint8') {
         for (let i = 0; i < n; i++) data[i] = buf[off + i]! * w.quantization.scale + w.quantization.min;
+        q = { bytes: new Uint8Array(buf.subarray(off, off + n)), scale: w.quantization.scale, min: w.quantization.min };
         off += n;
       } else {
         throw new Error(`face-api weight ${w.name}: unsupported quantization ${w.quantization.dtype}`);
       }
-      out.set(w.name, { shape: w.shape, data });
+      out.set(w.name, { shape: w.shape, data, ...(q ? { q } : {}) });
     }
     if (off !== buf.length) throw new Error(`face-api weights: shard size ${buf.length} != manifest ${off}`);
   }
@@ -86,20 +97,50 @@ export function buildFaceApiResnet(metadata: Record<string, string> = {}): FaceA
   let size = N; // spatial side
   let channels = 3;
 
-  /** conv + bias + scale layer, folded: W'[o] = W[o]·s[o], b' = b[o]·s[o] + sb[o]. */
+  /**
+   * A weight tensor as ONNX initializer(s): quantized weights stay uint8 (as shipped, a quarter
+   * of the size) and are widened in the graph — Cast, ·scale, +min — a constant sub-graph that
+   * onnxruntime folds when the session loads. `perm` reorders the axes (lossless).
+   */
+  const weight = (name: string, t: FaceApiWeight, dims: number[], index: (k: number) => number): string => {
+    const n = t.data.length;
+    if (!t.q) {
+      const d = new Float32Array(n);
+      for (let k = 0; k < n; k++) d[k] = t.data[index(k)]!;
+      return g.addInitializer({ name, dims, type: 'float32', data: d });
+    }
+    const bytes = new Uint8Array(n);
+    for (let k = 0; k < n; k++) bytes[k] = t.q.bytes[index(k)]!;
+    const q = g.addInitializer({ name: `${name}/q`, dims, type: 'uint8', data: bytes });
+    const sc = g.addInitializer({ name: `${name}/scale`, dims: [], type: 'float32', data: Float32Array.of(t.q.scale) });
+    const mn = g.addInitializer({ name: `${name}/min`, dims: [], type: 'float32', data: Float32Array.of(t.q.min) });
+    const f = g.node('Cast', [q], `${name}/f`, { to: 1 });
+    return g.node('Add', [g.node('Mul', [f, sc], `${name}/scaled`), mn], name);
+  };
+
+  /**
+   * conv + bias + scale layer: conv(x, W·s) + (b·s + sb), the per-channel factor s applied to
+   * the widened weights in the graph (folded at load) and the bias folded here.
+   */
   const conv = (input: string, prefix: string, stride: number, same: boolean, relu: boolean): string => {
     const f = get(`${prefix}/conv/filters`); // [kh, kw, cin, cout]
     const bias = get(`${prefix}/conv/bias`).data;
     const s = get(`${prefix}/scale/weights`).data;
     const sb = get(`${prefix}/scale/biases`).data;
     const [kh, kw, cin, cout] = f.shape as [number, number, number, number];
-    const wt = new Float32Array(cout * cin * kh * kw);
-    for (let o = 0; o < cout; o++)
-      for (let c = 0; c < cin; c++)
-        for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) wt[((o * cin + c) * kh + i) * kw + j] = f.data[((i * kw + j) * cin + c) * cout + o]! * s[o]!;
+    // ONNX [cout, cin, kh, kw] from tfjs [kh, kw, cin, cout]
+    const index = (k: number) => {
+      const j = k % kw;
+      const i = Math.floor(k / kw) % kh;
+      const c = Math.floor(k / (kw * kh)) % cin;
+      const o = Math.floor(k / (kw * kh * cin));
+      return ((i * kw + j) * cin + c) * cout + o;
+    };
+    const wq = weight(`${prefix}/W0`, f, [cout, cin, kh, kw], index);
+    const sName = g.addInitializer({ name: `${prefix}/S`, dims: [cout, 1, 1, 1], type: 'float32', data: Float32Array.from(s) });
+    const wName = g.node('Mul', [wq, sName], `${prefix}/W`);
     const b = new Float32Array(cout);
     for (let o = 0; o < cout; o++) b[o] = bias[o]! * s[o]! + sb[o]!;
-    const wName = g.addInitializer({ name: `${prefix}/W`, dims: [cout, cin, kh, kw], type: 'float32', data: wt });
     const bName = g.addInitializer({ name: `${prefix}/B`, dims: [cout], type: 'float32', data: b });
     // TF "same" with stride 1 and an odd kernel pads (k-1)/2 on each side; "valid" pads nothing
     const p = same ? (kh - 1) / 2 : 0;
@@ -151,7 +192,7 @@ export function buildFaceApiResnet(metadata: Record<string, string> = {}): FaceA
   x = residualDown(x, 'conv256_down_out');
   x = g.node('ReduceMean', [x], 'global_avg', { axes: [2, 3], keepdims: 0 });
   const fc = get('fc');
-  const fcName = g.addInitializer({ name: 'fc', dims: fc.shape, type: 'float32', data: fc.data });
+  const fcName = weight('fc', fc, fc.shape, (k) => k);
   const output = g.node('MatMul', [x, fcName], 'descriptor');
   g.addOutput({ name: output, shape: [1, fc.shape[1]!] });
   const onnx = g.encode({
