@@ -1,15 +1,12 @@
-// HSE FaceRes post-processing: unit-length descriptor, age (expected value around the arg-max
-// bin, as Human does) and sex.
+// Face attributes: the embedding (the engine's descriptor, ./descriptor.ts) with its model id,
+// and from HSE FaceRes age (expected value around the arg-max bin, as Human does) and sex.
+import { DESCRIPTOR } from './descriptor';
 import type { FaceAttributes } from './types';
 
 export const DESCRIBE_SIZE = 224;
 
-export function decodeAttributes(out: Record<string, Float32Array>): FaceAttributes {
-  const desc = out.descriptor!;
-  let l = 0;
-  for (const v of desc) l += v * v;
-  l = Math.sqrt(l) || 1;
-  const embedding = Array.from(desc, (v) => Math.round((v / l) * 1e6) / 1e6);
+/** `out`: FaceRes outputs (age, gender); `embedding`: the descriptor's (embedFace). */
+export function decodeAttributes(out: Record<string, Float32Array>, embedding: number[]): FaceAttributes {
   const ages = out.age!;
   let am = 0;
   for (let i = 1; i < ages.length; i++) if (ages[i]! > ages[am]!) am = i;
@@ -18,7 +15,7 @@ export function decodeAttributes(out: Record<string, Float32Array>): FaceAttribu
   const age = Math.round(prev > next ? 10 * am - 100 * prev : 10 * am + 100 * next) / 10;
   const g = out.gender![0]!;
   const conf = Math.min(0.99, Math.trunc(200 * Math.abs(g - 0.5)) / 100);
-  return { embedding, age, sex: conf > 0.1 ? (g <= 0.5 ? 'female' : 'male') : 'unknown', sex_score: conf };
+  return { embedding, embedding_model: DESCRIPTOR.modelId, age, sex: conf > 0.1 ? (g <= 0.5 ? 'female' : 'male') : 'unknown', sex_score: conf };
 }
 
 /** Cosine similarity of two embeddings (1 = identical direction). */

@@ -7,6 +7,7 @@
 import { decodeImage, DEFAULT_LIMITS, type DecodedImage, type DecodeLimits } from './decode';
 import { decodeDetections, DETECTOR_SIZE, type Detection } from './detector';
 import { decodeAttributes, DESCRIBE_SIZE } from './describe';
+import { DESCRIPTOR_INPUT, DESCRIPTOR_MODEL, embedFace } from './descriptor';
 import { FiqaCodes, FiqaError } from './errors';
 import { letterbox, Pyramid, sampleCrop } from './image';
 import { jpegQuality } from './jpeg-quality';
@@ -29,6 +30,11 @@ export interface FaceEngineOptions {
   minDetectionScore?: number;
   /** landmark-model face presence threshold (default 0.5) */
   minLandmarkScore?: number;
+  /**
+   * called with each face found, while its photo's pyramid is alive (the descriptor benchmark
+   * feeds every candidate model the same faces this way)
+   */
+  inspectFace?: (face: { pyramid: Pyramid; mesh: Mesh; index: number }) => Promise<void>;
 }
 
 export interface FaceEngine {
@@ -55,7 +61,8 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
   const minMesh = opts.minLandmarkScore ?? 0.5;
   const detector = models.blazeface!;
   const landmarker = models.facemesh!;
-  const describer = models.faceres!;
+  const describer = models.faceres!; // age and sex
+  const descriptor = models[DESCRIPTOR_MODEL]!; // the embedding
   // a detector converted with free spatial dimensions sees the photo without most of the
   // letterbox padding (a 4:3 photo: 256x192 instead of 256x256); an older one, the square
   const detectorMultiple = detector.spec.input?.multipleOf ?? DETECTOR_SIZE;
@@ -69,6 +76,7 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
   const detectorIn = new Float32Array(DETECTOR_SIZE * DETECTOR_SIZE * 3);
   const meshIn = new Float32Array(MESH_SIZE * MESH_SIZE * 3);
   const describeIn = new Float32Array(DESCRIBE_SIZE * DESCRIBE_SIZE * 3);
+  const descriptorIn = new Float32Array(DESCRIPTOR_INPUT.size * DESCRIPTOR_INPUT.size * 3);
 
   async function runMesh(pyr: Pyramid, crop: Mesh['crop']): Promise<Mesh> {
     const input = sampleCrop(pyr, crop, MESH_SIZE, 1 / 255, 0, meshIn);
@@ -91,8 +99,12 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
       const data: FiqaEntry[] = [];
       // the largest face's area over the next one's (faces are sorted largest first)
       const dominance = faces.length > 1 ? (faces[0]!.measures.face_width / faces[1]!.measures.face_width) ** 2 : null;
-      for (const f of faces) {
-        const attributes = o.attributes === false ? undefined : decodeAttributes(await describer.run(sampleCrop(pyr, detectionCropFromMesh(f.mesh), DESCRIBE_SIZE, 1, 0, describeIn)));
+      for (const [index, f] of faces.entries()) {
+        if (opts.inspectFace) await opts.inspectFace({ pyramid: pyr, mesh: f.mesh, index });
+        const attributes =
+          o.attributes === false
+            ? undefined
+            : decodeAttributes(await describer.run(sampleCrop(pyr, detectionCropFromMesh(f.mesh), DESCRIBE_SIZE, 1, 0, describeIn)), await embedFace(descriptor, pyr, f.mesh, descriptorIn));
         data.push(toEntry(f, img.scale, [img.origWidth, img.origHeight], faces.length, dominance, quality, level, o, attributes));
       }
       return {
@@ -206,10 +218,7 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
   };
 }
 
-/**
- * FaceRes sees the face as Human feeds it: the face box enlarged 1.4x, squared, not rotated
- * (measured on the fixtures: unrotated 1.4x separates same/different people best).
- */
+/** FaceRes (age, sex) sees the face as Human feeds it: the face box enlarged 1.4x, squared, not rotated. */
 function detectionCropFromMesh(m: Mesh): Mesh['crop'] {
   const c = meshCrop(m, 1.4);
   return { ...c, angle: 0 };

@@ -4,8 +4,8 @@ export { createFaceEngine, protocolEntry, type FaceEngine, type FaceEngineOption
 export { createFacePool, type FacePool, type FacePoolOptions } from './pool';
 export { FiqaError, FiqaCodes, asFiqaError } from './errors';
 export { cosineSimilarity } from './describe';
+export { DESCRIPTOR, descriptorModelId, isSamePerson } from './descriptor';
 export { LEVELS, BOX_CHECKS, EXTRA_CHECKS, thresholdsFor } from './levels';
 export { defaultModelsDir } from './models';
-export { descriptorModelId, DESCRIPTOR_MODEL } from './model-id';
 export { DEFAULT_LIMITS, type DecodeLimits } from './decode';
 export * from './types';

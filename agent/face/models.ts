@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { FiqaCodes, FiqaError } from './errors';
 import { codeDir } from '../app-root';
+import { DESCRIPTOR_MODEL } from './descriptor';
 
 export interface ManifestModel {
   id: string;
@@ -79,7 +80,7 @@ export async function loadModels(modelsDir: string, threads: number): Promise<Re
       },
     };
   }
-  for (const id of ['blazeface', 'facemesh', 'faceres']) {
+  for (const id of ['blazeface', 'facemesh', 'faceres', DESCRIPTOR_MODEL]) {
     if (!out[id]) throw new FiqaError(FiqaCodes.SERVER_PROCESS_FAILED, `model ${id} missing from ${modelsDir}/manifest.json`, 'run npm run build:models');
   }
   return out;

@@ -82,8 +82,13 @@ export interface CheckResult {
 }
 
 export interface FaceAttributes {
-  /** unit-length 1024-d descriptor (HSE FaceRes); compare with cosineSimilarity */
+  /**
+   * unit-length face descriptor (agent/face/descriptor.ts: DESCRIPTOR.dims values); compare
+   * with cosineSimilarity, only with embeddings of the same `embedding_model`
+   */
   embedding: number[];
+  /** the descriptor's model id (DESCRIPTOR.modelId), stored with the embedding */
+  embedding_model: string;
   age: number;
   sex: 'male' | 'female' | 'unknown';
   sex_score: number;

@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { convertTfjsModel, type ConvertResult } from './tfjs-to-onnx';
 import { humanModelsDir, MODELS, type ModelSpec } from './models';
+import { writeShippedDescriptors } from './descriptor-candidates';
 
 export interface ManifestEntry {
   id: string;
@@ -74,5 +75,6 @@ if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.
   const outDir = outIdx >= 0 ? resolve(args[outIdx + 1] ?? '') : resolve(new URL('../../resources/models', import.meta.url).pathname);
   const ids = args.filter((a, i) => !a.startsWith('--') && (outIdx < 0 || i !== outIdx + 1));
   const entries = convertAll(outDir, ids);
-  if (ids.length === 0) writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify({ models: entries }, null, 2)}\n`);
+  // the face descriptor (build/models/descriptor-candidates.ts) is written with the full set
+  if (ids.length === 0) writeFileSync(join(outDir, 'manifest.json'), `${JSON.stringify({ models: [...entries, ...writeShippedDescriptors(outDir)] }, null, 2)}\n`);
 }

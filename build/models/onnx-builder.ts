@@ -11,9 +11,9 @@ export type AttrValue = number | number[] | string | { floats: number[] } | { fl
 export interface Initializer {
   name: string;
   dims: number[];
-  /** FLOAT, FLOAT16 (raw half bits), INT64 or INT32 */
-  type: 'float32' | 'float16' | 'int64' | 'int32';
-  data: Float32Array | Uint16Array | BigInt64Array | Int32Array;
+  /** FLOAT, FLOAT16 (raw half bits), INT64, INT32 or UINT8 (quantized weights) */
+  type: 'float32' | 'float16' | 'int64' | 'int32' | 'uint8';
+  data: Float32Array | Uint16Array | BigInt64Array | Int32Array | Uint8Array;
 }
 
 export interface ValueInfo {
@@ -86,7 +86,7 @@ export class OnnxGraph {
       return { name, type: AT.FLOAT, f: v.float };
     };
     const tensor = (t: Initializer) => {
-      const dataType = { float32: DT.FLOAT, float16: DT.FLOAT16, int64: DT.INT64, int32: DT.INT32 }[t.type];
+      const dataType = { float32: DT.FLOAT, float16: DT.FLOAT16, int64: DT.INT64, int32: DT.INT32, uint8: DT.UINT8 }[t.type];
       const raw = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
       return { name: t.name, dims: t.dims, dataType, rawData: raw };
     };

@@ -14,6 +14,7 @@ import sqlite3 from 'sqlite3';
 import { startBroker, type Broker } from '../../electron/broker';
 import { addUsersPlusByIds, addUsersPlusByInfo, deleteUsersCommand, fiqaCommand, wipeDataCommand, type LoginSuccessBody } from '../../agent/protocol';
 import { face, health, put, QueueReader, sleep, startAgent, startFakePlatform, waitFor, type AgentProc, type FakePlatform } from './link-fixture';
+import { DESCRIPTOR } from '../../agent/face/descriptor';
 
 const DEV_SNO = 'CMDTEST00001CMDTEST00001';
 let dir: string;
@@ -115,7 +116,7 @@ test('add_users_plus by userid_list: details from extend_params.path, photos by 
       ['p-obama', 'Obama', 1, '["1046"]', 4096],
     ],
   );
-  for (const x of rows) assert.match(x.model_id, /^faceres:[0-9a-f]{12}$/);
+  for (const x of rows) assert.equal(x.model_id, DESCRIPTOR.modelId);
 });
 
 test('add_users_plus by user_info_list: inline base64 photos, other info keys kept, bad base64 fails that user only', async () => {

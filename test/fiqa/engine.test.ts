@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp, { type Sharp } from 'sharp';
-import { cosineSimilarity, createFaceEngine, FiqaError, LEVELS, protocolEntry, type FaceEngine, type FiqaAnalysis } from '../../agent/face';
+import { cosineSimilarity, createFaceEngine, DESCRIPTOR, FiqaError, LEVELS, protocolEntry, type FaceEngine, type FiqaAnalysis } from '../../agent/face';
 import { BOWED, face, PARTIAL, PORTRAITS } from './fixtures';
 
 let engine: FaceEngine;
@@ -45,7 +45,8 @@ test('single-face portraits pass level high, with one entry in the PROTOCOL §4.
     assert.equal(e.score, e.info.clarity);
     assert.equal(e.info.partial, false);
     assert.deepEqual(e.info.occlusion, [true, true, true]);
-    assert.equal(e.attributes?.embedding.length, 1024);
+    assert.equal(e.attributes?.embedding.length, DESCRIPTOR.dims);
+    assert.equal(e.attributes?.embedding_model, DESCRIPTOR.modelId);
     assert.equal(e.attributes?.sex, 'male', `${name}: sex`);
     assert.ok(e.attributes!.age > 15 && e.attributes!.age < 90, `${name}: age ${e.attributes!.age}`);
   }
@@ -77,7 +78,7 @@ test('photos with two people give one entry per face, different identities', O, 
     assert.ok(a!.fails.includes('single_face'), 'more than one face fails single_face at high');
     const overlap = !(a!.bbox[2] < b!.bbox[0] || b!.bbox[2] < a!.bbox[0]);
     assert.ok(!overlap, 'the two faces are side by side');
-    assert.ok(cosineSimilarity(a!.attributes!.embedding, b!.attributes!.embedding) < 0.6, 'different people');
+    assert.ok(cosineSimilarity(a!.attributes!.embedding, b!.attributes!.embedding) < DESCRIPTOR.threshold, 'different people');
   }
 });
 
