@@ -37,7 +37,7 @@ export function PhotosPage() {
           failuresOnly={failuresOnly}
           exportable={exportable}
           onFailuresOnly={setFailuresOnly}
-          onExport={() => downloadText(photosCsv(shown), csvFileName())}
+          onExport={() => downloadText(photosCsv(shown), csvFileName({ failuresOnly, level }))}
           onClear={() => {
             photoChecks.clear();
             setFailuresOnly(false);
