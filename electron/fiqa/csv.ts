@@ -10,8 +10,6 @@ export interface CsvOutcome {
   result?: FiqaAnalysis;
   /** a §8 code, or the UI's own code when the photo never reached the engine (e.g. 'network') */
   error?: { code: number | string; message: string; hint?: string };
-  /** the level asked for (the `level` column of a photo that could not be checked; checked faces carry their own) */
-  level?: string;
 }
 
 export const CSV_HEADER = [
@@ -26,7 +24,7 @@ export const csvCell = (v: unknown): string => {
 
 /** The CSV lines (without newline) of one photo: one per face, or one error line. */
 export function csvRows(o: CsvOutcome): string[] {
-  if (o.error) return [[o.file, '', 'false', o.level ?? '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', o.error.hint ?? '', o.error.code, o.error.message].map(csvCell).join(',')];
+  if (o.error) return [[o.file, '', 'false', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', o.error.hint ?? '', o.error.code, o.error.message].map(csvCell).join(',')];
   return o.result!.data.map((d, i) =>
     [
       o.file, i + 1, d.fiqa_result, d.level, d.fails.join(' '), d.bbox.join(' '), d.info.face_size, d.measures.inter_eye_distance,

@@ -7,8 +7,8 @@ import type { PhotoItem } from './check-store';
 export function photosCsv(items: readonly PhotoItem[]): string {
   const outcomes: CsvOutcome[] = [];
   for (const it of items) {
-    if (it.analysis) outcomes.push({ file: it.name, result: it.analysis, level: it.level });
-    else if (it.error) outcomes.push({ file: it.name, error: it.error, level: it.level });
+    if (it.analysis) outcomes.push({ file: it.name, result: it.analysis });
+    else if (it.error) outcomes.push({ file: it.name, error: it.error });
   }
   return csvDocument(outcomes);
 }
