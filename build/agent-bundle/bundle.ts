@@ -24,6 +24,7 @@ import { dirname, join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { build } from 'esbuild';
+import { ensureReleaseKey, signManifest, type ReleaseKey } from '../../electron/deploy/signing';
 import { elfMachine, sqlite3Native } from './sqlite3-native';
 
 export type Arch = 'arm64' | 'x64';
@@ -57,6 +58,11 @@ export interface BuildOptions {
   strip?: boolean;
   /** Called with the staging dir before the manifest is written (tests: make a broken release). */
   patch?: (stageDir: string) => void;
+  /**
+   * The release signing key (PKCS#8 PEM path, made when absent): default $SE3KIT_RELEASE_KEY or
+   * <data dir>/release-key/ed25519.pem. false: an unsigned bundle (tests only).
+   */
+  signingKey?: string | false;
   log?: (msg: string) => void;
 }
 
@@ -69,6 +75,8 @@ export interface BuildResult {
   minGlibc: string;
   unpackedSize: number;
   files: number;
+  /** Fingerprint of the key that signed it (null: unsigned). */
+  signedBy: string | null;
 }
 
 function sh(cmd: string, args: string[], cwd = ROOT): string {
@@ -215,6 +223,7 @@ export async function buildAgentBundle(opts: BuildOptions): Promise<BuildResult>
   const rootPkg = pkgJson(ROOT);
   const version = opts.version ?? rootPkg.version;
   const outDir = opts.outDir ?? join(ROOT, 'dist', 'agent');
+  const releaseKey: ReleaseKey | null = opts.signingKey === false ? null : ensureReleaseKey(opts.signingKey || undefined, log);
   const stage = join(CACHE_DIR, 'stage', `${version}-${arch}-${process.pid}`);
   rmSync(stage, { recursive: true, force: true });
   mkdirSync(join(stage, 'app', 'node_modules'), { recursive: true });
@@ -343,8 +352,12 @@ export async function buildAgentBundle(opts: BuildOptions): Promise<BuildResult>
     }
     const minGlibc = minGlibcOf(stage, files);
     const manifest = { name: 'se3-agent', version, platform: 'linux', arch, minGlibc, node: NODE_VERSION, builtAt: new Date().toISOString(), unpackedSize, files: sums };
-    writeFileSync(join(stage, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+    const manifestText = `${JSON.stringify(manifest, null, 1)}\n`;
+    writeFileSync(join(stage, 'manifest.json'), manifestText);
     writeFileSync(join(stage, 'SHA256SUMS'), files.map((f) => `${sums[f]}  ${f}`).join('\n') + '\n');
+    // the signature over manifest.json's exact bytes (deploy checks it before upload and on the box)
+    const signed = releaseKey ? ['manifest.sig'] : [];
+    if (releaseKey) writeFileSync(join(stage, 'manifest.sig'), signManifest(Buffer.from(manifestText), releaseKey));
 
     // 7. the bundle file. manifest.json always comes first so the deploy service reads it
     //    without unpacking:
@@ -354,10 +367,10 @@ export async function buildAgentBundle(opts: BuildOptions): Promise<BuildResult>
     const compress = opts.compress ?? 'xz';
     const level = opts.level ?? (compress === 'xz' ? 9 : 9);
     const base = join(outDir, `se3-agent-${version}-linux-${arch}`);
-    const top = readdirSync(stage).filter((n) => n !== 'manifest.json' && n !== 'SHA256SUMS').sort();
+    const top = readdirSync(stage).filter((n) => n !== 'manifest.json' && n !== 'SHA256SUMS' && n !== 'manifest.sig').sort();
     const tarArgs = ['--owner=0', '--group=0', '--numeric-owner', '--sort=name'];
     const tarFile = `${base}.payload.tmp`;
-    sh('tar', [...tarArgs, '-cf', tarFile, '-C', stage, 'manifest.json', 'SHA256SUMS', ...top]);
+    sh('tar', [...tarArgs, '-cf', tarFile, '-C', stage, 'manifest.json', ...signed, 'SHA256SUMS', ...top]);
     let file: string;
     if (compress === 'gzip') {
       file = `${base}.tar.gz`;
@@ -369,17 +382,21 @@ export async function buildAgentBundle(opts: BuildOptions): Promise<BuildResult>
       const wrap = `${base}.wrap.tmp`;
       rmSync(wrap, { recursive: true, force: true });
       mkdirSync(wrap);
-      copyFileSync(join(stage, 'manifest.json'), join(wrap, 'manifest.json'));
       const xz = spawnSync('sh', ['-c', `xz -T2 -${level} -c "$1" > "$2"`, 'sh', tarFile, join(wrap, 'payload.tar.xz')], { encoding: 'utf8' });
       if (xz.status !== 0) throw new Error(`xz failed (is xz-utils installed?): ${xz.stderr}`);
-      sh('tar', [...tarArgs, '-cf', `${file}.tmp`, '-C', wrap, 'manifest.json', 'payload.tar.xz']);
+      // the outer manifest pins the compressed payload, so the desktop checks every byte without xz
+      const payload = { file: 'payload.tar.xz', sha256: sha256(join(wrap, 'payload.tar.xz')), size: statSync(join(wrap, 'payload.tar.xz')).size };
+      const outerText = `${JSON.stringify({ ...manifest, payload }, null, 1)}\n`;
+      writeFileSync(join(wrap, 'manifest.json'), outerText);
+      if (releaseKey) writeFileSync(join(wrap, 'manifest.sig'), signManifest(Buffer.from(outerText), releaseKey));
+      sh('tar', [...tarArgs, '-cf', `${file}.tmp`, '-C', wrap, 'manifest.json', ...signed, 'payload.tar.xz']);
       rmSync(wrap, { recursive: true, force: true });
     }
     rmSync(tarFile);
     for (const old of [`${base}.tar`, `${base}.tar.gz`]) rmSync(old, { force: true });
     spawnSync('mv', ['-f', `${file}.tmp`, file]);
     const size = statSync(file).size;
-    return { file, size, sha256: sha256(file), version, arch, minGlibc, unpackedSize, files: files.length + 2 };
+    return { file, size, sha256: sha256(file), version, arch, minGlibc, unpackedSize, files: files.length + 2 + signed.length, signedBy: releaseKey?.fingerprint ?? null };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

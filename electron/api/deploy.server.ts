@@ -2,6 +2,7 @@
 // handlers mapping each method onto the deploy jobs service; its job/box/log events go to the
 // API event hub.
 import { z } from 'zod';
+import { agentArgSchema, fingerprintSchema, prefixSchema } from '../deploy/params';
 import { MAX_JOB_TARGETS, type DeployMethods } from './deploy';
 import type { AreaParams, AreaServer } from './area';
 import type { Emit } from './hub';
@@ -17,12 +18,8 @@ const target = z
   .regex(/^[^\s;&|`$<>'"\\]+$/, 'a box address is host, host:port or user@host[:port], without spaces or shell characters');
 const targets = z.array(target).min(1, 'give at least one box (host or host:port)').max(MAX_JOB_TARGETS, `at most ${MAX_JOB_TARGETS} boxes per job`);
 const user = z.string().trim().regex(/^[A-Za-z0-9._][A-Za-z0-9._-]{0,31}$/, 'user: letters, digits, . _ - only (up to 32)');
-const prefix = z
-  .string()
-  .trim()
-  .regex(/^\/[A-Za-z0-9._/+-]*$/, 'prefix must be an absolute path of letters, digits and ._/+- (e.g. /opt/se3-agent)')
-  .max(200, 'prefix is too long');
-const keyFile = z.string().trim().min(1, 'key file: give the path of a private key file').max(4096, 'key file path is too long');
+const prefix = prefixSchema;
+const keyFile = z.string().trim().regex(/^key-[0-9a-f]{16}$/, 'key file: the id of a key uploaded with deploy.uploadKey (key-…), not a path');
 const password = z.string().min(1, 'password is required').max(1024, 'password is too long');
 const selection = { targets, user: user.optional(), prefix: prefix.optional(), agentPort: port('agentPort').optional() };
 const keyAuth = z.discriminatedUnion('kind', [z.strictObject({ kind: z.literal('installation-key') }), z.strictObject({ kind: z.literal('key-file'), keyFile })]);
@@ -31,8 +28,8 @@ const auth = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('key-file'), keyFile }),
   z.strictObject({ kind: z.literal('password'), password, remember: z.boolean().optional() }),
 ]);
-const agentArg = z.string().regex(/^[A-Za-z0-9=._:/,+-]+$/, 'agentArgs: plain words only (letters, digits, =._:/,+-)');
-const fingerprint = z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'fingerprint must look like SHA256:<43 base64 characters>');
+const agentArg = agentArgSchema;
+const fingerprint = fingerprintSchema;
 
 export const deployParams = {
   'deploy.info': empty,
@@ -41,6 +38,7 @@ export const deployParams = {
     ...selection,
     bundle: z.string().trim().min(1, 'choose an agent bundle').max(4096, 'bundle path is too long'),
     auth,
+    trustBundleKey: fingerprintSchema.optional(),
     concurrency: z.number().int('concurrency must be a whole number').min(1, 'concurrency must be 1–64').max(64, 'concurrency must be 1–64').optional(),
     agentArgs: z.array(agentArg).max(32, 'at most 32 agent arguments').optional(),
     healthTimeoutSec: z.number().int().min(1, 'healthTimeoutSec must be 1–600').max(600, 'healthTimeoutSec must be 1–600').optional(),
@@ -57,6 +55,12 @@ export const deployParams = {
     fingerprint,
     keyType: z.string().regex(/^[a-z0-9@.-]{1,64}$/, 'keyType looks wrong').optional(),
   }),
+  'deploy.keys': empty,
+  'deploy.uploadKey': z.strictObject({
+    name: z.string().max(200, 'name is too long'),
+    privateKey: z.string().min(1, 'privateKey: the key file is empty').max(16 * 1024, 'privateKey: too large for an SSH private key'),
+  }),
+  'deploy.deleteKey': z.strictObject({ id: keyFile }),
 } satisfies AreaParams<DeployMethods>;
 
 export function deployHandlers(services: Services, emit: Emit): AreaServer<DeployMethods> {
@@ -78,6 +82,9 @@ export function deployHandlers(services: Services, emit: Emit): AreaServer<Deplo
       'deploy.status': async (p) => jobs.status(p),
       'deploy.hostKeys': async (p) => jobs.hostKeys(p.targets),
       'deploy.acceptHostKey': async (p) => jobs.acceptHostKey(p.host, p.port, p.fingerprint, p.keyType),
+      'deploy.keys': async () => jobs.keys(),
+      'deploy.uploadKey': async (p) => jobs.uploadKey(p.name, p.privateKey),
+      'deploy.deleteKey': async (p) => jobs.deleteKey(p.id),
     },
     dispose() {
       offs.forEach((off) => off());

@@ -18,13 +18,28 @@ export interface BundleChoice {
   builtAt: string;
   /** Where it was found, for the chooser's label. */
   source: 'app' | 'data';
+  /** Fingerprint (SHA256:...) of the key that signed it; null: unsigned (refused by deploy). */
+  signedBy: string | null;
+  /** Whether this installation trusts that key (its own release key, or trusted explicitly). */
+  trusted: boolean;
+}
+
+/** An SSH private key uploaded with deploy.uploadKey (the key itself never comes back). */
+export interface UploadedKeyInfo {
+  /** What a 'key-file' login names (never a path). */
+  id: string;
+  name: string;
+  /** SHA256:... of its public key. */
+  fingerprint: string;
+  keyType: string;
+  addedAt: string;
 }
 
 /** How a job logs in to the boxes. */
 export type DeployAuth =
   /** This installation's key (installed earlier by an adopt). */
   | { kind: 'installation-key' }
-  /** A private key file on the machine running the services. */
+  /** A private key uploaded earlier with deploy.uploadKey: its id (key-…), never a path. */
   | { kind: 'key-file'; keyFile: string }
   /** Adopt first: log in once with the box password and install this installation's key. */
   | { kind: 'password'; password: string; remember?: boolean };
@@ -42,9 +57,14 @@ export interface BoxSelection {
 }
 
 export interface DeployRequest extends BoxSelection {
-  /** Path of the agent bundle (see deploy.bundles). */
+  /** The agent bundle: a `path` exactly as deploy.bundles lists it (no other file is accepted). */
   bundle: string;
   auth: DeployAuth;
+  /**
+   * Trust the bundle's signing key from now on: its fingerprint, as deploy.bundles shows it
+   * (only for a key the technician knows builds their releases).
+   */
+  trustBundleKey?: string;
   /** Boxes deployed at the same time (default 4). */
   concurrency?: number;
   /** Extra agent arguments kept in <prefix>/agent.env (plain words). */
@@ -184,6 +204,11 @@ export interface DeployMethods {
   'deploy.hostKeys': [{ targets: string[] }, PinnedHostKey[]];
   /** Pins exactly this fingerprint for host:port (after the technician checked it on the box). */
   'deploy.acceptHostKey': [{ host: string; port: number; fingerprint: string; keyType?: string }, PinnedHostKey];
+  /** Uploaded SSH keys ('key-file' logins name one by id). */
+  'deploy.keys': [Record<string, never>, UploadedKeyInfo[]];
+  /** Stores a private key (OpenSSH or PEM text, no passphrase) 0600 in the data dir. */
+  'deploy.uploadKey': [{ name: string; privateKey: string }, UploadedKeyInfo];
+  'deploy.deleteKey': [{ id: string }, { deleted: boolean }];
 }
 
 /** Events of this area: name → payload. */
@@ -207,6 +232,9 @@ export const DEPLOY_METHODS: Record<keyof DeployMethods, true> = {
   'deploy.status': true,
   'deploy.hostKeys': true,
   'deploy.acceptHostKey': true,
+  'deploy.keys': true,
+  'deploy.uploadKey': true,
+  'deploy.deleteKey': true,
 };
 export const DEPLOY_EVENTS: Record<keyof DeployEvents, true> = { 'deploy.job': true, 'deploy.box': true, 'deploy.log': true };
 

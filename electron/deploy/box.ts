@@ -1,7 +1,8 @@
 // Deploying to one box: connect → preflight → upload (SFTP, progress) → verify sha256 → unpack
 // into releases/<version> → switch `current` → restart → health check → prune; any failure after
 // the switch rolls back to the previous release automatically and reports why.
-import { readBundle, type BundleInfo } from './bundle';
+import { readBundle, requireTrustedBundle, type VerifiedBundleInfo } from './bundle-verify';
+import { VERIFY_EXIT_CODES, type BoxVerify } from './box-verify';
 import { openSession, targetLabel, type BoxTarget, type DeployContext } from './connect';
 import { DeployError, errorMessage, hostKeyMismatchOf } from './errors';
 import { emitter, type BoxReport, type EventSink } from './events';
@@ -26,6 +27,8 @@ export interface DeployOptions {
   init?: PreflightOptions['init'];
   /** Extra agent arguments written to <prefix>/agent.env (e.g. ['--no-mdns']). */
   agentArgs?: string[];
+  /** Signing-key fingerprints trusted explicitly for this deploy (and remembered); see ./trust.ts. */
+  trustBundleKeys?: string[];
 }
 
 interface Resolved {
@@ -85,9 +88,14 @@ export async function deployBox(target: BoxTarget, ctx: DeployContext, options: 
     ev.raw({ type: 'done', host, report: r });
     return r;
   };
-  let bundle: BundleInfo;
+  let bundle: VerifiedBundleInfo;
+  let boxVerify: BoxVerify;
   try {
     bundle = await readBundle(options.bundle);
+    const signer = requireTrustedBundle(bundle, ctx.dataDir, { trustBundleKeys: options.trustBundleKeys });
+    const nodeSha256 = bundle.manifest.files['node/bin/node'];
+    if (!nodeSha256) throw new DeployError('bad-bundle', `${bundle.fileName} has no Node runtime (node/bin/node); build it with \`npm run build:agent\``);
+    boxVerify = { publicKey: signer.publicKey, nodeSha256 };
   } catch (err) {
     return finish(failedReport(target, started, err));
   }
@@ -125,9 +133,18 @@ export async function deployBox(target: BoxTarget, ctx: DeployContext, options: 
     }
     ev.step('unpack', parseKv(un.stdout).unpack === 'reused' ? `release ${version} already on the box, reused` : `unpacked into ${o.prefix}/releases/${version}`);
 
-    ev.step('switch', `switching ${o.prefix}/current to ${version} and restarting (${init})`);
-    switched = true; // from here on, a failure rolls back
-    const act = await run(ssh, activateScript(o.prefix, version, init, o.agentPort, o.agentArgs), sudo, 'switching and restarting');
+    ev.step('switch', `checking ${version} on the box against its signed manifest, then switching ${o.prefix}/current to it and restarting (${init})`);
+    switched = true; // from here on, a failure rolls back (unless the check refused before the switch)
+    const actRun = await ssh.sh(activateScript(o.prefix, version, init, o.agentPort, o.agentArgs, boxVerify), { sudo, timeoutSec: 300 });
+    const actErr = scriptError(actRun.stdout);
+    if (actRun.code !== null && VERIFY_EXIT_CODES.has(actRun.code)) {
+      switched = false; // refused before anything was stopped or switched
+      throw new DeployError('box-verify-failed', `${host}: ${actErr ?? `release check exit ${actRun.code}`}`);
+    }
+    if (actErr || actRun.code !== 0) {
+      throw new DeployError('install-failed', `switching and restarting failed on ${host}: ${actErr ?? (actRun.stderr.trim().slice(0, 400) || `exit ${actRun.code}`)}`);
+    }
+    const act = parseKv(actRun.stdout);
     oldLink = act.old || null;
 
     ev.step('health', `waiting up to ${o.healthTimeoutSec} s for /health and /SophonMQ/api/DevSno`);

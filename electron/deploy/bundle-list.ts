@@ -5,7 +5,9 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BundleChoice } from '../api/deploy';
 import { appRoot } from '../../agent/app-root';
-import { readManifest } from './bundle';
+import { readManifestAndFormat } from './bundle';
+import { parseSignature, publicKeyInfo } from './signing';
+import { isTrusted } from './trust';
 
 export const BUNDLE_FILE = /^se3-agent-.+-linux-(arm64|x64)\.tar(\.gz)?$/;
 
@@ -35,8 +37,19 @@ export async function listBundles(dataDir: string): Promise<BundleChoice[]> {
     for (const fileName of names) {
       const path = join(dir, fileName);
       try {
-        const m = await readManifest(path);
-        out.push({ path, fileName, version: m.version, arch: m.arch, size: statSync(path).size, builtAt: m.builtAt, source });
+        const { manifest: m, signatureText } = await readManifestAndFormat(path);
+        let signedBy: string | null = null;
+        let trusted = false;
+        if (signatureText !== null) {
+          try {
+            const sig = parseSignature(signatureText);
+            signedBy = publicKeyInfo(sig.publicKey).fingerprint;
+            trusted = isTrusted(dataDir, sig.publicKey);
+          } catch {
+            /* a damaged signature: shown as unsigned, refused by deploy */
+          }
+        }
+        out.push({ path, fileName, version: m.version, arch: m.arch, size: statSync(path).size, builtAt: m.builtAt, source, signedBy, trusted });
       } catch {
         /* not a bundle (or half-written): not offered */
       }

@@ -1,16 +1,29 @@
 // Reading an agent bundle on the desktop side: se3-agent-<version>-linux-<arch>.tar (a plain tar:
 // manifest.json, then payload.tar.xz) or .tar.gz (the release tree, manifest.json first). Either
 // way the manifest is the first entry, so it is read without unpacking the whole file.
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { DeployError } from './errors';
 
+/**
+ * A plain version string: letters and digits, with single . _ + - between them ("1.2.0",
+ * "2.0.0-rc.1+b7"); never "." or ".." or anything else that would be a path on the box
+ * (releases/<version>).
+ */
+export const VERSION_RE = /^[0-9A-Za-z]+(?:[._+-][0-9A-Za-z]+)*$/;
+export const versionSchema = z
+  .string()
+  .max(64, 'version: at most 64 characters')
+  .regex(VERSION_RE, 'version must be a plain version such as 1.2.0 (letters and digits joined by single . _ + -)');
+
+/** A file of the release: a relative path without empty, "." or ".." parts or control characters. */
+const releasePath = (p: string) => p.length > 0 && p.length <= 1024 && !/[\0-\x1f\x7f\\]/.test(p) && p.split('/').every((part) => part !== '' && part !== '.' && part !== '..');
+
 export const manifestSchema = z.object({
   name: z.literal('se3-agent'),
-  version: z.string().regex(/^[0-9A-Za-z._+-]{1,64}$/, 'version: letters, digits and ._+- only'),
+  version: versionSchema,
   platform: z.literal('linux'),
   arch: z.enum(['arm64', 'x64']),
   /** Minimum glibc version the native parts need, "2.28". */
@@ -20,7 +33,9 @@ export const manifestSchema = z.object({
   /** Total size of the unpacked files in bytes. */
   unpackedSize: z.number().int().nonnegative(),
   /** sha256 (hex) of every file, by path relative to the release dir. */
-  files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+  files: z.record(z.string().refine(releasePath, 'files: a path is not a plain relative path'), z.string().regex(/^[0-9a-f]{64}$/)),
+  /** xz bundles: the outer manifest pins the compressed payload (the release tree inside it has its own manifest). */
+  payload: z.strictObject({ file: z.literal('payload.tar.xz'), sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().nonnegative() }).optional(),
 });
 export type BundleManifest = z.infer<typeof manifestSchema>;
 
@@ -47,7 +62,7 @@ export type BundleFormat = 'tar.gz' | 'tar+xz';
  * Reads manifest.json, the bundle's first tar entry: either straight from a plain tar (the xz
  * format: [manifest.json, payload.tar.xz]) or from the start of a gzip'd tarball.
  */
-export async function readManifestAndFormat(path: string): Promise<{ manifest: BundleManifest; format: BundleFormat }> {
+export async function readManifestAndFormat(path: string): Promise<{ manifest: BundleManifest; format: BundleFormat; signatureText: string | null }> {
   const bad = (why: string) => new DeployError('bad-bundle', `${basename(path)} is not an agent bundle: ${why} (build one with \`npm run build:agent\`)`);
   const head = await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -57,7 +72,8 @@ export async function readManifestAndFormat(path: string): Promise<{ manifest: B
       .on('end', () => resolve(Buffer.concat(chunks)));
   });
   const format: BundleFormat = head[0] === 0x1f && head[1] === 0x8b ? 'tar.gz' : 'tar+xz';
-  const raw = await new Promise<string>((resolve, reject) => {
+  // manifest.json, and manifest.sig when it is the second entry (as build:agent writes it)
+  const [raw, signatureText] = await new Promise<[string, string | null]>((resolve, reject) => {
     const input = createReadStream(path);
     const gunzip = format === 'tar.gz' ? createGunzip() : null;
     let buf = Buffer.alloc(0);
@@ -78,9 +94,21 @@ export async function readManifestAndFormat(path: string): Promise<{ manifest: B
       if (name !== 'manifest.json') return stop(() => reject(bad(`its first entry is "${name}", not manifest.json`)));
       const size = parseOctal(buf.subarray(124, 136));
       if (size > 64 * 1024 * 1024) return stop(() => reject(bad('manifest.json is implausibly large')));
-      if (buf.length >= 512 + size) stop(() => resolve(buf.subarray(512, 512 + size).toString('utf8')));
+      if (buf.length < 512 + size) return;
+      const manifestText = buf.subarray(512, 512 + size).toString('utf8');
+      const next = 512 + Math.ceil(size / 512) * 512;
+      if (buf.length < next + 512) return;
+      const name2 = buf.subarray(next, next + 100).toString('latin1').replace(/\0.*$/s, '').replace(/^\.\//, '');
+      const size2 = parseOctal(buf.subarray(next + 124, next + 136));
+      if (name2 !== 'manifest.sig' || size2 > 4096) return stop(() => resolve([manifestText, null]));
+      if (buf.length >= next + 512 + size2) stop(() => resolve([manifestText, buf.subarray(next + 512, next + 512 + size2).toString('utf8')]));
     };
-    const onEnd = () => stop(() => reject(bad('the file ended before manifest.json was complete')));
+    const onEnd = () =>
+      stop(() => {
+        const size = buf.length >= 512 ? parseOctal(buf.subarray(124, 136)) : Infinity;
+        if (buf.length >= 512 + size) resolve([buf.subarray(512, 512 + size).toString('utf8'), null]);
+        else reject(bad('the file ended before manifest.json was complete'));
+      });
     if (gunzip) {
       gunzip.on('error', () => stop(() => reject(bad('broken gzip data'))));
       gunzip.on('data', onData);
@@ -101,36 +129,9 @@ export async function readManifestAndFormat(path: string): Promise<{ manifest: B
   if (!parsed.success) {
     throw new DeployError('bad-bundle', `${basename(path)}: manifest.json is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }
-  return { manifest: parsed.data, format };
+  return { manifest: parsed.data, format, signatureText };
 }
 
 export async function readManifest(path: string): Promise<BundleManifest> {
   return (await readManifestAndFormat(path)).manifest;
-}
-
-export function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(path)
-      .on('data', (c) => h.update(c))
-      .on('error', reject)
-      .on('end', () => resolve(h.digest('hex')));
-  });
-}
-
-const infoCache = new Map<string, { mtimeMs: number; size: number; info: BundleInfo }>();
-
-export async function readBundle(path: string): Promise<BundleInfo> {
-  let st;
-  try {
-    st = statSync(path);
-  } catch {
-    throw new DeployError('bad-bundle', `bundle ${path} does not exist (build one with \`npm run build:agent -- --arch arm64\`)`);
-  }
-  const cached = infoCache.get(path);
-  if (cached && cached.mtimeMs === st.mtimeMs && cached.size === st.size) return cached.info;
-  const [{ manifest, format }, sha256] = await Promise.all([readManifestAndFormat(path), sha256File(path)]);
-  const info: BundleInfo = { path, fileName: basename(path), size: st.size, sha256, manifest, format };
-  infoCache.set(path, { mtimeMs: st.mtimeMs, size: st.size, info });
-  return info;
 }

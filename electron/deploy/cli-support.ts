@@ -1,10 +1,12 @@
 // Shared bits of the deploy CLI commands (deploy, adopt, rollback, agent-status, uninstall):
 // common options, the app data dir, TTY progress / JSON-lines output, password prompt.
 import { readFileSync } from 'node:fs';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { z } from 'zod';
 import { defaultDataDir } from '../data-dir';
 import { listBundles } from './bundle-list';
 import type { DeployContext } from './connect';
+import { agentArgSchema, fingerprintSchema, prefixSchema } from './params';
 import type { BoxReport, DeployEvent } from './events';
 
 /** The app data dir, the same as the desktop app's and site mode's: known-hosts.json and deploy/id_ed25519 live here. */
@@ -18,15 +20,29 @@ export function intArg(name: string, min: number, max: number) {
   };
 }
 
+/** An option value checked with the same validator the API uses (a usage error, exit 2, otherwise). */
+export function schemaArg<T>(schema: z.ZodType<T>) {
+  return (v: string): T => {
+    const r = schema.safeParse(v);
+    if (!r.success) throw new InvalidArgumentError(r.error.issues.map((i) => i.message).join('; '));
+    return r.data;
+  };
+}
+
+/** Repeatable fingerprint options (--trust-bundle-key A --trust-bundle-key B). */
+export function fingerprintList(v: string, prev: string[] = []): string[] {
+  return [...prev, schemaArg(fingerprintSchema)(v)];
+}
+
 /** Options every deploy command has. */
 export function addConnectionOptions(cmd: Command): Command {
   return cmd
     .option('--user <user>', 'SSH user on the box', 'root')
     .option('--port <port>', 'SSH port', intArg('--port', 1, 65535), 22)
     .option('--key <file>', "SSH private key (default: this installation's key, installed by `se3kit adopt`)")
-    .option('--accept-host-key', 'accept a CHANGED host key (only after checking the new fingerprint on the box)')
+    .option('--accept-host-key <fingerprint>', 'accept a CHANGED host key, exactly this SHA256:... fingerprint (check it on the box first)', schemaArg(fingerprintSchema))
     .option('--data-dir <dir>', 'where known hosts and the installation key are kept (default: the app data dir)')
-    .option('--prefix <dir>', 'install prefix on the box', '/opt/se3-agent')
+    .option('--prefix <dir>', 'install prefix on the box', schemaArg(prefixSchema), '/opt/se3-agent')
     .option('--agent-port <port>', "the agent's HTTP port on the box", intArg('--agent-port', 1, 65535), 5555)
     .addOption(new Option('--init <kind>', 'how the agent is kept running').choices(['auto', 'systemd', 'supervisor']).default('auto'))
     .option('--json', 'one JSON object per line');
@@ -36,7 +52,7 @@ export interface ConnectionOpts {
   user: string;
   port: number;
   key?: string;
-  acceptHostKey?: boolean;
+  acceptHostKey?: string;
   dataDir?: string;
   prefix: string;
   agentPort: number;
@@ -45,7 +61,7 @@ export interface ConnectionOpts {
 }
 
 export function contextFrom(o: ConnectionOpts): DeployContext {
-  return { dataDir: o.dataDir ?? defaultDataDir(), keyFile: o.key, acceptHostKey: !!o.acceptHostKey };
+  return { dataDir: o.dataDir ?? defaultDataDir(), keyFile: o.key, acceptHostKey: o.acceptHostKey };
 }
 
 export function writeJson(obj: unknown): void {
@@ -107,8 +123,9 @@ export function printReports(reports: BoxReport[], json: boolean): void {
 /** Splits --agent-args "--no-mdns --name x" into words (plain words only: no shell quoting). */
 export function splitArgs(v: string | undefined): string[] {
   if (!v) return [];
-  if (/["'\\$`;&|<>]/.test(v)) throw new Error('--agent-args takes plain words (no quotes or shell characters)');
-  return v.split(/\s+/).filter(Boolean);
+  const words = v.split(/\s+/).filter(Boolean);
+  for (const w of words) if (!agentArgSchema.safeParse(w).success) throw new Error(`--agent-args takes plain words (letters, digits, =._:/,+-), not "${w}"`);
+  return words;
 }
 
 /** The newest arm64 (SE3) bundle the Deploy page would offer too, or null. */

@@ -27,8 +27,8 @@ export interface DeployContext {
   dataDir: string;
   /** Login key file; default: this installation's key (see `adopt`). */
   keyFile?: string;
-  /** Accept a changed host key (after the technician checked it). */
-  acceptHostKey?: boolean;
+  /** Accept a changed host key, exactly this fingerprint (after the technician checked it on the box). */
+  acceptHostKey?: string;
   secretStore?: SecretStore;
   /** SSH handshake timeout in seconds (default 20). */
   connectTimeoutSec?: number;

@@ -15,6 +15,10 @@ export type DeployErrorCode =
   | 'rollback-failed'
   | 'nothing-to-roll-back'
   | 'bad-bundle'
+  /** unsigned, or signed by a key this installation does not trust */
+  | 'untrusted-bundle'
+  /** the release on the box does not match the signed manifest (checked before the switch) */
+  | 'box-verify-failed'
   | 'remote-command-failed';
 
 export class DeployError extends Error {

@@ -4,7 +4,6 @@
 // memory, so a reloaded page gets the current state back (list/get). Passwords live only in the
 // running job's memory, and in the SecretStore when the technician asks and it is encrypted; a
 // remembered password re-adopts a box that no longer accepts this installation's key.
-import { existsSync } from 'node:fs';
 import type {
   AdoptRequest,
   BoxSelection,
@@ -23,10 +22,12 @@ import type {
   RollbackRequest,
   StatusRequest,
   StatusResult,
+  UploadedKeyInfo,
 } from '../api/deploy';
+import { ensureDataDir } from '../data-dir';
+import { readBundle, requireTrustedBundle } from './bundle-verify';
 import { deployBox } from './box';
 import { listBundles } from './bundle-list';
-import { readManifest } from './bundle';
 import { knownHostsFor, parseTarget, type BoxTarget, type DeployContext } from './connect';
 import { errorMessage, DeployError, hostKeyMismatchOf } from './errors';
 import { clone, failedReport, JobRequestError, listeners } from './job-support';
@@ -34,6 +35,7 @@ import type { DeployEvent } from './events';
 import { mapLimit } from './fleet';
 import { applyEvent, boxId, finishBox, newJobBox } from './job-box';
 import { installationKeyPath, loadInstallationKey } from './keys';
+import { deleteUploadedKey, KeyUploadError, listUploadedKeys, storeUploadedKey, uploadedKeyPath } from './uploaded-keys';
 import { adoptBox, agentStatus, rollbackBox } from './ops';
 import { forThePage, hostKeyChangedReason } from './page-wording';
 import { noSecretStore, passwordSecretName, type SecretStore } from './secret-store';
@@ -49,6 +51,9 @@ export interface DeployJobs {
   status(request: StatusRequest): Promise<StatusResult>;
   hostKeys(targets: string[]): PinnedHostKey[];
   acceptHostKey(host: string, port: number, fingerprint: string, keyType?: string): PinnedHostKey;
+  keys(): UploadedKeyInfo[];
+  uploadKey(name: string, privateKey: string): UploadedKeyInfo;
+  deleteKey(id: string): { deleted: boolean };
   /** Each returns its unsubscribe function. */
   onJob(listener: (job: JobSummary) => void): () => void;
   onBox(listener: (e: { jobId: string; box: JobBox }) => void): () => void;
@@ -77,6 +82,11 @@ interface Job {
 
 export function createDeployJobs(o: DeployJobsOptions): DeployJobs {
   const store = o.secretStore ?? noSecretStore;
+  try {
+    ensureDataDir(o.dataDir); // 0700 from the start, whoever writes into it first
+  } catch {
+    /* reported by the first writer that needs it */
+  }
   const jobs = new Map<string, Job>();
   const busy = new Map<string, string>(); // box id → job id
   const jobEvents = listeners<JobSummary>();
@@ -114,8 +124,10 @@ export function createDeployJobs(o: DeployJobsOptions): DeployJobs {
   function contextFor(auth: DeployAuth | undefined): DeployContext {
     const ctx: DeployContext = { dataDir: o.dataDir, secretStore: store };
     if (auth?.kind === 'key-file') {
-      if (!existsSync(auth.keyFile)) throw new JobRequestError(`the key file ${auth.keyFile} does not exist on the machine running Field Kit`);
-      ctx.keyFile = auth.keyFile;
+      // only keys uploaded through the API, by id: never a path on this machine
+      const path = uploadedKeyPath(o.dataDir, auth.keyFile);
+      if (!path) throw new JobRequestError(`there is no uploaded key ${auth.keyFile}; upload the key file (again) and choose it`);
+      ctx.keyFile = path;
     } else if (auth?.kind !== 'password' && !loadInstallationKey(o.dataDir)) {
       throw new JobRequestError('this installation has no SSH key yet: choose "Adopt with the box password" once for these boxes (it installs the key), or give a key file');
     }
@@ -251,18 +263,24 @@ export function createDeployJobs(o: DeployJobsOptions): DeployJobs {
     async start(req) {
       const targets = parseTargets(req);
       const ctx = contextFor(req.auth);
+      // only a bundle the list offers (never any other path; the answer is the same whether
+      // or not such a file exists), intact, signed and trusted — checked before any job starts
+      const listed = (await listBundles(o.dataDir)).find((b) => b.path === req.bundle);
+      if (!listed) throw new JobRequestError('choose an agent bundle from the list (bundles are offered from the app\'s dist/agent and the data folder\'s bundles)');
       let manifest;
       try {
-        manifest = await readManifest(req.bundle);
+        const info = await readBundle(listed.path);
+        requireTrustedBundle(info, o.dataDir, { trustBundleKeys: req.trustBundleKey ? [req.trustBundleKey] : [] });
+        manifest = info.manifest;
       } catch (err) {
-        throw new JobRequestError(existsSync(req.bundle) ? errorMessage(err) : `the bundle ${req.bundle} does not exist; choose one from the list or build one with \`npm run build:agent\``);
+        throw new JobRequestError(forThePage(errorMessage(err)));
       }
-      const bundleName = req.bundle.split(/[\\/]/).pop() ?? req.bundle;
+      const bundleName = listed.fileName;
       const job = createJob('deploy', targets, settingsOf(req, req.auth), { fileName: bundleName, version: manifest.version });
       const password = req.auth.kind === 'password' ? req.auth.password : null;
       const remember = req.auth.kind === 'password' && !!req.auth.remember;
       const options = {
-        bundle: req.bundle,
+        bundle: listed.path,
         prefix: req.prefix,
         agentPort: req.agentPort,
         agentArgs: req.agentArgs,
@@ -354,6 +372,19 @@ export function createDeployJobs(o: DeployJobsOptions): DeployJobs {
       const e = known.get(host, port)!;
       return { host, port, fingerprint: e.fingerprint, keyType: e.keyType, firstSeen: e.firstSeen };
     },
+
+    keys: () => listUploadedKeys(o.dataDir),
+
+    uploadKey(name, privateKey) {
+      try {
+        return storeUploadedKey(o.dataDir, name, privateKey);
+      } catch (err) {
+        if (err instanceof KeyUploadError) throw new JobRequestError(err.message);
+        throw err;
+      }
+    },
+
+    deleteKey: (id) => ({ deleted: deleteUploadedKey(o.dataDir, id) }),
 
     onJob: (l) => jobEvents.add(l),
     onBox: (l) => boxEvents.add(l),

@@ -1,9 +1,10 @@
 // The per-installation SSH key: one ed25519 key pair per SE3 Field Kit installation, created on
 // first use in the app data dir (private key mode 0600), installed on boxes by `adopt`.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
+import { ensureDataDir, ensurePrivateDir, writeSecretFile } from '../data-dir';
 
 export interface InstallationKey {
   privateKeyPath: string;
@@ -44,10 +45,11 @@ export function ensureInstallationKey(dataDir: string): InstallationKey {
   const existing = loadInstallationKey(dataDir);
   if (existing) return existing;
   const path = installationKeyPath(dataDir);
-  mkdirSync(join(dataDir, 'deploy'), { recursive: true, mode: 0o700 });
+  ensureDataDir(dataDir);
+  ensurePrivateDir(join(dataDir, 'deploy'), true);
   const comment = `se3-field-kit@${hostname()}`;
   const pair = generateKeyPair(comment);
-  writeFileSync(path, pair.private, { mode: 0o600 });
-  writeFileSync(`${path}.pub`, `${pair.public.trim()}\n`, { mode: 0o644 });
+  writeSecretFile(path, pair.private);
+  writeSecretFile(`${path}.pub`, `${pair.public.trim()}\n`, 0o644);
   return { privateKeyPath: path, privateKey: pair.private, publicKey: pair.public.trim() };
 }

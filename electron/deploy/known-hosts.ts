@@ -1,8 +1,9 @@
 // Host key pinning: the first-seen SHA256 fingerprint of every box (host:port) is stored in a
 // JSON file in the app data dir; a different key later is refused until explicitly accepted.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDir, writeSecretFile } from '../data-dir';
 
 export interface KnownHostEntry {
   fingerprint: string;
@@ -39,10 +40,8 @@ export class KnownHosts {
   }
 
   private write(all: Record<string, KnownHostEntry>): void {
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, this.file);
+    ensurePrivateDir(dirname(this.file), true); // the data dir
+    writeSecretFile(this.file, `${JSON.stringify(all, null, 2)}\n`);
   }
 
   static id(host: string, port: number): string {

@@ -7,7 +7,8 @@ const ADVICE = 'choose "Adopt with the box password" once (it installs this inst
 const REWRITES: Array<[RegExp, (match: string) => string]> = [
   [/[Rr]un `se3kit adopt [^`]*` once[^,]*, or pass --key FILE/g, (m) => (m.startsWith('R') ? ADVICE[0]!.toUpperCase() + ADVICE.slice(1) : ADVICE)],
   [/,? or pass --key FILE/g, () => ', or give a key file'],
-  [/--accept-host-key/g, () => '"Accept new key"'],
+  [/--accept-host-key( SHA256:[A-Za-z0-9+/]+)?/g, () => '"Accept new key"'],
+  [/trust it once with --trust-bundle-key (SHA256:[A-Za-z0-9+/]+)/g, (m) => `tick "Trust this signing key" for ${m.slice(m.indexOf('SHA256:'))} and deploy again`],
 ];
 
 export function forThePage(message: string): string {

@@ -10,6 +10,7 @@
 //   agent.env             SE3_AGENT_PORT / SE3_AGENT_DATA for the launcher
 //   run/                  supervisor.sh, pid files, agent.log (no-systemd fallback)
 //   incoming/             upload staging (a cut upload leaves only a .part file here)
+import { boxVerifyShell, type BoxVerify } from './box-verify';
 import { renderSupervisor, renderUnit, UNIT_NAME } from './service-files';
 import { sq } from './ssh';
 
@@ -161,11 +162,15 @@ echo "started=supervisor"
   return s;
 }
 
-/** Points `current` at releases/<version> (and `previous` at the old current), then restarts. */
-export function activateScript(prefix: string, version: string, init: InitSystem, agentPort: number, agentArgs: string[] = []): string {
+/**
+ * Points `current` at releases/<version> (and `previous` at the old current), then restarts.
+ * With `verify`, the release is first checked against the signed manifest (./box-verify.ts):
+ * a failure exits 30–33 before anything was stopped or switched.
+ */
+export function activateScript(prefix: string, version: string, init: InitSystem, agentPort: number, agentArgs: string[] = [], verify?: BoxVerify): string {
   return `${HEAD}P=${sq(prefix)}; V=${sq(version)}
 [ -d "$P/releases/$V" ] || { echo "ERR:release $V is not unpacked on the box"; exit 1; }
-old=$(readlink "$P/current" 2>/dev/null)
+${verify ? boxVerifyShell(verify) : ''}old=$(readlink "$P/current" 2>/dev/null)
 echo "old=$old"
 ${stopScriptBody(init)}
 ln -sfn "releases/$V" "$P/.current.new" && mv -T "$P/.current.new" "$P/current" || { echo "ERR:cannot switch the current link"; exit 2; }

@@ -18,17 +18,17 @@ export interface DeployServiceOptions {
 }
 
 export interface DeployService {
-  deploy(targets: BoxTarget[], options: DeployOptions & { concurrency?: number; acceptHostKey?: boolean; keyFile?: string }): Promise<FleetReport>;
-  adopt(target: BoxTarget, password: string, opts?: { rememberPassword?: boolean; acceptHostKey?: boolean }): Promise<AdoptResult>;
-  rollback(targets: BoxTarget[], opts?: BoxOpOptions & { acceptHostKey?: boolean }): Promise<BoxReport[]>;
-  status(target: BoxTarget, opts?: BoxOpOptions & { acceptHostKey?: boolean }): Promise<AgentStatus>;
+  deploy(targets: BoxTarget[], options: DeployOptions & { concurrency?: number; acceptHostKey?: string; keyFile?: string }): Promise<FleetReport>;
+  adopt(target: BoxTarget, password: string, opts?: { rememberPassword?: boolean; acceptHostKey?: string }): Promise<AdoptResult>;
+  rollback(targets: BoxTarget[], opts?: BoxOpOptions & { acceptHostKey?: string }): Promise<BoxReport[]>;
+  status(target: BoxTarget, opts?: BoxOpOptions & { acceptHostKey?: string }): Promise<AgentStatus>;
   uninstall(target: BoxTarget, opts?: BoxOpOptions & { purge?: boolean }): Promise<{ host: string; removed: boolean; dataKept: boolean }>;
   /** The pinned host key of a box, if any (for the UI to show before connecting). */
   pinnedHostKey(host: string, port?: number): string | null;
 }
 
 export function createDeployService(o: DeployServiceOptions): DeployService {
-  const ctx = (extra: { acceptHostKey?: boolean; keyFile?: string } = {}): DeployContext => ({
+  const ctx = (extra: { acceptHostKey?: string; keyFile?: string } = {}): DeployContext => ({
     dataDir: o.dataDir,
     secretStore: o.secretStore ?? noSecretStore,
     acceptHostKey: extra.acceptHostKey,

@@ -20,8 +20,8 @@ export interface SshAuth {
 
 export interface ConnectOptions {
   knownHosts: KnownHosts;
-  /** Accept (and pin) a host key that differs from the stored one. */
-  acceptChangedHostKey?: boolean;
+  /** Accept (and pin) a host key that differs from the stored one — only this fingerprint. */
+  acceptChangedHostKey?: string;
   /** Called with the fingerprint the box presented and what pinning made of it. */
   onHostKey?: (info: { fingerprint: string; keyType: string; status: HostKeyStatus }) => void;
   /** Seconds to wait for the SSH handshake (default 20). */
@@ -97,13 +97,16 @@ export class SshSession {
           const keyType = keyTypeOf(key);
           const pinned = opts.knownHosts.get(full.host, full.port);
           const status = opts.knownHosts.check(full.host, full.port, fingerprint);
-          if (status === 'changed' && !opts.acceptChangedHostKey) {
+          if (status === 'changed' && opts.acceptChangedHostKey !== fingerprint) {
+            const wrongAccept = opts.acceptChangedHostKey
+              ? `The box presents ${fingerprint}, not the ${opts.acceptChangedHostKey} you accepted; nothing was changed. `
+              : '';
             hostKeyError = new DeployError(
               'host-key-changed',
-              `WARNING: the SSH host key of ${where} has CHANGED (stored ${pinned?.fingerprint}, now ${fingerprint}). ` +
+              `${wrongAccept}WARNING: the SSH host key of ${where} has CHANGED (stored ${pinned?.fingerprint}, now ${fingerprint}). ` +
                 'This happens when the box was reinstalled, but it can also mean someone is intercepting the connection. ' +
                 'Nothing was sent to the box. Check the fingerprint on the box itself ' +
-                '(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then accept the new key with --accept-host-key.',
+                `(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub), then accept the new key with --accept-host-key ${fingerprint}.`,
               { stored: pinned?.fingerprint, presented: fingerprint, keyType },
             );
             return false;

@@ -4,8 +4,9 @@
 // mode 0600. When the OS offers no real encryption (no keyring; Linux's 'basic_text' fallback is
 // plaintext in all but name) nothing is stored and the store says so. The electron module is
 // passed in, so tests hand it a fake.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDir, writeSecretFile } from '../data-dir';
 import type { SecretStore } from '../deploy/secret-store';
 
 /** The part of Electron's safeStorage used here. */
@@ -56,10 +57,8 @@ export function createSafeStorageSecretStore(electron: { safeStorage: SafeStorag
       rmSync(file, { force: true });
       return;
     }
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
-    renameSync(tmp, file);
+    ensurePrivateDir(dirname(file), true); // the data dir
+    writeSecretFile(file, `${JSON.stringify(all, null, 2)}\n`);
   }
 
   return {

@@ -2,12 +2,14 @@
 // for speed), "boxes" = a real sshd on a loopback address with its own HOME, prefix and agent port,
 // and the se3kit CLI as a child process.
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAgentBundle, ROOT, type Arch, type BuildResult } from '../../build/agent-bundle/bundle';
 import { ensureInstallationKey } from '../../electron/deploy/keys';
+import { ensureReleaseKey, signManifest } from '../../electron/deploy/signing';
 import { descendants, freePort, startSshd, type SshdBox } from '../helpers/sshd';
 
 /** The test agents do not advertise over mDNS (no multicast beyond loopback/test namespaces). */
@@ -19,9 +21,21 @@ export function tempDir(name: string): string {
   return mkdtempSync(join(tmpdir(), `se3-deploy-${name}-`));
 }
 
-/** Builds a real agent bundle; `broken` makes its launcher exit at once (the health check fails). */
-export async function testBundle(outDir: string, version: string, opts: { broken?: boolean; arch?: Arch; compress?: 'xz' | 'gzip' } = {}): Promise<BuildResult> {
+/**
+ * The tests' release signing key (made on first use, outside the committed files): test bundles
+ * are signed with it, and every deploy in this process and its children (se3kit CLI, site mode)
+ * trusts it as this installation's own release key.
+ */
+export const TEST_RELEASE_KEY = join(ROOT, '.tmp', 'test-release-key', 'ed25519.pem');
+process.env.SE3KIT_RELEASE_KEY = TEST_RELEASE_KEY;
+
+/**
+ * Builds a real agent bundle; `broken` makes its launcher exit at once (the health check fails);
+ * `signingKey`: another release key (a path), or false for an unsigned bundle.
+ */
+export async function testBundle(outDir: string, version: string, opts: { broken?: boolean; arch?: Arch; compress?: 'xz' | 'gzip'; signingKey?: string | false } = {}): Promise<BuildResult> {
   return buildAgentBundle({
+    signingKey: opts.signingKey ?? TEST_RELEASE_KEY,
     arch: opts.arch ?? HOST_ARCH,
     version,
     outDir,
@@ -31,6 +45,43 @@ export async function testBundle(outDir: string, version: string, opts: { broken
       ? (stage) => writeFileSync(join(stage, 'bin', 'se3-agent'), '#!/bin/sh\necho "se3-agent: deliberately broken test release" >&2\nexit 3\n', { mode: 0o755 })
       : undefined,
   });
+}
+
+/**
+ * A small hand-made bundle (.tar.gz, laid out as build:agent lays one out) for the checks made
+ * before anything is uploaded: signed with `signingKey` (a key path; false: unsigned), then
+ * optionally altered — a file after signing, or the manifest after signing. Milliseconds to make.
+ */
+export function miniBundle(outDir: string, version: string, opts: { signingKey?: string | false; tamper?: 'file' | 'manifest'; arch?: Arch } = {}): string {
+  const stage = mkdtempSync(join(tmpdir(), 'se3-mini-bundle-'));
+  try {
+    const files: Record<string, string> = {
+      'bin/se3-agent': '#!/bin/sh\necho mini\n',
+      'node/bin/node': '#!/bin/sh\nexit 0\n',
+      'app/agent.mjs': 'console.log("mini");\n',
+    };
+    const sums: Record<string, string> = {};
+    for (const [f, text] of Object.entries(files)) {
+      mkdirSync(join(stage, f, '..'), { recursive: true });
+      writeFileSync(join(stage, f), text, { mode: 0o755 });
+      sums[f] = createHash('sha256').update(text).digest('hex');
+    }
+    const manifest = { name: 'se3-agent', version, platform: 'linux', arch: opts.arch ?? HOST_ARCH, minGlibc: '2.17', node: '20.20.2', builtAt: new Date().toISOString(), unpackedSize: 64, files: sums };
+    const text = `${JSON.stringify(manifest, null, 1)}\n`;
+    writeFileSync(join(stage, 'manifest.json'), text);
+    writeFileSync(join(stage, 'SHA256SUMS'), `${Object.entries(sums).map(([f, h]) => `${h}  ${f}`).join('\n')}\n`);
+    const key = opts.signingKey === false ? null : ensureReleaseKey(opts.signingKey ?? TEST_RELEASE_KEY);
+    if (key) writeFileSync(join(stage, 'manifest.sig'), signManifest(Buffer.from(text), key));
+    if (opts.tamper === 'file') writeFileSync(join(stage, 'app/agent.mjs'), 'console.log("changed after signing");\n');
+    if (opts.tamper === 'manifest') writeFileSync(join(stage, 'manifest.json'), text.replace('"minGlibc": "2.17"', '"minGlibc": "2.18"'));
+    mkdirSync(outDir, { recursive: true });
+    const file = join(outDir, `se3-agent-${version}-linux-${manifest.arch}.tar.gz`);
+    const r = spawnSync('tar', ['-czf', file, '-C', stage, 'manifest.json', ...(key ? ['manifest.sig'] : []), 'SHA256SUMS', 'app', 'bin', 'node'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`tar failed: ${r.stderr}`);
+    return file;
+  } finally {
+    rmSync(stage, { recursive: true, force: true });
+  }
 }
 
 export interface TestBox {

@@ -4,7 +4,7 @@
 // with their events (job started/finished, per-box steps and upload progress, log lines) and
 // final reports, status, and a changed host key refused until accepted.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { ApiEvents, EventName } from '../../electron/api/contract';
@@ -15,7 +15,8 @@ import type { SecretStore } from '../../electron/deploy/secret-store';
 import { requireComponent } from '../helpers/components';
 import { SSHD_BIN, TEST_PASSWORD } from '../helpers/sshd';
 import { recordingBoxes } from '../site/boxes-double';
-import { http, rmrf, startBox, tempDir, testBundle, type TestBox } from './fixture';
+import { generateKeyPair, installationKeyPath } from '../../electron/deploy/keys';
+import { http, miniBundle, rmrf, startBox, tempDir, testBundle, type TestBox } from './fixture';
 
 type Seen = { event: EventName; payload: ApiEvents[EventName] };
 
@@ -74,15 +75,67 @@ describe('deploy API area: parameters', () => {
     await rejects(api.call('deploy.acceptHostKey', { host: '10.0.0.5', port: 22, fingerprint: 'md5:aa' }), 'bad_params', /fingerprint must look like SHA256:/);
     await rejects(api.call('deploy.job', {}), 'bad_params', /jobId/);
     await rejects(api.call('deploy.rollback', { targets: ['10.0.0.5'], auth: { kind: 'password', password: 'x' } }), 'bad_params', /auth/);
+    // a key file is an uploaded key's id, never a path on the server
+    await rejects(api.call('deploy.start', { ...base, auth: { kind: 'key-file', keyFile: '/etc/ssh/ssh_host_ed25519_key' } }), 'bad_params', /key file: the id of a key uploaded with deploy\.uploadKey .*not a path/);
+    await rejects(api.call('deploy.status', { target: '10.0.0.5', auth: { kind: 'key-file', keyFile: '../../id_rsa' } }), 'bad_params', /not a path/);
+    await rejects(api.call('deploy.start', { ...base, trustBundleKey: 'yes' }), 'bad_params', /trustBundleKey: fingerprint must look like SHA256:/);
+    await rejects(api.call('deploy.start', { ...base, prefix: '/opt/../etc' }), 'bad_params', /prefix must not contain \. or \.\. parts/);
+    await rejects(api.call('deploy.uploadKey', { name: 'k', privateKey: 'x'.repeat(20000) }), 'bad_params', /too large/);
   });
 
   it('refuses impossible requests plainly, before any job starts', async () => {
     const base = { targets: ['10.0.0.5'], bundle: '/nonexistent/se3-agent-1.0.0-linux-arm64.tar', auth: { kind: 'installation-key' } };
     await rejects(api.call('deploy.start', base), 'bad_request', /no SSH key yet: choose "Adopt with the box password"/);
-    await rejects(api.call('deploy.start', { ...base, auth: { kind: 'key-file', keyFile: '/nonexistent/id' } }), 'bad_request', /key file \/nonexistent\/id does not exist/);
-    await rejects(api.call('deploy.start', { ...base, auth: { kind: 'password', password: 'pw' } }), 'bad_request', /bundle .* does not exist/);
+    await rejects(api.call('deploy.start', { ...base, auth: { kind: 'key-file', keyFile: 'key-0123456789abcdef' } }), 'bad_request', /no uploaded key key-0123456789abcdef; upload the key file/);
+    // only listed bundles: an existing file elsewhere gets exactly the answer a missing one gets
+    const pw = { kind: 'password', password: 'pw' };
+    const missing = await api.call('deploy.start', { ...base, auth: pw }).catch((e: Error) => e.message);
+    const existing = await api.call('deploy.start', { ...base, bundle: process.execPath, auth: pw }).catch((e: Error) => e.message);
+    const outside = miniBundle(join(dir, 'elsewhere'), '1.0.0');
+    const realBundle = await api.call('deploy.start', { ...base, bundle: outside, auth: pw }).catch((e: Error) => e.message);
+    assert.match(String(missing), /choose an agent bundle from the list/);
+    assert.equal(existing, missing);
+    assert.equal(realBundle, missing, 'a real bundle outside the bundle folders is refused the same way');
     await rejects(api.call('deploy.job', { jobId: 'deploy-99' }), 'bad_request', /no job deploy-99/);
     assert.deepEqual(await api.call('deploy.jobs', {}), []);
+  });
+
+  it('uploaded key files: stored 0600 in a 0700 folder, listed by id and fingerprint, never returned', async () => {
+    const pair = generateKeyPair('tech@laptop');
+    const k = (await api.call('deploy.uploadKey', { name: 'id_ed25519', privateKey: pair.private })) as { id: string; fingerprint: string; name: string; keyType: string };
+    assert.match(k.id, /^key-[0-9a-f]{16}$/);
+    assert.match(k.fingerprint, /^SHA256:[A-Za-z0-9+/]{43}$/);
+    assert.equal(k.keyType, 'ssh-ed25519');
+    const stored = join(dir, 'deploy', 'keys', k.id);
+    assert.equal(readFileSync(stored, 'utf8').trim(), pair.private.trim());
+    assert.equal(statSync(stored).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, 'deploy', 'keys')).mode & 0o777, 0o700);
+    assert.equal(statSync(dir).mode & 0o777, 0o700, 'the data dir is private');
+    const again = (await api.call('deploy.uploadKey', { name: 'copy', privateKey: pair.private })) as { id: string };
+    assert.equal(again.id, k.id, 'the same key keeps its id');
+    const list = (await api.call('deploy.keys', {})) as Array<Record<string, unknown>>;
+    assert.deepEqual(list.map((x) => x.id), [k.id]);
+    assert.ok(!JSON.stringify(list).includes('PRIVATE KEY'), 'the key itself never comes back');
+    await rejects(api.call('deploy.uploadKey', { name: 'x', privateKey: 'hello' }), 'bad_request', /not an SSH private key/);
+    await rejects(api.call('deploy.uploadKey', { name: 'x.pub', privateKey: pair.public }), 'bad_request', /that is a public key; upload the private key/);
+    // a listed bundle signed by a key nobody trusted yet: refused, with the page's way to trust it
+    const foreignKey = join(dir, 'foreign-release-key.pem');
+    const foreign = miniBundle(join(dir, 'bundles'), '1.0.1', { signingKey: foreignKey });
+    const req = { targets: ['127.0.0.1:1'], bundle: foreign, auth: { kind: 'key-file', keyFile: k.id } };
+    const listed = ((await api.call('deploy.bundles', {})) as Array<{ path: string; signedBy: string | null; trusted: boolean }>).find((b) => b.path === foreign)!;
+    assert.match(listed.signedBy ?? '', /^SHA256:/);
+    assert.equal(listed.trusted, false);
+    await rejects(api.call('deploy.start', req), 'bad_request', new RegExp(`signed by a key this installation does not trust \\(${listed.signedBy!.replace(/[+/]/g, '\\$&')}\\).*tick "Trust this signing key"`));
+    const unsigned = miniBundle(join(dir, 'bundles'), '1.0.2', { signingKey: false });
+    await rejects(api.call('deploy.start', { ...req, bundle: unsigned }), 'bad_request', /is not signed/);
+    // trusting it explicitly lets the job start (it then fails to connect to the closed port), and it is remembered
+    const { jobId } = (await api.call('deploy.start', { ...req, trustBundleKey: listed.signedBy })) as { jobId: string };
+    assert.match(jobId, /^deploy-/);
+    const after = ((await api.call('deploy.bundles', {})) as Array<{ path: string; trusted: boolean }>).find((b) => b.path === foreign)!;
+    assert.equal(after.trusted, true);
+    assert.equal(statSync(join(dir, 'trusted-bundle-keys.json')).mode & 0o777, 0o600);
+    assert.deepEqual(await api.call('deploy.deleteKey', { id: k.id }), { deleted: true });
+    assert.deepEqual(await api.call('deploy.keys', {}), []);
   });
 
   it('lists pinned host keys (none yet) and pins an accepted one', async () => {
@@ -210,6 +263,11 @@ describe('deploy API area: jobs on a real box', { timeout: 240_000 }, () => {
     const req = { target: `${b.target.host}:${b.target.port}`, user: b.target.user, prefix: b.prefix, agentPort: b.agentPort };
     const ok = (await api.call('deploy.status', req)) as { ok: true; status: { healthy: boolean; reportedVersion: string } };
     assert.equal(ok.ok, true);
+    // the same through an uploaded key file (here: this installation's key, uploaded)
+    const up = (await api.call('deploy.uploadKey', { name: 'id_ed25519', privateKey: readFileSync(installationKeyPath(dataDir), 'utf8') })) as { id: string };
+    const viaFile = (await api.call('deploy.status', { ...req, auth: { kind: 'key-file', keyFile: up.id } })) as { ok: boolean; status: { healthy: boolean } };
+    assert.equal(viaFile.ok, true, JSON.stringify(viaFile));
+    assert.equal(viaFile.status.healthy, true);
     assert.equal(ok.status.healthy, true);
     assert.equal(ok.status.reportedVersion, '2.0.0');
 

@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import ssh2 from 'ssh2';
 import { gzipSync } from 'node:zlib';
 import { ROOT } from '../../build/agent-bundle/bundle';
-import { readBundle } from '../../electron/deploy/bundle';
+import { readBundle } from '../../electron/deploy/bundle-verify';
 import { parseTarget } from '../../electron/deploy/connect';
 import { fingerprintOf, KnownHosts } from '../../electron/deploy/known-hosts';
 import { ensureInstallationKey, generateKeyPair, installationKeyPath } from '../../electron/deploy/keys';

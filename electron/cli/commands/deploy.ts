@@ -1,7 +1,7 @@
 // se3kit deploy HOST... — install or update the edge agent on boxes over SSH (see electron/deploy).
 import type { Command } from 'commander';
 import { deployFleet, parseTarget } from '../../deploy/index';
-import { addConnectionOptions, contextFrom, defaultBundle, defaultDataDir, eventPrinter, intArg, printReports, splitArgs, type ConnectionOpts } from '../../deploy/cli-support';
+import { addConnectionOptions, contextFrom, defaultBundle, defaultDataDir, eventPrinter, fingerprintList, intArg, printReports, splitArgs, type ConnectionOpts } from '../../deploy/cli-support';
 
 export function register(program: Command): void {
   const cmd = program
@@ -12,8 +12,9 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'boxes deployed at the same time', intArg('--concurrency', 1, 256), 4)
     .option('--health-timeout <seconds>', 'time the new version has to answer /health and DevSno', intArg('--health-timeout', 1, 600), 30)
     .option('--keep <n>', 'releases kept on each box', intArg('--keep', 1, 20), 3)
-    .option('--agent-args <words>', 'extra agent arguments kept in <prefix>/agent.env, e.g. --agent-args=--no-mdns');
-  addConnectionOptions(cmd).action(async (hosts: string[], o: ConnectionOpts & { bundle?: string; concurrency: number; healthTimeout: number; keep: number; agentArgs?: string }) => {
+    .option('--agent-args <words>', 'extra agent arguments kept in <prefix>/agent.env, e.g. --agent-args=--no-mdns')
+    .option('--trust-bundle-key <fingerprint>', "trust the bundle's signing key (SHA256:...) from now on; only for a key you know builds your releases (repeatable)", fingerprintList);
+  addConnectionOptions(cmd).action(async (hosts: string[], o: ConnectionOpts & { bundle?: string; concurrency: number; healthTimeout: number; keep: number; agentArgs?: string; trustBundleKey?: string[] }) => {
     const bundle = o.bundle ?? (await defaultBundle(o.dataDir ?? defaultDataDir()));
     if (!bundle) {
       process.stderr.write('se3kit deploy: no agent bundle found; build one with `npm run build:agent -- --arch arm64`, put one in <data dir>/bundles, or pass --bundle FILE\n');
@@ -33,7 +34,7 @@ export function register(program: Command): void {
     const report = await deployFleet(
       targets,
       contextFrom(o),
-      { bundle, prefix: o.prefix, agentPort: o.agentPort, healthTimeoutSec: o.healthTimeout, keepReleases: o.keep, init: o.init, concurrency: o.concurrency, agentArgs },
+      { bundle, prefix: o.prefix, agentPort: o.agentPort, healthTimeoutSec: o.healthTimeout, keepReleases: o.keep, init: o.init, concurrency: o.concurrency, agentArgs, trustBundleKeys: o.trustBundleKey },
       eventPrinter(!!o.json),
     );
     printReports(report.boxes, !!o.json);

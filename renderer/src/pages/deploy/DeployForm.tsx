@@ -1,8 +1,9 @@
 // The Deploy page's form: which boxes, how to log in (this installation's key, a key file, or
 // adopt with the box password), which agent bundle, and the install settings.
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import type { BundleChoice, DeployAuth, DeployInfo } from '../../../../electron/api/deploy';
 import { bytes } from './format';
+import { KeyFilePicker } from './KeyFilePicker';
 import { PinnedKeys } from './PinnedKeys';
 import { splitTargets } from './format';
 
@@ -16,6 +17,8 @@ export interface FormValues {
   password: string;
   remember: boolean;
   bundle: string;
+  /** Trust the chosen bundle's signing key (sent only when it is not trusted yet). */
+  trustKey: boolean;
   prefix: string;
   concurrency: string;
   agentPort: string;
@@ -31,6 +34,7 @@ export const EMPTY_FORM: FormValues = {
   password: '',
   remember: false,
   bundle: '',
+  trustKey: false,
   prefix: '/opt/se3-agent',
   concurrency: '4',
   agentPort: '5555',
@@ -44,7 +48,7 @@ export function formProblems(v: FormValues, action: 'deploy' | 'adopt'): string[
   if (splitTargets(v.targets).length === 0) out.push('Enter at least one box (host or host:port).');
   if (action === 'adopt' || v.auth === 'password') {
     if (!v.password) out.push('Enter the box password for the adopt step.');
-  } else if (v.auth === 'key-file' && !v.keyFile.trim()) out.push('Enter the path of the SSH key file.');
+  } else if (v.auth === 'key-file' && !v.keyFile.trim()) out.push('Upload an SSH key file, or choose one.');
   if (action === 'deploy' && !v.bundle.trim()) out.push('Choose an agent bundle.');
   const n = Number(v.concurrency);
   if (!Number.isInteger(n) || n < 1 || n > 64) out.push('Boxes at a time must be 1–64.');
@@ -68,13 +72,15 @@ export function DeployForm(props: {
   const set = props.onChange;
   const [tried, setTried] = useState<'deploy' | 'adopt' | null>(null);
   const problems = tried ? formProblems(v, tried) : [];
-  const known = props.bundles?.some((b) => b.path === v.bundle);
+  const chosen = props.bundles?.find((b) => b.path === v.bundle);
+  const known = !!chosen;
   const targets = splitTargets(v.targets);
 
   // choose the newest bundle when none is chosen yet
   useEffect(() => {
-    if (!v.bundle && props.bundles && props.bundles.length > 0) set({ bundle: props.bundles[0]!.path });
+    if (props.bundles && props.bundles.length > 0 && !props.bundles.some((b) => b.path === v.bundle)) set({ bundle: props.bundles[0]!.path, trustKey: false });
   }, [props.bundles, v.bundle, set]);
+  const setKeyFile = useCallback((id: string) => set({ keyFile: id }), [set]);
 
   const submit = (action: 'deploy' | 'adopt') => {
     if (formProblems(v, action).length > 0) {
@@ -134,10 +140,7 @@ export function DeployForm(props: {
             </details>
           )}
           {v.auth === 'key-file' && (
-            <label className="field">
-              <span>Key file (on the machine running Field Kit)</span>
-              <input name="keyFile" value={v.keyFile} placeholder="/home/tech/.ssh/id_ed25519" onChange={(e) => set({ keyFile: e.target.value })} />
-            </label>
+            <KeyFilePicker value={v.keyFile} onChange={setKeyFile} />
           )}
           {(v.auth === 'password' || tried === 'adopt') && (
             <PasswordField values={v} set={set} info={props.info} />
@@ -149,8 +152,8 @@ export function DeployForm(props: {
         <label className="field">
           <span>Agent bundle</span>
           <div className="bundle-pick">
-            <select name="bundle" value={known ? v.bundle : ''} onChange={(e) => set({ bundle: e.target.value })}>
-              {!known && <option value="">{props.bundles === null ? 'Looking for bundles…' : props.bundles.length ? 'Other file (path below)' : 'No bundles found'}</option>}
+            <select name="bundle" value={known ? v.bundle : ''} onChange={(e) => set({ bundle: e.target.value, trustKey: false })}>
+              {!known && <option value="">{props.bundles === null ? 'Looking for bundles…' : 'No bundles found'}</option>}
               {props.bundles?.map((b) => (
                 <option key={b.path} value={b.path}>
                   {b.version} · {b.arch} · {bytes(b.size)} — {b.fileName}
@@ -162,9 +165,9 @@ export function DeployForm(props: {
               Refresh
             </button>
           </div>
-          <input name="bundlePath" className="mono" value={v.bundle} placeholder="/path/to/se3-agent-1.0.0-linux-arm64.tar" onChange={(e) => set({ bundle: e.target.value })} />
+          {chosen && <BundleSignature bundle={chosen} trustKey={v.trustKey} set={set} />}
           <p className="hint">
-            Listed from the app's <code>dist/agent</code> (<code>npm run build:agent</code>) and the data folder's <code>bundles</code>; or type a path.
+            Listed from the app's <code>dist/agent</code> (<code>npm run build:agent</code>) and the data folder's <code>bundles</code> (put a release you were given there).
           </p>
         </label>
         <div className="settings-row">
@@ -221,6 +224,36 @@ export function DeployForm(props: {
         </span>
       </div>
     </form>
+  );
+}
+
+/** Who signed the chosen bundle, and the explicit choice to trust a key this installation does not know. */
+function BundleSignature(props: { bundle: BundleChoice; trustKey: boolean; set: (p: Partial<FormValues>) => void }) {
+  const b = props.bundle;
+  if (!b.signedBy) {
+    return (
+      <p className="field-error" data-testid="bundle-signature">
+        This bundle is not signed, so deploy will refuse it. Use one built with <code>npm run build:agent</code>.
+      </p>
+    );
+  }
+  if (b.trusted) {
+    return (
+      <p className="hint" data-testid="bundle-signature">
+        Signed by a trusted key <code>{b.signedBy}</code>.
+      </p>
+    );
+  }
+  return (
+    <div className="field-error" data-testid="bundle-signature">
+      <p>
+        Signed by a key this installation does not trust: <code>{b.signedBy}</code>. Trust it only if you know it belongs to whoever builds your releases.
+      </p>
+      <label className="check">
+        <input type="checkbox" name="trustKey" checked={props.trustKey} onChange={(e) => props.set({ trustKey: e.target.checked })} />
+        Trust this signing key
+      </label>
+    </div>
   );
 }
 

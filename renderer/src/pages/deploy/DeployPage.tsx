@@ -77,12 +77,14 @@ export function DeployPage() {
     setBusy(false);
     setError(problem);
     if (!problem) {
-      setForm((f) => ({ ...f, password: '' })); // the password went with the job; not kept here
+      setForm((f) => ({ ...f, password: '', trustKey: false })); // the password went with the job; not kept here
       loadInfo();
+      loadBundles(); // a key trusted with this job shows as trusted now
     }
   };
 
   const deploy = () => {
+    const chosen = bundles?.find((b) => b.path === form.bundle);
     const auth: DeployRequest['auth'] =
       form.auth === 'password'
         ? { kind: 'password', password: form.password, ...(form.remember ? { remember: true } : {}) }
@@ -93,6 +95,7 @@ export function DeployPage() {
       ...selectionOf(form),
       bundle: form.bundle.trim(),
       auth,
+      ...(form.trustKey && chosen?.signedBy && !chosen.trusted ? { trustBundleKey: chosen.signedBy } : {}),
       concurrency: Number(form.concurrency),
       healthTimeoutSec: Number(form.healthTimeout) || 30,
       ...(form.agentArgs.trim() ? { agentArgs: form.agentArgs.trim().split(/\s+/) } : {}),
