@@ -5,12 +5,16 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { cli } from '../site/cli-process';
-import { freePort, haveChromium, launchChromium, loggedInPage, shot, startSite, type Site } from './harness';
+import { startAgentProcess } from '../helpers/agent-process';
+import { freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, SMALL, startSite, type Site } from './harness';
+
+const vendorFixture = new URL('../discovery/fixtures/vendor-firmware.mjs', import.meta.url).pathname;
 
 let site: Site | null = null;
 let browser: Browser | null = null;
@@ -57,8 +61,8 @@ async function startAgent(port: number): Promise<Agent> {
   };
 }
 
-async function agentValue(port: number, what: 'DevSno' | 'LoginUrl'): Promise<unknown> {
-  const res = await fetch(`http://127.0.0.1:${port}/SophonMQ/api/${what}`);
+async function agentValue(port: number, what: 'DevSno' | 'LoginUrl', host = '127.0.0.1'): Promise<unknown> {
+  const res = await fetch(`http://${host}:${port}/SophonMQ/api/${what}`);
   return ((await res.json()) as { data: Record<string, unknown> }).data;
 }
 
@@ -151,5 +155,141 @@ test('scan, configure a box, invalid input, CSV batch — checked on the real ag
   await report.filter({ hasText: '1 configured, 1 failed' }).waitFor({ timeout: 30_000 });
   await shot(page, 'boxes-07-csv-report', true);
   assert.deepEqual(await agentValue(p2, 'DevSno'), { dev_sno: 'CSV_SNO_2' });
+  await page.close();
+});
+
+test('a technician\'s day at 1024×700: login state, sort, filter, export, CSV conflicts, offline, stopped scan, state kept across pages, keyboard', { timeout: 180_000 }, async (t) => {
+  if (!haveChromium(t)) return;
+  assert.ok(browser, 'the login test launched the browser');
+  const p = await freePort();
+  const dirs = [mkdtempSync(join(tmpdir(), 'se3-e2e-day-')), mkdtempSync(join(tmpdir(), 'se3-e2e-day-'))];
+  t.after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const a2 = await startAgentProcess({ dataDir: dirs[0]!, host: '127.0.0.2', port: p, mdns: false });
+  t.after(() => a2.kill('SIGKILL'));
+  const a3 = await startAgentProcess({ dataDir: dirs[1]!, host: '127.0.0.3', port: p, mdns: false });
+  t.after(() => a3.kill('SIGKILL'));
+  const vendor = spawn(process.execPath, [vendorFixture, '127.0.0.4', String(p), 'VENDOR0001'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  t.after(() => vendor.kill('SIGKILL'));
+  await once(vendor.stdout!, 'data');
+  // a full-length authorisation code, to see it never wraps
+  await fetch(`http://127.0.0.2:${p}/SophonMQ/api/DevSno`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ dev_sno: 'TJGSDX000120190726103455' }) });
+
+  const page = await loggedInPage(browser, site!, '', SMALL);
+  await page.fill('input[name=cidrs]', '127.0.0.0/29');
+  await page.fill('input[name=port]', String(p));
+  await page.uncheck('input[name=mdns]');
+  await page.getByRole('button', { name: 'Scan' }).click();
+  await page.getByTestId('scan-progress').filter({ hasText: 'Scan finished' }).waitFor({ timeout: 20_000 });
+  const rowOf = (ip: string) => page.locator(`tr[data-box="${ip}:${p}"]`);
+  for (const ip of ['127.0.0.2', '127.0.0.3', '127.0.0.4']) await rowOf(ip).waitFor();
+
+  // login state per box; vendor firmware has no /health and says so
+  assert.match(await rowOf('127.0.0.3').getByTestId('login-state').innerText(), /not configured/);
+  assert.match(await rowOf('127.0.0.4').getByTestId('login-state').innerText(), /no \/health \(vendor firmware\)/);
+
+  // the layout fits: no sideways scroll, the code on one line
+  assert.deepEqual(await sidewaysScroll(page), [], 'nothing scrolls sideways at 1024×700');
+  const devSnoCell = rowOf('127.0.0.2').locator('td.mono.nowrap').first();
+  assert.equal(await devSnoCell.innerText(), 'TJGSDX000120190726103455');
+  await shot(page, 'boxes-10-list-1024');
+  const lines = await devSnoCell.evaluate((el) => {
+    const r = document.createRange();
+    r.selectNodeContents(el);
+    return r.getClientRects().length;
+  });
+  assert.equal(lines, 1, 'DevSno on one line');
+
+  // sort by DevSno (click again reverses)
+  const order = async () =>
+    page.locator(`tbody tr[data-box$=":${p}"]`).evaluateAll((rows) => rows.map((r) => r.getAttribute('data-box')!.split(':')[0]));
+  await page.getByRole('button', { name: 'DevSno' }).click();
+  assert.deepEqual(await order(), ['127.0.0.2', '127.0.0.4', '127.0.0.3'], 'TJG… < VENDOR…, not set last');
+  await page.getByRole('button', { name: 'DevSno' }).click();
+  assert.deepEqual(await order(), ['127.0.0.4', '127.0.0.2', '127.0.0.3']);
+  assert.match(await page.locator('th[aria-sort=descending]').innerText(), /^DevSno\s*▼$/);
+
+  // filter: not configured yet (DevSno or LoginUrl missing)
+  await fetch(`http://127.0.0.4:${p}/SophonMQ/api/LoginUrl`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login_url: 'http://platform.example/login' }) });
+  await page.getByRole('button', { name: 'Scan' }).click();
+  await page.getByTestId('scan-progress').filter({ hasText: 'Scan finished' }).waitFor({ timeout: 20_000 });
+  await page.selectOption('select[name=filter]', 'not-configured');
+  await rowOf('127.0.0.4').waitFor({ state: 'detached' });
+  assert.equal(await rowOf('127.0.0.2').count(), 1);
+  assert.match(await page.getByTestId('box-count').innerText(), /^\d+ of \d+$/);
+  await page.selectOption('select[name=filter]', 'all');
+
+  // export: the columns of `se3kit discover --json`
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+  const csv = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+  assert.match(download.suggestedFilename(), /^se3-boxes-\d{8}-\d{6}\.csv$/);
+  assert.equal(csv[0], 'id,ip,port,mac,hostname,dev_sno,login_url,agentVersion,kind,sources,lastSeen,offline,login,broker,users');
+  assert.equal(csv.filter((l) => l.includes(`:${p},`)).length, 3);
+  assert.ok(csv.some((l) => l.startsWith(`127.0.0.4:${p},127.0.0.4,${p},`) && l.includes(',vendor,probe,')), csv.join('\n'));
+
+  // CSV batch: two rows for one box are a conflict naming both lines, nothing sent; the rest go on,
+  // and the list shows the new value at once
+  await page.fill(
+    'textarea[name=csv]',
+    `host,dev_sno,login_url\n127.0.0.2:${p},CONFLICT_A,\n127.0.0.3:${p},CSV_OK_3,http://platform.example:8080/login\n127.0.0.2:${p},CONFLICT_B,\n`,
+  );
+  await page.getByRole('button', { name: /^Apply/ }).click();
+  const report = page.getByTestId('csv-report');
+  await report.filter({ hasText: '1 configured, 2 failed' }).waitFor({ timeout: 30_000 });
+  assert.match(await report.innerText(), /conflict: line 2 \(127\.0\.0\.2:\d+\) and line 4 \(127\.0\.0\.2:\d+\) both reach the box/);
+  assert.deepEqual(await agentValue(p, 'DevSno', '127.0.0.2'), { dev_sno: 'TJGSDX000120190726103455' });
+  await rowOf('127.0.0.3').filter({ hasText: 'CSV_OK_3' }).waitFor({ timeout: 5000 });
+  await shot(page, 'boxes-11-csv-conflict-1024', true);
+
+  // keyboard: Escape closes the details; Tab reaches "Choose file…"
+  await rowOf('127.0.0.3').click();
+  const details = page.getByRole('complementary', { name: `Box 127.0.0.3:${p}` });
+  await details.waitFor();
+  assert.match(await details.getByTestId('details-login').innerText(), /logging in|failed|pending/);
+  await shot(page, 'boxes-12-details-1024');
+  await page.keyboard.press('Escape');
+  await details.waitFor({ state: 'detached' });
+  await page.focus('textarea[name=csv]');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Choose file…');
+
+  // leaving the page and coming back keeps everything; a reload keeps the ranges
+  await page.getByRole('link', { name: 'Photo Check' }).click();
+  await page.getByRole('heading', { name: 'Photo Check', level: 1 }).waitFor();
+  await page.getByRole('link', { name: 'Boxes' }).click();
+  await page.getByRole('heading', { name: 'Boxes', level: 1 }).waitFor();
+  assert.equal(await page.inputValue('input[name=cidrs]'), '127.0.0.0/29');
+  assert.equal(await page.inputValue('input[name=port]'), String(p));
+  assert.equal(await page.isChecked('input[name=mdns]'), false);
+  assert.match(await page.inputValue('textarea[name=csv]'), /CONFLICT_A/);
+  await report.filter({ hasText: '1 configured, 2 failed' }).waitFor();
+  await page.getByTestId('scan-progress').filter({ hasText: 'Scan finished' }).waitFor();
+  await page.reload();
+  await page.getByRole('heading', { name: 'Boxes', level: 1 }).waitFor();
+  assert.equal(await page.inputValue('input[name=cidrs]'), '127.0.0.0/29', 'ranges remembered between starts');
+  assert.equal(await page.isChecked('input[name=mdns]'), false);
+
+  // a box that stopped answering is shown offline after the next scan
+  await a3.kill('SIGKILL');
+  await page.getByRole('button', { name: 'Scan' }).click();
+  await page.getByTestId('scan-progress').filter({ hasText: 'Scan finished' }).waitFor({ timeout: 20_000 });
+  await rowOf('127.0.0.3').locator('.tag.offline').waitFor({ timeout: 5000 });
+  assert.equal(await rowOf('127.0.0.2').locator('.tag.offline').count(), 0);
+  await page.selectOption('select[name=filter]', 'offline');
+  await rowOf('127.0.0.2').waitFor({ state: 'detached' });
+  assert.equal(await rowOf('127.0.0.3').count(), 1);
+  await shot(page, 'boxes-13-offline-1024');
+  await page.selectOption('select[name=filter]', 'all');
+
+  // a stopped scan says it was stopped
+  await page.fill('input[name=cidrs]', '127.0.0.0/16');
+  await page.getByRole('button', { name: 'Scan' }).click();
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await page.getByTestId('scan-progress').filter({ hasText: /^Scan stopped after \d+ of 65534 addresses/ }).waitFor({ timeout: 10_000 });
+  await shot(page, 'boxes-14-stopped-1024');
+
+  // 1280 wide: the full table without sideways scroll
+  await page.setViewportSize({ width: 1280, height: 800 });
+  assert.deepEqual(await sidewaysScroll(page), []);
+  await shot(page, 'boxes-15-list-1280');
   await page.close();
 });

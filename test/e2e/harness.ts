@@ -57,8 +57,8 @@ export async function startSite(extra: string[] = [], env: NodeJS.ProcessEnv = {
 }
 
 /** A new page, logged in, showing the page with the given hash route (default: the first page). */
-export async function loggedInPage(browser: Browser, site: Site, route = ''): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1366, height: 900 }, acceptDownloads: true });
+export async function loggedInPage(browser: Browser, site: Site, route = '', viewport = { width: 1366, height: 900 }): Promise<Page> {
+  const page = await browser.newPage({ viewport, acceptDownloads: true });
   await page.goto(site.url);
   await page.fill('input[name=password]', site.password);
   await page.click('button[type=submit]');
@@ -68,6 +68,26 @@ export async function loggedInPage(browser: Browser, site: Site, route = ''): Pr
     await page.locator('main.content h1').waitFor();
   }
   return page;
+}
+
+/** The smallest laptop window the pages are laid out for. */
+export const SMALL = { width: 1024, height: 700 };
+
+/** Whether anything on the page scrolls sideways: the document, or any element with overflow (names the culprits). */
+export async function sidewaysScroll(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const doc = document.scrollingElement!;
+    if (doc.scrollWidth > doc.clientWidth + 1) out.push(`document ${doc.scrollWidth} > ${doc.clientWidth}`);
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('main *'))) {
+      const st = getComputedStyle(el);
+      if ((st.overflowX === 'auto' || st.overflowX === 'scroll') && el.scrollWidth > el.clientWidth + 1)
+        out.push(`${el.tagName.toLowerCase()}.${el.className} ${el.scrollWidth} > ${el.clientWidth}`);
+    }
+    const main = document.querySelector('main');
+    if (main && main.scrollWidth > main.clientWidth + 1) out.push(`main ${main.scrollWidth} > ${main.clientWidth}`);
+    return out;
+  });
 }
 
 export function shot(page: Page, name: string, fullPage = false): Promise<Buffer> {

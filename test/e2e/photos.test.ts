@@ -13,7 +13,7 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { CSV_HEADER } from '../../electron/fiqa/csv';
 import { FACES_DIR } from '../fiqa/fixtures';
 import { cli } from '../site/cli-process';
-import { haveChromium, launchChromium, loggedInPage, shot, startSite, type Site } from './harness';
+import { haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, SMALL, startSite, type Site } from './harness';
 
 let site: Site | null = null;
 let browser: Browser | null = null;
@@ -177,7 +177,7 @@ test('failures only, and the CSV export (same rows as se3kit fiqa --csv)', O, as
   await shotAll('photos-04-failures-only');
 
   const failures = await exportCsv(/^Export failures \(CSV\)$/);
-  assert.match(failures.name, /^photo-check-\d{8}-\d{4}\.csv$/);
+  assert.match(failures.name, /^photo-check-failures-high-\d{8}-\d{6}\.csv$/);
   const frows = parseCsv(failures.text);
   assert.deepEqual(frows[0], CSV_HEADER);
   assert.deepEqual(
@@ -188,6 +188,7 @@ test('failures only, and the CSV export (same rows as se3kit fiqa --csv)', O, as
   await page.getByLabel('Failures only').uncheck();
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=photo-card]').length === n, CHOSEN.length);
   const all = await exportCsv(/^Export CSV$/);
+  assert.match(all.name, /^photo-check-high-\d{8}-\d{6}\.csv$/, 'the full export never takes the failures export\'s name');
   const rows = parseCsv(all.text);
   assert.equal(rows.length, 1 + PORTRAITS.length + PARTIAL.length + 2 + 1);
   for (const r of rows) assert.equal(r.length, CSV_HEADER.length, `every row has ${CSV_HEADER.length} columns: ${r.join(',')}`);
@@ -195,6 +196,8 @@ test('failures only, and the CSV export (same rows as se3kit fiqa --csv)', O, as
   const byFile = (f: string) => rows.filter((r) => r[0] === f);
   assert.equal(col(byFile('obama.jpg')[0]!, 'fiqa_result'), 'true');
   assert.equal(col(byFile('obama.jpg')[0]!, 'error_code'), '0');
+  assert.equal(col(byFile('obama.jpg')[0]!, 'level'), 'high', 'the level the verdict was judged at');
+  assert.equal(col(byFile('notes.txt')[0]!, 'level'), '', 'no verdict, no level');
   assert.match(col(byFile('obama_partial_face.jpg')[0]!, 'fails')!, /\bpartial\b/);
   assert.match(col(byFile('obama_partial_face.jpg')[0]!, 'reasons')!, /face cut off by the photo border \(step back/);
   const notes = byFile('notes.txt')[0]!;
@@ -274,3 +277,46 @@ test('a chosen folder: photos in sub-folders by path, other files skipped, a too
   assert.match(page.url(), /#\/photos$/);
   await shotAll('photos-06-folder-and-drop');
 });
+
+test('at 1024×700: the drop zone, pickers, level and results fit without sideways scroll; the page keeps its state across pages', O, async (t) => {
+  if (!page) return t.skip('no browser');
+  await page.setViewportSize(SMALL);
+  // with photos: the compact drop zone, the toolbar, the cards
+  assert.deepEqual(await sidewaysScroll(page), [], 'nothing scrolls sideways with photos listed');
+  await fits(page, 'compact drop zone');
+  await page.getByLabel('Failures only').check();
+  await shot(page, 'photos-07-results-1024');
+  // leaving the page and coming back keeps the photos and the "failures only" choice
+  await page.getByRole('link', { name: 'Boxes' }).click();
+  await page.getByRole('heading', { name: 'Boxes', level: 1 }).waitFor();
+  await page.getByRole('link', { name: 'Photo Check' }).click();
+  await page.getByRole('heading', { name: 'Photo Check', level: 1 }).waitFor();
+  assert.equal(await page.getByLabel('Failures only').isChecked(), true);
+  assert.ok((await page.getByTestId('photo-card').count()) > 0);
+  await page.getByLabel('Failures only').uncheck();
+  // empty: the large drop zone
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.getByText('Drop photos or a folder here').waitFor();
+  assert.deepEqual(await sidewaysScroll(page), [], 'nothing scrolls sideways when empty');
+  await fits(page, 'drop zone');
+  await shot(page, 'photos-08-empty-1024');
+  await page.setViewportSize({ width: 1366, height: 900 });
+});
+
+/** The drop zone's text is not squeezed, nothing overlaps the buttons, the level select stays inside its card. */
+async function fits(p: Page, what: string): Promise<void> {
+  const r = await p.evaluate(() => {
+    const zone = document.querySelector('[data-testid=drop-zone]')!.getBoundingClientRect();
+    const text = document.querySelector('.pc-drop-text')!.getBoundingClientRect();
+    const select = document.querySelector('select[name=level]')!.getBoundingClientRect();
+    const choose = document.querySelector('.pc-drop-actions .primary')!.getBoundingClientRect();
+    const muted = document.querySelector('.pc-drop-text .muted')!;
+    const clipped = muted.scrollWidth > muted.clientWidth + 1;
+    const overlap = !(text.right <= choose.left || text.bottom <= choose.top || choose.bottom <= text.top);
+    return { zone: [zone.left, zone.right], textWidth: text.width, select: [select.left, select.right], overlap, clipped };
+  });
+  assert.ok(r.textWidth >= 280, `${what}: the text has room (${r.textWidth}px)`);
+  assert.equal(r.overlap, false, `${what}: the text does not run under "Choose photos…"`);
+  assert.equal(r.clipped, false, `${what}: the formats line is not cut`);
+  assert.ok(r.select[0]! >= r.zone[0]! && r.select[1]! <= r.zone[1]!, `${what}: the Level select stays inside its card ${JSON.stringify(r)}`);
+}

@@ -39,12 +39,18 @@ export function createBoxesService(opts: BoxesServiceOptions = {}): ClosableBoxe
     },
     async configure(request: ConfigureRequest): Promise<ConfigureOutcome> {
       const outcome = await client.configure(request);
-      if (outcome.ok) discovery.noteConfigured(outcome.host, outcome.port, outcome);
+      if (outcome.ok) {
+        discovery.noteConfigured(outcome.host, outcome.port, outcome);
+        await discovery.recheck([`${outcome.host}:${outcome.port}`]); // the login state moves on at once
+      }
       return outcome;
     },
     async configureCsv(csv: string): Promise<BatchReport> {
-      // Each confirmed row updates the list at once (the page shows the new values).
-      return configureCsv(client, csv, { ...opts.batch, onRow: (o) => o.ok && discovery.noteConfigured(o.host, o.port, o) });
+      // Each confirmed row updates the list at once (the page shows the new values), then the
+      // configured boxes are asked again (their login state moves on).
+      const report = await configureCsv(client, csv, { ...opts.batch, onRow: (o) => o.ok && discovery.noteConfigured(o.host, o.port, o) });
+      await discovery.recheck(report.rows.filter((o) => o.ok).map((o) => `${o.host}:${o.port}`));
+      return report;
     },
     async recheck(ids?: string[]): Promise<void> {
       await discovery.recheck(ids);

@@ -4,6 +4,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { devSnoProblem, loginUrlProblem } from '../../../../agent/protocol/config-api';
 import type { BoxRow, ConfigureOutcome } from '../../../../electron/api/boxes';
 import { api } from '../../api';
+import { LoginCell } from './BoxTable';
 import { ago, friendly } from './format';
 
 export function BoxDetails(props: { row: BoxRow; now: number; onClose: () => void; onUpdated: (patch: Partial<BoxRow>) => void }) {
@@ -15,6 +16,15 @@ export function BoxDetails(props: { row: BoxRow; now: number; onClose: () => voi
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<ConfigureOutcome | null>(null);
   const [callError, setCallError] = useState<string | null>(null);
+
+  // Escape closes the panel (unless a field's own Escape handling, e.g. an IME, took it).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !e.defaultPrevented) props.onClose();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [props.onClose]);
 
   // Read the box's live values when a box is opened.
   useEffect(() => {
@@ -95,6 +105,32 @@ export function BoxDetails(props: { row: BoxRow; now: number; onClose: () => voi
         <dd className="mono">{row.mac ?? '—'}</dd>
         <dt>Found by</dt>
         <dd>{row.sources.map((s) => (s === 'mdns' ? 'mDNS' : 'TCP probe')).join(' + ')}</dd>
+        <dt>Status</dt>
+        <dd>{row.offline ? <span className="tag offline">offline — missing from the latest scan</span> : 'answering'}</dd>
+        <dt>Platform login</dt>
+        <dd data-testid="details-login">
+          {row.kind === 'vendor' && !row.login ? (
+            'unknown — vendor firmware has no /health; check on the platform'
+          ) : (
+            <>
+              <LoginCell row={row} />
+              {row.login?.error && <div className="error-text small">{row.login.error}</div>}
+              {row.login?.since && <div className="muted small">since {new Date(row.login.since).toLocaleString()}</div>}
+            </>
+          )}
+        </dd>
+        {row.broker?.error && (
+          <>
+            <dt>Broker</dt>
+            <dd className="error-text small">{row.broker.error}</dd>
+          </>
+        )}
+        {typeof row.users === 'number' && (
+          <>
+            <dt>People enrolled</dt>
+            <dd>{row.users}</dd>
+          </>
+        )}
       </dl>
       {readError && (
         <div className="banner error" role="alert">

@@ -1,63 +1,104 @@
-// The Boxes page: scan, the live list, one box's details and settings, CSV batch import; ticked
-// boxes go to the Deploy page ("Deploy to selected").
-import { useEffect, useState } from 'react';
+// The Boxes page: scan, the live list (sort, filter, export, login state), one box's details
+// and settings, CSV batch import; ticked boxes go to the Deploy page ("Deploy to selected").
+// All state lives in boxes-store.ts, so it survives switching pages.
+import { useEffect, useMemo, useState } from 'react';
 import { openDeployWith } from '../deploy/handoff';
+import { downloadText } from '../photos/export-csv';
 import { BoxDetails } from './BoxDetails';
 import { BoxTable } from './BoxTable';
+import { boxesCsv, FILTERS, sortBoxes } from './box-list';
+import { boxesStore, recheckBoxes, startScan, stopScan, updateRow, useBoxesStore, type BoxFilter, type SortKey } from './boxes-store';
 import { CsvImport } from './CsvImport';
 import { ScanBar } from './ScanBar';
-import { useBoxes } from './useBoxes';
+
+/** How often the listed boxes are asked again (login state, offline) while the page is open. */
+const RECHECK_MS = 15_000;
 
 export function BoxesPage() {
-  const boxes = useBoxes();
-  const [selected, setSelected] = useState<string | null>(null);
-  const [checked, setChecked] = useState<ReadonlySet<string>>(new Set());
+  const s = useBoxesStore();
   const [now, setNow] = useState(Date.now());
+  const scanning = !!s.progress && !s.progress.done;
   useEffect(() => {
     const t = setInterval(() => setNow(Date.now()), 5000);
     return () => clearInterval(t);
   }, []);
-  const row = boxes.rows.find((r) => r.id === selected) ?? null;
-  const picked = boxes.rows.filter((r) => checked.has(r.id));
+  // Keep login states and offline marks current while the page is shown (not during a scan).
+  const haveRows = s.rows.length > 0;
+  useEffect(() => {
+    if (!haveRows || scanning) return;
+    const t = setInterval(() => void recheckBoxes(), RECHECK_MS);
+    return () => clearInterval(t);
+  }, [haveRows, scanning]);
+
+  const checked = useMemo(() => new Set(s.checked), [s.checked]);
+  const shown = useMemo(() => sortBoxes(s.rows.filter(FILTERS[s.filter].test), s.sort.key, s.sort.dir), [s.rows, s.filter, s.sort]);
+  const row = s.rows.find((r) => r.id === s.selected) ?? null;
+  const picked = s.rows.filter((r) => checked.has(r.id));
   const check = (ids: string[], on: boolean) =>
-    setChecked((prev) => {
-      const next = new Set(prev);
+    boxesStore.set((st) => {
+      const next = new Set(st.checked);
       for (const id of ids) {
         if (on) next.add(id);
         else next.delete(id);
       }
-      return next;
+      return { checked: [...next] };
     });
+  const sortBy = (key: SortKey) => boxesStore.set((st) => ({ sort: { key, dir: st.sort.key === key ? (-st.sort.dir as 1 | -1) : 1 } }));
+  const select = (id: string | null) => boxesStore.set({ selected: id });
 
   return (
     <div className="page boxes-page">
-      <ScanBar progress={boxes.progress} scanning={boxes.scanning} onScan={(o) => void boxes.scan(o)} onStop={() => void boxes.stop()} />
-      {boxes.error && (
+      <ScanBar ranges={s.ranges} port={s.port} mdns={s.mdns} progress={s.progress} scanning={scanning} onScan={(o) => void startScan(o)} onStop={() => void stopScan()} />
+      {s.error && (
         <div className="banner error" role="alert">
-          {boxes.error}
+          {s.error}
         </div>
       )}
       <div className={row ? 'split' : undefined}>
         <section className="card list" aria-label="Discovered boxes">
-          <div className="section-head">
+          <div className="section-head list-head">
             <h2>
-              Discovered boxes <span className="count">{boxes.rows.length}</span>
+              Discovered boxes{' '}
+              <span className="count" data-testid="box-count">
+                {shown.length === s.rows.length ? s.rows.length : `${shown.length} of ${s.rows.length}`}
+              </span>
             </h2>
-            {boxes.rows.length > 0 && (
-              <button
-                type="button"
-                className="primary"
-                disabled={picked.length === 0}
-                title="Open the Deploy page with the ticked boxes (SSH on port 22 of each address)"
-                onClick={() => openDeployWith([...new Set(picked.map((r) => r.ip))])}
-              >
-                Deploy to selected{picked.length ? ` (${picked.length})` : ''}
-              </button>
+            {s.rows.length > 0 && (
+              <div className="list-tools">
+                <label className="inline-field">
+                  <span>Show</span>
+                  <select name="filter" value={s.filter} onChange={(e) => boxesStore.set({ filter: e.target.value as BoxFilter })}>
+                    {Object.entries(FILTERS).map(([k, f]) => (
+                      <option key={k} value={k}>
+                        {f.label}
+                      </option>
+                    ))}
+                  </select>
+                </label>
+                <button
+                  type="button"
+                  className="secondary"
+                  title="Save the boxes shown as CSV (the columns of se3kit discover --json)"
+                  disabled={shown.length === 0}
+                  onClick={() => downloadText(boxesCsv(shown), `se3-boxes-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}.csv`)}
+                >
+                  Export CSV
+                </button>
+                <button
+                  type="button"
+                  className="primary"
+                  disabled={picked.length === 0}
+                  title="Open the Deploy page with the ticked boxes (SSH on port 22 of each address)"
+                  onClick={() => openDeployWith([...new Set(picked.map((r) => r.ip))])}
+                >
+                  Deploy to selected{picked.length ? ` (${picked.length})` : ''}
+                </button>
+              </div>
             )}
           </div>
-          {boxes.rows.length === 0 ? (
+          {s.rows.length === 0 ? (
             <div className="empty">
-              {boxes.scanning ? (
+              {scanning ? (
                 <>
                   <div className="spinner" aria-hidden="true" />
                   <p>Searching… boxes appear here as soon as they answer.</p>
@@ -72,13 +113,30 @@ export function BoxesPage() {
                 </>
               )}
             </div>
+          ) : shown.length === 0 ? (
+            <div className="empty">
+              <p className="empty-title">No box matches “{FILTERS[s.filter].label}”</p>
+              <button type="button" className="secondary" onClick={() => boxesStore.set({ filter: 'all' })}>
+                Show all boxes
+              </button>
+            </div>
           ) : (
-            <BoxTable rows={boxes.rows} selected={selected} onSelect={setSelected} now={now} compact={!!row} checked={checked} onCheck={check} />
+            <BoxTable
+              rows={shown}
+              selected={s.selected}
+              onSelect={select}
+              now={now}
+              compact={!!row}
+              sort={s.sort}
+              onSort={sortBy}
+              checked={checked}
+              onCheck={check}
+            />
           )}
         </section>
-        {row && <BoxDetails row={row} now={now} onClose={() => setSelected(null)} onUpdated={(patch) => boxes.update(row.id, patch)} />}
+        {row && <BoxDetails row={row} now={now} onClose={() => select(null)} onUpdated={(patch) => updateRow(row.id, patch)} />}
       </div>
-      <CsvImport onDone={() => void boxes.refresh()} />
+      <CsvImport />
     </div>
   );
 }

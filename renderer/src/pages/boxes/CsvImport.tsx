@@ -1,47 +1,23 @@
 // Batch configuration from a CSV (host,dev_sno,login_url): paste or pick a file, apply, and
-// see one outcome per row.
-import { useState } from 'react';
-import type { BatchReport } from '../../../../electron/api/boxes';
-import { api } from '../../api';
+// see one outcome per row. Text and report live in the page's store (kept across pages).
+import { useRef } from 'react';
+import { outcomeLabel } from '../../../../electron/api/boxes';
+import { applyCsv, boxesStore, useBoxesStore } from './boxes-store';
 
 const EXAMPLE = 'host,dev_sno,login_url\n192.168.1.20,TJGSDX000120190726103455,http://platform.example:8080/login\ne0:a5:09:12:34:56,TJGSDX000120190726103456,http://platform.example:8080/login';
 
-export function CsvImport(props: { onDone: () => void }) {
-  const [csv, setCsv] = useState('');
-  const [fileName, setFileName] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [report, setReport] = useState<BatchReport | null>(null);
-  const [error, setError] = useState<string | null>(null);
+export function CsvImport() {
+  const { csv, csvFile: fileName, csvBusy: busy, csvReport: report, csvError: error } = useBoxesStore();
+  const fileInput = useRef<HTMLInputElement>(null);
   const lines = csv.split(/\r?\n/).filter((l) => l.trim() !== '').length;
 
   async function pick(file: File | undefined) {
     if (!file) return;
     if (file.size > 2 * 1024 * 1024) {
-      setError(`${file.name} is larger than 2 MiB; split it into smaller files.`);
+      boxesStore.set({ csvError: `${file.name} is larger than 2 MiB; split it into smaller files.` });
       return;
     }
-    setCsv(await file.text());
-    setFileName(file.name);
-    setReport(null);
-    setError(null);
-  }
-
-  async function apply() {
-    if (!csv.trim()) {
-      setError('Paste CSV rows or choose a file first.');
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    setReport(null);
-    try {
-      setReport(await api.call('boxes.configureCsv', { csv }));
-      props.onDone();
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
+    boxesStore.set({ csv: await file.text(), csvFile: file.name, csvReport: null, csvError: null });
   }
 
   return (
@@ -54,10 +30,21 @@ export function CsvImport(props: { onDone: () => void }) {
             header line is optional; failed rows do not stop the others.
           </p>
         </div>
-        <label className="secondary file-button">
+        <button type="button" className="secondary file-button" onClick={() => fileInput.current?.click()}>
           Choose file…
-          <input type="file" accept=".csv,text/csv,text/plain" onChange={(e) => void pick(e.target.files?.[0])} hidden />
-        </label>
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          name="csvFile"
+          accept=".csv,text/csv,text/plain"
+          tabIndex={-1}
+          onChange={(e) => {
+            void pick(e.target.files?.[0]);
+            e.target.value = ''; // the same file again is a new pick
+          }}
+          hidden
+        />
       </div>
       <textarea
         name="csv"
@@ -65,15 +52,11 @@ export function CsvImport(props: { onDone: () => void }) {
         rows={5}
         placeholder={EXAMPLE}
         value={csv}
-        onChange={(e) => {
-          setCsv(e.target.value);
-          setFileName(null);
-          setReport(null);
-        }}
+        onChange={(e) => boxesStore.set({ csv: e.target.value, csvFile: null, csvReport: null })}
         spellCheck={false}
       />
       <div className="form-actions">
-        <button className="primary" onClick={() => void apply()} disabled={busy || !csv.trim()}>
+        <button className="primary" onClick={() => void applyCsv()} disabled={busy || !csv.trim()}>
           {busy ? 'Configuring…' : `Apply ${lines ? `(${lines} line${lines === 1 ? '' : 's'})` : ''}`}
         </button>
         {fileName && <span className="muted">from {fileName}</span>}
@@ -102,7 +85,7 @@ export function CsvImport(props: { onDone: () => void }) {
               {report.rows.map((r) => (
                 <tr key={r.line} className={r.ok ? undefined : 'failed'}>
                   <td>{r.line}</td>
-                  <td className="mono">{r.port ? `${r.host}:${r.port}` : r.host}</td>
+                  <td className="mono">{outcomeLabel(r)}</td>
                   <td>{r.ok ? <span className="tag okay">OK</span> : <span className="error-text">{r.error}</span>}</td>
                   <td className="mono">{r.dev_sno ?? '—'}</td>
                   <td className="mono ellipsis">{r.login_url ?? '—'}</td>

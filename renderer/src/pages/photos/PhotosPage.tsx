@@ -2,7 +2,8 @@
 // see each photo with its face boxes, badge, reasons and fix hints, filter to the failures and
 // export the results as CSV. The checks run in the service's worker threads; the page sends
 // one photo per call, a few at a time, and shows results as they arrive.
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useMemo } from 'react';
+import { createPageStore, usePageStore } from '../../page-store';
 import { CheckToolbar } from './CheckToolbar';
 import { countPhotos, isFailure, photoChecks, usePhotoChecks } from './check-store';
 import { csvFileName, downloadText, photosCsv } from './export-csv';
@@ -10,9 +11,13 @@ import { PhotoCard } from './PhotoCard';
 import { PhotoPicker } from './PhotoPicker';
 import './photos.css';
 
+/** The page's view choices (the photos themselves live in check-store.ts); kept across pages. */
+const photosView = createPageStore({ failuresOnly: false });
+const setFailuresOnly = (on: boolean) => photosView.set({ failuresOnly: on });
+
 export function PhotosPage() {
   const { items, level, notice } = usePhotoChecks();
-  const [failuresOnly, setFailuresOnly] = useState(false);
+  const { failuresOnly } = usePageStore(photosView);
   const counts = useMemo(() => countPhotos(items), [items]);
   const shown = useMemo(() => (failuresOnly ? items.filter(isFailure) : items), [items, failuresOnly]);
   const exportable = shown.filter((it) => it.analysis || it.error).length;
@@ -37,7 +42,7 @@ export function PhotosPage() {
           failuresOnly={failuresOnly}
           exportable={exportable}
           onFailuresOnly={setFailuresOnly}
-          onExport={() => downloadText(photosCsv(shown), csvFileName())}
+          onExport={() => downloadText(photosCsv(shown), csvFileName({ failuresOnly, level }))}
           onClear={() => {
             photoChecks.clear();
             setFailuresOnly(false);

@@ -13,9 +13,15 @@ export function photosCsv(items: readonly PhotoItem[]): string {
   return csvDocument(outcomes);
 }
 
-export function csvFileName(now = new Date()): string {
+/**
+ * `photo-check-<level>-<date>-<time>.csv`, or `photo-check-failures-…` for the failures only:
+ * the two exports never share a name (nor do two exports a second apart).
+ */
+export function csvFileName(opts: { failuresOnly?: boolean; level?: string } = {}, now = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
-  return `photo-check-${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}.csv`;
+  const stamp = `${now.getFullYear()}${p(now.getMonth() + 1)}${p(now.getDate())}-${p(now.getHours())}${p(now.getMinutes())}${p(now.getSeconds())}`;
+  const level = opts.level ? `-${opts.level.replace(/[^a-z0-9-]/gi, '')}` : '';
+  return `photo-check${opts.failuresOnly ? '-failures' : ''}${level}-${stamp}.csv`;
 }
 
 export function downloadText(text: string, fileName: string, type = 'text/csv;charset=utf-8'): void {
