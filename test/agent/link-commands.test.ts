@@ -112,8 +112,8 @@ test('add_users_plus by userid_list: details from extend_params.path, photos by 
   assert.deepEqual(
     rows.map((x) => [x.identity_id, x.name, x.type, x.permission_ids, x.n]),
     [
-      ['p-biden', 'Biden', 5, '["0"]', 4096],
-      ['p-obama', 'Obama', 1, '["1046"]', 4096],
+      ['p-biden', 'Biden', 5, '["0"]', DESCRIPTOR.dims * 4],
+      ['p-obama', 'Obama', 1, '["1046"]', DESCRIPTOR.dims * 4],
     ],
   );
   for (const x of rows) assert.equal(x.model_id, DESCRIPTOR.modelId);
