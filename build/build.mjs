@@ -28,8 +28,8 @@ const nodeCommon = {
 await Promise.all([
   build({
     ...nodeCommon,
-    // fiqa-worker: the face pool's worker thread (electron/fiqa/pool.ts finds it next to cli.mjs)
-    entryPoints: { cli: 'electron/cli/main.ts', 'fiqa-worker': 'electron/fiqa/worker.ts' },
+    // fiqa-worker: the face pool's worker thread (agent/face/pool.ts finds it next to cli.mjs)
+    entryPoints: { cli: 'electron/cli/main.ts', 'fiqa-worker': 'agent/face/worker.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
     format: 'esm',

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S npx tsx
-// Compiles the face engine's pixel kernels (electron/fiqa/wasm/pixels.as.ts, AssemblyScript)
-// to WebAssembly with SIMD and embeds the result in electron/fiqa/wasm/pixels.wasm.ts, so every
+// Compiles the face engine's pixel kernels (agent/face/wasm/pixels.as.ts, AssemblyScript)
+// to WebAssembly with SIMD and embeds the result in agent/face/wasm/pixels.wasm.ts, so every
 // bundle (CLI, desktop, agent) carries it without a file lookup. The generated file is
 // committed; test/fiqa/pixels.test.ts checks it is what this script produces today.
 // Usage: npm run build:wasm
@@ -9,8 +9,8 @@ import { resolve } from 'node:path';
 import asc from 'assemblyscript/asc';
 
 const root = resolve(new URL('../', import.meta.url).pathname);
-export const KERNEL_SOURCE = 'electron/fiqa/wasm/pixels.as.ts';
-export const KERNEL_MODULE = 'electron/fiqa/wasm/pixels.wasm.ts';
+export const KERNEL_SOURCE = 'agent/face/wasm/pixels.as.ts';
+export const KERNEL_MODULE = 'agent/face/wasm/pixels.wasm.ts';
 
 /** The .wasm bytes for the kernel source, compiled the one way the product uses. */
 export async function compileKernels(): Promise<Uint8Array> {

@@ -3,8 +3,8 @@
 // per photo on stdout; exit 0 when all pass, 1 when any failed, 2 on usage error.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createFaceEngine } from '../../electron/fiqa/index';
-import type { FiqaLevel } from '../../electron/fiqa/types';
+import { createFaceEngine } from '../../agent/face/index';
+import type { FiqaLevel } from '../../agent/face/types';
 
 async function main(): Promise<number> {
   let parsed;

@@ -1,8 +1,8 @@
 // Server side of the "photos" area: param schemas (validated at the transport edge) and the
 // handlers mapping each method onto the Photo Check service.
 import { z } from 'zod';
-import { asFiqaError } from '../fiqa/errors';
-import { FIQA_LEVELS, type FiqaLevel } from '../fiqa/types';
+import { asFiqaError } from '../../agent/face/errors';
+import { FIQA_LEVELS, type FiqaLevel } from '../../agent/face/types';
 import { PHOTO_MAX_BYTES, type PhotosMethods } from './photos';
 import type { AreaParams, AreaServer } from './area';
 import type { Emit } from './hub';

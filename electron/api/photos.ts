@@ -1,13 +1,13 @@
 // API contract, "photos" area: Photo Check (face image quality, FIQA) of enrolment photos.
 // Types and name lists only (shared by the services, both transports and the renderer; no
 // runtime dependencies: the sandboxed preload imports this).
-import type { FiqaAnalysis, FiqaLevel } from '../fiqa/types';
+import type { FiqaAnalysis, FiqaLevel } from '../../agent/face/types';
 
-export type { FiqaAnalysis, FiqaEntry, FiqaLevel } from '../fiqa/types';
+export type { FiqaAnalysis, FiqaEntry, FiqaLevel } from '../../agent/face/types';
 
 /**
  * The largest photo file accepted: the face engine's own limit (DEFAULT_LIMITS.maxBytes in
- * electron/fiqa/decode.ts; test/fiqa/photos-api.test.ts checks they agree). The page refuses
+ * agent/face/decode.ts; test/fiqa/photos-api.test.ts checks they agree). The page refuses
  * larger files before reading them.
  */
 export const PHOTO_MAX_BYTES = 30 * 1024 * 1024;

@@ -4,7 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BundleChoice } from '../api/deploy';
-import { appRoot } from '../app-root';
+import { appRoot } from '../../agent/app-root';
 import { readManifest } from './bundle';
 
 export const BUNDLE_FILE = /^se3-agent-.+-linux-(arm64|x64)\.tar(\.gz)?$/;

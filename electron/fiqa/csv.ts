@@ -1,7 +1,7 @@
 // Photo check results as CSV, one row per face (one row for a photo that could not be checked).
 // The one implementation behind `se3kit fiqa --csv` and the Photo Check page's export. Types
 // only, no runtime imports: the renderer bundles this file.
-import type { FiqaAnalysis } from './types';
+import type { FiqaAnalysis } from '../../agent/face/types';
 
 /** One checked photo: its analysis, or the error that stopped it. */
 export interface CsvOutcome {

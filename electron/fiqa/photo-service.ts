@@ -2,9 +2,9 @@
 // face worker pool, off the UI thread and off the main/server thread. The pool (and its face
 // models) is created on the first photo, not at startup, and closed with the service.
 import { availableParallelism } from 'node:os';
-import { FiqaCodes, FiqaError } from './errors';
-import { createFacePool, type FacePool, type FacePoolOptions } from './pool';
-import type { FiqaAnalysis, FiqaLevel } from './types';
+import { FiqaCodes, FiqaError } from '../../agent/face/errors';
+import { createFacePool, type FacePool, type FacePoolOptions } from '../../agent/face/pool';
+import type { FiqaAnalysis, FiqaLevel } from '../../agent/face/types';
 
 export interface PhotoCheckService {
   /** Analyses one photo (file bytes). Throws FiqaError (40003, 40004, 40007, 50072). */

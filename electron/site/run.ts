@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { createApiHandlers } from '../api/dispatch';
 import { createServices } from '../api/services';
-import { appRoot } from '../app-root';
+import { appRoot } from '../../agent/app-root';
 import { acquireSiteLock } from './data-lock';
 import { AdminPassword } from './password';
 import { startSiteServer } from './server';

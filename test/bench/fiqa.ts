@@ -10,8 +10,8 @@
 // machine speed). The best slice is printed too, as the machine's undisturbed speed.
 import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
-import { decodeImage, DEFAULT_LIMITS } from '../../electron/fiqa/decode';
-import { createFacePool } from '../../electron/fiqa/pool';
+import { decodeImage, DEFAULT_LIMITS } from '../../agent/face/decode';
+import { createFacePool } from '../../agent/face/pool';
 import { FACES_DIR } from '../fiqa/fixtures';
 
 const arg = (name: string, def: number) => {

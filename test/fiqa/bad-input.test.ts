@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
-import { createFaceEngine, createFacePool, type FaceEngine, type FiqaError } from '../../electron/fiqa';
+import { createFaceEngine, createFacePool, type FaceEngine, type FiqaError } from '../../agent/face';
 import { face } from './fixtures';
 
 let engine: FaceEngine;

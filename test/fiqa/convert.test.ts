@@ -17,7 +17,7 @@ import * as ort from 'onnxruntime-node';
 import { readTfjsArtifacts } from '../../build/models/tfjs-graph';
 import { humanModelsDir, MODELS } from '../../build/models/models';
 import { convertModel } from '../../build/models/convert';
-import { defaultModelsDir } from '../../electron/fiqa/models';
+import { defaultModelsDir } from '../../agent/face/models';
 import { face } from './fixtures';
 
 const MODELS_DIR = defaultModelsDir();

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { decodeImage, isSrgbProfile } from '../../electron/fiqa/decode';
+import { decodeImage, isSrgbProfile } from '../../agent/face/decode';
 import { face } from './fixtures';
 
 const O = { timeout: 60_000 };

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { decodeImage, shrinkFactor } from '../../electron/fiqa/decode';
+import { decodeImage, shrinkFactor } from '../../agent/face/decode';
 
 test('shrink factor: the largest power of two up to 8 that keeps the longest side ≥ the working size', () => {
   assert.equal(shrinkFactor(800, 960), 1);

@@ -4,10 +4,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp from 'sharp';
-import { decodeImage } from '../../electron/fiqa/decode';
-import { decodeDetections, DETECTOR_SIZE, type Detection } from '../../electron/fiqa/detector';
-import { letterbox, Pyramid } from '../../electron/fiqa/image';
-import { defaultModelsDir, loadModels, type LoadedModel } from '../../electron/fiqa/models';
+import { decodeImage } from '../../agent/face/decode';
+import { decodeDetections, DETECTOR_SIZE, type Detection } from '../../agent/face/detector';
+import { letterbox, Pyramid } from '../../agent/face/image';
+import { defaultModelsDir, loadModels, type LoadedModel } from '../../agent/face/models';
 import { face } from './fixtures';
 
 let models: Record<string, LoadedModel>;

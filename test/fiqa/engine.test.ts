@@ -2,7 +2,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import sharp, { type Sharp } from 'sharp';
-import { cosineSimilarity, createFaceEngine, FiqaError, protocolEntry, type FaceEngine, type FiqaAnalysis } from '../../electron/fiqa';
+import { cosineSimilarity, createFaceEngine, FiqaError, protocolEntry, type FaceEngine, type FiqaAnalysis } from '../../agent/face';
 import { face, PARTIAL, PORTRAITS } from './fixtures';
 
 let engine: FaceEngine;

@@ -1,10 +1,10 @@
 // The README's FIQA threshold table is the documentation technicians read: it must say what
-// electron/fiqa/levels.ts does. Parses the table between the levels-table markers and compares
+// agent/face/levels.ts does. Parses the table between the levels-table markers and compares
 // every cell with LEVELS.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { LEVELS } from '../../electron/fiqa/levels';
+import { LEVELS } from '../../agent/face/levels';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 

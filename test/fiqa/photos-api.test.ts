@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createApiHandlers, type Api } from '../../electron/api/dispatch';
 import { PHOTO_MAX_BYTES, type PhotoCheckOutcome } from '../../electron/api/photos';
 import { assembleServices, type Services } from '../../electron/api/services';
-import { DEFAULT_LIMITS } from '../../electron/fiqa';
+import { DEFAULT_LIMITS } from '../../agent/face';
 import { startSiteServer } from '../../electron/site/server';
 import { face } from './fixtures';
 

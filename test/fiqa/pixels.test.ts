@@ -1,11 +1,11 @@
-// The WebAssembly pixel kernels (electron/fiqa/wasm) against plain reference implementations:
+// The WebAssembly pixel kernels (agent/face/wasm) against plain reference implementations:
 // pyramid halving exactly, bilinear crop sampling within float32 rounding, on random images of
 // awkward sizes, rotated crops, crops partly or wholly outside the image, and accumulation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { compileKernels, kernelModuleText, KERNEL_MODULE } from '../../build/wasm';
-import { Pyramid, sampleCrop, sampleCropSmooth, type Crop } from '../../electron/fiqa/image';
+import { Pyramid, sampleCrop, sampleCropSmooth, type Crop } from '../../agent/face/image';
 
 type Img = { rgb: Uint8Array; width: number; height: number };
 

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { defaultDataDir } from '../../api/services';
-import { appRoot } from '../../app-root';
+import { appRoot } from '../../../agent/app-root';
 import { portArg, runSiteCommand, transportOptions } from './serve';
 
 /** The Electron binary's path, or why there is none. */

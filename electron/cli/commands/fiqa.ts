@@ -4,7 +4,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { asFiqaError, createFacePool, DEFAULT_LIMITS, FiqaCodes, FiqaError, FIQA_LEVELS, type FiqaAnalysis, type FiqaLevel } from '../../fiqa';
+import { asFiqaError, createFacePool, DEFAULT_LIMITS, FiqaCodes, FiqaError, FIQA_LEVELS, type FiqaAnalysis, type FiqaLevel } from '../../../agent/face';
 import { CSV_HEADER, csvRows } from '../../fiqa/csv'; // shared with the Photo Check page's export
 
 const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.webp']);

@@ -1,8 +1,8 @@
 // What a photo's card says under the thumbnail: why it failed and how to fix it, why it could
 // not be checked, and every check's measurement on demand.
 import type { FiqaEntry } from '../../../../electron/api/photos';
-import { BOX_CHECKS, LEVELS } from '../../../../electron/fiqa/levels';
-import type { CheckName, CheckResult } from '../../../../electron/fiqa/types';
+import { BOX_CHECKS, LEVELS } from '../../../../agent/face/levels';
+import type { CheckName, CheckResult } from '../../../../agent/face/types';
 import type { PhotoItem } from './check-store';
 import { CHECK_LABELS, problemTitle, sentence } from './photo-words';
 

@@ -1,6 +1,6 @@
 // Plain words for the Photo Check page: levels, check names, badges and error titles.
 import type { FiqaLevel } from '../../../../electron/api/photos';
-import type { CheckName } from '../../../../electron/fiqa/types';
+import type { CheckName } from '../../../../agent/face/types';
 import type { PhotoItem } from './check-store';
 
 export const LEVEL_OPTIONS: ReadonlyArray<{ value: FiqaLevel; label: string }> = [

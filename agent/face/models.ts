@@ -36,7 +36,7 @@ export function defaultModelsDir(): string {
   const candidates = [
     process.env.SE3KIT_MODELS_DIR,
     join(here, '../resources/models'), // dist/*.mjs
-    join(here, '../../resources/models'), // electron/fiqa/*.ts, dist/electron/*.cjs
+    join(here, '../../resources/models'), // agent/face/*.ts, dist/electron/*.cjs
     join(here, '../../../resources/models'), // app.asar.unpacked layouts
     (process as { resourcesPath?: string }).resourcesPath ? join((process as { resourcesPath?: string }).resourcesPath!, 'models') : undefined,
     resolve('resources/models'),
