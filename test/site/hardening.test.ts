@@ -172,7 +172,9 @@ test('issue 14 item 1: a second serve on the same data folder is refused; --rese
   assert.equal(second.code, 1);
   assert.match(second.stderr, new RegExp(`site mode is already running with the data folder .* \\(pid ${site.child.pid}, ${site.url.replace(/[.]/g, '\\.')}\\)`));
 
-  // lock 127.0.0.80 out first
+  // a logged-in session, and 127.0.0.80 locked out
+  const before = await loginFrom('127.0.0.79', password);
+  const cookie = String(before.headers['set-cookie']).split(';')[0]!;
   for (let i = 0; i < 5; i++) await loginFrom('127.0.0.80', `nope-${i}`);
   assert.equal((await loginFrom('127.0.0.80', password)).status, 429);
 
@@ -183,6 +185,13 @@ test('issue 14 item 1: a second serve on the same data folder is refused; --rese
   assert.ok(fresh && fresh !== password, reset.stdout);
   assert.equal(site.child.exitCode, null);
 
+  // the running server noticed the new file by itself: the session ended before any login
+  let session = true;
+  for (let i = 0; i < 50 && session; i++) {
+    session = JSON.parse((await from('127.0.0.79', url('/api/session'), { headers: { cookie } })).body).authenticated;
+    if (session) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(session, false, 'sessions end when the password is replaced');
   assert.equal((await loginFrom('127.0.0.81', password)).status, 401, 'the old password stops working at once');
   assert.equal((await loginFrom('127.0.0.80', fresh)).status, 200, 'the new one works, and the lockout is gone');
   password = fresh;
