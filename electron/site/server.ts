@@ -51,7 +51,9 @@ export interface SiteServer {
 const MAX_BODY = 41 * 1024 * 1024;
 /** A login body is `{"password": "…"}`: a few KiB is plenty. */
 const MAX_LOGIN_BODY = 4 * 1024;
-const LOGIN_BODY_TIMEOUT_MS = 10_000;
+const LOGIN_BODY_TIMEOUT_MS = 5_000;
+/** Logins in progress from one address (IPv4) or /64 (IPv6). */
+const MAX_LOGINS_PER_CLIENT = 2;
 /** Logins in progress at once (reading the body, waiting for or running the password check). */
 const MAX_LOGINS_IN_PROGRESS = 8;
 const WS_MAX_BUFFERED = 8 * 1024 * 1024;
@@ -108,6 +110,7 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
   const sessions = new Sessions(undefined, secure);
   const limiter = new LoginLimiter();
   const logins = new Gate(MAX_LOGINS_IN_PROGRESS, 0);
+  const loginsByClient = new Map<string, number>();
   // scrypt takes ~50–100 ms of a core: one check at a time, the others wait their turn.
   const checks = new Gate(1, MAX_LOGINS_IN_PROGRESS);
   const sockets = new Map<WebSocket, string>(); // socket → session token
@@ -146,6 +149,24 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
   }
 
   async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // One address may not fill every login slot (slow bodies): two at a time each.
+    const from = clientKey(req.socket.remoteAddress);
+    const mine = loginsByClient.get(from) ?? 0;
+    if (mine >= MAX_LOGINS_PER_CLIENT) {
+      req.resume();
+      throw busy();
+    }
+    loginsByClient.set(from, mine + 1);
+    try {
+      await loginInTurn(req, res);
+    } finally {
+      const left = (loginsByClient.get(from) ?? 1) - 1;
+      if (left > 0) loginsByClient.set(from, left);
+      else loginsByClient.delete(from);
+    }
+  }
+
+  async function loginInTurn(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const ran = await logins.run(async () => {
       const body = (await readJsonBody(req, MAX_LOGIN_BODY, LOGIN_BODY_TIMEOUT_MS)) as { password?: unknown };
       if (typeof body?.password !== 'string' || body.password === '') throw new ApiError('password is required', 'bad_params', 400);
