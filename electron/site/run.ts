@@ -81,7 +81,7 @@ export async function runSite(o: RunSiteOptions): Promise<void> {
     const { admin, created } = await AdminPassword.open(o.data, { reset: true });
     out.write(`Site mode is already running with this data folder (${who}); it takes the new password at once.\n`);
     out.write(`Admin password (new, shown only this once; only a hash is stored in ${admin.file}):\n  ${created}\n`);
-    out.write('The old password no longer works, and failed-login lockouts are cleared.\n');
+    out.write('The old password no longer works: everyone logged in is logged out, and failed-login lockouts are cleared.\n');
     return;
   }
 

@@ -10,6 +10,8 @@
 // a cap on logins in progress, one password check at a time, attempts counted before checking.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
+import { watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { EventMessage } from '../api/contract';
@@ -49,7 +51,9 @@ export interface SiteServer {
 const MAX_BODY = 41 * 1024 * 1024;
 /** A login body is `{"password": "…"}`: a few KiB is plenty. */
 const MAX_LOGIN_BODY = 4 * 1024;
-const LOGIN_BODY_TIMEOUT_MS = 10_000;
+const LOGIN_BODY_TIMEOUT_MS = 5_000;
+/** Logins in progress from one address (IPv4) or /64 (IPv6). */
+const MAX_LOGINS_PER_CLIENT = 2;
 /** Logins in progress at once (reading the body, waiting for or running the password check). */
 const MAX_LOGINS_IN_PROGRESS = 8;
 const WS_MAX_BUFFERED = 8 * 1024 * 1024;
@@ -106,6 +110,7 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
   const sessions = new Sessions(undefined, secure);
   const limiter = new LoginLimiter();
   const logins = new Gate(MAX_LOGINS_IN_PROGRESS, 0);
+  const loginsByClient = new Map<string, number>();
   // scrypt takes ~50–100 ms of a core: one check at a time, the others wait their turn.
   const checks = new Gate(1, MAX_LOGINS_IN_PROGRESS);
   const sockets = new Map<WebSocket, string>(); // socket → session token
@@ -114,16 +119,59 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
   const session = (req: IncomingMessage) => readCookie(req.headers.cookie, SESSION_COOKIE);
   const busy = () => Object.assign(new ApiError('the server is busy with other logins; try again in a few seconds', 'rate_limited', 429), { retryAfter: 2 });
 
+  /**
+   * A password replaced with `--reset-password` while we run takes effect at once: lockouts end,
+   * and every session ends (the reset may be because the old password leaked).
+   */
+  let checking: Promise<void> | null = null;
+  function passwordReplaced(): Promise<void> {
+    checking ??= admin
+      .refresh()
+      .then((changed) => {
+        if (!changed) return;
+        limiter.clear();
+        sessions.clear();
+        for (const ws of sockets.keys()) ws.close(4401, 'the admin password was replaced');
+        log(`the admin password was replaced (${admin.file}); everyone was logged out and failed-login lockouts were cleared`);
+      })
+      .catch((err) => log(`reading ${admin.file} failed: ${String(err)}`))
+      .finally(() => (checking = null));
+    return checking;
+  }
+  let watcher: FSWatcher | null = null;
+  try {
+    watcher = watch(dirname(admin.file), (_event, name) => {
+      if (name === basename(admin.file)) void passwordReplaced();
+    });
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    watcher = null; // no inotify: the next login attempt still picks the new password up
+  }
+
   async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // One address may not fill every login slot (slow bodies): two at a time each.
+    const from = clientKey(req.socket.remoteAddress);
+    const mine = loginsByClient.get(from) ?? 0;
+    if (mine >= MAX_LOGINS_PER_CLIENT) {
+      req.resume();
+      throw busy();
+    }
+    loginsByClient.set(from, mine + 1);
+    try {
+      await loginInTurn(req, res);
+    } finally {
+      const left = (loginsByClient.get(from) ?? 1) - 1;
+      if (left > 0) loginsByClient.set(from, left);
+      else loginsByClient.delete(from);
+    }
+  }
+
+  async function loginInTurn(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const ran = await logins.run(async () => {
       const body = (await readJsonBody(req, MAX_LOGIN_BODY, LOGIN_BODY_TIMEOUT_MS)) as { password?: unknown };
       if (typeof body?.password !== 'string' || body.password === '') throw new ApiError('password is required', 'bad_params', 400);
       const password = body.password;
-      // A password replaced with --reset-password while we run takes effect now, lockouts end.
-      if (await admin.refresh()) {
-        limiter.clear();
-        log(`the admin password was replaced (${admin.file}); failed-login lockouts cleared`);
-      }
+      await passwordReplaced(); // in case the watcher missed it
       const client = clientKey(req.socket.remoteAddress);
       const admitted = limiter.admit(client);
       if (!admitted.ok) {
@@ -251,13 +299,19 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 8080, opts.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    watcher?.close(); // nothing may keep a failed start's process alive
+    wss.close();
+    throw err;
+  }
   const address = server.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
@@ -267,6 +321,7 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
     createdPassword: created,
     adminFile: admin.file,
     async close() {
+      watcher?.close();
       for (const ws of sockets.keys()) ws.terminate();
       wss.close();
       server.closeAllConnections();

@@ -35,6 +35,11 @@ export class Sessions {
     if (token) this.byToken.delete(token);
   }
 
+  /** Ends every session (the admin password was replaced). */
+  clear(): void {
+    this.byToken.clear();
+  }
+
   cookie(token: string): string {
     return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${Math.floor(this.idleMs / 1000)}${this.secure ? '; Secure' : ''}`;
   }

@@ -11,6 +11,7 @@ import { connect } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath } from '../helpers/cli';
+import { BoxClient } from '../../electron/services/box-client/box-client';
 
 const NAME = 'se3-agent-hardening-test';
 const LOG_MAX = 20_000;
@@ -191,4 +192,17 @@ test('item 11: an aborted upload costs no stack trace; the running agent rotates
   assert.ok(statSync(`${logFile}.1`).size >= LOG_MAX);
   assert.match(readFileSync(`${logFile}.1`, 'utf8'), /refused a malformed request from 127\.0\.0\.1 \(HPE_INVALID_METHOD\)/);
   assert.match(log(), /log rotated: the previous lines are in .*agent\.log\.1|refused a malformed request/);
+});
+
+test("item 10: the desktop's box client validates and normalises exactly as the agent does", async () => {
+  const client = new BoxClient({ timeoutMs: 5000 });
+  const ok = await client.configure({ host: '127.0.0.1', port, login_url: 'HTTPS://Platform.Example:443/box-login' });
+  assert.equal(ok.ok, true, ok.error);
+  assert.equal(ok.login_url, 'https://platform.example/box-login', 'read back equals what was sent: the normalised URL');
+  for (const bad of ['http://admin:secret@platform.example/', 'http://platform.example/\r\nX-Injected: 1']) {
+    const refused = await client.configure({ host: '127.0.0.1', port, login_url: bad });
+    assert.equal(refused.ok, false);
+    assert.match(refused.error!, /nothing was sent to the box/);
+  }
+  assert.equal((await http('/SophonMQ/api/LoginUrl')).json.data.login_url, 'https://platform.example/box-login');
 });
