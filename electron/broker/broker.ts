@@ -192,12 +192,36 @@ class EmbeddedBroker implements BrokerCore, Broker {
       flusher: this.flusher,
       memory: this.memory,
       segmentBytes: this.opts.segmentBytes ?? 16 * 1024 * 1024,
-      persist: () => this.persist(),
+      persist: () => this.persistSoon(),
     });
   }
 
   persist(): void {
+    this.definitionsDirty = false;
     saveDefinitions(this.opts.dataDir, this.definitions());
+  }
+
+  private definitionsDirty = false;
+
+  /** Definitions changed by a client (declare, delete, bind): written once for all the changes of
+   *  this turn. Every connection calls flushDefinitions() before it writes to its socket, so no
+   *  declare-ok, delete-ok or confirm leaves before the definitions it depends on are on disk. */
+  private persistSoon(): void {
+    if (this.definitionsDirty) return;
+    this.definitionsDirty = true;
+    setImmediate(() => this.flushDefinitions());
+  }
+
+  flushDefinitions(): void {
+    if (!this.definitionsDirty) return;
+    try {
+      this.persist();
+    } catch (err) {
+      // e.g. the disk is full: keep trying; the change stays in memory meanwhile
+      this.definitionsDirty = true;
+      process.stderr.write(`broker: the definitions could not be saved (${(err as Error).message}); retrying in 1 s\n`);
+      setTimeout(() => this.flushDefinitions(), 1000).unref();
+    }
   }
 
   importDefinitions(json: unknown): ImportSummary {
@@ -417,6 +441,7 @@ class EmbeddedBroker implements BrokerCore, Broker {
     await new Promise((r) => setTimeout(r, 50));
     for (const c of [...this.connections]) c.destroy();
     this.flusher.run();
+    this.flushDefinitions();
     for (const vh of this.vhosts.values()) vh.close();
   }
 }

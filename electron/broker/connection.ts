@@ -109,6 +109,7 @@ export class Connection implements ChannelConn {
   private flush(): void {
     this.flushQueued = false;
     if (this.out.length === 0 || this.state === 'closed' || this.socket.destroyed) return;
+    this.core.flushDefinitions(); // replies (declare-ok, confirms…) only after what they depend on is on disk
     const buf = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
     this.out = [];
     this.outBytes = 0;
@@ -450,6 +451,7 @@ export class Connection implements ChannelConn {
       // The framing is broken: no close-ok can be recognised in what follows. Send the close,
       // stop reading at once and end the socket (what the client still sends is never buffered).
       this.stopReading();
+      this.core.flushDefinitions();
       const pending = Buffer.concat([...this.out, close]);
       this.out = [];
       this.outBytes = 0;
@@ -473,6 +475,7 @@ export class Connection implements ChannelConn {
   private endSoon(): void {
     this.state = 'closed';
     this.stopReading();
+    this.core.flushDefinitions();
     const buf = Buffer.concat(this.out);
     this.out = [];
     this.socket.end(buf);

@@ -32,6 +32,8 @@ export interface BrokerCore {
   /** Users who may log in only from a loopback address (RabbitMQ's loopback_users). */
   readonly loopbackUsers: Set<string>;
   loginRefused(r: RefusedLogin): void;
+  /** Writes pending definition changes now (before any reply that depends on them leaves). */
+  flushDefinitions(): void;
   connectionOpened(c: Connection): void;
   connectionClosed(c: Connection): void;
 }
