@@ -11,7 +11,7 @@ import type { BrokerCore, CoreOptions, RefusedLogin } from './core';
 import { Exchange, type Binding } from './exchange';
 import { applyRabbitDefinitions, parseRabbitDefinitions, toRabbitDefinitions, type DefinitionsTarget, type ImportSummary, type RabbitDefinitions } from './definitions';
 import { Flusher } from './store/log';
-import { ensurePrivateDir, loadDefinitions, saveDefinitions, type Definitions } from './store/metadata';
+import { DefinitionsWriter, ensurePrivateDir, loadDefinitions, type Definitions } from './store/metadata';
 import { collectStats, RateSampler, type BrokerStats } from './stats';
 import { Vhost } from './vhost';
 
@@ -198,30 +198,62 @@ class EmbeddedBroker implements BrokerCore, Broker {
 
   persist(): void {
     this.definitionsDirty = false;
-    saveDefinitions(this.opts.dataDir, this.definitions());
+    this.writer().saveSync(this.definitions());
+  }
+
+  private defsWriter: DefinitionsWriter | null = null;
+  private writer(): DefinitionsWriter {
+    this.defsWriter ??= new DefinitionsWriter(this.opts.dataDir);
+    return this.defsWriter;
   }
 
   private definitionsDirty = false;
+  private definitionsWriting = false;
+  private definitionsWaiters: Array<() => void> = [];
 
-  /** Definitions changed by a client (declare, delete, bind): written once for all the changes of
-   *  this turn. Every connection calls flushDefinitions() before it writes to its socket, so no
-   *  declare-ok, delete-ok or confirm leaves before the definitions it depends on are on disk. */
+  /** Definitions changed by a client (declare, delete, bind): written once for all the changes
+   *  of a turn, the fsyncs off the event loop. Connections hold their output until it is on disk
+   *  (whenDefinitionsSaved), so no declare-ok, delete-ok or confirm leaves before that. */
   private persistSoon(): void {
     if (this.definitionsDirty) return;
     this.definitionsDirty = true;
-    setImmediate(() => this.flushDefinitions());
+    if (!this.definitionsWriting) setImmediate(() => this.writeDefinitions());
   }
 
+  private writeDefinitions(): void {
+    if (this.definitionsWriting || !this.definitionsDirty) return;
+    this.definitionsDirty = false;
+    this.definitionsWriting = true;
+    this.writer()
+      .save(this.definitions())
+      .catch((err: Error) => {
+        // e.g. the disk is full: replies stay held; try again
+        this.definitionsDirty = true;
+        process.stderr.write(`broker: the definitions could not be saved (${err.message}); retrying in 1 s\n`);
+        return new Promise((r) => setTimeout(r, 1000).unref());
+      })
+      .finally(() => {
+        this.definitionsWriting = false;
+        if (this.definitionsDirty) return this.writeDefinitions();
+        const w = this.definitionsWaiters;
+        this.definitionsWaiters = [];
+        for (const cb of w) cb();
+      });
+  }
+
+  /** Runs cb at once when the definitions on disk are current, else once they are. */
+  whenDefinitionsSaved(cb: () => void): boolean {
+    if (!this.definitionsDirty && !this.definitionsWriting) return true;
+    this.definitionsWaiters.push(cb);
+    return false;
+  }
+
+  /** Writes pending definition changes synchronously (shutdown). */
   flushDefinitions(): void {
-    if (!this.definitionsDirty) return;
-    try {
-      this.persist();
-    } catch (err) {
-      // e.g. the disk is full: keep trying; the change stays in memory meanwhile
-      this.definitionsDirty = true;
-      process.stderr.write(`broker: the definitions could not be saved (${(err as Error).message}); retrying in 1 s\n`);
-      setTimeout(() => this.flushDefinitions(), 1000).unref();
-    }
+    if (this.definitionsDirty || this.definitionsWriting) this.persist();
+    const w = this.definitionsWaiters;
+    this.definitionsWaiters = [];
+    for (const cb of w) cb();
   }
 
   importDefinitions(json: unknown): ImportSummary {

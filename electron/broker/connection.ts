@@ -100,6 +100,10 @@ export class Connection implements ChannelConn {
       this.out.push(b);
       this.outBytes += b.length;
     }
+    this.queueFlush();
+  }
+
+  private queueFlush(): void {
     if (!this.flushQueued) {
       this.flushQueued = true;
       process.nextTick(() => this.flush());
@@ -109,7 +113,8 @@ export class Connection implements ChannelConn {
   private flush(): void {
     this.flushQueued = false;
     if (this.out.length === 0 || this.state === 'closed' || this.socket.destroyed) return;
-    this.core.flushDefinitions(); // replies (declare-ok, confirms…) only after what they depend on is on disk
+    // Replies (declare-ok, confirms…) leave only once the definitions they depend on are on disk.
+    if (!this.core.whenDefinitionsSaved(() => this.queueFlush())) return;
     const buf = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
     this.out = [];
     this.outBytes = 0;
@@ -451,7 +456,6 @@ export class Connection implements ChannelConn {
       // The framing is broken: no close-ok can be recognised in what follows. Send the close,
       // stop reading at once and end the socket (what the client still sends is never buffered).
       this.stopReading();
-      this.core.flushDefinitions();
       const pending = Buffer.concat([...this.out, close]);
       this.out = [];
       this.outBytes = 0;
@@ -475,11 +479,14 @@ export class Connection implements ChannelConn {
   private endSoon(): void {
     this.state = 'closed';
     this.stopReading();
-    this.core.flushDefinitions();
-    const buf = Buffer.concat(this.out);
-    this.out = [];
-    this.socket.end(buf);
-    setTimeout(() => this.destroy(), 1000).unref();
+    const finish = () => {
+      const buf = Buffer.concat(this.out);
+      this.out = [];
+      this.outBytes = 0;
+      this.socket.end(buf);
+      setTimeout(() => this.destroy(), 1000).unref();
+    };
+    if (this.core.whenDefinitionsSaved(finish)) finish();
   }
 
   destroy(): void {
