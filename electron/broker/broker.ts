@@ -11,7 +11,7 @@ import type { BrokerCore, CoreOptions, RefusedLogin } from './core';
 import { Exchange, type Binding } from './exchange';
 import { applyRabbitDefinitions, parseRabbitDefinitions, toRabbitDefinitions, type DefinitionsTarget, type ImportSummary, type RabbitDefinitions } from './definitions';
 import { Flusher } from './store/log';
-import { ensurePrivateDir, loadDefinitions, saveDefinitions, type Definitions } from './store/metadata';
+import { DefinitionsWriter, ensurePrivateDir, loadDefinitions, type Definitions } from './store/metadata';
 import { collectStats, RateSampler, type BrokerStats } from './stats';
 import { Vhost } from './vhost';
 
@@ -192,12 +192,68 @@ class EmbeddedBroker implements BrokerCore, Broker {
       flusher: this.flusher,
       memory: this.memory,
       segmentBytes: this.opts.segmentBytes ?? 16 * 1024 * 1024,
-      persist: () => this.persist(),
+      persist: () => this.persistSoon(),
     });
   }
 
   persist(): void {
-    saveDefinitions(this.opts.dataDir, this.definitions());
+    this.definitionsDirty = false;
+    this.writer().saveSync(this.definitions());
+  }
+
+  private defsWriter: DefinitionsWriter | null = null;
+  private writer(): DefinitionsWriter {
+    this.defsWriter ??= new DefinitionsWriter(this.opts.dataDir);
+    return this.defsWriter;
+  }
+
+  private definitionsDirty = false;
+  private definitionsWriting = false;
+  private definitionsWaiters: Array<() => void> = [];
+
+  /** Definitions changed by a client (declare, delete, bind): written once for all the changes
+   *  of a turn, the fsyncs off the event loop. Connections hold their output until it is on disk
+   *  (whenDefinitionsSaved), so no declare-ok, delete-ok or confirm leaves before that. */
+  private persistSoon(): void {
+    if (this.definitionsDirty) return;
+    this.definitionsDirty = true;
+    if (!this.definitionsWriting) setImmediate(() => this.writeDefinitions());
+  }
+
+  private writeDefinitions(): void {
+    if (this.definitionsWriting || !this.definitionsDirty) return;
+    this.definitionsDirty = false;
+    this.definitionsWriting = true;
+    this.writer()
+      .save(this.definitions())
+      .catch((err: Error) => {
+        // e.g. the disk is full: replies stay held; try again
+        this.definitionsDirty = true;
+        process.stderr.write(`broker: the definitions could not be saved (${err.message}); retrying in 1 s\n`);
+        return new Promise((r) => setTimeout(r, 1000).unref());
+      })
+      .finally(() => {
+        this.definitionsWriting = false;
+        if (this.definitionsDirty) return this.writeDefinitions();
+        const w = this.definitionsWaiters;
+        this.definitionsWaiters = [];
+        for (const cb of w) cb();
+      });
+  }
+
+  /** Runs cb at once when the definitions on disk are current, else once they are. */
+  whenDefinitionsSaved(cb: () => void): boolean {
+    if (!this.definitionsDirty && !this.definitionsWriting) return true;
+    this.definitionsWaiters.push(cb);
+    return false;
+  }
+
+  /** Writes pending definition changes synchronously (shutdown). */
+  flushDefinitions(): void {
+    if (this.definitionsDirty || this.definitionsWriting) this.persist();
+    const w = this.definitionsWaiters;
+    this.definitionsWaiters = [];
+    for (const cb of w) cb();
   }
 
   importDefinitions(json: unknown): ImportSummary {
@@ -417,6 +473,7 @@ class EmbeddedBroker implements BrokerCore, Broker {
     await new Promise((r) => setTimeout(r, 50));
     for (const c of [...this.connections]) c.destroy();
     this.flusher.run();
+    this.flushDefinitions();
     for (const vh of this.vhosts.values()) vh.close();
   }
 }

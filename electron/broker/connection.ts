@@ -100,6 +100,10 @@ export class Connection implements ChannelConn {
       this.out.push(b);
       this.outBytes += b.length;
     }
+    this.queueFlush();
+  }
+
+  private queueFlush(): void {
     if (!this.flushQueued) {
       this.flushQueued = true;
       process.nextTick(() => this.flush());
@@ -109,6 +113,8 @@ export class Connection implements ChannelConn {
   private flush(): void {
     this.flushQueued = false;
     if (this.out.length === 0 || this.state === 'closed' || this.socket.destroyed) return;
+    // Replies (declare-ok, confirms…) leave only once the definitions they depend on are on disk.
+    if (!this.core.whenDefinitionsSaved(() => this.queueFlush())) return;
     const buf = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
     this.out = [];
     this.outBytes = 0;
@@ -473,10 +479,14 @@ export class Connection implements ChannelConn {
   private endSoon(): void {
     this.state = 'closed';
     this.stopReading();
-    const buf = Buffer.concat(this.out);
-    this.out = [];
-    this.socket.end(buf);
-    setTimeout(() => this.destroy(), 1000).unref();
+    const finish = () => {
+      const buf = Buffer.concat(this.out);
+      this.out = [];
+      this.outBytes = 0;
+      this.socket.end(buf);
+      setTimeout(() => this.destroy(), 1000).unref();
+    };
+    if (this.core.whenDefinitionsSaved(finish)) finish();
   }
 
   destroy(): void {

@@ -32,6 +32,8 @@ export interface BrokerCore {
   /** Users who may log in only from a loopback address (RabbitMQ's loopback_users). */
   readonly loopbackUsers: Set<string>;
   loginRefused(r: RefusedLogin): void;
+  /** True when the definitions on disk are current; else false, and cb runs once they are. */
+  whenDefinitionsSaved(cb: () => void): boolean;
   connectionOpened(c: Connection): void;
   connectionClosed(c: Connection): void;
 }

@@ -1,21 +1,38 @@
-// npm run bench:broker [-- --count N]
-// amqplib publisher (publisher confirms, ≤1000 unconfirmed in flight) and consumer (prefetch
-// 100, one ack per message), 1 KiB messages to a durable queue: persistent, then transient.
-// Measured for the embedded broker (own process) and a private RabbitMQ in the same run, each
-// after an identical untimed warm-up;
-// prints msg/s, p50/p99 publish→deliver latency and the embedded/RabbitMQ ratios.
-import { rmSync } from 'node:fs';
+// npm run bench:broker [-- --count N] [--only throughput|single|scale]... [--boxes N] [--seconds S] [--single N]
+// 1. throughput: amqplib publisher (publisher confirms, ≤1000 unconfirmed in flight) and consumer
+//    (prefetch 100, one ack per message), 1 KiB messages to a durable queue: persistent, then
+//    transient; msg/s, p50/p99 publish→deliver latency.
+// 2. single: one-at-a-time confirmed publishing (publish, wait for the confirm, publish) of
+//    persistent messages; ms per message (two rounds each, interleaved).
+// 3. scale: a site's worth of boxes (test/bench/broker-scale.ts): --boxes connections, each its own
+//    user and queue, one persistent command per box per second for --seconds.
+// Each measured for the embedded broker (own process) and a private RabbitMQ in the same run,
+// after an identical untimed warm-up; prints the embedded/RabbitMQ ratios and the load average.
+import { rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { groupPids, oneAtATime, scale, scaleDefinitions, type ScaleResult } from './broker-scale';
 import { performance } from 'node:perf_hooks';
 import amqp from 'amqplib';
 import { spawnBroker, tempDir } from '../broker/helpers';
 import { startRabbitMQ } from '../helpers/rabbitmq';
 
 const argv = process.argv.slice(2);
-const countArg = argv.indexOf('--count');
-const COUNT = countArg >= 0 ? Number(argv[countArg + 1]) : 100_000;
-if (!Number.isInteger(COUNT) || COUNT <= 0) {
-  console.error('usage: bench:broker [--count N]');
-  process.exit(2);
+const arg = (name: string, dflt: number) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? Number(argv[i + 1]) : dflt;
+};
+const COUNT = arg('--count', 100_000);
+const BOXES = arg('--boxes', 1000);
+const SECONDS = arg('--seconds', 60);
+const SINGLE = arg('--single', 1000);
+const only = argv.flatMap((a, i) => (a === '--only' ? [argv[i + 1]] : []));
+const want = (part: string) => only.length === 0 || only.includes(part);
+for (const n of [COUNT, BOXES, SECONDS, SINGLE]) {
+  if (!Number.isInteger(n) || n <= 0) {
+    console.error('usage: bench:broker [--count N] [--only throughput|single|scale]... [--boxes N] [--seconds S] [--single N]');
+    process.exit(2);
+  }
 }
 const SIZE = 1024;
 const WINDOW = 1000;
@@ -93,30 +110,70 @@ async function run(url: string, persistent: boolean, COUNT: number): Promise<Res
 const fmt = (r: Result) => `${Math.round(r.msgPerSec).toString().padStart(7)} msg/s  p50 ${r.p50.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms`;
 
 const dir = tempDir('bench');
-const embedded = await spawnBroker(dir);
+const defsFile = join(dir, 'definitions.json');
+writeFileSync(defsFile, JSON.stringify(scaleDefinitions(BOXES)));
+const embedded = await spawnBroker(join(dir, 'data'), 0, defsFile);
 let rabbit: Awaited<ReturnType<typeof startRabbitMQ>> | null = null;
 try {
-  rabbit = await startRabbitMQ();
+  rabbit = await startRabbitMQ({ timeoutMs: 180_000 });
+  if (want('scale')) await rabbit.ctl(['import_definitions', defsFile]);
 } catch (err) {
   console.error(`RabbitMQ baseline unavailable: ${(err as Error).message.split('\n')[0]}`);
 }
+const load = () => loadavg().map((x) => x.toFixed(1)).join(' / ');
+console.log(`load average (1/5/15 min) at start: ${load()}`);
 try {
-  console.log(`broker benchmark: ${COUNT} × ${SIZE} B messages, confirms + acks, prefetch 100, durable queue (after ${WARMUP} untimed warm-up messages per run)`);
-  for (const persistent of [true, false]) {
-    const mode = persistent ? 'persistent' : 'transient ';
-    const eUrl = `amqp://test:test@127.0.0.1:${embedded.port}`;
-    await run(eUrl, persistent, WARMUP);
-    const e = await run(eUrl, persistent, COUNT);
-    console.log(`  ${mode} embedded  ${fmt(e)}`);
-    if (rabbit) {
-      await run(rabbit.url, persistent, WARMUP);
-      const r = await run(rabbit.url, persistent, COUNT);
-      console.log(`  ${mode} RabbitMQ  ${fmt(r)}`);
-      console.log(
-        `  ${mode} ratio     throughput ×${(e.msgPerSec / r.msgPerSec).toFixed(2)}  p50 ×${(e.p50 / r.p50).toFixed(2)}  p99 ×${(e.p99 / r.p99).toFixed(2)}  (embedded / RabbitMQ; throughput >1 and latency <1 favour embedded)`,
-      );
+  const eUrl = `amqp://test:test@127.0.0.1:${embedded.port}`;
+  if (want('throughput')) {
+    console.log(`throughput: ${COUNT} × ${SIZE} B messages, confirms + acks, prefetch 100, durable queue (after ${WARMUP} untimed warm-up messages per run)`);
+    for (const persistent of [true, false]) {
+      const mode = persistent ? 'persistent' : 'transient ';
+      await run(eUrl, persistent, WARMUP);
+      const e = await run(eUrl, persistent, COUNT);
+      console.log(`  ${mode} embedded  ${fmt(e)}`);
+      if (rabbit) {
+        await run(rabbit.url, persistent, WARMUP);
+        const r = await run(rabbit.url, persistent, COUNT);
+        console.log(`  ${mode} RabbitMQ  ${fmt(r)}`);
+        console.log(
+          `  ${mode} ratio     throughput ×${(e.msgPerSec / r.msgPerSec).toFixed(2)}  p50 ×${(e.p50 / r.p50).toFixed(2)}  p99 ×${(e.p99 / r.p99).toFixed(2)}  (embedded / RabbitMQ; throughput >1 and latency <1 favour embedded)`,
+        );
+      }
     }
   }
+  if (want('single')) {
+    console.log(`one at a time: ${SINGLE} persistent 1 KiB messages, each published after the previous one's confirm (2 rounds, interleaved)`);
+    await oneAtATime(eUrl, 100);
+    if (rabbit) await oneAtATime(rabbit.url, 100);
+    const e: number[] = [];
+    const r: number[] = [];
+    for (let round = 0; round < 2; round++) {
+      e.push((await oneAtATime(eUrl, SINGLE)).msPerMsg);
+      if (rabbit) r.push((await oneAtATime(rabbit.url, SINGLE)).msPerMsg);
+    }
+    const med = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    console.log(`  embedded  ${e.map((x) => x.toFixed(2)).join(' / ')} ms per message (${(SINGLE * med(e) / 1000).toFixed(2)} s per ${SINGLE})`);
+    if (rabbit) {
+      console.log(`  RabbitMQ  ${r.map((x) => x.toFixed(2)).join(' / ')} ms per message (${(SINGLE * med(r) / 1000).toFixed(2)} s per ${SINGLE})`);
+      console.log(`  ratio     ×${(med(e) / med(r)).toFixed(2)} (embedded / RabbitMQ time per message; <1 favours embedded)`);
+    }
+  }
+  if (want('scale')) {
+    console.log(`scale: ${BOXES} connections (own user and queue each, heartbeat 60 s, prefetch 10, acks), one persistent command per box per second for ${SECONDS} s`);
+    const show = (name: string, x: ScaleResult) =>
+      console.log(
+        `  ${name}  set-up ${x.setupPerSec.toFixed(0)} conn/s  delivered ${x.delivered}/${x.expected}  lost ${x.lost}  p50 ${x.p50} ms  p99 ${x.p99} ms  peak RSS ${(x.peakRss / 1048576).toFixed(0)} MiB  CPU ${x.cpuPercent.toFixed(0)} %`,
+      );
+    const e = await scale(embedded.port, BOXES, SECONDS, () => [embedded.proc.pid!]);
+    show('embedded', e);
+    if (rabbit) {
+      const pg = rabbit.pgid;
+      const r = await scale(rabbit.port, BOXES, SECONDS, () => groupPids(pg));
+      show('RabbitMQ', r);
+      console.log(`  ratio     p99 ×${(e.p99 / r.p99).toFixed(2)}  RSS ×${(e.peakRss / r.peakRss).toFixed(2)}  CPU ×${(e.cpuPercent / r.cpuPercent).toFixed(2)}  set-up ×${(e.setupPerSec / r.setupPerSec).toFixed(2)}`);
+    }
+  }
+  console.log(`load average (1/5/15 min) at the end: ${load()}`);
 } finally {
   await embedded.kill('SIGTERM');
   await rabbit?.stop();

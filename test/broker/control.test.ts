@@ -81,6 +81,37 @@ describe('broker control through the API', { timeout: 60_000 }, () => {
     await rejects(call(api, 'broker.deleteUser', { name: '' }), 'bad_params', /name the user to delete/);
   });
 
+  it('broker.setPassword changes a password while stopped and while running; refused logins reach the stats', async () => {
+    const dir = tempDir('control-password');
+    dirs.push(dir);
+    const a = area(dir);
+    await a.services.broker.resumed;
+    await rejects(call(a.api, 'broker.setPassword', { name: 'site', password: 'short' }), 'bad_params', /at least 8 characters/);
+    await rejects(call(a.api, 'broker.setPassword', { name: 'nobody', password: 'long-enough' }), 'no_such_user', /no user named "nobody"/);
+    await call(a.api, 'broker.addUser', { name: 'site', password: 'first-password' });
+    await call(a.api, 'broker.setPassword', { name: 'site', password: 'second-password' }); // stopped: in the file
+    const port = await freePort();
+    const status = await call<BrokerStatus>(a.api, 'broker.start', { port, host: '127.0.0.1' });
+    assert.ok(status.addresses.includes(`amqp://127.0.0.1:${port}`));
+    await assert.rejects(amqp.connect(`amqp://site:first-password@127.0.0.1:${port}`), /ACCESS_REFUSED/);
+    (await amqp.connect(`amqp://site:second-password@127.0.0.1:${port}`)).close();
+    await call(a.api, 'broker.setPassword', { name: 'site', password: 'third-password' }); // running: at once
+    await assert.rejects(amqp.connect(`amqp://site:second-password@127.0.0.1:${port}`), /ACCESS_REFUSED/);
+    const c = await amqp.connect(`amqp://site:third-password@127.0.0.1:${port}`, { clientProperties: { connection_name: 'platform-1' } });
+    const stats = await call<BrokerStats>(a.api, 'broker.stats');
+    assert.equal(stats.connections[0]!.connectionName, 'platform-1');
+    assert.deepEqual(
+      stats.refusedLogins.map((r) => [r.user, r.reason]),
+      [
+        ['site', "wrong password for user 'site'"],
+        ['site', "wrong password for user 'site'"],
+      ],
+    );
+    assert.match(stats.refusedLogins[0]!.peer, /^127\.0\.0\.1:\d+$/);
+    await c.close();
+    await call(a.api, 'broker.stop');
+  });
+
   it('refuses to start without users; starts, reports stats, stores only a salted hash', async () => {
     const dir = tempDir('control-start');
     dirs.push(dir);

@@ -22,9 +22,9 @@ export interface ChildBroker {
 }
 
 /** Starts test/broker/fixtures/broker-child.ts in its own node process. */
-export function spawnBroker(dataDir: string, port = 0): Promise<ChildBroker> {
+export function spawnBroker(dataDir: string, port = 0, definitionsFile?: string): Promise<ChildBroker> {
   const root = new URL('../..', import.meta.url).pathname;
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/broker/fixtures/broker-child.ts'), dataDir, String(port)], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/broker/fixtures/broker-child.ts'), dataDir, String(port), ...(definitionsFile ? [definitionsFile] : [])], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     // node --test marks its children with NODE_TEST_CONTEXT; the broker is not a test file.

@@ -17,6 +17,8 @@ export interface RabbitMQ {
   url: string; // amqp://test:test@127.0.0.1:PORT
   user: string;
   password: string;
+  /** Process group of the server (rabbitmq-server script, beam.smp, epmd children). */
+  pgid: number;
   /** Runs rabbitmqctl against this node; resolves its stdout, rejects with its stderr. */
   ctl(args: string[]): Promise<string>;
   /** With `management: true`: http://test:test@127.0.0.1:PORT (the management HTTP API). */
@@ -131,5 +133,5 @@ export async function startRabbitMQ(opts: { timeoutMs?: number; management?: boo
       p.once('error', reject);
       p.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`rabbitmqctl ${args.join(' ')} failed (${code}): ${err || out}`))));
     });
-  return { port, url: `amqp://test:test@127.0.0.1:${port}`, user: 'test', password: 'test', adminUrl: mgmt ? `http://test:test@127.0.0.1:${mgmt}` : null, ctl, stop };
+  return { port, url: `amqp://test:test@127.0.0.1:${port}`, user: 'test', password: 'test', pgid: child.pid ?? 0, adminUrl: mgmt ? `http://test:test@127.0.0.1:${mgmt}` : null, ctl, stop };
 }

@@ -1,0 +1,161 @@
+// Scenarios of `npm run bench:broker` beyond the pipelined throughput run:
+// - one-at-a-time confirms: publish one persistent message, wait for its confirm, publish the next;
+// - a site's worth of boxes: N connections, each its own user and queue, heartbeat 60 s,
+//   prefetch 10, consuming with acks, while a platform connection publishes one persistent
+//   command to every box per second. Reports the broker process's RSS (peak) and CPU, the
+//   connection set-up rate, publish→deliver p50/p99 and any connection lost (missed heartbeat).
+import { readFileSync, readdirSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import amqp, { type ChannelModel } from 'amqplib';
+import { hashPassword } from '../../electron/broker/auth';
+import { toRabbitDefinitions } from '../../electron/broker/definitions';
+
+export const boxName = (i: number) => `box-${String(i).padStart(4, '0')}`;
+export const BOX_PASSWORD = 'box-bench-password';
+
+/** Definitions (RabbitMQ format) with one user per box, full access to its own queue only. */
+export function scaleDefinitions(n: number): unknown {
+  const users = [{ name: 'test', passwordHash: hashPassword('test'), tags: ['administrator'] }];
+  const permissions = [{ user: 'test', vhost: '/', configure: '.*', write: '.*', read: '.*' }];
+  for (let i = 0; i < n; i++) {
+    const u = boxName(i);
+    users.push({ name: u, passwordHash: hashPassword(BOX_PASSWORD), tags: [] });
+    permissions.push({ user: u, vhost: '/', configure: `^${u}\\.cmd$`, write: `^${u}\\.cmd$`, read: `^${u}\\.cmd$` });
+  }
+  return toRabbitDefinitions({ version: 1, users, permissions, vhosts: [{ name: '/', exchanges: [], queues: [], bindings: [] }] });
+}
+
+export interface SingleResult {
+  msPerMsg: number;
+}
+
+/** One-at-a-time confirmed publishing of `count` persistent 1 KiB messages. */
+export async function oneAtATime(url: string, count: number): Promise<SingleResult> {
+  const c = await amqp.connect(url, { noDelay: true });
+  try {
+    const ch = await c.createConfirmChannel();
+    const q = 'bench-one-at-a-time';
+    await ch.assertQueue(q, { durable: true });
+    await ch.purgeQueue(q);
+    const body = Buffer.alloc(1024, 0x62);
+    const t0 = performance.now();
+    for (let i = 0; i < count; i++) {
+      await new Promise<void>((res, rej) => ch.sendToQueue(q, body, { persistent: true }, (err) => (err ? rej(new Error('nacked')) : res())));
+    }
+    const ms = (performance.now() - t0) / count;
+    await ch.deleteQueue(q);
+    return { msPerMsg: ms };
+  } finally {
+    await c.close().catch(() => {});
+  }
+}
+
+/** CPU seconds (user+system) and RSS (bytes) of a set of processes, from /proc. */
+export function procUsage(pids: number[]): { cpuSec: number; rss: number } {
+  let ticks = 0;
+  let rss = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) rss += Number(m[1]) * 1024;
+    } catch {
+      /* gone */
+    }
+  }
+  return { cpuSec: ticks / 100, rss };
+}
+
+/** Pids whose process group is pgid (RabbitMQ: its start script, beam.smp, helpers). */
+export function groupPids(pgid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(f[2]) === pgid) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+export interface ScaleResult {
+  connections: number;
+  setupPerSec: number;
+  lost: number;
+  delivered: number;
+  expected: number;
+  p50: number;
+  p99: number;
+  peakRss: number;
+  cpuPercent: number;
+}
+
+/** The scale scenario against `port` (users from scaleDefinitions); `pids()` = the broker's processes. */
+export async function scale(port: number, n: number, seconds: number, pids: () => number[]): Promise<ScaleResult> {
+  const boxes: ChannelModel[] = [];
+  let lost = 0;
+  const lat: number[] = [];
+  let delivered = 0;
+  const t0 = performance.now();
+  // Boxes connect 50 at a time (a site's boxes coming up), each declares and consumes its queue.
+  for (let i = 0; i < n; i += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, n - i) }, async (_, k) => {
+        const u = boxName(i + k);
+        const c = await amqp.connect(`amqp://${u}:${BOX_PASSWORD}@127.0.0.1:${port}?heartbeat=60`, { noDelay: true, clientProperties: { connection_name: u } });
+        c.on('error', () => undefined);
+        c.on('close', () => lost++);
+        const ch = await c.createChannel();
+        await ch.prefetch(10);
+        await ch.assertQueue(`${u}.cmd`, { durable: true });
+        await ch.consume(`${u}.cmd`, (m) => {
+          if (!m) return;
+          lat.push(Date.now() - (JSON.parse(m.content.toString()) as { t: number }).t);
+          delivered++;
+          ch.ack(m);
+        });
+        boxes.push(c);
+      }),
+    );
+  }
+  const setupPerSec = n / ((performance.now() - t0) / 1000);
+  const platform = await amqp.connect(`amqp://test:test@127.0.0.1:${port}`, { noDelay: true });
+  const pub = await platform.createConfirmChannel();
+  const before = procUsage(pids());
+  let peakRss = before.rss;
+  const tStart = performance.now();
+  for (let s = 0; s < seconds; s++) {
+    const tick = tStart + s * 1000;
+    for (let i = 0; i < n; i++) pub.sendToQueue(`${boxName(i)}.cmd`, Buffer.from(JSON.stringify({ cmd: 'ping', seq: s, t: Date.now() })), { persistent: true });
+    await pub.waitForConfirms();
+    peakRss = Math.max(peakRss, procUsage(pids()).rss);
+    const wait = tick + 1000 - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+  const expected = n * seconds;
+  const deadline = performance.now() + 30_000;
+  while (delivered < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const after = procUsage(pids());
+  const wall = (performance.now() - tStart) / 1000;
+  await platform.close().catch(() => {});
+  const lostDuringRun = lost;
+  await Promise.all(boxes.map((c) => c.close().catch(() => {})));
+  lat.sort((a, b) => a - b);
+  return {
+    connections: n,
+    setupPerSec,
+    lost: lostDuringRun,
+    delivered,
+    expected,
+    p50: lat[Math.floor(lat.length * 0.5)] ?? NaN,
+    p99: lat[Math.min(lat.length - 1, Math.floor(lat.length * 0.99))] ?? NaN,
+    peakRss: Math.max(peakRss, after.rss),
+    cpuPercent: ((after.cpuSec - before.cpuSec) / wall) * 100,
+  };
+}
