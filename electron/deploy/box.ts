@@ -141,11 +141,10 @@ export async function deployBox(target: BoxTarget, ctx: DeployContext, options: 
       switched = false; // refused before anything was stopped or switched
       throw new DeployError('box-verify-failed', `${host}: ${actErr ?? `release check exit ${actRun.code}`}`);
     }
+    oldLink = parseKv(actRun.stdout).old || null; // known even when the restart failed, so recover rolls back to it
     if (actErr || actRun.code !== 0) {
       throw new DeployError('install-failed', `switching and restarting failed on ${host}: ${actErr ?? (actRun.stderr.trim().slice(0, 400) || `exit ${actRun.code}`)}`);
     }
-    const act = parseKv(actRun.stdout);
-    oldLink = act.old || null;
 
     ev.step('health', `waiting up to ${o.healthTimeoutSec} s for /health and /SophonMQ/api/DevSno`);
     const health = await waitHealthy(ssh, { port: o.agentPort, expectVersion: version, timeoutSec: o.healthTimeoutSec });

@@ -3,6 +3,7 @@
 import * as electron from 'electron';
 import { join } from 'node:path';
 import { createApiHandlers } from '../api/dispatch';
+import { ensureDataDir } from '../data-dir';
 import { createServices, defaultDataDir } from '../api/services';
 import { createSafeStorageSecretStore } from './safe-storage';
 import { wireMain } from './wire';
@@ -12,7 +13,7 @@ const { app } = electron;
 app.enableSandbox();
 
 async function start(): Promise<void> {
-  const dataDir = defaultDataDir();
+  const dataDir = ensureDataDir(defaultDataDir()); // private (0700) before anything writes into it
   // Box passwords (only when the technician asks to remember one) are kept encrypted by the OS.
   const secretStore = createSafeStorageSecretStore(electron, join(dataDir, 'secrets.json'));
   const services = await createServices({ dataDir, secretStore });

@@ -13,5 +13,11 @@ test('CLI advice becomes advice about the page', () => {
     'no SSH key to log in to 10.0.0.5 with: choose "Adopt with the box password" once (it installs this installation\'s key), or give a key file',
   );
   assert.equal(forThePage('preflight refused 10.0.0.5: disk full'), 'preflight refused 10.0.0.5: disk full');
+  const fp = `SHA256:${'Ab+/'.repeat(10)}Ab+`;
+  assert.equal(forThePage(`then accept the new key with --accept-host-key ${fp}.`), 'then accept the new key with "Accept new key".');
+  assert.equal(
+    forThePage(`x.tar is signed by a key this installation does not trust (${fp}); nothing was sent to any box. If you know that key belongs to whoever builds your releases, trust it once with --trust-bundle-key ${fp}`),
+    `x.tar is signed by a key this installation does not trust (${fp}); nothing was sent to any box. If you know that key belongs to whoever builds your releases, tick "Trust this signing key" for ${fp} and deploy again`,
+  );
   assert.match(hostKeyChangedReason('10.0.0.5:22', { stored: 'SHA256:a', presented: 'SHA256:b', keyType: 'ssh-ed25519' }), /pinned SHA256:a, now SHA256:b.*"Accept new key"/);
 });

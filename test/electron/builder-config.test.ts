@@ -60,3 +60,20 @@ test('the app icon renders from resources/icons/icon.svg to the PNG sizes electr
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('npm refuses install scripts nobody reviewed: strict-allow-scripts is on and covers every script in the lockfile', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const root = new URL('../../', import.meta.url).pathname;
+  const r = spawnSync('npm', ['config', 'get', 'strict-allow-scripts'], { cwd: root, encoding: 'utf8' });
+  assert.equal(r.stdout.trim(), 'true', r.stderr);
+  // what npm checks at install time: every locked package with an install script has an entry
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  const lock = JSON.parse(readFileSync(new URL('../../package-lock.json', import.meta.url), 'utf8'));
+  const withScripts = Object.entries(lock.packages as Record<string, { hasInstallScript?: boolean; name?: string }>)
+    .filter(([path, p]) => path && p.hasInstallScript)
+    .map(([path, p]) => p.name ?? path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length));
+  assert.ok(withScripts.length > 0);
+  const uncovered = withScripts.filter((name) => !(name in pkg.allowScripts));
+  assert.deepEqual(uncovered, [], 'packages with install scripts missing from allowScripts (npm ci would fail)');
+  assert.equal(pkg.allowScripts.electron, false, "electron's download script stays denied");
+});

@@ -2,7 +2,7 @@
 // one window whose preload and page are the built files next to it, and handles the call channel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,6 +19,7 @@ test('dist/electron/main.cjs wires the built preload and UI with the sandbox on'
   }
   const data = mkdtempSync(join(tmpdir(), 'se3kit-main-'));
   t.after(() => rmSync(data, { recursive: true, force: true }));
+  chmodSync(data, 0o755); // a data dir made before it had to be private
   const log: string[] = [];
   const windows: any[] = [];
   const handlers = new Map<string, Function>();
@@ -82,6 +83,7 @@ test('dist/electron/main.cjs wires the built preload and UI with the sandbox on'
   ready();
   for (let i = 0; i < 50 && windows.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(windows.length, 1);
+  assert.equal(statSync(data).mode & 0o777, 0o700, 'the desktop makes its data dir private');
   const win = windows[0];
   const dist = dirname(dirname(file));
   assert.equal(win.options.webPreferences.preload, join(dist, 'electron', 'preload.cjs'));
