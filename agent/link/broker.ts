@@ -2,7 +2,7 @@
 // login returned, declare `exchange` and bind `queue` to it (routing key = queue name) unless
 // unNeedBindExchange, consume `queue` and `fiqaDownQueue` with a prefetch, and publish results
 // with publisher confirms (uploadQueue in uploadVHost — a second connection when it differs;
-// fiqaUploadQueue in vHost). Reconnects with backoff; when the old parameters stop working
+// fiqaUploadQueue likewise in uploadVHost). Reconnects with backoff; when the old parameters stop working
 // (refused, or three attempts in a row fail) it asks for a new login.
 import { EventEmitter } from 'node:events';
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
@@ -90,7 +90,7 @@ export class BrokerLink extends EventEmitter<{ relogin: [string]; connected: [] 
 
   /**
    * Publishes to a queue through the default exchange and waits for the broker's confirm.
-   * `where`: 'upload' = uploadVHost, 'command' = vHost. Throws when not connected.
+   * `where`: 'upload' = uploadVHost (uploadQueue, fiqaUploadQueue), 'command' = vHost. Throws when not connected.
    */
   async publish(where: 'upload' | 'command', queue: string, body: Buffer): Promise<void> {
     const s = this.session;
@@ -164,7 +164,7 @@ export class BrokerLink extends EventEmitter<{ relogin: [string]; connected: [] 
       conns.push(cmd);
       cmd.on('error', () => undefined);
       let up: ChannelModel | null = null;
-      if (s.uploadQueue && uploadVHost(s) !== commandVHost(s)) {
+      if ((s.uploadQueue || s.fiqaUploadQueue) && uploadVHost(s) !== commandVHost(s)) {
         up = await amqp.connect({ ...base, vhost: uploadVHost(s) }, { timeout: CONNECT_TIMEOUT_MS, noDelay: true });
         conns.push(up);
         up.on('error', () => undefined);

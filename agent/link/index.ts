@@ -68,7 +68,7 @@ export async function startPlatformLink(o: PlatformLinkOptions): Promise<Platfor
     const s = login.current;
     if (!s) return { kind: 'wait', why: 'not logged in' };
     const r = s.body.rabbitmq;
-    const mq = kind === 'fiqa' && r.fiqaUploadQueue ? { where: 'command' as const, queue: r.fiqaUploadQueue } : r.uploadQueue ? { where: 'upload' as const, queue: r.uploadQueue } : null;
+    const mq = kind === 'fiqa' && r.fiqaUploadQueue ? { where: 'upload' as const, queue: r.fiqaUploadQueue } : r.uploadQueue ? { where: 'upload' as const, queue: r.uploadQueue } : null;
     if (mq) return broker.connected ? { kind: 'mq', ...mq } : { kind: 'wait', why: 'broker not connected' };
     if (notifyUrl) return { kind: 'http', url: notifyUrl };
     return { kind: 'none' };

@@ -60,7 +60,7 @@ before(async () => {
   platform = await startFakePlatform(DEV_SNO, RABBIT);
   // the platform declares the upload and fiqa queues; the box declares/binds its command queue
   up = await QueueReader.open(`amqp://box:pw@127.0.0.1:${broker.port}/up`, 'box.c.up');
-  fiqaUp = await QueueReader.open(`amqp://box:pw@127.0.0.1:${broker.port}`, 'box.c.fiqa.up');
+  fiqaUp = await QueueReader.open(`amqp://box:pw@127.0.0.1:${broker.port}/up`, 'box.c.fiqa.up');
   pubConn = await amqp.connect(`amqp://box:pw@127.0.0.1:${broker.port}`);
   pub = await pubConn.createChannel();
   await pub.assertQueue('box.c.fiqa', { durable: true });
