@@ -5,7 +5,8 @@
 // fiqaUploadQueue likewise in uploadVHost). Reconnects with backoff; when the old parameters stop working
 // (refused, or three attempts in a row fail) it asks for a new login.
 import { EventEmitter } from 'node:events';
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message } from 'amqplib';
 import { commandVHost, uploadVHost, type RabbitmqSettings } from '../protocol';
 import { Backoff, Sleeper, StatusCell, type BrokerState } from './status';
 
@@ -96,13 +97,28 @@ export class BrokerLink extends EventEmitter<{ relogin: [string]; connected: [] 
     const s = this.session;
     if (!s) throw new Error('not connected to the broker');
     const ch = where === 'upload' ? (s.upConfirm ?? s.cmdConfirm) : s.cmdConfirm;
-    await new Promise<void>((resolve, reject) => {
-      try {
-        ch.sendToQueue(queue, body, { persistent: true, contentType: 'application/json' }, (err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
-      } catch (err) {
-        reject(err as Error);
-      }
-    });
+    // mandatory: a queue that does not exist returns the message (before its confirm) instead
+    // of dropping it, so the result stays in the outbox and is tried again
+    const tag = randomUUID();
+    let returned = false;
+    const onReturn = (m: Message) => {
+      if (m.properties.messageId === tag) returned = true;
+    };
+    ch.on('return', onReturn);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        try {
+          ch.sendToQueue(queue, body, { persistent: true, mandatory: true, messageId: tag, contentType: 'application/json' }, (err: unknown) =>
+            err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
+          );
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    } finally {
+      ch.off('return', onReturn);
+    }
+    if (returned) throw new Error(`the broker has no queue "${queue}" (result returned undelivered)`);
   }
 
   private async dropSession(): Promise<void> {

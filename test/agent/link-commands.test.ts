@@ -212,6 +212,22 @@ test('without uploadQueue results go to notify_path (with dev_sno and token); wi
   assert.equal((await health(agent)).users, 1);
 });
 
+test('an uploadQueue that does not exist yet: the result is kept and delivered once the queue is there', async () => {
+  platform.rabbitmq = { ...RABBIT, uploadQueue: 'box.c.up.late' };
+  const logins = platform.logins.length;
+  await put(agent, 'LoginUrl', `${platform.url}/api/login`);
+  await waitFor('re-login', async () => platform.logins.length > logins && (await health(agent)).broker.state === 'connected');
+  send(deleteUsersCommand(['nobody'], { messageId: 'm12' }));
+  await waitFor('returned by the broker', () => /the broker has no queue "box\.c\.up\.late"/.test(agent.output()), 30_000);
+  const late = await QueueReader.open(`amqp://box:pw@127.0.0.1:${broker.port}/up`, 'box.c.up.late');
+  try {
+    const r = await late.byId('m12', 30_000);
+    assert.equal(r.messageKey, 'delete_users');
+  } finally {
+    await late.close();
+  }
+});
+
 test('kill -9 in the middle of a batch: after the restart every user is enrolled exactly once and the result arrives', async () => {
   platform.rabbitmq = RABBIT;
   const logins = platform.logins.length;
