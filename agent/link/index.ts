@@ -9,6 +9,7 @@ import { openAgentDb, type AgentDb } from '../store/db';
 import { AGENT_MIGRATIONS } from '../store/migrations';
 import { DbWriter } from '../store/serial';
 import { UsersStore } from '../users/store';
+import { reembedStale } from '../users/reembed';
 import { BrokerLink } from './broker';
 import { LoginClient } from './login';
 import { ResultOutbox, type Route } from './outbox';
@@ -67,7 +68,7 @@ export async function startPlatformLink(o: PlatformLinkOptions): Promise<Platfor
     const s = login.current;
     if (!s) return { kind: 'wait', why: 'not logged in' };
     const r = s.body.rabbitmq;
-    const mq = kind === 'fiqa' && r.fiqaUploadQueue ? { where: 'command' as const, queue: r.fiqaUploadQueue } : r.uploadQueue ? { where: 'upload' as const, queue: r.uploadQueue } : null;
+    const mq = kind === 'fiqa' && r.fiqaUploadQueue ? { where: 'upload' as const, queue: r.fiqaUploadQueue } : r.uploadQueue ? { where: 'upload' as const, queue: r.uploadQueue } : null;
     if (mq) return broker.connected ? { kind: 'mq', ...mq } : { kind: 'wait', why: 'broker not connected' };
     if (notifyUrl) return { kind: 'http', url: notifyUrl };
     return { kind: 'none' };
@@ -113,6 +114,10 @@ export async function startPlatformLink(o: PlatformLinkOptions): Promise<Platfor
   broker.on('relogin', (why) => login.relogin(why));
   broker.on('connected', () => outbox.kick());
   login.start();
+  // descriptors made by another model than today's: re-made from the stored photos
+  const reembed = Promise.resolve()
+    .then(() => reembedStale(writer, users, descriptorModelId(), face, o.log, () => stopping))
+    .catch((err) => o.log(`users: re-embedding failed: ${(err as Error).message}`));
 
   return {
     users,
@@ -126,6 +131,7 @@ export async function startPlatformLink(o: PlatformLinkOptions): Promise<Platfor
       // a batch starts no further user once stopping; wait for the photos in flight (closing
       // the face pool under a running inference would abort the process)
       await broker.idle();
+      await reembed;
       const p = pool;
       pool = null;
       if (p) await (await p.catch(() => null))?.close();

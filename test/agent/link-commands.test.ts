@@ -61,7 +61,7 @@ before(async () => {
   platform = await startFakePlatform(DEV_SNO, RABBIT);
   // the platform declares the upload and fiqa queues; the box declares/binds its command queue
   up = await QueueReader.open(`amqp://box:pw@127.0.0.1:${broker.port}/up`, 'box.c.up');
-  fiqaUp = await QueueReader.open(`amqp://box:pw@127.0.0.1:${broker.port}`, 'box.c.fiqa.up');
+  fiqaUp = await QueueReader.open(`amqp://box:pw@127.0.0.1:${broker.port}/up`, 'box.c.fiqa.up');
   pubConn = await amqp.connect(`amqp://box:pw@127.0.0.1:${broker.port}`);
   pub = await pubConn.createChannel();
   await pub.assertQueue('box.c.fiqa', { durable: true });
@@ -213,6 +213,22 @@ test('without uploadQueue results go to notify_path (with dev_sno and token); wi
   assert.equal((await health(agent)).users, 1);
 });
 
+test('an uploadQueue that does not exist yet: the result is kept and delivered once the queue is there', async () => {
+  platform.rabbitmq = { ...RABBIT, uploadQueue: 'box.c.up.late' };
+  const logins = platform.logins.length;
+  await put(agent, 'LoginUrl', `${platform.url}/api/login`);
+  await waitFor('re-login', async () => platform.logins.length > logins && (await health(agent)).broker.state === 'connected');
+  send(deleteUsersCommand(['nobody'], { messageId: 'm12' }));
+  await waitFor('returned by the broker', () => /the broker has no queue "box\.c\.up\.late"/.test(agent.output()), 30_000);
+  const late = await QueueReader.open(`amqp://box:pw@127.0.0.1:${broker.port}/up`, 'box.c.up.late');
+  try {
+    const r = await late.byId('m12', 30_000);
+    assert.equal(r.messageKey, 'delete_users');
+  } finally {
+    await late.close();
+  }
+});
+
 test('kill -9 in the middle of a batch: after the restart every user is enrolled exactly once and the result arrives', async () => {
   platform.rabbitmq = RABBIT;
   const logins = platform.logins.length;
@@ -256,4 +272,27 @@ test('SIGTERM in the middle of a batch: no half result is sent; after the restar
   assert.equal(r.result.success_users.length, 24);
   assert.deepEqual(r.result.failed_users, []);
   assert.equal((await health(agent)).users, start + 24);
+});
+
+test('descriptors made by another model are re-made from the stored photos at start', async () => {
+  await agent.kill('SIGTERM');
+  const [before] = await query<{ model_id: string; e: Buffer }>("SELECT model_id, embedding AS e FROM users WHERE identity_id = 'k-0'");
+  await new Promise<void>((resolve, reject) => {
+    const db = new sqlite3.Database(join(dir, 'agent', 'agent.db'), (err) => {
+      if (err) return reject(err);
+      db.run("UPDATE users SET model_id = 'faceres:000000000000', embedding = zeroblob(4096) WHERE identity_id IN ('k-0', 'k-1')", (e) => db.close(() => (e ? reject(e) : resolve())));
+    });
+  });
+  agent = await startAgent(join(dir, 'agent'), agentArgs());
+  const rows = await waitFor('re-embedded', async () => {
+    const r = await query<{ identity_id: string; model_id: string; e: Buffer }>("SELECT identity_id, model_id, embedding AS e FROM users WHERE identity_id IN ('k-0', 'k-1') ORDER BY identity_id");
+    return r.every((x) => x.model_id === before!.model_id) ? r : null;
+  }, 60_000, 200);
+  // the same photo and model give the same descriptor again
+  const a = new Float32Array(rows[0]!.e.buffer.slice(rows[0]!.e.byteOffset, rows[0]!.e.byteOffset + 4096));
+  const b = new Float32Array(before!.e.buffer.slice(before!.e.byteOffset, before!.e.byteOffset + 4096));
+  let dot = 0;
+  for (let i = 0; i < 1024; i++) dot += a[i]! * b[i]!;
+  assert.ok(dot > 0.99, `cosine ${dot}`);
+  assert.match(agent.output(), /2 descriptors were made by another model/);
 });
