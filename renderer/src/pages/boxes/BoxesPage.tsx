@@ -6,6 +6,7 @@ import { BoxDetails } from './BoxDetails';
 import { BoxTable } from './BoxTable';
 import { CsvImport } from './CsvImport';
 import { ScanBar } from './ScanBar';
+import { CommissionPanel } from '../site/CommissionPanel';
 import { useBoxes } from './useBoxes';
 
 export function BoxesPage() {
@@ -78,6 +79,7 @@ export function BoxesPage() {
         </section>
         {row && <BoxDetails row={row} now={now} onClose={() => setSelected(null)} onUpdated={(patch) => boxes.update(row.id, patch)} />}
       </div>
+      {boxes.rows.length > 0 && <CommissionPanel hosts={picked.map((r) => `${r.ip}:${r.port}`)} />}
       <CsvImport onDone={() => void boxes.refresh()} />
     </div>
   );
