@@ -7,6 +7,7 @@ import type { Emit } from './hub';
 import type { PlatformMethods } from './platform';
 import type { Services } from './services';
 import { importPeople } from '../platform/import';
+import { commission } from '../platform/commission';
 import { PlatformError } from '../platform/errors';
 
 const none = z.strictObject({}) as unknown as z.ZodType<Record<string, never>>;
@@ -57,6 +58,11 @@ export const platformParams = {
   'platform.sync': z.strictObject({ devSno: devSno.optional() }),
   'platform.sync.summary': none,
   'platform.wipe': z.strictObject({ devSno, users: z.boolean(), events: z.boolean() }),
+  'platform.commission': z.strictObject({
+    hosts: z.array(z.string().min(1).max(128)).min(1, 'give at least one box').max(256),
+    port: z.number().int().min(1).max(65535).optional(),
+    timeoutS: z.number().int().min(5).max(600).optional(),
+  }),
 } satisfies AreaParams<PlatformMethods>;
 
 const decode = (b64: string) => Buffer.from(b64.replace(/\s+/g, ''), 'base64');
@@ -114,6 +120,12 @@ export function platformHandlers(services: Services, emit: Emit): AreaServer<Pla
       'platform.sync': async (x) => p().sync(x.devSno),
       'platform.sync.summary': async () => p().syncSummary(),
       'platform.wipe': async (x) => p().wipe(x.devSno, { users: x.users, events: x.events }),
+      'platform.commission': async (x) =>
+        commission({ getConfig: (h, port) => services.boxes.getConfig(h, port), configure: (r) => services.boxes.configure(r), platform: p() }, x.hosts, {
+          port: x.port,
+          timeoutS: x.timeoutS,
+          onProgress: (pr) => emit('platform.commission', pr),
+        }),
     },
     dispose() {
       off();

@@ -106,6 +106,19 @@ export interface ImportReport {
   photoFailed: Array<{ id: string; message: string }>;
 }
 
+/** One box being commissioned ("Add to this site" / `se3kit platform commission`). */
+export interface CommissionProgress {
+  /** The box as given (ip, ip:port, host name or MAC). */
+  host: string;
+  step: 'contacting' | 'configuring' | 'logging-in' | 'broker' | 'done' | 'failed';
+  devSno: string | null;
+  loginUrl: string | null;
+  done: boolean;
+  ok: boolean;
+  /** What is happening, or the plain reason it failed (unreachable, refused: MAC already bound, broker…). */
+  message: string;
+}
+
 /** Methods of this area: name → [params, result]. */
 export interface PlatformMethods {
   'platform.status': [Record<string, never>, PlatformStatus];
@@ -136,12 +149,16 @@ export interface PlatformMethods {
   'platform.sync': [{ devSno?: string }, SyncReport[]];
   'platform.sync.summary': [Record<string, never>, SyncSummary[]];
   'platform.wipe': [{ devSno: string; users: boolean; events: boolean }, { messageId: string }];
+  /** Commissions boxes; resolves when each has logged in with its broker channel up, or failed (progress: platform.commission events). */
+  'platform.commission': [{ hosts: string[]; port?: number; timeoutS?: number }, CommissionProgress[]];
 }
 
 /** Events of this area: name → payload. */
 export interface PlatformEvents {
   /** Something changed: 'devices' | 'people' | 'groups' | 'sync' (pages re-read). */
   'platform.changed': { what: string };
+  /** A commissioning step of one box. */
+  'platform.commission': CommissionProgress;
 }
 
 export const PLATFORM_METHODS: Record<keyof PlatformMethods, true> = {
@@ -171,7 +188,8 @@ export const PLATFORM_METHODS: Record<keyof PlatformMethods, true> = {
   'platform.sync': true,
   'platform.sync.summary': true,
   'platform.wipe': true,
+  'platform.commission': true,
 };
-export const PLATFORM_EVENTS: Record<keyof PlatformEvents, true> = { 'platform.changed': true };
+export const PLATFORM_EVENTS: Record<keyof PlatformEvents, true> = { 'platform.changed': true, 'platform.commission': true };
 
 export const ONLINE_WINDOW_MS = 90_000;

@@ -87,6 +87,12 @@ export function createEmbeddedProvisioner(o: EmbeddedProvisionerOptions): Broker
     boxEndpoint() {
       return { host: null, port };
     },
+    async consumers(devSno) {
+      const b = runningBroker(o.control);
+      if (!b) return null;
+      const n = boxBrokerNames(devSno);
+      return b.stats().queues.find((q) => q.vhost === n.vhost && q.name === n.queue)?.consumers ?? 0;
+    },
     async close() {},
   };
 }

@@ -68,6 +68,10 @@ export interface PlatformService {
   sync(devSno?: string): Promise<SyncReport[]>;
   syncSummary(): Promise<SyncSummary[]>;
   wipe(devSno: string, wipe: { users: boolean; events: boolean }): Promise<{ messageId: string }>;
+  /** The last refused login (or broker failure at login) of a code, while this process runs. */
+  loginRefusal(devSno: string): { at: number; message: string } | null;
+  /** Consumers on the box's command queue (null: unknown). */
+  brokerConsumers(devSno: string): Promise<number | null>;
   /** 'devices' | 'people' | 'groups' | 'sync' changed. */
   onChange(listener: (what: string) => void): () => void;
   close(): Promise<void>;
@@ -101,6 +105,7 @@ class Platform implements PlatformService {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly boxChains = new Map<string, Promise<unknown>>();
   private readonly settings = new Map<string, string>();
+  private readonly refusals = new Map<string, { at: number; message: string }>();
   private syncTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -363,12 +368,21 @@ class Platform implements PlatformService {
     const hexMac = normaliseHexMac(hexMacRaw);
     if (!hexMac) throw new BoxHttpError(400, 40091, 'hex_mac must be 0x followed by 12 hex digits, e.g. 0xe0a50900062b');
     const out = await this.serial(() => this.devices.login(devSno, hexMac, reached.host));
-    if (!out.ok) throw new BoxHttpError(out.status, out.code, out.message, 'PARAM_ERROR');
+    if (!out.ok) {
+      this.refusals.set(devSno, { at: Date.now(), message: out.message });
+      this.changed('devices');
+      throw new BoxHttpError(out.status, out.code, out.message, 'PARAM_ERROR');
+    }
     let d = out.device;
     if (d.broker_state !== 'ready') {
       d = await this.provision(d);
-      if (d.broker_state !== 'ready') throw new BoxHttpError(503, 50072, `the platform's broker is not ready for this box: ${d.broker_error ?? 'unknown reason'}; the box retries`);
+      if (d.broker_state !== 'ready') {
+        const message = `broker refused: the platform's broker is not ready for this box (${d.broker_error ?? 'unknown reason'}); the box retries`;
+        this.refusals.set(devSno, { at: Date.now(), message });
+        throw new BoxHttpError(503, 50072, message);
+      }
     }
+    this.refusals.delete(devSno);
     const n = boxBrokerNames(devSno);
     const mode = this.deps.resultsMode();
     if (mode === 'queue') this.link.watch(devSno);
@@ -539,6 +553,14 @@ class Platform implements PlatformService {
     const messageId = await this.perBox(devSno, () => sendWipe(this.deps, devSno, wipe));
     this.changed('sync');
     return { messageId };
+  }
+
+  loginRefusal(devSno: string) {
+    return this.refusals.get(devSno) ?? null;
+  }
+
+  brokerConsumers(devSno: string) {
+    return this.provisioner.consumers(devSno).catch(() => null);
   }
 
   async close(): Promise<void> {

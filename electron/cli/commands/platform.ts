@@ -156,6 +156,21 @@ export function register(program: Command): void {
     }
   });
 
+  common(
+    platform
+      .command('commission <host...>')
+      .description('add boxes to this site: issue a code per box, set DevSno and LoginUrl, wait until each has logged in with its broker channel up')
+      .option('--port <port>', 'box configuration API port (default 5555, or HOST:PORT)')
+      .option('--timeout <s>', 'seconds to wait for each box', '60'),
+  ).action(async (hosts: string[], o: Common & { port?: string; timeout: string }) => {
+    const results = await (await client(o)).call('platform.commission', { hosts, port: o.port ? Number(o.port) : undefined, timeoutS: Number(o.timeout) });
+    for (const r of results) {
+      if (o.json) line(r);
+      else process.stdout.write(`${r.host}: ${r.ok ? 'OK' : 'FAILED'} — ${r.message}${r.devSno ? ` (dev_sno ${r.devSno})` : ''}\n`);
+    }
+    if (results.some((r) => !r.ok)) process.exitCode = 1;
+  });
+
   common(platform.command('wipe <devSno>').description('wipe a box: its enrolled users and/or its stored events').option('--users', 'wipe the users').option('--events', 'wipe the events')).action(
     async (devSno: string, o: Common & { users?: boolean; events?: boolean }) => {
       if (!o.users && !o.events) throw new Error('say what to wipe: --users, --events or both');

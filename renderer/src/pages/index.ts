@@ -5,6 +5,9 @@ import { BoxesPage } from './boxes/BoxesPage';
 import { BrokerPage } from './broker/BrokerPage';
 import { DeployPage } from './deploy/DeployPage';
 import { PhotosPage } from './photos/PhotosPage';
+import { SitePage } from './site/SitePage';
+import { PeoplePage } from './people/PeoplePage';
+import { GroupsPage } from './groups/GroupsPage';
 
 export interface PageDef {
   id: string;
@@ -44,5 +47,26 @@ export const PAGES: PageDef[] = [
     subtitle: 'The embedded AMQP broker the boxes talk to: connections, queues and rates',
     icon: 'M4 4h16v4H4V4zm0 6h16v4H4v-4zm0 6h16v4H4v-4zm2-11v2h2V5H6zm0 6v2h2v-2H6zm0 6v2h2v-2H6z',
     component: BrokerPage,
+  },
+  {
+    id: 'site',
+    title: 'Site',
+    subtitle: "This site's boxes: authorisation codes, online state, groups, sync and wipe",
+    icon: 'M12 2l9 5v2H3V7l9-5zm-7 9h2v7H5v-7zm4 0h2v7H9v-7zm4 0h2v7h-2v-7zm4 0h2v7h-2v-7zM3 20h18v2H3v-2z',
+    component: SitePage,
+  },
+  {
+    id: 'people',
+    title: 'People',
+    subtitle: 'People, their photos (checked on upload) and where they are enrolled',
+    icon: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-4 0-8 2-8 5v1h16v-1c0-3-4-5-8-5z',
+    component: PeoplePage,
+  },
+  {
+    id: 'groups',
+    title: 'Groups',
+    subtitle: 'Permission groups: who goes on which box',
+    icon: 'M4 4h7v7H4V4zm9 0h7v7h-7V4zM4 13h7v7H4v-7zm9 0h7v7h-7v-7z',
+    component: GroupsPage,
   },
 ];

@@ -10,6 +10,7 @@ import { boxesCsv, FILTERS, sortBoxes } from './box-list';
 import { boxesStore, recheckBoxes, startScan, stopScan, updateRow, useBoxesStore, type BoxFilter, type SortKey } from './boxes-store';
 import { CsvImport } from './CsvImport';
 import { ScanBar } from './ScanBar';
+import { CommissionPanel } from '../site/CommissionPanel';
 
 /** How often the listed boxes are asked again (login state, offline) while the page is open. */
 const RECHECK_MS = 15_000;
@@ -136,6 +137,7 @@ export function BoxesPage() {
         </section>
         {row && <BoxDetails row={row} now={now} onClose={() => select(null)} onUpdated={(patch) => updateRow(row.id, patch)} />}
       </div>
+      {s.rows.length > 0 && <CommissionPanel hosts={picked.map((r) => `${r.ip}:${r.port}`)} />}
       <CsvImport />
     </div>
   );

@@ -1,0 +1,240 @@
+// The People page: search, photo thumbnails, the FIQA verdict of each person's best photo
+// (checked when it arrived), groups and the state on every box; add a person with photos (the
+// verdict shows at once), delete, and import a CSV with a photo folder.
+import { useEffect, useState, type FormEvent } from 'react';
+import type { ImportReport, PersonView, PhotoVerdictView } from '../../../../electron/api/platform';
+import { api } from '../../api';
+import { STATE_WORDS, useAction, usePlatform } from '../site/usePlatform';
+import '../site/platform.css';
+
+function toBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''));
+    r.onerror = () => reject(new Error(`cannot read ${file.name}`));
+    r.readAsDataURL(file);
+  });
+}
+
+function Thumb({ sha256 }: { sha256: string | undefined }) {
+  const [src, setSrc] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    if (sha256) void api.call('platform.people.photo', { sha256 }).then((p) => live && setSrc(`data:${p.type};base64,${p.data}`), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [sha256]);
+  return src ? <img className="thumb" src={src} alt="" /> : <span className="thumb" aria-hidden="true" />;
+}
+
+export function Verdict({ v }: { v: PhotoVerdictView | undefined }) {
+  if (!v) return <span className="tag warn">no photo</span>;
+  return (
+    <div>
+      <span className={`tag ${v.passed ? 'ok' : 'bad'}`}>{v.passed ? `photo ok · ${v.score.toFixed(2)}` : 'photo fails the check'}</span>
+      {!v.passed && (
+        <ul className="verdict-reasons">
+          {v.reasons.map((r, i) => (
+            <li key={i}>
+              {r.reason}
+              {r.hint ? <span className="muted"> — {r.hint}</span> : null}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function PersonRow({ p, act }: { p: PersonView; act: ReturnType<typeof useAction> }) {
+  const [confirm, setConfirm] = useState(false);
+  return (
+    <tr data-person={p.id}>
+      <td>
+        <Thumb sha256={p.photos[0]?.sha256} />
+      </td>
+      <td>
+        <div className="strong">{p.name}</div>
+        <div className="mono muted">{p.id}</div>
+      </td>
+      <td>{p.groups.join(', ') || <span className="muted">no group</span>}</td>
+      <td>
+        <Verdict v={p.photos[0]?.verdict} />
+        {p.photos.length > 1 && <div className="muted">{p.photos.length} photos; the best is sent</div>}
+      </td>
+      <td>
+        <div className="box-states">
+          {p.boxes.length === 0 && <span className="muted">on no box</span>}
+          {p.boxes.map((b) => (
+            <span key={b.devSno} className={`tag ${b.state === 'enrolled' ? 'ok' : b.state === 'failed' ? 'bad' : 'warn'}`} title={b.message ?? STATE_WORDS[b.state] ?? b.state}>
+              {b.devSno.slice(0, 6)}…: {STATE_WORDS[b.state] ?? b.state}
+              {b.state === 'failed' && b.message ? ` (${b.code}: ${b.message})` : ''}
+            </span>
+          ))}
+        </div>
+      </td>
+      <td className="nowrap">
+        {confirm ? (
+          <>
+            <button type="button" className="danger small" onClick={() => void act.run(() => api.call('platform.people.delete', { id: p.id }))}>
+              Yes, delete
+            </button>{' '}
+            <button type="button" className="secondary small" onClick={() => setConfirm(false)}>
+              Keep
+            </button>
+          </>
+        ) : (
+          <button type="button" className="secondary small" onClick={() => setConfirm(true)}>
+            Delete
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+function AddPerson({ groups }: { groups: string[] }) {
+  const act = useAction();
+  const [id, setId] = useState('');
+  const [name, setName] = useState('');
+  const [chosen, setChosen] = useState<string[]>([]);
+  const [files, setFiles] = useState<File[]>([]);
+  const [added, setAdded] = useState<PersonView | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    const photos = await Promise.all(files.map(toBase64));
+    const p = await act.run(() => api.call('platform.people.add', { id: id.trim(), name: name.trim(), groups: chosen, photos }));
+    if (p) {
+      setAdded(p);
+      setId('');
+      setName('');
+      setFiles([]);
+    }
+  };
+  return (
+    <section className="card" aria-label="Add a person">
+      <h2>Add a person</h2>
+      <form onSubmit={(e) => void submit(e)} className="inline-form">
+        <input aria-label="Person id" placeholder="id (the box key)" value={id} onChange={(e) => setId(e.target.value)} required maxLength={64} />
+        <input aria-label="Person name" placeholder="name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={128} />
+        {groups.map((g) => (
+          <label key={g}>
+            <input type="checkbox" checked={chosen.includes(g)} onChange={(e) => setChosen(e.target.checked ? [...chosen, g] : chosen.filter((x) => x !== g))} /> {g}
+          </label>
+        ))}
+        <input aria-label="Photos" type="file" accept="image/jpeg,image/png" multiple onChange={(e) => setFiles([...(e.target.files ?? [])])} />
+        <button type="submit" className="primary" disabled={act.busy}>
+          {act.busy ? 'Checking the photo…' : 'Add'}
+        </button>
+      </form>
+      {act.error && (
+        <p className="error-text" role="alert">
+          {act.error}
+        </p>
+      )}
+      {added && (
+        <div role="status" aria-label="Added">
+          Added {added.name} ({added.id}). <Verdict v={added.photos[0]?.verdict} />
+        </div>
+      )}
+    </section>
+  );
+}
+
+function ImportCsv() {
+  const act = useAction();
+  const [csv, setCsv] = useState<File | null>(null);
+  const [dir, setDir] = useState('');
+  const [report, setReport] = useState<ImportReport | null>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!csv) return;
+    const text = await csv.text();
+    const r = await act.run(() => api.call('platform.people.import', { csv: text, photosDir: dir.trim() || undefined }));
+    if (r) setReport(r);
+  };
+  return (
+    <section className="card" aria-label="Import people">
+      <h2>Import from CSV</h2>
+      <p className="muted">Columns: id, name, and optionally groups (separated by ;), photo (file names in the photo folder), type. The photo folder is on the computer running Field Kit.</p>
+      <form onSubmit={(e) => void submit(e)} className="inline-form">
+        <input aria-label="CSV file" type="file" accept=".csv,text/csv" onChange={(e) => setCsv(e.target.files?.[0] ?? null)} />
+        <input aria-label="Photo folder" placeholder="/path/to/photos" value={dir} onChange={(e) => setDir(e.target.value)} />
+        <button type="submit" className="primary" disabled={act.busy || !csv}>
+          {act.busy ? 'Importing and checking photos…' : 'Import'}
+        </button>
+      </form>
+      {act.error && <p className="error-text">{act.error}</p>}
+      {report && (
+        <div role="status" aria-label="Import report">
+          {report.added} added, {report.updated} updated, {report.failed.length} rows failed, {report.photoFailed.length} photos fail the check.
+          <ul>
+            {report.failed.map((f, i) => (
+              <li key={i}>
+                line {f.line}
+                {f.id ? ` (${f.id})` : ''}: {f.error}
+              </li>
+            ))}
+            {report.photoFailed.map((f) => (
+              <li key={f.id}>
+                {f.id}: {f.message}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function PeoplePage() {
+  const [search, setSearch] = useState('');
+  const [query, setQuery] = useState('');
+  useEffect(() => {
+    const t = setTimeout(() => setQuery(search), 250);
+    return () => clearTimeout(t);
+  }, [search]);
+  const people = usePlatform(() => api.call('platform.people.list', { search: query || undefined, limit: 200 }), ['people', 'sync', 'groups', query]);
+  const groups = usePlatform(() => api.call('platform.groups.list', {}), ['groups']);
+  const act = useAction();
+  return (
+    <div className="page platform-page">
+      {(people.error || act.error) && (
+        <div className="banner error" role="alert">
+          {people.error ?? act.error}
+        </div>
+      )}
+      <AddPerson groups={groups.data?.map((g) => g.name) ?? []} />
+      <section className="card" aria-label="People">
+        <div className="section-head">
+          <h2>
+            People <span className="count">{people.data?.total ?? 0}</span>
+          </h2>
+          <input aria-label="Search people" type="search" placeholder="search id or name" value={search} onChange={(e) => setSearch(e.target.value)} />
+        </div>
+        <div className="table-wrap">
+          <table className="compact-table">
+            <thead>
+              <tr>
+                <th />
+                <th>Person</th>
+                <th>Groups</th>
+                <th>Photo check</th>
+                <th>On the boxes</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {people.data?.people.map((p) => (
+                <PersonRow key={p.id} p={p} act={act} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+        {people.data && !query && people.data.people.length < people.data.total && <p className="muted">Showing the first {people.data.people.length}; search to narrow down.</p>}
+      </section>
+      <ImportCsv />
+    </div>
+  );
+}

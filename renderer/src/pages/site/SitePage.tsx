@@ -1,0 +1,250 @@
+// The Site page: this site's boxes (authorisation codes) with online/offline, last login, the
+// bound MAC, broker state, groups and a sync summary; issue codes, enable/disable, release a
+// MAC, assign groups, sync, wipe (with a confirmation).
+import { useState, type FormEvent } from 'react';
+import type { DeviceView, ResultsMode } from '../../../../electron/api/platform';
+import { api } from '../../api';
+import { ago, useAction, usePlatform } from './usePlatform';
+import './platform.css';
+
+const RESULTS: Record<ResultsMode, string> = {
+  queue: 'upload queue (recommended)',
+  notify: 'HTTP notify_path',
+  none: 'none (one-way: sent, not confirmed)',
+};
+
+function SyncCell({ d }: { d: DeviceView }) {
+  const s = d.sync;
+  const parts = [`${s.enrolled ?? 0} of ${s.assigned ?? 0} enrolled`];
+  if (s.pending) parts.push(`${s.pending} waiting`);
+  if (s.failed) parts.push(`${s.failed} refused`);
+  if (s.noanswer || s.unsent) parts.push(`${(s.noanswer ?? 0) + (s.unsent ?? 0)} to resend`);
+  if (s.sent) parts.push(`${s.sent} sent`);
+  return <span>{parts.join(' · ')}</span>;
+}
+
+function DeviceRow({ d, groups, act }: { d: DeviceView; groups: string[]; act: ReturnType<typeof useAction> }) {
+  const [confirm, setConfirm] = useState<null | 'release' | 'wipe' | 'remove'>(null);
+  const [wipeUsers, setWipeUsers] = useState(true);
+  const [wipeEvents, setWipeEvents] = useState(false);
+  const free = groups.filter((g) => !d.groups.includes(g));
+  return (
+    <tr data-dev={d.devSno}>
+      <td>
+        <div className="strong">{d.name || '(no name)'}</div>
+        <div className="mono muted">{d.devSno}</div>
+      </td>
+      <td>
+        <span className={`tag ${!d.enabled ? 'off' : d.online ? 'ok' : 'warn'}`}>{!d.enabled ? 'disabled' : d.online ? 'online' : 'offline'}</span>
+        <div className="muted">login {ago(d.lastLoginAt)}</div>
+        {d.lastLoginAddr && <div className="muted mono">{d.lastLoginAddr}</div>}
+      </td>
+      <td className="mono">{d.mac ?? <span className="muted">not bound</span>}</td>
+      <td>
+        {d.brokerState === 'ready' ? 'ready' : <span className="error-text">{d.brokerState}{d.brokerError ? `: ${d.brokerError}` : ''}</span>}
+      </td>
+      <td>
+        {d.groups.map((g) => (
+          <span key={g} className="tag group-tag">
+            {g}{' '}
+            <button type="button" className="link-button" aria-label={`Remove group ${g} from ${d.name || d.devSno}`} onClick={() => void act.run(() => api.call('platform.devices.unassign', { devSno: d.devSno, group: g }))}>
+              ×
+            </button>
+          </span>
+        ))}
+        {free.length > 0 && (
+          <select
+            aria-label={`Assign a group to ${d.name || d.devSno}`}
+            value=""
+            onChange={(e) => e.target.value && void act.run(() => api.call('platform.devices.assign', { devSno: d.devSno, group: e.target.value }))}
+          >
+            <option value="">+ group…</option>
+            {free.map((g) => (
+              <option key={g}>{g}</option>
+            ))}
+          </select>
+        )}
+      </td>
+      <td>
+        <SyncCell d={d} />
+      </td>
+      <td className="nowrap">
+        {confirm === null && (
+          <>
+            <button type="button" className="secondary small" onClick={() => void act.run(() => api.call('platform.sync', { devSno: d.devSno }))}>
+              Sync
+            </button>{' '}
+            <button type="button" className="secondary small" onClick={() => void act.run(() => api.call('platform.devices.enable', { devSno: d.devSno, enabled: !d.enabled }))}>
+              {d.enabled ? 'Disable' : 'Enable'}
+            </button>{' '}
+            {d.mac && (
+              <button type="button" className="secondary small" onClick={() => setConfirm('release')}>
+                Release MAC
+              </button>
+            )}{' '}
+            <button type="button" className="secondary small" onClick={() => setConfirm('wipe')}>
+              Wipe…
+            </button>{' '}
+            <button type="button" className="secondary small" onClick={() => setConfirm('remove')}>
+              Remove
+            </button>
+          </>
+        )}
+        {confirm === 'release' && (
+          <span role="group" aria-label="Confirm release">
+            Another box may then take this code.{' '}
+            <button type="button" className="danger small" onClick={() => void act.run(() => api.call('platform.devices.release', { devSno: d.devSno })).then(() => setConfirm(null))}>
+              Yes, release
+            </button>{' '}
+            <button type="button" className="secondary small" onClick={() => setConfirm(null)}>
+              Keep
+            </button>
+          </span>
+        )}
+        {confirm === 'wipe' && (
+          <span role="group" aria-label="Confirm wipe">
+            <label>
+              <input type="checkbox" checked={wipeUsers} onChange={(e) => setWipeUsers(e.target.checked)} /> enrolled people
+            </label>{' '}
+            <label>
+              <input type="checkbox" checked={wipeEvents} onChange={(e) => setWipeEvents(e.target.checked)} /> events
+            </label>{' '}
+            <button
+              type="button"
+              className="danger small"
+              disabled={!wipeUsers && !wipeEvents}
+              onClick={() => void act.run(() => api.call('platform.wipe', { devSno: d.devSno, users: wipeUsers, events: wipeEvents })).then(() => setConfirm(null))}
+            >
+              Yes, wipe the box
+            </button>{' '}
+            <button type="button" className="secondary small" onClick={() => setConfirm(null)}>
+              Cancel
+            </button>
+          </span>
+        )}
+        {confirm === 'remove' && (
+          <span role="group" aria-label="Confirm remove">
+            The code stops working and its broker user is deleted.{' '}
+            <button type="button" className="danger small" onClick={() => void act.run(() => api.call('platform.devices.remove', { devSno: d.devSno })).then(() => setConfirm(null))}>
+              Yes, remove
+            </button>{' '}
+            <button type="button" className="secondary small" onClick={() => setConfirm(null)}>
+              Keep
+            </button>
+          </span>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+export function SitePage() {
+  const status = usePlatform(() => api.call('platform.status', {}), ['devices', 'people', 'sync']);
+  const devices = usePlatform(() => api.call('platform.devices.list', {}), ['devices', 'sync', 'groups', 'people']);
+  const groups = usePlatform(() => api.call('platform.groups.list', {}), ['groups']);
+  const act = useAction();
+  const [name, setName] = useState('');
+  const [issued, setIssued] = useState<DeviceView | null>(null);
+  const [syncNote, setSyncNote] = useState<string | null>(null);
+
+  const add = async (e: FormEvent) => {
+    e.preventDefault();
+    const d = await act.run(() => api.call('platform.devices.add', { name }));
+    if (d) {
+      setIssued(d);
+      setName('');
+    }
+  };
+  const syncAll = async () => {
+    const r = await act.run(() => api.call('platform.sync', {}));
+    if (r) setSyncNote(r.map((x) => `${x.devSno.slice(0, 8)}…: ${x.added} to add, ${x.deleted} to delete${x.error ? ` — ${x.error}` : ''}`).join('; ') || 'No boxes to sync.');
+  };
+  const st = status.data;
+  const err = status.error ?? devices.error;
+  return (
+    <div className="page platform-page">
+      {err && (
+        <div className="banner error" role="alert">
+          {err}
+        </div>
+      )}
+      {act.error && (
+        <div className="banner error" role="alert">
+          {act.error}
+        </div>
+      )}
+      <section className="card" aria-label="This site">
+        <div className="section-head">
+          <div>
+            <h2>This site</h2>
+            {st && (
+              <p className="muted">
+                Boxes log in at <span className="mono">http://&lt;this computer&gt;:{st.boxPort}/login</span> · broker: {st.broker.kind === 'embedded' ? 'embedded' : 'external RabbitMQ'}, port{' '}
+                {st.broker.port} · {st.people} people
+              </p>
+            )}
+          </div>
+          <button type="button" className="primary" disabled={act.busy} onClick={() => void syncAll()}>
+            Sync all boxes
+          </button>
+        </div>
+        {st && (
+          <label className="field">
+            Results from the boxes{' '}
+            <select value={st.resultsMode} onChange={(e) => void act.run(() => api.call('platform.settings', { resultsMode: e.target.value as ResultsMode })).then(() => status.reload())}>
+              {(Object.keys(RESULTS) as ResultsMode[]).map((m) => (
+                <option key={m} value={m}>
+                  {RESULTS[m]}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {syncNote && <p role="status">{syncNote}</p>}
+      </section>
+      <section className="card" aria-label="Devices">
+        <div className="section-head">
+          <h2>
+            Devices <span className="count">{devices.data?.length ?? 0}</span>
+          </h2>
+          <form onSubmit={(e) => void add(e)} className="inline-form">
+            <input aria-label="Name of the new box" placeholder="name (e.g. front gate)" value={name} maxLength={64} onChange={(e) => setName(e.target.value)} />
+            <button type="submit" className="primary" disabled={act.busy}>
+              Issue a code
+            </button>
+          </form>
+        </div>
+        {issued && (
+          <p className="banner ok" role="status">
+            New authorisation code for {issued.name || 'the box'}: <span className="mono strong">{issued.devSno}</span> — set it as the box's DevSno (Boxes page), with this site's
+            LoginUrl.
+          </p>
+        )}
+        {devices.data && devices.data.length === 0 ? (
+          <p className="muted">No boxes yet. Issue a code, or commission boxes from the Boxes page.</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="compact-table">
+              <thead>
+                <tr>
+                  <th>Box</th>
+                  <th>State</th>
+                  <th>MAC</th>
+                  <th>Broker</th>
+                  <th>Groups</th>
+                  <th>People</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {devices.data?.map((d) => (
+                  <DeviceRow key={d.devSno} d={d} groups={groups.data?.map((g) => g.name) ?? []} act={act} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,96 @@
+// The Site, People and Groups pages in Chromium against `se3kit serve`: add a group, issue a
+// code and assign the group, a box logs in (online, MAC shown), add people with a good and a
+// bad photo (the verdict and its reasons show at once), search, wipe with a confirmation.
+// Screenshots in test-artifacts/e2e/.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { FACES_DIR } from '../fiqa/fixtures';
+import { freePort, haveChromium, launchChromium, loggedInPage, shot, startSite, type Site } from '../e2e/harness';
+import { http } from './harness';
+
+describe('platform pages (Chromium)', () => {
+  let site: Site | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let boxPort: number;
+  let skip = false;
+  before(async (t) => {
+    if (!haveChromium(t as never)) {
+      skip = true;
+      return;
+    }
+    boxPort = await freePort();
+    site = await startSite(['--box-port', String(boxPort), '--amqp-port', String(await freePort())]);
+    browser = await launchChromium();
+    page = await loggedInPage(browser, site, 'groups');
+
+  });
+  after(async () => {
+    await browser?.close();
+    await site?.stop();
+  });
+
+  it('groups, devices, people with photo verdicts, wipe with a confirmation', async (t) => {
+    if (skip) return t.skip('no chromium');
+    await page.getByLabel('New group name').fill('staff');
+    await page.getByRole('button', { name: 'Add group' }).click();
+    await page.locator('tr[data-group="staff"]').waitFor();
+
+    await page.goto(`${site!.url}#/site`);
+    await page.getByLabel('Name of the new box').fill('front gate');
+    await page.getByRole('button', { name: 'Issue a code' }).click();
+    const issued = page.getByRole('status').filter({ hasText: 'New authorisation code' });
+    await issued.waitFor();
+    const devSno = (await issued.locator('.mono').textContent())!.trim();
+    assert.match(devSno, /^[A-Z0-9]{24}$/);
+    const row = page.locator(`tr[data-dev="${devSno}"]`);
+    await row.getByText('offline').waitFor();
+    await row.getByText('not bound').waitFor();
+    await row.getByLabel('Assign a group to front gate').selectOption('staff');
+    await row.locator('.group-tag', { hasText: 'staff' }).waitFor();
+    // the box logs in: online with its MAC (the page follows platform.changed)
+    const login = await http(`http://127.0.0.1:${boxPort}/login?dev_sno=${devSno}&hex_mac=0xe0a5090000aa`);
+    assert.equal(login.status, 200);
+    await row.getByText('e0:a5:09:00:00:aa').waitFor({ timeout: 15_000 });
+    await row.getByText('online').waitFor();
+
+    await page.goto(`${site!.url}#/people`);
+    const add = page.getByRole('region', { name: 'Add a person' });
+    await add.getByLabel('Person id').fill('ada');
+    await add.getByLabel('Person name').fill('Ada Lovelace');
+    await add.getByLabel('staff').check();
+    await add.getByLabel('Photos').setInputFiles(join(FACES_DIR, 'obama.jpg'));
+    await add.getByRole('button', { name: 'Add' }).click();
+    await add.getByRole('status', { name: 'Added' }).getByText(/photo ok/).waitFor({ timeout: 60_000 });
+    await add.getByLabel('Person id').fill('bob');
+    await add.getByLabel('Person name').fill('Bob Partial');
+    await add.getByLabel('Photos').setInputFiles(join(FACES_DIR, 'obama_partial_face.jpg'));
+    await add.getByRole('button', { name: 'Add' }).click();
+    await add.getByRole('status', { name: 'Added' }).getByText('photo fails the check').waitFor({ timeout: 60_000 });
+    assert.ok((await add.locator('.verdict-reasons li').count()) > 0, 'the reasons are listed');
+    // a duplicate id: a plain error
+    await add.getByLabel('Person id').fill('ada');
+    await add.getByLabel('Person name').fill('Again');
+    await add.getByRole('button', { name: 'Add' }).click();
+    await add.getByRole('alert').getByText('already a person with id "ada"').waitFor();
+
+    const table = page.getByRole('region', { name: 'People' });
+    await table.locator('tr[data-person="ada"]').waitFor();
+    await table.locator('tr[data-person="ada"] img.thumb').waitFor();
+    await table.locator('tr[data-person="ada"]').getByText(/sent, waiting for the box/).waitFor({ timeout: 15_000 });
+    await table.getByLabel('Search people').fill('partial');
+    await table.locator('tr[data-person="ada"]').waitFor({ state: 'detached' });
+    assert.equal(await table.locator('tr[data-person]').count(), 1);
+    await shot(page, 'platform-people', true);
+
+    await page.goto(`${site!.url}#/site`);
+    const r = page.locator(`tr[data-dev="${devSno}"]`);
+    await r.getByRole('button', { name: 'Wipe…' }).click();
+    const confirm = r.getByRole('group', { name: 'Confirm wipe' });
+    await confirm.getByRole('button', { name: 'Yes, wipe the box' }).click();
+    await confirm.waitFor({ state: 'detached' });
+    await shot(page, 'platform-site', true);
+  });
+});
