@@ -11,8 +11,16 @@ import { FiqaCodes, FiqaError } from './errors';
 export interface DecodeLimits {
   /** refuse files larger than this (default 30 MB) */
   maxBytes: number;
-  /** refuse images with more pixels than this (default 40 MP; a 50 MP photo is refused) */
+  /**
+   * refuse images with more pixels than this when they must be decoded whole: PNG (default
+   * 40 MP, the image-bomb limit)
+   */
   maxPixels: number;
+  /**
+   * the same for JPEG and WebP, which are decoded shrunk on load (a JPEG at 1/8 scale never
+   * holds its full pixels): default 210 MP, so 48–200 MP phone photos are checked
+   */
+  maxShrinkPixels: number;
   /**
    * the working image's longest side is at least this (when the photo has it) and less than
    * twice this (default 960): a photo is scaled down by the largest power of two (up to 8)
@@ -24,9 +32,20 @@ export interface DecodeLimits {
   workingSize: number;
 }
 
-export const DEFAULT_LIMITS: DecodeLimits = { maxBytes: 30 * 1024 * 1024, maxPixels: 40_000_000, workingSize: 960 };
+export const DEFAULT_LIMITS: DecodeLimits = { maxBytes: 30 * 1024 * 1024, maxPixels: 40_000_000, maxShrinkPixels: 210_000_000, workingSize: 960 };
 
 const FORMATS = new Set(['jpeg', 'png', 'webp']);
+/** decoded at a fraction of their size straight from the file (libjpeg DCT scaling, libwebp scaled decode) */
+const SHRINK_ON_LOAD = new Set(['jpeg', 'webp']);
+const WORKS = 'JPEG, PNG and WebP photos can be checked';
+/** what a technician may know a file by, for formats sharp names but we do not check */
+const FORMAT_NAMES: Record<string, string> = { heif: 'HEIC/HEIF (iPhone)', gif: 'GIF', tiff: 'TIFF', svg: 'SVG', pdf: 'PDF', jp2k: 'JPEG 2000', jxl: 'JPEG XL', raw: 'raw camera', avif: 'AVIF' };
+
+/** A decoder message, once: libvips repeats the same line for every failed scanline. */
+function firstLine(msg: string): string {
+  const lines = [...new Set(msg.split('\n').map((l) => l.trim()).filter(Boolean))];
+  return lines[0] ?? msg;
+}
 
 export interface DecodedImage {
   /** RGB, row-major, 3 bytes per pixel, working size */
@@ -55,19 +74,23 @@ export async function decodeImage(buf: Uint8Array, limits: DecodeLimits = DEFAUL
   try {
     meta = await sharp(buf, { limitInputPixels: false, failOn: 'none' }).metadata();
   } catch (err) {
-    throw new FiqaError(FiqaCodes.IMAGE_ERROR, `not a readable image: ${(err as Error).message}`, 'use a JPEG, PNG or WebP photo');
+    void err; // sharp's "Input buffer contains unsupported image format" says nothing a technician can use
+    throw new FiqaError(FiqaCodes.IMAGE_ERROR, `not a readable image: this file is not a photo, or it is damaged (${WORKS})`,
+      'pick the photo file itself (not a document or a shortcut to it), or copy it again from the camera or phone');
   }
   const format = meta.format ?? 'unknown';
   if (!FORMATS.has(format)) {
-    throw new FiqaError(FiqaCodes.IMAGE_ERROR, `unsupported image format "${format}"`, 'use a JPEG, PNG or WebP photo');
+    throw new FiqaError(FiqaCodes.IMAGE_ERROR, `unsupported image format "${format}"${FORMAT_NAMES[format] ? ` (${FORMAT_NAMES[format]})` : ''}: ${WORKS}`,
+      'save or export the photo as JPEG (on an iPhone: Settings › Camera › Formats › Most Compatible)');
   }
   const w = meta.width ?? 0;
   const h = meta.height ?? 0;
   if (w <= 0 || h <= 0) throw new FiqaError(FiqaCodes.IMAGE_ERROR, 'image has no pixels', 'use a JPEG, PNG or WebP photo');
-  if (w * h > limits.maxPixels) {
+  const maxPixels = SHRINK_ON_LOAD.has(format) ? Math.max(limits.maxPixels, limits.maxShrinkPixels) : limits.maxPixels;
+  if (w * h > maxPixels) {
     throw new FiqaError(
       FiqaCodes.IMAGE_SIZE_TOO_LARGE_ERROR,
-      `image too large: ${w}x${h} = ${((w * h) / 1e6).toFixed(1)} MP, limit ${(limits.maxPixels / 1e6).toFixed(0)} MP`,
+      `image too large: ${w}x${h} = ${((w * h) / 1e6).toFixed(1)} MP, limit ${(maxPixels / 1e6).toFixed(0)} MP${SHRINK_ON_LOAD.has(format) ? '' : ` for ${format.toUpperCase()}`}`,
       'resize the photo (e.g. 1920 px on the long side) and try again',
     );
   }
@@ -77,7 +100,7 @@ export async function decodeImage(buf: Uint8Array, limits: DecodeLimits = DEFAUL
   const origHeight = rotated ? w : h;
   const shrink = shrinkFactor(Math.max(origWidth, origHeight), limits.workingSize);
   try {
-    let pipeline = sharp(buf, { limitInputPixels: limits.maxPixels, failOn: 'warning', sequentialRead: true, ignoreIcc }).rotate();
+    let pipeline = sharp(buf, { limitInputPixels: maxPixels, failOn: 'warning', sequentialRead: true, ignoreIcc }).rotate();
     if (shrink > 1) {
       // libjpeg's scaled output is ceil(side / shrink): asking for exactly that leaves nothing to resample
       pipeline = pipeline.resize(Math.ceil(origWidth / shrink), Math.ceil(origHeight / shrink), { fit: 'fill', kernel: 'linear', fastShrinkOnLoad: true });
@@ -97,11 +120,11 @@ export async function decodeImage(buf: Uint8Array, limits: DecodeLimits = DEFAUL
       bytes: buf.byteLength,
     };
   } catch (err) {
-    const msg = (err as Error).message;
+    const msg = firstLine((err as Error).message);
     const truncated = /premature end|truncated|unexpected end|short read|EOF/i.test(msg);
     throw new FiqaError(
       FiqaCodes.IMAGE_ERROR,
-      truncated ? `image is truncated or damaged: ${msg}` : `image cannot be decoded: ${msg}`,
+      truncated ? 'image is truncated or damaged: the file ends before the picture does' : `image is damaged and cannot be decoded (${msg})`,
       'copy the photo again from the camera or phone; the file is incomplete or corrupt',
     );
   }

@@ -136,3 +136,12 @@ test('a face cut in half by the photo edge is named as cut off, found or not', O
   const grey = await sharp({ create: { width: 640, height: 480, channels: 3, background: '#7f7f7f' } }).jpeg().toBuffer();
   await assert.rejects(engine.analyze(grey), (e: FiqaError) => e.code === 40004 && e.message === 'no face detected');
 });
+
+test('when no face is found, a badly blurred or burnt-out photo is told so', O, async () => {
+  const blurred = await sharp(face('obama.jpg')).blur(40).jpeg().toBuffer();
+  await assert.rejects(engine.analyze(blurred), (e: FiqaError) => e.code === 40004 && e.message === 'no face detected: the photo is badly blurred' && /hold the camera still/.test(e.hint!));
+  const white = await sharp(face('obama.jpg')).linear(6, 120).jpeg().toBuffer();
+  await assert.rejects(engine.analyze(white), (e: FiqaError) => e.code === 40004 && /^no face detected: \d+ % of the photo is burnt-out white \(over-exposed\)$/.test(e.message));
+  const noise = await sharp(Buffer.from(Array.from({ length: 320 * 240 * 3 }, (_, i) => (i * 2654435761) >>> 24)), { raw: { width: 320, height: 240, channels: 3 } }).jpeg().toBuffer();
+  await assert.rejects(engine.analyze(noise), (e: FiqaError) => e.code === 40004 && e.message === 'no face detected');
+});

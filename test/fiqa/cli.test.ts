@@ -86,3 +86,19 @@ test('usage errors exit 2', O, () => {
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /no such file/);
 });
+
+test('a missing path among others: the rest are checked and that one is reported, exit 1', O, () => {
+  const gone = join(dir, 'no-such-photo.jpg');
+  const r = se3kit(join(dir, 'good/obama.jpg'), gone, join(dir, 'good/nested'));
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(r.stdout, /^PASS .*good\/obama\.jpg/m);
+  assert.match(r.stdout, /^PASS .*nested\/biden2\.JPG/m);
+  assert.ok(r.stdout.includes(`ERROR ${gone}: no such file or folder [40003]\n      fix: check the path`), r.stdout);
+  assert.match(r.stderr, /3 photos: 2 passed, 0 failed, 1 unreadable or without a face/);
+  assert.ok(r.stderr.includes(`not found: ${gone}`));
+  const json = se3kit(gone, join(dir, 'good/obama.jpg'), '--json');
+  assert.equal(json.code, 1);
+  const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual([lines[0].file, lines[0].ok, lines[0].message], [gone, false, 'no such file or folder']);
+  assert.equal(lines[1].ok, true);
+});

@@ -15,8 +15,10 @@ interface Outcome {
   error?: FiqaError;
 }
 
-async function collect(paths: string[]): Promise<string[]> {
+/** The photos under `paths`, in order; a path that does not exist is listed as missing, not fatal. */
+async function collect(paths: string[]): Promise<{ files: string[]; missing: Map<string, FiqaError> }> {
   const out: string[] = [];
+  const missing = new Map<string, FiqaError>();
   const walk = async (dir: string) => {
     const entries = await readdir(dir, { withFileTypes: true });
     entries.sort((a, b) => a.name.localeCompare(b.name));
@@ -27,11 +29,22 @@ async function collect(paths: string[]): Promise<string[]> {
     }
   };
   for (const p of paths) {
-    const s = await stat(p); // throws ENOENT → usage error in the caller
+    let s;
+    try {
+      s = await stat(p);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code !== 'ENOENT' && e.code !== 'ENOTDIR' && e.code !== 'EACCES') throw err;
+      out.push(p);
+      missing.set(p, e.code === 'EACCES'
+        ? new FiqaError(FiqaCodes.IMAGE_ERROR, 'cannot open: permission denied', 'check that this user may read the file or folder')
+        : new FiqaError(FiqaCodes.IMAGE_ERROR, 'no such file or folder', 'check the path for typing errors; the other photos were checked'));
+      continue;
+    }
     if (s.isDirectory()) await walk(p);
     else out.push(p); // named explicitly: checked whatever its extension
   }
-  return out;
+  return { files: out, missing };
 }
 
 function textLines(o: Outcome): string[] {
@@ -76,10 +89,15 @@ export function register(program: Command): void {
     .action(async function (this: Command, paths: string[], o: { level: FiqaLevel; json?: boolean; csv?: boolean; jobs: number; attributes?: boolean; models?: string }) {
       if (o.json && o.csv) this.error('error: choose one of --json and --csv', { exitCode: 2 });
       let files: string[];
+      let missing: Map<string, FiqaError>;
       try {
-        files = await collect(paths);
+        ({ files, missing } = await collect(paths));
       } catch (err) {
         this.error(`error: ${(err as Error).message}`, { exitCode: 2 });
+      }
+      // nothing to check at all is a usage error; one wrong path among others is reported with the rest
+      if (missing.size === files.length && missing.size > 0) {
+        this.error(`error: no such file or folder: ${[...missing.keys()].join(', ')}`, { exitCode: 2 });
       }
       if (files.length === 0) this.error('error: no photos found (.jpg, .jpeg, .png, .webp)', { exitCode: 2 });
 
@@ -113,6 +131,8 @@ export function register(program: Command): void {
           const i = next++;
           const file = files[i]!;
           try {
+            const absent = missing.get(file);
+            if (absent) throw absent;
             const size = (await stat(file)).size;
             if (size > DEFAULT_LIMITS.maxBytes) {
               // refuse before reading: a huge file never gets into memory
@@ -139,7 +159,8 @@ export function register(program: Command): void {
       const passed = files.length - failed - errors;
       process.stderr.write(
         `${files.length} photo${files.length === 1 ? '' : 's'}: ${passed} passed, ${failed} failed, ${errors} unreadable or without a face ` +
-          `(level ${o.level}, ${(files.length / secs).toFixed(1)} photos/s)\n`,
+          `(level ${o.level}, ${(files.length / secs).toFixed(1)} photos/s)\n` +
+          (missing.size ? `not found: ${[...missing.keys()].join(', ')}\n` : ''),
       );
       process.exitCode = failed + errors > 0 ? 1 : 0;
     });

@@ -112,7 +112,7 @@ export function PhotoFindings({ item, onRetry }: { item: PhotoItem; onRetry: () 
     const e = item.error;
     return (
       <div className="pc-findings-block" role="status">
-        <p className="pc-problem">{problemTitle(e.code)}</p>
+        <p className="pc-problem">{problemTitle(e.code, e.message)}</p>
         <p className="pc-detail">
           {sentence(e.message)} <span className="pc-code">({e.code})</span>
         </p>

@@ -47,11 +47,15 @@ export function badgeOf(it: PhotoItem): { label: string; tone: Tone } {
     case 'measured':
       return { label: 'Measured', tone: 'info' };
     case 'error':
-      return { label: errorBadge(it.error?.code), tone: 'error' };
+      return { label: errorBadge(it.error?.code, it.error?.message), tone: 'error' };
   }
 }
 
-function errorBadge(code: number | string | undefined): string {
+/** The engine's 40004 for a face the photo's edge cuts (no whole face in the photo). */
+const isCutOff = (code: number | string | undefined, message?: string) => code === 40004 && /^face cut off/.test(message ?? '');
+
+function errorBadge(code: number | string | undefined, message?: string): string {
+  if (isCutOff(code, message)) return 'Face cut off';
   if (code === 40004) return 'No face';
   if (code === 40003) return 'Unreadable';
   if (code === 40007) return 'Too large';
@@ -59,7 +63,8 @@ function errorBadge(code: number | string | undefined): string {
 }
 
 /** The headline of a photo that could not be checked. */
-export function problemTitle(code: number | string): string {
+export function problemTitle(code: number | string, message?: string): string {
+  if (isCutOff(code, message)) return 'The face is cut off by the edge of the photo.';
   switch (code) {
     case 40003:
       return 'This file cannot be read as a photo.';
