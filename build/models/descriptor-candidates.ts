@@ -90,7 +90,7 @@ export const DESCRIPTOR_CANDIDATES: DescriptorCandidate[] = [
     // subtracts the mean colour and divides by 255 as face-api does)
     input: { size: 150, crop: { kind: 'faceapi', padding: 0.2 }, mul: 1, add: 0 },
     upstream: "dlib's ResNet-34 face recognition model (Davis King), weights as shipped by face-api (Vincent Mühler, Vladimir Mandic)",
-    licence: 'dlib model: CC0 / Boost Software License (dlib); face-api MIT',
+    licence: 'dlib model: public domain (released so by its author, Davis King: dlib-models README); face-api packaging MIT',
   },
   {
     id: 'faceapi-resnet-dlibchip',
@@ -101,7 +101,7 @@ export const DESCRIPTOR_CANDIDATES: DescriptorCandidate[] = [
     // as dlib itself feeds the model: the 5-point similarity alignment to its 150×150 chip
     input: { size: 150, crop: { kind: 'align', template: DLIB_150 }, mul: 1, add: 0 },
     upstream: "dlib's ResNet-34 face recognition model (Davis King), weights as shipped by face-api (Vincent Mühler, Vladimir Mandic)",
-    licence: 'dlib model: CC0 / Boost Software License (dlib); face-api MIT',
+    licence: 'dlib model: public domain (released so by its author, Davis King: dlib-models README); face-api packaging MIT',
   },
 ];
 
