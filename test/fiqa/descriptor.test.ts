@@ -5,8 +5,10 @@
 // set's pairs as `npm run bench:recognition` says (README "Face recognition").
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { cosineSimilarity, createFaceEngine, type FaceEngine } from '../../agent/face';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cosineSimilarity, createFaceEngine, FiqaError, type FaceEngine } from '../../agent/face';
 import { DESCRIPTOR, DESCRIPTOR_INPUT, DESCRIPTOR_MODEL, descriptorModelId, isSamePerson } from '../../agent/face/descriptor';
 import { defaultModelsDir, readManifest } from '../../agent/face/models';
 import { candidate } from '../../build/models/descriptor-candidates';
@@ -91,4 +93,22 @@ test('DESCRIPTOR.threshold separates the pairs as the benchmark says', O, () => 
   assert.ok(ta / g >= 0.98, `true accepts ${ta} of ${g} same-person pairs`);
   const v = verification(photos, emb);
   assert.ok(v.accuracy >= 0.99, `10-fold verification accuracy ${(100 * v.accuracy).toFixed(1)} %`);
+});
+
+test('a models folder without the descriptor model is refused with a clear error', async () => {
+  const src = defaultModelsDir();
+  const dir = mkdtempSync(join(tmpdir(), 'se3-models-'));
+  try {
+    const kept = readManifest(src).filter((m) => m.id !== DESCRIPTOR_MODEL);
+    for (const m of kept) symlinkSync(join(src, m.file), join(dir, m.file));
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ models: kept }));
+    await assert.rejects(createFaceEngine({ modelsDir: dir }), (err: unknown) => {
+      assert.ok(err instanceof FiqaError);
+      assert.match(err.message, new RegExp(`model ${DESCRIPTOR_MODEL} missing`));
+      assert.match(String(err.hint), /build:models/);
+      return true;
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
