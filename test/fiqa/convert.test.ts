@@ -178,3 +178,33 @@ test('faceapi-resnet: the committed .onnx is what build:models produces today', 
   assert.equal(createHash('sha256').update(fresh.onnx).digest('hex'), entry.sha256, 'manifest sha256 matches a fresh build (run npm run build:models)');
   assert.equal(createHash('sha256').update(readFileSync(join(MODELS_DIR, entry.file))).digest('hex'), entry.sha256, 'file on disk matches the manifest');
 });
+
+// The other descriptor candidates the benchmark measures (build/models/descriptor-candidates.ts;
+// converted into .tmp/descriptor-candidates, not committed): each ONNX against its tfjs original
+// on one fixture photo, fed at the model's input size and pixel scaling.
+test('descriptor candidates: each converted ONNX matches its tfjs original (|diff| ≤ 1e-3)', { timeout: 240_000 }, async () => {
+  const { DESCRIPTOR_CANDIDATES, ensureCandidate } = await import('../../build/models/descriptor-candidates');
+  const tfjsCandidates = DESCRIPTOR_CANDIDATES.filter((c) => c.kind === 'tfjs' && !MODELS.some((m) => m.id === c.id));
+  assert.ok(tfjsCandidates.length >= 3);
+  for (const c of tfjsCandidates) {
+    const { file, inputName, outputName } = ensureCandidate(c);
+    const n = c.input.size;
+    const raw = await sharp(face('obama.jpg')).rotate().resize(n, n, { fit: 'cover', position: 'attention' }).removeAlpha().raw().toBuffer();
+    const input = Float32Array.from(raw, (v) => v * c.input.mul + c.input.add);
+    const artifacts = readTfjsArtifacts(join(humanModelsDir(), c.source!)) as tf.io.ModelArtifacts;
+    const model = await loadGraphModel(tf.io.fromMemory(artifacts));
+    const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
+    try {
+      const a = tf.tidy(() => (model.execute(tf.tensor(input, [1, n, n, 3]), c.output!) as tf.Tensor).dataSync().slice());
+      const b = (await session.run({ [inputName]: new ort.Tensor('float32', input, [1, n, n, 3]) }))[outputName]!.data as Float32Array;
+      assert.equal(b.length, c.dims, `${c.id}: ${c.dims}-d`);
+      assert.equal(a.length, b.length);
+      let maxDiff = 0;
+      for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
+      assert.ok(maxDiff <= 1e-3, `${c.id}: max abs diff ${maxDiff}`);
+    } finally {
+      await session.release();
+      model.dispose();
+    }
+  }
+});
