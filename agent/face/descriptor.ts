@@ -27,7 +27,7 @@ export interface DescriptorInfo {
 export const DESCRIPTOR: Readonly<DescriptorInfo> = Object.freeze({
   modelId: 'faceapi-resnet-dlibchip',
   dims: 128,
-  threshold: 0.933,
+  threshold: 0.934,
 });
 
 /** The model file's id in resources/models/manifest.json. */

@@ -1,8 +1,8 @@
-// The face engine: decode → detect (BlazeFace) → landmarks (FaceMesh, refined once) → head
-// pose, quality measures, and embedding/age/sex (FaceRes) → PROTOCOL §4.4 entries judged at
-// a level. One engine runs the models on one photo at a time (onnxruntime sessions are not
-// re-entrant here) and decodes the next photo meanwhile (sharp works on libuv's threads), so a
-// worker keeps a core busy while it waits for a decode; use the worker pool (./pool) for
+// The face engine: decode → detect (BlazeFace) → landmarks (FaceMesh, refined once) → head pose,
+// quality measures, the embedding (./descriptor) and age/sex (FaceRes) → PROTOCOL §4.4 entries
+// judged at a level. One engine runs the models on one photo at a time (onnxruntime sessions are
+// not re-entrant here) and decodes the next photo meanwhile (sharp works on libuv's threads), so
+// a worker keeps a core busy while it waits for a decode; use the worker pool (./pool) for
 // parallel work.
 import { decodeImage, DEFAULT_LIMITS, type DecodedImage, type DecodeLimits } from './decode';
 import { decodeDetections, DETECTOR_SIZE, type Detection } from './detector';

