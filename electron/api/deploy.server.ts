@@ -2,6 +2,7 @@
 // handlers mapping each method onto the deploy jobs service; its job/box/log events go to the
 // API event hub.
 import { z } from 'zod';
+import { BUNDLE_CHUNK_MAX, bundleUploads } from '../deploy/bundle-upload';
 import { agentArgSchema, fingerprintSchema, prefixSchema } from '../deploy/params';
 import { MAX_JOB_TARGETS, type DeployMethods } from './deploy';
 import type { AreaParams, AreaServer } from './area';
@@ -61,6 +62,13 @@ export const deployParams = {
     privateKey: z.string().min(1, 'privateKey: the key file is empty').max(16 * 1024, 'privateKey: too large for an SSH private key'),
   }),
   'deploy.deleteKey': z.strictObject({ id: keyFile }),
+  'deploy.uploadBundle': z.strictObject({
+    uploadId: z.string().regex(/^[0-9a-f]{16}$/, 'uploadId: the id the first chunk\'s answer gave').optional(),
+    fileName: z.string().min(1, 'fileName is required').max(200, 'fileName is too long'),
+    offset: z.number().int().min(0, 'offset must be 0 or more'),
+    data: z.string().max(Math.ceil((BUNDLE_CHUNK_MAX * 4) / 3) + 4, 'a chunk may hold at most 8 MiB'),
+    done: z.boolean(),
+  }),
 } satisfies AreaParams<DeployMethods>;
 
 export function deployHandlers(services: Services, emit: Emit): AreaServer<DeployMethods> {
@@ -85,6 +93,7 @@ export function deployHandlers(services: Services, emit: Emit): AreaServer<Deplo
       'deploy.keys': async () => jobs.keys(),
       'deploy.uploadKey': async (p) => jobs.uploadKey(p.name, p.privateKey),
       'deploy.deleteKey': async (p) => jobs.deleteKey(p.id),
+      'deploy.uploadBundle': async (p) => bundleUploads(services.dataDir).chunk(p),
     },
     dispose() {
       offs.forEach((off) => off());

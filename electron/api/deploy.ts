@@ -8,6 +8,27 @@ import type { PreflightCheck } from '../deploy/preflight';
 
 export type { AgentStatus, BoxReport, BoxStatus, DeployStep, HostKeyMismatch, PreflightCheck };
 
+/** One piece of a bundle file sent from the page (a bundle is larger than one call may carry). */
+export interface BundleChunk {
+  /** Absent on the first chunk; then the id the first answer gave. */
+  uploadId?: string;
+  /** The file's own name: se3-agent-<version>-linux-<arch>.tar.gz */
+  fileName: string;
+  /** Where this chunk starts (= bytes received so far). */
+  offset: number;
+  /** The chunk, base64 (at most 8 MiB decoded). */
+  data: string;
+  /** Set on the last chunk: the file is checked and added to the list. */
+  done: boolean;
+}
+
+export interface BundleChunkResult {
+  uploadId: string;
+  received: number;
+  /** The bundle as deploy.bundles now lists it (after the last chunk). */
+  bundle?: BundleChoice;
+}
+
 /** An agent bundle the page can offer (found in the app's dist/agent or <data dir>/bundles). */
 export interface BundleChoice {
   path: string;
@@ -209,6 +230,8 @@ export interface DeployMethods {
   /** Stores a private key (OpenSSH or PEM text, no passphrase) 0600 in the data dir. */
   'deploy.uploadKey': [{ name: string; privateKey: string }, UploadedKeyInfo];
   'deploy.deleteKey': [{ id: string }, { deleted: boolean }];
+  /** Adds a bundle file to <data dir>/bundles, in chunks (see BundleChunk). */
+  'deploy.uploadBundle': [BundleChunk, BundleChunkResult];
 }
 
 /** Events of this area: name → payload. */
@@ -235,6 +258,7 @@ export const DEPLOY_METHODS: Record<keyof DeployMethods, true> = {
   'deploy.keys': true,
   'deploy.uploadKey': true,
   'deploy.deleteKey': true,
+  'deploy.uploadBundle': true,
 };
 export const DEPLOY_EVENTS: Record<keyof DeployEvents, true> = { 'deploy.job': true, 'deploy.box': true, 'deploy.log': true };
 

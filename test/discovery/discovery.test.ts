@@ -162,10 +162,10 @@ test('se3kit discover: a table; --no-mdns probes only; a bad range is a usage er
   const r = await runCli(['discover', '--cidr', l.net.cidr, '--no-mdns', '--timeout', '0.5']);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
-  assert.match(lines[0]!, /^IP\s+PORT\s+MAC\s+HOSTNAME\s+DEV_SNO\s+LOGIN_URL\s+AGENT\s+FOUND BY/);
+  assert.match(lines[0]!, /^IP\s+PORT\s+MAC\s+HOSTNAME\s+DEV_SNO\s+LOGIN_URL\s+AGENT\s+FOUND BY\s+LOGIN\s+LAST SEEN/);
   assert.equal(lines.length, 5, r.stdout);
-  assert.match(r.stdout, new RegExp(`${l.vendor.ip.replace(/\./g, '\\.')}\\s+5555\\s+${l.vendor.mac}.*vendor firmware\\s+probe`));
-  for (const a of l.agents) assert.match(r.stdout, new RegExp(`${a.host.ip.replace(/\./g, '\\.')}\\s+5555\\s+${a.host.mac}.*se3-agent ${VERSION.replace(/\./g, '\\.')}\\s+probe\\s`));
+  assert.match(r.stdout, new RegExp(`${l.vendor.ip.replace(/\./g, '\\.')}\\s+5555\\s+${l.vendor.mac}.*vendor firmware\\s+probe\\s+no /health`));
+  for (const a of l.agents) assert.match(r.stdout, new RegExp(`${a.host.ip.replace(/\./g, '\\.')}\\s+5555\\s+${a.host.mac}.*se3-agent ${VERSION.replace(/\./g, '\\.')}\\s+probe\\s+(not-configured|pending)\\s`));
   assert.match(r.stderr, /probing 254 addresses in .* on port 5555; no mDNS/);
   assert.match(r.stderr, /4 boxes found/);
 

@@ -100,6 +100,8 @@ test('Deploy page: adopt + deploy, status, changed host key, update, roll back, 
 
   const page = await loggedInPage(browser, site, 'deploy');
   await page.getByText('No deploy yet').waitFor();
+  // no installation key yet: the login preselected is the one that can work (adopt with the password)
+  await page.waitForFunction(() => (document.querySelector('input[name=auth][value=password]') as HTMLInputElement | null)?.checked === true, undefined, { timeout: 10_000 });
   await shot(page, 'deploy-01-empty');
 
   // --- adopt with the password, and deploy 1.0.0 ---
@@ -207,5 +209,50 @@ test('Deploy page: adopt + deploy, status, changed host key, update, roll back, 
   await page.getByRole('button', { name: /Deploy to selected \(1\)/ }).click();
   await page.getByRole('heading', { name: 'Deploy', level: 1 }).waitFor();
   assert.equal((await page.inputValue('textarea[name=targets]')).trim(), HOST);
+  await page.close();
+});
+
+test('Deploy page: a technician adds the bundle file they were given; a box that failed to adopt offers no roll back', { timeout: 480_000 }, async (t) => {
+  if (!site || !browser || !box) return t.skip('the deploy test did not get its site and box up');
+  const b = box;
+  const given = join(work, 'given');
+  mkdirSync(given, { recursive: true });
+  const release = (await testBundle(given, '1.2.0')).file;
+  const name = release.split('/').pop()!;
+  const page = await loggedInPage(browser, site, 'deploy');
+  await page.locator('select[name=bundle]').waitFor();
+
+  // a file not named like a bundle is refused in the page; a damaged one by the server — nothing added
+  await page.locator('input[name=bundleFile]').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a release') });
+  await page.getByTestId('bundle-upload-error').filter({ hasText: 'is not named like an agent bundle' }).waitFor();
+  await page.locator('input[name=bundleFile]').setInputFiles({ name: 'se3-agent-9.9.9-linux-x64.tar.gz', mimeType: 'application/gzip', buffer: Buffer.from('not a release') });
+  await page.getByTestId('bundle-upload-error').filter({ hasText: /se3-agent-9\.9\.9-linux-x64\.tar\.gz is not an agent bundle .*nothing was added/ }).waitFor({ timeout: 20_000 });
+  assert.deepEqual(readdirSync(join(site.data, 'bundles')).filter((f) => f.includes('9.9.9') || f.startsWith('.upload-')), []);
+
+  // the real release: sent in chunks, added to the data folder's bundles and chosen
+  await page.locator('input[name=bundleFile]').setInputFiles(release);
+  // (a 74 MB test bundle: about 20 pieces; minutes on a loaded 2-core machine)
+  await page.getByTestId('bundle-upload-progress').waitFor();
+  await page.getByTestId('bundle-upload-done').filter({ hasText: `${name} added and chosen` }).waitFor({ timeout: 300_000 });
+  const stored = join(site.data, 'bundles', name);
+  assert.deepEqual(readFileSync(stored), readFileSync(release), 'the stored bundle is the file, byte for byte');
+  assert.equal(await page.inputValue('select[name=bundle]'), stored);
+  await page.getByTestId('bundle-signature').waitFor();
+  await shot(page, 'deploy-11-bundle-added', true);
+
+  // adopt and deploy with a wrong password: the box fails at the adopt step, and "Roll back" is not offered
+  await page.fill('textarea[name=targets]', `${b.target.host}:${b.target.port}`);
+  await page.fill('input[name=user]', b.target.user);
+  await page.check('input[name=auth][value=password]');
+  await page.fill('input[name=password]', 'not-the-box-password');
+  await page.fill('input[name=prefix]', b.prefix);
+  await page.getByRole('button', { name: 'Adopt and deploy' }).click();
+  const id = `${b.target.host}:${b.target.port}`;
+  const jobBox = page.locator(`[data-job-state="done"] [data-job-box="${id}"]`).filter({ has: page.getByTestId('box-phase').filter({ hasText: /^failed$/ }) });
+  await jobBox.waitFor({ timeout: 90_000 });
+  assert.equal(await jobBox.getByRole('button', { name: 'Roll back' }).count(), 0);
+  await jobBox.getByRole('button', { name: 'Status' }).waitFor();
+  await reveal(page, '[data-job]');
+  await shot(page, 'deploy-12-adopt-failed');
   await page.close();
 });

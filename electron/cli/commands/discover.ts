@@ -30,7 +30,7 @@ export function sortRows(rows: BoxRow[]): BoxRow[] {
 }
 
 export function formatTable(rows: BoxRow[]): string {
-  const head = ['IP', 'PORT', 'MAC', 'HOSTNAME', 'DEV_SNO', 'LOGIN_URL', 'AGENT', 'FOUND BY', 'LAST SEEN'];
+  const head = ['IP', 'PORT', 'MAC', 'HOSTNAME', 'DEV_SNO', 'LOGIN_URL', 'AGENT', 'FOUND BY', 'LOGIN', 'LAST SEEN'];
   const cells = rows.map((r) => [
     r.ip,
     String(r.port),
@@ -40,6 +40,7 @@ export function formatTable(rows: BoxRow[]): string {
     r.login_url ?? (r.kind === 'vendor' ? '-' : '(not set)'),
     r.kind === 'vendor' ? 'vendor firmware' : `se3-agent ${r.agentVersion ?? ''}`.trim(),
     r.sources.join('+'),
+    r.login ? `${r.login.state}${r.login.error ? ` (${r.login.error})` : ''}` : r.kind === 'vendor' ? 'no /health' : '-',
     new Date(r.lastSeen).toLocaleTimeString(),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));

@@ -1,7 +1,7 @@
 // One box of the shown job: its progress bar, current step, upload figures, host key, result in
 // plain words, and the per-box actions (status, roll back); a changed host key shows the warning.
 import { useState } from 'react';
-import type { JobBox, JobSettings, RollbackRequest, StatusResult } from '../../../../electron/api/deploy';
+import type { JobBox, JobKind, JobSettings, RollbackRequest, StatusResult } from '../../../../electron/api/deploy';
 import { api } from '../../api';
 import { BoxStatusPanel } from './BoxStatusPanel';
 import { barState, bytes, PHASE_LABEL, seconds, shortFingerprint } from './format';
@@ -33,7 +33,19 @@ function resultText(box: JobBox): string {
   return r.status === 'rolled-back' ? `rolled back to ${r.version}` : 'failed';
 }
 
-export function BoxProgress(props: { box: JobBox; settings: JobSettings; jobRunning: boolean; onRollback: (box: JobBox) => void }) {
+/**
+ * Whether "Roll back" makes sense for this box: not after an adopt job, and not when the box
+ * failed with no release of ours known to run there (a failed adopt or login: nothing to go
+ * back from — "Status" tells what is installed).
+ */
+export function canRollBack(kind: JobKind, box: JobBox): boolean {
+  if (kind === 'adopt') return false;
+  const r = box.report;
+  if (r && !r.ok && (box.phase === 'adopt' || box.phase === 'queued' || (r.version === null && r.previousVersion === null))) return false;
+  return true;
+}
+
+export function BoxProgress(props: { box: JobBox; kind: JobKind; settings: JobSettings; jobRunning: boolean; onRollback: (box: JobBox) => void }) {
   const { box } = props;
   const [status, setStatus] = useState<StatusResult | 'loading' | null>(null);
   const state = barState(box);
@@ -63,9 +75,11 @@ export function BoxProgress(props: { box: JobBox; settings: JobSettings; jobRunn
           <button type="button" className="secondary small" onClick={() => void readStatus()} disabled={status === 'loading'}>
             Status
           </button>
-          <button type="button" className="secondary small" disabled={!r || props.jobRunning} onClick={() => props.onRollback(box)} title="Switch back to the previous release">
-            Roll back
-          </button>
+          {canRollBack(props.kind, box) && (
+            <button type="button" className="secondary small" disabled={!r || props.jobRunning} onClick={() => props.onRollback(box)} title="Switch back to the previous release">
+              Roll back
+            </button>
+          )}
         </div>
       </div>
       <div

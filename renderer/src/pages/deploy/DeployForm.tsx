@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { BundleChoice, DeployAuth, DeployInfo } from '../../../../electron/api/deploy';
 import { bytes } from './format';
+import { BundleUpload } from './BundleUpload';
 import { KeyFilePicker } from './KeyFilePicker';
 import { PinnedKeys } from './PinnedKeys';
 import { splitTargets } from './format';
@@ -62,7 +63,7 @@ export function DeployForm(props: {
   onChange: (patch: Partial<FormValues>) => void;
   info: DeployInfo | null;
   bundles: BundleChoice[] | null;
-  onReloadBundles: () => void;
+  onReloadBundles: () => Promise<void> | void;
   busy: boolean;
   error: string | null;
   onDeploy: () => void;
@@ -149,11 +150,11 @@ export function DeployForm(props: {
       </div>
 
       <div className="deploy-grid bundle-row">
-        <label className="field">
-          <span>Agent bundle</span>
+        <div className="field">
+          <span id="bundle-label">Agent bundle</span>
           <div className="bundle-pick">
-            <select name="bundle" value={known ? v.bundle : ''} onChange={(e) => set({ bundle: e.target.value, trustKey: false })}>
-              {!known && <option value="">{props.bundles === null ? 'Looking for bundles…' : 'No bundles found'}</option>}
+            <select name="bundle" aria-labelledby="bundle-label" value={known ? v.bundle : ''} onChange={(e) => set({ bundle: e.target.value, trustKey: false })}>
+              {!known && <option value="">{props.bundles === null ? 'Looking for bundles…' : 'No bundle yet — add the release file you were given'}</option>}
               {props.bundles?.map((b) => (
                 <option key={b.path} value={b.path}>
                   {b.version} · {b.arch} · {bytes(b.size)} — {b.fileName}
@@ -161,15 +162,22 @@ export function DeployForm(props: {
                 </option>
               ))}
             </select>
-            <button type="button" className="secondary" onClick={props.onReloadBundles}>
+            <button type="button" className="secondary" onClick={() => void props.onReloadBundles()}>
               Refresh
             </button>
           </div>
+          <BundleUpload
+            onAdded={async (b) => {
+              await props.onReloadBundles();
+              if (b) set({ bundle: b.path, trustKey: false });
+            }}
+          />
           {chosen && <BundleSignature bundle={chosen} trustKey={v.trustKey} set={set} />}
           <p className="hint">
-            Listed from the app's <code>dist/agent</code> (<code>npm run build:agent</code>) and the data folder's <code>bundles</code> (put a release you were given there).
+            Add the release file you were given (se3-agent-…-linux-arm64.tar.gz); it is kept in this installation's data folder. Bundles built here
+            (<code>dist/agent</code>) are listed too.
           </p>
-        </label>
+        </div>
         <div className="settings-row">
           <label className="field">
             <span>Install prefix</span>
@@ -233,7 +241,7 @@ function BundleSignature(props: { bundle: BundleChoice; trustKey: boolean; set: 
   if (!b.signedBy) {
     return (
       <p className="field-error" data-testid="bundle-signature">
-        This bundle is not signed, so deploy will refuse it. Use one built with <code>npm run build:agent</code>.
+        This bundle is not signed, so deploy will refuse it. Ask for the signed release file.
       </p>
     );
   }

@@ -55,14 +55,19 @@ export function DeployPage() {
   }, [form]);
 
   const loadBundles = useCallback(() => {
-    api.call('deploy.bundles', {}).then(setBundles, (err: Error) => {
+    return api.call('deploy.bundles', {}).then(setBundles, (err: Error) => {
       setBundles([]);
       setError(err.message);
     });
   }, []);
 
   const loadInfo = useCallback(() => {
-    api.call('deploy.info', {}).then(setInfo, () => setInfo(null));
+    api.call('deploy.info', {}).then((i) => {
+      setInfo(i);
+      // No installation key yet: that login cannot work, so preselect adopting with the box
+      // password (which installs the key for next time).
+      if (!i.installationKey) setForm((f) => (f.auth === 'installation-key' ? { ...f, auth: 'password' } : f));
+    }, () => setInfo(null));
   }, []);
 
   useEffect(() => {

@@ -40,7 +40,7 @@ export function JobView(props: { job: JobDetail; jobs: JobSummary[]; onShow: (id
         </div>
         <ul className="job-boxes">
           {job.boxes.map((b) => (
-            <BoxProgress key={b.id} box={b} settings={job.settings} jobRunning={running && !b.report} onRollback={(box) => props.onRollback(job, box)} />
+            <BoxProgress key={b.id} box={b} kind={job.kind} settings={job.settings} jobRunning={running && !b.report} onRollback={(box) => props.onRollback(job, box)} />
           ))}
         </ul>
     </section>
