@@ -13,6 +13,7 @@ import { judge } from '../../agent/face/levels';
 import { createFacePool } from '../../agent/face/pool';
 import type { CheckResult, FiqaAnalysis, FiqaLevel } from '../../agent/face/types';
 import { DEGRADATIONS, degrade, nonFaces, twoPeople, type FaceGeometry } from '../fiqa/degrade';
+import { FACES_ID_DIR } from './verification';
 
 const argOf = (name: string) => {
   const i = process.argv.indexOf(name);
@@ -33,8 +34,9 @@ if (!existsSync(join(EVAL, 'manifest.json'))) {
 }
 const manifest = JSON.parse(readFileSync(join(EVAL, 'manifest.json'), 'utf8')) as Manifest;
 // The identity set's newest official portrait of each person (test/fixtures/faces-id/, from
-// the descriptor work; public-domain GPO photos, committed), when it is there: more people.
-const ID_DIR = process.env.FIQA_ID_DIR ?? fileURLToPath(new URL('../fixtures/faces-id/', import.meta.url));
+// the descriptor work; public-domain GPO photos, not committed: see ./verification.ts), when it
+// is there: more people.
+const ID_DIR = FACES_ID_DIR;
 if (existsSync(ID_DIR)) {
   for (const person of readdirSync(ID_DIR).sort()) {
     const f = join(ID_DIR, person, 'gpo-2024.jpg');

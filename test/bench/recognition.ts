@@ -19,7 +19,7 @@ import { descriptorInput } from '../../agent/face/descriptor-crop';
 import { createFaceEngine } from '../../agent/face/engine';
 import type { Pyramid } from '../../agent/face/image';
 import type { Mesh } from '../../agent/face/landmarks';
-import { labelledPhotos, rank1, unit, verification } from './verification';
+import { FACES_ID_DIR, labelledPhotos, rank1, unit, verification } from './verification';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(name);
@@ -85,6 +85,10 @@ export interface DescriptorRow {
 
 async function descriptorSection(): Promise<{ rows: DescriptorRow[]; photos: number; people: number; genuine: number; impostor: number }> {
   const photos = labelledPhotos();
+  if (photos.length === 0) {
+    console.error(`bench:recognition: the labelled identity set is not on this machine (${FACES_ID_DIR}); test/fixtures/faces-id/README.md says where its photos come from`);
+    process.exit(2);
+  }
   const people = new Set(photos.map((p) => p.person)).size;
   const runners: Runner[] = [];
   for (const c of DESCRIPTOR_CANDIDATES) runners.push(await runner(c));

@@ -3,18 +3,29 @@
 // different-person pairs, LFW-style accuracy with the threshold chosen by cross-validation
 // over identity-disjoint folds, the true-accept rate at a false-accept rate, and rank-1
 // identification against a one-photo-per-person gallery.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The labelled identity set: one folder per person (see its README). */
-export const FACES_ID_DIR = new URL('../fixtures/faces-id/', import.meta.url).pathname;
-
+/** The photos of a labelled set (one folder per person); empty when the folder is not there. */
 export function labelledPhotos(dir = FACES_ID_DIR): LabelledPhoto[] {
   const out: LabelledPhoto[] = [];
+  if (!existsSync(dir)) return out;
   for (const person of readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort())
     for (const f of readdirSync(join(dir, person)).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort()) out.push({ person, file: join(dir, person, f) });
   return out;
 }
+
+/**
+ * The labelled identity set. Its photos are not committed (they come from fetched public
+ * snapshots; test/fixtures/faces-id/manifest.json names each file's source and sha256): the
+ * first of `$FACES_ID_DIR`, `../shared/fixtures/faces-id` beside the checkout, or a local copy in
+ * test/fixtures/faces-id that holds photos.
+ */
+export const FACES_ID_DIR: string = (() => {
+  const local = new URL('../fixtures/faces-id/', import.meta.url).pathname;
+  const shared = new URL('../../../shared/fixtures/faces-id/', import.meta.url).pathname;
+  return [process.env.FACES_ID_DIR, shared, local].find((d): d is string => !!d && labelledPhotos(d).length > 0) ?? local;
+})();
 
 export interface LabelledPhoto {
   person: string;
