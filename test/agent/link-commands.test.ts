@@ -280,7 +280,7 @@ test('descriptors made by another model are re-made from the stored photos at st
   await new Promise<void>((resolve, reject) => {
     const db = new sqlite3.Database(join(dir, 'agent', 'agent.db'), (err) => {
       if (err) return reject(err);
-      db.run("UPDATE users SET model_id = 'faceres:000000000000', embedding = zeroblob(4096) WHERE identity_id IN ('k-0', 'k-1')", (e) => db.close(() => (e ? reject(e) : resolve())));
+      db.run(`UPDATE users SET model_id = 'faceres:000000000000', embedding = zeroblob(${DESCRIPTOR.dims * 4}) WHERE identity_id IN ('k-0', 'k-1')`, (e) => db.close(() => (e ? reject(e) : resolve())));
     });
   });
   agent = await startAgent(join(dir, 'agent'), agentArgs());
@@ -289,10 +289,11 @@ test('descriptors made by another model are re-made from the stored photos at st
     return r.every((x) => x.model_id === before!.model_id) ? r : null;
   }, 60_000, 200);
   // the same photo and model give the same descriptor again
-  const a = new Float32Array(rows[0]!.e.buffer.slice(rows[0]!.e.byteOffset, rows[0]!.e.byteOffset + 4096));
-  const b = new Float32Array(before!.e.buffer.slice(before!.e.byteOffset, before!.e.byteOffset + 4096));
+  const bytes = DESCRIPTOR.dims * 4;
+  const a = new Float32Array(rows[0]!.e.buffer.slice(rows[0]!.e.byteOffset, rows[0]!.e.byteOffset + bytes));
+  const b = new Float32Array(before!.e.buffer.slice(before!.e.byteOffset, before!.e.byteOffset + bytes));
   let dot = 0;
-  for (let i = 0; i < 1024; i++) dot += a[i]! * b[i]!;
+  for (let i = 0; i < DESCRIPTOR.dims; i++) dot += a[i]! * b[i]!;
   assert.ok(dot > 0.99, `cosine ${dot}`);
   assert.match(agent.output(), /2 descriptors were made by another model/);
 });
