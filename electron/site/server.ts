@@ -247,7 +247,8 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err) => {
       if (res.headersSent) return void res.destroy();
-      if (closesConnection(err)) res.setHeader('connection', 'close');
+      // A refused request whose body was not read: close after the answer instead of reading the rest.
+      if (closesConnection(err) || !req.complete) res.setHeader('connection', 'close');
       const retryAfter = (err as { retryAfter?: number }).retryAfter;
       if (retryAfter) res.setHeader('retry-after', String(retryAfter));
       if (err instanceof ApiError || (err as { fromApi?: boolean }).fromApi) return sendError(res, err);
