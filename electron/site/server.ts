@@ -138,15 +138,7 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
       .finally(() => (checking = null));
     return checking;
   }
-  let watcher: FSWatcher | null = null;
-  try {
-    watcher = watch(dirname(admin.file), (_event, name) => {
-      if (name === basename(admin.file)) void passwordReplaced();
-    });
-    watcher.on('error', () => watcher?.close());
-  } catch {
-    watcher = null; // no inotify: the next login attempt still picks the new password up
-  }
+  let watcher: FSWatcher | null = null; // started once the server listens
 
   async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // One address may not fill every login slot (slow bodies): two at a time each.
@@ -309,9 +301,16 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
       });
     });
   } catch (err) {
-    watcher?.close(); // nothing may keep a failed start's process alive
-    wss.close();
+    wss.close(); // nothing may keep a failed start's process alive
     throw err;
+  }
+  try {
+    watcher = watch(dirname(admin.file), (_event, name) => {
+      if (name === basename(admin.file)) void passwordReplaced();
+    });
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    watcher = null; // no inotify: the next login attempt still picks the new password up
   }
   const address = server.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
