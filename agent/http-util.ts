@@ -10,6 +10,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 export function sendError(res: ServerResponse, err: unknown): void {
+  // A refused request whose body was not read: close after the answer instead of reading the rest.
+  if (res.req && !res.req.complete) res.setHeader('connection', 'close');
   if (err instanceof ProtocolError) {
     sendJson(res, err.httpStatus, errorEnvelope(err.code, err.message));
     return;

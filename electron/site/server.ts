@@ -138,15 +138,7 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
       .finally(() => (checking = null));
     return checking;
   }
-  let watcher: FSWatcher | null = null;
-  try {
-    watcher = watch(dirname(admin.file), (_event, name) => {
-      if (name === basename(admin.file)) void passwordReplaced();
-    });
-    watcher.on('error', () => watcher?.close());
-  } catch {
-    watcher = null; // no inotify: the next login attempt still picks the new password up
-  }
+  let watcher: FSWatcher | null = null; // started once the server listens
 
   async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // One address may not fill every login slot (slow bodies): two at a time each.
@@ -247,7 +239,8 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((err) => {
       if (res.headersSent) return void res.destroy();
-      if (closesConnection(err)) res.setHeader('connection', 'close');
+      // A refused request whose body was not read: close after the answer instead of reading the rest.
+      if (closesConnection(err) || !req.complete) res.setHeader('connection', 'close');
       const retryAfter = (err as { retryAfter?: number }).retryAfter;
       if (retryAfter) res.setHeader('retry-after', String(retryAfter));
       if (err instanceof ApiError || (err as { fromApi?: boolean }).fromApi) return sendError(res, err);
@@ -308,9 +301,16 @@ export async function startSiteServer(opts: SiteOptions): Promise<SiteServer> {
       });
     });
   } catch (err) {
-    watcher?.close(); // nothing may keep a failed start's process alive
-    wss.close();
+    wss.close(); // nothing may keep a failed start's process alive
     throw err;
+  }
+  try {
+    watcher = watch(dirname(admin.file), (_event, name) => {
+      if (name === basename(admin.file)) void passwordReplaced();
+    });
+    watcher.on('error', () => watcher?.close());
+  } catch {
+    watcher = null; // no inotify: the next login attempt still picks the new password up
   }
   const address = server.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -86,6 +86,13 @@ test('item 4: login bodies over 4 KiB are refused before they are read; 8 parall
   assert.match(declared, /^HTTP\/1\.1 413 /);
   assert.match(declared, /request body is larger than 4 KiB/);
 
+  // an API call without a session is refused before its body is read, and the connection closed
+  const anon = await raw(`POST /api/call/boxes.list HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${41 * 1024 * 1024}\r\n\r\n[[[[`, {
+    source: '127.0.0.43',
+  });
+  assert.match(anon, /^HTTP\/1\.1 401 /);
+  assert.match(anon, /\r\nConnection: close\r\n/i);
+
   // chunked (no Content-Length): counted while it streams
   const chunk = '{"password":"' + 'x'.repeat(8000);
   const chunked = await raw(
