@@ -13,8 +13,8 @@ export interface CsvOutcome {
 }
 
 export const CSV_HEADER = [
-  'file', 'face', 'fiqa_result', 'level', 'fails', 'bbox', 'face_size', 'inter_eye_distance', 'yaw', 'pitch', 'roll', 'clarity', 'brightness',
-  'mask', 'partial', 'occlusion', 'eyes_open', 'mouth_open', 'under_exposure', 'over_exposure', 'jpeg_quality', 'age', 'sex', 'reasons', 'error_code', 'error',
+  'file', 'face', 'fiqa_result', 'fails', 'bbox', 'face_size', 'inter_eye_distance', 'yaw', 'pitch', 'roll', 'clarity', 'brightness',
+  'mask', 'partial', 'occlusion', 'eyes_open', 'mouth_open', 'under_exposure', 'over_exposure', 'jpeg_quality', 'age', 'sex', 'reasons', 'error_code', 'error', 'level',
 ];
 
 /**
@@ -31,14 +31,14 @@ export const csvCell = (v: unknown): string => {
 
 /** The CSV lines (without newline) of one photo: one per face, or one error line. */
 export function csvRows(o: CsvOutcome): string[] {
-  if (o.error) return [[o.file, '', 'false', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', o.error.hint ?? '', o.error.code, o.error.message].map(csvCell).join(',')];
+  if (o.error) return [[o.file, '', 'false', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', o.error.hint ?? '', o.error.code, o.error.message, ''].map(csvCell).join(',')];
   return o.result!.data.map((d, i) =>
     [
-      o.file, i + 1, d.fiqa_result, d.level, d.fails.join(' '), d.bbox.join(' '), d.info.face_size, d.measures.inter_eye_distance,
+      o.file, i + 1, d.fiqa_result, d.fails.join(' '), d.bbox.join(' '), d.info.face_size, d.measures.inter_eye_distance,
       d.info.headpose.yaw_angle, d.info.headpose.pitch_angle, d.info.headpose.roll_angle, d.info.clarity, d.info.brightness, d.info.mask,
       d.info.partial, d.info.occlusion.join(' '), d.measures.eyes_open, d.measures.mouth_open, d.measures.under_exposure, d.measures.over_exposure,
       d.measures.compression, d.attributes?.age ?? '', d.attributes?.sex ?? '',
-      d.checks.filter((c) => !c.passed && c.enforced).map((c) => `${c.reason} (${c.hint})`).join('; '), 0, '',
+      d.checks.filter((c) => !c.passed && c.enforced).map((c) => `${c.reason} (${c.hint})`).join('; '), 0, '', d.level,
     ].map(csvCell).join(','),
   );
 }

@@ -291,5 +291,9 @@ test('a technician\'s day at 1024×700: login state, sort, filter, export, CSV c
   await page.setViewportSize({ width: 1280, height: 800 });
   assert.deepEqual(await sidewaysScroll(page), []);
   await shot(page, 'boxes-15-list-1280');
+  await rowOf('127.0.0.2').click();
+  await page.getByRole('complementary', { name: `Box 127.0.0.2:${p}` }).waitFor();
+  assert.deepEqual(await sidewaysScroll(page), [], 'the list beside the details fits at 1280 too');
+  await shot(page, 'boxes-16-details-1280');
   await page.close();
 });
