@@ -159,3 +159,35 @@ export async function scale(port: number, n: number, seconds: number, pids: () =
     cpuPercent: ((after.cpuSec - before.cpuSec) / wall) * 100,
   };
 }
+
+const PIKA_ONE_AT_A_TIME = `
+import pika, sys, time
+port, count = int(sys.argv[1]), int(sys.argv[2])
+conn = pika.BlockingConnection(pika.ConnectionParameters('127.0.0.1', port, '/', pika.PlainCredentials('test', 'test')))
+ch = conn.channel()
+ch.confirm_delivery()
+ch.queue_declare('bench-pika', durable=True)
+ch.queue_purge('bench-pika')
+body = b'p' * 1024
+props = pika.BasicProperties(delivery_mode=2)
+for i in range(50):
+    ch.basic_publish('', 'bench-pika', body, props)
+t = time.perf_counter()
+for i in range(count):
+    ch.basic_publish('', 'bench-pika', body, props)
+print((time.perf_counter() - t) * 1000 / count)
+ch.queue_delete('bench-pika')
+conn.close()
+`;
+
+/** pika's confirm_delivery + basic_publish one at a time (how the issue measured); ms per message, or null without pika. */
+export async function pikaOneAtATime(port: number, count: number): Promise<number | null> {
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolve) => {
+    const p = spawn('/usr/bin/python3', ['-c', PIKA_ONE_AT_A_TIME, String(port), String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.once('error', () => resolve(null));
+    p.once('exit', (code) => resolve(code === 0 ? Number(out.trim()) : null));
+  });
+}

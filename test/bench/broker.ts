@@ -11,7 +11,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { groupPids, oneAtATime, scale, scaleDefinitions, type ScaleResult } from './broker-scale';
+import { groupPids, oneAtATime, pikaOneAtATime, scale, scaleDefinitions, type ScaleResult } from './broker-scale';
 import { performance } from 'node:perf_hooks';
 import amqp from 'amqplib';
 import { spawnBroker, tempDir } from '../broker/helpers';
@@ -156,6 +156,12 @@ try {
     if (rabbit) {
       console.log(`  RabbitMQ  ${r.map((x) => x.toFixed(2)).join(' / ')} ms per message (${(SINGLE * med(r) / 1000).toFixed(2)} s per ${SINGLE})`);
       console.log(`  ratio     ×${(med(e) / med(r)).toFixed(2)} (embedded / RabbitMQ time per message; <1 favours embedded)`);
+    }
+    // The same with Python pika (confirm_delivery, basic_publish waits for each confirm), if installed.
+    const pe = await pikaOneAtATime(embedded.port, SINGLE);
+    const pr = rabbit ? await pikaOneAtATime(rabbit.port, SINGLE) : null;
+    if (pe !== null) {
+      console.log(`  pika: embedded ${pe.toFixed(2)} ms per message${pr !== null ? `, RabbitMQ ${pr.toFixed(2)} ms, ratio ×${(pe / pr).toFixed(2)}` : ''}`);
     }
   }
   if (want('scale')) {

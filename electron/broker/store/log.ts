@@ -7,9 +7,10 @@
 // share one fdatasync (group commit). Segments are deleted from the head once all their
 // messages are settled; a long-lived message pinning an old segment is re-appended at the
 // tail (compaction), so the disk footprint follows the live data.
-import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, ftruncateSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, ftruncateSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { SyncPool } from './sync-pool';
 
 export interface Loc {
   seg: number;
@@ -222,7 +223,7 @@ export class QueueLog {
     this.syncing = true;
     const fd = this.segs[this.segs.length - 1]!.fd;
     // Older segments were synced when they were rotated out.
-    fdatasync(fd, (err) => {
+    this.flusher.sync(fd, (err) => {
       this.syncing = false;
       if (err && !this.closed) throw err;
       for (const w of waiters) w();
@@ -331,6 +332,17 @@ export function fsyncDir(dir: string): void {
 export class Flusher {
   private dirty = new Set<QueueLog>();
   private scheduled = false;
+  private readonly pool = new SyncPool();
+
+  /** fdatasync(fd) off the event loop, many at once (see sync-pool.ts). */
+  sync(fd: number, done: (err: NodeJS.ErrnoException | null) => void): void {
+    this.pool.fdatasync(fd, done);
+  }
+
+  /** Stops the sync workers (after the last flush). */
+  close(): void {
+    this.pool.close();
+  }
 
   mark(log: QueueLog): void {
     this.dirty.add(log);

@@ -15,12 +15,6 @@ function collect<T>(parse: (v: string) => T) {
 
 export const PASSWORD_ENV = 'SE3KIT_BROKER_PASSWORD';
 
-// Each durable queue has its own log, fdatasync'ed before its confirms go out: with many boxes'
-// queues written in one turn, more syncs in flight at once share the filesystem's journal
-// commits (measured here: 200 queue syncs in about half the time with 32 threads as with 4).
-// libuv reads this when its thread pool first starts, which is after the command line is parsed.
-export const BROKER_THREADPOOL_SIZE = '32';
-if (process.argv[2] === 'broker') process.env.UV_THREADPOOL_SIZE ??= BROKER_THREADPOOL_SIZE;
 
 /** NAME:PASSWORD, or NAME alone (password from $SE3KIT_BROKER_PASSWORD, resolved in the action). */
 function parseUser(v: string): BrokerUserSpec & { fromEnv?: boolean } {
