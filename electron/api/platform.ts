@@ -25,7 +25,7 @@ export interface DeviceView {
   lastLoginAt: number | null;
   lastLoginAddr: string | null;
   lastSeenAt: number | null;
-  /** Seen (login, request or result) in the last 90 s. */
+  /** Consuming its command queue now, or seen (login, request, result) in the last 90 s. */
   online: boolean;
   /** 'ready' once the box's broker user and queues exist; 'failed' with brokerError. */
   brokerState: string;

@@ -87,11 +87,12 @@ export function createEmbeddedProvisioner(o: EmbeddedProvisionerOptions): Broker
     boxEndpoint() {
       return { host: null, port };
     },
-    async consumers(devSno) {
+    async queueInfo(devSno) {
       const b = runningBroker(o.control);
       if (!b) return null;
       const n = boxBrokerNames(devSno);
-      return b.stats().queues.find((q) => q.vhost === n.vhost && q.name === n.queue)?.consumers ?? 0;
+      const q = b.stats().queues.find((x) => x.vhost === n.vhost && x.name === n.queue);
+      return q ? { consumers: q.consumers, depth: q.messages + q.unacked } : null;
     },
     async close() {},
   };

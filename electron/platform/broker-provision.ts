@@ -20,8 +20,8 @@ export interface BrokerProvisioner {
   platformUrl(vhost: string): string;
   /** Where boxes connect: `host` null means the address the box reached the platform on. */
   boxEndpoint(): { host: string | null; port: number };
-  /** Consumers on the box's command queue (its broker channel is up when > 0); null when unknown. */
-  consumers(devSno: string): Promise<number | null>;
+  /** The box's command queue: consumers (its broker channel is up when > 0) and messages not yet acknowledged (ready + unacked); null when unknown. */
+  queueInfo(devSno: string): Promise<{ consumers: number; depth: number } | null>;
   close(): Promise<void>;
 }
 

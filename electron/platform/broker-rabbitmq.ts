@@ -95,10 +95,10 @@ export function createRabbitmqProvisioner(o: RabbitmqProvisionerOptions): Broker
       // a broker on this machine is reached by the boxes on the address they reached us on
       return { host: LOOPBACK.has(u.host) ? null : u.host, port: u.port };
     },
-    async consumers(devSno) {
+    async queueInfo(devSno) {
       const n = boxBrokerNames(devSno);
-      const q = (await api('GET', `/queues/${v(n.vhost)}/${v(n.queue)}`, undefined, true).catch(() => null)) as { consumers?: number } | null;
-      return q ? (q.consumers ?? 0) : null;
+      const q = (await api('GET', `/queues/${v(n.vhost)}/${v(n.queue)}`, undefined, true).catch(() => null)) as { consumers?: number; messages?: number } | null;
+      return q ? { consumers: q.consumers ?? 0, depth: q.messages ?? 0 } : null;
     },
     async close() {},
   };

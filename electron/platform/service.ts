@@ -207,7 +207,7 @@ class Platform implements PlatformService {
     this.events.emit('change', what);
     if (sync && this.o.autoSync !== false && !this.closed) {
       clearTimeout(this.syncTimer);
-      this.syncTimer = setTimeout(() => void this.sync().catch(() => undefined), 1000);
+      this.syncTimer = setTimeout(() => void this.sync(undefined, false).catch(() => undefined), 1000);
       this.syncTimer.unref();
     }
   }
@@ -215,7 +215,8 @@ class Platform implements PlatformService {
   // ---- devices ----
 
   private async view(d: DeviceRow): Promise<DeviceView> {
-    return deviceView(d, await this.people.deviceGroups(d.dev_sno), await this.summaryOf(d.dev_sno));
+    const q = d.enabled ? await this.provisioner.queueInfo(d.dev_sno).catch(() => null) : null;
+    return deviceView(d, await this.people.deviceGroups(d.dev_sno), await this.summaryOf(d.dev_sno), (q?.consumers ?? 0) > 0);
   }
 
   async listDevices(): Promise<DeviceView[]> {
@@ -503,7 +504,8 @@ class Platform implements PlatformService {
     return run;
   }
 
-  async sync(devSno?: string): Promise<SyncReport[]> {
+  /** `force` (the operator's sync, a box logging in): unanswered people are re-sent at once. */
+  async sync(devSno?: string, force = true): Promise<SyncReport[]> {
     const devices = devSno ? [await this.devices.require(devSno)] : await this.devices.list();
     const reports: SyncReport[] = [];
     for (const d of devices) {
@@ -515,7 +517,7 @@ class Platform implements PlatformService {
           continue;
         }
       }
-      reports.push(await this.perBox(d.dev_sno, () => syncBox(this.deps, d.dev_sno)));
+      reports.push(await this.perBox(d.dev_sno, async () => syncBox(this.deps, d.dev_sno, { queueBusy: await this.queueBusy(d.dev_sno), force })));
     }
     this.changed('sync');
     return reports;
@@ -524,10 +526,11 @@ class Platform implements PlatformService {
   private async retryPending(): Promise<void> {
     if (this.closed) return;
     for (const d of await this.devices.list().catch(() => [])) {
+      if (await this.queueBusy(d.dev_sno)) continue;
       await markUnanswered(this.deps, d.dev_sno).catch(() => undefined);
     }
     const due = await this.db.get<{ n: number }>("SELECT count(*) AS n FROM box_people WHERE state IN ('noanswer', 'unsent')").catch(() => undefined);
-    if (due && due.n > 0 && this.o.autoSync !== false) await this.sync().catch(() => undefined);
+    if (due && due.n > 0 && this.o.autoSync !== false) await this.sync(undefined, false).catch(() => undefined);
   }
 
   private async summaryOf(devSno: string): Promise<Record<string, number>> {
@@ -559,8 +562,14 @@ class Platform implements PlatformService {
     return this.refusals.get(devSno) ?? null;
   }
 
-  brokerConsumers(devSno: string) {
-    return this.provisioner.consumers(devSno).catch(() => null);
+  async brokerConsumers(devSno: string) {
+    return (await this.provisioner.queueInfo(devSno).catch(() => null))?.consumers ?? null;
+  }
+
+  /** Commands still in the box's queue: they will be delivered, so nothing is re-sent meanwhile. */
+  private async queueBusy(devSno: string): Promise<boolean> {
+    const q = await this.provisioner.queueInfo(devSno).catch(() => null);
+    return q !== null && q.depth > 0;
   }
 
   async close(): Promise<void> {

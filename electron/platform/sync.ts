@@ -63,21 +63,28 @@ export function userRecord(d: Desired, photo: { url?: string; base64?: string })
   };
 }
 
-export async function syncBox(deps: SyncDeps, devSno: string): Promise<SyncReport> {
+/**
+ * `force`: re-send unanswered people now. `queueBusy`: commands are still waiting in the box's queue — they will be delivered, so a
+ * pending person is not re-sent however long ago it was sent (a backlog never snowballs).
+ */
+export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: boolean; force?: boolean } = {}): Promise<SyncReport> {
   const { db } = deps;
   const report: SyncReport = { devSno, added: 0, deleted: 0, unchanged: 0, commands: 0, error: null };
   const desired = await desiredFor(db, devSno);
   const rows = new Map((await db.all<BoxPersonRow>('SELECT person_id, state, version, sent_at, message_id FROM box_people WHERE dev_sno = ?', [devSno])).map((r) => [r.person_id, r]));
   const now = Date.now();
-  const stale = (r: BoxPersonRow) => r.sent_at === null || now - r.sent_at >= deps.resendAfterMs;
+  const old = (r: BoxPersonRow) => r.sent_at === null || now - r.sent_at >= deps.resendAfterMs;
+  const stale = (r: BoxPersonRow) => !o.queueBusy && old(r);
+  // unanswered or unsent people: at once when asked (`force`: the operator's sync, a box that
+  // logs in), else once the resend time has passed since they were sent
+  const retry = (r: BoxPersonRow) => !!o.force || old(r);
   const toAdd: Desired[] = [];
   for (const d of desired.values()) {
     const r = rows.get(d.id);
     const resend =
       !r ||
       r.version !== d.version ||
-      r.state === 'noanswer' ||
-      r.state === 'unsent' ||
+      ((r.state === 'noanswer' || r.state === 'unsent') && retry(r)) ||
       r.state === 'deleting' ||
       (r.state === 'pending' && stale(r));
     if (resend && d.photo) toAdd.push(d);
@@ -209,7 +216,18 @@ export async function applyResult(deps: SyncDeps, devSno: string, raw: unknown):
         }
         for (const u of users.data.failed_users) {
           seen.add(u.userid);
-          await db.run(`UPDATE box_people SET state = 'failed', code = ?, message = ?, updated_at = ? WHERE ${where}`, [u.code, u.message, now, devSno, u.userid, r.messageId]);
+          // 5xxxx (the box could not fetch from the platform, or failed itself) is passing: sent again
+          // on the next sync; anything else (40094: the photo was refused) waits for an edit
+          const transient = u.code >= 50000;
+          await db.run(`UPDATE box_people SET state = ?, code = ?, message = ?, updated_at = ? WHERE ${where}`, [
+            transient ? 'noanswer' : 'failed',
+            u.code,
+            transient ? `${u.message} (sent again on the next sync)` : u.message,
+            now,
+            devSno,
+            u.userid,
+            r.messageId,
+          ]);
         }
       }
       // users the result does not mention (a whole-command failure such as 50073): sent again next time

@@ -6,7 +6,8 @@ import type { GroupRow, PersonRow, PhotoRow } from './people';
 
 export type { DeviceView, PersonView, PlatformStatus, SyncSummary } from '../api/platform';
 
-export function deviceView(d: DeviceRow, groups: GroupRow[], sync: Record<string, number>): DeviceView {
+/** `connected`: the box consumes its command queue right now. */
+export function deviceView(d: DeviceRow, groups: GroupRow[], sync: Record<string, number>, connected = false): DeviceView {
   return {
     devSno: d.dev_sno,
     name: d.name,
@@ -15,7 +16,7 @@ export function deviceView(d: DeviceRow, groups: GroupRow[], sync: Record<string
     lastLoginAt: d.last_login_at,
     lastLoginAddr: d.last_login_addr,
     lastSeenAt: d.last_seen_at,
-    online: d.last_seen_at !== null && Date.now() - d.last_seen_at < ONLINE_WINDOW_MS,
+    online: connected || (d.last_seen_at !== null && Date.now() - d.last_seen_at < ONLINE_WINDOW_MS),
     brokerState: d.broker_state,
     brokerError: d.broker_error,
     groups: groups.map((g) => g.name),

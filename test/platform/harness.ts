@@ -19,14 +19,16 @@ export interface Harness {
   base: string;
   /** messageId of the newest command sent to a box (read from platform.db with a second connection). */
   platformDbCommand(devSno: string, method?: string): Promise<string>;
-  close(): Promise<void>;
+  /** Stops everything; `keep` leaves the data dir for a restart. */
+  close(opts?: { keep?: boolean }): Promise<void>;
 }
 
-export async function startPlatform(o: Partial<PlatformOptions> = {}): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'se3-platform-'));
+/** Starts the platform on a fresh data dir, or on `reuse.dir` (a restart: same ports). */
+export async function startPlatform(o: Partial<PlatformOptions> = {}, reuse?: { dir: string; amqpPort: number }): Promise<Harness> {
+  const dir = reuse?.dir ?? mkdtempSync(join(tmpdir(), 'se3-platform-'));
   const broker = createBrokerControl({ dataDir: dir });
   const photos = createPhotoCheckService({ dataDir: dir, jobs: 1 });
-  const amqpPort = await freePort();
+  const amqpPort = reuse?.amqpPort ?? (await freePort());
   const platform = await createPlatformService({
     dataDir: dir,
     boxPort: 0,
@@ -52,11 +54,11 @@ export async function startPlatform(o: Partial<PlatformOptions> = {}): Promise<H
         await db.close();
       }
     },
-    async close() {
+    async close(opts = {}) {
       await platform.close();
       await broker.close();
       await photos.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (!opts.keep) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
