@@ -2,11 +2,11 @@
 // predicts where the eyes should be), so the eye-opening ratio alone cannot see a cover. An
 // uncovered eye region is the most contrasted part of a face (white sclera, dark iris and
 // lashes, lid creases); a cover of any colour is flat. This samples an upright crop around
-// both eyes at up to 96 px and measures the luma spread inside each eye's region (the eye
+// both eyes at up to 64 px and measures the luma spread inside each eye's region (the eye
 // contour widened to take in the lids), to be compared with the spread of the whole face.
 import { lumaOf, sampleCropSmooth, type Crop, type Pyramid } from './image';
 import { centroid, dist, IDX, type Mesh } from './landmarks';
-import { meanStd, polygonMask, toCrop, validMask } from './regions';
+import { toCrop, validMask } from './regions';
 
 /** Luma standard deviation inside each eye's region: [right, left]. */
 export function eyeRegionStd(pyr: Pyramid, mesh: Mesh, img: { width: number; height: number }): [number, number] {
@@ -34,10 +34,10 @@ export function mouthRegionStd(pyr: Pyramid, mesh: Mesh, img: { width: number; h
   return regionStd(pyr, mesh, img, crop, [IDX.lipsOuter], 1.1, 1.4)[0]!;
 }
 
-/** Luma spread inside each contour (scaled about its centre by sx, sy) in an upright crop of ≤ 96 px. */
+/** Luma spread inside each contour (scaled about its centre by sx, sy) in an upright crop of ≤ 64 px. */
 function regionStd(pyr: Pyramid, mesh: Mesh, img: { width: number; height: number }, crop: Crop, contours: number[][], sx: number, sy: number): number[] {
   const p = mesh.points;
-  const n = Math.max(32, Math.min(96, Math.round(crop.size)));
+  const n = Math.max(32, Math.min(64, Math.round(crop.size)));
   const Y = lumaOf(sampleCropSmooth(pyr, crop, n));
   const valid = validMask(crop, n, img.width, img.height);
   return contours.map((contour) => {
@@ -46,9 +46,41 @@ function regionStd(pyr: Pyramid, mesh: Mesh, img: { width: number; height: numbe
     const cy = pts.reduce((a, q) => a + q[1], 0) / pts.length;
     const h = Math.max(...pts.map((q) => Math.abs(q[1] - cy))) || 1;
     const ky = Math.max(sy, 3 / h); // at least 3 px across
-    const region = polygonMask(pts.map((q) => [cx + (q[0] - cx) * sx, cy + (q[1] - cy) * ky] as [number, number]), n);
-    const v: number[] = [];
-    for (let i = 0; i < region.length; i++) if (region[i] && valid[i]) v.push(Y[i]!);
-    return v.length >= 8 ? meanStd(v)[1] : 0;
+    return polygonStd(pts.map((q) => [cx + (q[0] - cx) * sx, cy + (q[1] - cy) * ky] as [number, number]), Y, valid, n);
   });
+}
+
+/** Standard deviation of Y over the pixels whose centres lie inside the polygon (scanlines over its rows only). */
+function polygonStd(poly: Array<[number, number]>, Y: Float32Array, valid: Uint8Array, n: number): number {
+  const ys = poly.map((q) => q[1]);
+  const y0 = Math.max(0, Math.floor(Math.min(...ys)));
+  const y1 = Math.min(n - 1, Math.ceil(Math.max(...ys)));
+  let count = 0;
+  let sum = 0;
+  let sum2 = 0;
+  const xs: number[] = [];
+  for (let y = y0; y <= y1; y++) {
+    const py = y + 0.5;
+    xs.length = 0;
+    for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
+      const [xi, yi] = poly[i]!;
+      const [xj, yj] = poly[j]!;
+      if (yi > py !== yj > py) xs.push(xi + ((py - yi) * (xj - xi)) / (yj - yi));
+    }
+    xs.sort((a, b) => a - b);
+    for (let k = 0; k + 1 < xs.length; k += 2) {
+      const from = Math.max(0, Math.ceil(xs[k]! - 0.5));
+      const to = Math.min(n - 1, Math.floor(xs[k + 1]! - 0.5));
+      for (let x = from; x <= to; x++) {
+        const i = y * n + x;
+        if (!valid[i]) continue;
+        const v = Y[i]!;
+        count++;
+        sum += v;
+        sum2 += v * v;
+      }
+    }
+  }
+  if (count < 8) return 0;
+  return Math.sqrt(Math.max(0, sum2 / count - (sum / count) ** 2));
 }
