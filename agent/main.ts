@@ -75,9 +75,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   const host = opts.host ?? '0.0.0.0';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => void link.close().finally(() => reject(err)));
+    const failed = (err: Error) => void link.close().finally(() => reject(err));
+    server.once('error', failed);
     server.listen(opts.port ?? CONFIG_API_PORT, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });

@@ -8,8 +8,6 @@ import { enrolOne } from './enrol';
 
 const DETAILS_TIMEOUT_MS = 60_000;
 const DETAILS_MAX_BYTES = 256 * 1024 * 1024;
-/** users in flight at once: downloads and descriptor runs overlap (the pool queues the runs) */
-const CONCURRENCY = 4;
 
 export interface CommandOutcome {
   code: number;
@@ -90,7 +88,9 @@ export async function addUsersPlus(cmd: AddUsersPlusCommand, ctx: CommandContext
   }
   let done = 0;
   const total = records.length;
-  const outcomes: UserOutcome[] = await mapLimit(records, CONCURRENCY, async (r) => {
+  const outcomes: UserOutcome[] = await mapLimit(records, Math.max(1, ctx.concurrency), async (r) => {
+    // stopping: start no further user; the message stays unacknowledged and runs again later
+    if (ctx.stopping()) throw new Error('the agent is stopping');
     const o = await enrolOne(r, ctx);
     done++;
     if (done % 25 === 0 || done === total) ctx.log(`add_users_plus${cmd.messageId ? ` ${cmd.messageId}` : ''}: ${done}/${total} users processed`);

@@ -25,5 +25,9 @@ export interface CommandContext {
   /** descriptorModelId() of the engine's descriptor model */
   modelId(): string;
   photoLimits: PhotoLimits;
+  /** users of one batch in flight at once (downloads and face runs overlap) */
+  concurrency: number;
   log(line: string): void;
+  /** true once the agent is shutting down: results are then not committed (the message is redelivered) */
+  stopping(): boolean;
 }

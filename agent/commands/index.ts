@@ -56,6 +56,9 @@ export function createCommandHandler(ctx: CommandContext, outbox: ResultOutbox) 
       result = commandResult({ devSno: ctx.devSno(), method: c.method, messageId: c.messageId, code: o.code, message: o.message, result: o.result });
       notify = c.extend_params.notify_path;
     }
+    // shutting down: the face engine may have failed photos only because it was closed; leave
+    // the message unacknowledged so that the next start runs it properly
+    if (ctx.stopping()) throw new Error('the agent is stopping');
     let notifyUrl: string | null = null;
     const s = ctx.session();
     if (notify && s) {

@@ -2,10 +2,11 @@
 // login returned, declare `exchange` and bind `queue` to it (routing key = queue name) unless
 // unNeedBindExchange, consume `queue` and `fiqaDownQueue` with a prefetch, and publish results
 // with publisher confirms (uploadQueue in uploadVHost — a second connection when it differs;
-// fiqaUploadQueue in vHost). Reconnects with backoff; when the old parameters stop working
+// fiqaUploadQueue likewise in uploadVHost). Reconnects with backoff; when the old parameters stop working
 // (refused, or three attempts in a row fail) it asks for a new login.
 import { EventEmitter } from 'node:events';
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+import { randomUUID } from 'node:crypto';
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type Message } from 'amqplib';
 import { commandVHost, uploadVHost, type RabbitmqSettings } from '../protocol';
 import { Backoff, Sleeper, StatusCell, type BrokerState } from './status';
 
@@ -76,11 +77,11 @@ export class BrokerLink extends EventEmitter<{ relogin: [string]; connected: [] 
   }
 
   async stop(): Promise<void> {
-    this.gen++;
+    const gen = ++this.gen;
     this.sleeper.cancelAll();
     this.settings = null;
     await this.dropSession();
-    this.status.set('not-configured');
+    if (gen === this.gen) this.status.set('not-configured'); // unless started again meanwhile
   }
 
   /** Waits for messages being processed (after stop). */
@@ -90,19 +91,34 @@ export class BrokerLink extends EventEmitter<{ relogin: [string]; connected: [] 
 
   /**
    * Publishes to a queue through the default exchange and waits for the broker's confirm.
-   * `where`: 'upload' = uploadVHost, 'command' = vHost. Throws when not connected.
+   * `where`: 'upload' = uploadVHost (uploadQueue, fiqaUploadQueue), 'command' = vHost. Throws when not connected.
    */
   async publish(where: 'upload' | 'command', queue: string, body: Buffer): Promise<void> {
     const s = this.session;
     if (!s) throw new Error('not connected to the broker');
     const ch = where === 'upload' ? (s.upConfirm ?? s.cmdConfirm) : s.cmdConfirm;
-    await new Promise<void>((resolve, reject) => {
-      try {
-        ch.sendToQueue(queue, body, { persistent: true, contentType: 'application/json' }, (err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
-      } catch (err) {
-        reject(err as Error);
-      }
-    });
+    // mandatory: a queue that does not exist returns the message (before its confirm) instead
+    // of dropping it, so the result stays in the outbox and is tried again
+    const tag = randomUUID();
+    let returned = false;
+    const onReturn = (m: Message) => {
+      if (m.properties.messageId === tag) returned = true;
+    };
+    ch.on('return', onReturn);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        try {
+          ch.sendToQueue(queue, body, { persistent: true, mandatory: true, messageId: tag, contentType: 'application/json' }, (err: unknown) =>
+            err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
+          );
+        } catch (err) {
+          reject(err as Error);
+        }
+      });
+    } finally {
+      ch.off('return', onReturn);
+    }
+    if (returned) throw new Error(`the broker has no queue "${queue}" (result returned undelivered)`);
   }
 
   private async dropSession(): Promise<void> {
@@ -164,7 +180,7 @@ export class BrokerLink extends EventEmitter<{ relogin: [string]; connected: [] 
       conns.push(cmd);
       cmd.on('error', () => undefined);
       let up: ChannelModel | null = null;
-      if (s.uploadQueue && uploadVHost(s) !== commandVHost(s)) {
+      if ((s.uploadQueue || s.fiqaUploadQueue) && uploadVHost(s) !== commandVHost(s)) {
         up = await amqp.connect({ ...base, vhost: uploadVHost(s) }, { timeout: CONNECT_TIMEOUT_MS, noDelay: true });
         conns.push(up);
         up.on('error', () => undefined);

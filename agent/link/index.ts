@@ -9,6 +9,7 @@ import { openAgentDb, type AgentDb } from '../store/db';
 import { AGENT_MIGRATIONS } from '../store/migrations';
 import { DbWriter } from '../store/serial';
 import { UsersStore } from '../users/store';
+import { reembedStale } from '../users/reembed';
 import { BrokerLink } from './broker';
 import { LoginClient } from './login';
 import { ResultOutbox, type Route } from './outbox';
@@ -51,7 +52,9 @@ export async function startPlatformLink(o: PlatformLinkOptions): Promise<Platfor
   const login = new LoginClient(o.store, o.mac, o.log);
 
   let pool: Promise<FacePool> | null = null;
+  let stopping = false;
   const face = () => {
+    if (stopping) return Promise.reject(new Error('the agent is stopping'));
     pool ??= createFacePool({ jobs: o.faceJobs ?? 1 }).catch((err) => {
       pool = null; // try again on the next photo
       throw err;
@@ -65,7 +68,7 @@ export async function startPlatformLink(o: PlatformLinkOptions): Promise<Platfor
     const s = login.current;
     if (!s) return { kind: 'wait', why: 'not logged in' };
     const r = s.body.rabbitmq;
-    const mq = kind === 'fiqa' && r.fiqaUploadQueue ? { where: 'command' as const, queue: r.fiqaUploadQueue } : r.uploadQueue ? { where: 'upload' as const, queue: r.uploadQueue } : null;
+    const mq = kind === 'fiqa' && r.fiqaUploadQueue ? { where: 'upload' as const, queue: r.fiqaUploadQueue } : r.uploadQueue ? { where: 'upload' as const, queue: r.uploadQueue } : null;
     if (mq) return broker.connected ? { kind: 'mq', ...mq } : { kind: 'wait', why: 'broker not connected' };
     if (notifyUrl) return { kind: 'http', url: notifyUrl };
     return { kind: 'none' };
@@ -94,7 +97,10 @@ export async function startPlatformLink(o: PlatformLinkOptions): Promise<Platfor
       face,
       modelId: () => descriptorModelId(),
       photoLimits: { ...DEFAULT_PHOTO_LIMITS, ...o.photoLimits },
+      // two photos per face worker keep each busy, plus two downloading
+      concurrency: 2 * (o.faceJobs ?? 1) + 2,
       log: o.log,
+      stopping: () => stopping,
     },
     outbox,
   );
@@ -108,20 +114,28 @@ export async function startPlatformLink(o: PlatformLinkOptions): Promise<Platfor
   broker.on('relogin', (why) => login.relogin(why));
   broker.on('connected', () => outbox.kick());
   login.start();
+  // descriptors made by another model than today's: re-made from the stored photos
+  const reembed = Promise.resolve()
+    .then(() => reembedStale(writer, users, descriptorModelId(), face, o.log, () => stopping))
+    .catch((err) => o.log(`users: re-embedding failed: ${(err as Error).message}`));
 
   return {
     users,
     db,
     status: () => ({ login: login.status.get(), broker: broker.status.get(), users: users.count() }),
     async close() {
+      stopping = true;
       login.stop();
       outbox.stop();
-      await broker.stop();
+      await broker.stop(); // no more deliveries; unacked messages go back to the queue
+      // a batch starts no further user once stopping; wait for the photos in flight (closing
+      // the face pool under a running inference would abort the process)
       await broker.idle();
-      await writer.drain();
+      await reembed;
       const p = pool;
       pool = null;
       if (p) await (await p.catch(() => null))?.close();
+      await writer.drain();
       await db.close();
     },
   };

@@ -51,6 +51,7 @@ export const rabbitmqSchema = z
     uploadVHost: z.string().optional(),
     uploadQueue: z.string().optional(),
     fiqaDownQueue: z.string().optional(),
+    /** the box publishes it in uploadVHost (the protocol leaves its vhost open; ours: where the box writes) */
     fiqaUploadQueue: z.string().optional(),
     unNeedBindExchange: z.boolean().optional(),
     exchange: exchangeSchema.optional(),

@@ -147,6 +147,12 @@ export class UsersStore {
     if (cur) this.index.set(u.identity_id, { ...cur, name: u.name, type: u.type, permission_ids: u.permission_ids });
   }
 
+  /** Keeps the index in step after a re-embedding. */
+  setEmbedding(identityId: string, embedding: Float32Array, modelId: string): void {
+    const cur = this.index.get(identityId);
+    if (cur) this.index.set(identityId, { ...cur, embedding, model_id: modelId });
+  }
+
   /** Deletes the given users; returns the ids that existed (and are now gone). */
   async delete(ids: string[]): Promise<string[]> {
     const gone = await this.w.tx(async (db) => {

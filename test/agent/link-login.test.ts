@@ -112,3 +112,18 @@ test('the broker refuses the old credentials → the box logs in again and conne
   assert.ok(h.broker.since);
   assert.match(agent.output(), /asking the platform for new parameters/);
 });
+
+test('the broker stays down → after three failed attempts the box logs in again, and connects once the broker is back', async () => {
+  const port = broker.port;
+  const before = platform.logins.length;
+  await broker.close();
+  const h = await waitFor('broker failed', async () => {
+    const x = await health(agent);
+    return x.broker.state === 'failed' ? x : null;
+  }, 20_000);
+  assert.match(h.broker.error, new RegExp(`^cannot connect to the broker at 127\\.0\\.0\\.1:${port} \\(vhost /\\): .*ECONNREFUSED`));
+  await waitFor('re-login for new parameters', () => platform.logins.length > before, 20_000);
+  broker = await startBroker({ port, dataDir: join(dir, 'broker'), users: [{ name: 'box', password: 'pw2' }] });
+  await waitFor('connected again', async () => (await health(agent)).broker.state === 'connected', 60_000);
+  assert.equal((await health(agent)).login.state, 'logged-in');
+});
