@@ -9,6 +9,9 @@ import type { Browser, Page } from 'playwright-core';
 import { FACES_DIR } from '../fiqa/fixtures';
 import { freePort, haveChromium, launchChromium, loggedInPage, shot, startSite, type Site } from '../e2e/harness';
 import { http } from './harness';
+import { startAgent, type AgentProc } from '../agent/link-fixture';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 describe('platform pages (Chromium)', () => {
   let site: Site | undefined;
@@ -27,7 +30,11 @@ describe('platform pages (Chromium)', () => {
     page = await loggedInPage(browser, site, 'groups');
 
   });
+  let agent: AgentProc | undefined;
+  let agentDir: string | undefined;
   after(async () => {
+    await agent?.kill();
+    if (agentDir) rmSync(agentDir, { recursive: true, force: true });
     await browser?.close();
     await site?.stop();
   });
@@ -92,5 +99,26 @@ describe('platform pages (Chromium)', () => {
     await confirm.getByRole('button', { name: 'Yes, wipe the box' }).click();
     await confirm.waitFor({ state: 'detached' });
     await shot(page, 'platform-site', true);
+  });
+
+  it('"Add to this site" on the Boxes page: a progress row until the box is on the site', async (t) => {
+    if (skip) return t.skip('no chromium');
+    agentDir = mkdtempSync(join(tmpdir(), 'se3-pages-agent-'));
+    agent = await startAgent(agentDir, ['--mac', 'e0:a5:09:00:c0:01']);
+    const port = new URL(agent.url).port;
+    await page.goto(`${site!.url}#/boxes`);
+    await page.fill('input[name=cidrs]', '127.0.0.1/32');
+    await page.fill('input[name=port]', port);
+    await page.uncheck('input[name=mdns]');
+    await page.getByRole('button', { name: 'Scan' }).click();
+    await page.getByLabel(`Select 127.0.0.1:${port} for deploy`).check({ timeout: 20_000 });
+    const panel = page.getByRole('region', { name: 'Add to this site' });
+    await panel.getByRole('button', { name: 'Add to this site (1)' }).click();
+    const row = panel.locator(`tr[data-commission="127.0.0.1:${port}"]`);
+    await row.getByText('On this site').waitFor({ timeout: 60_000 });
+    await shot(page, 'platform-commission', true);
+    const devSno = (await row.locator('.mono.muted').textContent())!.trim();
+    const cfg = await (await fetch(`${agent.url}/SophonMQ/api/DevSno`)).json();
+    assert.equal(cfg.data.dev_sno, devSno);
   });
 });
