@@ -76,7 +76,7 @@ export async function decodeImage(buf: Uint8Array, limits: DecodeLimits = DEFAUL
   } catch (err) {
     void err; // sharp's "Input buffer contains unsupported image format" says nothing a technician can use
     throw new FiqaError(FiqaCodes.IMAGE_ERROR, `not a readable image: this file is not a photo, or it is damaged (${WORKS})`,
-      'pick the photo file itself (not a document or a shortcut to it), or copy it again from the camera or phone');
+      'use a JPEG, PNG or WebP photo');
   }
   const format = meta.format ?? 'unknown';
   if (!FORMATS.has(format)) {

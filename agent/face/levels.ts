@@ -190,7 +190,7 @@ export function judge(
   const dom = m.main_face_dominance;
   const single = m.face_count <= 1 || (dom !== null && dom >= t.dominance_min);
   add('single_face', single, m.face_count, `one face, or one face ≥ ${t.dominance_min}× the area of any other`,
-    `${m.face_count} faces of comparable size: it is not clear whom to enrol`, 'crop the photo to the one person to enrol');
+    `${m.face_count} faces in the photo, of comparable size: it is not clear whom to enrol`, 'crop the photo to the one person to enrol');
   add('eyes_open', m.eyes_open >= t.eyes_open_min, m.eyes_open, `eye opening ≥ ${t.eyes_open_min}`, `eyes closed or nearly closed (opening ${f2(m.eyes_open)})`,
     'take the photo again with the eyes open, looking into the camera');
   add('mouth_closed', m.mouth_open <= t.mouth_open_max, m.mouth_open, `mouth opening ≤ ${t.mouth_open_max}`, `mouth open (opening ${f2(m.mouth_open)})`,
