@@ -14,17 +14,21 @@ export async function importPeople(
   onProgress?: (done: number, total: number) => void,
 ): Promise<ImportReport> {
   const report: ImportReport = { added: 0, updated: 0, failed: [], photoFailed: [] };
+  const HEADER = 'the CSV needs a header row with at least the columns id and name (optional: groups, photo, type)';
   let rows: Array<{ record: Record<string, string>; line: number }>;
   try {
-    rows = (parse(csv, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true, info: true }) as Array<{ record: Record<string, string>; info: { lines: number } }>).map(
-      (r) => ({ record: r.record, line: r.info.lines }),
-    );
+    const columns = (h: string[]) => {
+      const cols = h.map((c) => c.trim().toLowerCase());
+      if (!cols.includes('id') || !cols.includes('name')) throw new Error(HEADER);
+      return cols;
+    };
+    rows = (parse(csv, { columns, skip_empty_lines: true, trim: true, bom: true, info: true }) as Array<{ record: Record<string, string>; info: { lines: number } }>).map((r) => ({
+      record: r.record,
+      line: r.info.lines,
+    }));
   } catch (err) {
-    report.failed.push({ line: (err as { lines?: number }).lines ?? 0, id: null, error: `the CSV cannot be read: ${(err as Error).message}` });
-    return report;
-  }
-  if (rows.length > 0 && !('id' in rows[0]!.record && 'name' in rows[0]!.record)) {
-    report.failed.push({ line: 1, id: null, error: 'the CSV needs a header row with at least the columns id and name (optional: groups, photo, type)' });
+    const message = (err as Error).message;
+    report.failed.push({ line: (err as { lines?: number }).lines ?? 1, id: null, error: message.includes(HEADER) ? HEADER : `the CSV cannot be read: ${message}` });
     return report;
   }
   const existingGroups = new Set((await platform.listGroups()).map((g) => g.name));
@@ -32,8 +36,9 @@ export async function importPeople(
   for (const { record, line } of rows) {
     const id = record.id ?? '';
     try {
-      const groups = (record.groups ?? '').split(/[;|]/).map((g) => g.trim()).filter(Boolean);
-      for (const g of groups) {
+      // no groups column: a re-imported person keeps the groups it has
+      const groups = record.groups === undefined ? undefined : record.groups.split(/[;|]/).map((g) => g.trim()).filter(Boolean);
+      for (const g of groups ?? []) {
         if (!existingGroups.has(g)) {
           await platform.addGroup(g);
           existingGroups.add(g);

@@ -400,9 +400,10 @@ class Platform implements PlatformService {
         uploadVHost: n.uploadVhost,
         ...(mode === 'queue' ? { uploadQueue: n.uploadQueue } : {}),
         fiqaDownQueue: n.fiqaDownQueue,
-        // fiqaUploadQueue is not handed out: PROTOCOL leaves its vhost open and a box that
-        // publishes it in vHost would need publish rights in the shared command vhost (and so into
-        // other boxes' queues); without it FIQA results take the upload queue like every result.
+        // in the box's upload vhost (PROTOCOL leaves its vhost open; our agent publishes it in
+        // uploadVHost). A box that publishes it in vHost is refused: it may publish nothing in the
+        // shared command vhost, or it could publish into other boxes' queues.
+        fiqaUploadQueue: n.fiqaUploadQueue,
         unNeedBindExchange: false,
         exchange: exchangeSpec(n),
       },

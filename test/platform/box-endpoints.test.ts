@@ -55,6 +55,7 @@ describe('platform box-facing endpoints', () => {
     assert.deepEqual(Object.keys(mq).sort(), [
       'exchange',
       'fiqaDownQueue',
+      'fiqaUploadQueue',
       'host',
       'login',
       'password',
@@ -71,6 +72,8 @@ describe('platform box-facing endpoints', () => {
     assert.ok(mq.password.length >= 24);
     assert.equal(mq.queue, `se3.${d.devSno}.cmd`);
     assert.equal(mq.uploadQueue, `se3.${d.devSno}.results`);
+    assert.equal(mq.fiqaDownQueue, `se3.${d.devSno}.fiqa.down`);
+    assert.equal(mq.fiqaUploadQueue, `se3.${d.devSno}.fiqa.up`);
     assert.equal(mq.vHost, 'se3');
     assert.equal(mq.uploadVHost, `se3.up.${d.devSno}`);
     assert.equal(mq.unNeedBindExchange, false);

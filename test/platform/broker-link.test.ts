@@ -162,4 +162,30 @@ describe('platform broker provisioning and command loop (embedded broker)', () =
     const [rep3] = await h.platform.sync(devA);
     assert.equal(rep3!.added, 1);
   });
+
+  it('sends user_info_list with the photo inline when configured so', async () => {
+    await h.platform.setSettings({ inlineUsers: true });
+    for (const c of conns.splice(0)) await c.close().catch(() => undefined); // the earlier consumers
+    const got: any[] = [];
+    const cmd = await connect(a, a.rabbitmq.vHost);
+    const ch = await cmd.createChannel();
+    await ch.consume(a.rabbitmq.queue, (m) => {
+      if (!m) return;
+      got.push(JSON.parse(m.content.toString()));
+      ch.ack(m);
+    });
+    await h.platform.savePerson({ id: 'u9', name: 'Zed', type: 5, groups: ['staff'] }, { update: false, photos: [face('biden2.jpg')] });
+    const [rep] = await h.platform.sync(devA);
+    assert.equal(rep!.added, 1);
+    const add = await until('inline add_users_plus', () => got.find((m) => m.method === 'add_users_plus' && m.user_info_list));
+    assert.equal(add.userid_list, undefined);
+    assert.equal(add.user_info_list.length, 1);
+    const u = add.user_info_list[0];
+    assert.deepEqual(Object.keys(u).sort(), ['identity_id', 'info', 'reg_photo', 'register_type']);
+    assert.equal(u.identity_id, 'u9');
+    assert.deepEqual(Buffer.from(u.reg_photo, 'base64'), face('biden2.jpg'));
+    assert.equal(u.info.name, 'Zed');
+    assert.equal(u.info.type, 5);
+    await h.platform.setSettings({ inlineUsers: false });
+  });
 });

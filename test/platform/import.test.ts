@@ -1,0 +1,57 @@
+// CSV import of people (csv-parse) against the platform service: a BOM and quoted fields with
+// commas and newlines, photos from the folder only (a path outside it is refused), bad rows
+// reported by line while the others go in, a header without id/name and an unreadable CSV say
+// what is wrong, a re-import without a groups column keeps each person's groups.
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { importPeople } from '../../electron/platform/import';
+import { FACES_DIR } from '../fiqa/fixtures';
+import { startPlatform, type Harness } from './harness';
+
+describe('people CSV import', () => {
+  let h: Harness;
+  let photos: string;
+  before(async () => {
+    h = await startPlatform({ autoSync: false });
+    photos = join(h.dir, 'photos');
+    mkdirSync(photos);
+    copyFileSync(join(FACES_DIR, 'obama.jpg'), join(photos, 'a.jpg'));
+    copyFileSync(join(FACES_DIR, 'obama_partial_face.jpg'), join(photos, 'b.jpg'));
+  });
+  after(async () => h?.close());
+  const run = (csv: string) => importPeople(h.platform, csv, photos, (p) => readFile(p));
+
+  it('imports good rows, reports bad ones by line, checks every photo', async () => {
+    const r = await run('\ufeffID,Name,Groups,Photo\n"x1","Ng, ""Al""\nline two",staff;night,a.jpg\nx2,Bo,staff,b.jpg\nx3,Cy,staff,../secret.jpg\nx4,,staff,\n');
+    assert.equal(r.added, 2);
+    assert.deepEqual(
+      r.failed.map((f) => [f.line, f.id, /outside the photo folder|needs a name/.test(f.error)]),
+      [
+        [5, 'x3', true],
+        [6, 'x4', true],
+      ],
+    );
+    assert.deepEqual(r.photoFailed.map((p) => p.id), ['x2']);
+    const x1 = await h.platform.getPerson('x1');
+    assert.equal(x1.name, 'Ng, "Al"\nline two');
+    assert.deepEqual(x1.groups, ['night', 'staff']);
+    assert.equal(x1.photos[0]!.verdict.passed, true);
+    assert.equal((await h.platform.getPerson('x2')).photos[0]!.verdict.passed, false);
+  });
+
+  it('keeps groups on a re-import without a groups column; says what is wrong with a bad CSV', async () => {
+    const r = await run('id,name\nx1,Renamed\n');
+    assert.equal(r.updated, 1);
+    const x1 = await h.platform.getPerson('x1');
+    assert.equal(x1.name, 'Renamed');
+    assert.deepEqual(x1.groups, ['night', 'staff']);
+    const noHeader = await run('x9,Zed\n');
+    assert.match(noHeader.failed[0]!.error, /header row with at least the columns id and name/);
+    const broken = await run('id,name\n"x9,Zed\n');
+    assert.match(broken.failed[0]!.error, /the CSV cannot be read/);
+    await assert.rejects(h.platform.getPerson('x9'), /no person with id "x9"/);
+  });
+});
