@@ -11,7 +11,7 @@ import { requireComponent } from '../helpers/components';
 import { SSHD_BIN } from '../helpers/sshd';
 import { NO_MDNS, boxArgs, cli, deployArgs, http, rmrf, startBox, tempDir, testBundle, type TestBox } from './fixture';
 
-describe('deploy lifecycle on one box (real sshd)', { timeout: 240_000 }, () => {
+describe('deploy lifecycle on one box (real sshd)', { timeout: 600_000 }, () => {
   let work: string;
   let dataDir: string;
   let box: TestBox;
