@@ -45,7 +45,7 @@ export class SyncPool {
   private spawn(): void {
     let w: Worker;
     try {
-      w = new Worker(WORKER_SOURCE, { eval: true });
+      w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
     } catch {
       this.broken = true; // no worker threads here: the thread pool does it
       return;
