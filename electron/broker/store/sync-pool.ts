@@ -37,9 +37,10 @@ export class SyncPool {
     slot.w.postMessage({ id, fd });
   }
 
-  close(): void {
-    for (const { w } of this.workers) void w.terminate();
-    this.workers = [];
+  /** Stops the workers; resolves once they are gone (their syncs in flight are redone by the thread pool). */
+  async close(): Promise<void> {
+    const ws = this.workers.map((x) => x.w);
+    await Promise.all(ws.map((w) => w.terminate().catch(() => undefined)));
   }
 
   private spawn(): void {
