@@ -475,7 +475,7 @@ class EmbeddedBroker implements BrokerCore, Broker {
     this.flusher.run();
     this.flushDefinitions();
     for (const vh of this.vhosts.values()) vh.close();
-    this.flusher.close();
+    await this.flusher.close();
   }
 }
 

@@ -19,9 +19,12 @@ describe('SyncPool', () => {
     assert.deepEqual(await Promise.all(fds.map(sync)), fds.map(() => null));
     for (const fd of fds) writeSync(fd, Buffer.alloc(512, 2));
     const inFlight = fds.map(sync);
-    pool.close();
+    const closing = pool.close();
     assert.deepEqual(await Promise.all(inFlight), fds.map(() => null));
-    const bad = await new Promise<NodeJS.ErrnoException | null>((res) => new SyncPool(2).fdatasync(987654, res));
+    await closing;
+    const other = new SyncPool(2);
+    const bad = await new Promise<NodeJS.ErrnoException | null>((res) => other.fdatasync(987654, res));
+    await other.close();
     assert.equal(bad?.code, 'EBADF');
     for (const fd of fds) closeSync(fd);
   });

@@ -118,8 +118,9 @@ test('Broker panel: users, start, live connection and queue depth, plain port er
 
   const conn = page.locator('tr[data-connection]');
   await conn.locator('td[data-col=user]', { hasText: USER }).waitFor({ timeout: 15_000 });
-  assert.equal((await conn.locator('td[data-col=vhost]').first().textContent())?.trim(), '/');
-  assert.equal((await conn.locator('td[data-col=client]').first().textContent())?.trim(), CONNECTION_NAME);
+  // (waited for, not read once: a stats push may land between the login and connection.open)
+  await conn.locator('td[data-col=vhost]', { hasText: /^\/$/ }).first().waitFor({ timeout: 15_000 });
+  await conn.locator('td[data-col=client]', { hasText: new RegExp(`^${CONNECTION_NAME}$`) }).first().waitFor({ timeout: 15_000 });
   await queueCell(page, 'ready', String(N));
   await queueCell(page, 'unacked', '0');
   await page.locator('[data-tile=ready] .tile-value', { hasText: new RegExp(`^${N}$`) }).waitFor();

@@ -340,8 +340,8 @@ export class Flusher {
   }
 
   /** Stops the sync workers (after the last flush). */
-  close(): void {
-    this.pool.close();
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
   mark(log: QueueLog): void {

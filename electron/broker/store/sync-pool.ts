@@ -37,15 +37,16 @@ export class SyncPool {
     slot.w.postMessage({ id, fd });
   }
 
-  close(): void {
-    for (const { w } of this.workers) void w.terminate();
-    this.workers = [];
+  /** Stops the workers; resolves once they are gone (their syncs in flight are redone by the thread pool). */
+  async close(): Promise<void> {
+    const ws = this.workers.map((x) => x.w);
+    await Promise.all(ws.map((w) => w.terminate().catch(() => undefined)));
   }
 
   private spawn(): void {
     let w: Worker;
     try {
-      w = new Worker(WORKER_SOURCE, { eval: true });
+      w = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
     } catch {
       this.broken = true; // no worker threads here: the thread pool does it
       return;
