@@ -42,6 +42,23 @@ function describe(err: unknown): string {
 }
 
 /** Refusals that another attempt with the same parameters cannot fix. */
+/**
+ * Closes a connection without waiting forever: amqplib's close() waits for the broker's CloseOk,
+ * and when the socket ends while that close is under way (a broker killed mid-session) the
+ * promise never settles — the reconnect loop would hang with the link shown as connected.
+ */
+const CLOSE_WAIT_MS = 2000;
+function closeQuietly(c: ChannelModel): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, CLOSE_WAIT_MS);
+    t.unref();
+    c.close().then(
+      () => (clearTimeout(t), resolve()),
+      () => (clearTimeout(t), resolve()),
+    );
+  });
+}
+
 const refused = (msg: string) => /\b(403|530|ACCESS[-_]REFUSED|NOT[-_]ALLOWED)\b/i.test(msg);
 
 export class BrokerLink extends EventEmitter<{ relogin: [string]; connected: [] }> {
@@ -173,7 +190,7 @@ export class BrokerLink extends EventEmitter<{ relogin: [string]; connected: [] 
     const base = { protocol: 'amqp', hostname: s.host, port: s.port, username: s.login, password: s.password, heartbeat: this.opts.heartbeatSeconds ?? 20 };
     const conns: ChannelModel[] = [];
     const closeAll = async () => {
-      await Promise.all(conns.map((c) => c.close().catch(() => undefined)));
+      await Promise.all(conns.map(closeQuietly));
     };
     try {
       const cmd = await amqp.connect({ ...base, vhost: commandVHost(s) }, { timeout: CONNECT_TIMEOUT_MS, noDelay: true });

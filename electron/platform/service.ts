@@ -16,7 +16,7 @@ import { PlatformError } from './errors';
 import { boxBrokerNames, DEV_SNO_RE, macForDisplay, normaliseHexMac } from './names';
 import { desiredFor, PeopleStore, type PersonInput } from './people';
 import { PhotoStore, verdictOf, verdictOfError, type CheckPhoto, type PhotoVerdict } from './photos';
-import { applyResult, markUnanswered, sendWipe, syncBox, type ResultsMode, type SyncDeps, type SyncReport } from './sync';
+import { applyResult, markUnanswered, RETRY_CODES, sendWipe, syncBox, type ResultsMode, type SyncDeps, type SyncReport } from './sync';
 import type { DeviceView, PersonView, PlatformStatus, SyncSummary } from './views';
 import { deviceView, personView } from './views';
 
@@ -530,7 +530,11 @@ class Platform implements PlatformService {
       if (await this.queueBusy(d.dev_sno)) continue;
       await markUnanswered(this.deps, d.dev_sno).catch(() => undefined);
     }
-    const due = await this.db.get<{ n: number }>("SELECT count(*) AS n FROM box_people WHERE state IN ('noanswer', 'unsent')").catch(() => undefined);
+    const due = await this.db
+      .get<{ n: number }>(`SELECT count(*) AS n FROM box_people WHERE state IN ('noanswer', 'unsent') OR (state = 'failed' AND code IN (${RETRY_CODES.join(',')}) AND sent_at < ?)`, [
+        Date.now() - this.deps.resendAfterMs,
+      ])
+      .catch(() => undefined);
     if (due && due.n > 0 && this.o.autoSync !== false) await this.sync(undefined, false).catch(() => undefined);
   }
 

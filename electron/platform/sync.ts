@@ -36,7 +36,15 @@ interface BoxPersonRow {
   version: string;
   sent_at: number | null;
   message_id: string | null;
+  code: number | null;
 }
+
+/**
+ * Box failure codes that say nothing about the person: the box could not reach this platform
+ * for the details or the photo (50073), e.g. while the site server restarted. Such a person is
+ * sent again once the resend time has passed, like a command without an answer.
+ */
+export const RETRY_CODES = [50073];
 
 export interface SyncReport {
   devSno: string;
@@ -71,7 +79,7 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
   const { db } = deps;
   const report: SyncReport = { devSno, added: 0, deleted: 0, unchanged: 0, commands: 0, error: null };
   const desired = await desiredFor(db, devSno);
-  const rows = new Map((await db.all<BoxPersonRow>('SELECT person_id, state, version, sent_at, message_id FROM box_people WHERE dev_sno = ?', [devSno])).map((r) => [r.person_id, r]));
+  const rows = new Map((await db.all<BoxPersonRow>('SELECT person_id, state, version, sent_at, message_id, code FROM box_people WHERE dev_sno = ?', [devSno])).map((r) => [r.person_id, r]));
   const now = Date.now();
   const old = (r: BoxPersonRow) => r.sent_at === null || now - r.sent_at >= deps.resendAfterMs;
   const stale = (r: BoxPersonRow) => !o.queueBusy && old(r);
@@ -86,7 +94,8 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
       r.version !== d.version ||
       ((r.state === 'noanswer' || r.state === 'unsent') && retry(r)) ||
       r.state === 'deleting' ||
-      (r.state === 'pending' && stale(r));
+      (r.state === 'pending' && stale(r)) ||
+      (r.state === 'failed' && r.code !== null && RETRY_CODES.includes(r.code) && stale(r));
     if (resend && d.photo) toAdd.push(d);
     else report.unchanged++;
   }
