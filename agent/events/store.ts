@@ -65,10 +65,20 @@ export class EventStore {
     return (await this.w.db.get<{ n: number }>('SELECT count(*) AS n FROM events'))?.n ?? 0;
   }
 
-  /** Up to `limit` events after `afterId`, in order, with spot_pic as base64. */
-  async after(afterId: number, limit: number): Promise<StoredEvent[]> {
+  /**
+   * Up to `limit` events after `afterId`, in order, with spot_pic as base64; cut before the
+   * pictures pass `maxBytes` (at least one event).
+   */
+  async after(afterId: number, limit: number, maxBytes = Infinity): Promise<StoredEvent[]> {
     const rows = await this.w.db.all<{ id: number; body: string; spot_pic: Buffer | null }>('SELECT id, body, spot_pic FROM events WHERE id > ? ORDER BY id LIMIT ?', [afterId, limit]);
-    return rows.map((r) => withSpot(r.id, JSON.parse(r.body) as EventBody, r.spot_pic));
+    let bytes = 0;
+    const out: StoredEvent[] = [];
+    for (const r of rows) {
+      bytes += r.spot_pic?.length ?? 0;
+      if (out.length > 0 && bytes > maxBytes) break;
+      out.push(withSpot(r.id, JSON.parse(r.body) as EventBody, r.spot_pic));
+    }
+    return out;
   }
 
   async cursor(url: string): Promise<number | null> {

@@ -75,8 +75,13 @@ export async function startRecognition(o: RecognitionOptions): Promise<Recogniti
   const ftpPort = o.ftpPort ?? 2121;
   if (ftpPort > 0) {
     await spool.recover();
-    ftp = await startFtp({ host: o.ftpHost ?? '0.0.0.0', port: ftpPort, pasvHost: o.identity.ip, devices, spool, log: o.log });
-    o.log(`snapshot FTP server on port ${ftp.port}`);
+    try {
+      ftp = await startFtp({ host: o.ftpHost ?? '0.0.0.0', port: ftpPort, pasvHost: o.identity.ip, devices, spool, log: o.log });
+      o.log(`snapshot FTP server on port ${ftp.port}`);
+    } catch (err) {
+      // the box still recognises HTTP snapshots; the technician picks another port
+      o.log(`snapshot FTP server NOT started: port ${ftpPort}: ${(err as Error).message}; cameras cannot upload by FTP until the agent runs with a free --ftp-port`);
+    }
   }
 
   return {

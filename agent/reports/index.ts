@@ -1,5 +1,5 @@
 // The box's reports to the platform (PROTOCOL §6): realtime events to every recordAddr URL
-// (fire-and-forget), the history upload (batches of ≤ 100 as a JSON array every
+// (fire-and-forget), the history upload (batches of ≤ 100 events and ≤ 8 MiB of pictures as a JSON array every
 // recordUploadPeriod s from a cursor per URL in agent.db that moves only after HTTP 200; failures
 // retried with capped backoff), device status every deviceMonitorPeriod s, and capture-device
 // add/remove to deviceInfoAddr.
@@ -13,6 +13,9 @@ import { MachineFigures } from './machine';
 import { postJson } from './post';
 
 export const HISTORY_BATCH = 100;
+/** spot pictures per history batch at most (a batch of 100 full snapshots would be ~75 MB of JSON) */
+export const HISTORY_BATCH_BYTES = 8 * 1024 * 1024;
+export const HISTORY_RETRY_CAP_MS = 16_000;
 
 export interface ReportersOptions {
   session(): LoginSession | null;
@@ -65,7 +68,8 @@ export class Reporters {
   }
 
   private async historyLoop(): Promise<void> {
-    const backoff = new Backoff(1000, 60_000);
+    // a failed batch is retried after 1, 2, 4, 8, 16 s, then every 16 s (or the period if longer)
+    const backoff = new Backoff(1000, HISTORY_RETRY_CAP_MS);
     while (!this.stopped) {
       let wait = this.period('recordUploadPeriod', 5);
       try {
@@ -82,7 +86,7 @@ export class Reporters {
     }
   }
 
-  /** One batch to each history URL; true when some URL has more waiting. */
+  /** One batch to each history URL; true when some URL sent one (so more may be waiting). */
   private async uploadOnce(): Promise<boolean> {
     const s = this.o.session();
     if (!s) return false;
@@ -90,14 +94,14 @@ export class Reporters {
     for (const url of recordAddrList(s.body.recordAddr)) {
       const key = composeUrl(s.loginUrl, url);
       const cursor = (await this.o.events.cursor(key)) ?? 0;
-      const batch = await this.o.events.after(cursor, HISTORY_BATCH);
+      const batch = await this.o.events.after(cursor, HISTORY_BATCH, HISTORY_BATCH_BYTES);
       if (batch.length === 0) continue;
       const st = await postJson(s, url, batch.map((e) => e.body));
       if (st !== 200) throw new Error(`${url} answered HTTP ${st}`);
       await this.o.events.setCursor(key, batch.at(-1)!.id);
       this.history.sent++;
       this.history.lastError = null;
-      if (batch.length === HISTORY_BATCH) more = true;
+      more = true; // look again at once: more may be waiting
     }
     return more;
   }
