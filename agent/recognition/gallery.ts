@@ -109,9 +109,22 @@ export class Gallery {
     const n = this.ids.length;
     let best = -Infinity;
     let bestRow = -1;
+    const d4 = d - (d % 4);
     for (let r = 0, off = 0; r < n; r++, off += d) {
-      let s = 0;
-      for (let i = 0; i < d; i++) s += data[off + i]! * qv[i]!;
+      // four accumulators: independent multiply-adds the CPU can overlap
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let i = 0;
+      for (; i < d4; i += 4) {
+        s0 += data[off + i]! * qv[i]!;
+        s1 += data[off + i + 1]! * qv[i + 1]!;
+        s2 += data[off + i + 2]! * qv[i + 2]!;
+        s3 += data[off + i + 3]! * qv[i + 3]!;
+      }
+      for (; i < d; i++) s0 += data[off + i]! * qv[i]!;
+      const s = s0 + s1 + s2 + s3;
       // the group check only for a row that would win (most rows lose on the score)
       if (s > best && (groups === null || allowed(this.perms[r]!, groups))) {
         best = s;
