@@ -20,6 +20,12 @@ function parseJobs(v: string): number {
   return n;
 }
 
+function parseCount(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000_000) throw new InvalidArgumentError('must be a whole number 1-10000000');
+  return n;
+}
+
 export function agentCommand(name = 'agent'): Command {
   return new Command(name)
     .description('run the edge agent (a "virtual box" on any Linux machine)')
@@ -30,7 +36,9 @@ export function agentCommand(name = 'agent'): Command {
     .option('--no-mdns', 'do not advertise over mDNS')
     .option('--mac <mac>', "MAC sent to the platform as hex_mac (a virtual box's identity; default: the interface's)", parseMac)
     .option('--face-jobs <n>', 'face engine worker threads for enrolment', parseJobs, 1)
-    .action(async (o: { data: string; port: number; host: string; name?: string; mdns: boolean; mac?: string; faceJobs: number }) => {
+    .option('--max-events <n>', 'recognition events kept on the box (the oldest are evicted)', parseCount, 10_000)
+    .option('--ftp-port <port>', 'FTP port for snapshot cameras (0 = no FTP server)', parsePort, 2121)
+    .action(async (o: { data: string; port: number; host: string; name?: string; mdns: boolean; mac?: string; faceJobs: number; maxEvents: number; ftpPort: number }) => {
       const agent = await startAgent({
         dataDir: o.data,
         port: o.port,
@@ -39,6 +47,8 @@ export function agentCommand(name = 'agent'): Command {
         mdns: o.mdns,
         mac: o.mac,
         faceJobs: o.faceJobs,
+        maxEvents: o.maxEvents,
+        ftpPort: o.ftpPort,
         log: createAgentLog(),
       });
       // stdout line that supervisors and tests wait for

@@ -15,6 +15,8 @@ export interface HealthBody {
   broker: StateReport<BrokerState>;
   /** enrolled users */
   users: number;
+  /** capture devices, gallery size, stored events, FTP port, spool and history upload state */
+  recognition?: { capture_devices: number; gallery: number; events: number; ftp_port: number | null; spool_waiting: number; history_batches_sent: number; history_error: string | null };
 }
 
 export function loginStateFor(config: BoxConfigValues): LoginState {

@@ -13,6 +13,8 @@ import { advertise, type Advertiser } from './mdns';
 import type { HealthBody } from './health';
 import { AGENT_VERSION } from './version';
 import { startPlatformLink, type PlatformLink } from './link';
+import { startRecognition } from './recognition';
+import { primaryIPv4 } from './recognition/address';
 
 export interface AgentOptions {
   dataDir: string;
@@ -28,6 +30,10 @@ export interface AgentOptions {
   mac?: string;
   /** face engine worker threads for enrolment and fiqa (default 1) */
   faceJobs?: number;
+  /** recognition events kept (default 10,000) */
+  maxEvents?: number;
+  /** snapshot FTP server port (default 2121; 0 = none) */
+  ftpPort?: number;
 }
 
 export interface RunningAgent {
@@ -43,6 +49,19 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const store = await ConfigStore.open(opts.dataDir, log);
   const identity = { ...boxIdentity(opts.host), ...(opts.mac ? { mac: opts.mac } : {}) };
   const link = await startPlatformLink({ dataDir: opts.dataDir, store, mac: identity.mac, log, faceJobs: opts.faceJobs });
+  const host0 = opts.host ?? '0.0.0.0';
+  const recognition = await startRecognition({
+    dataDir: opts.dataDir,
+    link,
+    identity: { mac: identity.mac, hostname: identity.hostname, ip: host0 !== '0.0.0.0' ? host0 : primaryIPv4() },
+    maxEvents: opts.maxEvents,
+    ftpPort: opts.ftpPort,
+    ftpHost: host0,
+    log,
+  }).catch(async (err) => {
+    await link.close();
+    throw err;
+  });
   const started = Date.now();
   // The names a client may use in Host besides an IP literal (see http-guard.ts); the mDNS
   // instance name is added once the port is known.
@@ -55,6 +74,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       if (!hostAllowed(req.headers.host, names))
         throw new ProtocolError(Codes.BAD_REQUEST, `Host "${String(req.headers.host).slice(0, 100)}" is not this box; address it by IP or as ${identity.hostname}.local`, 403);
       if (await handleConfigApi(req, res, path, store)) return;
+      if (await recognition.handle(req, res, path)) return;
       if (path === '/health' && req.method === 'GET') {
         const config = store.get();
         const body: HealthBody = {
@@ -65,6 +85,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
           mac: identity.mac,
           hostname: identity.hostname,
           ...link.status(),
+          recognition: await recognition.status(),
         };
         sendJson(res, 200, body);
         return;
@@ -85,7 +106,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   const host = opts.host ?? '0.0.0.0';
   await new Promise<void>((resolve, reject) => {
-    const failed = (err: Error) => void link.close().finally(() => reject(err));
+    const failed = (err: Error) => void recognition.close().then(() => link.close()).finally(() => reject(err));
     server.once('error', failed);
     server.listen(opts.port ?? CONFIG_API_PORT, host, () => {
       server.off('error', failed);
@@ -120,6 +141,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     link,
     async close() {
       await mdns?.close();
+      await recognition.close();
       await link.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -11,7 +11,7 @@ import { DbWriter } from '../store/serial';
 import { UsersStore } from '../users/store';
 import { reembedStale } from '../users/reembed';
 import { BrokerLink } from './broker';
-import { LoginClient } from './login';
+import { LoginClient, type LoginSession } from './login';
 import { ResultOutbox, type Route } from './outbox';
 import { networkReason, type BrokerState, type LoginState, type StateReport } from './status';
 
@@ -40,6 +40,14 @@ export interface PlatformLink {
   status(): LinkStatus;
   readonly users: UsersStore;
   readonly db: AgentDb;
+  /** the one writer on agent.db (other agent parts write through it too) */
+  readonly writer: DbWriter;
+  /** the face engine pool, started on first use */
+  face(): Promise<FacePool>;
+  /** the current login (token, URLs, periods), null while not logged in */
+  session(): LoginSession | null;
+  /** the configured dev_sno ('' when none) */
+  devSno(): string;
   close(): Promise<void>;
 }
 
@@ -122,6 +130,10 @@ export async function startPlatformLink(o: PlatformLinkOptions): Promise<Platfor
   return {
     users,
     db,
+    writer,
+    face,
+    session: () => login.current,
+    devSno: () => o.store.get().dev_sno ?? '',
     status: () => ({ login: login.status.get(), broker: broker.status.get(), users: users.count() }),
     async close() {
       stopping = true;

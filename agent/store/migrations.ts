@@ -38,4 +38,35 @@ CREATE TABLE mq_results (
 CREATE INDEX mq_results_pending ON mq_results (sent_at, next_try_at);
 CREATE INDEX mq_results_body ON mq_results (body_sha256)`,
   },
+  {
+    // capture devices (sub_devices, PROTOCOL §6.1/§6.2), recognition events (§6.3) with their
+    // spot pictures, and the history upload's cursors (one per recordAddr URL)
+    version: 2,
+    sql: `
+CREATE TABLE capture_devices (
+  ep_ip          TEXT PRIMARY KEY,
+  ep_type        TEXT NOT NULL,            -- "0" gate .. "4" door access (§6.1)
+  name           TEXT NOT NULL,
+  location       TEXT NOT NULL,
+  stream_url     TEXT NOT NULL,
+  direction      INTEGER NOT NULL,         -- 0 in, 1 out
+  permission_ids TEXT NOT NULL,            -- JSON array: the permission groups whose users it recognises
+  ftp_user       TEXT,                     -- per-camera FTP credentials (snapshot cameras)
+  ftp_password   TEXT,
+  created_at     TEXT NOT NULL
+);
+CREATE TABLE events (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id     TEXT NOT NULL UNIQUE,       -- sent as ext_data.event_id: the platform's dedup key
+  timestamp    INTEGER NOT NULL,           -- ms since the epoch
+  score        REAL NOT NULL,
+  person_type  INTEGER NOT NULL,
+  body         TEXT NOT NULL,              -- the §6.3 event without spot_pic
+  spot_pic     BLOB                        -- the snapshot as received
+);
+CREATE TABLE report_cursors (
+  url          TEXT PRIMARY KEY,           -- a history upload URL (composed)
+  last_id      INTEGER NOT NULL            -- events.id up to which the platform answered 200
+)`,
+  },
 ];

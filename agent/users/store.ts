@@ -51,9 +51,27 @@ interface IndexRow {
   model_id: string;
 }
 
+/** What changed in the index: one user set (added, overwritten, re-embedded), removed, or all gone. */
+export type IndexChange = { kind: 'set'; user: IndexedUser } | { kind: 'delete'; id: string } | { kind: 'clear' };
+
 export class UsersStore {
   /** identity_id → descriptor and what a match reports */
   readonly index = new Map<string, IndexedUser>();
+  private readonly listeners: Array<(c: IndexChange) => void> = [];
+
+  /** Called after every index change (the recognition gallery keeps itself in step with it). */
+  onChange(fn: (c: IndexChange) => void): void {
+    this.listeners.push(fn);
+  }
+
+  private changed(c: IndexChange): void {
+    for (const fn of this.listeners) fn(c);
+  }
+
+  private put(u: IndexedUser): void {
+    this.index.set(u.identity_id, u);
+    this.changed({ kind: 'set', user: u });
+  }
 
   private constructor(private readonly w: DbWriter) {}
 
@@ -122,7 +140,7 @@ export class UsersStore {
         ],
       ),
     );
-    this.index.set(u.identity_id, {
+    this.put({
       identity_id: u.identity_id,
       name: u.name,
       type: u.type,
@@ -144,13 +162,13 @@ export class UsersStore {
       u.identity_id,
     ]);
     const cur = this.index.get(u.identity_id);
-    if (cur) this.index.set(u.identity_id, { ...cur, name: u.name, type: u.type, permission_ids: u.permission_ids });
+    if (cur) this.put({ ...cur, name: u.name, type: u.type, permission_ids: u.permission_ids });
   }
 
   /** Keeps the index in step after a re-embedding. */
   setEmbedding(identityId: string, embedding: Float32Array, modelId: string): void {
     const cur = this.index.get(identityId);
-    if (cur) this.index.set(identityId, { ...cur, embedding, model_id: modelId });
+    if (cur) this.put({ ...cur, embedding, model_id: modelId });
   }
 
   /** Deletes the given users; returns the ids that existed (and are now gone). */
@@ -163,7 +181,10 @@ export class UsersStore {
       }
       return out;
     });
-    for (const id of gone) this.index.delete(id);
+    for (const id of gone) {
+      this.index.delete(id);
+      this.changed({ kind: 'delete', id });
+    }
     return gone;
   }
 
@@ -171,6 +192,7 @@ export class UsersStore {
   async wipe(): Promise<number> {
     const r = await this.w.write('DELETE FROM users');
     this.index.clear();
+    this.changed({ kind: 'clear' });
     return r.changes;
   }
 }

@@ -10,6 +10,8 @@
 //   This shared machine's speed drifts, so the candidates are timed interleaved face by face
 //   over R rounds (default 3), and each is also given as a ratio to FaceRes (today's
 //   descriptor, the baseline) measured in the same rounds (median of the rounds' ratios).
+//   1:N search — the agent's gallery at 50,000 descriptors against a naive search (./search.ts).
+//   `--section search` runs only this one.
 // Writes the figures to .tmp/bench-recognition.json.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -20,6 +22,7 @@ import { createFaceEngine } from '../../agent/face/engine';
 import type { Pyramid } from '../../agent/face/image';
 import type { Mesh } from '../../agent/face/landmarks';
 import { FACES_ID_DIR, labelledPhotos, rank1, unit, verification } from './verification';
+import { printSearch, searchSection } from './search';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(name);
@@ -166,6 +169,9 @@ async function descriptorSection(): Promise<{ rows: DescriptorRow[]; photos: num
 }
 
 async function main() {
+  const search = searchSection();
+  printSearch(search);
+  if (process.argv.includes('--section') && process.argv[process.argv.indexOf('--section') + 1] === 'search') return;
   const load0 = loadavg()[0]!;
   const d = await descriptorSection();
   const load1 = loadavg()[0]!;
@@ -179,7 +185,7 @@ async function main() {
   }
   console.log(`\nLoad average ${load0.toFixed(1)} → ${load1.toFixed(1)} during the run; ${ROUNDS} rounds.`);
   mkdirSync(new URL('../../.tmp/', import.meta.url).pathname, { recursive: true });
-  writeFileSync(new URL('../../.tmp/bench-recognition.json', import.meta.url).pathname, JSON.stringify({ date: new Date().toISOString(), ...d }, null, 2));
+  writeFileSync(new URL('../../.tmp/bench-recognition.json', import.meta.url).pathname, JSON.stringify({ date: new Date().toISOString(), ...d, search }, null, 2));
 }
 
 await main();

@@ -1,0 +1,80 @@
+// The box's FTP server for snapshot cameras (ftp-srv): each capture device registered with
+// ftp_user/ftp_password logs in with them and uploads into its own spool directory; anything
+// else is refused. Passive mode only (cameras sit on the LAN).
+import type { AddressInfo, Server } from 'node:net';
+import { FtpSrv } from 'ftp-srv';
+import type { CaptureDevices } from './devices';
+import type { Spool } from './spool';
+
+export interface FtpOptions {
+  host: string;
+  port: number;
+  /** the address cameras are told to connect to for passive data connections */
+  pasvHost: string;
+  devices: CaptureDevices;
+  spool: Spool;
+  log(line: string): void;
+}
+
+export interface RunningFtp {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** A quiet bunyan-shaped logger: errors to the agent log, the rest dropped. */
+function ftpLogger(log: (line: string) => void) {
+  const l = {
+    trace: () => undefined,
+    debug: () => undefined,
+    info: () => undefined,
+    warn: () => undefined,
+    error: (e: unknown) => {
+      const m = e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e)?.slice(0, 200);
+      if (m && !/ECONNRESET|socket hang up/.test(m)) log(`ftp: ${m}`);
+    },
+    child: () => l,
+  };
+  return l;
+}
+
+export async function startFtp(o: FtpOptions): Promise<RunningFtp> {
+  const before = new Map(['SIGTERM', 'SIGINT', 'SIGQUIT'].map((s) => [s, new Set(process.listeners(s as NodeJS.Signals))]));
+  const ftp = new FtpSrv({
+    url: `ftp://${o.host}:${o.port}`,
+    pasv_url: o.pasvHost,
+    pasv_min: 1024,
+    pasv_max: 65535,
+    anonymous: false,
+    greeting: 'SE3 agent snapshot upload',
+    log: ftpLogger(o.log) as never,
+    timeout: 60_000,
+  });
+  // ftp-srv exits the process on SIGTERM/SIGINT itself; the agent closes it in order instead
+  for (const [sig, had] of before) for (const l of process.listeners(sig as NodeJS.Signals)) if (!had.has(l)) process.off(sig as NodeJS.Signals, l as never);
+
+  ftp.on('login', ({ connection, username, password }, resolve, reject) => {
+    const d = o.devices.byFtpUser(username);
+    if (!d || d.ftp_password !== password) {
+      o.log(`ftp: refused login as "${String(username).slice(0, 64)}" (unknown user or wrong password)`);
+      return reject(new Error('unknown user or wrong password'));
+    }
+    connection.on('STOR', (err: unknown, path: string) => {
+      if (err || !path) return;
+      o.spool.add(path).catch((e) => o.log(`ftp: ${(e as Error).message}`));
+    });
+    o.spool.dirFor(username).then(
+      (root) => resolve({ root, cwd: '/', blacklist: ['RETR', 'DELE', 'RNFR', 'RNTO', 'MKD', 'RMD', 'SITE'] }),
+      (e) => reject(e as Error),
+    );
+  });
+  ftp.on('client-error', ({ error }) => o.log(`ftp: client error: ${error?.message ?? String(error)}`));
+  await ftp.listen();
+  const server = (ftp as unknown as { server: Server }).server;
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    async close() {
+      await Promise.resolve(ftp.close()).catch(() => undefined);
+    },
+  };
+}

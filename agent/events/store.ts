@@ -1,0 +1,95 @@
+// Recognition events (PROTOCOL §6.3) in agent.db: the newest `maxEvents` (default 10,000) are
+// kept with their spot pictures; each insert evicts what falls off the end (with its picture).
+// The history upload reads them in id order after its cursor (report_cursors).
+import { randomUUID } from 'node:crypto';
+import type { DbWriter } from '../store/serial';
+
+export const DEFAULT_MAX_EVENTS = 10_000;
+/** The largest spot picture stored with an event (bigger snapshots are refused at ingestion). */
+export const MAX_SPOT_BYTES = 4 * 1024 * 1024;
+
+/** The §6.3 event body (spot_pic added from the stored picture when sent). */
+export interface EventBody {
+  identity_id: string;
+  identity_name: string;
+  group_name: string;
+  reg_pic: string;
+  timestamp: number;
+  score: number;
+  ext_data: {
+    device_ip: string;
+    ep_id: string;
+    spot_pic?: string;
+    person_type: number;
+    device_type: string;
+    dev_sno: string;
+    grab_fiqa_info: Record<string, unknown>;
+    box_fiqa_info: Record<string, unknown>;
+    /** extension: unique per event, the platform's key to count a realtime and a history copy once */
+    event_id: string;
+  };
+}
+
+export interface StoredEvent {
+  id: number;
+  body: EventBody;
+}
+
+export class EventStore {
+  evicted = 0;
+  constructor(
+    private readonly w: DbWriter,
+    readonly maxEvents = DEFAULT_MAX_EVENTS,
+  ) {}
+
+  /** Stores one event (its ext_data.event_id is set here) and evicts the oldest beyond the limit. */
+  async add(body: Omit<EventBody, 'ext_data'> & { ext_data: Omit<EventBody['ext_data'], 'event_id' | 'spot_pic'> }, spot: Buffer | null): Promise<StoredEvent> {
+    const full: EventBody = { ...body, ext_data: { ...body.ext_data, event_id: randomUUID() } };
+    const id = await this.w.tx(async (db) => {
+      const r = await db.run('INSERT INTO events (event_id, timestamp, score, person_type, body, spot_pic) VALUES (?, ?, ?, ?, ?, ?)', [
+        full.ext_data.event_id,
+        full.timestamp,
+        full.score,
+        full.ext_data.person_type,
+        JSON.stringify(full),
+        spot && spot.length <= MAX_SPOT_BYTES ? spot : null,
+      ]);
+      const gone = await db.run('DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?)', [this.maxEvents]);
+      this.evicted += gone.changes;
+      return r.lastID;
+    });
+    return { id, body: full };
+  }
+
+  async count(): Promise<number> {
+    return (await this.w.db.get<{ n: number }>('SELECT count(*) AS n FROM events'))?.n ?? 0;
+  }
+
+  /**
+   * Up to `limit` events after `afterId`, in order, with spot_pic as base64; cut before the
+   * pictures pass `maxBytes` (at least one event).
+   */
+  async after(afterId: number, limit: number, maxBytes = Infinity): Promise<StoredEvent[]> {
+    const rows = await this.w.db.all<{ id: number; body: string; spot_pic: Buffer | null }>('SELECT id, body, spot_pic FROM events WHERE id > ? ORDER BY id LIMIT ?', [afterId, limit]);
+    let bytes = 0;
+    const out: StoredEvent[] = [];
+    for (const r of rows) {
+      bytes += r.spot_pic?.length ?? 0;
+      if (out.length > 0 && bytes > maxBytes) break;
+      out.push(withSpot(r.id, JSON.parse(r.body) as EventBody, r.spot_pic));
+    }
+    return out;
+  }
+
+  async cursor(url: string): Promise<number | null> {
+    return (await this.w.db.get<{ last_id: number }>('SELECT last_id FROM report_cursors WHERE url = ?', [url]))?.last_id ?? null;
+  }
+
+  async setCursor(url: string, lastId: number): Promise<void> {
+    await this.w.write('INSERT INTO report_cursors (url, last_id) VALUES (?, ?) ON CONFLICT (url) DO UPDATE SET last_id = excluded.last_id', [url, lastId]);
+  }
+}
+
+export function withSpot(id: number, body: EventBody, spot: Buffer | null): StoredEvent {
+  return { id, body: { ...body, ext_data: { ...body.ext_data, spot_pic: spot ? spot.toString('base64') : '' } } };
+}

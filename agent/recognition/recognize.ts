@@ -1,0 +1,83 @@
+// Recognition of one snapshot (PROTOCOL §6.3): every face the engine finds (with attributes:
+// descriptor, age, sex), its FIQA entry as box_fiqa_info, a 1:N search among the users of the
+// capture device's permission groups; a best score at or above DESCRIPTOR.threshold names the
+// person, else the face is a stranger (person_type 4). Each face makes one stored event.
+import { asFiqaError, DESCRIPTOR, FiqaCodes, protocolEntry, type FacePool, type FiqaEntry } from '../face';
+import type { CaptureDevice } from '../capture/devices';
+import { withSpot, type EventStore, type StoredEvent } from '../events/store';
+import type { Gallery } from './gallery';
+
+export const STRANGER = 4;
+
+export interface RecognizerDeps {
+  face(): Promise<FacePool>;
+  gallery: Gallery;
+  events: EventStore;
+  devSno(): string;
+  /** called with every stored event whose score reaches the threshold (the realtime report) */
+  onMatch(e: StoredEvent): void;
+  log(line: string): void;
+}
+
+export interface Recognized {
+  faces: number;
+  events: StoredEvent[];
+}
+
+const sexCode = (s: string | undefined) => (s === 'male' ? 0 : s === 'female' ? 1 : -1);
+
+export function boxFiqaInfo(f: FiqaEntry): Record<string, unknown> {
+  const p = protocolEntry(f);
+  return { age: Math.round(f.attributes?.age ?? 0), sex: sexCode(f.attributes?.sex), info: p.info, fiqa_result: p.fiqa_result, success: p.success, fails: p.fails };
+}
+
+export class Recognizer {
+  constructor(private readonly d: RecognizerDeps) {}
+
+  /** Recognises every face in `image` from `device`; a picture without a face makes no event. */
+  async recognize(image: Buffer, device: CaptureDevice, at = Date.now()): Promise<Recognized> {
+    let faces: FiqaEntry[];
+    try {
+      const a = await (await this.d.face()).analyze(image, { level: 'low', attributes: true, maxFaces: 10 });
+      faces = a.data;
+    } catch (err) {
+      const e = asFiqaError(err);
+      if (e.code === FiqaCodes.NO_FACE) return { faces: 0, events: [] };
+      throw e;
+    }
+    const groups = new Set(device.permission_ids);
+    const devSno = this.d.devSno();
+    const out: StoredEvent[] = [];
+    for (const f of faces) {
+      const emb = f.attributes?.embedding;
+      if (!emb?.length || f.attributes?.embedding_model !== this.d.gallery.modelId) continue;
+      const m = this.d.gallery.search(emb, groups);
+      const score = m ? Math.round(Math.max(0, m.score) * 1e4) / 1e4 : 0;
+      const known = m !== null && m.score >= DESCRIPTOR.threshold;
+      const u = known ? this.d.gallery.user(m.identity_id) : undefined;
+      const ev = await this.d.events.add(
+        {
+          identity_id: known ? m.identity_id : '',
+          identity_name: u?.name ?? '',
+          group_name: u ? (u.permission_ids.find((p) => groups.has(p)) ?? '') : '',
+          reg_pic: '',
+          timestamp: at,
+          score,
+          ext_data: {
+            device_ip: device.ep_ip,
+            ep_id: `${devSno}__${device.ep_ip}`,
+            person_type: known ? (u?.type ?? 1) : STRANGER,
+            device_type: device.ep_type,
+            dev_sno: devSno,
+            grab_fiqa_info: {},
+            box_fiqa_info: boxFiqaInfo(f),
+          },
+        },
+        image,
+      );
+      out.push(ev);
+      if (known) this.d.onMatch(withSpot(ev.id, ev.body, image));
+    }
+    return { faces: faces.length, events: out };
+  }
+}
