@@ -36,7 +36,8 @@ export const NODE_VERSION = '20.20.2';
 /** Packages the bundled JS requires at run time but esbuild must not inline (native parts). */
 const NATIVE_EXTERNALS = ['onnxruntime-node', 'sharp', 'sqlite3', 'better-sqlite3'];
 /** Optional helpers some packages try to require; absent is fine. */
-const OPTIONAL_EXTERNALS = ['bufferutil', 'utf-8-validate', 'cpu-features', 'electron', '*.node'];
+// dtrace-provider: bunyan (ftp-srv's logger) tries it in a try/catch for DTrace probes; its install script is denied.
+const OPTIONAL_EXTERNALS = ['bufferutil', 'utf-8-validate', 'cpu-features', 'electron', 'dtrace-provider', '*.node'];
 /** Dependencies only used by install scripts, never at run time. */
 const INSTALL_ONLY = new Set(['adm-zip', 'global-agent', 'node-gyp', 'prebuild-install', 'node-addon-api', 'node-gyp-build']);
 /** Dependencies a package only uses to build itself (sqlite3: tar unpacks its SQLite source). */
