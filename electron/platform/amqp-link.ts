@@ -110,10 +110,19 @@ export class AmqpLink {
       for (const q of [n.uploadQueue, n.fiqaUploadQueue]) {
         await ch.consume(q, (msg) => {
           if (!msg) return;
-          // acknowledged once its effects are stored; a failure leaves it for redelivery
+          // acknowledged once its effects are stored; a failure leaves it for redelivery. The
+          // channel may have closed meanwhile (broker restart): amqplib then throws, and the
+          // broker redelivers the unacknowledged message to the next consumer.
+          const settle = (f: () => void) => {
+            try {
+              f();
+            } catch {
+              /* channel closed */
+            }
+          };
           this.onResult(devSno, msg.content, 'queue').then(
-            () => ch.ack(msg),
-            () => ch.nack(msg, false, true),
+            () => settle(() => ch.ack(msg)),
+            () => settle(() => ch.nack(msg, false, true)),
           );
         });
       }
