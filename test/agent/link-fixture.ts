@@ -54,13 +54,15 @@ export interface FakePlatform {
   close(): Promise<void>;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/** A test double's request body as text. */
+export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function json(res: ServerResponse, status: number, body: unknown) {
+/** A test double's JSON answer. */
+export function json(res: ServerResponse, status: number, body: unknown) {
   const t = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(t) });
   res.end(t);

@@ -3,9 +3,10 @@
 // the recordAddr URLs, device status and device info; can be down (connections dropped) or hold
 // the next history batch without answering (to kill the box meanwhile). A batch counts as
 // received only when the platform answered it 200. Plus a minimal FTP client over a raw socket.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { connect, createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { errorEnvelope, type LoginSuccessBody } from '../../agent/protocol';
+import { json, readBody } from './link-fixture';
 
 export interface ReportPlatform {
   url: string;
@@ -23,18 +24,6 @@ export interface ReportPlatform {
   /** drops the held requests without an answer (the box never sees a 200) */
   dropHeld(): void;
   close(): Promise<void>;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function json(res: ServerResponse, status: number, body: unknown) {
-  const t = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(t) });
-  res.end(t);
 }
 
 export async function startReportPlatform(devSno: string, rabbitmq: LoginSuccessBody['rabbitmq'], periods = { record: 1, monitor: 1 }): Promise<ReportPlatform> {
