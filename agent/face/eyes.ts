@@ -6,7 +6,7 @@
 // contour widened to take in the lids), to be compared with the spread of the whole face.
 import { lumaOf, sampleCropSmooth, type Crop, type Pyramid } from './image';
 import { centroid, dist, IDX, type Mesh } from './landmarks';
-import { toCrop, validMask } from './regions';
+import { forEachPolygonSpan, toCrop, validMask } from './regions';
 
 /** Luma standard deviation inside each eye's region: [right, left]. */
 export function eyeRegionStd(pyr: Pyramid, mesh: Mesh, img: { width: number; height: number }): [number, number] {
@@ -58,29 +58,16 @@ function polygonStd(poly: Array<[number, number]>, Y: Float32Array, valid: Uint8
   let count = 0;
   let sum = 0;
   let sum2 = 0;
-  const xs: number[] = [];
-  for (let y = y0; y <= y1; y++) {
-    const py = y + 0.5;
-    xs.length = 0;
-    for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
-      const [xi, yi] = poly[i]!;
-      const [xj, yj] = poly[j]!;
-      if (yi > py !== yj > py) xs.push(xi + ((py - yi) * (xj - xi)) / (yj - yi));
+  forEachPolygonSpan(poly, n, y0, y1, (y, from, to) => {
+    for (let x = from; x <= to; x++) {
+      const i = y * n + x;
+      if (!valid[i]) continue;
+      const v = Y[i]!;
+      count++;
+      sum += v;
+      sum2 += v * v;
     }
-    xs.sort((a, b) => a - b);
-    for (let k = 0; k + 1 < xs.length; k += 2) {
-      const from = Math.max(0, Math.ceil(xs[k]! - 0.5));
-      const to = Math.min(n - 1, Math.floor(xs[k + 1]! - 0.5));
-      for (let x = from; x <= to; x++) {
-        const i = y * n + x;
-        if (!valid[i]) continue;
-        const v = Y[i]!;
-        count++;
-        sum += v;
-        sum2 += v * v;
-      }
-    }
-  }
+  });
   if (count < 8) return 0;
   return Math.sqrt(Math.max(0, sum2 / count - (sum / count) ** 2));
 }

@@ -13,23 +13,30 @@ export function toCrop(crop: Crop, n: number, p: Vec3 | [number, number]): [numb
   return [(c * dx - s * dy) * k + n / 2, (s * dx + c * dy) * k + n / 2];
 }
 
-export function polygonMask(poly: Array<[number, number]>, n: number): Uint8Array {
-  const m = new Uint8Array(n * n);
-  for (let y = 0; y < n; y++) {
+/**
+ * Calls `span(y, from, to)` for every run of crop pixels on rows y0..y1 whose centres lie
+ * inside the polygon (even-odd scanlines; columns clamped to the crop).
+ */
+export function forEachPolygonSpan(poly: Array<[number, number]>, n: number, y0: number, y1: number, span: (y: number, from: number, to: number) => void): void {
+  const xs: number[] = [];
+  for (let y = y0; y <= y1; y++) {
     const py = y + 0.5;
-    const xs: number[] = [];
+    xs.length = 0;
     for (let i = 0, j = poly.length - 1; i < poly.length; j = i++) {
       const [xi, yi] = poly[i]!;
       const [xj, yj] = poly[j]!;
       if (yi > py !== yj > py) xs.push(xi + ((py - yi) * (xj - xi)) / (yj - yi));
     }
     xs.sort((a, b) => a - b);
-    for (let k = 0; k + 1 < xs.length; k += 2) {
-      const from = Math.max(0, Math.ceil(xs[k]! - 0.5));
-      const to = Math.min(n - 1, Math.floor(xs[k + 1]! - 0.5));
-      for (let x = from; x <= to; x++) m[y * n + x] = 1;
-    }
+    for (let k = 0; k + 1 < xs.length; k += 2) span(y, Math.max(0, Math.ceil(xs[k]! - 0.5)), Math.min(n - 1, Math.floor(xs[k + 1]! - 0.5)));
   }
+}
+
+export function polygonMask(poly: Array<[number, number]>, n: number): Uint8Array {
+  const m = new Uint8Array(n * n);
+  forEachPolygonSpan(poly, n, 0, n - 1, (y, from, to) => {
+    for (let x = from; x <= to; x++) m[y * n + x] = 1;
+  });
   return m;
 }
 
