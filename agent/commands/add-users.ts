@@ -1,7 +1,7 @@
 // add_users_plus (PROTOCOL §4.1): userid_list (details fetched from extend_params.path, §5)
 // or user_info_list; every user enrolled or failed on its own, a few at a time.
 import { Codes, composeUrl, firstIssue, userDetailsResponseSchema, userFailed, withAuth, type AddUsersPlusCommand, type UserOutcome, type UsersResult } from '../protocol';
-import { readLimited } from '../link/login';
+import { envelopeDetail, parseJson, readLimited } from '../link/login';
 import { networkReason } from '../link/status';
 import type { CommandContext } from './context';
 import { enrolOne } from './enrol';
@@ -40,16 +40,8 @@ async function fetchDetails(ids: string[], path: string, ctx: CommandContext): P
   } catch (err) {
     throw { code: Codes.REMOTE_SERVER_FAILED, message: `user details request to ${where} failed: ${networkReason(err, shown.host, DETAILS_TIMEOUT_MS)}` };
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  if (res.status !== 200) {
-    const e = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-    throw { code: Codes.REMOTE_SERVER_FAILED, message: `user details request to ${where} refused: HTTP ${res.status}${e ? ` ${e.code ?? ''} ${e.message ?? ''}`.trimEnd() : ''}` };
-  }
+  const json = parseJson(text);
+  if (res.status !== 200) throw { code: Codes.REMOTE_SERVER_FAILED, message: `user details request to ${where} refused: HTTP ${res.status}${envelopeDetail(json)}` };
   const parsed = userDetailsResponseSchema.safeParse(json);
   if (!parsed.success) throw { code: Codes.REMOTE_DATA_FAILED, message: `user details from ${where} are malformed: ${json === undefined ? 'not JSON' : firstIssue(parsed.error)}` };
   return parsed.data.data.user_list;

@@ -95,22 +95,28 @@ export class LoginClient extends EventEmitter<{ login: [LoginSession]; logout: [
     } catch (err) {
       return { ok: false, error: `platform unreachable: ${networkReason(err, target, LOGIN_TIMEOUT_MS)}` };
     }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    if (res.status !== 200) {
-      const e = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-      const detail = e && (typeof e.code === 'number' || typeof e.message === 'string') ? ` ${e.code ?? ''} ${e.message ?? ''}`.trimEnd() : '';
-      return { ok: false, error: `refused by the platform: ${res.status}${detail}` };
-    }
+    const json = parseJson(text);
+    if (res.status !== 200) return { ok: false, error: `refused by the platform: ${res.status}${envelopeDetail(json)}` };
     if (json === undefined) return { ok: false, error: 'the platform answered the login with something that is not JSON' };
     const parsed = loginSuccessSchema.safeParse(json);
     if (!parsed.success) return { ok: false, error: `the platform's login answer is malformed: ${firstIssue(parsed.error)}` };
     return { ok: true, body: parsed.data };
   }
+}
+
+/** A platform reply's body as JSON, or undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** " <code> <message>" of a §8 error envelope in a refused reply, or "" when it has none. */
+export function envelopeDetail(json: unknown): string {
+  const e = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  return e && (typeof e.code === 'number' || typeof e.message === 'string') ? ` ${e.code ?? ''} ${e.message ?? ''}`.trimEnd() : '';
 }
 
 /** Reads a response body of at most `limit` bytes (more: throws). */
