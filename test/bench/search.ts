@@ -5,17 +5,7 @@
 import { DESCRIPTOR } from '../../agent/face/descriptor';
 import { Gallery, naiveSearch } from '../../agent/recognition/gallery';
 import type { IndexedUser } from '../../agent/users/store';
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../helpers/random';
 
 function unitVec(r: () => number, d: number): Float32Array {
   const v = new Float32Array(d);

@@ -5,6 +5,7 @@
 // identification against a one-photo-per-person gallery.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { mulberry32 as rng } from '../helpers/random';
 
 /** The photos of a labelled set (one folder per person); empty when the folder is not there. */
 export function labelledPhotos(dir = FACES_ID_DIR): LabelledPhoto[] {
@@ -58,18 +59,6 @@ export function allPairs(photos: LabelledPhoto[]): Pair[] {
   const out: Pair[] = [];
   for (let i = 0; i < photos.length; i++) for (let j = i + 1; j < photos.length; j++) out.push({ i, j, same: photos[i]!.person === photos[j]!.person });
   return out;
-}
-
-/** Small seeded PRNG (mulberry32), so the sampled impostor pairs are the same every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

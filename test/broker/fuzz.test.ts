@@ -12,6 +12,7 @@ import { startBroker, type Broker } from '../../electron/broker/index';
 import { encodeMethod, M, PROTOCOL_HEADER, type Fields } from '../../electron/broker/codec';
 import { connect, sleep, tempDir } from './helpers';
 import { handshakeBytes, methodFrames, raw, until } from './raw-client';
+import { mulberry32 } from '../helpers/random';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5e3f1e1d);
 const CONNECTION_CASES = 6400;
@@ -20,17 +21,6 @@ const CHANNEL_CASES_PER_CONNECTION = 100;
 const CONCURRENCY = 32;
 /** Reply codes a connection.close may carry (AMQP 0-9-1 hard errors + 403 ACCESS_REFUSED). */
 const CONNECTION_CODES = new Set([320, 402, 403, 501, 502, 503, 504, 505, 506, 530, 540]);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const rand = mulberry32(SEED);
 const int = (n: number) => Math.floor(rand() * n);
