@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { BrokerControl } from '../broker/control';
 import type { AmqpLink } from './amqp-link';
 import type { BrokerProvisioner } from './broker-provision';
+import type { CommandRetention } from './commands-retention';
 import type { PlatformDb } from './db';
 import { DeviceStore } from './devices';
 import { PeopleStore } from './people';
@@ -28,6 +29,8 @@ export interface PlatformOptions {
   resendAfterMs?: number;
   /** Sync automatically after changes and when a box logs in (default true). */
   autoSync?: boolean;
+  /** How long settled commands are kept and the table's row cap (commands-retention.ts). */
+  commandRetention?: Partial<CommandRetention>;
 }
 
 export const SETTING_RESULTS = 'results_mode';

@@ -1,7 +1,9 @@
 // Sync orchestration: brings each box's broker resources up (provisioning), runs the planner
 // (sync.ts) one box at a time per box, re-sends unanswered commands on a timer once a box's
-// queue has drained, sends wipe_data, and sums up per box state for the views.
+// queue has drained, sends wipe_data, sums up per box state for the views, and keeps the
+// commands table bounded after each sync and on the timer.
 import { declareBoxResources } from './broker-provision';
+import { DEFAULT_COMMAND_RETENTION, pruneCommands, type CommandRetention } from './commands-retention';
 import type { PlatformCore } from './core';
 import type { DeviceRow } from './devices';
 import { PlatformError } from './errors';
@@ -12,9 +14,18 @@ import type { SyncSummary } from './views';
 export class SyncRunner {
   private readonly boxChains = new Map<string, Promise<unknown>>();
   private retryTimer: NodeJS.Timeout | undefined;
+  private readonly retention: CommandRetention;
 
   constructor(private readonly core: PlatformCore) {
     core.syncAll = () => this.sync(undefined, false);
+    this.retention = { ...DEFAULT_COMMAND_RETENTION, ...core.o.commandRetention };
+  }
+
+  /** Drops settled commands past the retention or the row cap (never one still in flight). */
+  async pruneCommands(): Promise<void> {
+    await pruneCommands(this.core.db, this.core.deps.lock, this.retention).catch((err: Error) => {
+      if (!this.core.closed) process.emitWarning(`platform: could not prune old commands: ${err.message}`);
+    });
   }
 
   /** Re-sends unanswered commands periodically (half the resend time, 5–60 s). */
@@ -87,6 +98,7 @@ export class SyncRunner {
       }
       reports.push(await this.perBox(d.dev_sno, async () => syncBox(core.deps, d.dev_sno, { queueBusy: await this.queueBusy(d.dev_sno), force })));
     }
+    await this.pruneCommands();
     core.changed('sync');
     return reports;
   }
@@ -104,6 +116,7 @@ export class SyncRunner {
       ])
       .catch(() => undefined);
     if (due && due.n > 0 && core.autoSync) await this.sync(undefined, false).catch(() => undefined);
+    else await this.pruneCommands();
   }
 
   async summaryOf(devSno: string): Promise<Record<string, number>> {
