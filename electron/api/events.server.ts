@@ -41,14 +41,14 @@ export const eventsParams = {
     maxEvents: z.number().int().min(0, 'maxEvents is 0 (no limit) or more').max(100_000_000).optional(),
     maxAgeDays: z.number().min(0, 'maxAgeDays is 0 (no limit) or more').max(36_500).optional(),
   }),
-  'devices.status': none,
-  'devices.metrics': z.strictObject({
+  'events.devices.status': none,
+  'events.devices.metrics': z.strictObject({
     devSno,
     since: ms('since').optional(),
     until: ms('until').optional(),
     maxPoints: z.number().int().min(2).max(10_000).optional(),
   }),
-  'alerts.list': z.strictObject({ all: z.boolean().optional(), devSno: devSno.optional(), limit: z.number().int().min(1).max(10_000).optional() }),
+  'events.alerts.list': z.strictObject({ all: z.boolean().optional(), devSno: devSno.optional(), limit: z.number().int().min(1).max(10_000).optional() }),
 } satisfies AreaParams<EventsMethods>;
 
 export function eventsHandlers(services: Services, emit: Emit): AreaServer<EventsMethods> {
@@ -59,7 +59,7 @@ export function eventsHandlers(services: Services, emit: Emit): AreaServer<Event
     if (!e) throw new PlatformError('the site platform is not running in this app (start it with `se3kit serve`)', 'no_platform', 503);
     return e;
   };
-  const offs = svc ? [svc.onEvent((e) => emit('events.new', e)), svc.onDeviceStatus((d) => emit('devices.status', d)), svc.onAlert((a) => emit('alerts.changed', a))] : [];
+  const offs = svc ? [svc.onEvent((e) => emit('events.new', e)), svc.onDeviceStatus((d) => emit('events.devices.status', d)), svc.onAlert((a) => emit('events.alerts.changed', a))] : [];
   return {
     handlers: {
       'events.list': async (x) => events().list(x),
@@ -71,9 +71,9 @@ export function eventsHandlers(services: Services, emit: Emit): AreaServer<Event
       'events.enrolStranger': async (x) => events().enrolStranger(x),
       'events.identify': async (x) => events().identify(x.id, x.personId),
       'events.retention': async (x) => events().retention(x),
-      'devices.status': async () => events().devicesStatus(),
-      'devices.metrics': async ({ devSno: d, ...o }) => events().metrics(d, o),
-      'alerts.list': async (x) => events().alerts(x),
+      'events.devices.status': async () => events().devicesStatus(),
+      'events.devices.metrics': async ({ devSno: d, ...o }) => events().metrics(d, o),
+      'events.alerts.list': async (x) => events().alerts(x),
     },
     dispose() {
       for (const off of offs) off();

@@ -173,11 +173,11 @@ export interface EventsMethods {
   'events.identify': [{ id: string; personId: string }, { person: PersonView; verdict: PhotoVerdictView }];
   'events.retention': [{ maxEvents?: number; maxAgeDays?: number }, RetentionView];
   /** Every device (authorisation code) with its reported status. */
-  'devices.status': [Record<string, never>, DeviceStatusView[]];
+  'events.devices.status': [Record<string, never>, DeviceStatusView[]];
   /** CPU/memory/disk over time for the charts (since/until in ms, default the last 24 h). */
-  'devices.metrics': [{ devSno: string; since?: number; until?: number; maxPoints?: number }, MetricSeries];
+  'events.devices.metrics': [{ devSno: string; since?: number; until?: number; maxPoints?: number }, MetricSeries];
   /** Alerts newest first; active only by default. */
-  'alerts.list': [{ all?: boolean; devSno?: string; limit?: number }, AlertView[]];
+  'events.alerts.list': [{ all?: boolean; devSno?: string; limit?: number }, AlertView[]];
 }
 
 /** Events of this area: name → payload. */
@@ -185,9 +185,9 @@ export interface EventsEvents {
   /** A new event was stored (realtime or history; not sent again when its copy arrives). */
   'events.new': EventView;
   /** A box's status changed: a status report, a capture device added/removed, online/offline. */
-  'devices.status': DeviceStatusView;
+  'events.devices.status': DeviceStatusView;
   /** An alert was raised or cleared. */
-  'alerts.changed': AlertView;
+  'events.alerts.changed': AlertView;
 }
 
 export const EVENTS_METHODS: Record<keyof EventsMethods, true> = {
@@ -197,11 +197,11 @@ export const EVENTS_METHODS: Record<keyof EventsMethods, true> = {
   'events.enrolStranger': true,
   'events.identify': true,
   'events.retention': true,
-  'devices.status': true,
-  'devices.metrics': true,
-  'alerts.list': true,
+  'events.devices.status': true,
+  'events.devices.metrics': true,
+  'events.alerts.list': true,
 };
-export const EVENTS_EVENTS: Record<keyof EventsEvents, true> = { 'events.new': true, 'devices.status': true, 'alerts.changed': true };
+export const EVENTS_EVENTS: Record<keyof EventsEvents, true> = { 'events.new': true, 'events.devices.status': true, 'events.alerts.changed': true };
 
 /** A box is offline after this many missed status periods. */
 export const MISSED_PERIODS_OFFLINE = 3;
