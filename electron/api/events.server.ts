@@ -23,6 +23,7 @@ export const eventsParams = {
     kind: z.enum(['all', 'known', 'stranger']).optional(),
     since: ms('since').optional(),
     until: ms('until').optional(),
+    receivedSince: ms('receivedSince').optional(),
     limit: z.number().int().min(1, 'limit is 1–1000').max(1000, 'limit is 1–1000').optional(),
     offset: z.number().int().min(0).optional(),
   }),
