@@ -53,8 +53,7 @@ export const eventsParams = {
 } satisfies AreaParams<EventsMethods>;
 
 export function eventsHandlers(services: Services, emit: Emit): AreaServer<EventsMethods> {
-  // the platform service carries its events side (wired once the service split has landed)
-  const svc = (services.platform as { events?: EventsService } | null)?.events;
+  const svc = services.platform?.events ?? null;
   const events = (): EventsService => {
     const e = svc;
     if (!e) throw new PlatformError('the site platform is not running in this app (start it with `se3kit serve`)', 'no_platform', 503);
