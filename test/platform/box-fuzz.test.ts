@@ -179,7 +179,6 @@ describe('box-facing port under malformed requests', () => {
     assert.ok(statuses.includes('401') && statuses.includes('404') && statuses.includes('405') && statuses.includes('413'), JSON.stringify([...counts]));
     // reports with a real body still work; junk stored nothing but a few well-formed events
     const page = await h.platform.events!.list({});
-    assert.ok(page.total > 0, 'some well-formed events with the real token were stored');
     assert.ok(page.events.every((e) => e.devSno === devSno && Number.isFinite(e.timestamp) && e.timestamp >= 0), JSON.stringify(page.events.slice(0, 2)));
     // still serving
     const r = await http(`${h.base}/login?dev_sno=${devSno}&hex_mac=0xe0a50900f022`);
@@ -187,5 +186,8 @@ describe('box-facing port under malformed requests', () => {
     const t = r.json().token;
     const d = await http(`${h.base}/getSendPerson?dev_sno=${devSno}&token=${t}`, { method: 'POST', body: '{"userid_list":["x"]}' });
     assert.deepEqual(d.json(), { data: { user_list: [] } });
+    const e = await http(`${h.base}/record?dev_sno=${devSno}&token=${t}`, { method: 'POST', body: JSON.stringify({ timestamp: Date.now(), identity_id: 'after', ext_data: { event_id: 'after-fuzz' } }) });
+    assert.deepEqual(e.json(), { status: 0, message: 'ok', data: null });
+    assert.equal((await h.platform.events!.get('after-fuzz')).identityId, 'after');
   });
 });
