@@ -220,4 +220,22 @@ describe('platform: events and device status from the boxes', () => {
     assert.equal((await ev.get('r-3')).correctedPersonId, 'p1');
     await assert.rejects(ev.identify('r-3', 'nobody'), /no person|not found|nobody/i);
   });
+
+  it('keeps events, status and alerts across a platform restart; the downtime is no box outage', async () => {
+    const total = (await ev.list({})).total;
+    const alertsBefore = (await ev.alerts({ all: true })).length;
+    await h.close({ keep: true });
+    await new Promise((r) => setTimeout(r, 4000)); // longer than 3.5 status periods
+    h = await startPlatform({ autoSync: false, events: { statusPeriodS: 1 } }, { dir: h.dir, amqpPort: h.amqpPort });
+    ev = h.platform.events!;
+    assert.equal((await ev.list({})).total, total);
+    assert.equal((await ev.retention({})).maxEvents, 100, 'the retention set through the API is the site setting');
+    const [d] = await ev.devicesStatus();
+    assert.equal(d!.online, true, 'within its grace after the restart');
+    assert.equal(d!.captureDevices.length, 1);
+    // silent since before the restart: offline 3.5 periods after the start, not at once
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal((await ev.alerts({ all: true })).length, alertsBefore);
+    await until('the offline alert after the grace', async () => (await ev.alerts({})).length === 1, 15_000);
+  });
 });
