@@ -6,16 +6,17 @@
 // preload and the renderer import it.
 import { BOXES_EVENTS, BOXES_METHODS, type BoxesEvents, type BoxesMethods } from './boxes';
 import { BROKER_EVENTS, BROKER_METHODS, type BrokerEvents, type BrokerMethods } from './broker';
+import { EVENTS_EVENTS, EVENTS_METHODS, type EventsEvents, type EventsMethods } from './events';
 import { DEPLOY_EVENTS, DEPLOY_METHODS, type DeployEvents, type DeployMethods } from './deploy';
 import { PHOTOS_EVENTS, PHOTOS_METHODS, type PhotosEvents, type PhotosMethods } from './photos';
 import { PLATFORM_EVENTS, PLATFORM_METHODS, type PlatformEvents, type PlatformMethods } from './platform';
 
 // Adding an area: intersect its types here and spread its name maps below.
-export type ApiMethods = BoxesMethods & DeployMethods & PhotosMethods & BrokerMethods & PlatformMethods;
-export type ApiEvents = BoxesEvents & DeployEvents & PhotosEvents & BrokerEvents & PlatformEvents;
+export type ApiMethods = BoxesMethods & DeployMethods & PhotosMethods & BrokerMethods & PlatformMethods & EventsMethods;
+export type ApiEvents = BoxesEvents & DeployEvents & PhotosEvents & BrokerEvents & PlatformEvents & EventsEvents;
 
-const METHOD_MAP: Record<MethodName, true> = { ...BOXES_METHODS, ...DEPLOY_METHODS, ...PHOTOS_METHODS, ...BROKER_METHODS, ...PLATFORM_METHODS };
-const EVENT_MAP: Record<EventName, true> = { ...BOXES_EVENTS, ...DEPLOY_EVENTS, ...PHOTOS_EVENTS, ...BROKER_EVENTS, ...PLATFORM_EVENTS };
+const METHOD_MAP: Record<MethodName, true> = { ...BOXES_METHODS, ...DEPLOY_METHODS, ...PHOTOS_METHODS, ...BROKER_METHODS, ...PLATFORM_METHODS, ...EVENTS_METHODS };
+const EVENT_MAP: Record<EventName, true> = { ...BOXES_EVENTS, ...DEPLOY_EVENTS, ...PHOTOS_EVENTS, ...BROKER_EVENTS, ...PLATFORM_EVENTS, ...EVENTS_EVENTS };
 
 export type MethodName = keyof ApiMethods;
 export type Params<M extends MethodName> = ApiMethods[M][0];

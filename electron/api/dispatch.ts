@@ -13,18 +13,19 @@ import { boxesHandlers, boxesParams } from './boxes.server';
 import { brokerHandlers, brokerParams } from './broker.server';
 import { deployHandlers, deployParams } from './deploy.server';
 import { photosHandlers, photosParams } from './photos.server';
+import { eventsHandlers, eventsParams } from './events.server';
 import { platformHandlers, platformParams } from './platform.server';
 
 export type ParamSchemas = { [M in MethodName]: z.ZodType<Params<M>> };
 export type Handlers = { [M in MethodName]: (params: Params<M>) => Promise<Result<M>> };
 
-const PARAM_SCHEMAS: ParamSchemas = { ...boxesParams, ...deployParams, ...photosParams, ...brokerParams, ...platformParams };
+const PARAM_SCHEMAS: ParamSchemas = { ...boxesParams, ...deployParams, ...photosParams, ...brokerParams, ...platformParams, ...eventsParams };
 
 function buildHandlers(services: Services, emit: Emit): { handlers: Handlers; dispose: () => void } {
-  const areas = [boxesHandlers(services, emit), deployHandlers(services, emit), photosHandlers(services, emit), brokerHandlers(services, emit), platformHandlers(services, emit)] as const;
-  const [boxes, deploy, photos, broker, platform] = areas;
+  const areas = [boxesHandlers(services, emit), deployHandlers(services, emit), photosHandlers(services, emit), brokerHandlers(services, emit), platformHandlers(services, emit), eventsHandlers(services, emit)] as const;
+  const [boxes, deploy, photos, broker, platform, events] = areas;
   return {
-    handlers: { ...boxes.handlers, ...deploy.handlers, ...photos.handlers, ...broker.handlers, ...platform.handlers },
+    handlers: { ...boxes.handlers, ...deploy.handlers, ...photos.handlers, ...broker.handlers, ...platform.handlers, ...events.handlers },
     dispose: () => areas.forEach((a) => a.dispose()),
   };
 }

@@ -3,6 +3,7 @@
 // (only the box's own people), and §4.5 results from the upload queue or notify_path.
 import { loginSuccessBody } from '../../agent/protocol/login';
 import { userDetailsResponse } from '../../agent/protocol/user-details';
+import type { PlatformEvents } from './events';
 import { BoxHttpError, FORBIDDEN, UNAUTHORISED, type BoxHandlers as BoxHttpHandlers, type Reached } from './box-http';
 import { exchangeSpec } from './broker-provision';
 import type { PlatformCore } from './core';
@@ -13,6 +14,8 @@ import type { SyncRunner } from './sync-runner';
 
 export class BoxHandlers {
   private readonly refusals = new Map<string, { at: number; message: string }>();
+  /** The §6 reports side (events/); set by the service before the box port opens. */
+  reports: PlatformEvents | null = null;
 
   constructor(
     private readonly core: PlatformCore,
@@ -29,6 +32,7 @@ export class BoxHandlers {
       result: async (box, body) => {
         await this.result(box.devSno, Buffer.from(JSON.stringify(body)));
       },
+      ...(this.reports ? reportHandlers(this.reports) : {}),
     };
   }
 
@@ -64,6 +68,7 @@ export class BoxHandlers {
     const ep = core.provisioner.boxEndpoint();
     const body = loginSuccessBody({
       token: out.token,
+      ...this.reports?.loginFields(),
       rabbitmq: {
         host: ep.host ?? reached.host,
         port: ep.port,
@@ -145,4 +150,12 @@ export class BoxHandlers {
     void core.serial(() => core.devices.seen(devSno)).catch(() => undefined);
     if (outcome === 'applied') core.changed('sync');
   }
+}
+
+function reportHandlers(r: PlatformEvents): Pick<BoxHttpHandlers, 'record' | 'deviceStatus' | 'deviceInfo'> {
+  return {
+    record: (box, body) => r.record(box.devSno, body),
+    deviceStatus: (box, body) => r.deviceStatus(box.devSno, body),
+    deviceInfo: (box, body) => r.deviceInfo(box.devSno, body),
+  };
 }

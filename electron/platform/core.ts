@@ -8,6 +8,7 @@ import type { AmqpLink } from './amqp-link';
 import type { BrokerProvisioner } from './broker-provision';
 import type { CommandRetention } from './commands-retention';
 import type { PlatformDb } from './db';
+import type { PlatformEventsSettings } from './events';
 import { DeviceStore } from './devices';
 import { PeopleStore } from './people';
 import { PhotoStore, type CheckPhoto } from './photos';
@@ -31,6 +32,8 @@ export interface PlatformOptions {
   autoSync?: boolean;
   /** How long settled commands are kept and the table's row cap (commands-retention.ts). */
   commandRetention?: Partial<CommandRetention>;
+  /** The §6 reports: periods handed to boxes at login and the events retention (events/). */
+  events?: PlatformEventsSettings;
 }
 
 export const SETTING_RESULTS = 'results_mode';

@@ -1,6 +1,7 @@
 // The platform's SQLite database (<data>/platform.db) through the agent's db wrapper
 // (agent/store/db.ts: WAL, ordered migrations, promise API). Migrations only add.
 import { openAgentDb, type AgentDb, type Migration } from '../../agent/store/db';
+import { EVENTS_MIGRATION } from './events/schema';
 
 export type PlatformDb = AgentDb;
 export const PLATFORM_DB_FILE = 'platform.db';
@@ -94,6 +95,7 @@ CREATE INDEX box_people_message ON box_people(message_id);
 CREATE INDEX commands_age ON commands(coalesce(answered_at, sent_at));
 `,
   },
+  EVENTS_MIGRATION,
 ];
 
 export function openPlatformDb(dataDir: string): Promise<PlatformDb> {

@@ -8,10 +8,11 @@ import { BoxHandlers } from './box-handlers';
 import { PlatformCore, type PlatformOptions } from './core';
 import { openPlatformDb } from './db';
 import { DeviceAdmin } from './device-admin';
+import { createPlatformEvents, type EventsService, type PlatformEvents } from './events';
 import { Lifecycle } from './lifecycle';
 import { PeopleAdmin } from './people-admin';
 import type { PersonInput } from './people';
-import type { PhotoVerdict } from './photos';
+import { verdictOf, verdictOfError, type PhotoVerdict } from './photos';
 import { applySettings, platformStatus } from './site-settings';
 import type { ResultsMode, SyncReport } from './sync';
 import { SyncRunner } from './sync-runner';
@@ -55,6 +56,8 @@ export interface PlatformService {
   brokerConsumers(devSno: string): Promise<number | null>;
   /** 'devices' | 'people' | 'groups' | 'sync' changed. */
   onChange(listener: (what: string) => void): () => void;
+  /** What the boxes report (§6): events, device status, alerts (events/; API area events). */
+  readonly events?: EventsService | null;
   close(): Promise<void>;
 }
 
@@ -89,8 +92,31 @@ class Platform implements PlatformService {
     return this.life.boxPort;
   }
 
-  start = () => this.life.start();
-  close = () => this.life.close();
+  private reports: PlatformEvents | null = null;
+  get events(): EventsService | null {
+    return this.reports?.service ?? null;
+  }
+
+  start = async () => {
+    const core = this.core;
+    this.reports = await createPlatformEvents({
+      ...core.o.events,
+      db: core.db,
+      dataDir: core.o.dataDir,
+      lock: (fn) => core.serial(fn),
+      checkPhoto: (bytes) => core.o.checkPhoto(bytes).then(verdictOf, verdictOfError),
+      savePerson: (p, opts) => this.people.save(p, opts),
+      addPhoto: (id, bytes) => this.people.addPhoto(id, bytes),
+      getPerson: (id) => this.people.view(id),
+      photo: (sha) => this.people.photo(sha),
+    });
+    this.box.reports = this.reports;
+    await this.life.start();
+  };
+  close = async () => {
+    await this.reports?.close();
+    await this.life.close();
+  };
 
   status = () => platformStatus(this.core, this.boxPort);
   async setSettings(s: { resultsMode?: ResultsMode; inlineUsers?: boolean }): Promise<PlatformStatus> {

@@ -176,7 +176,7 @@ test('service events are forwarded to the window, and stop when it closes', () =
 });
 
 test('the runtime name lists match the contract: every method is dispatched and validated', async () => {
-  const areas = new Set(['boxes', 'deploy', 'photos', 'broker', 'platform']);
+  const areas = new Set(['boxes', 'deploy', 'photos', 'broker', 'platform', 'events']);
   for (const name of [...METHOD_NAMES, ...EVENT_NAMES]) assert.ok(areas.has(name.split('.')[0]!), `${name} belongs to a known area`);
   assert.deepEqual(
     METHOD_NAMES.filter((m) => m.startsWith('boxes.')).sort(),
