@@ -165,7 +165,7 @@ export interface EventsMethods {
   'events.picture': [{ id: string; which: 'spot' | 'registration' }, { type: string; data: string }];
   /**
    * "Enrol this stranger": checks the spot picture (FIQA, level high) and, if it passes (or force),
-   * creates the person (register_type 2, type default 4) with it as the photo, in the given groups
+   * creates the person (register_type 2, type default 2 visitor) with it as the photo, in the given groups
    * (default: the groups assigned to the event's box, so that box recognises them next time).
    */
   'events.enrolStranger': [{ id: string; name: string; personId?: string; type?: number; groups?: string[]; force?: boolean }, EnrolStrangerResult];

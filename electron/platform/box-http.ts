@@ -6,7 +6,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { errorEnvelope, statusName } from '../../agent/protocol/codes';
 
-export const BOX_PATHS = { login: '/login', userDetails: '/getSendPerson', photo: '/photo/', notify: '/notify' } as const;
+export const BOX_PATHS = {
+  login: '/login',
+  userDetails: '/getSendPerson',
+  photo: '/photo/',
+  notify: '/notify',
+  // §6 reports (electron/platform/events/): events (one object realtime, an array history), §6.1, §6.2
+  record: '/record',
+  deviceStatus: '/deviceStatus',
+  deviceInfo: '/deviceInfo',
+} as const;
 
 /** A failure the box sees: HTTP status + §8 code + message. */
 export class BoxHttpError extends Error {
@@ -40,6 +49,12 @@ export interface BoxHandlers {
   userDetails(box: { devSno: string }, userIds: string[], reached: Reached, token: string): Promise<unknown>;
   photo(box: { devSno: string }, sha256: string): Promise<{ bytes: Buffer; type: string } | null>;
   result(box: { devSno: string }, body: unknown): Promise<void>;
+  /** §6.3 events: one object (realtime) or an array of ≤ 100 (history). */
+  record?(box: { devSno: string }, body: unknown): Promise<void>;
+  /** §6.1 device status. */
+  deviceStatus?(box: { devSno: string }, body: unknown): Promise<void>;
+  /** §6.2 capture device added/removed. */
+  deviceInfo?(box: { devSno: string }, body: unknown): Promise<void>;
 }
 
 export interface BoxServerOptions {
@@ -48,6 +63,10 @@ export interface BoxServerOptions {
   handlers: BoxHandlers;
   /** Largest JSON body accepted (default 1 MiB). */
   maxBody?: number;
+  /** Largest event body (a history batch of 100 events with base64 pictures; default 24 MiB). */
+  maxRecordBody?: number;
+  /** Event bodies read at once at most (default 4); beyond, 503 and the box retries. */
+  maxRecordConcurrency?: number;
   /** Seconds a request may take to arrive (default 15). */
   requestTimeoutS?: number;
 }
@@ -117,7 +136,21 @@ function param(q: URLSearchParams, name: string): string {
 
 export async function startBoxServer(o: BoxServerOptions): Promise<BoxServer> {
   const maxBody = o.maxBody ?? 1024 * 1024;
+  const maxRecordBody = o.maxRecordBody ?? 24 * 1024 * 1024;
+  const maxRecordConcurrency = o.maxRecordConcurrency ?? 4;
+  let recordsReading = 0;
   const h = o.handlers;
+
+  /** A §6 report: POST, authenticated, a JSON body; answered with the vendor's ok object. */
+  async function report(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, what: string, limit: number, fn: ((box: { devSno: string }, body: unknown) => Promise<void>) | undefined): Promise<void> {
+    if (!fn) throw new BoxHttpError(404, 40400, `this platform does not take ${what}`);
+    if ((req.method ?? 'GET') !== 'POST') throw new BoxHttpError(405, 40000, `use POST for ${what}`);
+    const box = await authed(q);
+    if (contentType(req).startsWith('multipart/')) throw new BoxHttpError(415, 41591, `send ${what} as JSON (content-type application/json), not form-data`);
+    const body = parseJson(await readBody(req, limit));
+    await fn(box, body);
+    send(res, 200, { status: 0, message: 'ok', data: null });
+  }
 
   async function authed(q: URLSearchParams): Promise<{ devSno: string; token: string }> {
     const devSno = param(q, 'dev_sno');
@@ -195,6 +228,18 @@ export async function startBoxServer(o: BoxServerOptions): Promise<BoxServer> {
       await h.result(box, body);
       return send(res, 200, { status: 0, message: 'ok', data: null });
     }
+
+    if (path === BOX_PATHS.record) {
+      if (recordsReading >= maxRecordConcurrency) throw new BoxHttpError(503, 50072, 'the platform is busy storing events; send again shortly');
+      recordsReading++;
+      try {
+        return await report(req, res, q, 'events', maxRecordBody, h.record);
+      } finally {
+        recordsReading--;
+      }
+    }
+    if (path === BOX_PATHS.deviceStatus) return report(req, res, q, 'device status', maxBody, h.deviceStatus);
+    if (path === BOX_PATHS.deviceInfo) return report(req, res, q, 'device info', maxBody, h.deviceInfo);
 
     throw new BoxHttpError(404, 40400, `no such endpoint: ${path.length > 100 ? `${path.slice(0, 100)}…` : path}`);
   }

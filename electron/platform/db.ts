@@ -1,6 +1,7 @@
 // The platform's SQLite database (<data>/platform.db) through the agent's db wrapper
 // (agent/store/db.ts: WAL, ordered migrations, promise API). Migrations only add.
 import { openAgentDb, type AgentDb, type Migration } from '../../agent/store/db';
+import { EVENTS_MIGRATION } from './events/schema';
 
 export type PlatformDb = AgentDb;
 export const PLATFORM_DB_FILE = 'platform.db';
@@ -86,6 +87,7 @@ CREATE TABLE commands (
 CREATE INDEX commands_dev ON commands(dev_sno, sent_at);
 `,
   },
+  EVENTS_MIGRATION,
 ];
 
 export function openPlatformDb(dataDir: string): Promise<PlatformDb> {

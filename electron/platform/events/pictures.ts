@@ -1,0 +1,34 @@
+// Event pictures (spot pictures, the box's reg_pic), content-addressed under
+// <data>/platform-events/ab/<sha256>.<ext>: one file per content, deleted when no stored event
+// refers to it any more (retention).
+import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Picture } from './parse';
+
+export class EventPictures {
+  readonly dir: string;
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, 'platform-events');
+  }
+
+  pathOf(sha256: string, ext: string): string {
+    return join(this.dir, sha256.slice(0, 2), `${sha256}.${ext}`);
+  }
+
+  async put(p: Picture): Promise<void> {
+    const path = this.pathOf(p.sha256, p.ext);
+    if (await stat(path).then((s) => s.size === p.bytes.length, () => false)) return;
+    await mkdir(join(this.dir, p.sha256.slice(0, 2)), { recursive: true });
+    const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+    await writeFile(tmp, p.bytes);
+    await rename(tmp, path);
+  }
+
+  read(sha256: string, ext: string): Promise<Buffer | null> {
+    return readFile(this.pathOf(sha256, ext)).catch(() => null);
+  }
+
+  async remove(sha256: string, ext: string): Promise<void> {
+    await unlink(this.pathOf(sha256, ext)).catch(() => undefined);
+  }
+}
