@@ -45,7 +45,21 @@ export function MetricChart({ label, times, values, unit, max, height = 80, colo
         y: { range: (_u, lo, hi) => [Math.min(0, lo ?? 0), max ?? Math.max(1e-6, (hi ?? 1) * 1.1)] },
       },
       axes: [
-        { size: 22, font: '10px system-ui', stroke: '#7a8596', grid: { stroke: '#eef1f5' }, ticks: { show: false } },
+        {
+          size: 22,
+          font: '10px system-ui',
+          stroke: '#7a8596',
+          grid: { stroke: '#eef1f5' },
+          ticks: { show: false },
+          // one line: hh:mm (the day only when the chart spans more than a day)
+          values: (_u, splits) => {
+            const span = splits.length > 1 ? splits[splits.length - 1]! - splits[0]! : 0;
+            return splits.map((s) => {
+              const d = new Date(s * 1000);
+              return span > 86_400 ? d.toLocaleDateString([], { month: 'short', day: 'numeric' }) : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+            });
+          },
+        },
         { size: 34, font: '10px system-ui', stroke: '#7a8596', grid: { stroke: '#eef1f5' }, ticks: { show: false } },
       ],
       series: [{}, { label, stroke: color, width: 1.5, fill: `${color}22`, points: { show: false }, spanGaps: false }],

@@ -71,11 +71,11 @@ export function EventFilters({ value, onChange, devices }: { value: FilterChoice
           <option value="stranger">strangers</option>
         </select>
       </label>
-      <label>
+      <label className="time">
         <span>From</span>
         <input type="datetime-local" value={value.since} onChange={(e) => set({ since: e.target.value })} />
       </label>
-      <label>
+      <label className="time">
         <span>To</span>
         <input type="datetime-local" value={value.until} onChange={(e) => set({ until: e.target.value })} />
       </label>
