@@ -23,6 +23,7 @@ export const eventsParams = {
     kind: z.enum(['all', 'known', 'stranger']).optional(),
     since: ms('since').optional(),
     until: ms('until').optional(),
+    receivedSince: ms('receivedSince').optional(),
     limit: z.number().int().min(1, 'limit is 1–1000').max(1000, 'limit is 1–1000').optional(),
     offset: z.number().int().min(0).optional(),
   }),
@@ -52,8 +53,7 @@ export const eventsParams = {
 } satisfies AreaParams<EventsMethods>;
 
 export function eventsHandlers(services: Services, emit: Emit): AreaServer<EventsMethods> {
-  // the platform service carries its events side (wired once the service split has landed)
-  const svc = (services.platform as { events?: EventsService } | null)?.events;
+  const svc = services.platform?.events ?? null;
   const events = (): EventsService => {
     const e = svc;
     if (!e) throw new PlatformError('the site platform is not running in this app (start it with `se3kit serve`)', 'no_platform', 503);

@@ -59,6 +59,8 @@ export interface EventFilter {
   since?: number;
   /** timestamp < until (ms). */
   until?: number;
+  /** Received by the platform at or after this time (ms): what `events --follow` polls with. */
+  receivedSince?: number;
   /** Page size (default 100, at most 1000), newest first. */
   limit?: number;
   offset?: number;

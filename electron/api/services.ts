@@ -7,6 +7,7 @@ import { createPhotoCheckService, type PhotoCheckService } from '../fiqa/photo-s
 import { createBoxesService } from '../services/box-client';
 import { createPlatformService, type PlatformService } from '../platform/service';
 import { createRabbitmqProvisioner } from '../platform/broker-rabbitmq';
+import type { PlatformEventsSettings } from '../platform/events';
 import type { BatchReport, BoxConfig, BoxRow, ConfigureOutcome, ConfigureRequest, ScanOptions, ScanProgress } from './boxes';
 
 /** What the "boxes" API area needs from the discovery + box-client services. */
@@ -44,7 +45,7 @@ export interface ServicesOptions {
   /** Replaces the real boxes service (transport unit tests only). */
   boxes?: BoxesService & { close?(): Promise<void> };
   /** The site platform's ports (createServices only); false: no platform. Default: box port 8090, broker 5672. */
-  platform?: { boxPort?: number; boxHost?: string; amqpPort?: number; brokerUrl?: string; brokerAdminUrl?: string } | false;
+  platform?: { boxPort?: number; boxHost?: string; amqpPort?: number; brokerUrl?: string; brokerAdminUrl?: string; events?: PlatformEventsSettings } | false;
 }
 
 /**
@@ -80,6 +81,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
       boxPort: o.boxPort,
       boxHost: o.boxHost,
       amqpPort: o.amqpPort,
+      events: o.events,
       brokerControl: services.broker,
       provisioner: o.brokerUrl && o.brokerAdminUrl ? () => createRabbitmqProvisioner({ brokerUrl: o.brokerUrl!, adminUrl: o.brokerAdminUrl! }) : undefined,
       checkPhoto: (bytes) => services.photos.check(bytes, { level: 'high' }),

@@ -18,6 +18,8 @@ export interface BrokerControl {
   stop(): Promise<BrokerStatus>;
   /** The current stats, or null when the broker is not running. */
   stats(): BrokerStats | null;
+  /** The running broker (for in-process users such as the site platform), or null when it is not running. */
+  running(): Broker | null;
   addUser(name: string, password: string): Promise<BrokerStatus>;
   deleteUser(name: string): Promise<BrokerStatus>;
   /** Gives an existing user a new password (its access stays; its open connections stay open). */
@@ -71,6 +73,10 @@ class EmbeddedBrokerControl implements BrokerControl {
 
   stats(): BrokerStats | null {
     return this.broker && this.state === 'running' ? this.broker.stats() : null;
+  }
+
+  running(): Broker | null {
+    return this.broker && this.state === 'running' ? this.broker : null;
   }
 
   onStatus(listener: (s: BrokerStatus) => void): () => void {

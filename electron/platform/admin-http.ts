@@ -1,7 +1,7 @@
 // The admin endpoint `se3kit platform ...` talks to: 127.0.0.1 only, a random port, every call
 // with `Authorization: Bearer <token>` where the token is in <data>/admin-token (0600, new at
 // every start) and the URL in <data>/platform-admin.url. It serves the platform.* methods of
-// the same API dispatcher as the UI (same validation, same errors).
+// the same API dispatcher as the UI (same validation, same errors), and the events.* methods.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -33,7 +33,7 @@ export async function startAdminEndpoint(o: { api: Api; dataDir: string }): Prom
       if (!authorised(req)) return send(res, 401, { error: { message: `give the admin token (from ${join(o.dataDir, ADMIN_TOKEN_FILE)})`, code: 'unauthenticated' } });
       if (req.method !== 'POST' || !path.startsWith('/call/')) return send(res, 404, { error: { message: 'POST /call/<method>', code: 'bad_request' } });
       const method = decodeURIComponent(path.slice('/call/'.length));
-      if (!method.startsWith('platform.')) return send(res, 404, { error: { message: `only platform.* methods are served here (not ${method})`, code: 'unknown_method' } });
+      if (!method.startsWith('platform.') && !method.startsWith('events.')) return send(res, 404, { error: { message: `only platform.* and events.* methods are served here (not ${method})`, code: 'unknown_method' } });
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const c of req as AsyncIterable<Buffer>) {

@@ -9,18 +9,6 @@ import { PlatformError } from './errors';
 
 export const PLATFORM_BROKER_USER = 'se3kit-platform';
 
-/**
- * The running Broker behind a BrokerControl. BrokerControl does not expose it (yet): until it
- * offers `running()`, its private field is read, checked to be a broker.
- */
-export function runningBroker(control: BrokerControl): Broker | null {
-  const c = control as BrokerControl & { running?: () => Broker | null; broker?: unknown };
-  const b = typeof c.running === 'function' ? c.running() : (c.broker as Broker | null | undefined);
-  if (!b) return null;
-  if (typeof b.addUser !== 'function' || typeof b.setPermissions !== 'function' || typeof b.addVhost !== 'function') return null;
-  return b;
-}
-
 export interface EmbeddedProvisionerOptions {
   control: BrokerControl;
   /** Port to start the broker on when it is not running (default 5672). */
@@ -35,7 +23,7 @@ export function createEmbeddedProvisioner(o: EmbeddedProvisionerOptions): Broker
 
   async function broker(): Promise<Broker> {
     await o.control.resumed;
-    let b = runningBroker(o.control);
+    let b = o.control.running();
     if (!b) {
       const st = await o.control.status();
       if (st.state !== 'running') {
@@ -46,7 +34,7 @@ export function createEmbeddedProvisioner(o: EmbeddedProvisionerOptions): Broker
           throw new PlatformError(`the embedded broker could not start: ${(err as Error).message}`, 'broker_start', 503);
         }
       }
-      b = runningBroker(o.control);
+      b = o.control.running();
     }
     if (!b) throw new PlatformError('the embedded broker is not running; start it on the Broker page', 'broker_down', 503);
     port = b.port;
@@ -75,7 +63,7 @@ export function createEmbeddedProvisioner(o: EmbeddedProvisionerOptions): Broker
       b.setPermissions(n.user, n.uploadVhost, perm.upload);
     },
     async removeBox(devSno) {
-      const b = runningBroker(o.control);
+      const b = o.control.running();
       if (!b) return;
       const n = boxBrokerNames(devSno);
       if (b.listUsers().some((u) => u.name === n.user)) b.deleteUser(n.user);
@@ -88,7 +76,7 @@ export function createEmbeddedProvisioner(o: EmbeddedProvisionerOptions): Broker
       return { host: null, port };
     },
     async queueInfo(devSno) {
-      const b = runningBroker(o.control);
+      const b = o.control.running();
       if (!b) return null;
       const n = boxBrokerNames(devSno);
       const q = b.stats().queues.find((x) => x.vhost === n.vhost && x.name === n.queue);

@@ -87,6 +87,14 @@ CREATE TABLE commands (
 CREATE INDEX commands_dev ON commands(dev_sno, sent_at);
 `,
   },
+  {
+    // commands-retention.ts: which commands people still wait on, and the oldest settled ones
+    version: 2,
+    sql: `
+CREATE INDEX box_people_message ON box_people(message_id);
+CREATE INDEX commands_age ON commands(coalesce(answered_at, sent_at));
+`,
+  },
   EVENTS_MIGRATION,
 ];
 

@@ -29,6 +29,11 @@ export interface RunSiteOptions {
   /** An external RabbitMQ instead of the embedded broker (both or neither). */
   brokerUrl?: string;
   brokerAdminUrl?: string;
+  /** Site platform: report periods handed to boxes (s) and the events retention (the site's setting when absent). */
+  statusPeriod?: number;
+  recordPeriod?: number;
+  eventsMax?: number;
+  eventsMaxAgeDays?: number;
 }
 
 export function rendererDir(): string {
@@ -89,7 +94,8 @@ export async function runSite(o: RunSiteOptions): Promise<void> {
   let api;
   let site;
   try {
-    services = await createServices({ dataDir: o.data, platform: { boxPort: o.boxPort, amqpPort: o.amqpPort, brokerUrl: o.brokerUrl, brokerAdminUrl: o.brokerAdminUrl } });
+    services = await createServices({ dataDir: o.data, platform: { boxPort: o.boxPort, amqpPort: o.amqpPort, brokerUrl: o.brokerUrl, brokerAdminUrl: o.brokerAdminUrl,
+      events: { statusPeriodS: o.statusPeriod, recordPeriodS: o.recordPeriod, retention: { maxEvents: o.eventsMax, maxAgeDays: o.eventsMaxAgeDays } } } });
     api = createApiHandlers(services);
     site = await startSiteServer({ api, dataDir: o.data, rendererDir: rendererDir(), host: o.host, port: o.port, resetPassword: o.resetPassword, tls });
   } catch (err) {

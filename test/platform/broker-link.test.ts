@@ -4,8 +4,12 @@
 // through its exchange, results go back on its upload queue and are matched by messageId;
 // delete_users for a person moved out of the box's group; wipe_data.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import amqp, { type Channel, type ChannelModel } from 'amqplib';
+import { createBrokerControl } from '../../electron/broker/control';
 import { face } from '../fiqa/fixtures';
 import { http, startPlatform, until, type Harness } from './harness';
 
@@ -51,6 +55,26 @@ describe('platform broker provisioning and command loop (embedded broker)', () =
     conns.push(c);
     return c;
   }
+
+  it('provisions on the running broker the Broker panel controls (BrokerControl.running())', async () => {
+    const br = h.broker.running();
+    assert.ok(br, 'the platform started the embedded broker');
+    assert.equal(br.port, h.amqpPort);
+    assert.equal(a.rabbitmq.port, h.amqpPort);
+    const users = br.listUsers().map((u) => u.name);
+    for (const l of [a, b]) assert.ok(users.includes(l.rabbitmq.login), `${l.rabbitmq.login} provisioned`);
+    assert.ok(br.listVhosts().includes(a.rabbitmq.uploadVHost));
+    // a control whose broker is not running has none to give
+    const dir = mkdtempSync(join(tmpdir(), 'se3-broker-stopped-'));
+    const stopped = createBrokerControl({ dataDir: dir });
+    try {
+      await stopped.resumed;
+      assert.equal(stopped.running(), null);
+    } finally {
+      await stopped.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("lets a box use its own queues and refuses another box's (403)", async () => {
     const cmdA = await connect(a, a.rabbitmq.vHost);

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { DeviceView, PersonView } from '../../api/platform';
 import { defaultDataDir } from '../../api/services';
 import { PlatformClient } from './platform-client';
+import { registerPlatformEvents } from './platform-events';
 
 interface Common {
   data?: string;
@@ -179,4 +180,6 @@ export function register(program: Command): void {
       else process.stdout.write(`wipe_data sent to ${devSno} (messageId ${r.messageId})\n`);
     },
   );
+
+  registerPlatformEvents(platform);
 }

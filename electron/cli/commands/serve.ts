@@ -9,6 +9,14 @@ export function portArg(value: string): number {
   return n;
 }
 
+function countArg(what: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected ${what}, ${min}–${max}`);
+    return n;
+  };
+}
+
 /** The TLS / --host options `serve` and the `desktop` fallback share. */
 export function transportOptions(cmd: Command, prefix = ''): Command {
   return cmd
@@ -38,9 +46,13 @@ export function register(program: Command): void {
     .option('--box-port <port>', 'site platform: port the boxes log in on (all interfaces)', portArg, 8090)
     .option('--amqp-port <port>', 'site platform: port of the embedded broker when it is started for the boxes', portArg, 5672)
     .option('--broker-url <url>', 'site platform: an external RabbitMQ (amqp://user:pass@host:5672) instead of the embedded broker; needs --broker-admin-url')
-    .option('--broker-admin-url <url>', 'site platform: its management HTTP API (http://user:pass@host:15672)');
+    .option('--broker-admin-url <url>', 'site platform: its management HTTP API (http://user:pass@host:15672)')
+    .option('--status-period <s>', 'site platform: seconds between the boxes\' device status reports (deviceMonitorPeriod); a box silent for 3 periods is offline', countArg('seconds', 1, 3600), 20)
+    .option('--record-period <s>', 'site platform: seconds between the boxes\' history event uploads (recordUploadPeriod)', countArg('seconds', 1, 3600), 5)
+    .option('--events-max <n>', 'site platform: newest events kept (0 = no count limit; default: the site\'s setting, first 100000)', countArg('a count', 0, 100_000_000))
+    .option('--events-max-age-days <d>', 'site platform: events older than this are deleted with their pictures (0 = no age limit; default: the site\'s setting, first 90)', countArg('days', 0, 36_500));
   transportOptions(serve).action(
-    async (o: { data?: string; host: string; port: number; resetPassword?: boolean; boxPort: number; amqpPort: number; brokerUrl?: string; brokerAdminUrl?: string; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean }, cmd: Command) => {
+    async (o: { data?: string; host: string; port: number; resetPassword?: boolean; boxPort: number; amqpPort: number; brokerUrl?: string; brokerAdminUrl?: string; statusPeriod: number; recordPeriod: number; eventsMax?: number; eventsMaxAgeDays?: number; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean }, cmd: Command) => {
       if (!!o.brokerUrl !== !!o.brokerAdminUrl)
         cmd.error('se3kit serve: --broker-url and --broker-admin-url go together (the platform provisions each box through the management API)', { exitCode: 2, code: 'se3kit.usage' });
       await runSiteCommand(cmd, { ...o, data: o.data ?? defaultDataDir() });

@@ -27,7 +27,16 @@ export const DEFAULT_STATUS_PERIOD_S = 20;
 const SETTING_MAX_EVENTS = 'events_max';
 const SETTING_MAX_AGE = 'events_max_age_days';
 
-export interface PlatformEventsOptions {
+/** What an operator sets (serve flags): report periods handed to boxes and the retention. */
+export interface PlatformEventsSettings {
+  /** recordUploadPeriod / deviceMonitorPeriod handed to boxes (s; defaults 5 and 20). */
+  recordPeriodS?: number;
+  statusPeriodS?: number;
+  /** Retention given on the command line: stored as the site's setting at start. */
+  retention?: Partial<Retention>;
+}
+
+export interface PlatformEventsOptions extends PlatformEventsSettings {
   db: PlatformDb;
   dataDir: string;
   /** The platform's one write lock (transactions never interleave on the one connection). */
@@ -38,11 +47,6 @@ export interface PlatformEventsOptions {
   addPhoto(id: string, bytes: Uint8Array): Promise<{ person: PersonView; verdict: PhotoVerdict }>;
   getPerson(id: string): Promise<PersonView>;
   photo(sha256: string): Promise<{ bytes: Buffer; type: string } | null>;
-  /** recordUploadPeriod / deviceMonitorPeriod handed to boxes (s; defaults 5 and 20). */
-  recordPeriodS?: number;
-  statusPeriodS?: number;
-  /** Retention given on the command line: stored as the site's setting at start. */
-  retention?: Partial<Retention>;
 }
 
 export interface PlatformEvents {

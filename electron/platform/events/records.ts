@@ -206,6 +206,7 @@ export class EventRecords {
     if (f.kind === 'stranger') where.push('e.stranger = 1');
     if (f.since !== undefined) (where.push('e.ts >= ?'), args.push(f.since));
     if (f.until !== undefined) (where.push('e.ts < ?'), args.push(f.until));
+    if (f.receivedSince !== undefined) (where.push('e.received_at >= ?'), args.push(f.receivedSince));
     const w = where.length ? ` WHERE ${where.join(' AND ')}` : '';
     const total = (await this.db.get<{ n: number }>(`SELECT count(*) AS n FROM events e${w}`, args))?.n ?? 0;
     const rows = await this.db.all<ViewRow>(`${VIEW_SQL}${w} ORDER BY e.ts DESC, e.rowid DESC LIMIT ? OFFSET ?`, [...args, f.limit ?? 100, f.offset ?? 0]);

@@ -1,11 +1,11 @@
-// platform.db migration 2: what the boxes report (PROTOCOL §6). Events (one row per event,
+// platform.db migration 3: what the boxes report (PROTOCOL §6). Events (one row per event,
 // realtime and history copies merged; pictures content-addressed on disk, referenced by sha256),
 // the latest device status per box with a bounded metric history, capture devices per box, and
 // alerts (raised/cleared).
 import type { Migration } from '../../../agent/store/db';
 
 export const EVENTS_MIGRATION: Migration = {
-  version: 2,
+  version: 3,
   sql: `
 CREATE TABLE events (
   id TEXT PRIMARY KEY,

@@ -1,0 +1,82 @@
+// The devices facade: authorisation codes (issue, enable/disable, rename, release the MAC
+// binding, remove) and the groups assigned to a box, as the admin API and UI see them.
+import type { PlatformCore } from './core';
+import type { DeviceRow } from './devices';
+import type { SyncRunner } from './sync-runner';
+import { deviceView, type DeviceView } from './views';
+
+export class DeviceAdmin {
+  constructor(
+    private readonly core: PlatformCore,
+    private readonly runner: SyncRunner,
+  ) {}
+
+  async view(d: DeviceRow): Promise<DeviceView> {
+    const { core } = this;
+    const q = d.enabled ? await core.provisioner.queueInfo(d.dev_sno).catch(() => null) : null;
+    return deviceView(d, await core.people.deviceGroups(d.dev_sno), await this.runner.summaryOf(d.dev_sno), (q?.consumers ?? 0) > 0);
+  }
+
+  async list(): Promise<DeviceView[]> {
+    return Promise.all((await this.core.devices.list()).map((d) => this.view(d)));
+  }
+
+  async add(name = ''): Promise<DeviceView> {
+    const { core } = this;
+    const d = await core.serial(() => core.devices.add(name));
+    void this.runner.provision(d).catch(() => undefined);
+    core.changed('devices');
+    return this.view(d);
+  }
+
+  async setEnabled(devSno: string, enabled: boolean): Promise<DeviceView> {
+    const { core } = this;
+    const d = await core.serial(() => core.devices.setEnabled(devSno, enabled));
+    core.changed('devices');
+    return this.view(d);
+  }
+
+  async rename(devSno: string, name: string): Promise<DeviceView> {
+    const { core } = this;
+    const d = await core.serial(() => core.devices.rename(devSno, name));
+    core.changed('devices');
+    return this.view(d);
+  }
+
+  async release(devSno: string): Promise<DeviceView> {
+    const { core } = this;
+    const d = await core.serial(async () => {
+      const d = await core.devices.release(devSno);
+      // the next box to take this code starts empty
+      await core.db.run('DELETE FROM box_people WHERE dev_sno = ?', [devSno]);
+      return d;
+    });
+    core.changed('devices');
+    return this.view(d);
+  }
+
+  async remove(devSno: string): Promise<void> {
+    const { core } = this;
+    await core.devices.require(devSno);
+    await core.link.unwatch(devSno);
+    await core.provisioner.removeBox(devSno).catch(() => undefined);
+    await core.serial(() => core.devices.remove(devSno));
+    core.changed('devices');
+  }
+
+  async assign(devSno: string, group: string): Promise<DeviceView> {
+    const { core } = this;
+    await core.devices.require(devSno);
+    await core.serial(() => core.people.assign(devSno, group));
+    core.changed('devices', true);
+    return this.view((await core.devices.get(devSno))!);
+  }
+
+  async unassign(devSno: string, group: string): Promise<DeviceView> {
+    const { core } = this;
+    await core.devices.require(devSno);
+    await core.serial(() => core.people.unassign(devSno, group));
+    core.changed('devices', true);
+    return this.view((await core.devices.get(devSno))!);
+  }
+}

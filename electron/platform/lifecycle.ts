@@ -1,0 +1,57 @@
+// Start and stop: the broker provisioner (embedded or external RabbitMQ, with the platform's
+// own broker password kept in platform.db), the AMQP link, the box-facing HTTP server, the
+// background provisioning of every box and the retry timer — and their orderly close.
+import { randomBytes } from 'node:crypto';
+import { AmqpLink } from './amqp-link';
+import { startBoxServer, type BoxServer } from './box-http';
+import type { BoxHandlers } from './box-handlers';
+import { createEmbeddedProvisioner } from './broker-embedded';
+import { SETTING_BROKER_PASSWORD, type PlatformCore } from './core';
+import { PlatformError } from './errors';
+import type { SyncRunner } from './sync-runner';
+
+export class Lifecycle {
+  boxPort = 0;
+  private server: BoxServer | null = null;
+
+  constructor(
+    private readonly core: PlatformCore,
+    private readonly runner: SyncRunner,
+    private readonly box: BoxHandlers,
+  ) {}
+
+  async start(): Promise<void> {
+    const { core } = this;
+    const o = core.o;
+    await core.loadSettings();
+    let pw = core.settings.get(SETTING_BROKER_PASSWORD);
+    if (!pw) {
+      pw = randomBytes(24).toString('base64url');
+      await core.setSetting(SETTING_BROKER_PASSWORD, pw);
+    }
+    if (typeof o.provisioner === 'function') core.provisioner = o.provisioner(pw);
+    else if (o.brokerControl) core.provisioner = createEmbeddedProvisioner({ control: o.brokerControl, port: o.amqpPort ?? 5672, platformPassword: pw });
+    else throw new PlatformError('the platform needs a broker: the embedded one or --broker-url', 'no_broker', 500);
+    core.link = new AmqpLink(core.provisioner, (devSno, body) => this.box.result(devSno, body));
+    this.server = await startBoxServer({ port: o.boxPort ?? 8090, host: o.boxHost ?? '0.0.0.0', handlers: this.box.http() }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') throw new PlatformError(`the box port ${o.boxPort ?? 8090} is already in use; pass --box-port N (or stop the other program)`, 'box_port', 500);
+      throw err;
+    });
+    this.boxPort = this.server.port;
+    // the broker comes up (and every box's resources are checked) in the background
+    void this.runner.provisionAll();
+    this.runner.startTimer();
+  }
+
+  async close(): Promise<void> {
+    const { core } = this;
+    core.stopAutoSync();
+    this.runner.stopTimer();
+    await this.server?.close();
+    await core.link?.close();
+    await core.provisioner?.close();
+    await core.drain();
+    await this.runner.drain();
+    await core.db.close();
+  }
+}

@@ -1,0 +1,101 @@
+// The people and groups facade: people with their photos (each checked by the face engine
+// before it is stored, the verdict returned at once) and permission groups, as the admin API
+// and UI see them. Every change schedules an automatic sync.
+import type { PlatformCore } from './core';
+import type { PersonInput } from './people';
+import { verdictOf, verdictOfError, type PhotoStore, type PhotoVerdict } from './photos';
+import { personView, type PersonView } from './views';
+
+export class PeopleAdmin {
+  constructor(private readonly core: PlatformCore) {}
+
+  // ---- groups ----
+
+  async listGroups(): Promise<Array<{ name: string; members: number; devices: number }>> {
+    return (await this.core.people.listGroups()).map((g) => ({ name: g.name, members: g.members, devices: g.devices }));
+  }
+
+  async addGroup(name: string): Promise<void> {
+    await this.core.serial(() => this.core.people.addGroup(name));
+    this.core.changed('groups');
+  }
+
+  async renameGroup(name: string, to: string): Promise<void> {
+    await this.core.serial(() => this.core.people.renameGroup(name, to));
+    this.core.changed('groups', true);
+  }
+
+  async deleteGroup(name: string): Promise<void> {
+    await this.core.serial(() => this.core.people.deleteGroup(name));
+    this.core.changed('groups', true);
+  }
+
+  // ---- people ----
+
+  async view(id: string): Promise<PersonView> {
+    const { core } = this;
+    const p = await core.people.require(id);
+    const states = await core.db.all<{ dev_sno: string; state: string; code: number | null; message: string | null }>(
+      'SELECT dev_sno, state, code, message FROM box_people WHERE person_id = ? ORDER BY dev_sno',
+      [id],
+    );
+    return personView(p, await core.people.groupsOf(id), await core.people.photos(id), states);
+  }
+
+  async list(o: { search?: string; group?: string; limit?: number; offset?: number } = {}): Promise<{ total: number; people: PersonView[] }> {
+    const rows = await this.core.people.list(o);
+    return { total: await this.core.people.count(), people: await Promise.all(rows.map((r) => this.view(r.id))) };
+  }
+
+  async save(p: PersonInput, opts: { update: boolean; photos?: Uint8Array[] }): Promise<PersonView> {
+    const { core } = this;
+    // photos are checked before anything is stored, so a bad file leaves no half-made person
+    const checked: Array<{ stored: Awaited<ReturnType<PhotoStore['put']>>; verdict: PhotoVerdict }> = [];
+    for (const bytes of opts.photos ?? []) checked.push(await this.checkAndStore(bytes));
+    await core.serial(async () => {
+      await core.people.upsert(p, opts);
+      for (const c of checked) await core.people.addPhoto(p.id, c.stored, c.verdict);
+    });
+    core.changed('people', true);
+    return this.view(p.id);
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.core.serial(() => this.core.people.remove(id));
+    this.core.changed('people', true);
+  }
+
+  private async checkAndStore(bytes: Uint8Array) {
+    const stored = await this.core.photos.put(bytes);
+    let verdict: PhotoVerdict;
+    try {
+      verdict = verdictOf(await this.core.o.checkPhoto(bytes));
+    } catch (err) {
+      verdict = verdictOfError(err);
+    }
+    return { stored, verdict };
+  }
+
+  async addPhoto(id: string, bytes: Uint8Array): Promise<{ person: PersonView; verdict: PhotoVerdict }> {
+    const { core } = this;
+    await core.people.require(id);
+    const c = await this.checkAndStore(bytes);
+    await core.serial(() => core.people.addPhoto(id, c.stored, c.verdict));
+    core.changed('people', true);
+    return { person: await this.view(id), verdict: c.verdict };
+  }
+
+  async removePhoto(id: string, sha256: string): Promise<PersonView> {
+    await this.core.serial(() => this.core.people.removePhoto(id, sha256));
+    this.core.changed('people', true);
+    return this.view(id);
+  }
+
+  async photo(sha256: string): Promise<{ bytes: Buffer; type: string } | null> {
+    const { core } = this;
+    const row = await core.db.get<{ ext: string }>('SELECT ext FROM photos WHERE sha256 = ? LIMIT 1', [sha256]);
+    if (!row) return null;
+    const bytes = await core.photos.read(sha256, row.ext);
+    return bytes ? { bytes, type: row.ext === 'png' ? 'image/png' : 'image/jpeg' } : null;
+  }
+}

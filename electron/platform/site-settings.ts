@@ -1,0 +1,21 @@
+// The site's settings (results mode, inline user records) and its status line.
+import { SETTING_INLINE, SETTING_RESULTS, type PlatformCore } from './core';
+import type { ResultsMode } from './sync';
+import type { PlatformStatus } from './views';
+
+export async function platformStatus(core: PlatformCore, boxPort: number): Promise<PlatformStatus> {
+  const devices = await core.devices.list();
+  return {
+    boxPort,
+    broker: { kind: core.provisioner.kind, port: core.provisioner.boxEndpoint().port },
+    resultsMode: core.deps.resultsMode(),
+    inlineUsers: core.deps.inlineUsers(),
+    devices: devices.length,
+    people: await core.people.count(),
+  };
+}
+
+export async function applySettings(core: PlatformCore, s: { resultsMode?: ResultsMode; inlineUsers?: boolean }): Promise<void> {
+  if (s.resultsMode) await core.setSetting(SETTING_RESULTS, s.resultsMode);
+  if (s.inlineUsers !== undefined) await core.setSetting(SETTING_INLINE, s.inlineUsers ? '1' : '0');
+}
