@@ -1,5 +1,5 @@
 // The Events page's filter bar: box, capture device, person, known/stranger, time range.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { DeviceStatusView } from '../../../../electron/api/events';
 import type { PersonView } from '../../../../electron/api/platform';
 import { api } from '../../api';
@@ -10,12 +10,16 @@ export function EventFilters({ value, onChange, devices }: { value: FilterChoice
   const box = devices.find((d) => d.devSno === value.devSno);
   const eps = (box ? [box] : devices).flatMap((d) => d.captureDevices.map((c) => ({ ...c, box: d.name || d.devSno })));
   const [person, setPerson] = useState(value.personId);
+  // the person id is applied after typing pauses: against the filter as it is then, not as it was
+  const latest = useRef({ value, onChange });
+  latest.current = { value, onChange };
   const [people, setPeople] = useState<PersonView[]>([]);
   useEffect(() => setPerson(value.personId), [value.personId]);
   useEffect(() => {
     let live = true;
     const t = setTimeout(() => {
-      if (person !== value.personId) onChange({ ...value, personId: person });
+      const cur = latest.current;
+      if (person !== cur.value.personId) cur.onChange({ ...cur.value, personId: person });
       api.call('platform.people.list', { search: person.trim() || undefined, limit: 20 }).then(
         (r) => live && setPeople(r.people),
         () => undefined,
