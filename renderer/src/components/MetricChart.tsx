@@ -51,12 +51,13 @@ export function MetricChart({ label, times, values, unit, max, height = 80, colo
           stroke: '#7a8596',
           grid: { stroke: '#eef1f5' },
           ticks: { show: false },
-          // one line: hh:mm (the day only when the chart spans more than a day)
+          // one line: the day past a day's span, hh:mm, or hh:mm:ss for a few minutes
           values: (_u, splits) => {
             const span = splits.length > 1 ? splits[splits.length - 1]! - splits[0]! : 0;
+            const o: Intl.DateTimeFormatOptions = span < 600 ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' };
             return splits.map((s) => {
               const d = new Date(s * 1000);
-              return span > 86_400 ? d.toLocaleDateString([], { month: 'short', day: 'numeric' }) : d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+              return span > 86_400 ? d.toLocaleDateString([], { month: 'short', day: 'numeric' }) : d.toLocaleTimeString([], o);
             });
           },
         },

@@ -28,22 +28,24 @@ export function EnrolStranger({ event, groups, onDone, onClose }: { event: Event
   };
   return (
     <div className="event-action" role="group" aria-label="Enrol this stranger">
-      <form className="inline-form" onSubmit={(e) => void submit(e)}>
-        <input aria-label="Name of the new person" placeholder="name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={128} autoFocus />
-        <input aria-label="Id of the new person" placeholder="id (optional)" value={personId} onChange={(e) => setPersonId(e.target.value)} maxLength={64} />
-        {groups.map((g) => (
-          <label key={g}>
-            <input type="checkbox" checked={chosen.includes(g)} onChange={(e) => setChosen(e.target.checked ? [...chosen, g] : chosen.filter((x) => x !== g))} /> {g}
-          </label>
-        ))}
-        <button type="submit" className="primary small" disabled={act.busy || !name.trim()}>
-          {act.busy ? 'Checking the picture…' : 'Enrol'}
-        </button>
-        <button type="button" className="secondary small" onClick={onClose}>
-          Close
-        </button>
-      </form>
-      {groups.length > 0 && chosen.length === 0 && <p className="muted small">No group ticked: the person joins the groups of this event's box, so it recognises them next time.</p>}
+      {!result?.created && (
+        <form className="inline-form" onSubmit={(e) => void submit(e)}>
+          <input aria-label="Name of the new person" placeholder="name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={128} autoFocus />
+          <input aria-label="Id of the new person" placeholder="id (optional)" value={personId} onChange={(e) => setPersonId(e.target.value)} maxLength={64} />
+          {groups.map((g) => (
+            <label key={g}>
+              <input type="checkbox" checked={chosen.includes(g)} onChange={(e) => setChosen(e.target.checked ? [...chosen, g] : chosen.filter((x) => x !== g))} /> {g}
+            </label>
+          ))}
+          <button type="submit" className="primary small" disabled={act.busy || !name.trim()}>
+            {act.busy ? 'Checking the picture…' : 'Enrol'}
+          </button>
+          <button type="button" className="secondary small" onClick={onClose}>
+            Close
+          </button>
+        </form>
+      )}
+      {!result?.created && groups.length > 0 && chosen.length === 0 && <p className="muted small">No group ticked: the person joins the groups of this event's box, so it recognises them next time.</p>}
       {act.error && (
         <p className="error-text" role="alert">
           {act.error}
@@ -59,6 +61,11 @@ export function EnrolStranger({ event, groups, onDone, onClose }: { event: Event
             <span className="error-text strong">Not enrolled: the spot picture fails the photo check. </span>
           )}
           <Verdict v={result.verdict} />
+          {result.created && (
+            <button type="button" className="secondary small" onClick={onClose}>
+              Close
+            </button>
+          )}
         </div>
       )}
     </div>
