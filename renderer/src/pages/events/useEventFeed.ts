@@ -68,9 +68,11 @@ export function useEventFeed(filter: EventFilter): EventFeed {
     const g = gen.current;
     setLoading(true);
     try {
-      // from the oldest shown (inclusive: events sharing its time), duplicates dropped by id
+      // from the oldest shown, inclusive (other events may share its time): asks for the ones
+      // already shown at that time on top of a page, and drops them by id
       const f = filterRef.current;
-      const page = await api.call('events.list', { ...f, until: Math.min(f.until ?? Infinity, oldest.timestamp + 1), limit: PAGE_SIZE });
+      const ties = shown.filter((e) => e.timestamp === oldest.timestamp).length;
+      const page = await api.call('events.list', { ...f, until: Math.min(f.until ?? Infinity, oldest.timestamp + 1), limit: Math.min(1000, PAGE_SIZE + ties) });
       if (g !== gen.current) return;
       setEvents((cur) => {
         const have = new Set(cur.map((e) => e.id));
@@ -79,7 +81,7 @@ export function useEventFeed(filter: EventFilter): EventFeed {
         // keep the list bounded: drop the newest beyond MAX_KEPT only if the user pages far back
         return next.length > MAX_KEPT ? next.slice(next.length - MAX_KEPT) : next;
       });
-      setMore(page.events.length >= PAGE_SIZE);
+      setMore(page.events.length >= Math.min(1000, PAGE_SIZE + ties));
       setError(null);
     } catch (err) {
       setError((err as Error).message);
