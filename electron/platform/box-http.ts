@@ -65,7 +65,7 @@ export interface BoxServerOptions {
   maxBody?: number;
   /** Largest event body (a history batch of 100 events with base64 pictures; default 24 MiB). */
   maxRecordBody?: number;
-  /** Event bodies read at once at most (default 4); beyond, 503 and the box retries. */
+  /** Event bodies read at once per box at most (default 3); beyond, 503 and the box retries. */
   maxRecordConcurrency?: number;
   /** Seconds a request may take to arrive (default 15). */
   requestTimeoutS?: number;
@@ -137,18 +137,31 @@ function param(q: URLSearchParams, name: string): string {
 export async function startBoxServer(o: BoxServerOptions): Promise<BoxServer> {
   const maxBody = o.maxBody ?? 1024 * 1024;
   const maxRecordBody = o.maxRecordBody ?? 24 * 1024 * 1024;
-  const maxRecordConcurrency = o.maxRecordConcurrency ?? 4;
-  let recordsReading = 0;
+  const maxRecordConcurrency = o.maxRecordConcurrency ?? 3;
+  // event bodies being read per authenticated box: bounds memory (a box's slow or parallel
+  // uploads hold only its own slots; an unauthenticated client holds none)
+  const recordsReading = new Map<string, number>();
   const h = o.handlers;
 
   /** A §6 report: POST, authenticated, a JSON body; answered with the vendor's ok object. */
-  async function report(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, what: string, limit: number, fn: ((box: { devSno: string }, body: unknown) => Promise<void>) | undefined): Promise<void> {
+  async function report(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, what: string, limit: number, fn: ((box: { devSno: string }, body: unknown) => Promise<void>) | undefined, slots = false): Promise<void> {
     if (!fn) throw new BoxHttpError(404, 40400, `this platform does not take ${what}`);
     if ((req.method ?? 'GET') !== 'POST') throw new BoxHttpError(405, 40000, `use POST for ${what}`);
     const box = await authed(q);
     if (contentType(req).startsWith('multipart/')) throw new BoxHttpError(415, 41591, `send ${what} as JSON (content-type application/json), not form-data`);
-    const body = parseJson(await readBody(req, limit));
-    await fn(box, body);
+    const held = recordsReading.get(box.devSno) ?? 0;
+    if (slots && held >= maxRecordConcurrency) throw new BoxHttpError(503, 50072, `the platform is busy storing this box's events (${held} uploads at once); send again shortly`);
+    if (slots) recordsReading.set(box.devSno, held + 1);
+    try {
+      const body = parseJson(await readBody(req, limit));
+      await fn(box, body);
+    } finally {
+      if (slots) {
+        const n = (recordsReading.get(box.devSno) ?? 1) - 1;
+        if (n > 0) recordsReading.set(box.devSno, n);
+        else recordsReading.delete(box.devSno);
+      }
+    }
     send(res, 200, { status: 0, message: 'ok', data: null });
   }
 
@@ -229,15 +242,7 @@ export async function startBoxServer(o: BoxServerOptions): Promise<BoxServer> {
       return send(res, 200, { status: 0, message: 'ok', data: null });
     }
 
-    if (path === BOX_PATHS.record) {
-      if (recordsReading >= maxRecordConcurrency) throw new BoxHttpError(503, 50072, 'the platform is busy storing events; send again shortly');
-      recordsReading++;
-      try {
-        return await report(req, res, q, 'events', maxRecordBody, h.record);
-      } finally {
-        recordsReading--;
-      }
-    }
+    if (path === BOX_PATHS.record) return report(req, res, q, 'events', maxRecordBody, h.record, true);
     if (path === BOX_PATHS.deviceStatus) return report(req, res, q, 'device status', maxBody, h.deviceStatus);
     if (path === BOX_PATHS.deviceInfo) return report(req, res, q, 'device info', maxBody, h.deviceInfo);
 

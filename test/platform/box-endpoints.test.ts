@@ -49,7 +49,9 @@ describe('platform box-facing endpoints', () => {
     const r = await login(d.devSno, MAC_A, `http://127.0.0.2:${h.platform.boxPort}`);
     assert.equal(r.status, 200, r.body.toString());
     const body = r.json();
-    assert.deepEqual(Object.keys(body).sort(), ['rabbitmq', 'token']);
+    assert.deepEqual(Object.keys(body).sort(), ['deviceInfoAddr', 'deviceMonitorAddr', 'deviceMonitorPeriod', 'rabbitmq', 'recordAddr', 'recordUploadPeriod', 'token']);
+    // the §6 report URLs are relative (§3: on the box port) with the default periods
+    assert.deepEqual([body.recordAddr, body.recordUploadPeriod, body.deviceInfoAddr, body.deviceMonitorAddr, body.deviceMonitorPeriod], ['/record', 5, '/deviceInfo', '/deviceStatus', 20]);
     assert.match(body.token, /^[A-Za-z0-9_-]{43}$/);
     const mq = body.rabbitmq;
     assert.deepEqual(Object.keys(mq).sort(), [

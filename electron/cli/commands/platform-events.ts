@@ -76,8 +76,10 @@ export function registerPlatformEvents(platform: Command): void {
       return;
     }
     // follow: poll by arrival time; ids of the last millisecond remembered so none prints twice
+    await c.call('events.list', { limit: 1 }); // reachable before saying so
     let from = Date.now();
     let lastIds = new Set<string>();
+    process.stderr.write(`following new events from ${new Date(from).toISOString()} (Ctrl+C to stop)\n`);
     for (;;) {
       const page = await c.call('events.list', { ...filter, receivedSince: from, limit: 1000 });
       const fresh = page.events.filter((e) => !lastIds.has(e.id)).sort((a, b) => a.receivedAt - b.receivedAt || a.timestamp - b.timestamp);

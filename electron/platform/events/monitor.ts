@@ -75,6 +75,8 @@ export interface MonitorOptions {
 export class DeviceMonitor {
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
+  /** A report older than the platform's start counts from the start: a platform that was down is no box outage. */
+  private readonly startedAt = Date.now();
 
   constructor(private readonly o: MonitorOptions) {}
 
@@ -151,9 +153,9 @@ export class DeviceMonitor {
     try {
       const cutoff = Date.now() - this.offlineAfterMs();
       const overdue = await this.o.db.all<StatusRow & { name: string | null }>(
-        `SELECT s.*, d.name FROM device_status s JOIN devices d ON d.dev_sno = s.dev_sno
-         WHERE s.at < ? AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.dev_sno = s.dev_sno AND a.kind = 'offline' AND a.cleared_at IS NULL)`,
-        [cutoff],
+        `SELECT s.*, d.name FROM device_status s JOIN devices d ON d.dev_sno = s.dev_sno AND d.enabled = 1
+         WHERE max(s.at, ?) < ? AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.dev_sno = s.dev_sno AND a.kind = 'offline' AND a.cleared_at IS NULL)`,
+        [this.startedAt, cutoff],
       );
       for (const s of overdue) {
         const who = s.name ? `${s.name} (${s.dev_sno})` : s.dev_sno;
@@ -161,7 +163,7 @@ export class DeviceMonitor {
         const raised = await this.o.lock(async () => {
           // re-checked under the lock: a report may have arrived meanwhile
           const still = await this.o.db.get<{ at: number }>('SELECT at FROM device_status WHERE dev_sno = ?', [s.dev_sno]);
-          if (!still || still.at >= cutoff) return null;
+          if (!still || Math.max(still.at, this.startedAt) >= cutoff) return null;
           const dup = await this.o.db.get("SELECT 1 FROM alerts WHERE dev_sno = ? AND kind = 'offline' AND cleared_at IS NULL", [s.dev_sno]);
           if (dup) return null;
           const r = await this.o.db.run("INSERT INTO alerts (dev_sno, kind, message, raised_at) VALUES (?, 'offline', ?, ?)", [s.dev_sno, message, Date.now()]);
@@ -197,7 +199,7 @@ export class DeviceMonitor {
       const caps = await this.o.db.all<CaptureRow>('SELECT * FROM capture_devices WHERE dev_sno = ? ORDER BY ep_ip, ep_id', [d.dev_sno]);
       const alerts = (await this.o.db.get<{ n: number }>('SELECT count(*) AS n FROM alerts WHERE dev_sno = ? AND cleared_at IS NULL', [d.dev_sno]))?.n ?? 0;
       const lastSeen = Math.max(d.last_seen_at ?? 0, d.last_login_at ?? 0, s?.at ?? 0) || null;
-      const online = s ? now - s.at <= window : lastSeen !== null && now - lastSeen <= window;
+      const online = s ? now - Math.max(s.at, this.startedAt) <= window : lastSeen !== null && now - lastSeen <= window;
       out.push({
         devSno: d.dev_sno,
         name: d.name,
@@ -234,7 +236,8 @@ export class DeviceMonitor {
   async alerts(o: { all?: boolean; devSno?: string; limit?: number }): Promise<AlertView[]> {
     const where: string[] = [];
     const args: Array<string | number> = [];
-    if (!o.all) where.push('cleared_at IS NULL');
+    // active: of the site's devices only (a removed code's alert is moot)
+    if (!o.all) where.push('cleared_at IS NULL AND dev_sno IN (SELECT dev_sno FROM devices)');
     if (o.devSno) (where.push('dev_sno = ?'), args.push(o.devSno));
     const rows = await this.o.db.all<AlertRow>(`SELECT * FROM alerts${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`, [...args, o.limit ?? 1000]);
     return rows.map(alertView);
