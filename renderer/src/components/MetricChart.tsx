@@ -47,6 +47,7 @@ export function MetricChart({ label, times, values, unit, max, height = 80, colo
       axes: [
         {
           size: 22,
+          space: 64, // px between time labels: they never touch
           font: '10px system-ui',
           stroke: '#7a8596',
           grid: { stroke: '#eef1f5' },
@@ -54,7 +55,7 @@ export function MetricChart({ label, times, values, unit, max, height = 80, colo
           // one line: the day past a day's span, hh:mm, or hh:mm:ss for a few minutes
           values: (_u, splits) => {
             const span = splits.length > 1 ? splits[splits.length - 1]! - splits[0]! : 0;
-            const o: Intl.DateTimeFormatOptions = span < 600 ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' };
+            const o: Intl.DateTimeFormatOptions = span < 600 ? { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false } : { hour: '2-digit', minute: '2-digit', hour12: false };
             return splits.map((s) => {
               const d = new Date(s * 1000);
               return span > 86_400 ? d.toLocaleDateString([], { month: 'short', day: 'numeric' }) : d.toLocaleTimeString([], o);

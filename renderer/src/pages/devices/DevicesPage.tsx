@@ -1,6 +1,7 @@
 // The Devices page: the alerts (a box that missed three status periods), then every box with
 // online/offline, last seen, CPU/memory/disk charts (uPlot) and its capture devices — all kept
 // current by the pushed events.devices.status / events.alerts.changed.
+import { useEffect, useState } from 'react';
 import { ago } from '../site/usePlatform';
 import { DeviceCard } from './DeviceCard';
 import { useAlerts } from './useAlerts';
@@ -8,7 +9,17 @@ import { useDeviceStatus } from './useDeviceStatus';
 import '../site/platform.css';
 import './devices.css';
 
+/** Re-renders every few seconds so "last seen … ago" stays true between reports. */
+function useTick(ms: number): void {
+  const [, setN] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => setN((n) => n + 1), ms);
+    return () => clearInterval(t);
+  }, [ms]);
+}
+
 export function DevicesPage() {
+  useTick(5000);
   const status = useDeviceStatus();
   const alerts = useAlerts(50);
   const names = new Map((status.devices ?? []).map((d) => [d.devSno, d.name || d.devSno]));
