@@ -107,7 +107,7 @@ export function useEventFeed(filter: EventFilter): EventFeed {
         return next;
       });
       setTotal((t) => t + 1);
-      setFresh((s) => new Set(s).add(e.id));
+      setFresh((s) => (s.size >= MAX_KEPT ? new Set([e.id]) : new Set(s).add(e.id)));
     });
     // events missed while the stream was down: read the newest page again
     const offLink = api.onLinkState((s) => {
