@@ -1,7 +1,9 @@
 // The admin endpoint `se3kit platform ...` talks to: 127.0.0.1 only, a random port, every call
 // with `Authorization: Bearer <token>` where the token is in <data>/admin-token (0600, new at
 // every start) and the URL in <data>/platform-admin.url. It serves the platform.* methods of
-// the same API dispatcher as the UI (same validation, same errors), and the events.* methods.
+// the same API dispatcher as the UI (same validation, same errors), and the events.* methods. A caller that accepts
+// application/x-ndjson gets the progress events of its call as they happen, one JSON line each
+// ({"event", "data"}), then one line with {"result"} or {"error"}.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -13,6 +15,12 @@ import { errorReply } from '../api/errors';
 export const ADMIN_TOKEN_FILE = 'admin-token';
 export const ADMIN_URL_FILE = 'platform-admin.url';
 const MAX_BODY = 41 * 1024 * 1024;
+export const NDJSON = 'application/x-ndjson';
+
+/** Methods whose progress events are streamed: the event of the same name, when it belongs to this call. */
+const STREAMED: Record<string, (params: unknown, data: unknown) => boolean> = {
+  'platform.commission': (params, data) => ((params as { hosts?: unknown }).hosts as unknown[] | undefined)?.includes((data as { host?: unknown }).host) ?? false,
+};
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -26,6 +34,23 @@ export async function startAdminEndpoint(o: { api: Api; dataDir: string }): Prom
   const authorised = (req: IncomingMessage) => {
     const got = Buffer.from(req.headers.authorization ?? '');
     return got.length === expected.length && timingSafeEqual(got, expected);
+  };
+  const stream = async (res: ServerResponse, method: string, params: unknown) => {
+    const line = (obj: unknown) => {
+      if (!res.destroyed && !res.writableEnded) res.write(`${JSON.stringify(obj)}\n`);
+    };
+    res.writeHead(200, { 'content-type': `${NDJSON}; charset=utf-8`, 'cache-control': 'no-store' });
+    const mine = STREAMED[method];
+    const off = mine ? o.api.events.subscribe((event, data) => event === method && mine(params, data) && line({ event, data })) : () => undefined;
+    try {
+      line({ result: (await o.api.call(method, params)) ?? null });
+    } catch (err) {
+      const { status, body } = errorReply(err);
+      line({ ...(body as object), status });
+    } finally {
+      off();
+      if (!res.destroyed) res.end();
+    }
   };
   const server = createServer((req, res) => {
     void (async () => {
@@ -50,6 +75,7 @@ export async function startAdminEndpoint(o: { api: Api; dataDir: string }): Prom
           return send(res, 400, { error: { message: 'the body is not JSON', code: 'bad_request' } });
         }
       }
+      if ((req.headers.accept ?? '').includes(NDJSON)) return stream(res, method, params);
       const result = await o.api.call(method, params);
       send(res, 200, { result: result ?? null });
     })().catch((err) => {

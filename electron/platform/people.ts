@@ -115,13 +115,14 @@ export class PeopleStore {
     if (idp) throw new PlatformError(idp, 'bad_person', 400);
     const name = p.name.trim();
     if (!name || name.length > 128) throw new PlatformError('a person needs a name (at most 128 characters)', 'bad_person', 400);
-    const type = p.type ?? 1;
-    if (![1, 2, 3, 4, 5].includes(type)) throw new PlatformError('type is 1 staff, 2 visitor, 3 blacklist, 4 stranger or 5 VIP', 'bad_person', 400);
-    const rt = p.registerType ?? 1;
-    if (rt !== 1 && rt !== 2) throw new PlatformError('register_type is 1 (regular) or 2 (stranger re-registration)', 'bad_person', 400);
-    const groupIds = p.groups ? await this.groupIds(p.groups) : null;
     const existing = await this.get(p.id);
     if (existing && !opts.update) throw new PlatformError(`there is already a person with id "${p.id}"`, 'person_exists', 409);
+    // an update keeps what it does not mention
+    const type = p.type ?? existing?.type ?? 1;
+    if (![1, 2, 3, 4, 5].includes(type)) throw new PlatformError('type is 1 staff, 2 visitor, 3 blacklist, 4 stranger or 5 VIP', 'bad_person', 400);
+    const rt = p.registerType ?? existing?.register_type ?? 1;
+    if (rt !== 1 && rt !== 2) throw new PlatformError('register_type is 1 (regular) or 2 (stranger re-registration)', 'bad_person', 400);
+    const groupIds = p.groups ? await this.groupIds(p.groups) : null;
     const now = Date.now();
     const info = JSON.stringify(p.info ?? (existing ? JSON.parse(existing.info_json) : {}));
     if (existing) {

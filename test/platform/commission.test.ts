@@ -1,9 +1,12 @@
 // Commissioning through the API (services + dispatcher as the app runs them): three agents on
 // 127.0.0.2–4 found by a scan are commissioned in one call and all three log in with their
 // broker channel up, with progress events per box; an unreachable box and a box holding a code
-// already bound to another box's MAC fail with plain reasons.
+// already bound to another box's MAC fail with plain reasons. `se3kit platform commission`
+// against the same server prints each box's state changes as they happen (a box that never
+// logs in keeps the command running while the others' lines arrive).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +14,8 @@ import { after, before, describe, it } from 'node:test';
 import type { CommissionProgress } from '../../electron/api/platform';
 import { createApiHandlers, type Api } from '../../electron/api/dispatch';
 import { createServices, type Services } from '../../electron/api/services';
-import { cliArgv } from '../helpers/cli';
+import { startAdminEndpoint } from '../../electron/platform/admin-http';
+import { cliArgv, runCli } from '../helpers/cli';
 import { freePort } from '../helpers/ports';
 import { until } from './harness';
 
@@ -43,21 +47,42 @@ async function agentOn(dataDir: string, host: string, port: number, mac: string)
   };
 }
 
+/** A box that takes DevSno and LoginUrl on its configuration API but never logs in (e.g. its way out is blocked). */
+async function quietBox(host: string, port: number): Promise<Server> {
+  const cfg: Record<string, string> = { dev_sno: '', login_url: '' };
+  const server = createServer((req, res) => {
+    const field = req.url === '/SophonMQ/api/DevSno' ? 'dev_sno' : req.url === '/SophonMQ/api/LoginUrl' ? 'login_url' : null;
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      if (!field) return void res.writeHead(404).end('{}');
+      if (req.method === 'PUT') cfg[field] = (JSON.parse(body) as Record<string, string>)[field]!;
+      res.end(JSON.stringify({ data: { [field]: cfg[field] } }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(port, host, r));
+  return server;
+}
+
 describe('commission boxes from a scan (API)', () => {
   let dir: string;
   let services: Services;
   let api: Api;
   const agents: Agent[] = [];
   let port: number;
+  let admin: { close(): Promise<void> };
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'se3-commission-'));
     port = await freePort();
     services = await createServices({ dataDir: join(dir, 'site'), platform: { boxPort: 0, amqpPort: await freePort() } });
     api = createApiHandlers(services);
+    admin = await startAdminEndpoint({ api, dataDir: join(dir, 'site') });
     for (let i = 2; i <= 4; i++) agents.push(await agentOn(join(dir, `a${i}`), `127.0.0.${i}`, port, `e0:a5:09:00:01:0${i}`));
   });
   after(async () => {
     for (const a of agents) await a.stop();
+    await admin?.close();
     api?.dispose();
     await services?.close();
     rmSync(dir, { recursive: true, force: true });
@@ -109,5 +134,62 @@ describe('commission boxes from a scan (API)', () => {
     const [refused] = (await api.call('platform.commission', { hosts: [`127.0.0.5:${port}`], timeoutS: 30 })) as CommissionProgress[];
     assert.equal(refused!.ok, false);
     assert.match(refused!.message, /^refused: this authorisation code is bound to another box \(MAC e0:a5:09:00:01:02\); release it on the platform first$/);
+  });
+
+  it('`se3kit platform commission` shows each box\'s state changes live, one line each', async () => {
+    const quiet = await quietBox('127.0.0.8', port);
+    try {
+      const good = `127.0.0.3:${port}`;
+      const silent = `127.0.0.8:${port}`;
+      const [cmd, argv] = cliArgv(['platform', 'commission', '--data', join(dir, 'site'), '--json', '--timeout', '15', good, silent]);
+      const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      let err = '';
+      child.stderr!.on('data', (d) => (err += d));
+      const lines: Array<Record<string, unknown>> = [];
+      let buf = '';
+      let runningWhenGoodDone: boolean | null = null;
+      child.stdout!.on('data', (d: Buffer) => {
+        buf += d.toString('utf8');
+        for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+          const l = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;
+          buf = buf.slice(i + 1);
+          lines.push(l);
+          // the good box's final line arrives while the quiet box still holds the command open
+          if (l.host === good && l.type === 'result') runningWhenGoodDone = child.exitCode === null && !lines.some((x) => x.host === silent && x.type === 'result');
+        }
+      });
+      assert.equal(await exited, 1, err);
+      const of = (h: string) => lines.filter((l) => l.host === h).map((l) => [l.type, l.step, l.ok]);
+      assert.deepEqual(of(good), [
+        ['progress', 'contacting', false],
+        ['progress', 'configuring', false],
+        ['progress', 'logging-in', false],
+        ['progress', 'broker', false],
+        ['result', 'done', true],
+      ]);
+      assert.deepEqual(of(silent), [
+        ['progress', 'contacting', false],
+        ['progress', 'configuring', false],
+        ['progress', 'logging-in', false],
+        ['result', 'logging-in', false],
+      ]);
+      assert.equal(runningWhenGoodDone, true, 'progress is printed as it happens, not at the end');
+      assert.match(String(lines.at(-1)!.message), /^the box did not log in within 15 s: check that it reaches http:\/\/127\.0\.0\.1:\d+\/login/);
+    } finally {
+      await new Promise((r) => quiet.close(r));
+    }
+    // the text form: one line per state change, the plain reason when a box does not get there
+    const closed = await freePort();
+    const text = await runCli(['platform', 'commission', '--data', join(dir, 'site'), `127.0.0.3:${port}`, `127.0.0.9:${closed}`]);
+    assert.equal(text.code, 1, text.stderr);
+    const out = text.stdout.trim().split('\n');
+    assert.deepEqual(
+      out.filter((l) => l.startsWith('127.0.0.3')).map((l) => l.replace(/LoginUrl \S+|\(dev_sno \w+\)|DevSno \w+/g, 'X')),
+      [`127.0.0.3:${port}: configuring — X, X`, `127.0.0.3:${port}: waiting for login`, `127.0.0.3:${port}: logged in, waiting for its broker channel`, `127.0.0.3:${port}: OK — broker channel up X`],
+    );
+    const gone = out.filter((l) => l.startsWith('127.0.0.9'));
+    assert.equal(gone.length, 1, out.join('\n'));
+    assert.match(gone[0]!, new RegExp(`^127\\.0\\.0\\.9:${closed}: FAILED — unreachable: .*refused the connection`));
   });
 });

@@ -8,7 +8,10 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createApiHandlers } from '../../electron/api/dispatch';
 import type { AlertView, EventView } from '../../electron/api/events';
+import { assembleServices } from '../../electron/api/services';
+import { recordingBoxes } from '../site/boxes-double';
 import type { EventsService } from '../../electron/platform/events';
 import { face } from '../fiqa/fixtures';
 import { http, startPlatform, until, type Harness } from './harness';
@@ -219,6 +222,31 @@ describe('platform: events and device status from the boxes', () => {
     assert.equal(x.person.photos.length, 2);
     assert.equal((await ev.get('r-3')).correctedPersonId, 'p1');
     await assert.rejects(ev.identify('r-3', 'nobody'), /no person|not found|nobody/i);
+  });
+
+  it('serves the events area of the API: validated params, base64 pictures, live events.new to the hub', async () => {
+    const services = assembleServices({ dataDir: h.dir, boxes: recordingBoxes() }, h.platform);
+    const api = createApiHandlers(services);
+    const live: Array<[string, any]> = [];
+    const off = api.events.subscribe((event, payload) => live.push([event, payload]));
+    try {
+      await assert.rejects(api.call('events.list', { kind: 'nobody' }), (e: { code?: string }) => e.code === 'bad_params');
+      await assert.rejects(api.call('events.picture', { id: 'r-3', which: 'thumb' }), (e: { code?: string }) => e.code === 'bad_params');
+      await assert.rejects(api.call('events.get', { id: 'missing' }), /no event/);
+      ok(await post('/record', event({ id: 'api-1', ts: Date.now(), identity: 'p1', pic: face('obama2.jpg') })));
+      await until('events.new on the hub', () => live.find(([n, p]) => n === 'events.new' && p.id === 'api-1'));
+      const pic = (await api.call('events.picture', { id: 'api-1', which: 'spot' })) as { type: string; data: string };
+      assert.equal(pic.type, 'image/jpeg');
+      assert.deepEqual(Buffer.from(pic.data, 'base64'), face('obama2.jpg'));
+      const page = (await api.call('events.list', { personId: 'p1', limit: 1 })) as { total: number; events: EventView[] };
+      assert.equal(page.events[0]!.id, 'api-1');
+      const series = (await api.call('events.devices.metrics', { devSno, maxPoints: 2 })) as { points: unknown[] };
+      assert.equal(series.points.length, 2);
+    } finally {
+      off();
+      api.dispose();
+      await Promise.allSettled([services.deploy.close(), services.photos.close(), services.broker.close()]);
+    }
   });
 
   it('keeps events, status and alerts across a platform restart; the downtime is no box outage', async () => {

@@ -162,7 +162,14 @@ describe('platform events end to end: se3kit serve + a real agent', () => {
     assert.ok(st.latest.memorySize > 0 && st.latest.diskSize > 0, JSON.stringify(st.latest));
     assert.equal(jsonLines((await cli('alerts', '--json')).stdout).length, 0);
     await agent.kill('SIGKILL');
-    const [alert] = await until('the offline alert', async () => jsonLines((await cli('alerts', '--json')).stdout), 30_000);
+    const [alert] = await until(
+      'the offline alert',
+      async () => {
+        const list = jsonLines((await cli('alerts', '--json')).stdout);
+        return list.length > 0 ? list : null;
+      },
+      30_000,
+    );
     assert.equal(alert.devSno, devSno);
     assert.equal(alert.active, true);
     assert.match(alert.message, /offline/);

@@ -1,6 +1,7 @@
 // The Site, People and Groups pages in Chromium against `se3kit serve`: add a group, issue a
 // code and assign the group, a box logs in (online, MAC shown), add people with a good and a
-// bad photo (the verdict and its reasons show at once), search, wipe with a confirmation.
+// bad photo (the verdict and its reasons show at once), search, wipe with a confirmation; edit
+// a person (name, type, details, groups), add photos (verdict at once) and remove one.
 // Screenshots in test-artifacts/e2e/.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -99,6 +100,69 @@ describe('platform pages (Chromium)', () => {
     await confirm.getByRole('button', { name: 'Yes, wipe the box' }).click();
     await confirm.waitFor({ state: 'detached' });
     await shot(page, 'platform-site', true);
+  });
+
+  it('edits a person: name, type, details and groups; adds photos (verdict at once) and removes one', async (t) => {
+    if (skip) return t.skip('no chromium');
+    await page.goto(`${site!.url}#/groups`);
+    await page.getByLabel('New group name').fill('night shift');
+    await page.getByRole('button', { name: 'Add group' }).click();
+    await page.locator('tr[data-group="night shift"]').waitFor();
+
+    await page.goto(`${site!.url}#/people`);
+    const table = page.getByRole('region', { name: 'People' });
+    const row = table.locator('tr[data-person="ada"]');
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const editor = table.getByRole('form', { name: 'Edit Ada Lovelace' });
+    await editor.waitFor();
+    assert.equal(await editor.locator('.photo-tile').count(), 1);
+
+    // photos: a good one and a bad one, each checked at once
+    await editor.getByLabel('Add photos').setInputFiles(join(FACES_DIR, 'obama2.jpg'));
+    await editor.getByRole('status', { name: 'Photo checked' }).getByText(/photo ok/).waitFor({ timeout: 60_000 });
+    await editor.getByLabel('Add photos').setInputFiles(join(FACES_DIR, 'obama_partial_face.jpg'));
+    const checked = editor.getByRole('status', { name: 'Photo checked' });
+    await checked.getByText('photo fails the check').waitFor({ timeout: 60_000 });
+    assert.ok((await checked.locator('.verdict-reasons li').count()) > 0, 'the reasons are listed');
+    await editor.locator('.photo-tile').nth(2).waitFor();
+    assert.equal(await editor.locator('.photo-tile').count(), 3);
+    // the failing photo is not the one sent
+    const bad = editor.locator('.photo-tile', { hasText: 'photo fails the check' });
+    assert.equal(await bad.getByText('best: sent to the boxes').count(), 0);
+    await shot(page, 'platform-person-photos', true);
+    await bad.getByRole('button', { name: 'Remove photo' }).click();
+    await bad.getByRole('button', { name: 'Yes, remove' }).click();
+    await editor.locator('.photo-tile', { hasText: 'photo fails the check' }).waitFor({ state: 'detached' });
+    assert.equal(await editor.locator('.photo-tile').count(), 2);
+
+    // a malformed details line: a plain error, nothing saved
+    await editor.getByLabel('Name', { exact: true }).fill('Ada King');
+    await editor.getByLabel('Details').fill('department: engineering\nbadge 42');
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await editor.getByRole('alert').getByText('details, line 2: write it as "key: value"').waitFor();
+    await row.getByText('Ada Lovelace').waitFor();
+
+    await editor.getByLabel('Details').fill('department: engineering\nbadge: 42');
+    await editor.getByLabel('Type').selectOption({ label: 'VIP' });
+    await editor.getByLabel('night shift').check();
+    await editor.getByRole('button', { name: 'Save' }).click();
+    await editor.waitFor({ state: 'detached' });
+    await row.getByText('Ada King').waitFor();
+    await row.getByText('night shift, staff').waitFor();
+    await row.getByText('2 photos; the best is sent').waitFor();
+    // the edit is sent to the box again
+    await row.getByText(/sent, waiting for the box/).waitFor({ timeout: 15_000 });
+
+    // what was saved is what the editor shows next time (after a reload)
+    await page.reload();
+    await table.locator('tr[data-person="ada"]').getByRole('button', { name: 'Edit' }).click();
+    const again = table.getByRole('form', { name: 'Edit Ada King' });
+    assert.equal(await again.getByLabel('Details').inputValue(), 'department: engineering\nbadge: 42');
+    assert.equal(await again.getByLabel('Type').inputValue(), '5');
+    assert.equal(await again.getByLabel('night shift').isChecked(), true);
+    assert.equal(await again.getByLabel('staff').isChecked(), true);
+    await shot(page, 'platform-person-edit', true);
+    await again.getByRole('button', { name: 'Close' }).click();
   });
 
   it('"Add to this site" on the Boxes page: a progress row until the box is on the site', async (t) => {

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import type { MethodName, Params, Result } from '../../api/contract';
-import { ADMIN_TOKEN_FILE, ADMIN_URL_FILE } from '../../platform/admin-http';
+import { ADMIN_TOKEN_FILE, ADMIN_URL_FILE, NDJSON } from '../../platform/admin-http';
 
 export class PlatformClient {
   private constructor(
@@ -43,6 +43,54 @@ export class PlatformClient {
             }
             if (res.statusCode === 200) resolve(parsed.result as Result<M>);
             else reject(new Error(parsed.error?.message ?? `the server answered ${res.statusCode}`));
+          });
+        },
+      );
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        reject(new Error(err.code === 'ECONNREFUSED' ? `the site platform at ${this.url} is not running; start \`se3kit serve\`` : err.message)),
+      );
+      req.end(body);
+    });
+  }
+
+  /** Like call, with the call's progress events (as the server streams them) given to `onEvent` as they happen. */
+  stream<M extends MethodName>(method: M, params: Params<M>, onEvent: (event: string, data: unknown) => void): Promise<Result<M>> {
+    const body = JSON.stringify(params ?? {});
+    return new Promise((resolve, reject) => {
+      const req = request(
+        `${this.url}/call/${encodeURIComponent(method)}`,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${this.token}`, accept: NDJSON, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let buf = '';
+          let settled = false;
+          const onLine = (text: string) => {
+            if (!text.trim() || settled) return;
+            let msg: { event?: string; data?: unknown; result?: unknown; error?: { message: string } };
+            try {
+              msg = JSON.parse(text);
+            } catch {
+              settled = true;
+              return reject(new Error(`the server answered ${res.statusCode} without JSON`));
+            }
+            if (msg.event !== undefined) return onEvent(msg.event, msg.data);
+            settled = true;
+            if (res.statusCode === 200 && 'result' in msg) resolve(msg.result as Result<M>);
+            else reject(new Error(msg.error?.message ?? `the server answered ${res.statusCode}`));
+          };
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            buf += c;
+            for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) {
+              onLine(buf.slice(0, i));
+              buf = buf.slice(i + 1);
+            }
+          });
+          res.on('end', () => {
+            onLine(buf);
+            if (!settled) reject(new Error('the server closed the connection before the call finished; see its log'));
           });
         },
       );

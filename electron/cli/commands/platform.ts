@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { DeviceView, PersonView } from '../../api/platform';
+import type { CommissionProgress, DeviceView, PersonView } from '../../api/platform';
 import { defaultDataDir } from '../../api/services';
 import { PlatformClient } from './platform-client';
 import { registerPlatformEvents } from './platform-events';
@@ -37,6 +37,16 @@ function printPerson(p: PersonView, json?: boolean): void {
   const photo = best ? (best.verdict.passed ? `photo ok (score ${best.verdict.score.toFixed(2)})` : `photo FAILED: ${best.verdict.message}`) : 'no photo';
   const boxes = p.boxes.map((b) => `${b.devSno.slice(0, 6)}…:${b.state}${b.code ? ` ${b.code}` : ''}`).join(' ');
   process.stdout.write(`${p.id}  ${p.name}  [${p.groups.join(', ')}]  ${photo}  ${boxes}\n`);
+}
+
+/** One commissioning state of a box as a line: configuring, waiting for login, logged in, broker channel up, or why not. */
+export function commissionLine(p: CommissionProgress): string {
+  const code = p.devSno ? ` (dev_sno ${p.devSno})` : '';
+  if (p.done) return p.ok ? `${p.host}: OK — broker channel up${code}` : `${p.host}: FAILED — ${p.message}${code}`;
+  if (p.step === 'configuring') return `${p.host}: configuring — DevSno ${p.devSno}, LoginUrl ${p.loginUrl}`;
+  if (p.step === 'logging-in') return `${p.host}: waiting for login`;
+  if (p.step === 'broker') return `${p.host}: logged in, waiting for its broker channel`;
+  return `${p.host}: ${p.message}`;
 }
 
 export function register(program: Command): void {
@@ -164,11 +174,19 @@ export function register(program: Command): void {
       .option('--port <port>', 'box configuration API port (default 5555, or HOST:PORT)')
       .option('--timeout <s>', 'seconds to wait for each box', '60'),
   ).action(async (hosts: string[], o: Common & { port?: string; timeout: string }) => {
-    const results = await (await client(o)).call('platform.commission', { hosts, port: o.port ? Number(o.port) : undefined, timeoutS: Number(o.timeout) });
-    for (const r of results) {
-      if (o.json) line(r);
-      else process.stdout.write(`${r.host}: ${r.ok ? 'OK' : 'FAILED'} — ${r.message}${r.devSno ? ` (dev_sno ${r.devSno})` : ''}\n`);
-    }
+    // one line per box and state change, as it happens; the final state of each box is its last line
+    const last = new Map<string, string>();
+    const show = (p: CommissionProgress) => {
+      const state = p.done ? (p.ok ? 'done' : 'failed') : p.step;
+      if (last.get(p.host) === state) return;
+      last.set(p.host, state);
+      if (o.json) line({ type: p.done ? 'result' : 'progress', ...p });
+      else if (state !== 'contacting') process.stdout.write(`${commissionLine(p)}\n`);
+    };
+    const results = await (await client(o)).stream('platform.commission', { hosts, port: o.port ? Number(o.port) : undefined, timeoutS: Number(o.timeout) }, (event, data) => {
+      if (event === 'platform.commission') show(data as CommissionProgress);
+    });
+    for (const r of results) show(r);
     if (results.some((r) => !r.ok)) process.exitCode = 1;
   });
 

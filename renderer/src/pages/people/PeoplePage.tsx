@@ -1,53 +1,17 @@
 // The People page: search, photo thumbnails, the FIQA verdict of each person's best photo
 // (checked when it arrived), groups and the state on every box; add a person with photos (the
-// verdict shows at once), delete, and import a CSV with a photo folder.
-import { useEffect, useState, type FormEvent } from 'react';
-import type { ImportReport, PersonView, PhotoVerdictView } from '../../../../electron/api/platform';
+// verdict shows at once), edit one (name, type, details, groups, add and remove photos:
+// PersonEditor), delete, and import a CSV with a photo folder.
+import { Fragment, useEffect, useState, type FormEvent } from 'react';
+import type { ImportReport, PersonView } from '../../../../electron/api/platform';
 import { api } from '../../api';
 import { STATE_WORDS, useAction, usePlatform } from '../site/usePlatform';
+import { Thumb, toBase64, Verdict } from './parts';
+import { PersonEditor } from './PersonEditor';
 import '../site/platform.css';
+import './people.css';
 
-function toBase64(file: File): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const r = new FileReader();
-    r.onload = () => resolve(String(r.result).replace(/^data:[^,]*,/, ''));
-    r.onerror = () => reject(new Error(`cannot read ${file.name}`));
-    r.readAsDataURL(file);
-  });
-}
-
-function Thumb({ sha256 }: { sha256: string | undefined }) {
-  const [src, setSrc] = useState<string | null>(null);
-  useEffect(() => {
-    let live = true;
-    if (sha256) void api.call('platform.people.photo', { sha256 }).then((p) => live && setSrc(`data:${p.type};base64,${p.data}`), () => undefined);
-    return () => {
-      live = false;
-    };
-  }, [sha256]);
-  return src ? <img className="thumb" src={src} alt="" /> : <span className="thumb" aria-hidden="true" />;
-}
-
-export function Verdict({ v }: { v: PhotoVerdictView | undefined }) {
-  if (!v) return <span className="tag warn">no photo</span>;
-  return (
-    <div>
-      <span className={`tag ${v.passed ? 'ok' : 'bad'}`}>{v.passed ? `photo ok · ${v.score.toFixed(2)}` : 'photo fails the check'}</span>
-      {!v.passed && (
-        <ul className="verdict-reasons">
-          {v.reasons.map((r, i) => (
-            <li key={i}>
-              {r.reason}
-              {r.hint ? <span className="muted"> — {r.hint}</span> : null}
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
-  );
-}
-
-function PersonRow({ p, act }: { p: PersonView; act: ReturnType<typeof useAction> }) {
+function PersonRow({ p, act, editing, onEdit }: { p: PersonView; act: ReturnType<typeof useAction>; editing: boolean; onEdit(): void }) {
   const [confirm, setConfirm] = useState(false);
   return (
     <tr data-person={p.id}>
@@ -75,6 +39,9 @@ function PersonRow({ p, act }: { p: PersonView; act: ReturnType<typeof useAction
         </div>
       </td>
       <td className="nowrap">
+        <button type="button" className="secondary small" aria-expanded={editing} onClick={onEdit}>
+          {editing ? 'Editing' : 'Edit'}
+        </button>{' '}
         {confirm ? (
           <>
             <button type="button" className="danger small" onClick={() => void act.run(() => api.call('platform.people.delete', { id: p.id }))}>
@@ -198,6 +165,8 @@ export function PeoplePage() {
   const people = usePlatform(() => api.call('platform.people.list', { search: query || undefined, limit: 200 }), ['people', 'sync', 'groups', query]);
   const groups = usePlatform(() => api.call('platform.groups.list', {}), ['groups']);
   const act = useAction();
+  const [editing, setEditing] = useState<string | null>(null);
+  const groupNames = groups.data?.map((g) => g.name) ?? [];
   return (
     <div className="page platform-page">
       {(people.error || act.error) && (
@@ -205,7 +174,7 @@ export function PeoplePage() {
           {people.error ?? act.error}
         </div>
       )}
-      <AddPerson groups={groups.data?.map((g) => g.name) ?? []} />
+      <AddPerson groups={groupNames} />
       <section className="card" aria-label="People">
         <div className="section-head">
           <h2>
@@ -227,7 +196,16 @@ export function PeoplePage() {
             </thead>
             <tbody>
               {people.data?.people.map((p) => (
-                <PersonRow key={p.id} p={p} act={act} />
+                <Fragment key={p.id}>
+                  <PersonRow p={p} act={act} editing={editing === p.id} onEdit={() => setEditing(editing === p.id ? null : p.id)} />
+                  {editing === p.id && (
+                    <tr className="editor-row">
+                      <td colSpan={6}>
+                        <PersonEditor person={p} groups={groupNames} onClose={() => setEditing(null)} />
+                      </td>
+                    </tr>
+                  )}
+                </Fragment>
               ))}
             </tbody>
           </table>
