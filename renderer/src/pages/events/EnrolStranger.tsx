@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import type { EnrolStrangerResult, EventView } from '../../../../electron/api/events';
 import { api } from '../../api';
-import { Verdict } from '../people/PeoplePage';
+import { Verdict } from '../people/parts';
 import { useAction } from '../site/usePlatform';
 
 export function EnrolStranger({ event, groups, onDone, onClose }: { event: EventView; groups: string[]; onDone(e: EventView): void; onClose(): void }) {

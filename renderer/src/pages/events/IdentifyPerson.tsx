@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import type { EventView } from '../../../../electron/api/events';
 import type { PersonView, PhotoVerdictView } from '../../../../electron/api/platform';
 import { api } from '../../api';
-import { Verdict } from '../people/PeoplePage';
+import { Verdict } from '../people/parts';
 import { useAction } from '../site/usePlatform';
 
 export function IdentifyPerson({ event, onDone, onClose }: { event: EventView; onDone(e: EventView): void; onClose(): void }) {
