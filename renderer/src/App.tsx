@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { api, type LinkState } from './api';
 import { Icon } from './components/Icon';
 import { LoginPage } from './LoginPage';
+import { NavBadge } from './components/NavBadge';
 import { PAGES } from './pages';
 
 function currentPageId(): string {
@@ -66,6 +67,7 @@ export function App() {
               <a href={`#/${p.id}`} className={p.id === page.id ? 'active' : undefined} aria-current={p.id === page.id ? 'page' : undefined}>
                 <Icon path={p.icon} />
                 {p.title}
+                {p.useBadge && <NavBadge use={p.useBadge} label={p.badgeLabel ?? 'new'} />}
               </a>
             </li>
           ))}

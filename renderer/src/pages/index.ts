@@ -8,6 +8,9 @@ import { PhotosPage } from './photos/PhotosPage';
 import { SitePage } from './site/SitePage';
 import { PeoplePage } from './people/PeoplePage';
 import { GroupsPage } from './groups/GroupsPage';
+import { EventsPage } from './events/EventsPage';
+import { DevicesPage } from './devices/DevicesPage';
+import { useActiveAlertCount } from './devices/useAlerts';
 
 export interface PageDef {
   id: string;
@@ -17,6 +20,10 @@ export interface PageDef {
   /** An inline SVG path (24×24 viewBox) for the sidebar icon. */
   icon: string;
   component: ComponentType;
+  /** A hook giving a number to show beside the title in the sidebar (null: none). */
+  useBadge?: () => number | null;
+  /** What the badge's number counts (for screen readers), e.g. 'active alerts'. */
+  badgeLabel?: string;
 }
 
 export const PAGES: PageDef[] = [
@@ -68,5 +75,21 @@ export const PAGES: PageDef[] = [
     subtitle: 'Permission groups: who goes on which box',
     icon: 'M4 4h7v7H4V4zm9 0h7v7h-7V4zM4 13h7v7H4v-7zm9 0h7v7h-7v-7z',
     component: GroupsPage,
+  },
+  {
+    id: 'events',
+    title: 'Events',
+    subtitle: 'Who the boxes saw, live: spot pictures, matches and strangers',
+    icon: 'M12 2a10 10 0 1 1 0 20 10 10 0 0 1 0-20zm0 2a8 8 0 1 0 0 16 8 8 0 0 0 0-16zm-1 3h2v5.4l3.6 2.1-1 1.7L11 13.6V7z',
+    component: EventsPage,
+  },
+  {
+    id: 'devices',
+    title: 'Devices',
+    subtitle: 'Every box: online or not, CPU, memory and disk over time, capture devices and alerts',
+    icon: 'M3 4h18v12H3V4zm2 2v8h14V6H5zm3 12h8v2H8v-2zm-1-5 3-4 3 3 2-2 3 3H7z',
+    component: DevicesPage,
+    useBadge: useActiveAlertCount,
+    badgeLabel: 'active alerts',
   },
 ];
