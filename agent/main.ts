@@ -71,7 +71,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     throw err;
   });
   recognition.events.decorate = async (body) => ({ ...body, group_name: await admin.groupNameFor(body) });
-  recognition.reports.useLocal({
+  const local = recognition.reports.useLocal({
     regPics: new RegPics(link.users),
     devSno: () => link.session()?.devSno ?? link.devSno(),
     destinations: () => {
@@ -85,6 +85,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       };
     },
   });
+  admin.settings.onChange(() => local.wake());
   const started = Date.now();
   // The names a client may use in Host besides an IP literal (see http-guard.ts); the mDNS
   // instance name is added once the port is known.
@@ -110,6 +111,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
           hostname: identity.hostname,
           ...link.status(),
           recognition: await recognition.status(),
+          admin_api: local.status(),
         };
         sendJson(res, 200, body);
         return;

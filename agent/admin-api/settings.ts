@@ -89,6 +89,7 @@ export const SETTING_DEFAULTS: SettingsValues = {
 
 export class AdminSettings {
   private values: SettingsValues = structuredClone(SETTING_DEFAULTS);
+  private readonly listeners: Array<(key: SettingKey) => void> = [];
 
   private constructor(private readonly w: DbWriter) {}
 
@@ -107,5 +108,11 @@ export class AdminSettings {
   async set<K extends SettingKey>(key: K, value: SettingsValues[K]): Promise<void> {
     await this.w.write('INSERT INTO admin_settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, JSON.stringify(value)]);
     this.values = { ...this.values, [key]: value };
+    for (const fn of this.listeners) fn(key);
+  }
+
+  /** Called after every change (the reporters look at new URLs and periods at once). */
+  onChange(fn: (key: SettingKey) => void): void {
+    this.listeners.push(fn);
   }
 }

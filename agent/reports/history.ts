@@ -37,6 +37,7 @@ export class HistoryUploader {
   sent = 0;
   lastError: string | null = null;
   private readonly retry = new Map<string, { backoff: Backoff; at: number; why: string }>();
+  private wakeUp: (() => void) | null = null;
 
   constructor(private readonly o: HistoryOptions) {}
 
@@ -46,8 +47,17 @@ export class HistoryUploader {
       let wait = more ? 0 : this.o.periodMs();
       const nextRetry = Math.min(...[...this.retry.values()].map((r) => r.at));
       if (Number.isFinite(nextRetry)) wait = Math.min(wait, Math.max(0, nextRetry - Date.now()));
-      if (wait > 0 && !(await this.o.sleeper.sleep(wait))) return;
+      if (wait > 0 && !(await this.sleep(wait))) return;
     }
+  }
+
+  /** Ends the current wait (the destinations or the period changed). */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  private sleep(ms: number): Promise<boolean> {
+    return Promise.race([this.o.sleeper.sleep(ms), new Promise<boolean>((r) => (this.wakeUp = () => r(true)))]).finally(() => (this.wakeUp = null));
   }
 
   /** One batch to each destination that is due; true when one was acknowledged (more may wait). */

@@ -34,8 +34,9 @@ export const localCursorKey = (url: string) => `admin-api:${url}`;
 
 export class LocalReports {
   readonly history: HistoryUploader;
-  /** status reports answered 200 (for tests and /health) */
+  /** status reports answered 200 (for /health) */
   statusSent = 0;
+  private wakeMonitor: (() => void) | null = null;
 
   constructor(private readonly o: LocalOptions) {
     this.history = new HistoryUploader({
@@ -53,6 +54,24 @@ export class LocalReports {
 
   start(stopped: () => boolean): Promise<void>[] {
     return [this.history.run(stopped), this.monitorLoop(stopped)];
+  }
+
+  /** The settings changed: the history and status loops look again at once. */
+  wake(): void {
+    this.history.wake();
+    this.wakeMonitor?.();
+  }
+
+  status(): { event_server_urls: number; history_urls: number; history_batches_sent: number; history_error: string | null; monitor_urls: number; monitor_reports_sent: number } {
+    const d = this.o.destinations();
+    return {
+      event_server_urls: d.event.urls.length,
+      history_urls: d.history.urls.length,
+      history_batches_sent: this.history.sent,
+      history_error: this.history.lastError,
+      monitor_urls: d.monitor.urls.length,
+      monitor_reports_sent: this.statusSent,
+    };
   }
 
   /** The event as sent: reg_pic filled when the setting for this kind of report asks for it. */
@@ -96,7 +115,9 @@ export class LocalReports {
           }
         }
       }
-      if (!(await this.o.sleeper.sleep(m.urls.length ? m.periodS * 1000 : 1000))) return;
+      const slept = await Promise.race([this.o.sleeper.sleep(m.urls.length ? m.periodS * 1000 : 1000), new Promise<boolean>((r) => (this.wakeMonitor = () => r(true)))]);
+      this.wakeMonitor = null;
+      if (!slept) return;
     }
   }
 }

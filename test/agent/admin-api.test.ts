@@ -36,7 +36,7 @@ interface Hit {
   type: string;
   body: any;
 }
-let receiver: { url: string; hits: Hit[]; server: Server };
+let receiver: { url: string; hits: Hit[]; server: Server; down: boolean };
 
 const RABBIT: LoginSuccessBody['rabbitmq'] = {
   host: '127.0.0.1',
@@ -109,13 +109,14 @@ before(async () => {
     void (async () => {
       const type = (req.headers['content-type'] ?? '').split(';')[0]!;
       const raw = await readBody(req);
+      if (receiver.down && req.url === '/hist') return void res.writeHead(503).end();
       const body = type === 'multipart/form-data' ? Object.fromEntries(await new Response(raw, { headers: { 'content-type': req.headers['content-type']! } }).formData()) : JSON.parse(raw);
       hits.push({ path: new URL(req.url!, 'http://x').pathname, type, body });
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":0}');
     })().catch(() => res.writeHead(400).end());
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  receiver = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits, server };
+  receiver = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits, server, down: false };
   ftpPort = await freePort();
   agent = await startAgent(join(dir, 'agent'), agentArgs());
   await put(agent, 'DevSno', DEV_SNO);
@@ -396,6 +397,23 @@ test('EventServerUrl, HistoryEventUrl and MonitorServerUrl receive reports in ad
   assert.equal(mon.body.dev_sno, DEV_SNO);
   assert.equal(JSON.parse(mon.body.sub_devices)[0].ep_ip, CAM);
   assert.equal(typeof JSON.parse(mon.body.gateway_ext_data).cpu_usage, 'number');
+  const h = (await health(agent)).admin_api;
+  assert.equal(h.event_server_urls, 1);
+  assert.ok(h.history_batches_sent >= 1 && h.monitor_reports_sent >= 1, JSON.stringify(h));
+  assert.equal(h.history_error, null);
+});
+
+test('a HistoryEventUrl that fails holds back only its own cursor: the platform goes on, and after it recovers every event arrives once', async () => {
+  receiver.down = true;
+  const ids: string[] = [];
+  for (let i = 0; i < 3; i++) ids.push(...(await snapshot(face('obama_and_biden.jpg'))).events.map((e) => e.event_id));
+  await waitFor('the platform has them', () => ids.every((id) => (platform.history.get('/records') ?? []).some((b) => b.some((e: any) => e.ext_data.event_id === id))));
+  const histIds = () => receiver.hits.filter((h) => h.path === '/hist').flatMap((h) => h.body.map((e: any) => e.ext_data.event_id as string));
+  assert.ok(!ids.some((id) => histIds().includes(id)), 'nothing acknowledged while the receiver fails');
+  await waitFor('the failure shows in /health', async () => /HTTP 503/.test((await health(agent)).admin_api.history_error ?? ''));
+  receiver.down = false;
+  await waitFor('the receiver catches up', () => ids.every((id) => histIds().includes(id)), 60_000, 200);
+  assert.equal(histIds().length, new Set(histIds()).size, 'none twice');
 });
 
 test('a restart keeps the configuration, groups and members; new events go on to both history destinations once', async () => {
