@@ -70,7 +70,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await link.close();
     throw err;
   });
-  recognition.events.decorate = async (body) => ({ ...body, group_name: await admin.groupNameFor(body) });
+  recognition.events.decorate = async (body) => ({
+    ...body,
+    // a failed lookup (the database closing under a last snapshot) keeps the recogniser's name
+    group_name: await admin.groupNameFor(body).catch(() => body.group_name),
+  });
   const local = recognition.reports.useLocal({
     regPics: new RegPics(link.users),
     devSno: () => link.session()?.devSno ?? link.devSno(),
