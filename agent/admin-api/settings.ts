@@ -20,9 +20,9 @@ const url = z
     }
   }, 'must be an absolute http(s) URL without credentials or spaces');
 
-/** One URL or a list of them (integrators send both); at most 10, duplicates dropped. */
+/** One URL or a list of them (integrators send both; '' or [] = none); at most 10, duplicates dropped. */
 const urlList = z
-  .union([url.transform((u) => (u === '' ? [] : [u])), z.array(url, { message: 'must be a list of URLs' }).max(10, 'at most 10 URLs')])
+  .union([z.literal('').transform((): string[] => []), url.transform((u) => [u]), z.array(url, { message: 'must be a list of URLs' }).max(10, 'at most 10 URLs')])
   .transform((l) => [...new Set(l.map((u) => new URL(u).toString()))]);
 
 const contentType = z.enum(['json', 'form-data'], { message: 'must be "json" or "form-data"' }).default('json');

@@ -356,6 +356,7 @@ test('settings: GateControllerMode, EventAction, EventServerUrl, HistoryEventUrl
   await fails(call('POST', 'EventServerUrl', { event_server_url: [receiver.url], real_need_reg_pic: 1 }), 400, 40005);
   await fails(call('POST', 'HistoryEventUrl', { history_upload_event_url: [receiver.url], reported_peroid: 0 }), 400, 40091, /reported_peroid/);
   await fails(call('POST', 'MonitorServerUrl', { monitor_server_url: 'not a url' }), 400, 40091, /monitor_server_url/);
+  assert.deepEqual((await call('POST', 'MonitorServerUrl', { monitor_server_url: '' })).body.data.monitor_server_url, [], "'' switches it off");
   assert.equal((await call('GET', 'EventAction')).body.data.action.length, 1, 'GET EventAction (an extension) reads it back');
 });
 
