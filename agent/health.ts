@@ -17,6 +17,8 @@ export interface HealthBody {
   users: number;
   /** capture devices, gallery size, stored events, FTP port, spool and history upload state */
   recognition?: { capture_devices: number; gallery: number; events: number; ftp_port: number | null; spool_waiting: number; history_batches_sent: number; history_error: string | null };
+  /** the local admin API's report destinations (§7): how many URLs, history batches and status reports acknowledged, the last history failure */
+  admin_api?: { event_server_urls: number; history_urls: number; history_batches_sent: number; history_error: string | null; monitor_urls: number; monitor_reports_sent: number };
 }
 
 export function loginStateFor(config: BoxConfigValues): LoginState {

@@ -15,6 +15,8 @@ import { AGENT_VERSION } from './version';
 import { startPlatformLink, type PlatformLink } from './link';
 import { startRecognition } from './recognition';
 import { primaryIPv4 } from './recognition/address';
+import { startAdminApi } from './admin-api';
+import { RegPics } from './reports/reg-pic';
 
 export interface AgentOptions {
   dataDir: string;
@@ -62,6 +64,32 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await link.close();
     throw err;
   });
+  // the local admin API (§7): its directory names events' groups, its URLs add report destinations
+  const admin = await startAdminApi({ link, wipeEvents: () => recognition.events.wipe(), log }).catch(async (err) => {
+    await recognition.close();
+    await link.close();
+    throw err;
+  });
+  recognition.events.decorate = async (body) => ({
+    ...body,
+    // a failed lookup (the database closing under a last snapshot) keeps the recogniser's name
+    group_name: await admin.groupNameFor(body).catch(() => body.group_name),
+  });
+  const local = recognition.reports.useLocal({
+    regPics: new RegPics(link.users),
+    devSno: () => link.session()?.devSno ?? link.devSno(),
+    destinations: () => {
+      const e = admin.settings.get('EventServerUrl');
+      const h = admin.settings.get('HistoryEventUrl');
+      const m = admin.settings.get('MonitorServerUrl');
+      return {
+        event: { urls: e.event_server_url, needRegPic: e.real_need_reg_pic, type: e['content-type'] },
+        history: { urls: h.history_upload_event_url, needRegPic: h.history_need_reg_pic, type: h['content-type'], periodS: h.reported_peroid },
+        monitor: { urls: m.monitor_server_url, type: m['content-type'], periodS: m.reported_peroid },
+      };
+    },
+  });
+  admin.settings.onChange(() => local.wake());
   const started = Date.now();
   // The names a client may use in Host besides an IP literal (see http-guard.ts); the mDNS
   // instance name is added once the port is known.
@@ -74,6 +102,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       if (!hostAllowed(req.headers.host, names))
         throw new ProtocolError(Codes.BAD_REQUEST, `Host "${String(req.headers.host).slice(0, 100)}" is not this box; address it by IP or as ${identity.hostname}.local`, 403);
       if (await handleConfigApi(req, res, path, store)) return;
+      if (await admin.handle(req, res, path)) return;
       if (await recognition.handle(req, res, path)) return;
       if (path === '/health' && req.method === 'GET') {
         const config = store.get();
@@ -86,6 +115,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
           hostname: identity.hostname,
           ...link.status(),
           recognition: await recognition.status(),
+          admin_api: local.status(),
         };
         sendJson(res, 200, body);
         return;

@@ -1,10 +1,13 @@
 // The box's FTP server for snapshot cameras (ftp-srv): each capture device registered with
 // ftp_user/ftp_password logs in with them and uploads into its own spool directory; anything
-// else is refused. Passive mode only (cameras sit on the LAN).
+// else is refused. Passive mode only (cameras sit on the LAN). An upload over the size a picture
+// may have is stopped while it streams (./ftp-fs).
 import type { AddressInfo, Server } from 'node:net';
 import { FtpSrv } from 'ftp-srv';
 import type { CaptureDevices } from './devices';
 import type { Spool } from './spool';
+import { CappedFileSystem } from './ftp-fs';
+import { MAX_SPOT_BYTES } from '../events/store';
 
 export interface FtpOptions {
   host: string;
@@ -13,6 +16,8 @@ export interface FtpOptions {
   pasvHost: string;
   devices: CaptureDevices;
   spool: Spool;
+  /** the largest upload accepted, bytes (default MAX_SPOT_BYTES) */
+  maxFileBytes?: number;
   log(line: string): void;
 }
 
@@ -63,7 +68,13 @@ export async function startFtp(o: FtpOptions): Promise<RunningFtp> {
       o.spool.add(path).catch((e) => o.log(`ftp: ${(e as Error).message}`));
     });
     o.spool.dirFor(username).then(
-      (root) => resolve({ root, cwd: '/', blacklist: ['RETR', 'DELE', 'RNFR', 'RNTO', 'MKD', 'RMD', 'SITE'] }),
+      (root) =>
+        resolve({
+          fs: new CappedFileSystem(connection, root, { maxBytes: o.maxFileBytes ?? MAX_SPOT_BYTES, user: username, log: o.log }),
+          root,
+          cwd: '/',
+          blacklist: ['RETR', 'DELE', 'RNFR', 'RNTO', 'MKD', 'RMD', 'SITE', 'APPE'],
+        }),
       (e) => reject(e as Error),
     );
   });

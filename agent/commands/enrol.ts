@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { asFiqaError, protocolEntry, type FiqaEntry, type FiqaLevel } from '../face';
 import { Codes, firstIssue, photoSource, userFailed, userOk, userRecordSchema, type UserOutcome, type UserRecord } from '../protocol';
 import type { CommandContext } from './context';
+import type { StoredUser } from '../users/store';
 import { loadPhoto, PhotoError } from './photo';
 
 export const levelFor = (registerType: number): FiqaLevel => (registerType === 2 ? 'custom' : 'high');
@@ -41,36 +42,61 @@ export async function enrolOne(raw: unknown, ctx: CommandContext): Promise<UserO
     const e = err instanceof PhotoError ? err : new PhotoError((err as Error).message, true);
     return userFailed(u.identity_id, e.remote ? Codes.REMOTE_SERVER_FAILED : Codes.USER_NOT_ENROLLED, e.message, username);
   }
-  const sha = createHash('sha256').update(photo).digest('hex');
-  const { name, type, permission_ids, ...otherInfo } = u.info;
-  const details = {
-    identity_id: u.identity_id,
-    name: name ?? null,
-    type: type ?? null,
-    register_type: u.register_type,
-    permission_ids: permission_ids.map(String),
-    info: otherInfo as Record<string, unknown>,
-  };
-  const modelId = ctx.modelId();
-  const known = await ctx.users.fingerprint(u.identity_id);
-  if (known && known.photo_sha256 === sha && known.model_id === modelId && known.register_type === u.register_type) {
-    await ctx.users.updateDetails(details);
-    return userOk(u.identity_id, 'ok (photo unchanged)', username);
-  }
+  const r = await enrolPhoto(
+    {
+      identity_id: u.identity_id,
+      name: u.info.name ?? null,
+      type: u.info.type ?? null,
+      register_type: u.register_type,
+      permission_ids: u.info.permission_ids.map(String),
+      info: otherInfo(u.info),
+    },
+    photo,
+    levelFor(u.register_type),
+    ctx,
+  );
+  if (!r.ok) return userFailed(u.identity_id, r.code === Codes.SERVER_PROCESS_FAILED ? Codes.SERVER_PROCESS_FAILED : Codes.USER_NOT_ENROLLED, r.message, username);
+  return userOk(u.identity_id, r.unchanged ? 'ok (photo unchanged)' : 'ok', username);
+}
 
+function otherInfo(info: UserRecord['info']): Record<string, unknown> {
+  const { name: _n, type: _t, permission_ids: _p, ...rest } = info;
+  return rest as Record<string, unknown>;
+}
+
+export type UserDetails = Pick<StoredUser, 'identity_id' | 'name' | 'type' | 'register_type' | 'permission_ids' | 'info'>;
+
+/** Why a photo was not enrolled: a §8 code (40003 not an image, 40004 no face, 40006 quality, 40009 face too small, 50072 engine) and the reasons. */
+export type EnrolResult = { ok: true; unchanged: boolean } | { ok: false; code: number; message: string };
+
+/**
+ * The enrolment step add_users_plus and the local admin API (POST users) share: an unchanged
+ * photo of the same model only updates the details; otherwise the face engine checks the photo at
+ * `level`, makes the descriptor, and user, photo and descriptor (with the model id) are stored
+ * in one transaction (the recognition gallery follows the users store at once).
+ */
+export async function enrolPhoto(details: UserDetails, photo: Buffer, level: FiqaLevel, ctx: Pick<CommandContext, 'users' | 'face' | 'modelId'>): Promise<EnrolResult> {
+  const sha = createHash('sha256').update(photo).digest('hex');
+  const modelId = ctx.modelId();
+  const known = await ctx.users.fingerprint(details.identity_id);
+  if (known && known.photo_sha256 === sha && known.model_id === modelId && known.register_type === details.register_type) {
+    await ctx.users.updateDetails(details);
+    return { ok: true, unchanged: true };
+  }
   let face: FiqaEntry;
   try {
     const pool = await ctx.face();
-    const analysis = await pool.analyze(photo, { level: levelFor(u.register_type), attributes: true });
+    const analysis = await pool.analyze(photo, { level, attributes: true });
     face = analysis.data[0]!;
   } catch (err) {
     const e = asFiqaError(err);
-    if (e.code === Codes.SERVER_PROCESS_FAILED) return userFailed(u.identity_id, Codes.SERVER_PROCESS_FAILED, e.message, username);
-    return userFailed(u.identity_id, Codes.USER_NOT_ENROLLED, e.message, username);
+    return { ok: false, code: e.code, message: e.message };
   }
-  if (!face.fiqa_result) return userFailed(u.identity_id, Codes.USER_NOT_ENROLLED, `photo rejected at level ${face.level}: ${failedReasons(face)}`, username);
-  if (!face.attributes?.embedding?.length) return userFailed(u.identity_id, Codes.SERVER_PROCESS_FAILED, 'the face engine returned no descriptor', username);
-
+  if (!face.fiqa_result) {
+    const code = face.fails.length === 1 && face.fails[0] === 'face_size' ? Codes.ENROLL_FACE_SIZE_NOT_ENOUGH_ERROR : Codes.LOW_QUALITY_ERROR;
+    return { ok: false, code, message: `photo rejected at level ${face.level}: ${failedReasons(face)}` };
+  }
+  if (!face.attributes?.embedding?.length) return { ok: false, code: Codes.SERVER_PROCESS_FAILED, message: 'the face engine returned no descriptor' };
   await ctx.users.upsert({
     ...details,
     photo,
@@ -79,5 +105,5 @@ export async function enrolOne(raw: unknown, ctx: CommandContext): Promise<UserO
     model_id: modelId,
     fiqa: protocolEntry(face),
   });
-  return userOk(u.identity_id, 'ok', username);
+  return { ok: true, unchanged: false };
 }

@@ -35,8 +35,12 @@ export interface StoredEvent {
   body: EventBody;
 }
 
+export type EventDecorator = (body: EventBody) => Promise<EventBody>;
+
 export class EventStore {
   evicted = 0;
+  /** Completes each event before it is stored (the local admin API names the user's group here). */
+  decorate: EventDecorator | null = null;
   constructor(
     private readonly w: DbWriter,
     readonly maxEvents = DEFAULT_MAX_EVENTS,
@@ -44,7 +48,8 @@ export class EventStore {
 
   /** Stores one event (its ext_data.event_id is set here) and evicts the oldest beyond the limit. */
   async add(body: Omit<EventBody, 'ext_data'> & { ext_data: Omit<EventBody['ext_data'], 'event_id' | 'spot_pic'> }, spot: Buffer | null): Promise<StoredEvent> {
-    const full: EventBody = { ...body, ext_data: { ...body.ext_data, event_id: randomUUID() } };
+    let full: EventBody = { ...body, ext_data: { ...body.ext_data, event_id: randomUUID() } };
+    if (this.decorate) full = await this.decorate(full);
     const id = await this.w.tx(async (db) => {
       const r = await db.run('INSERT INTO events (event_id, timestamp, score, person_type, body, spot_pic) VALUES (?, ?, ?, ?, ?, ?)', [
         full.ext_data.event_id,
@@ -59,6 +64,11 @@ export class EventStore {
       return r.lastID;
     });
     return { id, body: full };
+  }
+
+  /** Deletes every stored event (ids are never reused, so the upload cursors stay right); returns how many there were. */
+  async wipe(): Promise<number> {
+    return (await this.w.write('DELETE FROM events')).changes;
   }
 
   async count(): Promise<number> {

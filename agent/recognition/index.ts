@@ -35,6 +35,8 @@ export interface Recognition {
   readonly devices: CaptureDevices;
   readonly gallery: Gallery;
   readonly events: EventStore;
+  /** the reports (the local admin API attaches its destinations with reports.useLocal) */
+  readonly reports: Reporters;
   readonly ftpPort: number | null;
   handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
   status(): Promise<{ capture_devices: number; gallery: number; events: number; ftp_port: number | null; spool_waiting: number; history_batches_sent: number; history_error: string | null }>;
@@ -88,6 +90,7 @@ export async function startRecognition(o: RecognitionOptions): Promise<Recogniti
     devices,
     gallery,
     events,
+    reports,
     ftpPort: ftp?.port ?? null,
     handle: (req, res, path) => handleCaptureHttp(req, res, path, { devices, recognizer }),
     status: async () => ({

@@ -1,21 +1,21 @@
-// The box's reports to the platform (PROTOCOL §6): realtime events to every recordAddr URL
-// (fire-and-forget), the history upload (batches of ≤ 100 events and ≤ 8 MiB of pictures as a JSON array every
-// recordUploadPeriod s from a cursor per URL in agent.db that moves only after HTTP 200; failures
-// retried with capped backoff), device status every deviceMonitorPeriod s, and capture-device
-// add/remove to deviceInfoAddr.
+// The box's reports (PROTOCOL §6): realtime events to every recordAddr URL (fire-and-forget), the
+// history upload (./history: batches of ≤ 100 events every recordUploadPeriod s from a cursor per
+// URL that moves only after HTTP 200), device status every deviceMonitorPeriod s, and
+// capture-device add/remove to deviceInfoAddr. The local admin API's destinations (§7:
+// EventServerUrl, HistoryEventUrl, MonitorServerUrl) come in addition (./local), attached with
+// `useLocal`; so does reg_pic, filled when the need_reg_pic settings ask for it.
 import { composeUrl, recordAddrList } from '../protocol';
 import type { LoginSession } from '../link/login';
 import { Backoff, Sleeper } from '../link/status';
 import type { CaptureDevice, CaptureDevices } from '../capture/devices';
 import type { EventStore, StoredEvent } from '../events/store';
 import { AGENT_VERSION } from '../version';
+import { HistoryUploader } from './history';
+import { LocalReports, type LocalOptions } from './local';
 import { MachineFigures } from './machine';
 import { postJson } from './post';
 
-export const HISTORY_BATCH = 100;
-/** spot pictures per history batch at most (a batch of 100 full snapshots would be ~75 MB of JSON) */
-export const HISTORY_BATCH_BYTES = 8 * 1024 * 1024;
-export const HISTORY_RETRY_CAP_MS = 16_000;
+export { HISTORY_BATCH, HISTORY_BATCH_BYTES, HISTORY_RETRY_CAP_MS } from './history';
 
 export interface ReportersOptions {
   session(): LoginSession | null;
@@ -32,15 +32,28 @@ export class Reporters {
   private readonly loops: Promise<void>[] = [];
   private readonly machine: MachineFigures;
   private readonly inflight = new Set<Promise<unknown>>();
-  /** history: batches acknowledged, and the last failure (for /health) */
-  readonly history = { sent: 0, lastError: null as string | null };
+  /** the platform's history upload: batches acknowledged and the last failure (for /health) */
+  readonly history: HistoryUploader;
+  private local: LocalReports | null = null;
 
   constructor(private readonly o: ReportersOptions) {
     this.machine = new MachineFigures(o.dataDir);
+    this.history = new HistoryUploader({
+      events: o.events,
+      sleeper: this.sleeper,
+      log: o.log,
+      periodMs: () => this.period('recordUploadPeriod', 5),
+      prepare: (b) => this.local?.prepare(b, 'history') ?? Promise.resolve(b),
+      targets: () => {
+        const s = this.o.session();
+        if (!s) return [];
+        return recordAddrList(s.body.recordAddr).map((url) => ({ key: composeUrl(s.loginUrl, url), label: url, post: (batch) => postJson(s, url, batch) }));
+      },
+    });
   }
 
   start(): void {
-    this.loops.push(this.historyLoop(), this.statusLoop());
+    this.loops.push(this.history.run(() => this.stopped), this.statusLoop());
     this.o.devices.on('added', (d) => this.deviceInfo(1, d));
     this.o.devices.on('removed', (d) => this.deviceInfo(2, d));
   }
@@ -50,60 +63,33 @@ export class Reporters {
     void p.finally(() => this.inflight.delete(p)).catch(() => undefined);
   }
 
-  /** A realtime event (score ≥ threshold): POSTed once to every recordAddr URL, not retried. */
+  /** A realtime event (score ≥ threshold): POSTed once to every recordAddr URL and EventServerUrl, not retried. */
   realtime(e: StoredEvent): void {
+    this.local?.realtime(e);
     const s = this.o.session();
     if (!s) return;
-    for (const url of recordAddrList(s.body.recordAddr)) {
+    const urls = recordAddrList(s.body.recordAddr);
+    if (urls.length === 0) return;
+    const body = this.local?.prepare(e.body, 'realtime') ?? Promise.resolve(e.body);
+    for (const url of urls) {
       this.track(
-        postJson(s, url, e.body)
+        body
+          .then((b) => postJson(s, url, b))
           .then((st) => st !== 200 && this.o.log(`realtime event ${e.id}: ${url} answered HTTP ${st} (the history upload sends it again)`))
           .catch((err) => this.o.log(`realtime event ${e.id}: ${url}: ${(err as Error).message} (the history upload sends it again)`)),
       );
     }
   }
 
+  /** Attaches the local admin API's destinations and reg_pic settings (in addition to the platform's). */
+  useLocal(o: Omit<LocalOptions, 'events' | 'sleeper' | 'log' | 'statusBody' | 'track'>): LocalReports {
+    this.local = new LocalReports({ ...o, events: this.o.events, sleeper: this.sleeper, log: this.o.log, statusBody: (devSno) => this.statusBody(devSno), track: (p) => this.track(p) });
+    this.loops.push(...this.local.start(() => this.stopped));
+    return this.local;
+  }
+
   private period(field: 'recordUploadPeriod' | 'deviceMonitorPeriod', dflt: number): number {
     return (this.o.session()?.body[field] ?? dflt) * 1000;
-  }
-
-  private async historyLoop(): Promise<void> {
-    // a failed batch is retried after 1, 2, 4, 8, 16 s, then every 16 s (or the period if longer)
-    const backoff = new Backoff(1000, HISTORY_RETRY_CAP_MS);
-    while (!this.stopped) {
-      let wait = this.period('recordUploadPeriod', 5);
-      try {
-        const more = await this.uploadOnce();
-        backoff.reset();
-        if (more) wait = 0;
-      } catch (err) {
-        const why = (err as Error).message;
-        if (why !== this.history.lastError) this.o.log(`history upload: ${why}; retrying`);
-        this.history.lastError = why;
-        wait = Math.max(wait, backoff.next());
-      }
-      if (wait > 0 && !(await this.sleeper.sleep(wait))) return;
-    }
-  }
-
-  /** One batch to each history URL; true when some URL sent one (so more may be waiting). */
-  private async uploadOnce(): Promise<boolean> {
-    const s = this.o.session();
-    if (!s) return false;
-    let more = false;
-    for (const url of recordAddrList(s.body.recordAddr)) {
-      const key = composeUrl(s.loginUrl, url);
-      const cursor = (await this.o.events.cursor(key)) ?? 0;
-      const batch = await this.o.events.after(cursor, HISTORY_BATCH, HISTORY_BATCH_BYTES);
-      if (batch.length === 0) continue;
-      const st = await postJson(s, url, batch.map((e) => e.body));
-      if (st !== 200) throw new Error(`${url} answered HTTP ${st}`);
-      await this.o.events.setCursor(key, batch.at(-1)!.id);
-      this.history.sent++;
-      this.history.lastError = null;
-      more = true; // look again at once: more may be waiting
-    }
-    return more;
   }
 
   private async statusLoop(): Promise<void> {
@@ -111,7 +97,7 @@ export class Reporters {
       const s = this.o.session();
       if (s?.body.deviceMonitorAddr) {
         try {
-          const st = await postJson(s, s.body.deviceMonitorAddr, await this.statusBody(s));
+          const st = await postJson(s, s.body.deviceMonitorAddr, await this.statusBody(s.devSno));
           if (st !== 200) this.o.log(`device status: ${s.body.deviceMonitorAddr} answered HTTP ${st}`);
         } catch (err) {
           this.o.log(`device status: ${(err as Error).message}`);
@@ -121,17 +107,17 @@ export class Reporters {
     }
   }
 
-  async statusBody(s: LoginSession): Promise<Record<string, unknown>> {
+  async statusBody(devSno: string): Promise<Record<string, unknown>> {
     const m = await this.machine.read();
     return {
       gateway_ip: this.o.identity.ip,
       gateway_name: this.o.identity.hostname,
       gateway_status: 'online',
-      gateway_sn: s.devSno,
-      dev_sno: s.devSno,
+      gateway_sn: devSno,
+      dev_sno: devSno,
       gateway_ext_data: { sw_version: AGENT_VERSION, sdk_version: AGENT_VERSION, gateway_mac: this.o.identity.mac ?? '', ...m },
       sub_devices: this.o.devices.list().map((d) => ({
-        ep_id: `${s.devSno}__${d.ep_ip}`,
+        ep_id: `${devSno}__${d.ep_ip}`,
         ep_name: d.name,
         ep_ip: d.ep_ip,
         ep_status: 'online',

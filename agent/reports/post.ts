@@ -1,5 +1,7 @@
 // One box → platform report POST (PROTOCOL §3/§6): the URL composed against login_url, token and
 // dev_sno added, JSON body, bounded time; resolves with the HTTP status, rejects with a plain reason.
+// Destinations configured through the local admin API (§7) get `postTo`: their absolute URL as
+// it is (no token: they are the integrator's servers), as JSON or as multipart form-data.
 import { composeUrl, withAuth } from '../protocol';
 import type { LoginSession } from '../link/login';
 import { networkReason } from '../link/status';
@@ -11,12 +13,32 @@ export function reportUrl(s: LoginSession, url: string): string {
 }
 
 export async function postJson(s: LoginSession, url: string, body: unknown, timeoutMs = REPORT_TIMEOUT_MS): Promise<number> {
-  const u = reportUrl(s, url);
+  return postTo(reportUrl(s, url), body, 'json', timeoutMs);
+}
+
+export type BodyType = 'json' | 'form-data';
+
+/**
+ * A report as multipart form-data: one field per top-level key of an object (strings as they
+ * are, anything else as JSON); a list (a history batch) as one field `events` holding the JSON.
+ */
+export function formBody(body: unknown): FormData {
+  const f = new FormData();
+  if (Array.isArray(body) || body === null || typeof body !== 'object') f.append('events', JSON.stringify(body));
+  else for (const [k, v] of Object.entries(body)) f.append(k, typeof v === 'string' ? v : JSON.stringify(v));
+  return f;
+}
+
+/** POSTs `body` to an absolute URL; resolves with the HTTP status, rejects with a plain reason. */
+export async function postTo(url: string, body: unknown, type: BodyType = 'json', timeoutMs = REPORT_TIMEOUT_MS): Promise<number> {
   let res: Response;
   try {
-    res = await fetch(u, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
+    res =
+      type === 'json'
+        ? await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) })
+        : await fetch(url, { method: 'POST', body: formBody(body), signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
-    throw new Error(networkReason(err, new URL(u).host, timeoutMs));
+    throw new Error(networkReason(err, new URL(url).host, timeoutMs));
   }
   await res.body?.cancel().catch(() => undefined);
   return res.status;

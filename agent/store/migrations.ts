@@ -69,4 +69,37 @@ CREATE TABLE report_cursors (
   last_id      INTEGER NOT NULL            -- events.id up to which the platform answered 200
 )`,
   },
+  {
+    // the local admin API (PROTOCOL §7, agent/admin-api/): permission groups (the ids users carry
+    // in permission_ids and capture devices bind to), user groups (their name is an event's
+    // group_name) with their members, and the API's settings (URLs, periods, modes) as JSON
+    version: 3,
+    sql: `
+CREATE TABLE admin_permissions (
+  permission_id   TEXT PRIMARY KEY,        -- what users' info.permission_ids and devices' permission_ids hold
+  name            TEXT NOT NULL UNIQUE,    -- permission_name
+  description     TEXT NOT NULL,
+  info            TEXT NOT NULL,           -- JSON object
+  created_at      TEXT NOT NULL
+);
+CREATE TABLE admin_groups (
+  group_name      TEXT PRIMARY KEY,
+  description     TEXT NOT NULL,
+  info            TEXT NOT NULL,           -- JSON object
+  created_at      TEXT NOT NULL
+);
+CREATE TABLE admin_group_users (
+  group_name      TEXT NOT NULL REFERENCES admin_groups (group_name) ON DELETE CASCADE,
+  identity_id     TEXT NOT NULL REFERENCES users (identity_id) ON DELETE CASCADE,
+  added_at        TEXT NOT NULL,
+  PRIMARY KEY (group_name, identity_id)
+);
+CREATE INDEX admin_group_users_user ON admin_group_users (identity_id);
+CREATE TABLE admin_settings (
+  key             TEXT PRIMARY KEY,        -- GateControllerMode, EventAction, EventServerUrl, HistoryEventUrl, MonitorServerUrl
+  value           TEXT NOT NULL            -- JSON
+);
+INSERT INTO admin_permissions VALUES ('0', 'default', 'the permission users get when they name none', '{}', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+INSERT INTO admin_groups VALUES ('default_group', 'the group users join when they name none', '{}', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))`,
+  },
 ];
