@@ -34,7 +34,8 @@ const BASELINE: Kernel = 'js';
 export interface SearchRow {
   n: number;
   queries: number;
-  kernels: Record<string, { p50: number; p99: number; mean: number; addUs: number; deleteUs: number }>;
+  /** wall-clock ms per query, and the process's CPU time per query (what preemption by other processes does not add) */
+  kernels: Record<string, { p50: number; p99: number; mean: number; cpuP50: number; cpuP99: number; addUs: number; deleteUs: number }>;
   /** queries where the kernel named the same user as the baseline */
   agree: Record<string, number>;
   load: number[];
@@ -56,10 +57,11 @@ export function searchSection(n = 50_000, queries = 500): SearchRow {
     for (let i = 0; i < 1000; i++) g.delete(`u${i * 37}`);
     const deleteUs = performance.now() - t;
     for (let i = 0; i < 1000; i++) g.set(users[i * 37]!);
-    kernels[g.kernel] = { p50: 0, p99: 0, mean: 0, addUs, deleteUs };
+    kernels[g.kernel] = { p50: 0, p99: 0, mean: 0, cpuP50: 0, cpuP99: 0, addUs, deleteUs };
   }
   const groups = new Set(['g1', 'g2']);
   const times: Record<string, number[]> = Object.fromEntries(KERNELS.map((k) => [k, []]));
+  const cpu: Record<string, number[]> = Object.fromEntries(KERNELS.map((k) => [k, []]));
   const agree: Record<string, number> = Object.fromEntries(KERNELS.map((k) => [k, 0]));
   for (let q = 0; q < queries + 20; q++) {
     // half the probes near an enrolled face, half unknown
@@ -68,17 +70,23 @@ export function searchSection(n = 50_000, queries = 500): SearchRow {
     const found: Record<string, string | undefined> = {};
     for (let k = 0; k < galleries.length; k++) {
       const g = galleries[(k + q) % galleries.length]!;
+      const c = process.cpuUsage();
       const t = performance.now();
       const m = g.search(probe, groups);
       const dt = performance.now() - t;
+      const dc = process.cpuUsage(c);
       found[g.kernel] = m?.identity_id;
-      if (q >= 20) times[g.kernel]!.push(dt); // the first 20 warm up
+      if (q >= 20) {
+        // the first 20 warm up
+        times[g.kernel]!.push(dt);
+        cpu[g.kernel]!.push((dc.user + dc.system) / 1000);
+      }
     }
     if (q >= 20) for (const k of KERNELS) if (found[k] === found[BASELINE]) agree[k]!++;
   }
   for (const k of KERNELS) {
     const t = times[k]!;
-    Object.assign(kernels[k]!, { p50: pctl(t, 0.5), p99: pctl(t, 0.99), mean: t.reduce((a, b) => a + b, 0) / t.length });
+    Object.assign(kernels[k]!, { p50: pctl(t, 0.5), p99: pctl(t, 0.99), mean: t.reduce((a, b) => a + b, 0) / t.length, cpuP50: pctl(cpu[k]!, 0.5), cpuP99: pctl(cpu[k]!, 0.99) });
   }
   return { n, queries, kernels, agree, load: [] };
 }
@@ -92,13 +100,13 @@ const LABEL: Record<Kernel, string> = {
 export function printSearch(s: SearchRow): void {
   const b = s.kernels[BASELINE]!;
   console.log(`\n## 1:N search — ${s.n} enrolled ${DESCRIPTOR.dims}-d descriptors, ${s.queries} queries filtered by permission groups, one core\n`);
-  console.log('| kernel | p50 ms | p99 ms | mean ms | × JS p50 | × JS p99 | add µs/row | 1,000 deletes ms | same user as JS |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| kernel | p50 ms | p99 ms | mean ms | × JS p50 | × JS p99 | CPU ms p50 / p99 | add µs/row | 1,000 deletes ms | same user as JS |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const k of KERNELS) {
     const x = s.kernels[k]!;
     console.log(
-      `| ${LABEL[k]} | ${x.p50.toFixed(2)} | ${x.p99.toFixed(2)} | ${x.mean.toFixed(2)} | ×${(x.p50 / b.p50).toFixed(3)} | ×${(x.p99 / b.p99).toFixed(3)} | ${x.addUs.toFixed(1)} | ${x.deleteUs.toFixed(1)} | ${s.agree[k]}/${s.queries} |`,
+      `| ${LABEL[k]} | ${x.p50.toFixed(2)} | ${x.p99.toFixed(2)} | ${x.mean.toFixed(2)} | ×${(x.p50 / b.p50).toFixed(3)} | ×${(x.p99 / b.p99).toFixed(3)} | ${x.cpuP50.toFixed(2)} / ${x.cpuP99.toFixed(2)} | ${x.addUs.toFixed(1)} | ${x.deleteUs.toFixed(1)} | ${s.agree[k]}/${s.queries} |`,
     );
   }
-  console.log(`\nTarget p99 ≤ 5 ms (the default kernel).`);
+  console.log(`\nTarget p99 ≤ 5 ms (the default kernel). Wall-clock times include preemption by other processes on a loaded machine; the CPU column is this process's CPU time per query (getrusage, microsecond resolution).`);
 }
