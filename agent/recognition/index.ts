@@ -47,6 +47,7 @@ export async function startRecognition(o: RecognitionOptions): Promise<Recogniti
   const { link } = o;
   const devices = await CaptureDevices.open(link.writer);
   const gallery = galleryFor(link.users, DESCRIPTOR.modelId, DESCRIPTOR.dims);
+  o.log(`recognition: ${gallery.size} users in the gallery, search ${gallery.kernel === 'js' ? 'in plain JavaScript (no WebAssembly SIMD in this Node.js)' : 'by the WebAssembly SIMD kernel'}`);
   const stale = [...link.users.index.values()].filter((u) => u.model_id !== DESCRIPTOR.modelId).length;
   if (stale) o.log(`recognition: ${stale} users have descriptors of another model; they are searched once re-embedded from their photos`);
   const events = new EventStore(link.writer, o.maxEvents ?? DEFAULT_MAX_EVENTS);

@@ -8,6 +8,9 @@
 //   node/bin/node        Node runtime for the target (npm package node-linux-<arch>)
 //   app/agent.mjs        the agent, bundled to plain JS by esbuild
 //   app/fiqa.mjs, app/db-check.mjs   the se3-fiqa tool, the database self-check (db-check.ts)
+//   app/fiqa-worker.mjs  the face engine's worker thread (agent/face/worker.ts; the face pool
+//                        finds it next to agent.mjs, so enrolment and recognition never block
+//                        the agent's event loop: /health, the AMQP heartbeat, the reports)
 //   app/node_modules/    native dependencies for the target arch only (onnxruntime-node with
 //                        only bin/napi-v*/linux/<arch>, sharp + @img/sharp-linux-<arch> +
 //                        @img/sharp-libvips-linux-<arch>, sqlite3 with build/Release/
@@ -238,6 +241,7 @@ export async function buildAgentBundle(opts: BuildOptions): Promise<BuildResult>
         agent: opts.entry ?? join(ROOT, 'agent', 'standalone.ts'),
         fiqa: join(ROOT, 'build', 'agent-bundle', 'fiqa-check.ts'),
         'db-check': join(ROOT, 'build', 'agent-bundle', 'db-check.ts'),
+        'fiqa-worker': join(ROOT, 'agent', 'face', 'worker.ts'),
       },
       outdir: join(stage, 'app'),
       outExtension: { '.js': '.mjs' },

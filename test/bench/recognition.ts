@@ -10,9 +10,13 @@
 //   This shared machine's speed drifts, so the candidates are timed interleaved face by face
 //   over R rounds (default 3), and each is also given as a ratio to FaceRes (today's
 //   descriptor, the baseline) measured in the same rounds (median of the rounds' ratios).
-//   1:N search — the agent's gallery at 50,000 descriptors against a naive search (./search.ts).
-//   `--section search` runs only this one.
-// Writes the figures to .tmp/bench-recognition.json.
+//   1:N search — the agent's gallery at 50,000 descriptors, each search kernel against the plain
+//   JavaScript scan (./search.ts). `--section search` runs only this one.
+//   Snapshot → realtime event — a real agent and a minimal platform, p50/p99 over
+//   `--snapshots N` (default 500) against the face engine alone (./recognition-e2e.ts).
+//   `--section e2e` runs only this one.
+//   `--section descriptors` runs only the descriptor table.
+// Writes the figures to .tmp/bench-recognition*.json.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
@@ -23,6 +27,7 @@ import type { Pyramid } from '../../agent/face/image';
 import type { Mesh } from '../../agent/face/landmarks';
 import { FACES_ID_DIR, labelledPhotos, rank1, unit, verification } from './verification';
 import { printSearch, searchSection } from './search';
+import { e2eSection, printE2e } from './recognition-e2e';
 
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(name);
@@ -169,9 +174,20 @@ async function descriptorSection(): Promise<{ rows: DescriptorRow[]; photos: num
 }
 
 async function main() {
-  const search = searchSection();
-  printSearch(search);
-  if (process.argv.includes('--section') && process.argv[process.argv.indexOf('--section') + 1] === 'search') return;
+  const section = process.argv.includes('--section') ? process.argv[process.argv.indexOf('--section') + 1] : null;
+  const out = new URL('../../.tmp/', import.meta.url).pathname;
+  mkdirSync(out, { recursive: true });
+  if (section === null || section === 'search') {
+    const search = searchSection();
+    printSearch(search);
+    writeFileSync(`${out}bench-recognition-search.json`, JSON.stringify({ date: new Date().toISOString(), load: loadavg(), search }, null, 2));
+  }
+  if (section === null || section === 'e2e') {
+    const e2e = await e2eSection(Math.max(1, arg('--snapshots', 500)));
+    printE2e(e2e);
+    writeFileSync(`${out}bench-recognition-e2e.json`, JSON.stringify({ date: new Date().toISOString(), e2e }, null, 2));
+  }
+  if (section !== null && section !== 'descriptors') return;
   const load0 = loadavg()[0]!;
   const d = await descriptorSection();
   const load1 = loadavg()[0]!;
@@ -184,8 +200,7 @@ async function main() {
     );
   }
   console.log(`\nLoad average ${load0.toFixed(1)} → ${load1.toFixed(1)} during the run; ${ROUNDS} rounds.`);
-  mkdirSync(new URL('../../.tmp/', import.meta.url).pathname, { recursive: true });
-  writeFileSync(new URL('../../.tmp/bench-recognition.json', import.meta.url).pathname, JSON.stringify({ date: new Date().toISOString(), ...d, search }, null, 2));
+  writeFileSync(`${out}bench-recognition.json`, JSON.stringify({ date: new Date().toISOString(), ...d }, null, 2));
 }
 
 await main();
