@@ -86,8 +86,9 @@ export interface QualityGate {
  * fails on its light, sharpness, size or compression instead).
  */
 export function notHumanReason(look: HumanLook, q: QualityGate): string | null {
+  // light as level high wants it (a darker face has proportionally less colour spread)
   const fair =
-    q.brightness >= 0.3 && q.brightness <= 1.8 && q.clarity >= 0.18 && q.under_exposure <= 0.2 && q.over_exposure <= 0.2 && (q.compression === null || q.compression >= 30);
+    q.brightness >= 0.45 && q.brightness <= 1.8 && q.clarity >= 0.18 && q.under_exposure <= 0.2 && q.over_exposure <= 0.2 && (q.compression === null || q.compression >= 30);
   // covered eyes or mouth and a face cut by the border also lower the landmark confidence
   const whole = !q.partial && q.eyes_visible >= EYES_VISIBLE_MIN && q.mask < 0.5;
   if (!fair || !whole) return null;
