@@ -1,7 +1,8 @@
 // The human-face check (agent/face/human.ts): real faces pass it; a face turned to stone or
 // painted in flat colour (made here from the fixture portraits) and the animal faces and
 // painted portraits of the local evaluation set are refused with a plain reason; beards are
-// neither masks nor a reason to refuse. A black-and-white photo of a person is not refused.
+// neither masks nor a reason to refuse. A black-and-white photo of a person is not refused, and
+// a stone face beside a person is left out rather than counted as a second face.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { createFaceEngine, FiqaError, type FaceEngine } from '../../agent/face';
 import { LANDMARK_CONFIDENCE_MIN, SKIN_TEXTURE_MIN } from '../../agent/face/human';
+import { twoPeople, type FaceGeometry } from './degrade';
 import { face, PORTRAITS } from './fixtures';
 
 let engine: FaceEngine;
@@ -88,6 +90,25 @@ test('a face of grey stone or of flat paint is refused: "does not look like a li
       assert.match(err.hint ?? '', /use a photo of the person/);
     }
   }
+});
+
+test('a person beside a stone face: the stone face is left out, the person is the one face and passes', O, async () => {
+  const geometry = async (b: Buffer): Promise<FaceGeometry> => {
+    const r = await engine.analyze(b, { attributes: false });
+    return { width: r.image.width, height: r.image.height, landmarks: r.data[0]!.landmarks, bbox: r.data[0]!.bbox };
+  };
+  const person = face('obama.jpg');
+  const other = face('biden2.jpg');
+  const stone = await recolourFace(other, 'stone');
+  // the same composition with the other person's real face: two faces, single_face fails
+  const both = await engine.analyze(await twoPeople(person, await geometry(person), other, await geometry(other)), { attributes: false });
+  assert.equal(both.data.length, 2);
+  assert.equal(both.passed, false);
+  const r = await engine.analyze(await twoPeople(person, await geometry(person), stone, await geometry(other)), { attributes: false });
+  assert.equal(r.data.length, 1, `faces: ${r.data.map((e) => e.bbox.join(',')).join(' | ')}`);
+  assert.equal(r.data[0]!.measures.face_count, 1);
+  assert.ok(r.data[0]!.bbox[2] < r.image.width / 2, 'the face kept is the person on the left');
+  assert.equal(r.passed, true, r.data[0]!.fails.join(','));
 });
 
 test('a black-and-white photo of a person is not refused: no colour to judge, the landmark cue still holds', O, async () => {
