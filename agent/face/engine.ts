@@ -120,7 +120,7 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
     const pyr = new Pyramid(img);
     try {
       const quality = jpegQuality(buf);
-      const faces = await findFaces(img, pyr, o.maxFaces ?? 10, quality);
+      const faces = await findFaces(img, pyr, o.maxFaces ?? 10, level === 'no' ? undefined : quality);
       const data: FiqaEntry[] = [];
       // the largest face's area over the next one's (faces are sorted largest first)
       const dominance = faces.length > 1 ? (faces[0]!.measures.face_width / faces[1]!.measures.face_width) ** 2 : null;
@@ -145,7 +145,8 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
   }
 
   /** Every face: detection, landmarks (refined once when needed), measures and pose; largest first. */
-  async function findFaces(img: DecodedImage, pyr: Pyramid, maxFaces: number, jpegQ: number | null): Promise<FaceFound[]> {
+  /** `jpegQ` undefined: level `no`, measure every face and refuse none as not human. */
+  async function findFaces(img: DecodedImage, pyr: Pyramid, maxFaces: number, jpegQ: number | null | undefined): Promise<FaceFound[]> {
     const { input, width, height, side } = letterbox(img, pyr, DETECTOR_SIZE, detectorMultiple, detectorIn);
     const raw = await detector.run(input, [1, height, width, 3]);
     const dets = decodeDetections(raw, width, height, side, minDet);
@@ -171,7 +172,7 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
     }
     // faces that are not human (an animal, a painting, a statue) are not faces to enrol: left
     // out, and when nothing else is left the photo is refused for that
-    const notHuman = faces.map((f) => notHumanReason(f.human, { ...f.measures, compression: jpegQ }));
+    const notHuman = faces.map((f) => (jpegQ === undefined ? null : notHumanReason(f.human, { ...f.measures, compression: jpegQ })));
     const human = faces.filter((_, i) => notHuman[i] === null);
     if (human.length === 0 && faces.length > 0) {
       throw new FiqaError(FiqaCodes.NO_FACE, `no human face: ${notHuman[0]}`, 'use a photo of the person: a live face, not an animal, a painting, a drawing or a statue');

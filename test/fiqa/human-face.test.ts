@@ -88,6 +88,9 @@ test('a face of grey stone or of flat paint is refused: "does not look like a li
       assert.equal(err.code, 40004, `${name} ${how}`);
       assert.match(err.message, /^no human face: the face found does not look like a live human face \(a painting, a drawing or a statue\?\)/, `${name} ${how}`);
       assert.match(err.hint ?? '', /use a photo of the person/);
+      // level no measures without judging: the face is reported, with the cue that refused it
+      const m = (await engine.analyze(photo, { level: 'no', attributes: false })).data[0]!.measures;
+      assert.ok(m.skin_texture !== null && m.skin_texture < SKIN_TEXTURE_MIN, `${name} ${how}: skin texture ${m.skin_texture}`);
     }
   }
 });
