@@ -14,6 +14,7 @@ import { jpegQuality } from './jpeg-quality';
 import { centroid, decodeMesh, detectionCrop, headPose, IDX, meshCrop, MESH_SIZE, type Mesh } from './landmarks';
 import { judge, thresholdsFor } from './levels';
 import { measureFace, type RawMeasures } from './measures';
+import { humanLook, notHumanReason, type HumanLook } from './human';
 import { sceneLooks, type SceneLooks } from './scene';
 import { defaultModelsDir, loadModels, type LoadedModel } from './models';
 import type { AnalyzeOptions, FiqaAnalysis, FiqaEntry, Point } from './types';
@@ -74,6 +75,7 @@ export interface FaceFound {
   mesh: Mesh;
   measures: RawMeasures;
   pose: { yaw: number; pitch: number; roll: number };
+  human: HumanLook;
 }
 
 export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<FaceEngine> {
@@ -117,8 +119,8 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
     const level = o.level ?? 'high';
     const pyr = new Pyramid(img);
     try {
-      const faces = await findFaces(img, pyr, o.maxFaces ?? 10);
       const quality = jpegQuality(buf);
+      const faces = await findFaces(img, pyr, o.maxFaces ?? 10, level === 'no' ? undefined : quality);
       const data: FiqaEntry[] = [];
       // the largest face's area over the next one's (faces are sorted largest first)
       const dominance = faces.length > 1 ? (faces[0]!.measures.face_width / faces[1]!.measures.face_width) ** 2 : null;
@@ -143,7 +145,8 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
   }
 
   /** Every face: detection, landmarks (refined once when needed), measures and pose; largest first. */
-  async function findFaces(img: DecodedImage, pyr: Pyramid, maxFaces: number): Promise<FaceFound[]> {
+  /** `jpegQ` undefined: level `no`, measure every face and refuse none as not human. */
+  async function findFaces(img: DecodedImage, pyr: Pyramid, maxFaces: number, jpegQ: number | null | undefined): Promise<FaceFound[]> {
     const { input, width, height, side } = letterbox(img, pyr, DETECTOR_SIZE, detectorMultiple, detectorIn);
     const raw = await detector.run(input, [1, height, width, 3]);
     const dets = decodeDetections(raw, width, height, side, minDet);
@@ -165,8 +168,16 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
       // drop duplicates (two detections converging on one face)
       const c = centroid(mesh.points, [IDX.noseTip]);
       if (faces.some((f) => Math.hypot(f.mesh.points[IDX.noseTip]![0] - c[0], f.mesh.points[IDX.noseTip]![1] - c[1]) < 0.1 * mesh.crop.size)) continue;
-      faces.push({ detection: d, mesh, measures: measureFace(pyr, mesh, img), pose: headPose(mesh) });
+      faces.push({ detection: d, mesh, measures: measureFace(pyr, mesh, img), pose: headPose(mesh), human: humanLook(pyr, mesh, img) });
     }
+    // faces that are not human (an animal, a painting, a statue) are not faces to enrol: left
+    // out, and when nothing else is left the photo is refused for that
+    const notHuman = faces.map((f) => (jpegQ === undefined ? null : notHumanReason(f.human, { ...f.measures, compression: jpegQ })));
+    const human = faces.filter((_, i) => notHuman[i] === null);
+    if (human.length === 0 && faces.length > 0) {
+      throw new FiqaError(FiqaCodes.NO_FACE, `no human face: ${notHuman[0]}`, 'use a photo of the person: a live face, not an animal, a painting, a drawing or a statue');
+    }
+    faces.splice(0, faces.length, ...human);
     if (faces.length === 0) {
       if (await cutOffFace(img, pyr, decodeDetections(raw, width, height, side, CUT_OFF_SCORE))) {
         throw new FiqaError(FiqaCodes.NO_FACE, 'face cut off by the photo border: only part of a face is in the photo',
@@ -292,6 +303,8 @@ function toEntry(
     background_uniformity: r4(m.background_uniformity),
     detector_score: r4(f.detection.score),
     landmark_score: r4(f.mesh.score),
+    landmark_confidence: r2(f.human.landmark_confidence),
+    skin_texture: f.human.skin_texture === null ? null : r2(f.human.skin_texture),
   };
   const { success, fails, checks } = judge(info, measures, level, o.thresholds);
   const pt = (q: number[]): Point => [Math.round(q[0]! * scale), Math.round(q[1]! * scale)];

@@ -64,6 +64,10 @@ export interface FiqaMeasures {
   /** detector and landmark confidence */
   detector_score: number;
   landmark_score: number;
+  /** the landmark model's face-presence confidence as log-odds (human faces ≥ 12; see human.ts) */
+  landmark_confidence: number;
+  /** spread of the skin's red-difference chroma over the inner face (null: black-and-white photo); painted, drawn and carved faces are smooth */
+  skin_texture: number | null;
 }
 
 export interface CheckResult {

@@ -1,0 +1,157 @@
+// The human-face check (agent/face/human.ts): real faces pass it; a face turned to stone or
+// painted in flat colour (made here from the fixture portraits) and the animal faces and
+// painted portraits of the local evaluation set are refused with a plain reason; beards are
+// neither masks nor a reason to refuse. A black-and-white photo of a person is not refused, and
+// a stone face beside a person is left out rather than counted as a second face.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createFaceEngine, FiqaError, type FaceEngine } from '../../agent/face';
+import { LANDMARK_CONFIDENCE_MIN, SKIN_TEXTURE_MIN } from '../../agent/face/human';
+import { twoPeople, type FaceGeometry } from './degrade';
+import { face, PORTRAITS } from './fixtures';
+
+let engine: FaceEngine;
+before(async () => {
+  engine = await createFaceEngine();
+});
+after(async () => {
+  await engine?.close();
+});
+const O = { timeout: 180_000 };
+
+/** The face box of a fixture, grown by 10 %. */
+async function faceBox(buf: Buffer) {
+  const r = await engine.analyze(buf, { attributes: false });
+  const [x0, y0, x1, y1] = r.data[0]!.bbox;
+  const g = 0.1 * (x1 - x0);
+  const left = Math.max(0, Math.round(x0 - g));
+  const top = Math.max(0, Math.round(y0 - g));
+  return { left, top, width: Math.min(r.image.width - left, Math.round(x1 - x0 + 2 * g)), height: Math.min(r.image.height - top, Math.round(y1 - y0 + 2 * g)) };
+}
+
+/**
+ * The photo with its face region recoloured: `stone` keeps the shading (luma) in one stone
+ * colour; `flat` keeps the shading under the face's own mean colour, laid on evenly (paint).
+ */
+async function recolourFace(buf: Buffer, how: 'stone' | 'flat'): Promise<Buffer> {
+  const box = await faceBox(buf);
+  const { data, info } = await sharp(buf).rotate().extract(box).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  let mr = 0;
+  let mg = 0;
+  let mb = 0;
+  const n = info.width * info.height;
+  for (let i = 0; i < n; i++) {
+    mr += data[3 * i]!;
+    mg += data[3 * i + 1]!;
+    mb += data[3 * i + 2]!;
+  }
+  const mean = [mr / n, mg / n, mb / n];
+  const meanY = 0.299 * mean[0]! + 0.587 * mean[1]! + 0.114 * mean[2]!;
+  const tint = [1.02, 1.0, 0.94];
+  const out = Buffer.alloc(data.length);
+  for (let i = 0; i < n; i++) {
+    const y = 0.299 * data[3 * i]! + 0.587 * data[3 * i + 1]! + 0.114 * data[3 * i + 2]!;
+    for (let c = 0; c < 3; c++) out[3 * i + c] = Math.max(0, Math.min(255, Math.round(how === 'stone' ? y * tint[c]! : y + mean[c]! - meanY)));
+  }
+  const patch = await sharp(out, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toBuffer();
+  return sharp(buf).rotate().composite([{ input: patch, left: box.left, top: box.top }]).jpeg({ quality: 92 }).toBuffer();
+}
+
+async function refusal(photo: Buffer): Promise<FiqaError | null> {
+  try {
+    await engine.analyze(photo, { attributes: false });
+    return null;
+  } catch (err) {
+    if (err instanceof FiqaError) return err;
+    throw err;
+  }
+}
+
+test('real faces pass the human-face check, with both cues well clear of their limits', O, async () => {
+  for (const name of [...PORTRAITS, 'obama3.jpg']) {
+    const r = await engine.analyze(face(name), { attributes: false });
+    const m = r.data[0]!.measures;
+    assert.ok(m.landmark_confidence >= LANDMARK_CONFIDENCE_MIN + 2, `${name}: landmark confidence ${m.landmark_confidence}`);
+    assert.ok(m.skin_texture !== null && m.skin_texture >= SKIN_TEXTURE_MIN * 1.1, `${name}: skin texture ${m.skin_texture}`);
+  }
+});
+
+test('a face of grey stone or of flat paint is refused: "does not look like a live human face"', O, async () => {
+  for (const name of ['obama.jpg', 'biden2.jpg', 'obama2.jpg']) {
+    for (const how of ['stone', 'flat'] as const) {
+      const photo = await recolourFace(face(name), how);
+      const err = await refusal(photo);
+      assert.ok(err, `${name} ${how}: was not refused`);
+      assert.equal(err.code, 40004, `${name} ${how}`);
+      assert.match(err.message, /^no human face: the face found does not look like a live human face \(a painting, a drawing or a statue\?\)/, `${name} ${how}`);
+      assert.match(err.hint ?? '', /use a photo of the person/);
+      // level no measures without judging: the face is reported, with the cue that refused it
+      const m = (await engine.analyze(photo, { level: 'no', attributes: false })).data[0]!.measures;
+      assert.ok(m.skin_texture !== null && m.skin_texture < SKIN_TEXTURE_MIN, `${name} ${how}: skin texture ${m.skin_texture}`);
+    }
+  }
+});
+
+test('a person beside a stone face: the stone face is left out, the person is the one face and passes', O, async () => {
+  const geometry = async (b: Buffer): Promise<FaceGeometry> => {
+    const r = await engine.analyze(b, { attributes: false });
+    return { width: r.image.width, height: r.image.height, landmarks: r.data[0]!.landmarks, bbox: r.data[0]!.bbox };
+  };
+  const person = face('obama.jpg');
+  const other = face('biden2.jpg');
+  const stone = await recolourFace(other, 'stone');
+  // the same composition with the other person's real face: two faces, single_face fails
+  const both = await engine.analyze(await twoPeople(person, await geometry(person), other, await geometry(other)), { attributes: false });
+  assert.equal(both.data.length, 2);
+  assert.equal(both.passed, false);
+  const r = await engine.analyze(await twoPeople(person, await geometry(person), stone, await geometry(other)), { attributes: false });
+  assert.equal(r.data.length, 1, `faces: ${r.data.map((e) => e.bbox.join(',')).join(' | ')}`);
+  assert.equal(r.data[0]!.measures.face_count, 1);
+  assert.ok(r.data[0]!.bbox[2] < r.image.width / 2, 'the face kept is the person on the left');
+  assert.equal(r.passed, true, r.data[0]!.fails.join(','));
+});
+
+test('a black-and-white photo of a person is not refused: no colour to judge, the landmark cue still holds', O, async () => {
+  for (const name of ['obama.jpg', 'biden2.jpg']) {
+    const grey = await sharp(face(name)).grayscale().jpeg({ quality: 92 }).toBuffer();
+    const r = await engine.analyze(grey, { attributes: false });
+    const m = r.data[0]!.measures;
+    assert.equal(m.skin_texture, null, name);
+    assert.ok(m.landmark_confidence >= LANDMARK_CONFIDENCE_MIN, `${name}: ${m.landmark_confidence}`);
+    assert.equal(r.passed, true, `${name}: ${r.data[0]!.fails}`);
+  }
+});
+
+// The local evaluation set (test/fixtures/fiqa-eval/README.md); not committed, so this part
+// runs only where it has been put (FIQA_EVAL_DIR).
+const EVAL = process.env.FIQA_EVAL_DIR;
+const evalManifest = EVAL && existsSync(join(EVAL, 'manifest.json'))
+  ? (JSON.parse(readFileSync(join(EVAL, 'manifest.json'), 'utf8')) as { photos: Array<{ file: string; category: string }> }).photos.filter((p) => existsSync(join(EVAL, p.file)))
+  : [];
+
+test('evaluation set: no animal face passes at any level, no painted portrait at high; beards pass and are not masks', { ...O, skip: evalManifest.length === 0 ? 'FIQA_EVAL_DIR with the evaluation set is not here' : false }, async () => {
+  let refusedAsNotHuman = 0;
+  for (const p of evalManifest.filter((x) => x.category === 'animal' || x.category === 'artwork')) {
+    const photo = readFileSync(join(EVAL!, p.file));
+    for (const level of p.category === 'animal' ? (['high', 'middle', 'low'] as const) : (['high'] as const)) {
+      try {
+        const r = await engine.analyze(photo, { level, attributes: false });
+        assert.equal(r.passed, false, `${p.file} passed at ${level}`);
+      } catch (err) {
+        assert.equal((err as FiqaError).code, 40004, `${p.file}: ${(err as Error).message}`);
+        if (level === 'high' && /no human face/.test((err as Error).message)) refusedAsNotHuman++;
+      }
+    }
+  }
+  assert.ok(refusedAsNotHuman >= 6, `only ${refusedAsNotHuman} refused as not human`);
+  for (const p of evalManifest.filter((x) => x.category === 'beard')) {
+    const r = await engine.analyze(readFileSync(join(EVAL!, p.file)), { attributes: false });
+    const e = r.data[0]!;
+    assert.ok(e.info.mask < 0.3, `${p.file}: mask ${e.info.mask}`);
+    assert.ok(!e.fails.includes('mask'), `${p.file}: ${e.fails}`);
+    assert.deepEqual(e.info.occlusion, [true, true, true], p.file);
+  }
+});
