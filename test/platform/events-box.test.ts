@@ -1,9 +1,8 @@
 // The platform's side of PROTOCOL §6 on the box port, against the platform service (embedded
 // broker, real face engine), a box played by HTTP requests: realtime events and history
 // batches (dedup by ext_data.event_id and, for vendor boxes, by dev_sno/ep_id/timestamp/
-// identity_id), the §8 envelopes of bad reports with nothing stored, retention (by receipt time,
-// not the box clock) with the
-// pictures deleted, device status and capture devices, the offline alert after three missed
+// identity_id), the §8 envelopes of bad reports with nothing stored, retention by receipt time
+// (not the box clock) with the pictures deleted, device status and capture devices, the offline alert after three missed
 // periods (1 s periods here), and the Events page's actions "enrol this stranger" and "this is X".
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
