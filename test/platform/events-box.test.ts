@@ -1,13 +1,14 @@
 // The platform's side of PROTOCOL §6 on the box port, against the platform service (embedded
 // broker, real face engine), a box played by HTTP requests: realtime events and history
 // batches (dedup by ext_data.event_id and, for vendor boxes, by dev_sno/ep_id/timestamp/
-// identity_id), the §8 envelopes of bad reports with nothing stored, retention with the
-// pictures deleted, device status and capture devices, the offline alert after three missed
+// identity_id), the §8 envelopes of bad reports with nothing stored, retention by receipt time
+// (not the box clock) with the pictures deleted, device status and capture devices, the offline alert after three missed
 // periods (1 s periods here), and the Events page's actions "enrol this stranger" and "this is X".
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { openAgentDb } from '../../agent/store/db';
 import { createApiHandlers } from '../../electron/api/dispatch';
 import type { AlertView, EventView } from '../../electron/api/events';
 import { assembleServices } from '../../electron/api/services';
@@ -133,10 +134,26 @@ describe('platform: events and device status from the boxes', () => {
     const old = Date.now() - 120_000;
     ok(await post('/record', { ...event({ ts: old }), ext_data: { ...event({ ts: old }).ext_data, event_id: 'nopic', spot_pic: Buffer.from('not a picture at all').toString('base64') } }));
     assert.equal((await ev.get('nopic')).hasSpotPic, false);
-    // an event older than the age retention (90 days) is taken and dropped at once
-    ok(await post('/record', event({ id: 'ancient', ts: 5 })));
-    await assert.rejects(ev.get('ancient'), /no event/);
     assert.equal((await ev.list({})).total, before + 1);
+  });
+
+  it('ages events out by when the platform received them, not by the box clock (kept for display and filters)', async () => {
+    const before = (await ev.list({})).total;
+    // a box whose clock is far behind: an event stamped 1970 is kept, shown and filtered by its own time
+    ok(await post('/record', event({ id: 'ancient', ts: 5 })));
+    assert.equal((await ev.get('ancient')).timestamp, 5);
+    assert.deepEqual((await ev.list({ until: 6 })).events.map((e) => e.id), ['ancient']);
+    assert.equal((await ev.list({})).total, before + 1);
+    // received longer ago than the age retention (90 days): deleted, the others kept
+    const db = await openAgentDb(h.dir, { file: 'platform.db' });
+    try {
+      await db.run('UPDATE events SET received_at = ? WHERE id = ?', [Date.now() - 91 * 86_400_000, 'ancient']);
+    } finally {
+      await db.close();
+    }
+    await ev.retention({ maxAgeDays: 90 });
+    await assert.rejects(ev.get('ancient'), /no event/);
+    assert.equal((await ev.list({})).total, before);
   });
 
   it('keeps the newest events within the retention and deletes the pictures of the others', async () => {
@@ -145,9 +162,10 @@ describe('platform: events and device status from the boxes', () => {
     ok(await post('/record', pics.map((p, i) => event({ id: `r-${i}`, ts: base + i, identity: 'p1', pic: p }))));
     const page = await ev.list({ limit: 100 });
     assert.equal(page.total, 6);
-    // the two oldest (nopic, e-1) went; the four new ones stay
+    // the two received first (e-1, e-2) went, though nopic's box time is older; the four new ones stay
     for (let i = 0; i < 4; i++) assert.ok(page.events.some((e) => e.id === `r-${i}`));
-    assert.ok(!page.events.some((e) => e.id === 'nopic'));
+    assert.ok(!page.events.some((e) => e.id === 'e-1' || e.id === 'e-2'));
+    assert.ok(page.events.some((e) => e.id === 'nopic'));
     const files = pictureFiles(h.dir);
     assert.equal(files.length, page.events.filter((e) => e.hasSpotPic).length, `picture files: ${files.join(', ')}`);
     const r = await ev.retention({ maxEvents: 2 });

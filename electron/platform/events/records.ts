@@ -1,7 +1,9 @@
 // Stored events (platform.db `events`): ingest with dedup (a realtime event and its history copy
 // are one row: ext_data.event_id, else the dev_sno/ep_id/timestamp/identity_id key), pictures on
 // disk, retention by count and age (pictures deleted with their last event), and the reads of
-// the Events page and the CLI.
+// the Events page and the CLI. Retention goes by when the platform received an event
+// (received_at), not by the box's timestamp: a box whose clock is far behind would otherwise
+// have its events deleted on arrival (age) or first (count). Display and filters keep the box's time.
 import type { EventFilter, EventPage, EventView, RetentionView } from '../../api/events';
 import { transaction, type PlatformDb } from '../db';
 import type { ParsedEvent } from './parse';
@@ -95,6 +97,8 @@ export class EventRecords {
     const r = await this.db.get<{ n: number; b: number | null }>('SELECT count(*) AS n, sum(pic_bytes) AS b FROM events');
     this.count = r?.n ?? 0;
     this.bytes = r?.b ?? 0;
+    // the retention's order (an index of its own: platform.db's migration list is the site's)
+    await this.db.exec('CREATE INDEX IF NOT EXISTS events_received ON events(received_at)');
   }
 
   /** Stores the new events of a POST (duplicates only gain their source flag); returns the new ones. */
@@ -160,10 +164,10 @@ export class EventRecords {
     for (;;) {
       let victims: Array<{ id: string; spot_sha: string | null; spot_ext: string | null; reg_sha: string | null; reg_ext: string | null; pic_bytes: number }> = [];
       if (maxAgeDays > 0) {
-        victims = await this.db.all('SELECT id, spot_sha, spot_ext, reg_sha, reg_ext, pic_bytes FROM events WHERE ts < ? ORDER BY ts LIMIT ?', [Date.now() - maxAgeDays * 86_400_000, DELETE_CHUNK]);
+        victims = await this.db.all('SELECT id, spot_sha, spot_ext, reg_sha, reg_ext, pic_bytes FROM events WHERE received_at < ? ORDER BY received_at, rowid LIMIT ?', [Date.now() - maxAgeDays * 86_400_000, DELETE_CHUNK]);
       }
       if (victims.length === 0 && maxEvents > 0 && this.count > maxEvents) {
-        victims = await this.db.all('SELECT id, spot_sha, spot_ext, reg_sha, reg_ext, pic_bytes FROM events ORDER BY ts, rowid LIMIT ?', [Math.min(DELETE_CHUNK, this.count - maxEvents)]);
+        victims = await this.db.all('SELECT id, spot_sha, spot_ext, reg_sha, reg_ext, pic_bytes FROM events ORDER BY received_at, rowid LIMIT ?', [Math.min(DELETE_CHUNK, this.count - maxEvents)]);
       }
       if (victims.length === 0) return;
       await transaction(this.db, async () => {
