@@ -14,7 +14,7 @@ import { jpegQuality } from './jpeg-quality';
 import { centroid, decodeMesh, detectionCrop, headPose, IDX, meshCrop, MESH_SIZE, type Mesh } from './landmarks';
 import { judge, thresholdsFor } from './levels';
 import { measureFace, type RawMeasures } from './measures';
-import { humanLook, notHumanReason, type HumanLook } from './human';
+import { humanLook, LANDMARK_CONFIDENCE_MIN, NOT_A_FACE_CONFIDENCE, notHumanReason, type HumanLook } from './human';
 import { sceneLooks, type SceneLooks } from './scene';
 import { defaultModelsDir, loadModels, type LoadedModel } from './models';
 import type { AnalyzeOptions, FiqaAnalysis, FiqaEntry, Point } from './types';
@@ -173,7 +173,10 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
     // faces that are not human (an animal, a painting, a statue) are not faces to enrol: left
     // out, and when nothing else is left the photo is refused for that
     const notHuman = faces.map((f) => (jpegQ === undefined ? null : notHumanReason(f.human, { ...f.measures, compression: jpegQ })));
-    const human = faces.filter((_, i) => notHuman[i] === null);
+    // a detection the landmark model hardly sees a face in (a false detection beside a real
+    // face, e.g. a shadow or a shoulder) does not count as a second face whatever its quality
+    const anyClearFace = faces.some((f) => f.human.landmark_confidence >= LANDMARK_CONFIDENCE_MIN);
+    const human = faces.filter((f, i) => notHuman[i] === null && !(jpegQ !== undefined && anyClearFace && f.human.landmark_confidence < NOT_A_FACE_CONFIDENCE));
     if (human.length === 0 && faces.length > 0) {
       throw new FiqaError(FiqaCodes.NO_FACE, `no human face: ${notHuman[0]}`, 'use a photo of the person: a live face, not an animal, a painting, a drawing or a statue');
     }

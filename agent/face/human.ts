@@ -25,6 +25,12 @@ export interface HumanLook {
 
 /** Landmark log-odds below this: not a human face (animal faces 0.8–9.5, portraits ≥ 15.2). */
 export const LANDMARK_CONFIDENCE_MIN = 12;
+/**
+ * Landmark log-odds below this: no face at all (a false detection); left out of the face count
+ * when the photo has a clear face (variant photos of the fixtures: false detections beside the
+ * face read 0.65, real faces ≥ 15.2).
+ */
+export const NOT_A_FACE_CONFIDENCE = 3;
 /** Skin Cr spread below this: painted, drawn or carved (calibration portraits ≥ 4.09; × 0.8). */
 export const SKIN_TEXTURE_MIN = 3.3;
 /** Mean chroma of the whole photo below this: a black-and-white photo (no colour cue). */

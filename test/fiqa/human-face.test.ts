@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createFaceEngine, FiqaError, type FaceEngine } from '../../agent/face';
-import { LANDMARK_CONFIDENCE_MIN, SKIN_TEXTURE_MIN } from '../../agent/face/human';
+import { LANDMARK_CONFIDENCE_MIN, NOT_A_FACE_CONFIDENCE, SKIN_TEXTURE_MIN } from '../../agent/face/human';
+import { variantPhoto } from '../helpers/face-variants';
 import { twoPeople, type FaceGeometry } from './degrade';
 import { face, PORTRAITS } from './fixtures';
 
@@ -112,6 +113,16 @@ test('a person beside a stone face: the stone face is left out, the person is th
   assert.equal(r.data[0]!.measures.face_count, 1);
   assert.ok(r.data[0]!.bbox[2] < r.image.width / 2, 'the face kept is the person on the left');
   assert.equal(r.passed, true, r.data[0]!.fails.join(','));
+});
+
+test('a false detection beside a clear face (the landmark model sees no face in it) is not a second face', O, async () => {
+  // variant photo 999 (a crop of a fixture portrait): the detector also boxes a patch of the
+  // background at 0.56, in which the landmark model finds no face (log-odds ≈ 0.65)
+  const r = await engine.analyze(await variantPhoto(999), { level: 'high' });
+  assert.equal(r.data.length, 1, JSON.stringify(r.data.map((d) => d.bbox)));
+  assert.equal(r.data[0]!.measures?.face_count, 1);
+  assert.ok(r.passed, JSON.stringify(r.data[0]!.fails));
+  assert.ok(NOT_A_FACE_CONFIDENCE < LANDMARK_CONFIDENCE_MIN);
 });
 
 test('a black-and-white photo of a person is not refused: no colour to judge, the landmark cue still holds', O, async () => {
