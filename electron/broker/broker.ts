@@ -161,9 +161,8 @@ class EmbeddedBroker implements BrokerCore, Broker {
       migrateLegacyLogs(legacyDir, keys, new MessageStore(storeDir, { sync: true, segmentBytes }));
       rmSync(legacyDir, { recursive: true, force: true });
     }
-    const syncMode = process.env.SE3_BROKER_SYNC_MODE === 'async' ? 'async' : 'inline';
     this.stores = {
-      durable: new MessageStore(storeDir, { sync: true, segmentBytes, syncMode }),
+      durable: new MessageStore(storeDir, { sync: true, segmentBytes }),
       scratch: new MessageStore(join(dir, 'transient'), { sync: false, segmentBytes }),
     };
     const recovered = this.stores.durable.recover();

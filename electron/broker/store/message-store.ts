@@ -8,7 +8,7 @@
 // holding little live data (or any head while the log is over twice the live data) has its live
 // messages re-appended at the tail (compaction), so the disk footprint follows the live data.
 // Only head segments are ever deleted, so an ACKS record never outlives the PUB it cancels.
-import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, ftruncateSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, ftruncateSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACKS, decodeRecord, DROP, encodeAcks, encodeDrop, encodePubHead, fsyncDir, PUB, walkRecords, type Loc, type MessageMeta, type StoredRecord } from './records';
 
@@ -34,8 +34,6 @@ export interface StoreOptions {
   /** fdatasync before durability callbacks (false: a scratch store for paged-out bodies). */
   sync: boolean;
   segmentBytes: number;
-  /** 'inline' (default): fdatasync on the event loop; 'async': on the libuv thread pool. */
-  syncMode?: 'inline' | 'async';
 }
 
 const RECORD_OVERHEAD = 64;
@@ -51,7 +49,6 @@ export class MessageStore {
   private readonly keyBytes = new Map<string, number>();
   private liveTotal = 0;
   private scheduled = false;
-  private syncing = false;
   private closed = false;
   /** Group commits done (fdatasync calls for durability waiters); for tests and stats. */
   syncs = 0;
@@ -196,7 +193,6 @@ export class MessageStore {
     this.compact();
     this.writePending();
     if (this.waiters.length === 0 || !this.opts.sync) return;
-    if (this.opts.syncMode === 'async') return this.syncAsync();
     const waiters = this.waiters;
     this.waiters = [];
     fdatasyncSync(this.segs[this.segs.length - 1]!.fd); // older segments were synced when rotated out
@@ -226,20 +222,6 @@ export class MessageStore {
   }
 
   // ---- internals ------------------------------------------------------------------------------
-
-  private syncAsync(): void {
-    if (this.syncing) return; // the sync in flight calls run() again when done
-    const waiters = this.waiters;
-    this.waiters = [];
-    this.syncing = true;
-    fdatasync(this.segs[this.segs.length - 1]!.fd, (err) => {
-      this.syncing = false;
-      if (err && !this.closed) throw err;
-      this.syncs++;
-      for (const w of waiters) w();
-      if (this.waiters.length > 0) this.schedule();
-    });
-  }
 
   private schedule(): void {
     if (this.scheduled || this.closed) return;
