@@ -267,19 +267,23 @@ export class MessageStore {
 
   /** The segment the next `need` bytes go to (a new one once the current is full). */
   private tail(need: number): Segment {
-    let seg = this.segs[this.segs.length - 1];
-    if (!seg || (seg.size > 0 && seg.size + need > this.opts.segmentBytes)) {
-      if (seg) {
+    for (;;) {
+      const seg = this.segs[this.segs.length - 1];
+      if (seg && !(seg.size > 0 && seg.size + need > this.opts.segmentBytes)) return seg;
+      if (seg && !this.closed && (this.pending.length > 0 || this.acks.size > 0)) {
+        // What is buffered belongs to the full segment: write it there first (writing the
+        // batched acks may itself start the next segment, so look again afterwards).
         this.writePending();
-        if (this.opts.sync) fdatasyncSync(seg.fd);
+        continue;
       }
+      if (seg && this.opts.sync) fdatasyncSync(seg.fd);
       const n = seg ? seg.n + 1 : 1;
       const fd = openSync(join(this.dir, segName(n)), 'a+', 0o600);
       if (this.opts.sync) fsyncDir(this.dir);
-      seg = { n, fd, size: 0, live: new Map(), liveBytes: 0, relocating: false };
-      this.addSegment(seg);
+      const next: Segment = { n, fd, size: 0, live: new Map(), liveBytes: 0, relocating: false };
+      this.addSegment(next);
+      return next;
     }
-    return seg;
   }
 
   private addSegment(seg: Segment): void {
