@@ -256,6 +256,40 @@ while True:
     await c2.close().catch(() => {});
   });
 
+  it('publishing while acking across many segment rotations: every message intact, spent segments gone', async () => {
+    // Acks batched for the next write while a segment fills up: the rotation writes them first.
+    const data = dir('shared-rotate');
+    const b = await startBroker({ port: 0, dataDir: data, users: [{ name: 'test', password: 'test' }], segmentBytes: 32 * 1024 });
+    brokers.push(b);
+    const c = await connect(b.port);
+    const pub = await c.createConfirmChannel();
+    const con = await c.createChannel();
+    await pub.assertQueue('rot', { durable: true });
+    await con.prefetch(50);
+    const N = 4000;
+    let next = 0;
+    const done = new Promise<void>((resolve, reject) => {
+      void con.consume('rot', (m) => {
+        if (!m) return;
+        const r = intact(m.content);
+        if (!r || r.i !== next) reject(new Error(`message ${next}: got ${r ? r.i : 'a corrupt body'}`));
+        next++;
+        con.ack(m);
+        if (next === N) resolve();
+      });
+    });
+    for (let i = 0; i < N; i++) {
+      pub.sendToQueue('rot', body('rot', i), { persistent: true });
+      if (i % 200 === 199) await pub.waitForConfirms();
+    }
+    await pub.waitForConfirms();
+    await done;
+    await sleep(200);
+    const files = readdirSync(join(data, 'store'));
+    assert.ok(files.length <= 2, `segments left: ${files.join(' ')}`);
+    await c.close();
+  });
+
   it('per-queue logs of the earlier layout are moved into the shared log at start', async () => {
     const data = dir('shared-legacy');
     const opts = { port: 0, dataDir: data, users: [{ name: 'test', password: 'test' }] };
