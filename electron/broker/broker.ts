@@ -1,6 +1,6 @@
 // The embedded broker: listeners (amqp, optional amqps), users/vhosts/permissions API,
 // durable definitions, recovery after restart or crash, and the stats API for the UI.
-import { existsSync, readdirSync, rmSync, statfsSync } from 'node:fs';
+import { existsSync, rmSync, statfsSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
@@ -10,7 +10,8 @@ import { Connection } from './connection';
 import type { BrokerCore, CoreOptions, RefusedLogin } from './core';
 import { Exchange, type Binding } from './exchange';
 import { applyRabbitDefinitions, parseRabbitDefinitions, toRabbitDefinitions, type DefinitionsTarget, type ImportSummary, type RabbitDefinitions } from './definitions';
-import { Flusher } from './store/log';
+import { migrateLegacyLogs } from './store/legacy';
+import { MessageStore, type StoredRecord } from './store/message-store';
 import { DefinitionsWriter, ensurePrivateDir, loadDefinitions, type Definitions } from './store/metadata';
 import { collectStats, RateSampler, type BrokerStats } from './stats';
 import { Vhost } from './vhost';
@@ -91,7 +92,8 @@ class EmbeddedBroker implements BrokerCore, Broker {
   readonly users = new Map<string, User>();
   readonly permissions = new Permissions();
   readonly connections = new Set<Connection>();
-  readonly flusher = new Flusher();
+  /** The shared log of persistent messages and the scratch store of paged-out bodies (set by recover()). */
+  stores: { durable: MessageStore; scratch: MessageStore } | null = null;
   readonly memory: { bytes: number; limit: number };
   readonly rates = new RateSampler();
   readonly startedAt = Date.now();
@@ -150,11 +152,26 @@ class EmbeddedBroker implements BrokerCore, Broker {
     ensurePrivateDir(dir); // password hashes and messages: this OS user only (0700)
     rmSync(join(dir, 'transient'), { recursive: true, force: true });
     const defs = loadDefinitions(dir);
+    const segmentBytes = this.opts.segmentBytes ?? 16 * 1024 * 1024;
+    const storeDir = join(dir, 'store');
+    const legacyDir = join(dir, 'queues');
+    if (existsSync(legacyDir)) {
+      // Per-queue logs of an earlier version: their messages move into the shared store first.
+      const keys = new Map((defs?.vhosts ?? []).map((v) => [v.name, new Set(v.queues.map((q) => q.dir))]));
+      migrateLegacyLogs(legacyDir, keys, new MessageStore(storeDir, { sync: true, segmentBytes }));
+      rmSync(legacyDir, { recursive: true, force: true });
+    }
+    this.stores = {
+      durable: new MessageStore(storeDir, { sync: true, segmentBytes }),
+      scratch: new MessageStore(join(dir, 'transient'), { sync: false, segmentBytes }),
+    };
+    const recovered = this.stores.durable.recover();
     if (defs) {
       for (const u of defs.users) this.users.set(u.name, u);
       for (const p of defs.permissions) this.permissions.set(p.user, p.vhost, p);
-      for (const v of defs.vhosts) this.restoreVhost(v);
+      for (const v of defs.vhosts) this.restoreVhost(v, recovered);
     }
+    this.stores.durable.recovered(); // records of queues no longer defined are dead
     const vhosts = this.opts.vhosts && this.opts.vhosts.length > 0 ? this.opts.vhosts : ['/'];
     for (const v of vhosts) if (!this.vhosts.has(v)) this.vhosts.set(v, this.newVhost(v));
     let users = this.opts.users ?? [];
@@ -167,31 +184,23 @@ class EmbeddedBroker implements BrokerCore, Broker {
     this.persist();
   }
 
-  private restoreVhost(v: Definitions['vhosts'][number]): void {
+  private restoreVhost(v: Definitions['vhosts'][number], recovered: Map<string, StoredRecord[]>): void {
     const vh = this.newVhost(v.name);
     this.vhosts.set(v.name, vh);
     for (const x of v.exchanges) vh.exchanges.set(x.name, new Exchange(x.name, x.type as never, true, x.autoDelete, x.internal, x.args));
-    const dirs = new Set<string>();
-    for (const q of v.queues) {
-      vh.recoverQueue(q.name, q.autoDelete, q.args, q.dir);
-      dirs.add(q.dir);
-    }
+    for (const q of v.queues) vh.recoverQueue(q.name, q.autoDelete, q.args, q.dir, recovered.get(q.dir) ?? []);
     for (const b of v.bindings) {
       const src = vh.exchanges.get(b.source);
       const ok = b.destinationType === 'queue' ? vh.queues.has(b.destination) : vh.exchanges.has(b.destination);
       if (src && ok) src.addBinding(b);
     }
-    // Logs of queues whose deletion was not yet in the definitions file when we stopped.
-    const qdir = join(this.opts.dataDir, 'queues', encodeURIComponent(v.name));
-    if (existsSync(qdir)) for (const d of readdirSync(qdir)) if (!dirs.has(d)) rmSync(join(qdir, d), { recursive: true, force: true });
   }
 
   private newVhost(name: string): Vhost {
+    if (!this.stores) throw new Error('the message store is not open');
     return new Vhost(name, {
-      dataDir: this.opts.dataDir,
-      flusher: this.flusher,
+      stores: this.stores,
       memory: this.memory,
-      segmentBytes: this.opts.segmentBytes ?? 16 * 1024 * 1024,
       persist: () => this.persistSoon(),
     });
   }
@@ -386,7 +395,6 @@ class EmbeddedBroker implements BrokerCore, Broker {
     for (const q of [...vh.queues.values()]) vh.deleteQueue(q, 'vhost deleted');
     this.vhosts.delete(name);
     this.permissions.clearVhost(name);
-    rmSync(join(this.opts.dataDir, 'queues', encodeURIComponent(name)), { recursive: true, force: true });
     this.persist();
   }
 
@@ -472,10 +480,11 @@ class EmbeddedBroker implements BrokerCore, Broker {
     for (const c of [...this.connections]) c.forceClose('broker shutdown');
     await new Promise((r) => setTimeout(r, 50));
     for (const c of [...this.connections]) c.destroy();
-    this.flusher.run();
+    this.stores?.durable.run();
     this.flushDefinitions();
     for (const vh of this.vhosts.values()) vh.close();
-    await this.flusher.close();
+    this.stores?.durable.close();
+    this.stores?.scratch.destroy();
   }
 }
 

@@ -1,6 +1,6 @@
 // A message as a queue holds it, and the header rewriting dead-lettering does (x-death).
 import { decodeProperties, encodePropertiesRaw, type Fields } from './codec';
-import type { Loc } from './store/log';
+import type { Loc } from './store/records';
 
 export interface Message {
   id: number; // per-queue sequence, also the order requeued messages go back in

@@ -1,15 +1,17 @@
 // A queue: ready messages (FIFO, requeued ones back in their original order), consumers
-// served round-robin within their prefetch, TTL/expiry, max-length, dead-lettering, and the
-// queue's log for persistent messages and for bodies paged out under memory pressure.
+// served round-robin within their prefetch, TTL/expiry, max-length, dead-lettering. Persistent
+// messages of a durable queue live in the broker's shared message store under the queue's key;
+// bodies paged out under memory pressure go to the scratch store.
 import { fail, type Fields } from './codec';
 import { Deque, insertSorted } from './deque';
 import { deadLetterProps, isDeadLetterCycle, propsOf, type DeadLetterReason, type Message } from './message';
-import type { QueueLog } from './store/log';
+import type { MessageStore } from './store/message-store';
 
 // Flow control: a publisher feeding a queue whose consumers lag behind by more than FLOW_HIGH
 // ready messages stops being read until the backlog is below FLOW_LOW (RabbitMQ's credit
 // flow plays the same role); queues without consumers just grow (and page to disk).
 export const FLOW_HIGH = 500;
+let nextScratch = 1;
 const FLOW_LOW = 250;
 
 export interface ConsumerChannel {
@@ -36,7 +38,8 @@ export interface QueueHost {
   /** Routes a dead-lettered copy; returns nothing (no confirms, no returns). */
   deadLetter(exchange: string, routingKey: string, props: Buffer, body: Buffer, persistent: boolean, from: Queue): void;
   deleteQueue(q: Queue, reason: string): void;
-  transientLog(q: Queue): QueueLog;
+  /** durable: the shared log of persistent messages; scratch: paged-out bodies (not kept over a restart). */
+  readonly stores: { durable: MessageStore; scratch: MessageStore };
 }
 
 export interface QueueOptions {
@@ -69,7 +72,8 @@ export class Queue {
   private dispatching = false;
   /** Publishing connections paused until this queue's backlog drains (flow control). */
   readonly flowWaiters = new Set<() => void>();
-  private compacting = false;
+  /** The queue's key in the scratch store (paged-out bodies). */
+  private readonly scratchKey = `s${nextScratch++}`;
   readonly ttl: number | null;
   readonly maxLength: number | null;
   readonly maxLengthBytes: number | null;
@@ -80,7 +84,8 @@ export class Queue {
     readonly host: QueueHost,
     readonly name: string,
     readonly opts: QueueOptions,
-    public log: QueueLog | null,
+    /** This queue's key in the durable store; null = nothing of it survives a restart. */
+    readonly storeKey: string | null,
   ) {
     const a = opts.args;
     this.ttl = intArg(a, 'x-message-ttl', name, 0);
@@ -144,7 +149,7 @@ export class Queue {
       props: input.props,
       body: input.body,
       size: input.size,
-      persistent: this.durable && input.deliveryMode === 2,
+      persistent: this.storeKey !== null && input.deliveryMode === 2,
       expiresAt: ttl === null ? 0 : now + ttl,
       redelivered: false,
       loc: null,
@@ -152,15 +157,13 @@ export class Queue {
     };
     this.publishCount++;
     const mem = this.host.memory;
-    if (m.persistent && this.log) {
-      m.loc = this.log.appendPub(m, m.body!);
-      if (onDurable) this.log.whenDurable(onDurable);
+    if (m.persistent) {
+      const store = this.host.stores.durable;
+      store.append(this.storeKey!, m, m.body!);
+      if (onDurable) store.whenDurable(onDurable);
     } else {
-      if (mem.bytes + m.size > mem.limit && m.size > 0) {
-        // Page the body out: the log keeps it, memory keeps only the metadata.
-        const log = this.log ?? (this.log = this.host.transientLog(this));
-        m.loc = log.appendPub(m, m.body!);
-      }
+      // Over the memory limit: page the body out; memory keeps only the metadata.
+      if (mem.bytes + m.size > mem.limit && m.size > 0) this.host.stores.scratch.append(this.scratchKey, m, m.body!);
       onDurable?.();
     }
     if (m.loc && mem.bytes + m.size > mem.limit) m.body = null;
@@ -191,8 +194,17 @@ export class Queue {
   /** Body bytes of a message, read back from the log if paged out. */
   bodyOf(m: Message): Buffer {
     if (m.body) return m.body;
-    if (!m.loc || !this.log) throw new Error(`message ${m.id} of queue ${this.name} has no body`);
-    return this.log.readBody(m.loc, m.size);
+    if (!m.loc) throw new Error(`message ${m.id} of queue ${this.name} has no body`);
+    return this.storeOf(m).readBody(m.loc, m.size);
+  }
+
+  private storeOf(m: Message): MessageStore {
+    return m.persistent ? this.host.stores.durable : this.host.stores.scratch;
+  }
+
+  /** Bytes of this queue's messages in the message store. */
+  diskBytes(): number {
+    return this.storeKey === null ? 0 : this.host.stores.durable.queueBytes(this.storeKey);
   }
 
   dispatch(): void {
@@ -244,10 +256,9 @@ export class Queue {
   settle(m: Message, wasUnacked = true): void {
     if (wasUnacked) this.unacked.delete(m);
     if (m.body) this.host.memory.bytes -= m.size;
-    if (m.loc && this.log && !this.deleted) {
-      if (m.persistent) this.log.ack(m.id);
-      this.log.release(m.loc);
-      this.maybeCompact();
+    if (m.loc && !this.deleted) {
+      if (m.persistent) this.host.stores.durable.ack(this.storeKey!, m.id);
+      this.storeOf(m).release(m);
     }
     m.body = null;
   }
@@ -317,7 +328,11 @@ export class Queue {
     this.deleted = true;
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     if (this.unusedTimer) clearTimeout(this.unusedTimer);
-    for (const m of [...this.requeued, ...this.ready, ...this.unacked]) if (m.body) this.host.memory.bytes -= m.size;
+    const all = [...this.requeued, ...this.ready, ...this.unacked];
+    for (const m of all) if (m.body) this.host.memory.bytes -= m.size;
+    // One DROP record frees every persistent message of the queue; paged-out bodies are released.
+    if (this.storeKey !== null) this.host.stores.durable.drop(this.storeKey, all.filter((m) => m.persistent));
+    for (const m of all) if (!m.persistent) this.host.stores.scratch.release(m);
     this.requeued.length = 0;
     this.ready.clear();
     const cs = this.consumers;
@@ -396,25 +411,6 @@ export class Queue {
       this.drop(head, 'expired');
     }
     this.scheduleExpiry();
-  }
-
-  private maybeCompact(): void {
-    const log = this.log;
-    if (!log || this.compacting) return;
-    const seg = log.compactionCandidate();
-    if (seg === null) return;
-    const old: Array<NonNullable<Message['loc']>> = [];
-    for (const m of [...this.requeued, ...this.ready, ...this.unacked]) {
-      if (!m.loc || m.loc.seg !== seg) continue;
-      const body = this.bodyOf(m);
-      old.push(m.loc);
-      m.loc = log.appendPub(m, body);
-    }
-    this.compacting = true;
-    log.whenDurable(() => {
-      this.compacting = false;
-      for (const l of old) log.release(l);
-    });
   }
 }
 

@@ -176,7 +176,7 @@ export function collectStats(src: StatsSource): BrokerStats {
         consumers: q.consumers.length,
         publishRate: r?.publish ?? 0,
         deliverRate: r?.deliver ?? 0,
-        diskBytes: q.log?.diskBytes() ?? 0,
+        diskBytes: q.diskBytes(),
       });
     }
   }

@@ -1,16 +1,13 @@
 // A virtual host: its exchanges, queues and bindings, and routing of published messages.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { decodeProperties, fail, type Fields } from './codec';
 import { Exchange, EXCHANGE_TYPES, tablesEqual, type Binding, type ExchangeType } from './exchange';
 import { Queue, type PublishInput, type QueueHost, type QueueOptions } from './queue';
-import { QueueLog, type Flusher } from './store/log';
+import type { MessageStore, StoredRecord } from './store/message-store';
 
 export interface VhostEnv {
-  dataDir: string;
-  flusher: Flusher;
+  stores: { durable: MessageStore; scratch: MessageStore };
   memory: { bytes: number; limit: number };
-  segmentBytes: number;
   persist(): void;
 }
 
@@ -29,12 +26,14 @@ export class Vhost implements QueueHost {
   readonly queues = new Map<string, Queue>();
   readonly queueDirs = new Map<Queue, string>();
   readonly memory: { bytes: number; limit: number };
+  readonly stores: { durable: MessageStore; scratch: MessageStore };
 
   constructor(
     readonly name: string,
     readonly env: VhostEnv,
   ) {
     this.memory = env.memory;
+    this.stores = env.stores;
     for (const [n, type, internal] of BUILTIN) this.exchanges.set(n, new Exchange(n, type, true, false, internal, {}));
   }
 
@@ -113,23 +112,19 @@ export class Vhost implements QueueHost {
     if (name.startsWith('amq.') && !name.startsWith('amq.gen-'))
       fail(403, `queue name '${name}' contains reserved prefix 'amq.*'`);
     const persistent = opts.durable && !opts.exclusiveOwner;
-    const dir = persistent ? randomBytes(8).toString('hex') : '';
-    const q = new Queue(this, name, opts, null);
-    if (persistent) {
-      q.log = this.openLog(dir, true);
-      this.queueDirs.set(q, dir);
-    }
+    const key = persistent ? randomBytes(8).toString('hex') : null;
+    const q = new Queue(this, name, opts, key);
+    if (key) this.queueDirs.set(q, key);
     this.queues.set(name, q);
     if (persistent) this.env.persist();
     return { queue: q, created: true };
   }
 
-  /** Re-creates a durable queue from the definitions file, recovering its messages. */
-  recoverQueue(name: string, autoDelete: boolean, args: Fields, dir: string): Queue {
-    const q = new Queue(this, name, { durable: true, autoDelete, exclusiveOwner: null, args }, null);
-    const log = this.openLog(dir, true);
-    for (const r of log.recover()) {
-      q.restore({
+  /** Re-creates a durable queue from the definitions file with its messages recovered from the store. */
+  recoverQueue(name: string, autoDelete: boolean, args: Fields, key: string, records: StoredRecord[]): Queue {
+    const q = new Queue(this, name, { durable: true, autoDelete, exclusiveOwner: null, args }, key);
+    for (const r of records) {
+      const m = {
         id: r.id,
         exchange: r.exchange,
         routingKey: r.routingKey,
@@ -140,10 +135,11 @@ export class Vhost implements QueueHost {
         expiresAt: r.expiresAt,
         redelivered: true,
         loc: r.loc,
-      });
+      };
+      this.stores.durable.adopt(key, m);
+      q.restore(m);
     }
-    q.log = log;
-    this.queueDirs.set(q, dir);
+    this.queueDirs.set(q, key);
     this.queues.set(name, q);
     return q;
   }
@@ -157,22 +153,10 @@ export class Vhost implements QueueHost {
       x.removeDestination('queue', q.name);
       if (x.autoDelete && x.bindings.length === 0 && !BUILTIN.some(([n]) => n === x.name)) this.exchanges.delete(x.name);
     }
-    q.log?.destroy();
     this.queueDirs.delete(q);
     if (q.durable) this.env.persist();
     for (const c of consumers) c.channel.serverCancel(c);
     return count;
-  }
-
-  transientLog(q: Queue): QueueLog {
-    return this.openLog(join('..', '..', 'transient', randomBytes(8).toString('hex')), false, q);
-  }
-
-  private openLog(dir: string, sync: boolean, _q?: Queue): QueueLog {
-    return new QueueLog(join(this.env.dataDir, 'queues', encodeURIComponent(this.name), dir), this.env.flusher, {
-      sync,
-      segmentBytes: this.env.segmentBytes,
-    });
   }
 
   // ---- bindings --------------------------------------------------------------------------
@@ -255,7 +239,6 @@ export class Vhost implements QueueHost {
   close(): void {
     for (const q of this.queues.values()) {
       q.stopTimers();
-      q.log?.close();
     }
   }
 }

@@ -33,6 +33,10 @@ export function spawnBroker(dataDir: string, port = 0, definitionsFile?: string)
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  // A broker that dies on its own says why (a benchmark would otherwise only see "Unexpected close").
+  proc.once('exit', (code, signal) => {
+    if (signal !== 'SIGKILL' && signal !== 'SIGTERM' && code !== 0) process.stderr.write(`broker child exited (${code ?? signal}): ${err}\n`);
+  });
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
     await exited;

@@ -4,7 +4,7 @@ import { chmodSync, closeSync, existsSync, fchmodSync, mkdirSync, fsyncSync, ope
 import { open as openAsync } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { fsyncDir } from './log';
+import { fsyncDir } from './records';
 
 const table = z.record(z.string(), z.any());
 
