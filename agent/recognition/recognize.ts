@@ -2,12 +2,18 @@
 // descriptor, age, sex), its FIQA entry as box_fiqa_info, a 1:N search among the users of the
 // capture device's permission groups; a best score at or above DESCRIPTOR.threshold names the
 // person, else the face is a stranger (person_type 4). Each face makes one stored event.
-import { asFiqaError, DESCRIPTOR, FiqaCodes, protocolEntry, type FacePool, type FiqaEntry } from '../face';
+import { asFiqaError, DESCRIPTOR, FiqaCodes, protocolEntry, type AnalyzeOptions, type FacePool, type FiqaEntry } from '../face';
 import type { CaptureDevice } from '../capture/devices';
 import { bodyWithSpot, type EventBody, type EventStore, type StoredEvent } from '../events/store';
 import type { Gallery } from './gallery';
 
 export const STRANGER = 4;
+
+/**
+ * What the recogniser asks of the engine: every face (up to 10) with its attributes (descriptor,
+ * age, sex), judged at level low for box_fiqa_info; no explanation when there is no face (no event).
+ */
+export const RECOGNIZE_OPTIONS: Readonly<AnalyzeOptions> = Object.freeze({ level: 'low', attributes: true, maxFaces: 10, explainNoFace: false });
 
 export interface RecognizerDeps {
   face(): Promise<FacePool>;
@@ -42,7 +48,7 @@ export class Recognizer {
   async recognize(image: Buffer, device: CaptureDevice, at = Date.now()): Promise<Recognized> {
     let faces: FiqaEntry[];
     try {
-      const a = await (await this.d.face()).analyze(image, { level: 'low', attributes: true, maxFaces: 10 });
+      const a = await (await this.d.face()).analyze(image, RECOGNIZE_OPTIONS);
       faces = a.data;
     } catch (err) {
       const e = asFiqaError(err);

@@ -25,6 +25,7 @@ import { AGENT_MIGRATIONS } from '../../agent/store/migrations';
 import { DbWriter } from '../../agent/store/serial';
 import { EventStore, withSpot } from '../../agent/events/store';
 import { Gallery } from '../../agent/recognition/gallery';
+import { RECOGNIZE_OPTIONS } from '../../agent/recognition/recognize';
 import { face, health, put, QueueReader, startAgent, waitFor } from '../agent/link-fixture';
 import { startReportPlatform } from '../agent/recog-fixture';
 import amqp from 'amqplib';
@@ -182,7 +183,7 @@ export async function e2eSection(snapshots = 500, log: (s: string) => void = (s)
       models.take();
       if (i >= 5) loop.enable();
       const t1 = performance.now();
-      const a = await engine.analyze(img, { level: 'low', attributes: true, maxFaces: 10 });
+      const a = await engine.analyze(img, RECOGNIZE_OPTIONS);
       const engMs = performance.now() - t1;
       loop.disable();
       const m = models.take();
