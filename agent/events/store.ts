@@ -35,6 +35,9 @@ export interface StoredEvent {
   body: EventBody;
 }
 
+/** The recogniser's event before it is completed: no event_id and no spot_pic yet. */
+export type NewEvent = Omit<EventBody, 'ext_data'> & { ext_data: Omit<EventBody['ext_data'], 'event_id' | 'spot_pic'> };
+
 export type EventDecorator = (body: EventBody) => Promise<EventBody>;
 
 export class EventStore {
@@ -46,24 +49,38 @@ export class EventStore {
     readonly maxEvents = DEFAULT_MAX_EVENTS,
   ) {}
 
-  /** Stores one event (its ext_data.event_id is set here) and evicts the oldest beyond the limit. */
-  async add(body: Omit<EventBody, 'ext_data'> & { ext_data: Omit<EventBody['ext_data'], 'event_id' | 'spot_pic'> }, spot: Buffer | null): Promise<StoredEvent> {
-    let full: EventBody = { ...body, ext_data: { ...body.ext_data, event_id: randomUUID() } };
-    if (this.decorate) full = await this.decorate(full);
+  /**
+   * Completes one event as it will be stored and sent: a fresh ext_data.event_id, and the
+   * decorator's additions. The caller may send it (realtime) before `insert` has stored it.
+   */
+  async prepare(body: NewEvent): Promise<EventBody> {
+    const full: EventBody = { ...body, ext_data: { ...body.ext_data, event_id: randomUUID() } };
+    return this.decorate ? this.decorate(full) : full;
+  }
+
+  /** Stores one prepared event with its picture and evicts the oldest beyond the limit. */
+  async insert(full: EventBody, spot: Buffer | null): Promise<StoredEvent> {
+    const { spot_pic: _, ...ext } = full.ext_data;
+    const stored: EventBody = { ...full, ext_data: ext };
     const id = await this.w.tx(async (db) => {
       const r = await db.run('INSERT INTO events (event_id, timestamp, score, person_type, body, spot_pic) VALUES (?, ?, ?, ?, ?, ?)', [
-        full.ext_data.event_id,
-        full.timestamp,
-        full.score,
-        full.ext_data.person_type,
-        JSON.stringify(full),
+        stored.ext_data.event_id,
+        stored.timestamp,
+        stored.score,
+        stored.ext_data.person_type,
+        JSON.stringify(stored),
         spot && spot.length <= MAX_SPOT_BYTES ? spot : null,
       ]);
       const gone = await db.run('DELETE FROM events WHERE id <= (SELECT id FROM events ORDER BY id DESC LIMIT 1 OFFSET ?)', [this.maxEvents]);
       this.evicted += gone.changes;
       return r.lastID;
     });
-    return { id, body: full };
+    return { id, body: stored };
+  }
+
+  /** Stores one event (its ext_data.event_id is set here): `prepare` then `insert`. */
+  async add(body: NewEvent, spot: Buffer | null): Promise<StoredEvent> {
+    return this.insert(await this.prepare(body), spot);
   }
 
   /** Deletes every stored event (ids are never reused, so the upload cursors stay right); returns how many there were. */
@@ -101,5 +118,10 @@ export class EventStore {
 }
 
 export function withSpot(id: number, body: EventBody, spot: Buffer | null): StoredEvent {
-  return { id, body: { ...body, ext_data: { ...body.ext_data, spot_pic: spot ? spot.toString('base64') : '' } } };
+  return { id, body: bodyWithSpot(body, spot) };
+}
+
+/** The event as sent: ext_data.spot_pic the picture's bytes as they came (base64), not re-encoded. */
+export function bodyWithSpot(body: EventBody, spot: Buffer | null): EventBody {
+  return { ...body, ext_data: { ...body.ext_data, spot_pic: spot ? spot.toString('base64') : '' } };
 }

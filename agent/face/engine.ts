@@ -120,7 +120,7 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
     const pyr = new Pyramid(img);
     try {
       const quality = jpegQuality(buf);
-      const faces = await findFaces(img, pyr, o.maxFaces ?? 10, level === 'no' ? undefined : quality);
+      const faces = await findFaces(img, pyr, o.maxFaces ?? 10, level === 'no' ? undefined : quality, o.explainNoFace !== false);
       const data: FiqaEntry[] = [];
       // the largest face's area over the next one's (faces are sorted largest first)
       const dominance = faces.length > 1 ? (faces[0]!.measures.face_width / faces[1]!.measures.face_width) ** 2 : null;
@@ -146,7 +146,7 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
 
   /** Every face: detection, landmarks (refined once when needed), measures and pose; largest first. */
   /** `jpegQ` undefined: level `no`, measure every face and refuse none as not human. */
-  async function findFaces(img: DecodedImage, pyr: Pyramid, maxFaces: number, jpegQ: number | null | undefined): Promise<FaceFound[]> {
+  async function findFaces(img: DecodedImage, pyr: Pyramid, maxFaces: number, jpegQ: number | null | undefined, explain = true): Promise<FaceFound[]> {
     const { input, width, height, side } = letterbox(img, pyr, DETECTOR_SIZE, detectorMultiple, detectorIn);
     const raw = await detector.run(input, [1, height, width, 3]);
     const dets = decodeDetections(raw, width, height, side, minDet);
@@ -182,6 +182,7 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
     }
     faces.splice(0, faces.length, ...human);
     if (faces.length === 0) {
+      if (!explain) throw new FiqaError(FiqaCodes.NO_FACE, 'no face detected', 'use a photo that shows one face clearly, facing the camera, in good light');
       if (await cutOffFace(img, pyr, decodeDetections(raw, width, height, side, CUT_OFF_SCORE))) {
         throw new FiqaError(FiqaCodes.NO_FACE, 'face cut off by the photo border: only part of a face is in the photo',
           'step back or re-frame so the whole head is in the picture, with some space around it');

@@ -140,6 +140,12 @@ export interface AnalyzeOptions {
   attributes?: boolean;
   /** keep only the N largest faces (default 10) */
   maxFaces?: number;
+  /**
+   * when no face is found, say why (a face cut by the border, over/under-exposed, blurred):
+   * default true; costs another detector run and up to six landmark runs. The recogniser, which
+   * makes no event without a face, turns it off.
+   */
+  explainNoFace?: boolean;
 }
 
 export interface Thresholds {

@@ -2,20 +2,30 @@
 // descriptor, age, sex), its FIQA entry as box_fiqa_info, a 1:N search among the users of the
 // capture device's permission groups; a best score at or above DESCRIPTOR.threshold names the
 // person, else the face is a stranger (person_type 4). Each face makes one stored event.
-import { asFiqaError, DESCRIPTOR, FiqaCodes, protocolEntry, type FacePool, type FiqaEntry } from '../face';
+import { asFiqaError, DESCRIPTOR, FiqaCodes, protocolEntry, type AnalyzeOptions, type FacePool, type FiqaEntry } from '../face';
 import type { CaptureDevice } from '../capture/devices';
-import { withSpot, type EventStore, type StoredEvent } from '../events/store';
+import { bodyWithSpot, type EventBody, type EventStore, type StoredEvent } from '../events/store';
 import type { Gallery } from './gallery';
 
 export const STRANGER = 4;
+
+/**
+ * What the recogniser asks of the engine: every face (up to 10) with its attributes (descriptor,
+ * age, sex), judged at level low for box_fiqa_info; no explanation when there is no face (no event).
+ */
+export const RECOGNIZE_OPTIONS: Readonly<AnalyzeOptions> = Object.freeze({ level: 'low', attributes: true, maxFaces: 10, explainNoFace: false });
 
 export interface RecognizerDeps {
   face(): Promise<FacePool>;
   gallery: Gallery;
   events: EventStore;
   devSno(): string;
-  /** called with every stored event whose score reaches the threshold (the realtime report) */
-  onMatch(e: StoredEvent): void;
+  /**
+   * called with every event whose score reaches the threshold (the realtime report), spot_pic
+   * included, as soon as it is made: its SQLite insert runs meanwhile (the history upload reads
+   * it from there)
+   */
+  onMatch(body: EventBody): void;
   log(line: string): void;
 }
 
@@ -38,7 +48,7 @@ export class Recognizer {
   async recognize(image: Buffer, device: CaptureDevice, at = Date.now()): Promise<Recognized> {
     let faces: FiqaEntry[];
     try {
-      const a = await (await this.d.face()).analyze(image, { level: 'low', attributes: true, maxFaces: 10 });
+      const a = await (await this.d.face()).analyze(image, RECOGNIZE_OPTIONS);
       faces = a.data;
     } catch (err) {
       const e = asFiqaError(err);
@@ -47,7 +57,8 @@ export class Recognizer {
     }
     const groups = new Set(device.permission_ids);
     const devSno = this.d.devSno();
-    const out: StoredEvent[] = [];
+    // every face's event first, the realtime reports sent, then the inserts (one transaction each)
+    const made: EventBody[] = [];
     for (const f of faces) {
       const emb = f.attributes?.embedding;
       if (!emb?.length || f.attributes?.embedding_model !== this.d.gallery.modelId) continue;
@@ -55,29 +66,28 @@ export class Recognizer {
       const score = m ? Math.round(Math.max(0, m.score) * 1e4) / 1e4 : 0;
       const known = m !== null && m.score >= DESCRIPTOR.threshold;
       const u = known ? this.d.gallery.user(m.identity_id) : undefined;
-      const ev = await this.d.events.add(
-        {
-          identity_id: known ? m.identity_id : '',
-          identity_name: u?.name ?? '',
-          group_name: u ? (u.permission_ids.find((p) => groups.has(p)) ?? '') : '',
-          reg_pic: '',
-          timestamp: at,
-          score,
-          ext_data: {
-            device_ip: device.ep_ip,
-            ep_id: `${devSno}__${device.ep_ip}`,
-            person_type: known ? (u?.type ?? 1) : STRANGER,
-            device_type: device.ep_type,
-            dev_sno: devSno,
-            grab_fiqa_info: {},
-            box_fiqa_info: boxFiqaInfo(f),
-          },
+      const ev = await this.d.events.prepare({
+        identity_id: known ? m.identity_id : '',
+        identity_name: u?.name ?? '',
+        group_name: u ? (u.permission_ids.find((p) => groups.has(p)) ?? '') : '',
+        reg_pic: '',
+        timestamp: at,
+        score,
+        ext_data: {
+          device_ip: device.ep_ip,
+          ep_id: `${devSno}__${device.ep_ip}`,
+          person_type: known ? (u?.type ?? 1) : STRANGER,
+          device_type: device.ep_type,
+          dev_sno: devSno,
+          grab_fiqa_info: {},
+          box_fiqa_info: boxFiqaInfo(f),
         },
-        image,
-      );
-      out.push(ev);
-      if (known) this.d.onMatch(withSpot(ev.id, ev.body, image));
+      });
+      if (known) this.d.onMatch(bodyWithSpot(ev, image));
+      made.push(ev);
     }
+    const out: StoredEvent[] = [];
+    for (const ev of made) out.push(await this.d.events.insert(ev, image));
     return { faces: faces.length, events: out };
   }
 }

@@ -8,7 +8,7 @@ import { composeUrl, recordAddrList } from '../protocol';
 import type { LoginSession } from '../link/login';
 import { Backoff, Sleeper } from '../link/status';
 import type { CaptureDevice, CaptureDevices } from '../capture/devices';
-import type { EventStore, StoredEvent } from '../events/store';
+import type { EventBody, EventStore } from '../events/store';
 import { AGENT_VERSION } from '../version';
 import { HistoryUploader } from './history';
 import { LocalReports, type LocalOptions } from './local';
@@ -63,20 +63,25 @@ export class Reporters {
     void p.finally(() => this.inflight.delete(p)).catch(() => undefined);
   }
 
-  /** A realtime event (score ≥ threshold): POSTed once to every recordAddr URL and EventServerUrl, not retried. */
-  realtime(e: StoredEvent): void {
+  /**
+   * A realtime event (score ≥ threshold, spot_pic included): POSTed once to every recordAddr URL
+   * and EventServerUrl, not retried. Sent while it is being stored (the history upload sends it
+   * from the store; the platform counts both copies as one by ext_data.event_id).
+   */
+  realtime(e: EventBody): void {
     this.local?.realtime(e);
     const s = this.o.session();
     if (!s) return;
     const urls = recordAddrList(s.body.recordAddr);
     if (urls.length === 0) return;
-    const body = this.local?.prepare(e.body, 'realtime') ?? Promise.resolve(e.body);
+    const body = this.local?.prepare(e, 'realtime') ?? Promise.resolve(e);
+    const id = e.ext_data.event_id;
     for (const url of urls) {
       this.track(
         body
           .then((b) => postJson(s, url, b))
-          .then((st) => st !== 200 && this.o.log(`realtime event ${e.id}: ${url} answered HTTP ${st} (the history upload sends it again)`))
-          .catch((err) => this.o.log(`realtime event ${e.id}: ${url}: ${(err as Error).message} (the history upload sends it again)`)),
+          .then((st) => st !== 200 && this.o.log(`realtime event ${id}: ${url} answered HTTP ${st} (the history upload sends it again)`))
+          .catch((err) => this.o.log(`realtime event ${id}: ${url}: ${(err as Error).message} (the history upload sends it again)`)),
       );
     }
   }

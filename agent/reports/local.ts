@@ -6,7 +6,7 @@
 // absolute URLs, sent to as they are (no platform token). Also decides reg_pic for every event
 // sent (platform's destinations included): realtime when real_need_reg_pic, history when
 // history_need_reg_pic.
-import type { EventBody, EventStore, StoredEvent } from '../events/store';
+import type { EventBody, EventStore } from '../events/store';
 import type { Sleeper } from '../link/status';
 import { HistoryUploader } from './history';
 import { postTo, type BodyType } from './post';
@@ -83,16 +83,17 @@ export class LocalReports {
     });
   }
 
-  realtime(e: StoredEvent): void {
+  realtime(e: EventBody): void {
     const ev = this.o.destinations().event;
     if (ev.urls.length === 0) return;
-    const body = this.prepare(e.body, 'realtime');
+    const body = this.prepare(e, 'realtime');
+    const id = e.ext_data.event_id;
     for (const url of ev.urls) {
       this.o.track(
         body
           .then((b) => postTo(url, b, ev.type))
-          .then((st) => st !== 200 && this.o.log(`realtime event ${e.id}: ${url} answered HTTP ${st}`))
-          .catch((err) => this.o.log(`realtime event ${e.id}: ${url}: ${(err as Error).message}`)),
+          .then((st) => st !== 200 && this.o.log(`realtime event ${id}: ${url} answered HTTP ${st}`))
+          .catch((err) => this.o.log(`realtime event ${id}: ${url}: ${(err as Error).message}`)),
       );
     }
   }

@@ -137,6 +137,19 @@ test('a face cut in half by the photo edge is named as cut off, found or not', O
   await assert.rejects(engine.analyze(grey), (e: FiqaError) => e.code === 40004 && e.message === 'no face detected');
 });
 
+test('explainNoFace false (the recogniser): no face is plain 40004, without the reason; faces are found as before', O, async () => {
+  const blurred = await sharp(face('obama.jpg')).blur(40).jpeg().toBuffer();
+  await assert.rejects(engine.analyze(blurred, { explainNoFace: false }), (e: FiqaError) => e.code === 40004 && e.message === 'no face detected');
+  const { g } = await geometry(PEOPLE[0]!);
+  const half = await degrade(face(PEOPLE[0]!), g, 'half-cropped');
+  const r = await engine.analyze(half, { attributes: false, explainNoFace: false }).catch((e: FiqaError) => e);
+  if (r instanceof FiqaError) assert.equal(r.message, 'no face detected');
+  else assert.equal(r.data[0]!.fails[0], 'partial');
+  const a = await engine.analyze(face('obama.jpg'), { level: 'low', explainNoFace: false });
+  const b = await engine.analyze(face('obama.jpg'), { level: 'low' });
+  assert.deepEqual(a.data, b.data);
+});
+
 test('when no face is found, a badly blurred or burnt-out photo is told so', O, async () => {
   const blurred = await sharp(face('obama.jpg')).blur(40).jpeg().toBuffer();
   await assert.rejects(engine.analyze(blurred), (e: FiqaError) => e.code === 40004 && e.message === 'no face detected: the photo is badly blurred' && /hold the camera still/.test(e.hint!));
