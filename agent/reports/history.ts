@@ -1,6 +1,6 @@
 // The history upload (PROTOCOL §6.3) to a set of destinations: per destination a cursor in
 // agent.db (report_cursors, keyed by the destination's key) that moves only after HTTP 200, the
-// next batch of ≤ 100 events (≤ 8 MiB of pictures) after it as a JSON array, and its own retry
+// next batch of ≤ 100 events (≤ 2 MiB of pictures) after it as a JSON array, and its own retry
 // backoff (1, 2, 4, 8, 16 s, then every 16 s), so a failing destination neither holds back nor
 // duplicates another's events. One uploader serves the platform's recordAddr URLs, another the
 // local admin API's HistoryEventUrl list, each at its own period.
@@ -9,7 +9,8 @@ import { Backoff, type Sleeper } from '../link/status';
 
 export const HISTORY_BATCH = 100;
 /** spot pictures per history batch at most (a batch of 100 full snapshots would be ~75 MB of JSON) */
-export const HISTORY_BATCH_BYTES = 8 * 1024 * 1024;
+/** kept small: the batch is built and sent on the event loop, where realtime events wait behind it */
+export const HISTORY_BATCH_BYTES = 2 * 1024 * 1024;
 export const HISTORY_RETRY_CAP_MS = 16_000;
 
 export interface HistoryTarget {
