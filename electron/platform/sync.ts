@@ -12,6 +12,9 @@ import { transaction } from './db';
 import { desiredFor, type Desired } from './people';
 import type { PhotoStore } from './photos';
 import { BOX_PATHS } from './box-http';
+import type { SyncReport } from '../api/platform';
+
+export type { SyncReport };
 
 export const CHUNK = 100;
 export type ResultsMode = 'queue' | 'notify' | 'none';
@@ -45,15 +48,6 @@ interface BoxPersonRow {
  * sent again once the resend time has passed, like a command without an answer.
  */
 export const RETRY_CODES = [50073];
-
-export interface SyncReport {
-  devSno: string;
-  added: number;
-  deleted: number;
-  unchanged: number;
-  commands: number;
-  error: string | null;
-}
 
 function chunks<T>(xs: T[], n: number): T[][] {
   const out: T[][] = [];
