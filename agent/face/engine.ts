@@ -178,7 +178,8 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
     const anyClearFace = faces.some((f) => f.human.landmark_confidence >= LANDMARK_CONFIDENCE_MIN);
     const human = faces.filter((f, i) => notHuman[i] === null && !(jpegQ !== undefined && anyClearFace && f.human.landmark_confidence < NOT_A_FACE_CONFIDENCE));
     if (human.length === 0 && faces.length > 0) {
-      throw new FiqaError(FiqaCodes.NO_FACE, `no human face: ${notHuman[0]}`, 'use a photo of the person: a live face, not an animal, a painting, a drawing or a statue');
+      const why = notHuman.find((w) => w !== null) ?? { reason: 'the face found does not look like a human face', hint: 'use a photo of the person: a live face' };
+      throw new FiqaError(FiqaCodes.NO_FACE, `no human face: ${why.reason}`, why.hint);
     }
     faces.splice(0, faces.length, ...human);
     if (faces.length === 0) {
@@ -309,6 +310,7 @@ function toEntry(
     landmark_score: r4(f.mesh.score),
     landmark_confidence: r2(f.human.landmark_confidence),
     skin_texture: f.human.skin_texture === null ? null : r2(f.human.skin_texture),
+    skin_hue: f.human.skin_hue === null ? null : r2(f.human.skin_hue),
   };
   const { success, fails, checks } = judge(info, measures, level, o.thresholds);
   const pt = (q: number[]): Point => [Math.round(q[0]! * scale), Math.round(q[1]! * scale)];

@@ -68,6 +68,8 @@ export interface FiqaMeasures {
   landmark_confidence: number;
   /** spread of the skin's red-difference chroma over the inner face (null: black-and-white photo); painted, drawn and carved faces are smooth */
   skin_texture: number | null;
+  /** hue angle h_ab (CIELAB, degrees) of the inner face's mean colour (null: no colour); live skin is red-orange, old paintings yellow (see human.ts) */
+  skin_hue: number | null;
 }
 
 export interface CheckResult {
