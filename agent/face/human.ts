@@ -15,7 +15,7 @@
 //   light can read as yellow too; the refusal says so.
 // A cue is only trusted when nothing else explains it (a dark, blurred, over-compressed or
 // tiny face, covered eyes or mouth, a face cut by the border also read less confident or
-// smoother): such a photo fails on that instead.
+// smoother; blur alone leaves the skin's mean colour): such a photo fails on that instead.
 import { sampleCrop, type Pyramid } from './image';
 import { centroid, IDX, meshCrop, type Mesh } from './landmarks';
 import { EYES_VISIBLE_MIN } from './measures';
@@ -142,15 +142,18 @@ export interface QualityGate {
  * fails on its light, sharpness, size or compression instead).
  */
 export function notHumanReason(look: HumanLook, q: QualityGate): { reason: string; hint: string } | null {
-  // light as level high wants it (a darker face has proportionally less colour spread)
+  // light as level high wants it (a darker face has proportionally less colour spread, a
+  // blown-out one clipped colours) and no heavy JPEG compression
   const fair =
-    q.brightness >= 0.45 && q.brightness <= 1.8 && q.clarity >= 0.18 && q.under_exposure <= 0.2 && q.over_exposure <= 0.2 && (q.compression === null || q.compression >= 30);
+    q.brightness >= 0.45 && q.brightness <= 1.8 && q.under_exposure <= 0.2 && q.over_exposure <= 0.2 && (q.compression === null || q.compression >= 30);
   // covered eyes or mouth and a face cut by the border also lower the landmark confidence
   const whole = !q.partial && q.eyes_visible >= EYES_VISIBLE_MIN && q.mask < 0.5;
   if (!fair || !whole) return null;
-  if (look.landmark_confidence < LANDMARK_CONFIDENCE_MIN) return { reason: 'the face found does not look like a human face (an animal?)', hint: USE_A_PERSON };
+  // blur lowers the landmark confidence and smooths the skin, but leaves its mean colour
+  const sharp = q.clarity >= 0.18;
+  if (sharp && look.landmark_confidence < LANDMARK_CONFIDENCE_MIN) return { reason: 'the face found does not look like a human face (an animal?)', hint: USE_A_PERSON };
   // the colour texture needs a face of some size (smaller faces fail on size anyway)
-  if (q.face_width >= 64 && look.skin_texture !== null && look.skin_texture < SKIN_TEXTURE_MIN) {
+  if (sharp && q.face_width >= 64 && look.skin_texture !== null && look.skin_texture < SKIN_TEXTURE_MIN) {
     return { reason: 'the face found does not look like a live human face (a painting, a drawing or a statue?)', hint: USE_A_PERSON };
   }
   // the colour of the skin needs fewer pixels: any face the levels could accept
