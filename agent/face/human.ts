@@ -141,7 +141,7 @@ export interface QualityGate {
  * Why this face is not a human face, or null (a human face, or a photo too poor to tell: it
  * fails on its light, sharpness, size or compression instead).
  */
-export function notHumanReason(look: HumanLook, q: QualityGate): { reason: string; hint: string } | null {
+export function notHumanReason(look: HumanLook, q: QualityGate, skinColour = true): { reason: string; hint: string } | null {
   // light as level high wants it (a darker face has proportionally less colour spread, a
   // blown-out one clipped colours) and no heavy JPEG compression
   const fair =
@@ -157,7 +157,7 @@ export function notHumanReason(look: HumanLook, q: QualityGate): { reason: strin
     return { reason: 'the face found does not look like a live human face (a painting, a drawing or a statue?)', hint: USE_A_PERSON };
   }
   // the colour of the skin needs fewer pixels: any face the levels could accept
-  if (q.face_width >= 32 && look.skin_hue !== null && look.skin_hue > SKIN_HUE_MAX) {
+  if (skinColour && q.face_width >= 32 && look.skin_hue !== null && look.skin_hue > SKIN_HUE_MAX) {
     return {
       reason: `the face found does not look like a live human face (a painting, a drawing or a statue?): its colour is yellow like old varnish, not the red of live skin (hue ${Math.round(look.skin_hue)}°)`,
       hint: `${USE_A_PERSON}; if it is a photo of the person, the light was strongly yellow or green: take it again in daylight or white light`,

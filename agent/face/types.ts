@@ -148,6 +148,12 @@ export interface AnalyzeOptions {
    * makes no event without a face, turns it off.
    */
   explainNoFace?: boolean;
+  /**
+   * refuse a face whose skin reads yellow, not red (a painting; see agent/face/human.ts).
+   * Default: on when photos are checked, off when `explainNoFace` is false (the recogniser's
+   * camera snapshots, whose white balance can tint live faces; recognition is as before it).
+   */
+  skinColourCheck?: boolean;
 }
 
 export interface Thresholds {

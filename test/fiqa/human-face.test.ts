@@ -4,6 +4,7 @@
 // are refused with a plain reason; beards are neither masks nor a reason to refuse. A
 // black-and-white photo of a person is not refused, nor a photo in warm indoor light or a small
 // JPEG, and a stone face beside a person is left out rather than counted as a second face.
+// The recogniser's snapshots skip the colour cue (a camera's white balance can tint faces).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { createFaceEngine, FiqaError, type FaceEngine } from '../../agent/face';
 import { LANDMARK_CONFIDENCE_MIN, NOT_A_FACE_CONFIDENCE, SKIN_HUE_MAX, SKIN_TEXTURE_MIN } from '../../agent/face/human';
+import { RECOGNIZE_OPTIONS } from '../../agent/recognition/recognize';
 import { variantPhoto } from '../helpers/face-variants';
 import { twoPeople, type FaceGeometry } from './degrade';
 import { BOWED, face, PORTRAITS } from './fixtures';
@@ -101,6 +103,11 @@ test('a portrait in the olive-yellow of old varnish is refused as not a live fac
     assert.ok(m.skin_hue !== null && m.skin_hue > SKIN_HUE_MAX, `${name}: skin hue ${m.skin_hue}`);
     // the texture cue alone would not have refused it: the colour is what tells
     assert.ok(m.skin_texture !== null && m.skin_texture >= SKIN_TEXTURE_MIN, `${name}: skin texture ${m.skin_texture}`);
+    // the recogniser's camera snapshots skip the colour cue (a camera's white balance can tint
+    // live faces): the face is still found there, unless the caller asks for the cue
+    const seen = await engine.analyze(photo, { ...RECOGNIZE_OPTIONS, attributes: false });
+    assert.equal(seen.data.length, 1, name);
+    await assert.rejects(engine.analyze(photo, { ...RECOGNIZE_OPTIONS, attributes: false, skinColourCheck: true }), /no human face/);
   }
 });
 
