@@ -120,7 +120,8 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
     const pyr = new Pyramid(img);
     try {
       const quality = jpegQuality(buf);
-      const faces = await findFaces(img, pyr, o.maxFaces ?? 10, level === 'no' ? undefined : quality, o.explainNoFace !== false);
+      const explain = o.explainNoFace !== false;
+      const faces = await findFaces(img, pyr, o.maxFaces ?? 10, level === 'no' ? undefined : quality, explain, o.skinColourCheck ?? explain);
       const data: FiqaEntry[] = [];
       // the largest face's area over the next one's (faces are sorted largest first)
       const dominance = faces.length > 1 ? (faces[0]!.measures.face_width / faces[1]!.measures.face_width) ** 2 : null;
@@ -146,7 +147,7 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
 
   /** Every face: detection, landmarks (refined once when needed), measures and pose; largest first. */
   /** `jpegQ` undefined: level `no`, measure every face and refuse none as not human. */
-  async function findFaces(img: DecodedImage, pyr: Pyramid, maxFaces: number, jpegQ: number | null | undefined, explain = true): Promise<FaceFound[]> {
+  async function findFaces(img: DecodedImage, pyr: Pyramid, maxFaces: number, jpegQ: number | null | undefined, explain = true, skinColour = true): Promise<FaceFound[]> {
     const { input, width, height, side } = letterbox(img, pyr, DETECTOR_SIZE, detectorMultiple, detectorIn);
     const raw = await detector.run(input, [1, height, width, 3]);
     const dets = decodeDetections(raw, width, height, side, minDet);
@@ -172,13 +173,14 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
     }
     // faces that are not human (an animal, a painting, a statue) are not faces to enrol: left
     // out, and when nothing else is left the photo is refused for that
-    const notHuman = faces.map((f) => (jpegQ === undefined ? null : notHumanReason(f.human, { ...f.measures, compression: jpegQ })));
+    const notHuman = faces.map((f) => (jpegQ === undefined ? null : notHumanReason(f.human, { ...f.measures, compression: jpegQ }, skinColour)));
     // a detection the landmark model hardly sees a face in (a false detection beside a real
     // face, e.g. a shadow or a shoulder) does not count as a second face whatever its quality
     const anyClearFace = faces.some((f) => f.human.landmark_confidence >= LANDMARK_CONFIDENCE_MIN);
     const human = faces.filter((f, i) => notHuman[i] === null && !(jpegQ !== undefined && anyClearFace && f.human.landmark_confidence < NOT_A_FACE_CONFIDENCE));
     if (human.length === 0 && faces.length > 0) {
-      throw new FiqaError(FiqaCodes.NO_FACE, `no human face: ${notHuman[0]}`, 'use a photo of the person: a live face, not an animal, a painting, a drawing or a statue');
+      const why = notHuman.find((w) => w !== null) ?? { reason: 'the face found does not look like a human face', hint: 'use a photo of the person: a live face' };
+      throw new FiqaError(FiqaCodes.NO_FACE, `no human face: ${why.reason}`, why.hint);
     }
     faces.splice(0, faces.length, ...human);
     if (faces.length === 0) {
@@ -309,6 +311,7 @@ function toEntry(
     landmark_score: r4(f.mesh.score),
     landmark_confidence: r2(f.human.landmark_confidence),
     skin_texture: f.human.skin_texture === null ? null : r2(f.human.skin_texture),
+    skin_hue: f.human.skin_hue === null ? null : r2(f.human.skin_hue),
   };
   const { success, fails, checks } = judge(info, measures, level, o.thresholds);
   const pt = (q: number[]): Point => [Math.round(q[0]! * scale), Math.round(q[1]! * scale)];

@@ -1,5 +1,5 @@
 // Is a face a human face? BlazeFace and FaceMesh also take a dog's or a cat's face, a painted
-// portrait or a statue for a face. Two cues tell them apart, each computed on what the engine
+// portrait or a statue for a face. Three cues tell them apart, each computed on what the engine
 // already has (no extra model run):
 // - the landmark model's own face-presence confidence, as log-odds: every one of the 284
 //   evaluation portraits reads ≥ 15.2 (the float32 sigmoid saturates at 16.6), the animal
@@ -8,9 +8,14 @@
 //   inner face. Skin in a photo is mottled (blood under the skin, pores, light); paint, stone
 //   and drawings are smooth. Calibrated on every second portrait (minimum 4.09, limit 0.8× of
 //   it); the other half, held out, reads ≥ 3.73; 15 of the 26 painted portraits read < 3.3.
+// - the colour of the skin (OFIQ's "natural colour" measure looks at the same thing): live
+//   skin is red-orange, blood under it (CIELAB hue h_ab of the inner face's mean colour
+//   21–63° over the 293 evaluation portraits in colour), while old paintings are yellow (varnish, ochre
+//   and lead-white flesh: 22 of 26 read 71–100°). A photo taken under a strong yellow or green
+//   light can read as yellow too; the refusal says so.
 // A cue is only trusted when nothing else explains it (a dark, blurred, over-compressed or
 // tiny face, covered eyes or mouth, a face cut by the border also read less confident or
-// smoother): such a photo fails on that instead.
+// smoother; blur alone leaves the skin's mean colour): such a photo fails on that instead.
 import { sampleCrop, type Pyramid } from './image';
 import { centroid, IDX, meshCrop, type Mesh } from './landmarks';
 import { EYES_VISIBLE_MIN } from './measures';
@@ -21,6 +26,11 @@ export interface HumanLook {
   landmark_confidence: number;
   /** standard deviation of Cr over the inner face (8-bit units), or null in a colourless photo */
   skin_texture: number | null;
+  /**
+   * hue angle h_ab (CIELAB, degrees) of the inner face's mean colour, or null in a colourless
+   * photo or a face with hardly any colour (chroma C*ab < 3)
+   */
+  skin_hue: number | null;
 }
 
 /** Landmark log-odds below this: not a human face (animal faces 0.8–9.5, portraits ≥ 15.2). */
@@ -33,6 +43,14 @@ export const LANDMARK_CONFIDENCE_MIN = 12;
 export const NOT_A_FACE_CONFIDENCE = 3;
 /** Skin Cr spread below this: painted, drawn or carved (calibration portraits ≥ 4.09; × 0.8). */
 export const SKIN_TEXTURE_MIN = 3.3;
+/**
+ * Skin hue above this (CIELAB h_ab of the inner face's mean colour, degrees): yellow, not live
+ * skin. Calibrated on every second evaluation portrait (21.3–62.8°; limit = that maximum +
+ * about 7°, room for a warm light); held out, the other portraits read ≤ 57.7°, the identity
+ * set's ≤ 57.6°, the bearded ≤ 51.7°; 22 of the 26 painted portraits read above 70 (the six
+ * that passed at level middle 74.3–88.0°).
+ */
+export const SKIN_HUE_MAX = 70;
 /** Mean chroma of the whole photo below this: a black-and-white photo (no colour cue). */
 const COLOURLESS = 2.5;
 
@@ -50,7 +68,7 @@ export function humanLook(pyr: Pyramid, mesh: Mesh, img: { width: number; height
     const b = whole[i + 2]!;
     chroma += Math.abs(-0.168736 * r - 0.331264 * g + 0.5 * b) + Math.abs(0.5 * r - 0.418688 * g - 0.081312 * b);
   }
-  if (chroma / (whole.length / 3) < COLOURLESS) return { landmark_confidence, skin_texture: null };
+  if (chroma / (whole.length / 3) < COLOURLESS) return { landmark_confidence, skin_texture: null, skin_hue: null };
   // inner face: the outline shrunk to 80 % around its centre (cheeks, forehead, nose, lips)
   const c = meshCrop(mesh, 1.0);
   const rgb = sampleCrop(pyr, c, N, 1, 0);
@@ -63,16 +81,48 @@ export function humanLook(pyr: Pyramid, mesh: Mesh, img: { width: number; height
   let n = 0;
   let sum = 0;
   let sum2 = 0;
+  let mr = 0;
+  let mg = 0;
+  let mb = 0;
   for (let i = 0; i < N * N; i++) {
     if (!inner[i]) continue;
-    const cr = 0.5 * rgb[3 * i]! - 0.418688 * rgb[3 * i + 1]! - 0.081312 * rgb[3 * i + 2]!;
+    const r = rgb[3 * i]!;
+    const g = rgb[3 * i + 1]!;
+    const b = rgb[3 * i + 2]!;
+    const cr = 0.5 * r - 0.418688 * g - 0.081312 * b;
     n++;
     sum += cr;
     sum2 += cr * cr;
+    mr += r;
+    mg += g;
+    mb += b;
   }
-  if (n < 50) return { landmark_confidence, skin_texture: null };
-  return { landmark_confidence, skin_texture: Math.sqrt(Math.max(0, sum2 / n - (sum / n) ** 2)) };
+  if (n < 50) return { landmark_confidence, skin_texture: null, skin_hue: null };
+  const [, a, b] = srgbToLab(mr / n, mg / n, mb / n);
+  return {
+    landmark_confidence,
+    skin_texture: Math.sqrt(Math.max(0, sum2 / n - (sum / n) ** 2)),
+    skin_hue: Math.hypot(a, b) < 3 ? null : (Math.atan2(b, a) * 180) / Math.PI,
+  };
 }
+
+/** CIELAB (D65) of an 8-bit sRGB colour. */
+export function srgbToLab(r: number, g: number, b: number): [number, number, number] {
+  const lin = (c: number) => {
+    const v = Math.max(0, Math.min(255, c)) / 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const R = lin(r);
+  const G = lin(g);
+  const B = lin(b);
+  const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
+  const fx = f((0.4124 * R + 0.3576 * G + 0.1805 * B) / 0.95047);
+  const fy = f(0.2126 * R + 0.7152 * G + 0.0722 * B);
+  const fz = f((0.0193 * R + 0.1192 * G + 0.9505 * B) / 1.08883);
+  return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
+}
+
+const USE_A_PERSON = 'use a photo of the person: a live face, not an animal, a painting, a drawing or a statue';
 
 /** What the quality checks measured, enough to know whether the cues can be trusted. */
 export interface QualityGate {
@@ -91,17 +141,27 @@ export interface QualityGate {
  * Why this face is not a human face, or null (a human face, or a photo too poor to tell: it
  * fails on its light, sharpness, size or compression instead).
  */
-export function notHumanReason(look: HumanLook, q: QualityGate): string | null {
-  // light as level high wants it (a darker face has proportionally less colour spread)
+export function notHumanReason(look: HumanLook, q: QualityGate, skinColour = true): { reason: string; hint: string } | null {
+  // light as level high wants it (a darker face has proportionally less colour spread, a
+  // blown-out one clipped colours) and no heavy JPEG compression
   const fair =
-    q.brightness >= 0.45 && q.brightness <= 1.8 && q.clarity >= 0.18 && q.under_exposure <= 0.2 && q.over_exposure <= 0.2 && (q.compression === null || q.compression >= 30);
+    q.brightness >= 0.45 && q.brightness <= 1.8 && q.under_exposure <= 0.2 && q.over_exposure <= 0.2 && (q.compression === null || q.compression >= 30);
   // covered eyes or mouth and a face cut by the border also lower the landmark confidence
   const whole = !q.partial && q.eyes_visible >= EYES_VISIBLE_MIN && q.mask < 0.5;
   if (!fair || !whole) return null;
-  if (look.landmark_confidence < LANDMARK_CONFIDENCE_MIN) return 'the face found does not look like a human face (an animal?)';
+  // blur lowers the landmark confidence and smooths the skin, but leaves its mean colour
+  const sharp = q.clarity >= 0.18;
+  if (sharp && look.landmark_confidence < LANDMARK_CONFIDENCE_MIN) return { reason: 'the face found does not look like a human face (an animal?)', hint: USE_A_PERSON };
   // the colour texture needs a face of some size (smaller faces fail on size anyway)
-  if (q.face_width >= 64 && look.skin_texture !== null && look.skin_texture < SKIN_TEXTURE_MIN) {
-    return 'the face found does not look like a live human face (a painting, a drawing or a statue?)';
+  if (sharp && q.face_width >= 64 && look.skin_texture !== null && look.skin_texture < SKIN_TEXTURE_MIN) {
+    return { reason: 'the face found does not look like a live human face (a painting, a drawing or a statue?)', hint: USE_A_PERSON };
+  }
+  // the colour of the skin needs fewer pixels: any face the levels could accept
+  if (skinColour && q.face_width >= 32 && look.skin_hue !== null && look.skin_hue > SKIN_HUE_MAX) {
+    return {
+      reason: `the face found does not look like a live human face (a painting, a drawing or a statue?): its colour is yellow like old varnish, not the red of live skin (hue ${Math.round(look.skin_hue)}°)`,
+      hint: `${USE_A_PERSON}; if it is a photo of the person, the light was strongly yellow or green: take it again in daylight or white light`,
+    };
   }
   return null;
 }

@@ -68,6 +68,8 @@ export interface FiqaMeasures {
   landmark_confidence: number;
   /** spread of the skin's red-difference chroma over the inner face (null: black-and-white photo); painted, drawn and carved faces are smooth */
   skin_texture: number | null;
+  /** hue angle h_ab (CIELAB, degrees) of the inner face's mean colour (null: no colour); live skin is red-orange, old paintings yellow (see human.ts) */
+  skin_hue: number | null;
 }
 
 export interface CheckResult {
@@ -146,6 +148,12 @@ export interface AnalyzeOptions {
    * makes no event without a face, turns it off.
    */
   explainNoFace?: boolean;
+  /**
+   * refuse a face whose skin reads yellow, not red (a painting; see agent/face/human.ts).
+   * Default: on when photos are checked, off when `explainNoFace` is false (the recogniser's
+   * camera snapshots, whose white balance can tint live faces; recognition is as before it).
+   */
+  skinColourCheck?: boolean;
 }
 
 export interface Thresholds {

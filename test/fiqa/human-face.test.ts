@@ -1,18 +1,21 @@
 // The human-face check (agent/face/human.ts): real faces pass it; a face turned to stone or
-// painted in flat colour (made here from the fixture portraits) and the animal faces and
-// painted portraits of the local evaluation set are refused with a plain reason; beards are
-// neither masks nor a reason to refuse. A black-and-white photo of a person is not refused, and
-// a stone face beside a person is left out rather than counted as a second face.
+// painted in flat colour, and a portrait in the olive-yellow of old varnish (made here from the
+// fixture portraits), and the animal faces and painted portraits of the local evaluation set
+// are refused with a plain reason; beards are neither masks nor a reason to refuse. A
+// black-and-white photo of a person is not refused, nor a photo in warm indoor light or a small
+// JPEG, and a stone face beside a person is left out rather than counted as a second face.
+// The recogniser's snapshots skip the colour cue (a camera's white balance can tint faces).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createFaceEngine, FiqaError, type FaceEngine } from '../../agent/face';
-import { LANDMARK_CONFIDENCE_MIN, NOT_A_FACE_CONFIDENCE, SKIN_TEXTURE_MIN } from '../../agent/face/human';
+import { LANDMARK_CONFIDENCE_MIN, NOT_A_FACE_CONFIDENCE, SKIN_HUE_MAX, SKIN_TEXTURE_MIN } from '../../agent/face/human';
+import { RECOGNIZE_OPTIONS } from '../../agent/recognition/recognize';
 import { variantPhoto } from '../helpers/face-variants';
 import { twoPeople, type FaceGeometry } from './degrade';
-import { face, PORTRAITS } from './fixtures';
+import { BOWED, face, PORTRAITS } from './fixtures';
 
 let engine: FaceEngine;
 before(async () => {
@@ -72,11 +75,55 @@ async function refusal(photo: Buffer): Promise<FiqaError | null> {
 }
 
 test('real faces pass the human-face check, with both cues well clear of their limits', O, async () => {
-  for (const name of [...PORTRAITS, 'obama3.jpg']) {
+  for (const name of [...PORTRAITS, BOWED]) {
     const r = await engine.analyze(face(name), { attributes: false });
     const m = r.data[0]!.measures;
     assert.ok(m.landmark_confidence >= LANDMARK_CONFIDENCE_MIN + 2, `${name}: landmark confidence ${m.landmark_confidence}`);
     assert.ok(m.skin_texture !== null && m.skin_texture >= SKIN_TEXTURE_MIN * 1.1, `${name}: skin texture ${m.skin_texture}`);
+    // live skin is red-orange: the fixtures read 36–54°, well under the limit
+    assert.ok(m.skin_hue !== null && m.skin_hue <= SKIN_HUE_MAX - 10, `${name}: skin hue ${m.skin_hue}`);
+    if (name !== BOWED) assert.equal(r.passed, true, `${name}: ${r.data[0]!.fails}`);
+  }
+});
+
+/** The photo's colours multiplied per channel (sRGB), as a tinted light or a varnish would. */
+const tint = async (buf: Buffer, rgb: [number, number, number]) => sharp(buf).rotate().linear(rgb, [0, 0, 0]).jpeg({ quality: 90 }).toBuffer();
+
+test('a portrait in the olive-yellow of old varnish is refused as not a live face; the hint names the light', O, async () => {
+  for (const name of ['obama.jpg', 'biden2.jpg']) {
+    // aged varnish over ochre flesh: less red, much less blue; the skin turns olive-yellow
+    // (the paintings of the evaluation set read 71–100°, these two 75–85°)
+    const photo = await tint(face(name), [0.9, 1.0, 0.65]);
+    const err = await refusal(photo);
+    assert.ok(err, `${name}: was not refused`);
+    assert.equal(err.code, 40004);
+    assert.match(err.message, /^no human face: the face found does not look like a live human face \(a painting, a drawing or a statue\?\): its colour is yellow/, name);
+    assert.match(err.hint ?? '', /use a photo of the person.*light was strongly yellow or green/, name);
+    const m = (await engine.analyze(photo, { level: 'no', attributes: false })).data[0]!.measures;
+    assert.ok(m.skin_hue !== null && m.skin_hue > SKIN_HUE_MAX, `${name}: skin hue ${m.skin_hue}`);
+    // the texture cue alone would not have refused it: the colour is what tells
+    assert.ok(m.skin_texture !== null && m.skin_texture >= SKIN_TEXTURE_MIN, `${name}: skin texture ${m.skin_texture}`);
+    // the recogniser's camera snapshots skip the colour cue (a camera's white balance can tint
+    // live faces): the face is still found there, unless the caller asks for the cue
+    const seen = await engine.analyze(photo, { ...RECOGNIZE_OPTIONS, attributes: false });
+    assert.equal(seen.data.length, 1, name);
+    await assert.rejects(engine.analyze(photo, { ...RECOGNIZE_OPTIONS, attributes: false, skinColourCheck: true }), /no human face/);
+  }
+});
+
+test('real faces in warm indoor light, and small JPEGs of them, pass at level middle (the colour cue keeps its margin)', O, async () => {
+  for (const name of PORTRAITS) {
+    // tungsten-like: red up 10 %, blue down 15 %
+    const warm = await engine.analyze(await tint(face(name), [1.1, 1.0, 0.85]), { level: 'middle', attributes: false });
+    const wm = warm.data[0]!.measures;
+    assert.ok(wm.skin_hue !== null && wm.skin_hue <= SKIN_HUE_MAX - 5, `${name} warm: skin hue ${wm.skin_hue}`);
+    assert.equal(warm.passed, true, `${name} warm: ${warm.data[0]!.fails}`);
+    // the face about 80 px wide, JPEG quality 75 with 4:2:0 chroma (a small phone export)
+    const r0 = await engine.analyze(face(name), { attributes: false });
+    const k = 80 / r0.data[0]!.info.face_size;
+    const small = await sharp(face(name)).rotate().resize({ width: Math.round(r0.image.width * k) }).jpeg({ quality: 75 }).toBuffer();
+    const sm = await engine.analyze(small, { level: 'middle', attributes: false });
+    assert.equal(sm.passed, true, `${name} small: ${sm.data[0]!.fails} (face ${sm.data[0]!.info.face_size} px)`);
   }
 });
 
@@ -143,21 +190,24 @@ const evalManifest = EVAL && existsSync(join(EVAL, 'manifest.json'))
   ? (JSON.parse(readFileSync(join(EVAL, 'manifest.json'), 'utf8')) as { photos: Array<{ file: string; category: string }> }).photos.filter((p) => existsSync(join(EVAL, p.file)))
   : [];
 
-test('evaluation set: no animal face passes at any level, no painted portrait at high; beards pass and are not masks', { ...O, skip: evalManifest.length === 0 ? 'FIQA_EVAL_DIR with the evaluation set is not here' : false }, async () => {
-  let refusedAsNotHuman = 0;
+test('evaluation set: no animal face passes at any level, no painted portrait at high or middle; beards pass and are not masks', { ...O, skip: evalManifest.length === 0 ? 'FIQA_EVAL_DIR with the evaluation set is not here' : false }, async () => {
+  const refusedAsNotHuman = { animal: 0, artwork: 0 };
   for (const p of evalManifest.filter((x) => x.category === 'animal' || x.category === 'artwork')) {
     const photo = readFileSync(join(EVAL!, p.file));
-    for (const level of p.category === 'animal' ? (['high', 'middle', 'low'] as const) : (['high'] as const)) {
+    for (const level of p.category === 'animal' ? (['high', 'middle', 'low'] as const) : (['high', 'middle'] as const)) {
       try {
         const r = await engine.analyze(photo, { level, attributes: false });
         assert.equal(r.passed, false, `${p.file} passed at ${level}`);
       } catch (err) {
         assert.equal((err as FiqaError).code, 40004, `${p.file}: ${(err as Error).message}`);
-        if (level === 'high' && /no human face/.test((err as Error).message)) refusedAsNotHuman++;
+        if (level === 'middle' && /no human face/.test((err as Error).message)) refusedAsNotHuman[p.category as 'animal' | 'artwork']++;
       }
     }
   }
-  assert.ok(refusedAsNotHuman >= 6, `only ${refusedAsNotHuman} refused as not human`);
+  // 2026-11-27: 6 of the 7 animal faces the detector finds, 21 of the 26 paintings (the other
+  // five have faces under 64 px or are blurred, and fail on that)
+  assert.ok(refusedAsNotHuman.animal >= 6, `only ${refusedAsNotHuman.animal} animals refused as not human`);
+  assert.ok(refusedAsNotHuman.artwork >= 20, `only ${refusedAsNotHuman.artwork} paintings refused as not human`);
   for (const p of evalManifest.filter((x) => x.category === 'beard')) {
     const r = await engine.analyze(readFileSync(join(EVAL!, p.file)), { attributes: false });
     const e = r.data[0]!;
