@@ -109,11 +109,21 @@ export class Gate {
       this.fail(eventId, key, mode, `action_mode "${mode}" is not pulse, on, off or toggle; PUT EventAction again`);
       return;
     }
-    let endHold = () => undefined as void;
-    const hold = new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, Math.max(0, a.action_duration) * 1000);
-      endHold = () => (clearTimeout(t), resolve());
-    });
+    // the hold starts once the coil is ON (so the door is open for the whole action_duration);
+    // close() ends it early, also when it comes before the ON
+    let ended = false;
+    let endHold = (): void => {
+      ended = true;
+    };
+    const hold = () =>
+      new Promise<void>((resolve) => {
+        if (ended) return resolve();
+        const t = setTimeout(resolve, Math.max(0, a.action_duration) * 1000);
+        endHold = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
     const done = this.operate(relay, mode, hold)
       .then(
         () => {
@@ -127,7 +137,7 @@ export class Gate {
     this.inFlight.set(key, { endHold: () => endHold(), done });
   }
 
-  private async operate(relay: RelayAddress, mode: ActionMode, hold: Promise<void>): Promise<void> {
+  private async operate(relay: RelayAddress, mode: ActionMode, hold: () => Promise<void>): Promise<void> {
     const t = this.timeoutMs;
     switch (mode) {
       case 'on':
@@ -145,7 +155,7 @@ export class Gate {
           await writeCoil(relay, false, t).catch(() => undefined);
           throw err;
         }
-        await hold;
+        await hold();
         for (let i = 1; ; i++) {
           try {
             return await writeCoil(relay, false, t);
