@@ -4,7 +4,7 @@
 // every coil write. opendoor pulses the coil for a recognised user and not for a stranger; alarm
 // the other way round; avoid never; one pulse in flight per relay channel; a relay that never
 // answers (a loopback socket that accepts and stays silent) or refuses does not hold back the
-// realtime event, is counted and logged, and the agent goes on; stopping the agent ends a held
+// realtime event, is counted and logged, and the agent goes on; on/toggle/off; stopping the agent ends a held
 // pulse (coil OFF).
 import { test, before, after, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -205,6 +205,24 @@ test('one pulse in flight per relay channel; an action bound to another capture 
   const w8 = relay!.writes.length;
   await snapshot('obama2.jpg', OTHER_CAM);
   await waitFor('coil 8 pulsed for its own camera', () => writesOf(8, w8).length >= 2);
+});
+
+test('action modes on, toggle and off: a latched coil, switched over by reading it, and switched off', async (t) => {
+  if (!ready(t)) return;
+  await call('POST', 'GateControllerMode', { controller_mode: 'opendoor' });
+  const from = relay!.writes.length;
+  for (const mode of ['on', 'toggle', 'toggle', 'off']) {
+    assert.equal((await call('PUT', 'EventAction', { action: [pulse(12, 1, { action_mode: mode })] })).status, 200);
+    const n = writesOf(12, from).length;
+    await snapshot('obama2.jpg');
+    await waitFor(`coil 12 written (${mode})`, () => writesOf(12, from).length > n);
+    await waitFor('nothing in flight', async () => (await gate()).in_flight === 0);
+  }
+  assert.deepEqual(
+    writesOf(12, from).map((x) => x.on),
+    [true, false, true, false],
+    'on, then toggle reads ON and writes OFF, toggle again ON, off',
+  );
 });
 
 test('a relay that never answers or refuses does not hold back the realtime event; it is counted and logged, the others still pulse', async (t) => {
