@@ -75,6 +75,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     // a failed lookup (the database closing under a last snapshot) keeps the recogniser's name
     group_name: await admin.groupNameFor(body).catch(() => body.group_name),
   });
+  // GateControllerMode/EventAction: recognition events drive the door relays (agent/gate/)
+  recognition.hooks.onEvent = (ev, device) => admin.gate.onEvent(ev, device);
   const local = recognition.reports.useLocal({
     regPics: new RegPics(link.users),
     devSno: () => link.session()?.devSno ?? link.devSno(),
@@ -116,6 +118,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
           ...link.status(),
           recognition: await recognition.status(),
           admin_api: local.status(),
+          gate: admin.gate.status(),
         };
         sendJson(res, 200, body);
         return;
@@ -172,6 +175,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     async close() {
       await mdns?.close();
       await recognition.close();
+      await admin.gate.close(); // held pulses end now: no door left open
       await link.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -8,6 +8,7 @@ import { sendJson } from '../http-util';
 import { descriptorModelId } from '../face';
 import type { PlatformLink } from '../link';
 import type { EventBody } from '../events/store';
+import { Gate } from '../gate';
 import { eventAction, eventServerUrl, gateControllerMode, historyEventUrl, monitorServerUrl } from './config';
 import type { AdminContext, Method, Resource } from './context';
 import { Directory } from './directory';
@@ -35,6 +36,8 @@ const RESOURCES: Record<string, Resource> = {
 export interface AdminApi {
   readonly settings: AdminSettings;
   readonly dir: Directory;
+  /** the door relays, driven by GateControllerMode and EventAction (agent/gate/) */
+  readonly gate: Gate;
   /** Handles the request when its path is under /SophonFogSys/api/; false otherwise. */
   handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
   /** An event's group_name: the user's first group, else the name of the matched permission group (else its id). */
@@ -52,6 +55,10 @@ export async function startAdminApi(o: AdminApiOptions): Promise<AdminApi> {
   const { link } = o;
   const dir = await Directory.open(link.writer, link.users);
   const settings = await AdminSettings.open(link.writer);
+  const gate = new Gate({
+    settings: () => ({ mode: settings.get('GateControllerMode').controller_mode, actions: settings.get('EventAction').action }),
+    log: o.log,
+  });
   const ctx: AdminContext = {
     dir,
     settings,
@@ -67,6 +74,7 @@ export async function startAdminApi(o: AdminApiOptions): Promise<AdminApi> {
   return {
     settings,
     dir,
+    gate,
     async handle(req, res, path) {
       if (!path.startsWith(ADMIN_API_PREFIX)) return false;
       const name = path.slice(ADMIN_API_PREFIX.length).replace(/\/$/, '');

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import { Codes, ProtocolError } from '../protocol';
 import { readJsonBody } from '../http-util';
+import { isMultipart, readFormParams } from './form-data';
 
 /** A body of the admin API without a photo. */
 export const SMALL_BODY = 64 * 1024;
@@ -25,13 +26,22 @@ function hasBody(req: IncomingMessage): boolean {
 
 /**
  * The request's parameters: the query for GET (and a DELETE without body), else the JSON object
- * body merged over the query. Errors: 41591 not JSON, 41300 too large, 40002 empty, 40091 malformed.
+ * body merged over the query (with `form`: a JSON or multipart/form-data body). Errors: 41591 not JSON, 41300 too large, 40002 empty, 40091 malformed.
  */
-export async function readParams(req: IncomingMessage, limit = SMALL_BODY): Promise<Params> {
+export async function readParams(req: IncomingMessage, limit = SMALL_BODY, form?: { photoField: string; maxPhotoBytes: number }): Promise<Params> {
   const query = queryParams(req);
   if (req.method === 'GET' || (req.method === 'DELETE' && !hasBody(req))) {
     req.resume();
     return query;
+  }
+  if (form) {
+    // users also takes multipart/form-data (form-data.ts)
+    if (isMultipart(req)) return { ...query, ...(await readFormParams(req, limit, form)) };
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') {
+      req.resume();
+      throw new ProtocolError(Codes.CONTENT_TYPE_ERROR, `content-type must be application/json or multipart/form-data (got "${type.slice(0, 100) || 'none'}")`, 415);
+    }
   }
   const body = await readJsonBody(req, limit);
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ProtocolError(Codes.PARAM_ERROR, 'request body must be a JSON object', 400);

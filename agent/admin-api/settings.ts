@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { DbWriter } from '../store/serial';
+import { ACTION_MODE_NAMES, GATE_MODE_NAMES, isActionMode, isGateMode } from '../gate/modes';
 import { boolParam, intParam } from './request';
 
 const url = z
@@ -33,7 +34,8 @@ export const gateModeSchema = z.object({
   controller_mode: z
     .string({ message: 'controller_mode is required: opendoor, alarm, avoid, …' })
     .trim()
-    .regex(/^[A-Za-z_]{1,32}$/, 'controller_mode must be a mode name such as opendoor, alarm or avoid'),
+    .toLowerCase()
+    .refine(isGateMode, `controller_mode must be one of ${GATE_MODE_NAMES.join(', ')}`),
 });
 
 export const eventActionSchema = z.object({
@@ -42,9 +44,19 @@ export const eventActionSchema = z.object({
       z.object({
         action_ip: z.string({ message: 'action_ip is required' }).refine((s) => isIP(s) !== 0, 'action_ip must be an IPv4 or IPv6 address'),
         action_port: intParam(1, 65535),
-        action_mode: z.union([z.string().max(64), z.number()], { message: 'action_mode must be a string or a number' }),
+        action_mode: z
+          .string({ message: `action_mode is required: one of ${ACTION_MODE_NAMES.join(', ')}` })
+          .trim()
+          .toLowerCase()
+          .refine(isActionMode, `action_mode must be one of ${ACTION_MODE_NAMES.join(', ')}`),
         action_duration: intParam(0, 3600).default(5),
-        logic_port: intParam(0, 255).default(0),
+        /** the relay channel: Modbus coil address */
+        logic_port: intParam(0, 65535).default(0),
+        /** extension: only events of this capture device fire the action */
+        ep_ip: z
+          .string({ message: 'ep_ip must be a capture device address' })
+          .refine((s) => isIP(s) !== 0, 'ep_ip must be an IPv4 or IPv6 address (a capture device)')
+          .optional(),
       }),
       { message: 'action must be a list of {action_ip, action_port, action_mode, action_duration, logic_port}' },
     )

@@ -21,7 +21,8 @@ const groupNames = z
 const NAME = { group_name: Codes.GROUP_NAME_ERROR };
 
 const enrolFields = {
-  reg_photo: z.string({ message: 'reg_photo is required: the photo as base64' }),
+  /** base64 text, or the bytes of a multipart file part (form-data.ts) */
+  reg_photo: z.union([z.string(), z.instanceof(Buffer)], { message: 'reg_photo is required: the photo as base64 (or a file part of a multipart/form-data body)' }),
   register_type: z.union([z.literal(1), z.literal(2)], { message: 'register_type must be 1 or 2' }).default(1),
   fiqa_level: z.enum(FIQA_LEVELS as [FiqaLevel, ...FiqaLevel[]], { message: `fiqa_level must be one of ${FIQA_LEVELS.join(', ')}` }).optional(),
   create_no_exit_permission: boolParam.default(false),
@@ -54,7 +55,12 @@ async function checkRefs(ctx: AdminContext, groups: string[] | undefined, perms:
   return missing;
 }
 
-function decodePhoto(ctx: AdminContext, b64: string): Buffer {
+function decodePhoto(ctx: AdminContext, b64: string | Buffer): Buffer {
+  if (Buffer.isBuffer(b64)) {
+    // a file part, size-checked when read
+    if (b64.length === 0) throw new ProtocolError(Codes.IMAGE_ERROR, 'reg_photo is an empty file', 400);
+    return b64;
+  }
   try {
     return decodeBase64Photo(b64, ctx.maxPhotoBytes);
   } catch (err) {
@@ -84,9 +90,12 @@ function view(ctx: AdminContext, u: Pick<StoredUser, 'identity_id' | 'name' | 't
   };
 }
 
+/** POST/PUT users also take multipart/form-data with reg_photo as a file part */
+const form = (ctx: AdminContext) => ({ photoField: 'reg_photo', maxPhotoBytes: ctx.maxPhotoBytes });
+
 export const users: Resource = {
   async POST(req, ctx) {
-    const q = parse(postSchema, await readParams(req, USER_BODY), NAME);
+    const q = parse(postSchema, await readParams(req, USER_BODY, form(ctx)), NAME);
     if (ctx.users.index.has(q.identity_id) && !q.ignore_exist)
       throw new ProtocolError(Codes.IDENTITY_EXSIT_ERROR, `user "${q.identity_id}" already exists; send ignore_exist: true to update it, or PUT`, 409);
     const { name, type, permission_ids, ...other } = q.info;
@@ -102,7 +111,7 @@ export const users: Resource = {
   },
 
   async PUT(req, ctx) {
-    const params = await readParams(req, USER_BODY);
+    const params = await readParams(req, USER_BODY, form(ctx));
     const q = parse(putSchema, params, NAME);
     // (zod fills info.permission_ids' default even in a partial object: keep the user's unless sent)
     const sentPerms = typeof params.info === 'object' && params.info !== null && 'permission_ids' in params.info;

@@ -12,7 +12,7 @@ import { Spool } from '../capture/spool';
 import { DEFAULT_MAX_EVENTS, EventStore, MAX_SPOT_BYTES } from '../events/store';
 import { Reporters } from '../reports';
 import { galleryFor, type Gallery } from './gallery';
-import { Recognizer } from './recognize';
+import { Recognizer, type RecognizerDeps } from './recognize';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -38,6 +38,8 @@ export interface Recognition {
   /** the reports (the local admin API attaches its destinations with reports.useLocal) */
   readonly reports: Reporters;
   readonly ftpPort: number | null;
+  /** set by the agent: every recognition event as soon as it is made (the door relay, agent/gate/) */
+  hooks: { onEvent: RecognizerDeps['onEvent'] | null };
   handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
   status(): Promise<{ capture_devices: number; gallery: number; events: number; ftp_port: number | null; spool_waiting: number; history_batches_sent: number; history_error: string | null }>;
   close(): Promise<void>;
@@ -51,6 +53,7 @@ export async function startRecognition(o: RecognitionOptions): Promise<Recogniti
   const stale = [...link.users.index.values()].filter((u) => u.model_id !== DESCRIPTOR.modelId).length;
   if (stale) o.log(`recognition: ${stale} users have descriptors of another model; they are searched once re-embedded from their photos`);
   const events = new EventStore(link.writer, o.maxEvents ?? DEFAULT_MAX_EVENTS);
+  const hooks: Recognition['hooks'] = { onEvent: null };
   const reports = new Reporters({ session: () => link.session(), events, devices, dataDir: o.dataDir, identity: o.identity, log: o.log });
   const recognizer = new Recognizer({
     face: link.face,
@@ -58,6 +61,7 @@ export async function startRecognition(o: RecognitionOptions): Promise<Recogniti
     events,
     devSno: () => link.session()?.devSno ?? link.devSno(),
     onMatch: (e) => reports.realtime(e),
+    onEvent: (e, d) => hooks.onEvent?.(e, d),
     log: o.log,
   });
   reports.start();
@@ -93,6 +97,7 @@ export async function startRecognition(o: RecognitionOptions): Promise<Recogniti
     events,
     reports,
     ftpPort: ftp?.port ?? null,
+    hooks,
     handle: (req, res, path) => handleCaptureHttp(req, res, path, { devices, recognizer }),
     status: async () => ({
       capture_devices: devices.list().length,

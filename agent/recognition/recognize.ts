@@ -26,6 +26,8 @@ export interface RecognizerDeps {
    * it from there)
    */
   onMatch(body: EventBody): void;
+  /** called with every event (known or stranger) once made and reported, e.g. the door relay (agent/gate/); must return at once */
+  onEvent?(body: EventBody, device: CaptureDevice): void;
   log(line: string): void;
 }
 
@@ -84,6 +86,7 @@ export class Recognizer {
         },
       });
       if (known) this.d.onMatch(bodyWithSpot(ev, image));
+      this.d.onEvent?.(ev, device);
       made.push(ev);
     }
     const out: StoredEvent[] = [];
