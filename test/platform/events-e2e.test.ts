@@ -9,7 +9,8 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statfs } from 'node:fs/promises';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DESCRIPTOR } from '../../agent/face/descriptor';
@@ -159,7 +160,20 @@ describe('platform events end to end: se3kit serve + a real agent', () => {
     assert.equal(st.online, true);
     assert.equal(st.captureDevices[0].epIp, CAM);
     assert.equal(st.captureDevices[0].name, 'Gate A');
-    assert.ok(st.latest.memorySize > 0 && st.latest.diskSize > 0, JSON.stringify(st.latest));
+    // the box's real figures (this machine: the agent runs here): memory and disk size exactly as the OS says
+    const l = st.latest;
+    assert.equal(l.memorySize, Math.round((totalmem() / 1024 ** 3) * 100) / 100, JSON.stringify(l));
+    const fs = await statfs(join(dir, 'agent'));
+    assert.equal(l.diskSize, Math.round(((fs.blocks * fs.bsize) / 1024 ** 3) * 100) / 100, JSON.stringify(l));
+    assert.ok(l.diskFreeSize > 0 && l.diskFreeSize <= l.diskSize, JSON.stringify(l));
+    assert.ok(l.memoryUsage > 0 && l.memoryUsage < 1, JSON.stringify(l));
+    assert.ok(l.cpuUsage >= 0 && l.cpuUsage <= 100, JSON.stringify(l));
+    // a point every status period, kept for the charts
+    const series = await until('a few metric points', async () => {
+      const m = await call('events.devices.metrics', { devSno });
+      return m.points.length >= 3 ? m : null;
+    });
+    assert.ok(series.points.every((p: { at: number; cpuUsage: number }) => p.cpuUsage >= 0 && p.cpuUsage <= 100));
     assert.equal(jsonLines((await cli('alerts', '--json')).stdout).length, 0);
     await agent.kill('SIGKILL');
     const [alert] = await until(
