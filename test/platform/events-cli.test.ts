@@ -7,10 +7,11 @@
 // of --since, then each new event of its box once (a history copy of a printed event is not
 // printed again) and exits 0 on SIGINT. `devices status --json` shows the figures and capture
 // devices (§6.2 add/remove); `alerts` raises the offline alert after three missed periods and
-// clears it when the box reports again.
+// clears it when the box reports again. `serve --events-max / --events-max-age-days` apply the
+// retention at start and keep it as the site's setting.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,7 +19,7 @@ import { cliArgv, runCli } from '../helpers/cli';
 import { freePort } from '../helpers/ports';
 import { startCli, type Running } from '../site/cli-process';
 import { boxLogin, deviceInfoBody, eventBody, post, statusBody, type BoxDouble } from './events-box-double';
-import { until } from './harness';
+import { http, until } from './harness';
 
 const jsonLines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const H = 3_600_000;
@@ -28,6 +29,7 @@ const PERIOD_S = 2;
 describe('se3kit platform events / devices status / alerts (CLI against se3kit serve)', () => {
   let dir: string;
   let serve: Running;
+  let serveArgs: string[];
   let gate: BoxDouble;
   let door: BoxDouble;
   /** One box-clock instant all stored events are placed around. */
@@ -35,7 +37,8 @@ describe('se3kit platform events / devices status / alerts (CLI against se3kit s
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'se3-events-cli-'));
     const boxPort = await freePort();
-    serve = await startCli(['serve', '--data', join(dir, 'site'), '--port', '0', '--box-port', String(boxPort), '--amqp-port', String(await freePort()), '--status-period', String(PERIOD_S)]);
+    serveArgs = ['serve', '--data', join(dir, 'site'), '--port', '0', '--box-port', String(boxPort), '--amqp-port', String(await freePort()), '--status-period', String(PERIOD_S)];
+    serve = await startCli(serveArgs);
     const add = async (name: string) => {
       const r = await cli('devices', 'add', '--name', name, '--json');
       assert.equal(r.code, 0, r.stderr);
@@ -59,6 +62,14 @@ describe('se3kit platform events / devices status / alerts (CLI against se3kit s
   function cli(...args: string[]) {
     return runCli(['platform', ...args, '--data', join(dir, 'site')]);
   }
+  /** A call of the admin endpoint, as `se3kit platform` makes it. */
+  async function admin(method: string, params: unknown): Promise<any> {
+    const url = readFileSync(join(dir, 'site', 'platform-admin.url'), 'utf8').trim();
+    const token = readFileSync(join(dir, 'site', 'admin-token'), 'utf8').trim();
+    const r = await http(`${url}/call/${method}`, { method: 'POST', body: JSON.stringify(params), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+    assert.equal(r.status, 200, r.body.toString());
+    return r.json().result;
+  }
   async function ids(...args: string[]): Promise<string[]> {
     const r = await cli('events', '--json', ...args);
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
@@ -66,27 +77,35 @@ describe('se3kit platform events / devices status / alerts (CLI against se3kit s
   }
 
   it('filters by every flag; --since takes an ISO date or time (Z or offset), ms since the epoch and an age', async () => {
-    assert.deepEqual(await ids(), ['d-5m', 'g-10m', 'g-2h', 'g-3d'], 'newest first');
-    assert.deepEqual(await ids('--since', '90m'), ['d-5m', 'g-10m']);
-    assert.deepEqual(await ids('--since', '3h', '--box', gate.devSno), ['g-10m', 'g-2h']);
-    assert.deepEqual(await ids('--since', '4d'), ['d-5m', 'g-10m', 'g-2h', 'g-3d']);
-    assert.deepEqual(await ids('--since', `${(2.5 * H) / 1000}s`), ['d-5m', 'g-10m', 'g-2h']);
-    assert.deepEqual(await ids('--since', String(now - 2.5 * H)), ['d-5m', 'g-10m', 'g-2h']);
     const iso = new Date(now - 2.5 * H).toISOString(); // 2026-11-27T12:34:56.789Z
-    assert.deepEqual(await ids('--since', iso), ['d-5m', 'g-10m', 'g-2h']);
     // the same instant written with a +02:00 offset, to the minute
     const plus2 = new Date(now - 2.5 * H + 2 * H).toISOString().slice(0, 16) + '+02:00';
-    assert.deepEqual(await ids('--since', plus2), ['d-5m', 'g-10m', 'g-2h']);
     // a date alone is that day's midnight UTC
     const day = new Date(now - 5 * 24 * H).toISOString().slice(0, 10);
-    assert.deepEqual(await ids('--since', day), ['d-5m', 'g-10m', 'g-2h', 'g-3d']);
-    assert.deepEqual(await ids('--until', '1d'), ['g-3d']);
-    assert.deepEqual(await ids('--since', '1d', '--until', '1h'), ['g-2h']);
-    assert.deepEqual(await ids('--kind', 'stranger'), ['g-10m']);
-    assert.deepEqual(await ids('--kind', 'known', '--box', gate.devSno), ['g-2h', 'g-3d']);
-    assert.deepEqual(await ids('--person', 'ada'), ['d-5m', 'g-3d']);
-    assert.deepEqual(await ids('--device', `${gate.devSno}__10.0.0.1`), ['g-10m', 'g-3d']);
-    assert.deepEqual(await ids('--limit', '2'), ['d-5m', 'g-10m']);
+    const cases: Array<[string[], string[]]> = [
+      [[], ['d-5m', 'g-10m', 'g-2h', 'g-3d']], // newest first
+      [['--since', '90m'], ['d-5m', 'g-10m']],
+      [['--since', '3h', '--box', gate.devSno], ['g-10m', 'g-2h']],
+      [['--since', '4d'], ['d-5m', 'g-10m', 'g-2h', 'g-3d']],
+      [['--since', `${(2.5 * H) / 1000}s`], ['d-5m', 'g-10m', 'g-2h']],
+      [['--since', String(now - 2.5 * H)], ['d-5m', 'g-10m', 'g-2h']],
+      [['--since', iso], ['d-5m', 'g-10m', 'g-2h']],
+      [['--since', plus2], ['d-5m', 'g-10m', 'g-2h']],
+      [['--since', day], ['d-5m', 'g-10m', 'g-2h', 'g-3d']],
+      [['--until', '1d'], ['g-3d']],
+      [['--since', '1d', '--until', '1h'], ['g-2h']],
+      [['--kind', 'stranger'], ['g-10m']],
+      [['--kind', 'known', '--box', gate.devSno], ['g-2h', 'g-3d']],
+      [['--person', 'ada'], ['d-5m', 'g-3d']],
+      [['--device', `${gate.devSno}__10.0.0.1`], ['g-10m', 'g-3d']],
+      [['--limit', '2'], ['d-5m', 'g-10m']],
+    ];
+    // a few at a time (each is a process; the server answers them in parallel)
+    for (let i = 0; i < cases.length; i += 4) {
+      const part = cases.slice(i, i + 4);
+      const got = await Promise.all(part.map(([args]) => ids(...args)));
+      part.forEach(([args, want], j) => assert.deepEqual(got[j], want, args.join(' ') || '(no flags)'));
+    }
 
     const one = jsonLines((await cli('events', '--json', '--kind', 'stranger')).stdout)[0];
     assert.equal(one.devSno, gate.devSno);
@@ -118,11 +137,15 @@ describe('se3kit platform events / devices status / alerts (CLI against se3kit s
       [['--limit', '5000'], /"5000": expected a count, 1–1000/],
       [['--limit', 'ten'], /"ten": expected a count/],
     ];
-    for (const [args, message] of cases) {
-      const r = await cli('events', '--json', ...args);
-      assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code} ${r.stderr}`);
-      assert.match(r.stderr, message, args.join(' '));
-      assert.equal(r.stdout, '', args.join(' '));
+    for (let i = 0; i < cases.length; i += 4) {
+      const part = cases.slice(i, i + 4);
+      const got = await Promise.all(part.map(([args]) => cli('events', '--json', ...args)));
+      part.forEach(([args, message], j) => {
+        const r = got[j]!;
+        assert.equal(r.code, 2, `${args.join(' ')}: exit ${r.code} ${r.stderr}`);
+        assert.match(r.stderr, message, args.join(' '));
+        assert.equal(r.stdout, '', args.join(' '));
+      });
     }
     const missing = await runCli(['platform', 'events', '--data', join(dir, 'site'), '--since']);
     assert.equal(missing.code, 2);
@@ -220,5 +243,23 @@ describe('se3kit platform events / devices status / alerts (CLI against se3kit s
     assert.equal(all[0].active, false);
     assert.ok(all[0].clearedAt >= all[0].raisedAt);
     assert.match((await cli('alerts', '--all')).stdout, /cleared \S+\s+offline\s+front gate/);
+  });
+
+  it('serve --events-max / --events-max-age-days: applied at start (newest received kept), kept as the site setting; bad values exit 2', async () => {
+    for (const [flag, value] of [['--events-max', '-1'], ['--events-max', 'many'], ['--events-max-age-days', '1.5'], ['--events-max-age-days', '99999']]) {
+      const r = await runCli(['serve', '--data', join(dir, 'other'), '--port', '0', flag!, value!]);
+      assert.equal(r.code, 2, `${flag} ${value}: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`option '${flag} <\\w+>' argument '${value!.replace('.', '\\.')}' is invalid. expected (a count|days), 0–`));
+    }
+    const before = await ids('--limit', '1000');
+    assert.equal(before.length, 7);
+    await serve.stop();
+    serve = await startCli([...serveArgs, '--events-max', '3', '--events-max-age-days', '30']);
+    // the three received last (the live ones of the --follow test), whatever their box time
+    assert.deepEqual((await ids()).sort(), ['live-1', 'live-2', 'live-door']);
+    await serve.stop();
+    serve = await startCli(serveArgs);
+    const r = await admin('events.retention', {});
+    assert.deepEqual([r.maxEvents, r.maxAgeDays, r.events], [3, 30, 3], 'the flags became the site setting');
   });
 });
