@@ -14,6 +14,7 @@ interface Common {
 const client = (o: Common) => PlatformClient.open(o.data ?? defaultDataDir());
 const line = (obj: unknown): void => void process.stdout.write(`${JSON.stringify(obj)}\n`);
 const FOLLOW_POLL_MS = 1000;
+const FOLLOW_PAGE = 1000;
 
 function common(cmd: Command): Command {
   return cmd.option('--data <dir>', 'data directory of the running server (default: $SE3KIT_DATA or ~/.se3kit)').option('--json', 'one JSON object per line');
@@ -80,6 +81,16 @@ function printAlert(a: AlertView, json?: boolean): void {
   process.stdout.write(`${new Date(a.raisedAt).toISOString()}  ${a.active ? 'ACTIVE' : `cleared ${new Date(a.clearedAt!).toISOString()}`}  ${a.kind}  ${a.message}\n`);
 }
 
+/** Every event received at or after `from` (all pages: a burst of history uploads can bring more than one page in a second), each once. */
+async function arrivedSince(c: PlatformClient, filter: EventFilter, from: number): Promise<EventView[]> {
+  const byId = new Map<string, EventView>();
+  for (let offset = 0; ; offset += FOLLOW_PAGE) {
+    const page = await c.call('events.list', { ...filter, receivedSince: from, limit: FOLLOW_PAGE, offset });
+    for (const e of page.events) byId.set(e.id, e);
+    if (page.events.length < FOLLOW_PAGE || offset + FOLLOW_PAGE >= page.total) return [...byId.values()];
+  }
+}
+
 /**
  * --follow: with --since, first the newest --limit events since then (oldest first); then every
  * event as it arrives, polled by arrival time (the ids of the last millisecond remembered, so
@@ -101,12 +112,12 @@ async function follow(c: PlatformClient, filter: EventFilter, o: Common & { sinc
     }
     process.stderr.write(`following new events from ${new Date(from).toISOString()} (Ctrl+C to stop)\n`);
     while (!stop.signal.aborted) {
-      const page = await c.call('events.list', { ...filter, receivedSince: from, limit: 1000 });
-      const fresh = page.events.filter((e) => !lastIds.has(e.id)).sort((a, b) => a.receivedAt - b.receivedAt || a.timestamp - b.timestamp);
+      const got = await arrivedSince(c, filter, from);
+      const fresh = got.filter((e) => !lastIds.has(e.id)).sort((a, b) => a.receivedAt - b.receivedAt || a.timestamp - b.timestamp);
       for (const e of fresh) printEvent(e, o.json);
       if (fresh.length) {
         from = fresh.at(-1)!.receivedAt;
-        lastIds = new Set(page.events.filter((e) => e.receivedAt === from).map((e) => e.id));
+        lastIds = new Set(got.filter((e) => e.receivedAt === from).map((e) => e.id));
       }
       await pause(FOLLOW_POLL_MS, stop.signal);
     }
