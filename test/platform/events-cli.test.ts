@@ -11,7 +11,7 @@
 // retention at start and keep it as the site's setting.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,7 +19,8 @@ import { cliArgv, runCli } from '../helpers/cli';
 import { freePort } from '../helpers/ports';
 import { startCli, type Running } from '../site/cli-process';
 import { boxLogin, deviceInfoBody, eventBody, post, statusBody, type BoxDouble } from './events-box-double';
-import { http, until } from './harness';
+import { until } from './harness';
+import { adminCall } from './events-admin';
 
 const jsonLines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const H = 3_600_000;
@@ -62,14 +63,8 @@ describe('se3kit platform events / devices status / alerts (CLI against se3kit s
   function cli(...args: string[]) {
     return runCli(['platform', ...args, '--data', join(dir, 'site')]);
   }
-  /** A call of the admin endpoint, as `se3kit platform` makes it. */
-  async function admin(method: string, params: unknown): Promise<any> {
-    const url = readFileSync(join(dir, 'site', 'platform-admin.url'), 'utf8').trim();
-    const token = readFileSync(join(dir, 'site', 'admin-token'), 'utf8').trim();
-    const r = await http(`${url}/call/${method}`, { method: 'POST', body: JSON.stringify(params), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-    assert.equal(r.status, 200, r.body.toString());
-    return r.json().result;
-  }
+  /** The admin endpoint, as `se3kit platform` reaches it. */
+  const admin = (method: string, params: unknown) => adminCall(join(dir, 'site'), method, params);
   async function ids(...args: string[]): Promise<string[]> {
     const r = await cli('events', '--json', ...args);
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);

@@ -9,7 +9,7 @@
 // after three missed periods.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,8 @@ import { freePort } from '../helpers/ports';
 import { passwordIn, startCli, type Running } from '../site/cli-process';
 import { CHROMIUM, launchChromium, loggedInPage } from '../e2e/harness';
 import { FACES_DIR } from '../fiqa/fixtures';
-import { http, until } from './harness';
+import { until } from './harness';
+import { adminCall } from './events-admin';
 
 const jsonLines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const CAM = '192.0.2.11';
@@ -94,13 +95,7 @@ describe('platform events end to end: se3kit serve + a real agent', () => {
     return body.events[0]!;
   }
   /** The admin endpoint, as `se3kit platform` reaches it. */
-  async function call(method: string, params: unknown): Promise<any> {
-    const url = readFileSync(join(dir, 'site', 'platform-admin.url'), 'utf8').trim();
-    const token = readFileSync(join(dir, 'site', 'admin-token'), 'utf8').trim();
-    const r = await http(`${url}/call/${method}`, { method: 'POST', body: JSON.stringify(params), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-    assert.equal(r.status, 200, r.body.toString());
-    return r.json().result;
-  }
+  const call = (method: string, params: unknown) => adminCall(join(dir, 'site'), method, params);
 
   it('an enrolled person by HTTP snapshot: a realtime event with the identity and score, one event after its history copy; --follow prints it', async () => {
     const [cmd, argv] = cliArgv(['platform', 'events', '--follow', '--json', '--box', devSno, '--data', join(dir, 'site')]);
