@@ -219,6 +219,8 @@ describe('events and devices pages (Chromium)', () => {
     const alerts = page.getByRole('region', { name: 'Alerts' });
     await alerts.locator('li[data-alert]').filter({ hasText: 'front gate' }).waitFor({ timeout: (PERIOD_S * 3 + 20) * 1000 });
     await state.getByText('offline', { exact: true }).waitFor();
+    // last seen: at least the three missed periods ago, kept current between reports
+    await card.getByText(new RegExp(`last seen (${Array.from({ length: 50 }, (_, i) => i + PERIOD_S * 3).join('|')}) s ago`)).waitFor();
     await page.getByRole('navigation', { name: 'Main' }).getByLabel(/active alerts/).waitFor();
     const api = await call<any[]>('events.alerts.list', {});
     assert.ok(api.some((a) => a.devSno === gate.devSno && a.active && a.kind === 'offline'));
