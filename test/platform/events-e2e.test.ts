@@ -2,14 +2,16 @@
 // `se3kit agent` (a virtual box with an FTP server) commissioned by DevSno/LoginUrl. An enrolled
 // fixture person's snapshot by HTTP `POST /snapshots` → a realtime event at the platform with the
 // right identity_id and a score ≥ the threshold, counted once when its history copy arrives;
-// an unknown face by FTP → a stranger (person_type 4); "enrol this stranger" (events API through
-// the admin endpoint) → recognised on the next snapshot; device status with the capture device;
+// an unknown face by FTP → a stranger (person_type 4); "Enrol this stranger" on the Events page
+// in Chromium (the events API through the admin endpoint where there is no Chromium) →
+// recognised on the next snapshot; device status with the capture device;
 // `platform events --follow` prints a new event; the box stopped → offline with an alert
 // after three missed periods.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DESCRIPTOR } from '../../agent/face/descriptor';
@@ -17,9 +19,11 @@ import { face, put, startAgent, type AgentProc } from '../agent/link-fixture';
 import { ftpUpload } from '../agent/recog-fixture';
 import { cliArgv, runCli } from '../helpers/cli';
 import { freePort } from '../helpers/ports';
-import { startCli, type Running } from '../site/cli-process';
+import { passwordIn, startCli, type Running } from '../site/cli-process';
+import { CHROMIUM, launchChromium, loggedInPage } from '../e2e/harness';
 import { FACES_DIR } from '../fiqa/fixtures';
-import { http, until } from './harness';
+import { until } from './harness';
+import { adminCall } from './events-admin';
 
 const jsonLines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const CAM = '192.0.2.11';
@@ -91,13 +95,7 @@ describe('platform events end to end: se3kit serve + a real agent', () => {
     return body.events[0]!;
   }
   /** The admin endpoint, as `se3kit platform` reaches it. */
-  async function call(method: string, params: unknown): Promise<any> {
-    const url = readFileSync(join(dir, 'site', 'platform-admin.url'), 'utf8').trim();
-    const token = readFileSync(join(dir, 'site', 'admin-token'), 'utf8').trim();
-    const r = await http(`${url}/call/${method}`, { method: 'POST', body: JSON.stringify(params), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-    assert.equal(r.status, 200, r.body.toString());
-    return r.json().result;
-  }
+  const call = (method: string, params: unknown) => adminCall(join(dir, 'site'), method, params);
 
   it('an enrolled person by HTTP snapshot: a realtime event with the identity and score, one event after its history copy; --follow prints it', async () => {
     const [cmd, argv] = cliArgv(['platform', 'events', '--follow', '--json', '--box', devSno, '--data', join(dir, 'site')]);
@@ -139,15 +137,35 @@ describe('platform events end to end: se3kit serve + a real agent', () => {
     assert.equal(stranger.identityId, '');
     assert.deepEqual(jsonLines((await cli('events', '--kind', 'stranger', '--json')).stdout).map((x) => x.id), [stranger.id]);
 
-    const r = await call('events.enrolStranger', { id: stranger.id, name: 'Visitor' });
-    assert.equal(r.created, true, JSON.stringify(r.verdict));
-    assert.equal(r.person.registerType, 2);
-    assert.deepEqual(r.person.groups, ['staff']);
-    await enrolled(r.person.id);
+    // "Enrol this stranger" on the Events page in Chromium (the same API method without it)
+    const personId = 'visitor-1';
+    if (existsSync(CHROMIUM)) {
+      const browser = await launchChromium();
+      try {
+        const site = { serve, url: serve.url, password: passwordIn(serve.out()) ?? '', data: join(dir, 'site'), stop: async () => undefined };
+        const page = await loggedInPage(browser, site, 'events');
+        const row = page.locator(`li[data-event="${stranger.id}"]`);
+        await row.getByRole('button', { name: 'Enrol this stranger' }).click();
+        const form = row.getByRole('group', { name: 'Enrol this stranger' });
+        await form.getByLabel('Name of the new person').fill('Visitor');
+        await form.getByLabel('Id of the new person').fill(personId);
+        await form.getByRole('button', { name: 'Enrol' }).click();
+        await form.getByRole('status', { name: 'Enrol result' }).getByText(`Enrolled Visitor (${personId})`).waitFor({ timeout: 60_000 });
+      } finally {
+        await browser.close();
+      }
+    } else {
+      const r = await call('events.enrolStranger', { id: stranger.id, name: 'Visitor', personId });
+      assert.equal(r.created, true, JSON.stringify(r.verdict));
+    }
+    const person = await call('platform.people.get', { id: personId });
+    assert.equal(person.registerType, 2);
+    assert.deepEqual(person.groups, ['staff']);
+    await enrolled(personId);
     const next = await snapshot(face('biden2.jpg'));
-    assert.equal(next.identity_id, r.person.id);
+    assert.equal(next.identity_id, personId);
     const e = await until('the recognised event at the platform', async () => (await events()).find((x) => x.id === next.event_id), 60_000);
-    assert.equal(e.identityId, r.person.id);
+    assert.equal(e.identityId, personId);
     assert.equal(e.stranger, false);
   });
 
@@ -159,7 +177,20 @@ describe('platform events end to end: se3kit serve + a real agent', () => {
     assert.equal(st.online, true);
     assert.equal(st.captureDevices[0].epIp, CAM);
     assert.equal(st.captureDevices[0].name, 'Gate A');
-    assert.ok(st.latest.memorySize > 0 && st.latest.diskSize > 0, JSON.stringify(st.latest));
+    // the box's real figures (this machine: the agent runs here): memory and disk size exactly as the OS says
+    const l = st.latest;
+    assert.equal(l.memorySize, Math.round((totalmem() / 1024 ** 3) * 100) / 100, JSON.stringify(l));
+    const fs = await statfs(join(dir, 'agent'));
+    assert.equal(l.diskSize, Math.round(((fs.blocks * fs.bsize) / 1024 ** 3) * 100) / 100, JSON.stringify(l));
+    assert.ok(l.diskFreeSize > 0 && l.diskFreeSize <= l.diskSize, JSON.stringify(l));
+    assert.ok(l.memoryUsage > 0 && l.memoryUsage < 1, JSON.stringify(l));
+    assert.ok(l.cpuUsage >= 0 && l.cpuUsage <= 100, JSON.stringify(l));
+    // a point every status period, kept for the charts
+    const series = await until('a few metric points', async () => {
+      const m = await call('events.devices.metrics', { devSno });
+      return m.points.length >= 3 ? m : null;
+    });
+    assert.ok(series.points.every((p: { at: number; cpuUsage: number }) => p.cpuUsage >= 0 && p.cpuUsage <= 100));
     assert.equal(jsonLines((await cli('alerts', '--json')).stdout).length, 0);
     await agent.kill('SIGKILL');
     const [alert] = await until(

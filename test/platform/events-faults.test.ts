@@ -10,7 +10,7 @@
 //   (c) the box's ring at --max-events 12 evicting while the server is down → the platform keeps
 //       what it received before, gets the newest 12, and the history cursor skips the evicted rows.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,8 @@ import { face, health, put, startAgent, type AgentProc } from '../agent/link-fix
 import { runCli } from '../helpers/cli';
 import { freePort } from '../helpers/ports';
 import { startCli, type Running } from '../site/cli-process';
-import { http, until } from './harness';
+import { until } from './harness';
+import { adminCall } from './events-admin';
 
 const CAM = '192.0.2.21';
 const N = Number(process.env.SE3_EVENTS_FAULT_N ?? 48);
@@ -147,13 +148,7 @@ describe('platform events under faults: se3kit serve + a real agent', () => {
     return ids;
   }
   /** The admin endpoint, as `se3kit platform` reaches it. */
-  async function call(method: string, params: unknown): Promise<any> {
-    const url = readFileSync(join(dir, 'site', 'platform-admin.url'), 'utf8').trim();
-    const token = readFileSync(join(dir, 'site', 'admin-token'), 'utf8').trim();
-    const r = await http(`${url}/call/${method}`, { method: 'POST', body: JSON.stringify(params), headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
-    assert.equal(r.status, 200, r.body.toString());
-    return r.json().result;
-  }
+  const call = (method: string, params: unknown) => adminCall(join(dir, 'site'), method, params);
   /**
    * Every event id the platform holds for the box (duplicates kept, if there were any), read in
    * pages of 1,000; a read during which the total changed (events arriving shift the pages) is

@@ -6,26 +6,18 @@
 // "Enrol this stranger" creates a person (checked through the API) and a bad spot picture is
 // refused with the reason; "This is…" adds the spot picture to the person's photos; the
 // Devices page draws charts after a few status reports and raises an offline alert (and the
-// sidebar badge) when the reports stop. Screenshots in test-artifacts/e2e/.
+// sidebar badge) when the reports stop, cleared by the next report; a capture device added by
+// §6.2 shows on the Devices page without a reload and goes when removed. Screenshots in test-artifacts/e2e/.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { face } from '../fiqa/fixtures';
+import { boxLogin as login, deviceInfoBody, eventBody, post, statusBody, type BoxDouble } from './events-box-double';
 import { freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, SMALL, startSite, type Site } from '../e2e/harness';
-import { http, until } from './harness';
+import { until } from './harness';
 
 /** The status period the site hands the boxes (s): short, so "missed three periods" comes soon. */
 const PERIOD_S = 2;
-
-interface Box {
-  devSno: string;
-  name: string;
-  token: string;
-  base: string;
-  recordUrls: string[];
-  monitorUrl: string;
-  periodS: number;
-}
 
 describe('events and devices pages (Chromium)', () => {
   let site: Site | undefined;
@@ -33,8 +25,8 @@ describe('events and devices pages (Chromium)', () => {
   let page: Page;
   let boxPort: number;
   let skip = false;
-  let gate: Box;
-  let door: Box;
+  let gate: BoxDouble;
+  let door: BoxDouble;
 
   /** One call of the site's API from the logged-in page (the session cookie). */
   async function call<T = any>(method: string, params: unknown): Promise<T> {
@@ -49,86 +41,9 @@ describe('events and devices pages (Chromium)', () => {
     return r.body.result as T;
   }
 
-  /** A box logs in (§2) and keeps the URLs and period it was given. */
-  async function boxLogin(devSno: string, name: string, mac: string): Promise<Box> {
-    const base = `http://127.0.0.1:${boxPort}`;
-    const r = await http(`${base}/login?dev_sno=${devSno}&hex_mac=${mac}`);
-    assert.equal(r.status, 200, r.body.toString());
-    const b = r.json();
-    assert.ok(b.recordAddr, `the login names recordAddr: ${r.body.toString()}`);
-    assert.ok(b.deviceMonitorAddr, 'the login names deviceMonitorAddr');
-    const abs = (u: string) => (/^https?:\/\//.test(u) ? u : `${base}${u}`);
-    return {
-      devSno,
-      name,
-      token: b.token,
-      base,
-      recordUrls: String(b.recordAddr).split(',').map((u) => abs(u.trim())),
-      monitorUrl: abs(b.deviceMonitorAddr),
-      periodS: Number(b.deviceMonitorPeriod ?? 20),
-    };
-  }
-
-  const withAuth = (box: Box, url: string) => `${url}${url.includes('?') ? '&' : '?'}dev_sno=${box.devSno}&token=${encodeURIComponent(box.token)}`;
-
-  async function post(box: Box, url: string, body: unknown): Promise<void> {
-    const r = await http(withAuth(box, url), { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-    assert.equal(r.status, 200, `${url}: ${r.status} ${r.body.toString()}`);
-  }
-
-  /** A §6.3 event body as a box sends it. */
-  function event(box: Box, o: { ip: string; pic?: string; id?: string; name?: string; score: number; at?: number; eventId?: string }) {
-    const stranger = !o.id;
-    return {
-      identity_id: o.id ?? '',
-      identity_name: o.name ?? '',
-      group_name: stranger ? '' : 'staff',
-      reg_pic: '',
-      timestamp: o.at ?? Date.now(),
-      score: o.score,
-      ext_data: {
-        device_ip: o.ip,
-        ep_id: `${box.devSno}__${o.ip}`,
-        spot_pic: o.pic ? face(o.pic).toString('base64') : '',
-        person_type: stranger ? 4 : 1,
-        device_type: '1',
-        dev_sno: box.devSno,
-        ...(o.eventId ? { event_id: o.eventId } : {}),
-        grab_fiqa_info: {},
-        box_fiqa_info: { age: 40, sex: 0, info: {}, fiqa_result: true, success: [], fails: [] },
-      },
-    };
-  }
-
-  /** A §6.1 status body as a box sends it. */
-  function status(box: Box, cpu: number, ips: string[]) {
-    return {
-      gateway_ip: '192.168.1.251',
-      gateway_name: box.name,
-      gateway_status: 'online',
-      gateway_sn: 'SZCCKQRAIJBAH0002',
-      dev_sno: box.devSno,
-      gateway_ext_data: {
-        sw_version: '0.9.0',
-        sdk_version: '1.1.56d1e91',
-        gateway_mac: 'e0:a5:09:00:0e:6d',
-        cpu_usage: cpu,
-        memory_size: 1.55,
-        memory_usage: 0.5 + cpu / 400,
-        disk_size: 10.39,
-        disk_free_size: 9.41 - cpu / 100,
-      },
-      sub_devices: ips.map((ip, i) => ({
-        ep_id: `${box.devSno}__${ip}`,
-        ep_name: `camera ${i + 1}`,
-        ep_ip: ip,
-        ep_status: 'online',
-        ep_location: i === 0 ? 'main entrance' : 'car park',
-        ep_type: '1',
-        ep_url: `rtsp://${ip}:554/ch2`,
-      })),
-    };
-  }
+  const boxLogin = (devSno: string, name: string, mac: string) => login(boxPort, devSno, name, mac);
+  const event = eventBody;
+  const status = statusBody;
 
   const rows = () => page.locator('li[data-event]');
   const filters = () => page.getByRole('form', { name: 'Filter events' });
@@ -285,13 +200,27 @@ describe('events and devices pages (Chromium)', () => {
     await cpuChart.waitFor({ timeout: 15_000 });
     assert.ok(Number(await cpuChart.getAttribute('data-points')) >= 4);
     assert.equal(await card.locator('figure.metric-chart canvas').count(), 3, 'three uPlot charts');
+    // the latest figures of the last report (cpu 60: memory 65 % of 1.55 GB, disk 15.2 % used of 10.39 GB)
+    await card.getByRole('img', { name: /^Memory of 1\.6 GB: 65\.0 % now/ }).waitFor();
+    await card.getByRole('img', { name: /^Disk of 10\.4 GB: 15\.2 % now/ }).waitFor();
     await card.locator('tr[data-ep]').filter({ hasText: 'camera 2' }).getByText('car park').waitFor();
+    // §6.2: a capture device added on the box shows without a reload; removed, it goes
+    const side = card.locator('tr[data-ep]').filter({ hasText: 'side camera' });
+    await post(gate, gate.infoUrl, deviceInfoBody(gate, 'add', '192.168.1.103', 'side camera'));
+    await side.getByText('192.168.1.103').waitFor({ timeout: 15_000 });
+    await side.getByText('yard').waitFor();
+    await card.locator('h3 .count').getByText('3', { exact: true }).waitFor();
+    await post(gate, gate.infoUrl, deviceInfoBody(gate, 'remove', '192.168.1.103'));
+    await side.waitFor({ state: 'detached', timeout: 15_000 });
+    await card.locator('h3 .count').getByText('2', { exact: true }).waitFor();
     await shot(page, 'devices-charts', true);
 
     // the back door never reported status: after three missed periods of the gate too, both are offline
     const alerts = page.getByRole('region', { name: 'Alerts' });
     await alerts.locator('li[data-alert]').filter({ hasText: 'front gate' }).waitFor({ timeout: (PERIOD_S * 3 + 20) * 1000 });
     await state.getByText('offline', { exact: true }).waitFor();
+    // last seen: at least the three missed periods ago, kept current between reports
+    await card.getByText(new RegExp(`last seen (${Array.from({ length: 50 }, (_, i) => i + PERIOD_S * 3).join('|')}) s ago`)).waitFor();
     await page.getByRole('navigation', { name: 'Main' }).getByLabel(/active alerts/).waitFor();
     const api = await call<any[]>('events.alerts.list', {});
     assert.ok(api.some((a) => a.devSno === gate.devSno && a.active && a.kind === 'offline'));
