@@ -249,9 +249,14 @@ export async function startBoxServer(o: BoxServerOptions): Promise<BoxServer> {
     throw new BoxHttpError(404, 40400, `no such endpoint: ${path.length > 100 ? `${path.slice(0, 100)}…` : path}`);
   }
 
-  const server: Server = createServer({ requestTimeout: (o.requestTimeoutS ?? 15) * 1000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024 }, (req, res) => {
+  const server: Server = createServer(
+    // connectionsCheckingInterval: Node checks the request/headers timeouts only this often
+    // (30 s by default), so a trickling client would hold a socket well past requestTimeout
+    { requestTimeout: (o.requestTimeoutS ?? 15) * 1000, headersTimeout: 10_000, maxHeaderSize: 16 * 1024, connectionsCheckingInterval: 1000 },
+    (req, res) => {
     handle(req, res).catch((err) => {
-      if (!(err instanceof BoxHttpError)) process.emitWarning(`box-facing request ${req.method} ${(req.url ?? '').slice(0, 80)} failed: ${(err as Error)?.stack ?? err}`);
+      // a client that went away mid-request is routine on a LAN, not worth a warning per socket
+      if (!(err instanceof BoxHttpError) && !clientGone(req, err)) process.emitWarning(`box-facing request ${req.method} ${(req.url ?? '').slice(0, 80)} failed: ${(err as Error)?.stack ?? err}`);
       // drain what the client is still sending so the error reaches it; close after
       if (!req.complete) {
         res.setHeader('connection', 'close');
@@ -260,12 +265,14 @@ export async function startBoxServer(o: BoxServerOptions): Promise<BoxServer> {
       if (res.headersSent) res.destroy();
       else sendFailure(res, err);
     });
-  });
+    },
+  );
   server.keepAliveTimeout = 5000;
   server.on('clientError', (err, socket) => {
     if (socket.writable && !(err as NodeJS.ErrnoException).code?.startsWith('ECONN')) {
-      const body = JSON.stringify(errorEnvelope(40000, 'malformed HTTP request'));
-      socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      const timedOut = (err as NodeJS.ErrnoException).code === 'ERR_HTTP_REQUEST_TIMEOUT';
+      const body = JSON.stringify(errorEnvelope(40000, timedOut ? 'request took too long: send it at once' : 'malformed HTTP request'));
+      socket.end(`HTTP/1.1 ${timedOut ? '408 Request Timeout' : '400 Bad Request'}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     } else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
@@ -283,4 +290,10 @@ export async function startBoxServer(o: BoxServerOptions): Promise<BoxServer> {
         server.closeAllConnections();
       }),
   };
+}
+
+/** The client aborted or reset the request: nothing to answer and nothing to report. */
+function clientGone(req: IncomingMessage, err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return req.destroyed || code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || (err as Error | undefined)?.message === 'aborted';
 }
