@@ -2,7 +2,7 @@
 // `se3kit agent` (a virtual box with an FTP server) commissioned by DevSno/LoginUrl. An enrolled
 // fixture person's snapshot by HTTP `POST /snapshots` → a realtime event at the platform with the
 // right identity_id and a score ≥ the threshold, counted once when its history copy arrives;
-// an unknown face by FTP → a stranger (person_type 4); "Enrol this stranger" on the Events page
+// an unknown face by FTP and by HTTP → a stranger (person_type 4); the enrolled person by FTP → recognised; "Enrol this stranger" on the Events page
 // in Chromium (the events API through the admin endpoint where there is no Chromium) →
 // recognised on the next snapshot; device status with the capture device;
 // `platform events --follow` prints a new event; the box stopped → offline with an alert
@@ -136,6 +136,12 @@ describe('platform events end to end: se3kit serve + a real agent', () => {
     assert.equal(stranger.personType, 4);
     assert.equal(stranger.identityId, '');
     assert.deepEqual(jsonLines((await cli('events', '--kind', 'stranger', '--json')).stdout).map((x) => x.id), [stranger.id]);
+    // the same unknown face by HTTP: a stranger too
+    const byHttp = await snapshot(face('biden2.jpg'));
+    assert.equal(byHttp.person_type, 4);
+    assert.equal(byHttp.identity_id, '');
+    const httpStranger = await until('the HTTP stranger event', async () => (await events()).find((x) => x.id === byHttp.event_id), 60_000);
+    assert.equal(httpStranger.stranger, true);
 
     // "Enrol this stranger" on the Events page in Chromium (the same API method without it)
     const personId = 'visitor-1';
@@ -167,6 +173,14 @@ describe('platform events end to end: se3kit serve + a real agent', () => {
     const e = await until('the recognised event at the platform', async () => (await events()).find((x) => x.id === next.event_id), 60_000);
     assert.equal(e.identityId, personId);
     assert.equal(e.stranger, false);
+    // an enrolled person by FTP: recognised, with the score
+    const seen = new Set((await events()).map((x) => x.id));
+    const ftp = await ftpUpload(ftpPort, 'cam1', 's3cret', 'shot2.jpg', face('obama3.jpg'));
+    assert.match(ftp.stor ?? '', /^226/);
+    const known = await until('the FTP event of the enrolled person', async () => (await events()).find((x) => !seen.has(x.id)), 60_000);
+    assert.equal(known.identityId, 'p-obama');
+    assert.equal(known.stranger, false);
+    assert.ok(known.score >= DESCRIPTOR.threshold, `score ${known.score}`);
   });
 
   it('shows the box status with its capture device; the stopped box is offline with an alert after three periods', async () => {
