@@ -1,90 +1,28 @@
 // The embedded broker: listeners (amqp, optional amqps), users/vhosts/permissions API,
 // durable definitions, recovery after restart or crash, and the stats API for the UI.
+// Public types: broker-api.ts; definitions on disk: definitions-saver.ts; connections still in
+// the handshake: admission.ts.
 import { existsSync, rmSync, statfsSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
+import { Admission, listenOn } from './admission';
 import { hashPassword, Permissions, type Permission, type User } from './auth';
+import { FULL_PERMISSIONS, type Broker, type BrokerOptions } from './broker-api';
 import type { Fields } from './codec';
 import { Connection } from './connection';
 import type { BrokerCore, CoreOptions, RefusedLogin } from './core';
 import { Exchange, type Binding } from './exchange';
 import { applyRabbitDefinitions, parseRabbitDefinitions, toRabbitDefinitions, type DefinitionsTarget, type ImportSummary, type RabbitDefinitions } from './definitions';
+import { DefinitionsSaver, snapshotDefinitions } from './definitions-saver';
+import { SERVER_PROPERTIES } from './server-properties';
 import { migrateLegacyLogs } from './store/legacy';
 import { MessageStore, type StoredRecord } from './store/message-store';
-import { DefinitionsWriter, ensurePrivateDir, loadDefinitions, type Definitions } from './store/metadata';
+import { ensurePrivateDir, loadDefinitions, type Definitions } from './store/metadata';
 import { collectStats, RateSampler, type BrokerStats } from './stats';
 import { Vhost } from './vhost';
 
-export interface BrokerUserSpec {
-  name: string;
-  password: string;
-  tags?: string[];
-}
-
-export interface BrokerOptions {
-  /** AMQP port; 0 picks a free one (see Broker.port). Default 5672. */
-  port?: number;
-  /** Listen address. Default 127.0.0.1 (pass 0.0.0.0 to accept boxes on the LAN). */
-  host?: string;
-  /** Where definitions and message logs live. */
-  dataDir: string;
-  /** RabbitMQ definitions JSON (parsed) imported at start, after the stored state and before `users`. */
-  definitions?: unknown;
-  /** Users to create or update; each gets full permissions on every vhost in `vhosts`. */
-  users?: BrokerUserSpec[];
-  /** Vhosts to create if missing. Default ['/']. */
-  vhosts?: string[];
-  /** amqps listener. */
-  tls?: { port?: number; host?: string; key: string | Buffer; cert: string | Buffer; ca?: string | Buffer };
-  heartbeat?: number;
-  frameMax?: number;
-  channelMax?: number;
-  handshakeTimeoutMs?: number;
-  writeStallTimeoutMs?: number;
-  maxMessageBytes?: number;
-  /** Message bodies kept in memory across all queues before paging to disk. Default 64 MiB. */
-  memoryLimitBytes?: number;
-  segmentBytes?: number;
-  /** Free disk space below which publishers are blocked. Default 50 MB. */
-  diskFreeLimitBytes?: number;
-  /** Users who may log in only from this machine (RabbitMQ's loopback_users). Default ['guest']. */
-  loopbackUsers?: string[];
-  /** Connections that have not finished the handshake, at most (beyond it new ones are dropped). Default 500. */
-  maxPendingConnections?: number;
-  /** The same per client address. Default 50. */
-  maxPendingPerAddress?: number;
-}
-
-export interface Broker {
-  readonly port: number;
-  readonly tlsPort: number | null;
-  addVhost(name: string): void;
-  deleteVhost(name: string): void;
-  listVhosts(): string[];
-  addUser(name: string, password: string, tags?: string[]): void;
-  deleteUser(name: string): void;
-  listUsers(): Array<{ name: string; tags: string[] }>;
-  setPermissions(user: string, vhost: string, perm: Permission): void;
-  clearPermissions(user: string, vhost: string): void;
-  listPermissions(): Array<{ user: string; vhost: string } & Permission>;
-  /** Sets a new password for an existing user (tags and permissions kept). */
-  changePassword(name: string, password: string): void;
-  /** Imports RabbitMQ definitions JSON (users with password hashes, vhosts, permissions,
-   *  durable queues, exchanges, bindings); checks all of it first, throws without changing anything. */
-  importDefinitions(json: unknown): ImportSummary;
-  /** Everything durable, in RabbitMQ's definitions format (`rabbitmqctl export_definitions`). */
-  exportDefinitions(): RabbitDefinitions;
-  /** The most recent refused logins (newest last, at most 50). */
-  refusedLogins(): RefusedLogin[];
-  /** Blocks publishers (connection.blocked) until unblock(). */
-  block(reason: string): void;
-  unblock(): void;
-  stats(): BrokerStats;
-  close(): Promise<void>;
-}
-
-export const FULL_PERMISSIONS: Permission = { configure: '.*', write: '.*', read: '.*' };
+export { FULL_PERMISSIONS, type Broker, type BrokerOptions, type BrokerUserSpec } from './broker-api';
 
 class EmbeddedBroker implements BrokerCore, Broker {
   readonly options: CoreOptions;
@@ -102,33 +40,13 @@ class EmbeddedBroker implements BrokerCore, Broker {
   private manualBlock: string | null = null;
   readonly loopbackUsers: Set<string>;
   private readonly refused: RefusedLogin[] = [];
-  private readonly pending = new Set<Connection>();
-  private readonly pendingByAddress = new Map<string, number>();
+  private readonly admission: Admission<Connection>;
+  private readonly defs: DefinitionsSaver;
   private servers: Server[] = [];
   private timer: NodeJS.Timeout;
   port = 0;
   tlsPort: number | null = null;
-  /** What RabbitMQ 3.10.8 announces (version, platform, capabilities), so clients that switch
-   *  features on them behave the same; product and information say what this broker is. */
-  readonly serverProperties: Fields = {
-    product: 'SE3 Field Kit broker',
-    version: '3.10.8',
-    platform: 'Erlang/OTP 25.2.3',
-    copyright: '',
-    information: `AMQP 0-9-1 broker embedded in SE3 Field Kit (Node.js ${process.version}); RabbitMQ-compatible`,
-    cluster_name: 'se3kit',
-    capabilities: {
-      publisher_confirms: true,
-      exchange_exchange_bindings: true,
-      'basic.nack': true,
-      consumer_cancel_notify: true,
-      'connection.blocked': true,
-      consumer_priorities: true,
-      authentication_failure_close: true,
-      per_consumer_qos: true,
-      direct_reply_to: false,
-    },
-  };
+  readonly serverProperties: Fields = SERVER_PROPERTIES;
 
   constructor(readonly opts: BrokerOptions) {
     this.options = {
@@ -141,6 +59,8 @@ class EmbeddedBroker implements BrokerCore, Broker {
     };
     this.memory = { bytes: 0, limit: opts.memoryLimitBytes ?? 64 * 1024 * 1024 };
     this.loopbackUsers = new Set(opts.loopbackUsers ?? ['guest']);
+    this.admission = new Admission(opts.maxPendingConnections ?? 500, opts.maxPendingPerAddress ?? 50);
+    this.defs = new DefinitionsSaver(opts.dataDir, () => this.definitions());
     this.timer = setInterval(() => this.sample(), 1000);
     this.timer.unref();
   }
@@ -205,64 +125,24 @@ class EmbeddedBroker implements BrokerCore, Broker {
     });
   }
 
+  /** Writes the definitions now, synchronously (start, management API calls). */
   persist(): void {
-    this.definitionsDirty = false;
-    this.writer().saveSync(this.definitions());
+    this.defs.saveNow();
   }
-
-  private defsWriter: DefinitionsWriter | null = null;
-  private writer(): DefinitionsWriter {
-    this.defsWriter ??= new DefinitionsWriter(this.opts.dataDir);
-    return this.defsWriter;
-  }
-
-  private definitionsDirty = false;
-  private definitionsWriting = false;
-  private definitionsWaiters: Array<() => void> = [];
 
   /** Definitions changed by a client (declare, delete, bind): written once for all the changes
-   *  of a turn, the fsyncs off the event loop. Connections hold their output until it is on disk
-   *  (whenDefinitionsSaved), so no declare-ok, delete-ok or confirm leaves before that. */
+   *  of a turn, off the event loop (see DefinitionsSaver). */
   private persistSoon(): void {
-    if (this.definitionsDirty) return;
-    this.definitionsDirty = true;
-    if (!this.definitionsWriting) setImmediate(() => this.writeDefinitions());
+    this.defs.saveSoon();
   }
 
-  private writeDefinitions(): void {
-    if (this.definitionsWriting || !this.definitionsDirty) return;
-    this.definitionsDirty = false;
-    this.definitionsWriting = true;
-    this.writer()
-      .save(this.definitions())
-      .catch((err: Error) => {
-        // e.g. the disk is full: replies stay held; try again
-        this.definitionsDirty = true;
-        process.stderr.write(`broker: the definitions could not be saved (${err.message}); retrying in 1 s\n`);
-        return new Promise((r) => setTimeout(r, 1000).unref());
-      })
-      .finally(() => {
-        this.definitionsWriting = false;
-        if (this.definitionsDirty) return this.writeDefinitions();
-        const w = this.definitionsWaiters;
-        this.definitionsWaiters = [];
-        for (const cb of w) cb();
-      });
-  }
-
-  /** Runs cb at once when the definitions on disk are current, else once they are. */
   whenDefinitionsSaved(cb: () => void): boolean {
-    if (!this.definitionsDirty && !this.definitionsWriting) return true;
-    this.definitionsWaiters.push(cb);
-    return false;
+    return this.defs.whenSaved(cb);
   }
 
   /** Writes pending definition changes synchronously (shutdown). */
   flushDefinitions(): void {
-    if (this.definitionsDirty || this.definitionsWriting) this.persist();
-    const w = this.definitionsWaiters;
-    this.definitionsWaiters = [];
-    for (const cb of w) cb();
+    this.defs.flush();
   }
 
   importDefinitions(json: unknown): ImportSummary {
@@ -299,21 +179,7 @@ class EmbeddedBroker implements BrokerCore, Broker {
   }
 
   private definitions(): Definitions {
-    return {
-      version: 1,
-      users: [...this.users.values()],
-      permissions: this.permissions.list(),
-      vhosts: [...this.vhosts.values()].map((vh) => ({
-        name: vh.name,
-        exchanges: [...vh.exchanges.values()]
-          .filter((x) => x.durable && !(x.name === '' || x.name.startsWith('amq.')))
-          .map((x) => ({ name: x.name, type: x.type, autoDelete: x.autoDelete, internal: x.internal, args: x.args })),
-        queues: [...vh.queues.values()]
-          .filter((q) => vh.queueDirs.has(q))
-          .map((q) => ({ name: q.name, autoDelete: q.opts.autoDelete, args: q.opts.args, dir: vh.queueDirs.get(q)! })),
-        bindings: [...vh.exchanges.values()].flatMap((x) => x.bindings.filter((b) => vh.bindingDurable(b))),
-      })),
-    };
+    return snapshotDefinitions(this.users, this.permissions, this.vhosts);
   }
 
   async listen(): Promise<void> {
@@ -330,31 +196,15 @@ class EmbeddedBroker implements BrokerCore, Broker {
   }
 
   private accept(socket: Socket, tls: boolean): void {
-    // Connections still in the handshake are capped, overall and per client address, so a flood
-    // of half-open logins cannot exhaust memory or descriptors (each also has handshakeTimeoutMs).
-    const addr = socket.remoteAddress ?? '';
-    const perAddr = this.pendingByAddress.get(addr) ?? 0;
-    if (this.pending.size >= (this.opts.maxPendingConnections ?? 500) || perAddr >= (this.opts.maxPendingPerAddress ?? 50)) {
-      this.droppedConnections++;
-      socket.on('error', () => undefined);
-      socket.destroy();
-      return;
-    }
+    if (!this.admission.admit(socket)) return;
     const c = new Connection(socket, this, tls);
     this.connections.add(c);
-    this.pending.add(c);
-    this.pendingByAddress.set(addr, perAddr + 1);
+    this.admission.started(c);
   }
 
   /** Connections dropped because too many were still in the handshake. */
-  droppedConnections = 0;
-
-  private handshakeOver(c: Connection): void {
-    if (!this.pending.delete(c)) return;
-    const addr = c.socket.remoteAddress ?? '';
-    const n = (this.pendingByAddress.get(addr) ?? 1) - 1;
-    if (n <= 0) this.pendingByAddress.delete(addr);
-    else this.pendingByAddress.set(addr, n);
+  get droppedConnections(): number {
+    return this.admission.dropped;
   }
 
   loginRefused(r: RefusedLogin): void {
@@ -367,12 +217,12 @@ class EmbeddedBroker implements BrokerCore, Broker {
   }
 
   connectionOpened(c: Connection): void {
-    this.handshakeOver(c);
+    this.admission.over(c);
     if (this.blockedReason) c.setBlocked(this.blockedReason);
   }
 
   connectionClosed(c: Connection): void {
-    this.handshakeOver(c);
+    this.admission.over(c);
     if (!this.connections.delete(c)) return;
     this.retired.published += c.counters.published;
     this.retired.delivered += c.counters.delivered;
@@ -486,16 +336,6 @@ class EmbeddedBroker implements BrokerCore, Broker {
     this.stores?.durable.close();
     this.stores?.scratch.destroy();
   }
-}
-
-function listenOn(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
 }
 
 /** Starts the embedded broker; resolves once it listens. */

@@ -1,8 +1,8 @@
 // One client connection: protocol header, frame reading, handshake (PLAIN/AMQPLAIN, tune,
 // open), heartbeats, channel multiplexing, connection/channel exceptions, flow control
 // (stop delivering when the client does not read; stop reading when it cannot keep up).
+// The handshake's checks are in handshake.ts, output buffering in connection-output.ts.
 import type { Socket } from 'node:net';
-import { checkPassword, parseLogin } from './auth';
 import { ChunkReader } from './chunk-reader';
 import { Channel, type ChannelConn } from './channel';
 import {
@@ -22,20 +22,16 @@ import {
 import type { Queue } from './queue';
 import type { Vhost } from './vhost';
 import type { BrokerCore } from './core';
+import { onChannelMethod, onContentFrame } from './channel-frames';
+import { ConnectionOutput, HIGH_WATER } from './connection-output';
+import { authenticate, checkNewSecret, negotiateTune, openVhost } from './handshake';
 
-const HIGH_WATER = 1 << 20;
+
 /** Largest frame accepted before connection.tune-ok (login frames are small). */
 const PRE_TUNE_FRAME_MAX = 65536;
 /** Bytes read while waiting for close-ok after a connection exception; past this the socket is dropped. */
 const CLOSING_READ_BUDGET = 65536;
 let nextConnId = 1;
-
-/** Whether a socket address is this machine's loopback (IPv4 127/8, ::1, IPv4-mapped 127/8). */
-export function isLoopback(address: string | undefined): boolean {
-  if (!address) return false;
-  const a = address.startsWith('::ffff:') ? address.slice(7) : address;
-  return a === '::1' || /^127\./.test(a);
-}
 
 type State = 'header' | 'start-ok' | 'tune-ok' | 'open' | 'running' | 'closing' | 'closed';
 
@@ -55,16 +51,11 @@ export class Connection implements ChannelConn {
   readonly exclusiveQueues = new Set<Queue>();
   readonly counters = { published: 0, delivered: 0, acked: 0 };
   private input = new ChunkReader();
-  private out: Buffer[] = [];
-  private outBytes = 0;
-  private flushQueued = false;
+  private readonly output: ConnectionOutput;
   private lastRecv = Date.now();
-  private lastSend = Date.now();
   private timer: NodeJS.Timeout | null = null;
   private handshakeTimer: NodeJS.Timeout | null = null;
-  private stalledSince = 0;
   private pausedByUs = false;
-  private wantKick = false;
   private flowPaused = false;
   /** Set once the connection is closing because its framing is broken: nothing more is read. */
   private inputStopped = false;
@@ -78,6 +69,12 @@ export class Connection implements ChannelConn {
   ) {
     this.frameMax = core.options.frameMax;
     this.channelMax = core.options.channelMax;
+    this.output = new ConnectionOutput(
+      socket,
+      () => this.state !== 'closed',
+      (cb) => core.whenDefinitionsSaved(cb),
+      () => this.onDrain(),
+    );
     socket.setNoDelay(true);
     socket.on('data', (d) => this.onData(d));
     socket.on('drain', () => this.onDrain());
@@ -96,44 +93,15 @@ export class Connection implements ChannelConn {
 
   send(...bufs: Buffer[]): void {
     if (this.state === 'closed') return;
-    for (const b of bufs) {
-      this.out.push(b);
-      this.outBytes += b.length;
-    }
-    this.queueFlush();
-  }
-
-  private queueFlush(): void {
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      process.nextTick(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushQueued = false;
-    if (this.out.length === 0 || this.state === 'closed' || this.socket.destroyed) return;
-    // Replies (declare-ok, confirms…) leave only once the definitions they depend on are on disk.
-    if (!this.core.whenDefinitionsSaved(() => this.queueFlush())) return;
-    const buf = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
-    this.out = [];
-    this.outBytes = 0;
-    this.lastSend = Date.now();
-    if (this.socket.write(buf)) {
-      // Deliveries paused on our own output buffer (not the socket's): resume them now.
-      if (this.wantKick) setImmediate(() => this.onDrain());
-    } else if (!this.stalledSince) this.stalledSince = Date.now();
+    this.output.send(bufs);
   }
 
   writable(): boolean {
-    const ok = this.state === 'running' && this.socket.writableLength + this.outBytes < HIGH_WATER;
-    if (!ok) this.wantKick = true;
-    return ok;
+    return this.state === 'running' && this.output.hasRoom();
   }
 
   private onDrain(): void {
-    this.wantKick = false;
-    this.stalledSince = 0;
+    this.output.drained();
     if (this.pausedByUs) {
       this.pausedByUs = false;
       if (!this.flowPaused && (!this.core.blockedReason || !this.blockedNotified)) this.socket.resume();
@@ -233,67 +201,11 @@ export class Connection implements ChannelConn {
         throw new AmqpError(501, `FRAME_ERROR - cannot decode method ${id >>> 16}.${id & 0xffff}: ${(err as Error).message}`, id);
       }
       if (channel === 0) this.onConnectionMethod(id, fields);
-      else this.onChannelMethod(channel, id, fields);
+      else onChannelMethod(this, channel, id, fields);
       return;
     }
-    if (type === FRAME_HEADER || type === FRAME_BODY) {
-      if (this.state !== 'running') fail(505, 'content frame before the connection is open');
-      const ch = this.channels.get(channel);
-      if (!ch) fail(504, `content frame on unopened channel ${channel}`);
-      if (ch.closing) return;
-      try {
-        if (type === FRAME_HEADER) {
-          if (payload.length < 14 || payload.readUInt16BE(0) !== 60) fail(505, 'content header for an unknown class');
-          const size = Number(payload.readBigUInt64BE(4));
-          if (size > this.core.options.maxMessageBytes)
-            fail(406, `message size ${size} is larger than configured max size ${this.core.options.maxMessageBytes}`);
-          ch.onHeader(size, Buffer.from(payload.subarray(12)));
-        } else ch.onBody(Buffer.from(payload));
-      } catch (err) {
-        this.channelError(ch, err, M.BasicPublish);
-      }
-      return;
-    }
+    if (type === FRAME_HEADER || type === FRAME_BODY) return onContentFrame(this, type, channel, payload);
     fail(501, `unknown frame type ${type}`);
-  }
-
-  private onChannelMethod(n: number, id: number, f: Fields): void {
-    if (this.state !== 'running') fail(504, `channel method before the connection is open`);
-    const ch = this.channels.get(n);
-    if (id === M.ChannelOpen) {
-      if (ch) throw new AmqpError(504, `CHANNEL_ERROR - second 'channel.open' seen`, id);
-      if (n > this.channelMax) throw new AmqpError(530, `NOT_ALLOWED - channel number ${n} exceeds channel_max ${this.channelMax}`, id);
-      this.channels.set(n, new Channel(this, n));
-      this.send(encodeMethod(M.ChannelOpenOk, n, { channelId: Buffer.alloc(0) }));
-      return;
-    }
-    if (!ch) throw new AmqpError(504, `CHANNEL_ERROR - expected 'channel.open'`, id);
-    if (ch.closing) {
-      if (id === M.ChannelCloseOk) this.channels.delete(n);
-      else if (id === M.ChannelClose) {
-        this.send(encodeMethod(M.ChannelCloseOk, n));
-      }
-      return;
-    }
-    if (id === M.ChannelClose) {
-      ch.release();
-      this.channels.delete(n);
-      this.send(encodeMethod(M.ChannelCloseOk, n));
-      return;
-    }
-    if (id === M.ChannelCloseOk) return;
-    try {
-      ch.onMethod(id, f);
-    } catch (err) {
-      this.channelError(ch, err, id);
-    }
-  }
-
-  private channelError(ch: Channel, err: unknown, methodId: number): void {
-    if (!(err instanceof AmqpError) || err.hard) throw err instanceof AmqpError && !err.methodId ? new AmqpError(err.code, err.text, methodId) : err;
-    const mid = err.methodId || methodId;
-    ch.release();
-    this.send(encodeMethod(M.ChannelClose, ch.number, { replyCode: err.code, replyText: err.text, classId: mid >>> 16, methodId: mid & 0xffff }));
   }
 
   private onConnectionMethod(id: number, f: Fields): void {
@@ -323,69 +235,26 @@ export class Connection implements ChannelConn {
   private onStartOk(f: Fields): void {
     this.clientProperties = f.clientProperties ?? {};
     this.clientCaps = this.clientProperties.capabilities ?? {};
-    let login: ReturnType<typeof parseLogin>;
-    try {
-      login = parseLogin(f.mechanism, f.response);
-    } catch (err) {
-      this.core.loginRefused({ at: Date.now(), peer: this.peer, user: '', mechanism: String(f.mechanism), reason: `unreadable ${f.mechanism} response` });
-      throw new AmqpError(403, `ACCESS_REFUSED - unreadable ${f.mechanism} login response: ${(err as Error).message}`, M.ConnectionStartOk);
-    }
-    if (!login) throw new AmqpError(540, `NOT_IMPLEMENTED - unsupported authentication mechanism '${f.mechanism}'`, M.ConnectionStartOk);
-    const { user, pass } = login;
-    const u = this.core.users.get(user);
-    const reason = !u
-      ? `user '${user}' does not exist`
-      : !checkPassword(u, pass)
-        ? `wrong password for user '${user}'`
-        : this.core.loopbackUsers.has(user) && !isLoopback(this.socket.remoteAddress)
-          ? `user '${user}' can only connect via localhost`
-          : null;
-    if (reason) {
-      this.core.loginRefused({ at: Date.now(), peer: this.peer, user, mechanism: String(f.mechanism), reason });
-      throw new AmqpError(
-        403,
-        `ACCESS_REFUSED - Login was refused using authentication mechanism ${f.mechanism}. For details see the broker logfile.`,
-        M.ConnectionStartOk,
-      );
-    }
-    this.user = user;
+    this.user = authenticate(this.core, f, this.peer, this.socket.remoteAddress);
     this.state = 'tune-ok';
-    this.send(
-      encodeMethod(M.ConnectionTune, 0, {
-        channelMax: this.core.options.channelMax,
-        frameMax: this.core.options.frameMax,
-        heartbeat: this.core.options.heartbeat,
-      }),
-    );
+    this.send(encodeMethod(M.ConnectionTune, 0, { channelMax: this.core.options.channelMax, frameMax: this.core.options.frameMax, heartbeat: this.core.options.heartbeat }));
   }
 
-  /** connection.update-secret (RabbitMQ ≥ 3.8): re-authenticates this connection's user with the new secret. */
   private onUpdateSecret(f: Fields): void {
-    const secret = Buffer.isBuffer(f.newSecret) ? f.newSecret.toString('utf8') : String(f.newSecret ?? '');
-    const u = this.core.users.get(this.user);
-    if (!u || !checkPassword(u, secret)) {
-      this.core.loginRefused({ at: Date.now(), peer: this.peer, user: this.user, mechanism: 'update-secret', reason: `update-secret: wrong secret for user '${this.user}'` });
-      throw new AmqpError(403, `ACCESS_REFUSED - New secret was refused by one of the backends`, M.ConnectionUpdateSecret);
-    }
+    checkNewSecret(this.core, this.user, this.peer, f);
     this.send(encodeMethod(M.ConnectionUpdateSecretOk, 0));
   }
 
   private onTuneOk(f: Fields): void {
-    const max = this.core.options.frameMax;
-    const fm = f.frameMax === 0 ? max : f.frameMax;
-    if (fm < 4096 || fm > max) throw new AmqpError(530, `NOT_ALLOWED - frame_max=${f.frameMax} outside 4096..${max}`, M.ConnectionTuneOk);
-    this.frameMax = fm;
-    this.channelMax = f.channelMax === 0 ? this.core.options.channelMax : Math.min(f.channelMax, this.core.options.channelMax);
-    this.heartbeat = f.heartbeat;
+    const t = negotiateTune(this.core.options, f);
+    this.frameMax = t.frameMax;
+    this.channelMax = t.channelMax;
+    this.heartbeat = t.heartbeat;
     this.state = 'open';
   }
 
   private onOpen(f: Fields): void {
-    const vh = this.core.vhosts.get(f.virtualHost);
-    if (!vh) throw new AmqpError(530, `NOT_ALLOWED - vhost ${f.virtualHost} not found`, M.ConnectionOpen);
-    if (!this.core.permissions.get(this.user, f.virtualHost))
-      throw new AmqpError(530, `NOT_ALLOWED - access to vhost '${f.virtualHost}' refused for user '${this.user}'`, M.ConnectionOpen);
-    this.vhost = vh;
+    this.vhost = openVhost(this.core, this.user, f);
     this.vhostName = f.virtualHost;
     this.state = 'running';
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
@@ -431,10 +300,11 @@ export class Connection implements ChannelConn {
 
   private tick(): void {
     const now = Date.now();
-    if (this.stalledSince && now - this.stalledSince > this.core.options.writeStallTimeoutMs) return this.destroy();
+    const stalledSince = this.output.stalledSince;
+    if (stalledSince && now - stalledSince > this.core.options.writeStallTimeoutMs) return this.destroy();
     if (this.heartbeat > 0 && this.state === 'running') {
-      if (now - this.lastSend >= (this.heartbeat * 1000) / 2 && this.out.length === 0) {
-        this.lastSend = now;
+      if (now - this.output.lastSend >= (this.heartbeat * 1000) / 2 && this.output.empty) {
+        this.output.lastSend = now;
         this.socket.write(HEARTBEAT_BUF);
       }
       if (!this.pausedByUs && !this.flowPaused && now - this.lastRecv > this.heartbeat * 2000) this.destroy();
@@ -456,9 +326,7 @@ export class Connection implements ChannelConn {
       // The framing is broken: no close-ok can be recognised in what follows. Send the close,
       // stop reading at once and end the socket (what the client still sends is never buffered).
       this.stopReading();
-      const pending = Buffer.concat([...this.out, close]);
-      this.out = [];
-      this.outBytes = 0;
+      const pending = this.output.takeAll(close);
       this.state = 'closed';
       this.socket.end(pending);
       setTimeout(() => this.destroy(), 1000).unref();
@@ -480,10 +348,7 @@ export class Connection implements ChannelConn {
     this.state = 'closed';
     this.stopReading();
     const finish = () => {
-      const buf = Buffer.concat(this.out);
-      this.out = [];
-      this.outBytes = 0;
-      this.socket.end(buf);
+      this.socket.end(this.output.takeAll());
       setTimeout(() => this.destroy(), 1000).unref();
     };
     if (this.core.whenDefinitionsSaved(finish)) finish();

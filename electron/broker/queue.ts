@@ -2,10 +2,14 @@
 // served round-robin within their prefetch, TTL/expiry, max-length, dead-lettering. Persistent
 // messages of a durable queue live in the broker's shared message store under the queue's key;
 // bodies paged out under memory pressure go to the scratch store.
-import { fail, type Fields } from './codec';
+import { fail } from './codec';
 import { Deque, insertSorted } from './deque';
 import { deadLetterProps, isDeadLetterCycle, propsOf, type DeadLetterReason, type Message } from './message';
+import { parseQueueArgs } from './queue-args';
+import type { Consumer, PublishInput, QueueHost, QueueOptions } from './queue-types';
 import type { MessageStore } from './store/message-store';
+
+export type { Consumer, ConsumerChannel, PublishInput, QueueHost, QueueOptions } from './queue-types';
 
 // Flow control: a publisher feeding a queue whose consumers lag behind by more than FLOW_HIGH
 // ready messages stops being read until the backlog is below FLOW_LOW (RabbitMQ's credit
@@ -13,46 +17,6 @@ import type { MessageStore } from './store/message-store';
 export const FLOW_HIGH = 500;
 let nextScratch = 1;
 const FLOW_LOW = 250;
-
-export interface ConsumerChannel {
-  canDeliver(c: Consumer): boolean;
-  deliver(c: Consumer, msg: Message): void;
-  serverCancel(c: Consumer): void;
-}
-
-export interface Consumer {
-  tag: string;
-  queue: Queue;
-  noAck: boolean;
-  exclusive: boolean;
-  prefetch: number;
-  unacked: number;
-  channel: ConsumerChannel;
-  /** x-priority (RabbitMQ consumer priorities): higher ones get messages first. Default 0. */
-  priority?: number;
-}
-
-export interface QueueHost {
-  readonly vhostName: string;
-  memory: { bytes: number; limit: number };
-  /** Routes a dead-lettered copy; returns nothing (no confirms, no returns). */
-  deadLetter(exchange: string, routingKey: string, props: Buffer, body: Buffer, persistent: boolean, from: Queue): void;
-  deleteQueue(q: Queue, reason: string): void;
-  /** durable: the shared log of persistent messages; scratch: paged-out bodies (not kept over a restart). */
-  readonly stores: { durable: MessageStore; scratch: MessageStore };
-}
-
-export interface QueueOptions {
-  durable: boolean;
-  autoDelete: boolean;
-  exclusiveOwner: object | null;
-  args: Fields;
-}
-
-export type PublishInput = Omit<Message, 'id' | 'loc' | 'redelivered' | 'persistent' | 'expiresAt'> & {
-  deliveryMode: number;
-  expiration: number | null; // per-message TTL in ms
-};
 
 export class Queue {
   readonly ready = new Deque<Message>();
@@ -87,21 +51,12 @@ export class Queue {
     /** This queue's key in the durable store; null = nothing of it survives a restart. */
     readonly storeKey: string | null,
   ) {
-    const a = opts.args;
-    this.ttl = intArg(a, 'x-message-ttl', name, 0);
-    this.maxLength = intArg(a, 'x-max-length', name, 0);
-    this.maxLengthBytes = intArg(a, 'x-max-length-bytes', name, 0);
-    this.expires = intArg(a, 'x-expires', name, 1);
-    const ov = a['x-overflow'];
-    if (ov !== undefined && !['drop-head', 'reject-publish', 'reject-publish-dlx'].includes(String(ov)))
-      fail(406, `invalid arg 'x-overflow' for queue '${name}' in vhost '${host.vhostName}': ${String(ov)}`);
-    this.overflow = ov === undefined ? 'drop-head' : String(ov);
-    const dlx = a['x-dead-letter-exchange'];
-    if (dlx !== undefined && typeof dlx !== 'string')
-      fail(406, `invalid arg 'x-dead-letter-exchange' for queue '${name}' in vhost '${host.vhostName}'`);
-    const dlrk = a['x-dead-letter-routing-key'];
-    if (dlrk !== undefined && (typeof dlrk !== 'string' || dlx === undefined))
-      fail(406, `invalid arg 'x-dead-letter-routing-key' for queue '${name}' in vhost '${host.vhostName}'`);
+    const a = parseQueueArgs(opts.args, name, host.vhostName);
+    this.ttl = a.ttl;
+    this.maxLength = a.maxLength;
+    this.maxLengthBytes = a.maxLengthBytes;
+    this.expires = a.expires;
+    this.overflow = a.overflow;
     this.touch();
   }
 
@@ -412,13 +367,4 @@ export class Queue {
     }
     this.scheduleExpiry();
   }
-}
-
-function intArg(args: Fields, key: string, queue: string, min: number): number | null {
-  const v = args[key];
-  if (v === undefined) return null;
-  const n = typeof v === 'object' && v !== null && '!' in v ? Number(v.value) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min)
-    fail(406, `invalid arg '${key}' for queue '${queue}': ${JSON.stringify(v)}`);
-  return n;
 }

@@ -6,7 +6,7 @@
 //   connection set-up rate, publish→deliver p50/p99 and any connection lost (missed heartbeat).
 import { readFileSync, readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import amqp, { type ChannelModel } from 'amqplib';
+import amqp, { type ChannelModel, type ConfirmChannel } from 'amqplib';
 import { hashPassword } from '../../electron/broker/auth';
 import { toRabbitDefinitions } from '../../electron/broker/definitions';
 
@@ -25,28 +25,50 @@ export function scaleDefinitions(n: number): unknown {
   return toRabbitDefinitions({ version: 1, users, permissions, vhosts: [{ name: '/', exchanges: [], queues: [], bindings: [] }] });
 }
 
+/** Per-message latency summary (ms). */
 export interface SingleResult {
-  msPerMsg: number;
+  msPerMsg: number; // mean
+  p50: number;
+  p99: number;
 }
 
-/** One-at-a-time confirmed publishing of `count` persistent 1 KiB messages. */
-export async function oneAtATime(url: string, count: number): Promise<SingleResult> {
-  const c = await amqp.connect(url, { noDelay: true });
+export function summarise(lat: number[]): SingleResult {
+  const v = [...lat].sort((a, b) => a - b);
+  return { msPerMsg: v.reduce((a, b) => a + b, 0) / v.length, p50: v[Math.floor(v.length / 2)]!, p99: v[Math.min(v.length - 1, Math.floor(v.length * 0.99))]! };
+}
+
+/** One-at-a-time confirmed publishing of `count` persistent 1 KiB messages to each of `urls`
+ *  (amqplib), interleaved in blocks of `block` so every broker sees the same machine load;
+ *  each message's publish → confirm time (ms), per url. */
+export async function oneAtATime(urls: string[], count: number, block = 100, warmup = 100): Promise<number[][]> {
+  const q = 'bench-one-at-a-time';
+  const body = Buffer.alloc(1024, 0x62);
+  const conns = await Promise.all(urls.map((u) => amqp.connect(u, { noDelay: true })));
   try {
-    const ch = await c.createConfirmChannel();
-    const q = 'bench-one-at-a-time';
-    await ch.assertQueue(q, { durable: true });
-    await ch.purgeQueue(q);
-    const body = Buffer.alloc(1024, 0x62);
-    const t0 = performance.now();
-    for (let i = 0; i < count; i++) {
-      await new Promise<void>((res, rej) => ch.sendToQueue(q, body, { persistent: true }, (err) => (err ? rej(new Error('nacked')) : res())));
+    const chans: ConfirmChannel[] = [];
+    for (const c of conns) {
+      const ch = await c.createConfirmChannel();
+      await ch.assertQueue(q, { durable: true });
+      await ch.purgeQueue(q);
+      chans.push(ch);
     }
-    const ms = (performance.now() - t0) / count;
-    await ch.deleteQueue(q);
-    return { msPerMsg: ms };
+    const one = (ch: ConfirmChannel) =>
+      new Promise<void>((res, rej) => ch.sendToQueue(q, body, { persistent: true }, (err) => (err ? rej(new Error('nacked')) : res())));
+    for (const ch of chans) for (let i = 0; i < warmup; i++) await one(ch);
+    const lat: number[][] = urls.map(() => []);
+    for (let done = 0; done < count; done += block) {
+      for (let k = 0; k < chans.length; k++) {
+        for (let i = 0; i < Math.min(block, count - done); i++) {
+          const t = performance.now();
+          await one(chans[k]!);
+          lat[k]!.push(performance.now() - t);
+        }
+      }
+    }
+    for (const ch of chans) await ch.deleteQueue(q);
+    return lat;
   } finally {
-    await c.close().catch(() => {});
+    for (const c of conns) await c.close().catch(() => {});
   }
 }
 
@@ -172,22 +194,25 @@ body = b'p' * 1024
 props = pika.BasicProperties(delivery_mode=2)
 for i in range(50):
     ch.basic_publish('', 'bench-pika', body, props)
-t = time.perf_counter()
+out = []
 for i in range(count):
+    a = time.perf_counter()
     ch.basic_publish('', 'bench-pika', body, props)
-print((time.perf_counter() - t) * 1000 / count)
+    out.append((time.perf_counter() - a) * 1000)
 ch.queue_delete('bench-pika')
 conn.close()
+print(' '.join('%.4f' % x for x in out))
 `;
 
-/** pika's confirm_delivery + basic_publish one at a time (how the issue measured); ms per message, or null without pika. */
-export async function pikaOneAtATime(port: number, count: number): Promise<number | null> {
+/** pika's confirm_delivery + basic_publish one at a time (how the issue measured): each
+ *  message's publish → confirm time (ms), or null without pika. */
+export async function pikaOneAtATime(port: number, count: number): Promise<number[] | null> {
   const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
     const p = spawn('/usr/bin/python3', ['-c', PIKA_ONE_AT_A_TIME, String(port), String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.once('error', () => resolve(null));
-    p.once('exit', (code) => resolve(code === 0 ? Number(out.trim()) : null));
+    p.once('exit', (code) => resolve(code === 0 ? out.trim().split(/\s+/).map(Number) : null));
   });
 }

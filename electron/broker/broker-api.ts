@@ -1,0 +1,75 @@
+// The embedded broker's public API: start options, the Broker interface, full permissions.
+import type { Permission } from './auth';
+import type { RefusedLogin } from './core';
+import type { ImportSummary, RabbitDefinitions } from './definitions';
+import type { BrokerStats } from './stats';
+
+export interface BrokerUserSpec {
+  name: string;
+  password: string;
+  tags?: string[];
+}
+
+export interface BrokerOptions {
+  /** AMQP port; 0 picks a free one (see Broker.port). Default 5672. */
+  port?: number;
+  /** Listen address. Default 127.0.0.1 (pass 0.0.0.0 to accept boxes on the LAN). */
+  host?: string;
+  /** Where definitions and message logs live. */
+  dataDir: string;
+  /** RabbitMQ definitions JSON (parsed) imported at start, after the stored state and before `users`. */
+  definitions?: unknown;
+  /** Users to create or update; each gets full permissions on every vhost in `vhosts`. */
+  users?: BrokerUserSpec[];
+  /** Vhosts to create if missing. Default ['/']. */
+  vhosts?: string[];
+  /** amqps listener. */
+  tls?: { port?: number; host?: string; key: string | Buffer; cert: string | Buffer; ca?: string | Buffer };
+  heartbeat?: number;
+  frameMax?: number;
+  channelMax?: number;
+  handshakeTimeoutMs?: number;
+  writeStallTimeoutMs?: number;
+  maxMessageBytes?: number;
+  /** Message bodies kept in memory across all queues before paging to disk. Default 64 MiB. */
+  memoryLimitBytes?: number;
+  segmentBytes?: number;
+  /** Free disk space below which publishers are blocked. Default 50 MB. */
+  diskFreeLimitBytes?: number;
+  /** Users who may log in only from this machine (RabbitMQ's loopback_users). Default ['guest']. */
+  loopbackUsers?: string[];
+  /** Connections that have not finished the handshake, at most (beyond it new ones are dropped). Default 500. */
+  maxPendingConnections?: number;
+  /** The same per client address. Default 50. */
+  maxPendingPerAddress?: number;
+}
+
+export interface Broker {
+  readonly port: number;
+  readonly tlsPort: number | null;
+  addVhost(name: string): void;
+  deleteVhost(name: string): void;
+  listVhosts(): string[];
+  addUser(name: string, password: string, tags?: string[]): void;
+  deleteUser(name: string): void;
+  listUsers(): Array<{ name: string; tags: string[] }>;
+  setPermissions(user: string, vhost: string, perm: Permission): void;
+  clearPermissions(user: string, vhost: string): void;
+  listPermissions(): Array<{ user: string; vhost: string } & Permission>;
+  /** Sets a new password for an existing user (tags and permissions kept). */
+  changePassword(name: string, password: string): void;
+  /** Imports RabbitMQ definitions JSON (users with password hashes, vhosts, permissions,
+   *  durable queues, exchanges, bindings); checks all of it first, throws without changing anything. */
+  importDefinitions(json: unknown): ImportSummary;
+  /** Everything durable, in RabbitMQ's definitions format (`rabbitmqctl export_definitions`). */
+  exportDefinitions(): RabbitDefinitions;
+  /** The most recent refused logins (newest last, at most 50). */
+  refusedLogins(): RefusedLogin[];
+  /** Blocks publishers (connection.blocked) until unblock(). */
+  block(reason: string): void;
+  unblock(): void;
+  stats(): BrokerStats;
+  close(): Promise<void>;
+}
+
+export const FULL_PERMISSIONS: Permission = { configure: '.*', write: '.*', read: '.*' };

@@ -1,0 +1,46 @@
+// What a queue deals with: its consumers (and the channels delivering to them), its host (the
+// vhost: stores, memory budget, dead-lettering), its options and a message being published.
+import type { Fields } from './codec';
+import type { Message } from './message';
+import type { Queue } from './queue';
+import type { MessageStore } from './store/message-store';
+
+export interface ConsumerChannel {
+  canDeliver(c: Consumer): boolean;
+  deliver(c: Consumer, msg: Message): void;
+  serverCancel(c: Consumer): void;
+}
+
+export interface Consumer {
+  tag: string;
+  queue: Queue;
+  noAck: boolean;
+  exclusive: boolean;
+  prefetch: number;
+  unacked: number;
+  channel: ConsumerChannel;
+  /** x-priority (RabbitMQ consumer priorities): higher ones get messages first. Default 0. */
+  priority?: number;
+}
+
+export interface QueueHost {
+  readonly vhostName: string;
+  memory: { bytes: number; limit: number };
+  /** Routes a dead-lettered copy; returns nothing (no confirms, no returns). */
+  deadLetter(exchange: string, routingKey: string, props: Buffer, body: Buffer, persistent: boolean, from: Queue): void;
+  deleteQueue(q: Queue, reason: string): void;
+  /** durable: the shared log of persistent messages; scratch: paged-out bodies (not kept over a restart). */
+  readonly stores: { durable: MessageStore; scratch: MessageStore };
+}
+
+export interface QueueOptions {
+  durable: boolean;
+  autoDelete: boolean;
+  exclusiveOwner: object | null;
+  args: Fields;
+}
+
+export type PublishInput = Omit<Message, 'id' | 'loc' | 'redelivered' | 'persistent' | 'expiresAt'> & {
+  deliveryMode: number;
+  expiration: number | null; // per-message TTL in ms
+};
