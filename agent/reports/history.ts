@@ -6,6 +6,7 @@
 // local admin API's HistoryEventUrl list, each at its own period.
 import type { EventBody, EventStore } from '../events/store';
 import { Backoff, type Sleeper } from '../link/status';
+import { trace } from '../recognition/trace';
 
 export const HISTORY_BATCH = 100;
 /** spot pictures per history batch at most (a batch of 100 full snapshots would be ~75 MB of JSON) */
@@ -89,14 +90,19 @@ export class HistoryUploader {
   }
 
   private async uploadTo(t: HistoryTarget): Promise<boolean> {
+    const tr = trace('history')?.mark('start');
     const cursor = (await this.o.events.cursor(t.key)) ?? 0;
     const batch = await this.o.events.after(cursor, HISTORY_BATCH, HISTORY_BATCH_BYTES);
+    tr?.mark('read');
     if (batch.length === 0) return false;
     const bodies = await Promise.all(batch.map((e) => this.o.prepare(e.body)));
+    tr?.mark('prepared').set('events', batch.length);
     const st = await t.post(bodies);
+    tr?.mark('answered');
     if (st !== 200) throw new Error(`answered HTTP ${st}`);
     await this.o.events.setCursor(t.key, batch.at(-1)!.id);
     this.sent++;
+    tr?.end('cursor');
     return true;
   }
 }

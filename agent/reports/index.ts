@@ -14,6 +14,7 @@ import { HistoryUploader } from './history';
 import { LocalReports, type LocalOptions } from './local';
 import { MachineFigures } from './machine';
 import { postJson } from './post';
+import type { Trace } from '../recognition/trace';
 
 export { HISTORY_BATCH, HISTORY_BATCH_BYTES, HISTORY_RETRY_CAP_MS } from './history';
 
@@ -68,22 +69,26 @@ export class Reporters {
    * and EventServerUrl, not retried. Sent while it is being stored (the history upload sends it
    * from the store; the platform counts both copies as one by ext_data.event_id).
    */
-  realtime(e: EventBody): void {
+  realtime(e: EventBody, tr: Trace | null = null): Promise<unknown> {
     this.local?.realtime(e);
     const s = this.o.session();
-    if (!s) return;
+    if (!s) return Promise.resolve();
     const urls = recordAddrList(s.body.recordAddr);
-    if (urls.length === 0) return;
-    const body = this.local?.prepare(e, 'realtime') ?? Promise.resolve(e);
+    if (urls.length === 0) return Promise.resolve();
+    const body = (this.local?.prepare(e, 'realtime') ?? Promise.resolve(e)).then((b) => (tr?.mark('body_ready'), b));
     const id = e.ext_data.event_id;
-    for (const url of urls) {
-      this.track(
-        body
-          .then((b) => postJson(s, url, b))
-          .then((st) => st !== 200 && this.o.log(`realtime event ${id}: ${url} answered HTTP ${st} (the history upload sends it again)`))
-          .catch((err) => this.o.log(`realtime event ${id}: ${url}: ${(err as Error).message} (the history upload sends it again)`)),
-      );
-    }
+    const posts = urls.map((url, i) => {
+      const p = body
+        .then((b) => postJson(s, url, b))
+        .then((st) => {
+          if (i === 0) tr?.mark('answered');
+          if (st !== 200) this.o.log(`realtime event ${id}: ${url} answered HTTP ${st} (the history upload sends it again)`);
+        })
+        .catch((err) => this.o.log(`realtime event ${id}: ${url}: ${(err as Error).message} (the history upload sends it again)`));
+      this.track(p);
+      return p;
+    });
+    return Promise.all(posts);
   }
 
   /** Attaches the local admin API's destinations and reg_pic settings (in addition to the platform's). */
