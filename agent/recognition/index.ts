@@ -60,6 +60,7 @@ export async function startRecognition(o: RecognitionOptions): Promise<Recogniti
     events,
     devSno: () => link.session()?.devSno ?? link.devSno(),
     onMatch: (e, tr) => reports.realtime(e, tr),
+    enter: () => reports.priority.enter(),
     log: o.log,
   });
   reports.start();

@@ -28,6 +28,8 @@ export interface RecognizerDeps {
    */
   onMatch(body: EventBody, tr?: Trace | null): Promise<unknown> | void;
   log(line: string): void;
+  /** marks a snapshot in flight until its realtime reports and inserts are settled (realtime before history) */
+  enter?(): () => void;
 }
 
 export interface Recognized {
@@ -47,6 +49,16 @@ export class Recognizer {
 
   /** Recognises every face in `image` from `device`; a picture without a face makes no event. */
   async recognize(image: Buffer, device: CaptureDevice, at = Date.now(), tr: Trace | null = null): Promise<Recognized> {
+    const leave = this.d.enter?.() ?? (() => undefined);
+    const sent: Array<Promise<unknown> | void> = [];
+    try {
+      return await this.run(image, device, at, tr, sent);
+    } finally {
+      void Promise.allSettled(sent).then(leave);
+    }
+  }
+
+  private async run(image: Buffer, device: CaptureDevice, at: number, tr: Trace | null, sent: Array<Promise<unknown> | void>): Promise<Recognized> {
     let faces: FiqaEntry[];
     try {
       tr?.mark('engine_start');
@@ -62,7 +74,6 @@ export class Recognizer {
     const devSno = this.d.devSno();
     // every face's event first, the realtime reports sent, then the inserts (one transaction each)
     const made: EventBody[] = [];
-    const sent: Array<Promise<unknown> | void> = [];
     for (const f of faces) {
       const emb = f.attributes?.embedding;
       if (!emb?.length || f.attributes?.embedding_model !== this.d.gallery.modelId) continue;

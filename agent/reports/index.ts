@@ -14,6 +14,7 @@ import { HistoryUploader } from './history';
 import { LocalReports, type LocalOptions } from './local';
 import { MachineFigures } from './machine';
 import { postJson } from './post';
+import { RealtimeFirst } from './priority';
 import type { Trace } from '../recognition/trace';
 
 export { HISTORY_BATCH, HISTORY_BATCH_BYTES, HISTORY_RETRY_CAP_MS } from './history';
@@ -36,6 +37,8 @@ export class Reporters {
   /** the platform's history upload: batches acknowledged and the last failure (for /health) */
   readonly history: HistoryUploader;
   private local: LocalReports | null = null;
+  /** realtime before history: the recogniser enters it per snapshot, the history uploads wait for quiet */
+  readonly priority = new RealtimeFirst();
 
   constructor(private readonly o: ReportersOptions) {
     this.machine = new MachineFigures(o.dataDir);
@@ -43,12 +46,13 @@ export class Reporters {
       events: o.events,
       sleeper: this.sleeper,
       log: o.log,
+      quiet: () => this.priority.idle(),
       periodMs: () => this.period('recordUploadPeriod', 5),
       prepare: (b) => this.local?.prepare(b, 'history') ?? Promise.resolve(b),
       targets: () => {
         const s = this.o.session();
         if (!s) return [];
-        return recordAddrList(s.body.recordAddr).map((url) => ({ key: composeUrl(s.loginUrl, url), label: url, post: (batch) => postJson(s, url, batch) }));
+        return recordAddrList(s.body.recordAddr).map((url) => ({ key: composeUrl(s.loginUrl, url), label: url, post: (_batch, json) => postJson(s, url, json) }));
       },
     });
   }
@@ -93,7 +97,7 @@ export class Reporters {
 
   /** Attaches the local admin API's destinations and reg_pic settings (in addition to the platform's). */
   useLocal(o: Omit<LocalOptions, 'events' | 'sleeper' | 'log' | 'statusBody' | 'track'>): LocalReports {
-    this.local = new LocalReports({ ...o, events: this.o.events, sleeper: this.sleeper, log: this.o.log, statusBody: (devSno) => this.statusBody(devSno), track: (p) => this.track(p) });
+    this.local = new LocalReports({ ...o, events: this.o.events, sleeper: this.sleeper, log: this.o.log, statusBody: (devSno) => this.statusBody(devSno), track: (p) => this.track(p), quiet: () => this.priority.idle() });
     this.loops.push(...this.local.start(() => this.stopped));
     return this.local;
   }
