@@ -1,6 +1,6 @@
 // The history upload (PROTOCOL §6.3) to a set of destinations: per destination a cursor in
 // agent.db (report_cursors, keyed by the destination's key) that moves only after HTTP 200, the
-// next batch of ≤ 100 events (≤ 2 MiB of pictures) after it as a JSON array, and its own retry
+// next batch of ≤ 100 events (≤ 1 MiB of pictures) after it as a JSON array, and its own retry
 // backoff (1, 2, 4, 8, 16 s, then every 16 s), so a failing destination neither holds back nor
 // duplicates another's events. One uploader serves the platform's recordAddr URLs, another the
 // local admin API's HistoryEventUrl list, each at its own period.
@@ -13,7 +13,7 @@ export const HISTORY_BATCH = 100;
  * spot pictures per history batch at most (a batch of 100 full snapshots would be ~75 MB of JSON);
  * kept small: the platform parses a batch in one piece, and a realtime event waits behind it there
  */
-export const HISTORY_BATCH_BYTES = 2 * 1024 * 1024;
+export const HISTORY_BATCH_BYTES = 1024 * 1024;
 export const HISTORY_RETRY_CAP_MS = 16_000;
 
 export interface HistoryTarget {
