@@ -9,6 +9,7 @@ import { Codes, ProtocolError } from '../protocol';
 import { readJsonBody, sendJson } from '../http-util';
 import { MAX_SPOT_BYTES } from '../events/store';
 import type { Recognizer } from '../recognition/recognize';
+import { trace } from '../recognition/trace';
 import { captureDeviceSchema, publicView, type CaptureDevices } from './devices';
 
 const MAX_DEVICE_BODY = 64 * 1024;
@@ -84,11 +85,13 @@ export async function handleCaptureHttp(req: IncomingMessage, res: ServerRespons
       req.resume();
       throw new ProtocolError(Codes.BAD_REQUEST, 'POST the picture to /snapshots?ep_ip=<capture device IP>', 405);
     }
+    const tr = trace('snapshot')?.mark('arrived');
     const device = deviceFor(deps, req);
     const image = await readImage(req);
+    tr?.mark('read').set('bytes', image.length);
     let r;
     try {
-      r = await deps.recognizer.recognize(image, device);
+      r = await deps.recognizer.recognize(image, device, Date.now(), tr);
     } catch (err) {
       const e = err as { code?: number; message?: string };
       if (typeof e.code === 'number' && e.code >= 40000 && e.code < 50000) throw new ProtocolError(e.code, e.message ?? 'bad picture', 400);

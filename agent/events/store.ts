@@ -94,16 +94,22 @@ export class EventStore {
 
   /**
    * Up to `limit` events after `afterId`, in order, with spot_pic as base64; cut before the
-   * pictures pass `maxBytes` (at least one event).
+   * pictures pass `maxBytes` (at least one event). The pictures are read one query each (the
+   * database connection is shared: a realtime event's statements get in between), and before
+   * each `between` is awaited when given (the history upload's realtime-first wait).
    */
-  async after(afterId: number, limit: number, maxBytes = Infinity): Promise<StoredEvent[]> {
-    const rows = await this.w.db.all<{ id: number; body: string; spot_pic: Buffer | null }>('SELECT id, body, spot_pic FROM events WHERE id > ? ORDER BY id LIMIT ?', [afterId, limit]);
+  async after(afterId: number, limit: number, maxBytes = Infinity, between?: () => Promise<void>): Promise<StoredEvent[]> {
+    const rows = await this.w.db.all<{ id: number; body: string; size: number | null }>('SELECT id, body, length(spot_pic) AS size FROM events WHERE id > ? ORDER BY id LIMIT ?', [afterId, limit]);
     let bytes = 0;
     const out: StoredEvent[] = [];
     for (const r of rows) {
-      bytes += r.spot_pic?.length ?? 0;
+      bytes += r.size ?? 0;
       if (out.length > 0 && bytes > maxBytes) break;
-      out.push(withSpot(r.id, JSON.parse(r.body) as EventBody, r.spot_pic));
+      await between?.();
+      // evicted meanwhile (the ring moved on): its row and picture are gone, and so is the event
+      const pic = r.size ? await this.w.db.get<{ spot_pic: Buffer | null }>('SELECT spot_pic FROM events WHERE id = ?', [r.id]) : { spot_pic: null };
+      if (!pic) continue;
+      out.push(withSpot(r.id, JSON.parse(r.body) as EventBody, pic.spot_pic));
     }
     return out;
   }

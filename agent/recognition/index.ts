@@ -13,6 +13,7 @@ import { DEFAULT_MAX_EVENTS, EventStore, MAX_SPOT_BYTES } from '../events/store'
 import { Reporters } from '../reports';
 import { galleryFor, type Gallery } from './gallery';
 import { Recognizer, type RecognizerDeps } from './recognize';
+import { traceTo } from './trace';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -47,6 +48,7 @@ export interface Recognition {
 
 export async function startRecognition(o: RecognitionOptions): Promise<Recognition> {
   const { link } = o;
+  traceTo(o.log);
   const devices = await CaptureDevices.open(link.writer);
   const gallery = galleryFor(link.users, DESCRIPTOR.modelId, DESCRIPTOR.dims);
   o.log(`recognition: ${gallery.size} users in the gallery, search ${gallery.kernel === 'js' ? 'in plain JavaScript (no WebAssembly SIMD in this Node.js)' : 'by the WebAssembly SIMD kernel'}`);
@@ -60,8 +62,9 @@ export async function startRecognition(o: RecognitionOptions): Promise<Recogniti
     gallery,
     events,
     devSno: () => link.session()?.devSno ?? link.devSno(),
-    onMatch: (e) => reports.realtime(e),
+    onMatch: (e, tr) => reports.realtime(e, tr),
     onEvent: (e, d) => hooks.onEvent?.(e, d),
+    enter: () => reports.priority.enter(),
     log: o.log,
   });
   reports.start();

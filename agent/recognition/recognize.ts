@@ -6,6 +6,7 @@ import { asFiqaError, DESCRIPTOR, FiqaCodes, protocolEntry, type AnalyzeOptions,
 import type { CaptureDevice } from '../capture/devices';
 import { bodyWithSpot, type EventBody, type EventStore, type StoredEvent } from '../events/store';
 import type { Gallery } from './gallery';
+import type { Trace } from './trace';
 
 export const STRANGER = 4;
 
@@ -25,10 +26,12 @@ export interface RecognizerDeps {
    * included, as soon as it is made: its SQLite insert runs meanwhile (the history upload reads
    * it from there)
    */
-  onMatch(body: EventBody): void;
+  onMatch(body: EventBody, tr?: Trace | null): Promise<unknown> | void;
   /** called with every event (known or stranger) once made and reported, e.g. the door relay (agent/gate/); must return at once */
   onEvent?(body: EventBody, device: CaptureDevice): void;
   log(line: string): void;
+  /** marks a snapshot in flight until its realtime reports and inserts are settled (realtime before history) */
+  enter?(): () => void;
 }
 
 export interface Recognized {
@@ -47,10 +50,22 @@ export class Recognizer {
   constructor(private readonly d: RecognizerDeps) {}
 
   /** Recognises every face in `image` from `device`; a picture without a face makes no event. */
-  async recognize(image: Buffer, device: CaptureDevice, at = Date.now()): Promise<Recognized> {
+  async recognize(image: Buffer, device: CaptureDevice, at = Date.now(), tr: Trace | null = null): Promise<Recognized> {
+    const leave = this.d.enter?.() ?? (() => undefined);
+    const sent: Array<Promise<unknown> | void> = [];
+    try {
+      return await this.run(image, device, at, tr, sent);
+    } finally {
+      void Promise.allSettled(sent).then(leave);
+    }
+  }
+
+  private async run(image: Buffer, device: CaptureDevice, at: number, tr: Trace | null, sent: Array<Promise<unknown> | void>): Promise<Recognized> {
     let faces: FiqaEntry[];
     try {
+      tr?.mark('engine_start');
       const a = await (await this.d.face()).analyze(image, RECOGNIZE_OPTIONS);
+      tr?.mark('engine_end');
       faces = a.data;
     } catch (err) {
       const e = asFiqaError(err);
@@ -65,6 +80,7 @@ export class Recognizer {
       const emb = f.attributes?.embedding;
       if (!emb?.length || f.attributes?.embedding_model !== this.d.gallery.modelId) continue;
       const m = this.d.gallery.search(emb, groups);
+      tr?.mark('searched');
       const score = m ? Math.round(Math.max(0, m.score) * 1e4) / 1e4 : 0;
       const known = m !== null && m.score >= DESCRIPTOR.threshold;
       const u = known ? this.d.gallery.user(m.identity_id) : undefined;
@@ -85,12 +101,18 @@ export class Recognizer {
           box_fiqa_info: boxFiqaInfo(f),
         },
       });
-      if (known) this.d.onMatch(bodyWithSpot(ev, image));
+      tr?.mark('prepared');
+      // the first match carries the trace (one snapshot, one trace line)
+      if (known && sent.length === 0) tr?.set('event_id', ev.ext_data.event_id);
+      if (known) sent.push(this.d.onMatch(bodyWithSpot(ev, image), sent.length === 0 ? tr : null));
       this.d.onEvent?.(ev, device);
       made.push(ev);
     }
     const out: StoredEvent[] = [];
+    tr?.mark('insert_start');
     for (const ev of made) out.push(await this.d.events.insert(ev, image));
+    tr?.mark('inserted');
+    if (tr) void Promise.allSettled(sent).then(() => tr.set('faces', faces.length).set('matched', sent.length).end());
     return { faces: faces.length, events: out };
   }
 }

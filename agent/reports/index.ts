@@ -14,6 +14,8 @@ import { HistoryUploader } from './history';
 import { LocalReports, type LocalOptions } from './local';
 import { MachineFigures } from './machine';
 import { postJson } from './post';
+import { RealtimeFirst } from './priority';
+import type { Trace } from '../recognition/trace';
 
 export { HISTORY_BATCH, HISTORY_BATCH_BYTES, HISTORY_RETRY_CAP_MS } from './history';
 
@@ -35,6 +37,8 @@ export class Reporters {
   /** the platform's history upload: batches acknowledged and the last failure (for /health) */
   readonly history: HistoryUploader;
   private local: LocalReports | null = null;
+  /** realtime before history: the recogniser enters it per snapshot, the history uploads wait for quiet */
+  readonly priority = new RealtimeFirst();
 
   constructor(private readonly o: ReportersOptions) {
     this.machine = new MachineFigures(o.dataDir);
@@ -42,12 +46,13 @@ export class Reporters {
       events: o.events,
       sleeper: this.sleeper,
       log: o.log,
+      quiet: () => this.priority.idle(),
       periodMs: () => this.period('recordUploadPeriod', 5),
       prepare: (b) => this.local?.prepare(b, 'history') ?? Promise.resolve(b),
       targets: () => {
         const s = this.o.session();
         if (!s) return [];
-        return recordAddrList(s.body.recordAddr).map((url) => ({ key: composeUrl(s.loginUrl, url), label: url, post: (batch) => postJson(s, url, batch) }));
+        return recordAddrList(s.body.recordAddr).map((url) => ({ key: composeUrl(s.loginUrl, url), label: url, post: (_batch, json) => postJson(s, url, json) }));
       },
     });
   }
@@ -68,27 +73,31 @@ export class Reporters {
    * and EventServerUrl, not retried. Sent while it is being stored (the history upload sends it
    * from the store; the platform counts both copies as one by ext_data.event_id).
    */
-  realtime(e: EventBody): void {
+  realtime(e: EventBody, tr: Trace | null = null): Promise<unknown> {
     this.local?.realtime(e);
     const s = this.o.session();
-    if (!s) return;
+    if (!s) return Promise.resolve();
     const urls = recordAddrList(s.body.recordAddr);
-    if (urls.length === 0) return;
-    const body = this.local?.prepare(e, 'realtime') ?? Promise.resolve(e);
+    if (urls.length === 0) return Promise.resolve();
+    const body = (this.local?.prepare(e, 'realtime') ?? Promise.resolve(e)).then((b) => (tr?.mark('body_ready'), b));
     const id = e.ext_data.event_id;
-    for (const url of urls) {
-      this.track(
-        body
-          .then((b) => postJson(s, url, b))
-          .then((st) => st !== 200 && this.o.log(`realtime event ${id}: ${url} answered HTTP ${st} (the history upload sends it again)`))
-          .catch((err) => this.o.log(`realtime event ${id}: ${url}: ${(err as Error).message} (the history upload sends it again)`)),
-      );
-    }
+    const posts = urls.map((url, i) => {
+      const p = body
+        .then((b) => postJson(s, url, b))
+        .then((st) => {
+          if (i === 0) tr?.mark('answered');
+          if (st !== 200) this.o.log(`realtime event ${id}: ${url} answered HTTP ${st} (the history upload sends it again)`);
+        })
+        .catch((err) => this.o.log(`realtime event ${id}: ${url}: ${(err as Error).message} (the history upload sends it again)`));
+      this.track(p);
+      return p;
+    });
+    return Promise.all(posts);
   }
 
   /** Attaches the local admin API's destinations and reg_pic settings (in addition to the platform's). */
   useLocal(o: Omit<LocalOptions, 'events' | 'sleeper' | 'log' | 'statusBody' | 'track'>): LocalReports {
-    this.local = new LocalReports({ ...o, events: this.o.events, sleeper: this.sleeper, log: this.o.log, statusBody: (devSno) => this.statusBody(devSno), track: (p) => this.track(p) });
+    this.local = new LocalReports({ ...o, events: this.o.events, sleeper: this.sleeper, log: this.o.log, statusBody: (devSno) => this.statusBody(devSno), track: (p) => this.track(p), quiet: () => this.priority.idle() });
     this.loops.push(...this.local.start(() => this.stopped));
     return this.local;
   }

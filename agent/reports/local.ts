@@ -27,6 +27,8 @@ export interface LocalOptions {
   statusBody(devSno: string): Promise<Record<string, unknown>>;
   track(p: Promise<unknown>): void;
   log(line: string): void;
+  /** realtime first: resolves when no realtime event is being made or sent */
+  quiet?(): Promise<void>;
 }
 
 /** the cursor key of a HistoryEventUrl (apart from the platform's, which are the composed URLs) */
@@ -43,11 +45,12 @@ export class LocalReports {
       events: o.events,
       sleeper: o.sleeper,
       log: o.log,
+      quiet: o.quiet,
       periodMs: () => o.destinations().history.periodS * 1000,
       prepare: (b) => this.prepare(b, 'history'),
       targets: () => {
         const h = o.destinations().history;
-        return h.urls.map((url) => ({ key: localCursorKey(url), label: url, post: (batch) => postTo(url, batch, h.type) }));
+        return h.urls.map((url) => ({ key: localCursorKey(url), label: url, post: (batch, json) => postTo(url, h.type === 'json' ? json : batch, h.type) }));
       },
     });
   }

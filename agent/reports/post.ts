@@ -29,13 +29,16 @@ export function formBody(body: unknown): FormData {
   return f;
 }
 
-/** POSTs `body` to an absolute URL; resolves with the HTTP status, rejects with a plain reason. */
+/**
+ * POSTs `body` to an absolute URL; resolves with the HTTP status, rejects with a plain reason.
+ * A JSON body may come already serialised (a Buffer, e.g. a history batch built in steps).
+ */
 export async function postTo(url: string, body: unknown, type: BodyType = 'json', timeoutMs = REPORT_TIMEOUT_MS): Promise<number> {
   let res: Response;
   try {
     res =
       type === 'json'
-        ? await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) })
+        ? await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.isBuffer(body) ? (new Uint8Array(body.buffer, body.byteOffset, body.length) as Uint8Array<ArrayBuffer>) : JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) })
         : await fetch(url, { method: 'POST', body: formBody(body), signal: AbortSignal.timeout(timeoutMs) });
   } catch (err) {
     throw new Error(networkReason(err, new URL(url).host, timeoutMs));

@@ -3,7 +3,9 @@
 // fake platform, test/agent/recog-fixture.ts — with the embedded broker for enrolment), two
 // people enrolled by add_users_plus, one capture device. Each snapshot (photos of the enrolled
 // people, in turn) is POSTed to /snapshots; the time runs until its realtime event (matched by
-// ext_data.event_id) has arrived at the platform's recordAddr. One snapshot at a time.
+// ext_data.event_id) has been parsed at the platform's recordAddr — the platform runs in its own
+// process (recognition-platform.ts), as at a site. One snapshot at a time. The agent runs with
+// SE3_AGENT_TRACE=1: its trace lines give each snapshot's stages (recognition-trace.ts).
 // Baseline, interleaved with the snapshots in the same run: the face engine alone in this
 // process (createFaceEngine, one onnxruntime thread: decode, detect, landmarks, FIQA measures,
 // attributes, descriptor) on the same photo with the recogniser's options. Where the engine's
@@ -27,7 +29,7 @@ import { EventStore, withSpot } from '../../agent/events/store';
 import { Gallery } from '../../agent/recognition/gallery';
 import { RECOGNIZE_OPTIONS } from '../../agent/recognition/recognize';
 import { face, health, put, QueueReader, startAgent, waitFor } from '../agent/link-fixture';
-import { startReportPlatform } from '../agent/recog-fixture';
+import { forkPlatform, printTrace, stageBreakdown, type TraceSummary } from './recognition-trace';
 import amqp from 'amqplib';
 
 const DEV_SNO = 'RECOGBENCH01RECOGBENCH01';
@@ -54,6 +56,8 @@ export interface E2eRow {
   /** the longest the agent-less engine blocks this process's event loop (in-process engine) */
   loopBlockMs: number;
   load: [number, number];
+  /** the agent's own trace (SE3_AGENT_TRACE): stages per snapshot, the slowest snapshots, history batches */
+  trace: TraceSummary | null;
   /** TCP connections to the platform's port after the run: open, and closed ones in TIME_WAIT (keep-alive check) */
   platformConns: { established: number; timeWait: number } | null;
 }
@@ -111,25 +115,17 @@ export async function e2eSection(snapshots = 500, log: (s: string) => void = (s)
   };
   const broker = await startBroker({ port: 0, dataDir: join(dir, 'broker'), users: [{ name: 'box', password: 'pw' }], vhosts: ['/'] });
   rabbit.port = broker.port;
-  // history every 5 s and status every 30 s, as a platform would set them
-  const platform = await startReportPlatform(DEV_SNO, rabbit, { record: 5, monitor: 30 });
-  // arrival time of every realtime event at the first recordAddr URL, by event_id
-  const arrived = new Map<string, number>();
+  // history every 5 s and status every 30 s, as a platform would set them; the platform in its
+  // own process (recognition-platform.ts), reporting arrival times over IPC
+  const platform = await forkPlatform(DEV_SNO, rabbit, { record: 5, monitor: 30 });
+  const arrived = platform.arrived;
   const waiters = new Map<string, () => void>();
-  const realtime = new Map<string, any[]>();
-  const set = realtime.set.bind(realtime);
-  realtime.set = (path: string, list: any[]) => {
-    const now = performance.now();
-    const e = list.at(-1);
-    if (path === '/records' && e?.ext_data?.event_id) {
-      arrived.set(e.ext_data.event_id, now);
-      waiters.get(e.ext_data.event_id)?.();
-    }
-    return set(path, list.length > 4 ? list.slice(-4) : list);
-  };
-  platform.realtime = realtime;
+  platform.onArrive = (id) => waiters.get(id)?.();
   const engine = await createFaceEngine({ threads: 1 });
+  process.env.SE3_AGENT_TRACE = '1'; // the agent logs `trace {…}` per snapshot and history batch
   const agent = await startAgent(join(dir, 'agent'), ['--mac', '02:00:00:00:00:31', '--ftp-port', '0', '--face-jobs', '1']);
+  delete process.env.SE3_AGENT_TRACE;
+  const sent = new Map<string, number>(); // event_id → epoch ms of the snapshot POST
   const up = await QueueReader.open(`amqp://box:pw@127.0.0.1:${broker.port}/`, 'box.b.up');
   const conn = await amqp.connect(`amqp://box:pw@127.0.0.1:${broker.port}`);
   const e2e: number[] = [];
@@ -139,6 +135,7 @@ export async function e2eSection(snapshots = 500, log: (s: string) => void = (s)
   const add = (k: string, v: number) => (parts[k] ??= []).push(v);
   let loopBlockMs = 0;
   let platformConns: E2eRow['platformConns'] = null;
+  let traces: E2eRow['trace'] = null;
   try {
     await put(agent, 'DevSno', DEV_SNO);
     await put(agent, 'LoginUrl', `${platform.url}/api/login`);
@@ -165,6 +162,7 @@ export async function e2eSection(snapshots = 500, log: (s: string) => void = (s)
       const img = imgs[i % imgs.length]!;
       // 1. through the agent
       const t0 = performance.now();
+      const t0Epoch = performance.timeOrigin + t0;
       const res = await fetch(`${agent.url}/snapshots?ep_ip=${CAM}`, { method: 'POST', headers: { 'content-type': 'image/jpeg' }, body: new Uint8Array(img) });
       const answered = performance.now();
       const body = (await res.json()) as { events?: Array<{ event_id: string; person_type: number }> };
@@ -176,7 +174,8 @@ export async function e2eSection(snapshots = 500, log: (s: string) => void = (s)
           waiters.set(known.event_id, () => (clearTimeout(t), ok()));
         });
         const at = arrived.get(known.event_id);
-        if (at !== undefined) ms = at - t0;
+        if (at !== undefined) ms = at - t0Epoch;
+        if (i >= 5) sent.set(known.event_id, t0Epoch);
         waiters.delete(known.event_id);
       }
       // 2. the engine alone, same photo, same options, stage by stage
@@ -224,6 +223,7 @@ export async function e2eSection(snapshots = 500, log: (s: string) => void = (s)
     const tw = sockets(port, 'time-wait');
     platformConns = est === null || tw === null ? null : { established: est, timeWait: tw };
     await db.close();
+    traces = stageBreakdown(agent.output(), sent, arrived);
   } finally {
     await conn.close().catch(() => undefined);
     await up.close();
@@ -241,6 +241,7 @@ export async function e2eSection(snapshots = 500, log: (s: string) => void = (s)
     engine: { p50: pctl(eng, 0.5), p99: pctl(eng, 0.99), mean: mean(eng) },
     parts: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, mean(v)])),
     loopBlockMs,
+    trace: traces,
     load: [load0, load1],
     platformConns,
   };
@@ -257,5 +258,6 @@ export function printE2e(r: E2eRow): void {
   console.log('|---|---:|');
   for (const [k, v] of Object.entries(r.parts)) console.log(`| ${k} | ${v.toFixed(2)} |`);
   console.log(`\nNo realtime event for ${r.missed} snapshots. The in-process engine blocked its event loop for up to ${r.loopBlockMs.toFixed(0)} ms (why the agent runs it in a worker thread). Load average ${r.load[0].toFixed(1)} → ${r.load[1].toFixed(1)}. Target p99 ≤ 250 ms.`);
+  if (r.trace) printTrace(r.trace);
   if (r.platformConns) console.log(`TCP connections to the platform after the run (realtime, history, status; keep-alive check): ${r.platformConns.established} open, ${r.platformConns.timeWait} closed in TIME_WAIT.`);
 }
