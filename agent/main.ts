@@ -72,8 +72,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   });
   recognition.events.decorate = async (body) => ({
     ...body,
-    // a failed lookup (the database closing under a last snapshot) keeps the recogniser's name
-    group_name: await admin.groupNameFor(body).catch(() => body.group_name),
+    group_name: admin.groupNameFor(body),
   });
   // GateControllerMode/EventAction: recognition events drive the door relays (agent/gate/)
   recognition.hooks.onEvent = (ev, device) => admin.gate.onEvent(ev, device);

@@ -43,6 +43,8 @@ const group = (r: GroupRow): Group => ({ ...r, info: JSON.parse(r.info) as Recor
 export class Directory {
   /** identity_id → its groups, in order of joining */
   private readonly groupsOf = new Map<string, string[]>();
+  /** permission_id → permission_name: events name their matched permission group without a query */
+  private readonly permissionNames = new Map<string, string>();
 
   private constructor(
     private readonly w: DbWriter,
@@ -61,6 +63,8 @@ export class Directory {
 
   private async reload(): Promise<void> {
     this.groupsOf.clear();
+    this.permissionNames.clear();
+    for (const r of await this.w.db.all<{ permission_id: string; name: string }>('SELECT permission_id, name FROM admin_permissions')) this.permissionNames.set(r.permission_id, r.name);
     for (const r of await this.w.db.all<{ group_name: string; identity_id: string }>('SELECT group_name, identity_id FROM admin_group_users ORDER BY added_at, rowid'))
       this.groupsOf.set(r.identity_id, [...(this.groupsOf.get(r.identity_id) ?? []), r.group_name]);
   }
@@ -73,6 +77,11 @@ export class Directory {
         ? await this.w.db.get<PermRow>('SELECT * FROM admin_permissions WHERE permission_id = ?', [key.id])
         : await this.w.db.get<PermRow>('SELECT * FROM admin_permissions WHERE name = ?', [key.name]);
     return r ? perm(r) : null;
+  }
+
+  /** The name of a permission group by its id, from memory (the recognition path asks per event). */
+  permissionName(id: string): string | undefined {
+    return this.permissionNames.get(id);
   }
 
   async permissions(skip: number, limit: number): Promise<{ list: Permission[]; total: number }> {
@@ -98,7 +107,9 @@ export class Directory {
       JSON.stringify(full.info),
       now(),
     ]);
-    return r.changes ? full : null;
+    if (!r.changes) return null;
+    this.permissionNames.set(full.permission_id, full.name);
+    return full;
   }
 
   async updatePermission(id: string, p: Partial<Omit<Permission, 'permission_id'>>): Promise<Permission | null> {
@@ -106,6 +117,7 @@ export class Directory {
     if (!cur) return null;
     const next = { ...cur, ...p };
     await this.w.write('UPDATE admin_permissions SET name = ?, description = ?, info = ? WHERE permission_id = ?', [next.name, next.description, JSON.stringify(next.info), id]);
+    this.permissionNames.set(id, next.name);
     return next;
   }
 
@@ -116,6 +128,7 @@ export class Directory {
    */
   async deletePermission(id: string, recursive: boolean): Promise<{ users: string[] }> {
     await this.w.write('DELETE FROM admin_permissions WHERE permission_id = ?', [id]);
+    this.permissionNames.delete(id);
     const holders = [...this.users.index.values()].filter((u) => u.permission_ids.includes(id)).map((u) => u.identity_id);
     if (recursive) {
       await this.users.delete(holders);

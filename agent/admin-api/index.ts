@@ -41,7 +41,7 @@ export interface AdminApi {
   /** Handles the request when its path is under /SophonFogSys/api/; false otherwise. */
   handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
   /** An event's group_name: the user's first group, else the name of the matched permission group (else its id). */
-  groupNameFor(body: Pick<EventBody, 'identity_id' | 'group_name'>): Promise<string>;
+  groupNameFor(body: Pick<EventBody, 'identity_id' | 'group_name'>): string;
 }
 
 export interface AdminApiOptions {
@@ -94,12 +94,12 @@ export async function startAdminApi(o: AdminApiOptions): Promise<AdminApi> {
       sendJson(res, 200, { data });
       return true;
     },
-    async groupNameFor(body) {
+    groupNameFor(body) {
       const g = body.identity_id ? dir.groupsOfUser(body.identity_id)[0] : undefined;
       if (g) return g;
       if (!body.group_name) return '';
-      // the matched permission group: its name when the directory has it
-      return (await dir.permission({ id: body.group_name }))?.name ?? body.group_name;
+      // the matched permission group: its name when the directory has it (kept in memory: no query per event)
+      return dir.permissionName(body.group_name) ?? body.group_name;
     },
   };
 }
