@@ -20,6 +20,35 @@ export function sendError(res: ServerResponse, err: unknown): void {
 }
 
 /**
+ * Reads a request body of at most `limit` bytes: refused from its declared length before any
+ * of it is read, or as soon as it streams past the limit (the rest is drained). `tooLarge`
+ * makes the error (the declared size, or null when it streamed past the limit).
+ */
+export async function readBoundedBody(
+  req: IncomingMessage,
+  limit: number,
+  tooLarge = (declared: number | null) =>
+    new ProtocolError(Codes.PAYLOAD_TOO_LARGE, declared !== null ? `request body is ${declared} bytes; at most ${limit} are accepted` : `request body is over ${limit} bytes`, 413),
+): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limit) {
+    req.resume();
+    throw tooLarge(declared);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      req.resume();
+      throw tooLarge(null);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
  * Reads a JSON request body of at most `limit` bytes. Throws ProtocolError with
  * 41591 (not JSON content type), 41300 (too large), 40002 (empty) or 40091 (malformed).
  */
@@ -29,22 +58,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     req.resume();
     throw new ProtocolError(Codes.CONTENT_TYPE_ERROR, `content-type must be application/json (got "${type || 'none'}")`, 415);
   }
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) {
-    req.resume();
-    throw new ProtocolError(Codes.PAYLOAD_TOO_LARGE, `request body is ${declared} bytes; at most ${limit} are accepted`, 413);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw new ProtocolError(Codes.PAYLOAD_TOO_LARGE, `request body is over ${limit} bytes`, 413);
-    }
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = (await readBoundedBody(req, limit)).toString('utf8');
   if (text.trim() === '') throw new ProtocolError(Codes.EMPTY_REQUEST_JSON, 'request body is empty; send a JSON object', 400);
   try {
     return JSON.parse(text);

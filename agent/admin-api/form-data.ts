@@ -6,6 +6,7 @@
 // malformed body / repeated or unknown part / `info` that is not a JSON object, 40001 a photo
 // part whose declared type is not a picture, 40007 a photo part over the photo limit.
 import type { IncomingMessage } from 'node:http';
+import { readBoundedBody } from '../http-util';
 import { Codes, ProtocolError } from '../protocol';
 import type { Params } from './request';
 
@@ -18,25 +19,6 @@ const JSON_FIELDS = new Set(['info']);
 /** Fields that are whole numbers (form fields are text). */
 const NUMBERS = new Set(['register_type']);
 
-async function readBounded(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > limit) {
-    req.resume();
-    throw new ProtocolError(Codes.PAYLOAD_TOO_LARGE, `request body is ${declared} bytes; at most ${limit} are accepted`, 413);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      req.resume();
-      throw new ProtocolError(Codes.PAYLOAD_TOO_LARGE, `request body is over ${limit} bytes`, 413);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
 /**
  * The fields of a multipart/form-data body; `photoField` (a file part) becomes a Buffer of at
  * most `maxPhotoBytes`, every other field a string (JSON fields parsed, numbers converted).
@@ -47,7 +29,7 @@ export async function readFormParams(req: IncomingMessage, limit: number, o: { p
     req.resume();
     throw new ProtocolError(Codes.CONTENT_TYPE_ERROR, 'multipart/form-data needs a boundary parameter (content-type: multipart/form-data; boundary=…)', 415);
   }
-  const raw = await readBounded(req, limit);
+  const raw = await readBoundedBody(req, limit);
   if (raw.length === 0) throw new ProtocolError(Codes.EMPTY_REQUEST_JSON, 'request body is empty; send the user as form fields', 400);
   let form: FormData;
   try {

@@ -6,7 +6,7 @@
 //   POST   /snapshots?ep_ip=IP                image body (≤ MAX_SPOT_BYTES) → the events it made
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Codes, ProtocolError } from '../protocol';
-import { readJsonBody, sendJson } from '../http-util';
+import { readBoundedBody, readJsonBody, sendJson } from '../http-util';
 import { MAX_SPOT_BYTES } from '../events/store';
 import type { Recognizer } from '../recognition/recognize';
 import { trace } from '../recognition/trace';
@@ -32,23 +32,13 @@ function deviceFor(deps: CaptureHttpDeps, req: IncomingMessage) {
 }
 
 async function readImage(req: IncomingMessage): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? NaN);
-  if (declared > MAX_SPOT_BYTES) {
-    req.resume();
-    throw new ProtocolError(Codes.IMAGE_SIZE_TOO_LARGE_ERROR, `the picture is ${declared} bytes; at most ${MAX_SPOT_BYTES} are accepted`, 413);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    size += c.length;
-    if (size > MAX_SPOT_BYTES) {
-      req.resume();
-      throw new ProtocolError(Codes.IMAGE_SIZE_TOO_LARGE_ERROR, `the picture is over ${MAX_SPOT_BYTES} bytes`, 413);
-    }
-    chunks.push(c);
-  }
-  if (size === 0) throw new ProtocolError(Codes.EMPTY_REQUEST_JSON, 'the request has no picture; send the JPEG or PNG as the body', 400);
-  return Buffer.concat(chunks);
+  const body = await readBoundedBody(req, MAX_SPOT_BYTES, (declared) =>
+    declared !== null
+      ? new ProtocolError(Codes.IMAGE_SIZE_TOO_LARGE_ERROR, `the picture is ${declared} bytes; at most ${MAX_SPOT_BYTES} are accepted`, 413)
+      : new ProtocolError(Codes.IMAGE_SIZE_TOO_LARGE_ERROR, `the picture is over ${MAX_SPOT_BYTES} bytes`, 413),
+  );
+  if (body.length === 0) throw new ProtocolError(Codes.EMPTY_REQUEST_JSON, 'the request has no picture; send the JPEG or PNG as the body', 400);
+  return body;
 }
 
 /** Handles the routes above; false when the path is not one of them. */
