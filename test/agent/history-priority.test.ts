@@ -64,19 +64,24 @@ test('a batch built event by event is byte for byte JSON.stringify of the bodies
   assert.equal((await batchJson([])).toString('utf8'), '[]');
 });
 
-test('history waits while a snapshot is in flight, sends once it settles, with the pictures as stored', async () => {
-  const pics = [Buffer.from('first picture'), null, Buffer.alloc(3000, 7)];
-  for (const [i, p] of pics.entries()) await events.add(ev(i), p);
-  const gate = new RealtimeFirst();
-  const up = new HistoryUploader({
+/** A history uploader to the test receiver that waits for `gate` at most `maxWaitMs` per step. */
+function uploaderWaitingFor(gate: RealtimeFirst, maxWaitMs: number): HistoryUploader {
+  return new HistoryUploader({
     events,
     targets: () => [{ key: url, label: url, post: (_b, json) => postTo(url, json) }],
     periodMs: () => 60_000,
     prepare: async (b) => b,
     sleeper: new Sleeper(),
     log: () => undefined,
-    quiet: () => gate.idle(5000),
+    quiet: () => gate.idle(maxWaitMs),
   });
+}
+
+test('history waits while a snapshot is in flight, sends once it settles, with the pictures as stored', async () => {
+  const pics = [Buffer.from('first picture'), null, Buffer.alloc(3000, 7)];
+  for (const [i, p] of pics.entries()) await events.add(ev(i), p);
+  const gate = new RealtimeFirst();
+  const up = uploaderWaitingFor(gate, 5000);
   const leave = gate.enter();
   const t0 = Date.now();
   const sending = up.uploadOnce();
@@ -98,15 +103,7 @@ test('a snapshot that never settles delays history by the longest wait only', as
   await events.add(ev(9), Buffer.from('late'));
   const gate = new RealtimeFirst();
   gate.enter(); // never left
-  const up = new HistoryUploader({
-    events,
-    targets: () => [{ key: url, label: url, post: (_b, json) => postTo(url, json) }],
-    periodMs: () => 60_000,
-    prepare: async (b) => b,
-    sleeper: new Sleeper(),
-    log: () => undefined,
-    quiet: () => gate.idle(150),
-  });
+  const up = uploaderWaitingFor(gate, 150);
   const n = received.length;
   assert.equal(await up.uploadOnce(), true);
   assert.equal(received.length, n + 1);
