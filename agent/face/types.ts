@@ -70,6 +70,8 @@ export interface FiqaMeasures {
   skin_texture: number | null;
   /** hue angle h_ab (CIELAB, degrees) of the inner face's mean colour (null: no colour); live skin is red-orange, old paintings yellow (see human.ts) */
   skin_hue: number | null;
+  /** CIELAB a* of the inner face's mean colour with the scene's light discounted (null: no colour, or the face fills the photo); live skin stays red under a tinted light, painted flesh does not (see scene-light.ts) */
+  skin_red: number | null;
 }
 
 export interface CheckResult {

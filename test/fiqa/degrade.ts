@@ -1,7 +1,7 @@
 // Degraded copies of a good portrait, made in code for the FIQA tests and the accuracy bench
 // (never committed): eye covers of several colours, sunglasses, a covered mouth, blur, dark,
 // blown out, a tiny face, a sideways photo, a half-cropped face, JPEG at quality 5, and a
-// photo of two people. Covers are placed from the engine's own landmarks on the good photo.
+// photo of two people; and copies under coloured light, which must still pass. Covers are placed from the engine's own landmarks on the good photo.
 import sharp, { type Sharp } from 'sharp';
 import type { Point } from '../../agent/face/types';
 
@@ -110,6 +110,29 @@ export async function degrade(photo: Buffer, g: FaceGeometry, kind: Degradation)
     case 'jpeg-q5':
       return img().jpeg({ quality: 5 }).toBuffer();
   }
+}
+
+/**
+ * Coloured light (must still pass): the photo's sRGB channels multiplied, as a tinted lamp or a
+ * camera's white balance would. Mild: the casts of issue 15 (green +8 %, ...); strong: about
+ * twice as far (green: red and blue −10 %, green +10 %).
+ */
+export const LIGHTS = {
+  'light-green': [1, 1.08, 1],
+  'light-yellow': [1.05, 1.05, 0.9],
+  'light-tungsten': [1.1, 1.0, 0.85],
+  'light-blue': [0.92, 1.0, 1.1],
+  'light-magenta': [1.06, 0.94, 1.06],
+  'light-green-strong': [0.9, 1.1, 0.9],
+  'light-yellow-strong': [1.06, 1.06, 0.78],
+  'light-tungsten-strong': [1.12, 1.0, 0.78],
+  'light-blue-strong': [0.88, 1.0, 1.15],
+  'light-magenta-strong': [1.08, 0.9, 1.08],
+} as const satisfies Record<string, [number, number, number]>;
+export type Light = keyof typeof LIGHTS;
+
+export async function underLight(photo: Buffer, kind: Light): Promise<Buffer> {
+  return sharp(photo).rotate().toColourspace('srgb').linear([...LIGHTS[kind]], [0, 0, 0]).jpeg({ quality: 92 }).toBuffer();
 }
 
 /** Two portraits side by side, scaled so the two faces are the same width: two people of comparable size. */
