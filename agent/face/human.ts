@@ -180,7 +180,7 @@ export function notHumanReason(look: HumanLook, q: QualityGate, skinColour = tru
   // a face the landmark model hardly sees is not human whatever its exposure, in any light a
   // level accepts (level low does not judge exposure: a drawing on white paper passed there)
   const anyLight = q.brightness >= 0.2 && q.brightness <= 1.9 && (q.compression === null || q.compression >= 30);
-  if (anyLight && whole && sharp && look.landmark_confidence < LANDMARK_CONFIDENCE_ANY_LIGHT_MIN) {
+  if (!fair && anyLight && whole && sharp && look.landmark_confidence < LANDMARK_CONFIDENCE_ANY_LIGHT_MIN) {
     return { reason: 'the face found does not look like a human face (an animal or a drawing?)', hint: USE_A_PERSON };
   }
   if (!fair || !whole) return null;
