@@ -12,7 +12,8 @@
 //   skin is red-orange, blood under it (CIELAB hue h_ab of the inner face's mean colour
 //   21–63° over the 293 evaluation portraits in colour), while old paintings are yellow (varnish, ochre
 //   and lead-white flesh: 22 of 26 read 71–100°). A photo taken under a strong yellow or green
-//   light can read as yellow too; the refusal says so.
+//   light reads as yellow too, so a yellow face is refused only if it is not red against the
+//   light of the rest of the photo either (skin_red, scene-light.ts).
 // A cue is only trusted when nothing else explains it (a dark, blurred, over-compressed or
 // tiny face, covered eyes or mouth, a face cut by the border also read less confident or
 // smoother; blur alone leaves the skin's mean colour): such a photo fails on that instead.
@@ -68,7 +69,7 @@ export const SKIN_HUE_MAX = 70;
 /**
  * A face whose hue reads above SKIN_HUE_MAX is refused only if, with the scene's light
  * discounted (scene-light.ts), its CIELAB a* is below this: no red of its own, only the light's
- * yellow or green. The 24 painted portraits over 70° read 0.1–7.2; real faces under a strong
+ * yellow or green. The 23 painted portraits over 70° read 0.2–7.2; real faces under a strong
  * green or yellow light read mostly 10–30 (see README).
  */
 export const SKIN_RED_MIN = 8;
