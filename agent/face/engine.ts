@@ -15,6 +15,7 @@ import { centroid, decodeMesh, detectionCrop, headPose, IDX, meshCrop, MESH_SIZE
 import { judge, thresholdsFor } from './levels';
 import { measureFace, type RawMeasures } from './measures';
 import { humanLook, LANDMARK_CONFIDENCE_MIN, NOT_A_FACE_CONFIDENCE, notHumanReason, type HumanLook } from './human';
+import { drawnFaceReason } from './human-drawn';
 import { sceneLooks, type SceneLooks } from './scene';
 import { defaultModelsDir, loadModels, type LoadedModel } from './models';
 import type { AnalyzeOptions, FiqaAnalysis, FiqaEntry, Point } from './types';
@@ -173,7 +174,7 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
     }
     // faces that are not human (an animal, a painting, a statue) are not faces to enrol: left
     // out, and when nothing else is left the photo is refused for that
-    const notHuman = faces.map((f) => (jpegQ === undefined ? null : notHumanReason(f.human, { ...f.measures, compression: jpegQ }, skinColour)));
+    const notHuman = faces.map((f) => (jpegQ === undefined ? null : notHumanReason(f.human, { ...f.measures, compression: jpegQ }, skinColour) ?? (explain ? drawnFaceReason(f.human, { ...f.measures, compression: jpegQ }) : null)));
     // a detection the landmark model hardly sees a face in (a false detection beside a real
     // face, e.g. a shadow or a shoulder) does not count as a second face whatever its quality
     const anyClearFace = faces.some((f) => f.human.landmark_confidence >= LANDMARK_CONFIDENCE_MIN);
