@@ -17,6 +17,23 @@ export type { Consumer, ConsumerChannel, PublishInput, QueueHost, QueueOptions }
 export const FLOW_HIGH = 500;
 let nextScratch = 1;
 const FLOW_LOW = 250;
+// Held confirms: a persistent message routed to a queue whose consumers are taking messages is
+// confirmed once it is on disk *and* has left the ready list (handed to a consumer, got, dropped,
+// purged) — not while it still waits behind the backlog. A publisher's window of unconfirmed
+// messages then bounds how far the queue runs ahead of its consumers (RabbitMQ's credit flow
+// plays that role there), so publish→deliver latency stays about window / rate. Never longer
+// than HOLD_MAX_MS: a consumer that stops taking messages (a stuck box) delays a confirm at most
+// that long, and once it has taken nothing for that long no confirm is held for it. Confirms of
+// other queues' messages are not held behind these (channel.ts confirms out of order).
+export const HOLD_MAX_MS = 200;
+
+interface HeldConfirm {
+  m: Message;
+  cb: () => void;
+  at: number;
+  durable: boolean;
+  left: boolean;
+}
 
 export class Queue {
   readonly ready = new Deque<Message>();
@@ -34,6 +51,11 @@ export class Queue {
   private expiryTimer: NodeJS.Timeout | null = null;
   private unusedTimer: NodeJS.Timeout | null = null;
   private dispatching = false;
+  /** When a consumer last got a message (held confirms only while they keep taking them). */
+  private lastDeliverAt = 0;
+  /** Confirms held until their message leaves the ready list (publish order; done ones lazily dropped). */
+  private readonly held = new Deque<HeldConfirm>();
+  private holdTimer: NodeJS.Timeout | null = null;
   /** Publishing connections paused until this queue's backlog drains (flow control). */
   readonly flowWaiters = new Set<() => void>();
   /** The queue's key in the scratch store (paged-out bodies). */
@@ -115,7 +137,18 @@ export class Queue {
     if (m.persistent) {
       const store = this.host.stores.durable;
       store.append(this.storeKey!, m, m.body!);
-      if (onDurable) store.whenDurable(onDurable);
+      if (onDurable) {
+        if (this.consumers.length > 0 && now - this.lastDeliverAt < HOLD_MAX_MS) {
+          const h: HeldConfirm = { m, cb: onDurable, at: now, durable: false, left: false };
+          m.held = h;
+          this.held.push(h);
+          this.armHoldTimer();
+          store.whenDurable(() => {
+            h.durable = true;
+            if (h.left) h.cb();
+          });
+        } else store.whenDurable(onDurable);
+      }
     } else {
       // Over the memory limit: page the body out; memory keeps only the metadata.
       if (mem.bytes + m.size > mem.limit && m.size > 0) this.host.stores.scratch.append(this.scratchKey, m, m.body!);
@@ -138,6 +171,7 @@ export class Queue {
       const m = this.requeued.length > 0 ? this.requeued.shift()! : this.ready.shift();
       if (!m) return null;
       this.readyBytes -= m.size;
+      leftReady(m);
       if (m.expiresAt !== 0 && m.expiresAt < now) {
         this.drop(m, 'expired');
         continue;
@@ -185,6 +219,7 @@ export class Queue {
         const m = this.take();
         if (!m) break;
         this.deliverCount++;
+        this.lastDeliverAt = Date.now();
         if (!c.noAck) this.unacked.add(m);
         c.channel.deliver(c, m);
         if (c.noAck) this.settle(m, false);
@@ -209,6 +244,7 @@ export class Queue {
 
   /** The message is done (acked, dropped, dead-lettered). */
   settle(m: Message, wasUnacked = true): void {
+    leftReady(m);
     if (wasUnacked) this.unacked.delete(m);
     if (m.body) this.host.memory.bytes -= m.size;
     if (m.loc && !this.deleted) {
@@ -260,6 +296,7 @@ export class Queue {
     this.mixedPriorities = this.consumers.some((x) => (x.priority ?? 0) !== (this.consumers[0]!.priority ?? 0));
     if (this.consumers.length === 0) {
       this.releaseFlow(true);
+      this.releaseHeld(0);
       if (this.opts.autoDelete && this.everConsumed) {
         this.host.deleteQueue(this, 'auto-delete');
         return;
@@ -293,12 +330,44 @@ export class Queue {
     const cs = this.consumers;
     this.consumers = [];
     this.releaseFlow(true);
+    this.releaseHeld(0);
     return cs;
   }
 
   stopTimers(): void {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     if (this.unusedTimer) clearTimeout(this.unusedTimer);
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+  }
+
+  /** Confirms held for `age` ms or longer (0: all) go once their message is on disk; the rest stay held. */
+  private releaseHeld(age: number): void {
+    const now = Date.now();
+    for (let h = this.held.peek(); h; h = this.held.peek()) {
+      if (!h.left && now - h.at < age) break;
+      this.held.shift();
+      leftReady(h.m);
+    }
+    if (this.held.length === 0 && this.holdTimer) {
+      clearTimeout(this.holdTimer);
+      this.holdTimer = null;
+    }
+  }
+
+  private armHoldTimer(): void {
+    if (this.holdTimer) return;
+    const head = this.held.peek();
+    if (!head) return;
+    this.holdTimer = setTimeout(
+      () => {
+        this.holdTimer = null;
+        this.releaseHeld(HOLD_MAX_MS);
+        this.armHoldTimer();
+      },
+      Math.max(1, head.at + HOLD_MAX_MS - Date.now()),
+    );
+    this.holdTimer.unref();
   }
 
   private wouldOverflow(size: number): boolean {
@@ -322,6 +391,7 @@ export class Queue {
   }
 
   private drop(m: Message, reason: DeadLetterReason, wasReady = true): void {
+    leftReady(m);
     const dlx = this.opts.args['x-dead-letter-exchange'];
     if (typeof dlx === 'string' && !(reason !== 'rejected' && isDeadLetterCycle(m, this.name))) {
       const rk = (this.opts.args['x-dead-letter-routing-key'] as string | undefined) ?? m.routingKey;
@@ -367,4 +437,13 @@ export class Queue {
     }
     this.scheduleExpiry();
   }
+}
+
+/** The message left the ready list: its held confirm (if any) goes once it is on disk. */
+function leftReady(m: Message): void {
+  const h = m.held;
+  if (!h) return;
+  m.held = undefined;
+  h.left = true;
+  if (h.durable) h.cb();
 }
