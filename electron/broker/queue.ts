@@ -22,7 +22,7 @@ const FLOW_LOW = 250;
 // purged) — not while it still waits behind the backlog. A publisher's window of unconfirmed
 // messages then bounds how far the queue runs ahead of its consumers (RabbitMQ's credit flow
 // plays that role there), so publish→deliver latency stays about window / rate. Never longer
-// than HOLD_MAX_MS: a consumer that stops taking messages (a stuck box) delays a confirm at most
+// than HOLD_MAX_MS (BrokerOptions.confirmHoldMs): a consumer that stops taking messages (a stuck box) delays a confirm at most
 // that long, and once it has taken nothing for that long no confirm is held for it. Confirms of
 // other queues' messages are not held behind these (channel.ts confirms out of order).
 export const HOLD_MAX_MS = 200;
@@ -138,7 +138,7 @@ export class Queue {
       const store = this.host.stores.durable;
       store.append(this.storeKey!, m, m.body!);
       if (onDurable) {
-        if (this.consumers.length > 0 && now - this.lastDeliverAt < HOLD_MAX_MS) {
+        if (this.consumers.length > 0 && now - this.lastDeliverAt < this.host.confirmHoldMs) {
           const h: HeldConfirm = { m, cb: onDurable, at: now, durable: false, left: false };
           m.held = h;
           this.held.push(h);
@@ -362,10 +362,10 @@ export class Queue {
     this.holdTimer = setTimeout(
       () => {
         this.holdTimer = null;
-        this.releaseHeld(HOLD_MAX_MS);
+        this.releaseHeld(this.host.confirmHoldMs);
         this.armHoldTimer();
       },
-      Math.max(1, head.at + HOLD_MAX_MS - Date.now()),
+      Math.max(1, head.at + this.host.confirmHoldMs - Date.now()),
     );
     this.holdTimer.unref();
   }
