@@ -22,9 +22,10 @@ const FLOW_LOW = 250;
 // purged) — not while it still waits behind the backlog. A publisher's window of unconfirmed
 // messages then bounds how far the queue runs ahead of its consumers (RabbitMQ's credit flow
 // plays that role there), so publish→deliver latency stays about window / rate. Never longer
-// than HOLD_MAX_MS (BrokerOptions.confirmHoldMs): a consumer that stops taking messages (a stuck box) delays a confirm at most
-// that long, and once it has taken nothing for that long no confirm is held for it. Confirms of
-// other queues' messages are not held behind these (channel.ts confirms out of order).
+// than HOLD_MAX_MS (BrokerOptions.confirmHoldMs): a consumer that stops taking messages (a
+// stuck box) delays a confirm at most that long, and once it has taken nothing for that long no
+// confirm is held for it. Confirms of other queues' messages are not held behind these
+// (channel.ts confirms out of order). Confirmed still means on disk: both conditions must hold.
 export const HOLD_MAX_MS = 200;
 
 interface HeldConfirm {
