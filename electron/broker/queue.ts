@@ -5,6 +5,7 @@
 import { fail } from './codec';
 import { Deque, insertSorted } from './deque';
 import { deadLetterProps, isDeadLetterCycle, propsOf, type DeadLetterReason, type Message } from './message';
+import { HeldConfirms, leftReady } from './held-confirms';
 import { parseQueueArgs } from './queue-args';
 import type { Consumer, PublishInput, QueueHost, QueueOptions } from './queue-types';
 import type { MessageStore } from './store/message-store';
@@ -17,24 +18,6 @@ export type { Consumer, ConsumerChannel, PublishInput, QueueHost, QueueOptions }
 export const FLOW_HIGH = 500;
 let nextScratch = 1;
 const FLOW_LOW = 250;
-// Held confirms: a persistent message routed to a queue whose consumers are taking messages is
-// confirmed once it is on disk *and* has left the ready list (handed to a consumer, got, dropped,
-// purged) — not while it still waits behind the backlog. A publisher's window of unconfirmed
-// messages then bounds how far the queue runs ahead of its consumers (RabbitMQ's credit flow
-// plays that role there), so publish→deliver latency stays about window / rate. Never longer
-// than HOLD_MAX_MS (BrokerOptions.confirmHoldMs): a consumer that stops taking messages (a
-// stuck box) delays a confirm at most that long, and once it has taken nothing for that long no
-// confirm is held for it. Confirms of other queues' messages are not held behind these
-// (channel.ts confirms out of order). Confirmed still means on disk: both conditions must hold.
-export const HOLD_MAX_MS = 200;
-
-interface HeldConfirm {
-  m: Message;
-  cb: () => void;
-  at: number;
-  durable: boolean;
-  left: boolean;
-}
 
 export class Queue {
   readonly ready = new Deque<Message>();
@@ -54,9 +37,8 @@ export class Queue {
   private dispatching = false;
   /** When a consumer last got a message (held confirms only while they keep taking them). */
   private lastDeliverAt = 0;
-  /** Confirms held until their message leaves the ready list (publish order; done ones lazily dropped). */
-  private readonly held = new Deque<HeldConfirm>();
-  private holdTimer: NodeJS.Timeout | null = null;
+  /** Confirms held until their message leaves the ready list (held-confirms.ts). */
+  private readonly held = new HeldConfirms(() => this.host.confirmHoldMs);
   /** Publishing connections paused until this queue's backlog drains (flow control). */
   readonly flowWaiters = new Set<() => void>();
   /** The queue's key in the scratch store (paged-out bodies). */
@@ -139,16 +121,9 @@ export class Queue {
       const store = this.host.stores.durable;
       store.append(this.storeKey!, m, m.body!);
       if (onDurable) {
-        if (this.consumers.length > 0 && now - this.lastDeliverAt < this.host.confirmHoldMs) {
-          const h: HeldConfirm = { m, cb: onDurable, at: now, durable: false, left: false };
-          m.held = h;
-          this.held.push(h);
-          this.armHoldTimer();
-          store.whenDurable(() => {
-            h.durable = true;
-            if (h.left) h.cb();
-          });
-        } else store.whenDurable(onDurable);
+        // Consumers taking messages: confirmed once on disk and handed on (held-confirms.ts).
+        const hold = this.consumers.length > 0 && now - this.lastDeliverAt < this.host.confirmHoldMs;
+        store.whenDurable(hold ? this.held.hold(m, onDurable, now) : onDurable);
       }
     } else {
       // Over the memory limit: page the body out; memory keeps only the metadata.
@@ -297,7 +272,7 @@ export class Queue {
     this.mixedPriorities = this.consumers.some((x) => (x.priority ?? 0) !== (this.consumers[0]!.priority ?? 0));
     if (this.consumers.length === 0) {
       this.releaseFlow(true);
-      this.releaseHeld(0);
+      this.held.release(0);
       if (this.opts.autoDelete && this.everConsumed) {
         this.host.deleteQueue(this, 'auto-delete');
         return;
@@ -331,45 +306,16 @@ export class Queue {
     const cs = this.consumers;
     this.consumers = [];
     this.releaseFlow(true);
-    this.releaseHeld(0);
+    this.held.release(0);
     return cs;
   }
 
   stopTimers(): void {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     if (this.unusedTimer) clearTimeout(this.unusedTimer);
-    if (this.holdTimer) clearTimeout(this.holdTimer);
-    this.holdTimer = null;
+    this.held.stop();
   }
 
-  /** Confirms held for `age` ms or longer (0: all) go once their message is on disk; the rest stay held. */
-  private releaseHeld(age: number): void {
-    const now = Date.now();
-    for (let h = this.held.peek(); h; h = this.held.peek()) {
-      if (!h.left && now - h.at < age) break;
-      this.held.shift();
-      leftReady(h.m);
-    }
-    if (this.held.length === 0 && this.holdTimer) {
-      clearTimeout(this.holdTimer);
-      this.holdTimer = null;
-    }
-  }
-
-  private armHoldTimer(): void {
-    if (this.holdTimer) return;
-    const head = this.held.peek();
-    if (!head) return;
-    this.holdTimer = setTimeout(
-      () => {
-        this.holdTimer = null;
-        this.releaseHeld(this.host.confirmHoldMs);
-        this.armHoldTimer();
-      },
-      Math.max(1, head.at + this.host.confirmHoldMs - Date.now()),
-    );
-    this.holdTimer.unref();
-  }
 
   private wouldOverflow(size: number): boolean {
     return (
@@ -438,13 +384,4 @@ export class Queue {
     }
     this.scheduleExpiry();
   }
-}
-
-/** The message left the ready list: its held confirm (if any) goes once it is on disk. */
-function leftReady(m: Message): void {
-  const h = m.held;
-  if (!h) return;
-  m.held = undefined;
-  h.left = true;
-  if (h.durable) h.cb();
 }
