@@ -31,6 +31,9 @@ export interface BrokerOptions {
   handshakeTimeoutMs?: number;
   writeStallTimeoutMs?: number;
   maxMessageBytes?: number;
+  /** Longest a publisher confirm is held back while its message waits behind a consuming
+   *  queue's backlog (queue.ts, held confirms); 0 = never held. Default 200 ms. */
+  confirmHoldMs?: number;
   /** Message bodies kept in memory across all queues before paging to disk. Default 64 MiB. */
   memoryLimitBytes?: number;
   segmentBytes?: number;

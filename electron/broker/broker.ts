@@ -20,6 +20,7 @@ import { migrateLegacyLogs } from './store/legacy';
 import { MessageStore, type StoredRecord } from './store/message-store';
 import { ensurePrivateDir, loadDefinitions, type Definitions } from './store/metadata';
 import { collectStats, RateSampler, type BrokerStats } from './stats';
+import { HOLD_MAX_MS } from './held-confirms';
 import { Vhost } from './vhost';
 
 export { FULL_PERMISSIONS, type Broker, type BrokerOptions, type BrokerUserSpec } from './broker-api';
@@ -121,6 +122,7 @@ class EmbeddedBroker implements BrokerCore, Broker {
     return new Vhost(name, {
       stores: this.stores,
       memory: this.memory,
+      confirmHoldMs: this.opts.confirmHoldMs ?? HOLD_MAX_MS,
       persist: () => this.persistSoon(),
     });
   }

@@ -39,6 +39,8 @@ interface Confirm {
   seq: number;
   waiting: number;
   nack: boolean;
+  /** Its ack/nack went out (alone, ahead of an earlier one still waiting). */
+  sent: boolean;
 }
 
 export class Channel implements ConsumerChannel {
@@ -54,6 +56,8 @@ export class Channel implements ConsumerChannel {
   private publishSeq = 0;
   private confirms: Confirm[] = [];
   private confirmFlushQueued = false;
+  /** Confirms settled since the last flush. */
+  private settledConfirms: Confirm[] = [];
   private content: PendingPublish | null = null;
 
   constructor(
@@ -156,7 +160,7 @@ export class Channel implements ConsumerChannel {
     }
     this.conn.counters.published++;
     const queues = vhost.route(x, f.routingKey, props.headers);
-    const confirm: Confirm | null = this.confirm ? { seq: ++this.publishSeq, waiting: 1, nack: false } : null;
+    const confirm: Confirm | null = this.confirm ? { seq: ++this.publishSeq, waiting: 1, nack: false, sent: false } : null;
     if (confirm) this.confirms.push(confirm);
     if (queues.length === 0) {
       if (f.mandatory) {
@@ -198,7 +202,9 @@ export class Channel implements ConsumerChannel {
 
   private confirmed(c: Confirm): void {
     c.waiting--;
-    if (c.waiting > 0 || this.closing || this.confirmFlushQueued) return;
+    if (c.waiting > 0 || this.closing) return;
+    this.settledConfirms.push(c);
+    if (this.confirmFlushQueued) return;
     // A group commit settles many messages in one go (every waiter of one fdatasync, every
     // transient publish of one read): send their confirms together, after the whole group.
     this.confirmFlushQueued = true;
@@ -208,23 +214,34 @@ export class Channel implements ConsumerChannel {
   private flushConfirms(): void {
     this.confirmFlushQueued = false;
     if (this.closing) return;
-    // Confirms go out in publish order; runs of the same outcome share one `multiple` frame.
-    while (this.confirms.length > 0 && this.confirms[0]!.waiting <= 0) {
+    const settled = this.settledConfirms;
+    this.settledConfirms = [];
+    // In publish order from the oldest: runs of the same outcome share one `multiple` frame.
+    for (;;) {
+      while (this.confirms.length > 0 && this.confirms[0]!.sent) this.confirms.shift();
+      if (this.confirms.length === 0 || this.confirms[0]!.waiting > 0) break;
       const nack = this.confirms[0]!.nack;
       let last = this.confirms.shift()!;
+      last.sent = true;
       let n = 1;
-      while (this.confirms.length > 0 && this.confirms[0]!.waiting <= 0 && this.confirms[0]!.nack === nack) {
+      while (this.confirms.length > 0 && this.confirms[0]!.waiting <= 0 && !this.confirms[0]!.sent && this.confirms[0]!.nack === nack) {
         last = this.confirms.shift()!;
+        last.sent = true;
         n++;
       }
-      this.conn.send(
-        encodeMethod(nack ? M.BasicNack : M.BasicAck, this.number, {
-          deliveryTag: last.seq,
-          multiple: n > 1,
-          requeue: false,
-        }),
-      );
+      this.sendConfirm(last.seq, n > 1, nack);
     }
+    // Settled behind an older one still waiting (its message held in a lagging queue, queue.ts):
+    // each alone, as RabbitMQ does, so one slow queue does not hold up the others' confirms.
+    for (const c of settled) {
+      if (c.sent) continue;
+      c.sent = true;
+      this.sendConfirm(c.seq, false, c.nack);
+    }
+  }
+
+  private sendConfirm(seq: number, multiple: boolean, nack: boolean): void {
+    this.conn.send(encodeMethod(nack ? M.BasicNack : M.BasicAck, this.number, { deliveryTag: seq, multiple, requeue: false }));
   }
 
   // ---- consumers ---------------------------------------------------------------------------
@@ -374,6 +391,7 @@ export class Channel implements ConsumerChannel {
     this.closing = true;
     this.content = null;
     this.confirms = [];
+    this.settledConfirms = [];
     for (const c of this.consumers.values()) c.queue.removeConsumer(c);
     const consumed = [...this.consumers.values()];
     this.consumers.clear();

@@ -14,6 +14,8 @@ export interface Message {
   redelivered: boolean;
   loc: Loc | null;
   decoded?: Fields;
+  /** A publisher confirm waiting for this message to leave the ready list (queue.ts). */
+  held?: { left: boolean; durable: boolean; cb: () => void };
 }
 
 export function propsOf(m: { props: Buffer; decoded?: Fields }): Fields {

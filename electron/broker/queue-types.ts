@@ -26,6 +26,8 @@ export interface Consumer {
 export interface QueueHost {
   readonly vhostName: string;
   memory: { bytes: number; limit: number };
+  /** Longest a publisher confirm is held for a message waiting in a consuming queue (0: never). */
+  readonly confirmHoldMs: number;
   /** Routes a dead-lettered copy; returns nothing (no confirms, no returns). */
   deadLetter(exchange: string, routingKey: string, props: Buffer, body: Buffer, persistent: boolean, from: Queue): void;
   deleteQueue(q: Queue, reason: string): void;

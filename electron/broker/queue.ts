@@ -5,6 +5,7 @@
 import { fail } from './codec';
 import { Deque, insertSorted } from './deque';
 import { deadLetterProps, isDeadLetterCycle, propsOf, type DeadLetterReason, type Message } from './message';
+import { HeldConfirms, leftReady } from './held-confirms';
 import { parseQueueArgs } from './queue-args';
 import type { Consumer, PublishInput, QueueHost, QueueOptions } from './queue-types';
 import type { MessageStore } from './store/message-store';
@@ -34,6 +35,10 @@ export class Queue {
   private expiryTimer: NodeJS.Timeout | null = null;
   private unusedTimer: NodeJS.Timeout | null = null;
   private dispatching = false;
+  /** When a consumer last got a message (held confirms only while they keep taking them). */
+  private lastDeliverAt = 0;
+  /** Confirms held until their message leaves the ready list (held-confirms.ts). */
+  private readonly held = new HeldConfirms(() => this.host.confirmHoldMs);
   /** Publishing connections paused until this queue's backlog drains (flow control). */
   readonly flowWaiters = new Set<() => void>();
   /** The queue's key in the scratch store (paged-out bodies). */
@@ -115,7 +120,11 @@ export class Queue {
     if (m.persistent) {
       const store = this.host.stores.durable;
       store.append(this.storeKey!, m, m.body!);
-      if (onDurable) store.whenDurable(onDurable);
+      if (onDurable) {
+        // Consumers taking messages: confirmed once on disk and handed on (held-confirms.ts).
+        const hold = this.consumers.length > 0 && now - this.lastDeliverAt < this.host.confirmHoldMs;
+        store.whenDurable(hold ? this.held.hold(m, onDurable, now) : onDurable);
+      }
     } else {
       // Over the memory limit: page the body out; memory keeps only the metadata.
       if (mem.bytes + m.size > mem.limit && m.size > 0) this.host.stores.scratch.append(this.scratchKey, m, m.body!);
@@ -138,6 +147,7 @@ export class Queue {
       const m = this.requeued.length > 0 ? this.requeued.shift()! : this.ready.shift();
       if (!m) return null;
       this.readyBytes -= m.size;
+      leftReady(m);
       if (m.expiresAt !== 0 && m.expiresAt < now) {
         this.drop(m, 'expired');
         continue;
@@ -185,6 +195,7 @@ export class Queue {
         const m = this.take();
         if (!m) break;
         this.deliverCount++;
+        this.lastDeliverAt = Date.now();
         if (!c.noAck) this.unacked.add(m);
         c.channel.deliver(c, m);
         if (c.noAck) this.settle(m, false);
@@ -209,6 +220,7 @@ export class Queue {
 
   /** The message is done (acked, dropped, dead-lettered). */
   settle(m: Message, wasUnacked = true): void {
+    leftReady(m);
     if (wasUnacked) this.unacked.delete(m);
     if (m.body) this.host.memory.bytes -= m.size;
     if (m.loc && !this.deleted) {
@@ -260,6 +272,7 @@ export class Queue {
     this.mixedPriorities = this.consumers.some((x) => (x.priority ?? 0) !== (this.consumers[0]!.priority ?? 0));
     if (this.consumers.length === 0) {
       this.releaseFlow(true);
+      this.held.release(0);
       if (this.opts.autoDelete && this.everConsumed) {
         this.host.deleteQueue(this, 'auto-delete');
         return;
@@ -293,13 +306,16 @@ export class Queue {
     const cs = this.consumers;
     this.consumers = [];
     this.releaseFlow(true);
+    this.held.release(0);
     return cs;
   }
 
   stopTimers(): void {
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
     if (this.unusedTimer) clearTimeout(this.unusedTimer);
+    this.held.stop();
   }
+
 
   private wouldOverflow(size: number): boolean {
     return (
@@ -322,6 +338,7 @@ export class Queue {
   }
 
   private drop(m: Message, reason: DeadLetterReason, wasReady = true): void {
+    leftReady(m);
     const dlx = this.opts.args['x-dead-letter-exchange'];
     if (typeof dlx === 'string' && !(reason !== 'rejected' && isDeadLetterCycle(m, this.name))) {
       const rk = (this.opts.args['x-dead-letter-routing-key'] as string | undefined) ?? m.routingKey;

@@ -8,6 +8,7 @@ import type { MessageStore, StoredRecord } from './store/message-store';
 export interface VhostEnv {
   stores: { durable: MessageStore; scratch: MessageStore };
   memory: { bytes: number; limit: number };
+  confirmHoldMs: number;
   persist(): void;
 }
 
@@ -27,6 +28,7 @@ export class Vhost implements QueueHost {
   readonly queueDirs = new Map<Queue, string>();
   readonly memory: { bytes: number; limit: number };
   readonly stores: { durable: MessageStore; scratch: MessageStore };
+  readonly confirmHoldMs: number;
 
   constructor(
     readonly name: string,
@@ -34,6 +36,7 @@ export class Vhost implements QueueHost {
   ) {
     this.memory = env.memory;
     this.stores = env.stores;
+    this.confirmHoldMs = env.confirmHoldMs;
     for (const [n, type, internal] of BUILTIN) this.exchanges.set(n, new Exchange(n, type, true, false, internal, {}));
   }
 

@@ -2,8 +2,10 @@
 // (records in store/records.ts, each tagged with its queue's key). All records written in one
 // event-loop turn go out in one write, and everyone waiting for durability in that turn shares
 // one fdatasync (group commit): 1,000 queues published to in one turn cost one sync, not 1,000.
-// The sync runs on the event loop itself (fdatasyncSync) — no thread hand-offs between a
-// publish and its confirm; a turn that needs no durability (acks, deliveries) never syncs.
+// A lone waiter (one-at-a-time publishing) is synced on the event loop itself (fdatasyncSync):
+// no thread hand-off between a publish and its confirm. A batch is synced on the libuv pool
+// (fdatasync) so deliveries, acks and the next batch go on meanwhile; the waiters that gather
+// during it share the next sync. A turn that needs no durability (acks, deliveries) never syncs.
 // Space: a segment is deleted from the head once none of its messages is live; a head segment
 // holding little live data (or any head while the log is over twice the live data) has its live
 // messages re-appended at the tail (compaction), so the disk footprint follows the live data.
@@ -14,7 +16,7 @@
 // filesystem journal commit (which also waits for other processes' pending writes). A zero
 // length ends the records of a segment (walkRecords); the zero tail is cut off at close and
 // recovery.
-import { closeSync, constants, fdatasyncSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, ftruncateSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, ftruncateSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACKS, decodeRecord, DROP, encodeAcks, encodeDrop, encodePubHead, fsyncDir, PUB, walkRecords, type Loc, type MessageMeta, type StoredRecord } from './records';
 
@@ -47,6 +49,8 @@ export interface StoreOptions {
 const RECORD_OVERHEAD = 64;
 /** How far ahead of the data the tail segment's file is zero-filled. */
 const PREALLOC_BYTES = 1024 * 1024;
+/** Up to this many durability waiters are synced inline on the event loop; more on the libuv pool. */
+const INLINE_SYNC_MAX = 1;
 let zeros: Buffer | null = null;
 const segName = (n: number) => `${String(n).padStart(8, '0')}.log`;
 
@@ -60,6 +64,10 @@ export class MessageStore {
   private readonly keyBytes = new Map<string, number>();
   private liveTotal = 0;
   private scheduled = false;
+  /** The segment an fdatasync on the libuv pool is running for (its fd stays open until it ends). */
+  private syncing: Segment | null = null;
+  /** Waiters covered by that running fdatasync. */
+  private syncingWaiters: Array<() => void> = [];
   private preallocScheduled = false;
   private closed = false;
   /** Group commits done (fdatasync calls for durability waiters); for tests and stats. */
@@ -209,13 +217,40 @@ export class MessageStore {
     if (this.closed) return;
     this.compact();
     this.writePending();
-    if (this.waiters.length === 0 || !this.opts.sync) return;
+    // While a pooled fdatasync runs, new waiters gather for the next one (started when it ends).
+    if (this.waiters.length === 0 || !this.opts.sync || this.syncing) return;
     const waiters = this.waiters;
     this.waiters = [];
-    const tail = this.segs[this.segs.length - 1]!;
-    fdatasyncSync(tail.fd); // older segments were synced when rotated out
+    const tail = this.segs[this.segs.length - 1]!; // older segments were synced when rotated out
+    if (waiters.length <= INLINE_SYNC_MAX) {
+      // A lone confirm (one-at-a-time publishing): sync right here, no thread hand-off.
+      fdatasyncSync(tail.fd);
+      this.synced(waiters);
+      return;
+    }
+    // A batch: sync on the libuv pool, so that deliveries, acks and the next batch's reads and
+    // writes go on meanwhile (an inline sync would stall every consumer for its duration).
+    this.syncing = tail;
+    this.syncingWaiters = waiters;
+    fdatasync(tail.fd, (err) => {
+      const seg = this.syncing!;
+      const ws = this.syncingWaiters;
+      this.syncing = null;
+      this.syncingWaiters = [];
+      if (this.closed) {
+        closeSync(seg.fd); // close() left it open for this sync (and settled its waiters)
+        return;
+      }
+      if (err) throw err; // as fdatasyncSync would: a confirm must never follow a failed sync
+      this.synced(ws);
+      this.run(); // the waiters that gathered meanwhile
+    });
+  }
+
+  private synced(waiters: Array<() => void>): void {
     this.syncs++;
     for (const w of waiters) w();
+    const tail = this.segs[this.segs.length - 1]!;
     if (tail.fileSize - tail.written < PREALLOC_BYTES / 2 && !this.preallocScheduled) {
       // Not now: the confirms just settled leave first (they go out on the next tick).
       this.preallocScheduled = true;
@@ -229,10 +264,11 @@ export class MessageStore {
     for (const s of this.segs) {
       if (s.fileSize > s.written) ftruncateSync(s.fd, s.written); // the preallocated zeros
       if (this.opts.sync) fsyncSync(s.fd);
-      closeSync(s.fd);
+      if (s !== this.syncing) closeSync(s.fd); // else closed when that pooled sync returns
     }
     this.closed = true;
-    const w = this.waiters;
+    const w = [...this.syncingWaiters, ...this.waiters];
+    this.syncingWaiters = [];
     this.waiters = [];
     for (const cb of w) cb();
   }
@@ -361,7 +397,7 @@ export class MessageStore {
   }
 
   private dropHeadSegments(): void {
-    while (this.segs.length > 1 && this.segs[0]!.live.size === 0 && !this.segs[0]!.relocating) {
+    while (this.segs.length > 1 && this.segs[0]!.live.size === 0 && !this.segs[0]!.relocating && this.segs[0] !== this.syncing) {
       const s = this.segs.shift()!;
       this.byN.delete(s.n);
       closeSync(s.fd);
