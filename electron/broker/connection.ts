@@ -263,13 +263,13 @@ export class Connection implements ChannelConn {
     this.core.connectionOpened(this);
   }
 
-  /** Stops reading from this publisher until `q` has caught up (not if it consumes itself). */
+  /** Stops reading from this publisher until `q` has caught up or its consumers stall (not if it consumes itself). */
   throttle(q: Queue): void {
     if (this.flowPaused || this.state !== 'running') return;
     for (const ch of this.channels.values()) if (ch.consumers.size > 0) return; // would deadlock on its own acks
     this.flowPaused = true;
     this.socket.pause();
-    q.flowWaiters.add(() => {
+    q.waitForFlow(() => {
       this.flowPaused = false;
       if (!this.pausedByUs && !this.blockedNotified && this.state !== 'closed') this.socket.resume();
     });

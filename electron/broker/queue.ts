@@ -14,8 +14,12 @@ export type { Consumer, ConsumerChannel, PublishInput, QueueHost, QueueOptions }
 
 // Flow control: a publisher feeding a queue whose consumers lag behind by more than FLOW_HIGH
 // ready messages stops being read until the backlog is below FLOW_LOW (RabbitMQ's credit
-// flow plays the same role); queues without consumers just grow (and page to disk).
+// flow plays the same role); queues without consumers just grow (and page to disk). Only while
+// the consumers keep taking messages: once they have taken none for FLOW_STALL_MS (a stuck or
+// busy box), the queue counts as not consuming and its paused publishers go on — a publisher
+// that also feeds other queues (the platform's command link) is never held by one stuck box.
 export const FLOW_HIGH = 500;
+export const FLOW_STALL_MS = 1000;
 let nextScratch = 1;
 const FLOW_LOW = 250;
 
@@ -40,7 +44,8 @@ export class Queue {
   /** Confirms held until their message leaves the ready list (held-confirms.ts). */
   private readonly held = new HeldConfirms(() => this.host.confirmHoldMs);
   /** Publishing connections paused until this queue's backlog drains (flow control). */
-  readonly flowWaiters = new Set<() => void>();
+  private readonly flowWaiters = new Set<() => void>();
+  private flowStallTimer: NodeJS.Timeout | null = null;
   /** The queue's key in the scratch store (paged-out bodies). */
   private readonly scratchKey = `s${nextScratch++}`;
   readonly ttl: number | null;
@@ -65,13 +70,36 @@ export class Queue {
     this.touch();
   }
 
-  /** Consumers attached and a backlog deeper than FLOW_HIGH: publishers should wait. */
+  /** Consumers taking messages and a backlog deeper than FLOW_HIGH: publishers should wait. */
   overloaded(): boolean {
-    return this.consumers.length > 0 && this.messageCount > FLOW_HIGH;
+    return this.consumers.length > 0 && this.messageCount > FLOW_HIGH && !this.stalled();
+  }
+
+  /** Its consumers have taken nothing for FLOW_STALL_MS. */
+  private stalled(): boolean {
+    return Date.now() - this.lastDeliverAt >= FLOW_STALL_MS;
+  }
+
+  /** Runs `resume` once this queue's backlog has drained, or its consumers stall or leave. */
+  waitForFlow(resume: () => void): void {
+    this.flowWaiters.add(resume);
+    this.armFlowStall();
+  }
+
+  private armFlowStall(): void {
+    if (this.flowStallTimer || this.flowWaiters.size === 0) return;
+    this.flowStallTimer = setTimeout(() => {
+      this.flowStallTimer = null;
+      if (this.stalled()) this.releaseFlow(true);
+      else this.armFlowStall();
+    }, Math.max(1, this.lastDeliverAt + FLOW_STALL_MS - Date.now()));
+    this.flowStallTimer.unref();
   }
 
   releaseFlow(force = false): void {
     if (this.flowWaiters.size === 0 || (!force && this.consumers.length > 0 && this.messageCount > FLOW_LOW)) return;
+    if (this.flowStallTimer) clearTimeout(this.flowStallTimer);
+    this.flowStallTimer = null;
     const ws = [...this.flowWaiters];
     this.flowWaiters.clear();
     for (const w of ws) w();

@@ -5,7 +5,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import { startBroker, type Broker } from '../../electron/broker/index';
-import { FLOW_HIGH } from '../../electron/broker/queue';
+import { FLOW_HIGH, FLOW_STALL_MS } from '../../electron/broker/queue';
 import { connect, sleep, tempDir } from './helpers';
 
 const dirs: string[] = [];
@@ -175,19 +175,56 @@ describe('embedded broker features', { timeout: 120_000 }, () => {
     const cch = await c.createChannel();
     await pch.assertQueue('flow', { durable: false });
     await cch.prefetch(1);
-    const { consumerTag } = await cch.consume('flow', () => {}); // takes one, never acks
+    let acked = 0;
+    // a slow consumer that keeps taking messages (about one per 2 ms)
+    const { consumerTag } = await cch.consume('flow', (m) => {
+      setTimeout(() => {
+        cch.ack(m!);
+        acked++;
+      }, 2);
+    });
     for (let i = 0; i < 8000; i++) pch.sendToQueue('flow', Buffer.alloc(100));
     let max = 0;
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 30; i++) {
       await sleep(50);
       max = Math.max(max, b.stats().queues.find((q) => q.name === 'flow')!.messages);
     }
     assert.ok(max >= FLOW_HIGH && max < 4000, `backlog held near the flow limit (${FLOW_HIGH}), saw ${max}`);
     await cch.cancel(consumerTag); // no consumer left: the publisher may fill the queue
+    await sleep(20);
     const end = Date.now() + 10000;
-    while (b.stats().queues.find((q) => q.name === 'flow')!.messages < 7999 && Date.now() < end) await sleep(50);
-    const q = b.stats().queues.find((x) => x.name === 'flow')!;
-    assert.equal(q.messages + q.unacked, 8000);
+    const total = () => {
+      const q = b.stats().queues.find((x) => x.name === 'flow')!;
+      return q.messages + q.unacked + acked;
+    };
+    while (total() < 8000 && Date.now() < end) await sleep(50);
+    assert.equal(total(), 8000);
+    await p.close();
+    await c.close();
+  });
+
+  it('flow control: a stuck consumer (takes nothing for FLOW_STALL_MS) does not hold its publisher, which also feeds other queues', async () => {
+    const b = await broker();
+    const p = await connect(b.port);
+    const c = await connect(b.port);
+    const pch = await p.createChannel();
+    const cch = await c.createChannel();
+    await pch.assertQueue('stuck', { durable: false });
+    await pch.assertQueue('fine', { durable: false });
+    await cch.prefetch(1);
+    await cch.consume('stuck', () => {}); // takes one, never acks: a hung box
+    const got: string[] = [];
+    await cch.consume('fine', (m) => {
+      got.push(m!.content.toString());
+      cch.ack(m!);
+    });
+    for (let i = 0; i < 2000; i++) pch.sendToQueue('stuck', Buffer.alloc(100));
+    for (let i = 0; i < 10; i++) pch.sendToQueue('fine', Buffer.from(`cmd ${i}`)); // after the stuck queue's, on the same connection
+    const end = Date.now() + FLOW_STALL_MS + 8000;
+    while (got.length < 10 && Date.now() < end) await sleep(50);
+    assert.equal(got.length, 10, 'the other queue got every message although the first one is stuck past the flow limit');
+    const q = b.stats().queues.find((x) => x.name === 'stuck')!;
+    assert.equal(q.messages + q.unacked, 2000, 'the stuck queue keeps every message');
     await p.close();
     await c.close();
   });
