@@ -13,8 +13,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { groupPids, oneAtATime, pikaOneAtATime, scale, scaleDefinitions, summarise, type ScaleResult, type SingleResult } from './broker-scale';
-import { performance } from 'node:perf_hooks';
-import amqp from 'amqplib';
+import { quantile, SIZE, throughputRun, WINDOW } from './broker-client';
 import { spawnBroker, tempDir } from '../broker/helpers';
 import { startRabbitMQ } from '../helpers/rabbitmq';
 
@@ -35,8 +34,6 @@ for (const n of [COUNT, BOXES, SECONDS, SINGLE]) {
     process.exit(2);
   }
 }
-const SIZE = 1024;
-const WINDOW = 1000;
 // Untimed run before each measurement, the same for both brokers (JIT, file creation).
 const WARMUP = Math.max(1000, Math.min(5000, Math.floor(COUNT / 10)));
 
@@ -47,65 +44,8 @@ interface Result {
 }
 
 async function run(url: string, persistent: boolean, COUNT: number): Promise<Result> {
-  const pc = await amqp.connect(url, { noDelay: true });
-  const cc = await amqp.connect(url, { noDelay: true });
-  // A connection lost mid-run fails this run (and the finally below still stops both brokers)
-  // instead of an unhandled 'error' event killing the process and leaving RabbitMQ running.
-  const broken = new Promise<never>((_, reject) => {
-    for (const c of [pc, cc]) c.on('error', (err: Error) => reject(new Error(`connection to ${url.replace(/\/\/[^@]*@/, '//')} failed mid-run: ${err.message}`)));
-  });
-  broken.catch(() => undefined);
-  try {
-    const pub = await pc.createConfirmChannel();
-    const con = await cc.createChannel();
-    const q = `bench-${persistent ? 'persistent' : 'transient'}`;
-    await pub.assertQueue(q, { durable: true });
-    await pub.purgeQueue(q);
-    await con.prefetch(100);
-    const lat = new Float64Array(COUNT);
-    let received = 0;
-    let t0 = 0;
-    const done = new Promise<number>((resolve) => {
-      void con.consume(q, (m) => {
-        if (!m) return; // cancelled when the queue is deleted at the end
-        lat[received++] = performance.now() - m.content.readDoubleLE(0);
-        con.ack(m!);
-        if (received === COUNT) resolve(performance.now());
-      });
-    });
-    t0 = performance.now();
-    const sent = new Promise<void>((resolve, reject) => {
-      let sent = 0;
-      let outstanding = 0;
-      const pump = () => {
-        while (sent < COUNT && outstanding < WINDOW) {
-          const body = Buffer.alloc(SIZE, 0x61);
-          body.writeDoubleLE(performance.now(), 0);
-          sent++;
-          outstanding++;
-          pub.publish('', q, body, { persistent }, (err) => {
-            if (err) return reject(new Error('publish nacked'));
-            outstanding--;
-            if (sent === COUNT && outstanding === 0) resolve();
-            else pump();
-          });
-        }
-      };
-      pump();
-    });
-    await Promise.race([sent, broken]);
-    const t1 = await Promise.race([done, broken]);
-    const sorted = Array.from(lat).sort((a, b) => a - b);
-    await pub.deleteQueue(q);
-    return {
-      msgPerSec: COUNT / ((t1 - t0) / 1000),
-      p50: sorted[Math.floor(COUNT * 0.5)]!,
-      p99: sorted[Math.min(COUNT - 1, Math.floor(COUNT * 0.99))]!,
-    };
-  } finally {
-    await pc.close().catch(() => {});
-    await cc.close().catch(() => {});
-  }
+  const r = await throughputRun(url, persistent, COUNT);
+  return { msgPerSec: r.msgPerSec, p50: quantile(r.lat.slice(), 0.5), p99: quantile(r.lat, 0.99) };
 }
 
 const fmt = (r: Result) => `${Math.round(r.msgPerSec).toString().padStart(7)} msg/s  p50 ${r.p50.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(7)} ms`;
