@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import { startBroker, type Broker } from '../../electron/broker/index';
 import { FLOW_HIGH, FLOW_STALL_MS } from '../../electron/broker/queue';
-import { connect, sleep, tempDir } from './helpers';
+import { connect, settle, sleep, tempDir } from './helpers';
 
 const dirs: string[] = [];
 const brokers: Broker[] = [];
@@ -139,10 +139,11 @@ describe('embedded broker features', { timeout: 120_000 }, () => {
     c.on('blocked', (r) => events.push(`blocked:${r}`));
     c.on('unblocked', () => events.push('unblocked'));
     b.block('maintenance');
-    await sleep(100);
     assert.equal(b.stats().blocked, 'maintenance');
+    // the frames reach amqplib in the event loop's own time (a loaded machine can hold it longer than any fixed sleep)
+    await settle(() => events.length >= 1);
     b.unblock();
-    await sleep(100);
+    await settle(() => events.length >= 2);
     assert.deepEqual(events, ['blocked:maintenance', 'unblocked']);
     const ch = await c.createChannel();
     await ch.assertQueue('after-unblock', { exclusive: true });
@@ -154,16 +155,19 @@ describe('embedded broker features', { timeout: 120_000 }, () => {
     const p = await connect(b.port);
     const ch = await p.createChannel();
     await ch.assertQueue('blk', { durable: false });
+    const depth = () => b.stats().queues.find((q) => q.name === 'blk')!.messages;
     ch.sendToQueue('blk', Buffer.from('before'));
-    await sleep(50);
+    // 'before' must be in the queue before the block: a fixed sleep let the broker read it after the block (held)
+    await settle(() => depth() === 1);
+    assert.equal(depth(), 1, 'a publish before the block is taken');
     b.block('disk maintenance');
     await sleep(50);
     ch.sendToQueue('blk', Buffer.from('during'));
     await sleep(200);
-    assert.equal(b.stats().queues.find((q) => q.name === 'blk')!.messages, 1, 'publish held while blocked');
+    assert.equal(depth(), 1, 'publish held while blocked');
     b.unblock();
-    await sleep(200);
-    assert.equal(b.stats().queues.find((q) => q.name === 'blk')!.messages, 2);
+    await settle(() => depth() === 2);
+    assert.equal(depth(), 2);
     await p.close();
   });
 
@@ -309,8 +313,13 @@ describe('embedded broker features', { timeout: 120_000 }, () => {
         ch.ack(m);
       }
     }
-    await sleep(200);
-    const disk = b.stats().queues.find((q) => q.name === 'cq')!.diskBytes;
+    // the last acks, and the sync that lets the relocated head segment go (libuv pool), settle in the
+    // broker's time. Closing before the broker has the last ack would lose it: amqplib's channel mux
+    // can write connection.close ahead of an ack sent in the same tick (the message then comes back).
+    const cq = () => b.stats().queues.find((q) => q.name === 'cq')!;
+    await settle(() => cq().unacked === 1 && cq().diskBytes < 400 * 1024);
+    assert.equal(cq().unacked, 1, 'every ack but the pinned message arrived');
+    const disk = cq().diskBytes;
     assert.ok(disk < 400 * 1024, `log holds ${disk} bytes after 4 MB went through`);
     await c.close().catch(() => {});
     await b.close();

@@ -8,6 +8,15 @@ import amqp, { type ChannelModel } from 'amqplib';
 export const tempDir = (tag: string) => mkdtempSync(join(tmpdir(), `se3-broker-${tag}-`));
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until `cond()` holds or `ms` passed (polling every 20 ms) and does not throw: the
+ *  assertion that follows says what is wrong. For state that settles in the broker's own time
+ *  (a frame still on the socket, a sync on the libuv pool, a turn of its own): a fixed sleep
+ *  is too short on a loaded 2-core machine, and the test still fails when it never settles. */
+export async function settle(cond: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await sleep(20);
+}
+
 export async function connect(port: number, opts: { user?: string; pass?: string; vhost?: string; heartbeat?: number } = {}): Promise<ChannelModel> {
   const vh = opts.vhost === undefined ? '' : `/${encodeURIComponent(opts.vhost)}`;
   const c = await amqp.connect(`amqp://${opts.user ?? 'test'}:${opts.pass ?? 'test'}@127.0.0.1:${port}${vh}${opts.heartbeat !== undefined ? `?heartbeat=${opts.heartbeat}` : ''}`, { noDelay: true });
