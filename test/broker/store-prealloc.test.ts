@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ConfirmChannel } from 'amqplib';
 import { walkRecords } from '../../electron/broker/store/records';
-import { connect, sleep, spawnBroker, tempDir, type ChildBroker } from './helpers';
+import { connect, settle, spawnBroker, tempDir, type ChildBroker } from './helpers';
 
 const body = (i: number) => {
   const payload = `pre|${i}|${'x'.repeat(900 + (i % 50))}`;
@@ -61,7 +61,12 @@ describe('message log: preallocated tail', { timeout: 180_000 }, () => {
     let ch = await c.createConfirmChannel();
     await ch.assertQueue('pre', { durable: true });
     await oneAtATime(ch, 0, 200, confirmed);
-    await sleep(200); // the zero-fill runs in a turn of its own after a confirm
+    // the zero-fill runs in a turn of its own after a confirm, in the broker's process: wait for it
+    // (a fixed sleep is too short when that process or the disk is slow)
+    await settle(() => {
+      const t = segments(data).at(-1)!;
+      return t.size >= t.recordsEnd + 512 * 1024;
+    });
     let segs = segments(data);
     const tail = segs[segs.length - 1]!;
     assert.ok(tail.recordsEnd > 200 * 900, `the records of 200 messages are in ${tail.name} (${tail.recordsEnd} bytes)`);
@@ -102,7 +107,7 @@ describe('message log: preallocated tail', { timeout: 180_000 }, () => {
     // Messages left for the clean stop: the segment keeps them, without the zeros.
     const pub = await c.createConfirmChannel();
     await oneAtATime(pub, 5000, 5010, new Set());
-    await sleep(200);
+    await settle(() => segments(data).some((s) => s.size > s.recordsEnd));
     assert.ok(segments(data).some((s) => s.size > s.recordsEnd), 'zero-filled again after the restart');
     await c.close();
     await child.kill('SIGTERM');
