@@ -31,6 +31,8 @@ export interface ReportersOptions {
 export class Reporters {
   private readonly sleeper = new Sleeper();
   private stopped = false;
+  /** the §6.2 device reports, sent one after another */
+  private deviceInfoChain: Promise<void> = Promise.resolve();
   private readonly loops: Promise<void>[] = [];
   private readonly machine: MachineFigures;
   private readonly inflight = new Set<Promise<unknown>>();
@@ -142,7 +144,9 @@ export class Reporters {
     };
   }
 
-  /** §6.2 add (1) / delete (2), tried a few times with backoff (the status reports list the devices anyway). */
+  /** §6.2 add (1) / delete (2), tried a few times with backoff (the status reports list the devices anyway).
+   *  One at a time, in the order the box made them: sent side by side, a delete made right after its
+   *  add could reach the platform first (two connections) and leave it a device the box no longer has. */
   private deviceInfo(actionType: 1 | 2, d: CaptureDevice): void {
     const run = async () => {
       const backoff = new Backoff(1000, 8000);
@@ -180,7 +184,9 @@ export class Reporters {
         if (!(await this.sleeper.sleep(backoff.next()))) return;
       }
     };
-    this.track(run());
+    const p = this.deviceInfoChain.then(run);
+    this.deviceInfoChain = p.catch(() => undefined);
+    this.track(p);
   }
 
   async close(): Promise<void> {
