@@ -81,7 +81,8 @@ test('dist/electron/main.cjs wires the built preload and UI with the sandbox on'
   });
   assert.deepEqual(log, ['enableSandbox'], 'the sandbox is enabled before the app is ready');
   ready();
-  for (let i = 0; i < 50 && windows.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  // the window comes once the services have started (a data dir, databases): seconds on a loaded machine
+  for (const end = Date.now() + 20_000; windows.length === 0 && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
   assert.equal(windows.length, 1);
   assert.equal(statSync(data).mode & 0o777, 0o700, 'the desktop makes its data dir private');
   const win = windows[0];
@@ -108,7 +109,7 @@ test('dist/electron/main.cjs wires the built preload and UI with the sandbox on'
   const willQuit = appHandlers.get('will-quit')!;
   willQuit({ preventDefault: () => prevented++ });
   assert.equal(prevented, 1, 'the first will-quit is held while the services close');
-  for (let i = 0; i < 100 && !log.includes('quit'); i++) await new Promise((r) => setTimeout(r, 20));
+  for (const end = Date.now() + 20_000; !log.includes('quit') && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
   assert.ok(log.includes('quit'), 'app.quit() once the services are closed');
   willQuit({ preventDefault: () => prevented++ });
   assert.equal(prevented, 1, 'the second will-quit is let through');
