@@ -12,6 +12,9 @@ import { activateScript, abandonScript, logTailScript, parseKv, prepareUploadScr
 import { DEFAULT_PREFIX } from './service-files';
 import type { SshSession } from './ssh';
 
+/** Seconds the previous release gets to answer again after an automatic rollback (the default health wait). */
+const ROLLBACK_HEALTH_MIN_SEC = 30;
+
 export interface DeployOptions {
   /** Path of the agent bundle (.tar.gz from `npm run build:agent`). */
   bundle: string;
@@ -207,7 +210,10 @@ async function recover(
     }
     ev.step('rollback', `rolling back to ${versionOfRelease(s.oldLink)}: ${reason}`);
     await run(ssh, rollbackScript(s.o.prefix, s.init, s.o.agentPort, { target: s.oldLink, dropFailed: failedLink, agentArgs: s.o.agentArgs }), s.sudo, 'rolling back');
-    const back = await waitHealthy(ssh, { port: s.o.agentPort, expectVersion: s.oldVersion ?? undefined, timeoutSec: s.o.healthTimeoutSec });
+    // The release that answered before gets at least the default wait to come back, whatever (short)
+    // --health-timeout was given for the new one: an agent takes seconds to start on a busy box, and
+    // giving up early reports a failed rollback for a box whose old agent is about to answer.
+    const back = await waitHealthy(ssh, { port: s.o.agentPort, expectVersion: s.oldVersion ?? undefined, timeoutSec: Math.max(s.o.healthTimeoutSec, ROLLBACK_HEALTH_MIN_SEC) });
     if (!back.ok) {
       return failedReport(target, s.started, new DeployError('rollback-failed', `${reason}; rolled back to ${s.oldVersion}, but it does not answer either: ${back.reason}`), {
         agentLog: logTail,
