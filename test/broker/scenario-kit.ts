@@ -6,6 +6,35 @@ export type Scenario = (url: string, id: string) => Promise<Obs>;
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until `cond()` holds or `ms` passed, without throwing: what the scenario then records is
+ *  compared between the brokers. For what a broker does in its own time (deliveries to a consumer,
+ *  dead-lettering, expiry, auto-delete, a consumer-cancel notification): RabbitMQ on a loaded 2-core
+ *  machine can take longer than any fixed sleep, and a broker that never does it still differs. */
+export async function until(cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond()) && Date.now() < end) await sleep(10);
+}
+
+/** A queue's ready count, read on a channel of its own (0 when it does not exist). */
+export async function depthOf(c: ChannelModel, q: string): Promise<number> {
+  const ch = await chan(c);
+  try {
+    return (await ch.checkQueue(q)).messageCount;
+  } catch {
+    return 0;
+  } finally {
+    await ch.close().catch(() => {});
+  }
+}
+
+/** What a passive declare of `q` answers ('ok' or the reply code), on a channel of its own. */
+export async function checkCode(c: ChannelModel, q: string): Promise<string | number> {
+  const ch = await chan(c);
+  const r = await code(() => ch.checkQueue(q));
+  if (r === 'ok') await ch.close().catch(() => {});
+  return r;
+}
+
 export async function open(url: string): Promise<ChannelModel> {
   const c = await amqp.connect(url);
   c.on('error', () => {});

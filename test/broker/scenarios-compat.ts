@@ -1,7 +1,7 @@
 // Differential scenarios for issue 13: connection.update-secret, publisher confirms that use
 // multiple=true, the server properties clients switch features on, consumer priorities.
 import type { ChannelModel, ConfirmChannel } from 'amqplib';
-import { chan, code, confirmChan, open, sleep, type Scenario } from './scenario-kit';
+import { chan, code, confirmChan, open, sleep, until, type Scenario } from './scenario-kit';
 
 /** amqplib's ChannelModel.updateSecret (RabbitMQ ≥ 3.8), typed here. */
 function updateSecret(c: ChannelModel, secret: string): Promise<unknown> {
@@ -82,7 +82,8 @@ export const compatScenarios: Record<string, Scenario> = {
         await ch.consume(q, () => void got[name]!++, { noAck: true, priority });
       }
       for (let i = 0; i < 20; i++) ch.sendToQueue(q, Buffer.from(`p${i}`));
-      await sleep(150);
+      await until(() => Object.values(got).reduce((x, y) => x + y, 0) >= 20); // every delivery, in the broker's time
+      await sleep(50);
       const bad = await code(async () => {
         const ch2 = await chan(c);
         await ch2.consume(q, () => undefined, { arguments: { 'x-priority': 'high' } });

@@ -1,7 +1,7 @@
 // Client-observable AMQP scenarios, run by the differential suite against RabbitMQ and the
 // embedded broker. Each returns a JSON-able record of what an amqplib client saw.
 import type { Channel, ChannelModel, ConsumeMessage, GetMessage } from 'amqplib';
-import { chan, code, confirmChan, getAll, msgObs, open, sleep, withConn, type Scenario } from './scenario-kit';
+import { chan, checkCode, code, confirmChan, depthOf, getAll, msgObs, open, sleep, until, withConn, type Scenario } from './scenario-kit';
 import { compatScenarios } from './scenarios-compat';
 import { errorScenarios } from './scenarios-errors';
 
@@ -108,7 +108,8 @@ export const scenarios: Record<string, Scenario> = {
       await ch2.prefetch(3);
       const seen: unknown[] = [];
       await ch2.consume(q, (m) => seen.push(msgObs(m)));
-      await sleep(150);
+      await until(() => seen.length >= 3); // the prefetch: deliveries come in the broker's time
+      await sleep(150); // (and a fourth, past the prefetch, would show here)
       await ch2.close();
       await sleep(50);
       const after = await getAll(ch1, q);
@@ -131,9 +132,11 @@ export const scenarios: Record<string, Scenario> = {
       const b: ConsumeMessage[] = [];
       await ch2.consume(q, (m) => a.push(m!), { consumerTag: 'A' });
       await ch2.consume(q, (m) => b.push(m!), { consumerTag: 'B' });
-      await sleep(150);
+      await until(() => a.length + b.length >= 4); // both prefetch windows filled, in the broker's time
+      await sleep(150); // (a delivery past them would show here)
       const first = { a: a.map((m) => m.content.toString()), b: b.map((m) => m.content.toString()) };
       ch2.ack(a[0]!);
+      await until(() => a.length + b.length >= 5);
       await sleep(100);
       const second = { a: a.length, b: b.length };
       const decl = await ch.checkQueue(q);
@@ -156,7 +159,7 @@ export const scenarios: Record<string, Scenario> = {
   },
 
   async 'ttl expiry dead-lettering and x-death'(url, id) {
-    return withConn(url, async (_c, ch) => {
+    return withConn(url, async (c, ch) => {
       await ch.assertExchange(`${id}.dlx`, 'direct', { durable: false });
       await ch.assertQueue(`${id}.dead`, { exclusive: true });
       await ch.bindQueue(`${id}.dead`, `${id}.dlx`, 'gone');
@@ -167,6 +170,8 @@ export const scenarios: Record<string, Scenario> = {
       ch.sendToQueue(`${id}.ttl`, Buffer.from('a'), { headers: { h: 1 } });
       ch.sendToQueue(`${id}.ttl`, Buffer.from('b'), { expiration: '30' });
       await sleep(400);
+      // expiry and dead-lettering run on the broker's timers and queues: RabbitMQ under load can be later
+      await until(async () => (await depthOf(c, `${id}.ttl`)) === 0 && (await depthOf(c, `${id}.dead`)) >= 2);
       const ttlLeft = (await ch.checkQueue(`${id}.ttl`)).messageCount;
       const dead: unknown[] = [];
       for (;;) {
@@ -183,6 +188,7 @@ export const scenarios: Record<string, Scenario> = {
       await sleep(50);
       ch.reject((await ch.get(`${id}.rej`)) as GetMessage, false);
       await sleep(50);
+      await until(async () => (await depthOf(c, `${id}.dead`)) >= 1);
       const rej = await ch.get(`${id}.dead`, { noAck: true });
       const rd = rej ? (rej.properties.headers!['x-death'] as any[])[0] : null;
       await ch.deleteExchange(`${id}.dlx`);
@@ -204,6 +210,8 @@ export const scenarios: Record<string, Scenario> = {
         [0, 1, 2].map((i) => new Promise<void>((res) => ch.sendToQueue(`${id}.rp`, Buffer.from(`r${i}`), {}, (err: unknown) => (acks.push(`r${i}:${err ? 'nack' : 'ack'}`), res())))),
       );
       await sleep(50);
+      // the dropped heads are dead-lettered by the broker in its own time (RabbitMQ: queue to queue)
+      await until(async () => (await depthOf(c, `${id}.dl`)) >= 3);
       return {
         kept: (await getAll(ch, `${id}.ml`)).map((m: any) => m.body),
         dead: (await getAll(ch, `${id}.dl`)).map((m: any) => m.body),
@@ -240,6 +248,8 @@ export const scenarios: Record<string, Scenario> = {
       const { consumerTag } = await ch1.consume(`${id}.ad`, () => {});
       await ch1.cancel(consumerTag);
       await sleep(100);
+      // RabbitMQ deletes the queue after the cancel-ok, in its own time
+      await until(async () => (await checkCode(c2, `${id}.ad`)) === 404);
       const ch2 = await chan(c2);
       const adGone = await code(() => ch2.checkQueue(`${id}.ad`));
       await ch1.assertQueue(`${id}.ex`, { exclusive: true });
@@ -249,6 +259,7 @@ export const scenarios: Record<string, Scenario> = {
       const otherConsume = await code(() => ch4.consume(`${id}.ex`, () => {}));
       await c1.close();
       await sleep(100);
+      await until(async () => (await checkCode(c2, `${id}.ex`)) === 404); // deleted after the owner left, in the broker's time
       const ch5 = await chan(c2);
       const exGone = await code(() => ch5.checkQueue(`${id}.ex`));
       return { adGone, otherPassive, otherConsume, exGone };
@@ -324,6 +335,7 @@ export const scenarios: Record<string, Scenario> = {
       });
       await ch.deleteQueue(q);
       await sleep(80);
+      await until(() => cancelled, 5000); // the cancel notification comes in the broker's time
       return { got, cancelled };
     });
   },
