@@ -271,10 +271,12 @@ export const scenarios: Record<string, Scenario> = {
 
   async 'x-expires deletes an unused queue'(url, id) {
     return withConn(url, async (c, ch) => {
-      await ch.assertQueue(`${id}.exp`, { arguments: { 'x-expires': 300 } });
+      // (polling would renew the lease: fixed waits, with 500 ms to spare on each side of the expiry
+      // for a loaded machine; 300 ms left only 200 before the early check)
+      await ch.assertQueue(`${id}.exp`, { arguments: { 'x-expires': 600 } });
       await sleep(100);
       const early = (await ch.checkQueue(`${id}.exp`)).queue === `${id}.exp`;
-      await sleep(700);
+      await sleep(1100);
       const ch2 = await chan(c);
       return { early, late: await code(() => ch2.checkQueue(`${id}.exp`)) };
     });
