@@ -30,10 +30,11 @@ export interface ChildBroker {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts test/broker/fixtures/broker-child.ts in its own node process. */
-export function spawnBroker(dataDir: string, port = 0, definitionsFile?: string): Promise<ChildBroker> {
+/** Starts test/broker/fixtures/broker-child.ts in its own node process (`nodeFlags`: node/V8
+ *  options for that process, for experiments such as test/bench/broker-warmup.ts --node-flags). */
+export function spawnBroker(dataDir: string, port = 0, definitionsFile?: string, nodeFlags: string[] = []): Promise<ChildBroker> {
   const root = new URL('../..', import.meta.url).pathname;
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'test/broker/fixtures/broker-child.ts'), dataDir, String(port), ...(definitionsFile ? [definitionsFile] : [])], {
+  const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(root, 'test/broker/fixtures/broker-child.ts'), dataDir, String(port), ...(definitionsFile ? [definitionsFile] : [])], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     // node --test marks its children with NODE_TEST_CONTEXT; the broker is not a test file.
