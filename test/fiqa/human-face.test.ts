@@ -295,14 +295,21 @@ const evalManifest = EVAL && existsSync(join(EVAL, 'manifest.json'))
   ? (JSON.parse(readFileSync(join(EVAL, 'manifest.json'), 'utf8')) as { photos: Array<{ file: string; category: string }> }).photos.filter((p) => existsSync(join(EVAL, p.file)))
   : [];
 
-test('evaluation set: no animal face, drawing or statue passes at any level, no painted portrait at high or middle; beards pass and are not masks', { ...O, skip: evalManifest.length === 0 ? 'FIQA_EVAL_DIR with the evaluation set is not here' : false }, async () => {
+test('evaluation set: no animal face, drawing or statue passes at any level, no painted portrait in colour at any level; beards pass and are not masks', { ...O, skip: evalManifest.length === 0 ? 'FIQA_EVAL_DIR with the evaluation set is not here' : false }, async () => {
   const refusedAsNotHuman = { animal: 0, artwork: 0 };
+  const paintingsPassingLow: string[] = [];
   for (const p of evalManifest.filter((x) => ['animal', 'artwork', 'drawing', 'statue'].includes(x.category))) {
     const photo = readFileSync(join(EVAL!, p.file));
     // (a drawing on white paper passed at level low before the landmark cue held in any light)
-    for (const level of p.category === 'artwork' ? (['high', 'middle'] as const) : (['high', 'middle', 'low'] as const)) {
+    for (const level of ['high', 'middle', 'low'] as const) {
       try {
         const r = await engine.analyze(photo, { level, attributes: false });
+        // a painting whose colours are too faint to judge (like a black-and-white photo)
+        // still passes at level low: the one painting allowed to, and only without colour
+        if (p.category === 'artwork' && level === 'low' && r.passed && r.data[0]!.measures.skin_hue === null) {
+          paintingsPassingLow.push(p.file);
+          continue;
+        }
         assert.equal(r.passed, false, `${p.file} passed at ${level}`);
       } catch (err) {
         assert.equal((err as FiqaError).code, 40004, `${p.file}: ${(err as Error).message}`);
@@ -314,6 +321,9 @@ test('evaluation set: no animal face, drawing or statue passes at any level, no 
   // five have faces under 64 px or are blurred, and fail on that)
   assert.ok(refusedAsNotHuman.animal >= 6, `only ${refusedAsNotHuman.animal} animals refused as not human`);
   assert.ok(refusedAsNotHuman.artwork >= 20, `only ${refusedAsNotHuman.artwork} paintings refused as not human`);
+  // 2026-11-28: one (rijks SK-A-4491, nearly colourless); the two small yellow ones that passed
+  // at low before skin_axis are refused
+  assert.ok(paintingsPassingLow.length <= 1, `paintings passing at low: ${paintingsPassingLow}`);
   for (const p of evalManifest.filter((x) => x.category === 'beard')) {
     const r = await engine.analyze(readFileSync(join(EVAL!, p.file)), { attributes: false });
     const e = r.data[0]!;
