@@ -1,5 +1,5 @@
 // Is a face a human face? BlazeFace and FaceMesh also take a dog's or a cat's face, a painted
-// portrait or a statue for a face. Three cues tell them apart, each computed on what the engine
+// portrait or a statue for a face. These cues tell them apart, each computed on what the engine
 // already has (no extra model run):
 // - the landmark model's own face-presence confidence, as log-odds: every one of the 284
 //   evaluation portraits reads ≥ 15.2 (the float32 sigmoid saturates at 16.6), the animal
@@ -13,7 +13,10 @@
 //   21–63° over the 293 evaluation portraits in colour), while old paintings are yellow (varnish, ochre
 //   and lead-white flesh: 22 of 26 read 71–100°). A photo taken under a strong yellow or green
 //   light reads as yellow too, so a yellow face is refused only if it is not red against the
-//   light of the rest of the photo either (skin_red, scene-light.ts).
+//   light of the rest of the photo either (skin_red, scene-light.ts), and only if its colour
+//   also varies like paint (skin_axis: along yellow–blue, not along red as blood makes skin
+//   vary; unchanged by any light's colour), since a scene that is itself warm makes a real
+//   face read hardly red against it.
 // A cue is only trusted when nothing else explains it (a dark, blurred, over-compressed or
 // tiny face, covered eyes or mouth, a face cut by the border also read less confident or
 // smoother; blur alone leaves the skin's mean colour): such a photo fails on that instead.
@@ -84,9 +87,10 @@ export const SKIN_RED_MIN = 8;
 /**
  * A face refused on its colour (hue above SKIN_HUE_MAX, skin_red below SKIN_RED_MIN) is
  * refused only if its colour also varies like paint: `skin_axis` at or above this. Every real
- * face of the evaluation sets that the two colour cues refuse under a tinted light (strong
- * green or yellow; mild green, yellow; strong tungsten; Flickr portraits) reads 0.36–0.96, the
- * paintings refused on their colour 1.05–3.8 (see README).
+ * face of the evaluation sets at full size that the two colour cues refuse under a tinted light
+ * (strong green or yellow; mild green, yellow; strong tungsten; Flickr portraits) reads
+ * 0.36–0.96 (the calibration half, every second portrait: 0.38–0.92), the paintings refused on
+ * their colour 1.05–3.8 (see README).
  */
 export const SKIN_AXIS_MIN = 1.0;
 /**
@@ -95,7 +99,7 @@ export const SKIN_AXIS_MIN = 1.0;
  * small paintings of 58 and 61 px (hue 69.2° and 66.5°, skin_red 6.7 and 3.2, axis 1.09 and
  * 1.10) passed at level low. Real faces in that band with an axis ≥ 1 read skin_red ≥ 7.55
  * (3,600 copies of the evaluation portraits: lit, shrunk to 45–60 px, JPEG quality 30); one
- * portrait at 60–61° read 7.0 next to another portrait (a two-people copy), hence 63°, not 60°.
+ * portrait at 60–61° read under 7.2 next to another portrait (a two-people copy), hence 63°.
  * The margins are thin (see README).
  */
 export const SKIN_HUE_MIN_PAINT = 63;
@@ -103,7 +107,7 @@ export const SKIN_RED_MIN_LOW_HUE = 7.2;
 /**
  * Does the face's colour say paint rather than live skin? Yellow (hue above SKIN_HUE_MAX), not
  * red against the scene's light, and varying like paint; or, down to SKIN_HUE_MIN_PAINT,
- * the same with a colour that varies even more clearly like paint. Each of the three cues
+ * varying like paint and clearly not red (skin_red below SKIN_RED_MIN_LOW_HUE). Each cue
  * alone also takes some real faces under a strongly coloured light (see README).
  */
 export function paintColour(look: HumanLook): boolean {
