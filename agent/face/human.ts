@@ -98,7 +98,7 @@ export const SKIN_AXIS_MIN = 1.0;
  * it is clearly not red against the scene's light (skin_red below SKIN_RED_MIN_LOW_HUE): two
  * small paintings of 58 and 61 px (hue 69.2° and 66.5°, skin_red 6.7 and 3.2, axis 1.09 and
  * 1.10) passed at level low. Real faces in that band with an axis ≥ 1 read skin_red ≥ 7.55
- * (3,600 copies of the evaluation portraits: lit, shrunk to 45–60 px, JPEG quality 30); one
+ * (6,012 copies of the real faces: lit, shrunk to 45–60 px, JPEG quality 30); one
  * portrait at 60–61° read under 7.2 next to another portrait (a two-people copy), hence 63°.
  * The margins are thin (see README).
  */
