@@ -1,5 +1,5 @@
 // Is a face a human face? BlazeFace and FaceMesh also take a dog's or a cat's face, a painted
-// portrait or a statue for a face. Three cues tell them apart, each computed on what the engine
+// portrait or a statue for a face. These cues tell them apart, each computed on what the engine
 // already has (no extra model run):
 // - the landmark model's own face-presence confidence, as log-odds: every one of the 284
 //   evaluation portraits reads ≥ 15.2 (the float32 sigmoid saturates at 16.6), the animal
@@ -13,7 +13,10 @@
 //   21–63° over the 293 evaluation portraits in colour), while old paintings are yellow (varnish, ochre
 //   and lead-white flesh: 22 of 26 read 71–100°). A photo taken under a strong yellow or green
 //   light reads as yellow too, so a yellow face is refused only if it is not red against the
-//   light of the rest of the photo either (skin_red, scene-light.ts).
+//   light of the rest of the photo either (skin_red, scene-light.ts), and only if its colour
+//   also varies like paint (skin_axis: along yellow–blue, not along red as blood makes skin
+//   vary; unchanged by any light's colour), since a scene that is itself warm makes a real
+//   face read hardly red against it.
 // A cue is only trusted when nothing else explains it (a dark, blurred, over-compressed or
 // tiny face, covered eyes or mouth, a face cut by the border also read less confident or
 // smoother; blur alone leaves the skin's mean colour): such a photo fails on that instead.
@@ -38,6 +41,14 @@ export interface HumanLook {
    * scene-light.ts), or null (no colour, or too little of the photo around the head)
    */
   skin_red: number | null;
+  /**
+   * how the inner face's colour varies: the spread of log(B/G) over the spread of log(R/G)
+   * (linear RGB), or null (no colour). A light's colour multiplies each channel, which only
+   * shifts these logs: the ratio is the same under any light. Live skin varies along red
+   * (blood: lips, cheeks) and reads below 1; paint varies along yellow–blue (ochre and
+   * varnish in the shading) and reads above 1.
+   */
+  skin_axis: number | null;
 }
 
 /** Landmark log-odds below this: not a human face (animal faces 0.8–9.5, portraits ≥ 15.2). */
@@ -73,6 +84,38 @@ export const SKIN_HUE_MAX = 70;
  * green or yellow light read mostly 10–30 (see README).
  */
 export const SKIN_RED_MIN = 8;
+/**
+ * A face refused on its colour (hue above SKIN_HUE_MAX, skin_red below SKIN_RED_MIN) is
+ * refused only if its colour also varies like paint: `skin_axis` at or above this. Every real
+ * face of the evaluation sets at full size that the two colour cues refuse under a tinted light
+ * (strong green or yellow; mild green, yellow; strong tungsten; Flickr portraits) reads
+ * 0.36–0.96 (the calibration half, every second portrait: 0.38–0.92), the paintings refused on
+ * their colour 1.05–3.8 (see README).
+ */
+export const SKIN_AXIS_MIN = 1.0;
+/**
+ * Below SKIN_HUE_MAX, down to this hue, a face whose colour varies like paint is refused when
+ * it is clearly not red against the scene's light (skin_red below SKIN_RED_MIN_LOW_HUE): two
+ * small paintings of 58 and 61 px (hue 69.2° and 66.5°, skin_red 6.7 and 3.2, axis 1.09 and
+ * 1.10) passed at level low. Real faces in that band with an axis ≥ 1 read skin_red ≥ 7.55
+ * (6,012 copies of the real faces: lit, shrunk to 45–60 px, JPEG quality 30); one
+ * portrait at 60–61° read under 7.2 next to another portrait (a two-people copy), hence 63°.
+ * The margins are thin (see README).
+ */
+export const SKIN_HUE_MIN_PAINT = 63;
+export const SKIN_RED_MIN_LOW_HUE = 7.2;
+/**
+ * Does the face's colour say paint rather than live skin? Yellow (hue above SKIN_HUE_MAX), not
+ * red against the scene's light, and varying like paint; or, down to SKIN_HUE_MIN_PAINT,
+ * varying like paint and clearly not red (skin_red below SKIN_RED_MIN_LOW_HUE). Each cue
+ * alone also takes some real faces under a strongly coloured light (see README).
+ */
+export function paintColour(look: HumanLook): boolean {
+  if (look.skin_hue === null || look.skin_hue <= SKIN_HUE_MIN_PAINT) return false;
+  if ((look.skin_axis ?? Infinity) < SKIN_AXIS_MIN) return false;
+  if (look.skin_hue > SKIN_HUE_MAX) return look.skin_red === null || look.skin_red < SKIN_RED_MIN;
+  return look.skin_red !== null && look.skin_red < SKIN_RED_MIN_LOW_HUE;
+}
 /** Mean chroma of the whole photo below this: a black-and-white photo (no colour cue). */
 const COLOURLESS = 2.5;
 
@@ -90,7 +133,7 @@ export function humanLook(pyr: Pyramid, mesh: Mesh, img: { width: number; height
     const b = whole[i + 2]!;
     chroma += Math.abs(-0.168736 * r - 0.331264 * g + 0.5 * b) + Math.abs(0.5 * r - 0.418688 * g - 0.081312 * b);
   }
-  if (chroma / (whole.length / 3) < COLOURLESS) return { landmark_confidence, skin_texture: null, skin_hue: null, skin_red: null };
+  if (chroma / (whole.length / 3) < COLOURLESS) return { landmark_confidence, skin_texture: null, skin_hue: null, skin_red: null, skin_axis: null };
   // inner face: the outline shrunk to 80 % around its centre (cheeks, forehead, nose, lips)
   const c = meshCrop(mesh, 1.0);
   const rgb = sampleCrop(pyr, c, N, 1, 0);
@@ -107,6 +150,11 @@ export function humanLook(pyr: Pyramid, mesh: Mesh, img: { width: number; height
   let mg = 0;
   let mb = 0;
   const lin: [number, number, number] = [0, 0, 0];
+  // log-chromaticities log(R/G) and log(B/G) in linear RGB: sums and sums of squares
+  let lr = 0;
+  let lr2 = 0;
+  let lb = 0;
+  let lb2 = 0;
   for (let i = 0; i < N * N; i++) {
     if (!inner[i]) continue;
     const r = rgb[3 * i]!;
@@ -119,18 +167,30 @@ export function humanLook(pyr: Pyramid, mesh: Mesh, img: { width: number; height
     mr += r;
     mg += g;
     mb += b;
-    lin[0] += srgbToLinear(r);
-    lin[1] += srgbToLinear(g);
-    lin[2] += srgbToLinear(b);
+    const R = srgbToLinear(r);
+    const Gl = srgbToLinear(g);
+    const B = srgbToLinear(b);
+    lin[0] += R;
+    lin[1] += Gl;
+    lin[2] += B;
+    const x = Math.log((R + 1e-3) / (Gl + 1e-3));
+    const y = Math.log((B + 1e-3) / (Gl + 1e-3));
+    lr += x;
+    lr2 += x * x;
+    lb += y;
+    lb2 += y * y;
   }
-  if (n < 50) return { landmark_confidence, skin_texture: null, skin_hue: null, skin_red: null };
+  if (n < 50) return { landmark_confidence, skin_texture: null, skin_hue: null, skin_red: null, skin_axis: null };
   const [, a, b] = srgbToLab(mr / n, mg / n, mb / n);
   const skin_hue = Math.hypot(a, b) < 3 ? null : (Math.atan2(b, a) * 180) / Math.PI;
+  const sr = Math.sqrt(Math.max(0, lr2 / n - (lr / n) ** 2));
+  const sb = Math.sqrt(Math.max(0, lb2 / n - (lb / n) ** 2));
   return {
     landmark_confidence,
     skin_texture: Math.sqrt(Math.max(0, sum2 / n - (sum / n) ** 2)),
     skin_hue,
     skin_red: skin_hue === null ? null : skinRedUnderSceneLight(pyr, mesh, img, [lin[0] / n, lin[1] / n, lin[2] / n]),
+    skin_axis: skin_hue === null || sr < 0.01 ? null : sb / sr,
   };
 }
 
@@ -191,10 +251,11 @@ export function notHumanReason(look: HumanLook, q: QualityGate, skinColour = tru
     return { reason: 'the face found does not look like a live human face (a painting, a drawing or a statue?)', hint: USE_A_PERSON };
   }
   // the colour of the skin needs fewer pixels: any face the levels could accept
-  // (a yellow face under a yellow or green light is still red against the light of the scene)
-  if (skinColour && q.face_width >= 32 && look.skin_hue !== null && look.skin_hue > SKIN_HUE_MAX && (look.skin_red === null || look.skin_red < SKIN_RED_MIN)) {
+  // (a yellow face under a yellow or green light is still red against the light of the scene,
+  // and its colour still varies along red)
+  if (skinColour && q.face_width >= 32 && look.skin_hue !== null && paintColour(look)) {
     return {
-      reason: `the face found does not look like a live human face (a painting, a drawing or a statue?): its colour is yellow like old varnish, not the red of live skin, also against the light of the rest of the photo (hue ${Math.round(look.skin_hue)}°)`,
+      reason: `the face found does not look like a live human face (a painting, a drawing or a statue?): its colour is yellow like old varnish, not the red of live skin, also against the light of the rest of the photo, and it varies like paint (hue ${Math.round(look.skin_hue)}°)`,
       hint: `${USE_A_PERSON}; if it is a photo of the person, the light was strongly yellow or green: take it again in daylight or white light`,
     };
   }

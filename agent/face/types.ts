@@ -72,6 +72,8 @@ export interface FiqaMeasures {
   skin_hue: number | null;
   /** CIELAB a* of the inner face's mean colour with the scene's light discounted (null: no colour, or the face fills the photo); live skin stays red under a tinted light, painted flesh does not (see scene-light.ts) */
   skin_red: number | null;
+  /** spread of log(B/G) over spread of log(R/G) across the inner face (null: no colour); the same under any light's colour: live skin varies along red (< 1), paint along yellow–blue (see human.ts) */
+  skin_axis: number | null;
 }
 
 export interface CheckResult {

@@ -1,10 +1,12 @@
 // The human-face check (agent/face/human.ts): real faces pass it; a face turned to stone or
-// painted in flat colour, and a face in the olive-yellow of old varnish (made here from the
-// fixture portraits; also with the whole photo then lit yellow or green), and the animal faces
-// and painted portraits of the local evaluation set are refused with a plain reason; beards are
-// neither masks nor a reason to refuse. A black-and-white photo of a person is not refused, nor
-// a photo under strongly coloured light (green, yellow, tungsten, blue, magenta), in warm indoor
-// light or a small JPEG, and a stone face beside a person is left out rather than counted as a
+// painted in flat colour, and a face painted in the olive-yellow of old varnish (made here from
+// the fixture portraits; also with the whole photo then lit yellow or green, and shrunk to a
+// 60 px face at level low), and the animal faces and painted portraits of the local evaluation
+// set are refused with a plain reason; beards are neither masks nor a reason to refuse. A
+// black-and-white photo of a person is not refused, nor a photo under strongly coloured light
+// (green, yellow, tungsten, blue, magenta; also in front of a warm wall that makes the face
+// read hardly red against the scene), a face lit alone by an olive lamp, in warm indoor light
+// or a small JPEG, and a stone face beside a person is left out rather than counted as a
 // second face.
 // The recogniser's snapshots skip the colour cue (a camera's white balance can tint faces).
 import { after, before, test } from 'node:test';
@@ -13,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createFaceEngine, FiqaError, type FaceEngine } from '../../agent/face';
-import { LANDMARK_CONFIDENCE_MIN, NOT_A_FACE_CONFIDENCE, SKIN_HUE_MAX, SKIN_RED_MIN, SKIN_TEXTURE_MIN } from '../../agent/face/human';
+import { LANDMARK_CONFIDENCE_MIN, NOT_A_FACE_CONFIDENCE, SKIN_AXIS_MIN, SKIN_HUE_MAX, SKIN_HUE_MIN_PAINT, SKIN_RED_MIN, SKIN_RED_MIN_LOW_HUE, SKIN_TEXTURE_MIN } from '../../agent/face/human';
 import { RECOGNIZE_OPTIONS } from '../../agent/recognition/recognize';
 import { variantPhoto } from '../helpers/face-variants';
 import { twoPeople, type FaceGeometry } from './degrade';
@@ -66,9 +68,9 @@ async function recolourFace(buf: Buffer, how: 'stone' | 'flat'): Promise<Buffer>
   return sharp(buf).rotate().composite([{ input: patch, left: box.left, top: box.top }]).jpeg({ quality: 92 }).toBuffer();
 }
 
-async function refusal(photo: Buffer): Promise<FiqaError | null> {
+async function refusal(photo: Buffer, level: 'high' | 'middle' | 'low' = 'high'): Promise<FiqaError | null> {
   try {
-    await engine.analyze(photo, { attributes: false });
+    await engine.analyze(photo, { level, attributes: false });
     return null;
   } catch (err) {
     if (err instanceof FiqaError) return err;
@@ -91,37 +93,103 @@ test('real faces pass the human-face check, with both cues well clear of their l
 /** The photo's colours multiplied per channel (sRGB), as a tinted light or a varnish would. */
 const tint = async (buf: Buffer, rgb: [number, number, number]) => sharp(buf).rotate().linear(rgb, [0, 0, 0]).jpeg({ quality: 90 }).toBuffer();
 
-/** The face region only in the olive-yellow of aged varnish over ochre flesh (less red, much less blue): a painting-like face in a scene of ordinary colour. */
-async function varnishFace(buf: Buffer): Promise<Buffer> {
+/**
+ * The face region repainted as an old painting's flesh: a little less red, and the varnish
+ * deeper (bluer light absorbed) in the shadows, so its colour varies along yellow–blue, not
+ * along red as live skin does (`deep`: how much blue the darkest parts lose).
+ */
+async function paintedFace(buf: Buffer, deep = 0.75): Promise<Buffer> {
+  const box = await faceBox(buf);
+  const { data, info } = await sharp(buf).rotate().extract(box).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const out = Buffer.alloc(data.length);
+  for (let i = 0; i < info.width * info.height; i++) {
+    const r = data[3 * i]!;
+    const g = data[3 * i + 1]!;
+    const b = data[3 * i + 2]!;
+    const y = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+    out[3 * i] = Math.round(0.9 * r);
+    out[3 * i + 1] = g;
+    out[3 * i + 2] = Math.max(0, Math.min(255, Math.round(b * (1 - deep + 1.2 * deep * y))));
+  }
+  const patch = await sharp(out, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toBuffer();
+  return sharp(buf).rotate().composite([{ input: patch, left: box.left, top: box.top }]).jpeg({ quality: 92 }).toBuffer();
+}
+
+/** The face region alone lit by an olive-yellow lamp (each channel multiplied): a live face, its colour shifted as a whole. */
+async function lampOnFace(buf: Buffer): Promise<Buffer> {
   const box = await faceBox(buf);
   const patch = await sharp(buf).rotate().extract(box).linear([0.9, 1.0, 0.65], [0, 0, 0]).png().toBuffer();
   return sharp(buf).rotate().composite([{ input: patch, left: box.left, top: box.top }]).jpeg({ quality: 92 }).toBuffer();
 }
 
-test('a face in the olive-yellow of old varnish is refused as not a live face, also when the whole photo is then lit yellow or green; the hint names the light', O, async () => {
+test('a painted face (olive-yellow, its colour varying like paint) is refused as not a live face, also when the whole photo is then lit yellow or green, and at level low; the hint names the light', O, async () => {
   for (const name of ['obama.jpg', 'obama-1080p.jpg', 'biden2.jpg']) {
-    const painted = await varnishFace(face(name));
+    const painted = await paintedFace(face(name));
     // the same, the whole canvas then tinted as a yellow or a green light would (the paintings
     // of the evaluation set are tinted as a whole by their varnish)
-    for (const [how, photo] of [['varnished face', painted], ['varnished face, yellow light', await tint(painted, [1.06, 1.06, 0.78])], ['varnished face, green light', await tint(painted, [0.9, 1.1, 0.9])]] as const) {
-      const err = await refusal(photo);
-      assert.ok(err, `${name} ${how}: was not refused`);
-      assert.equal(err.code, 40004);
-      assert.match(err.message, /^no human face: the face found does not look like a live human face \(a painting, a drawing or a statue\?\): its colour is yellow/, `${name} ${how}`);
-      assert.match(err.hint ?? '', /use a photo of the person.*light was strongly yellow or green/, `${name} ${how}`);
+    for (const [how, photo] of [['painted face', painted], ['painted face, yellow light', await tint(painted, [1.06, 1.06, 0.78])], ['painted face, green light', await tint(painted, [0.9, 1.1, 0.9])]] as const) {
+      for (const level of ['high', 'low'] as const) {
+        const err = await refusal(photo, level);
+        assert.ok(err, `${name} ${how} (${level}): was not refused`);
+        assert.equal(err.code, 40004);
+        assert.match(err.message, /^no human face: the face found does not look like a live human face \(a painting, a drawing or a statue\?\): its colour is yellow/, `${name} ${how}`);
+        assert.match(err.hint ?? '', /use a photo of the person.*light was strongly yellow or green/, `${name} ${how}`);
+      }
       const m = (await engine.analyze(photo, { level: 'no', attributes: false })).data[0]!.measures;
-      assert.ok(m.skin_hue !== null && m.skin_hue > SKIN_HUE_MAX, `${name} ${how}: skin hue ${m.skin_hue}`);
+      // biden2's painted face reads 60–65°: under the hue limit, in the band where a face that
+      // is clearly not red and varies like paint is refused
+      assert.ok(m.skin_hue !== null && m.skin_hue > SKIN_HUE_MIN_PAINT, `${name} ${how}: skin hue ${m.skin_hue}`);
       // against the light of the rest of the photo the face has no red of its own
-      assert.ok(m.skin_red !== null && m.skin_red < SKIN_RED_MIN, `${name} ${how}: skin red ${m.skin_red}`);
+      assert.ok(m.skin_red !== null && m.skin_red < (m.skin_hue > SKIN_HUE_MAX ? SKIN_RED_MIN : SKIN_RED_MIN_LOW_HUE), `${name} ${how}: skin red ${m.skin_red}`);
+      // and its colour varies along yellow–blue, whatever the light
+      assert.ok(m.skin_axis !== null && m.skin_axis >= SKIN_AXIS_MIN + 0.2, `${name} ${how}: skin axis ${m.skin_axis}`);
       // the texture cue alone would not have refused it: the colour is what tells
       assert.ok(m.skin_texture !== null && m.skin_texture >= SKIN_TEXTURE_MIN, `${name} ${how}: skin texture ${m.skin_texture}`);
     }
+    // shrunk to a face of about 60 px: still refused at level low (which accepts 40 px faces)
+    const r0 = await engine.analyze(painted, { level: 'no', attributes: false });
+    const small = await sharp(painted).resize({ width: Math.round((r0.image.width * 60) / r0.data[0]!.info.face_size) }).jpeg({ quality: 92 }).toBuffer();
+    const errSmall = await refusal(small, 'low');
+    assert.ok(errSmall && /no human face/.test(errSmall.message), `${name} painted, 60 px face: ${errSmall?.message ?? 'passed at low'}`);
     // the recogniser's camera snapshots skip the colour cue (a camera's white balance can tint
     // live faces): the face is still found there, unless the caller asks for the cue
     const seen = await engine.analyze(painted, { ...RECOGNIZE_OPTIONS, attributes: false });
     assert.equal(seen.data.length, 1, name);
     await assert.rejects(engine.analyze(painted, { ...RECOGNIZE_OPTIONS, attributes: false, skinColourCheck: true }), /no human face/);
   }
+});
+
+test('a live face lit alone by an olive-yellow lamp passes: its colour is shifted as a whole but still varies along red', O, async () => {
+  for (const name of ['obama.jpg', 'obama-1080p.jpg', 'biden2.jpg']) {
+    const r = await engine.analyze(await lampOnFace(face(name)), { attributes: false });
+    const m = r.data[0]!.measures;
+    assert.equal(r.passed, true, `${name}: ${r.data[0]!.fails}`);
+    assert.ok(m.skin_axis !== null && m.skin_axis < SKIN_AXIS_MIN - 0.05, `${name}: skin axis ${m.skin_axis}`);
+  }
+});
+
+/** Everything but the face box in the colour of a warm wooden wall (red up, blue down). */
+async function warmWall(buf: Buffer): Promise<Buffer> {
+  const box = await faceBox(buf);
+  const patch = await sharp(buf).rotate().extract(box).png().toBuffer();
+  return sharp(await sharp(buf).rotate().linear([1.2, 0.95, 0.7], [0, 0, 0]).toBuffer()).composite([{ input: patch, left: box.left, top: box.top }]).jpeg({ quality: 92 }).toBuffer();
+}
+
+test('real faces in front of a warm wall under strongly green or yellow light pass at high, though against that wall they read hardly red', O, async () => {
+  let unredAndYellow = 0;
+  for (const name of PORTRAITS) {
+    const wall = await warmWall(face(name));
+    for (const [light, rgb] of Object.entries({ green: [0.9, 1.1, 0.9], yellow: [1.06, 1.06, 0.78] } as Record<string, [number, number, number]>)) {
+      const r = await engine.analyze(await tint(wall, rgb), { attributes: false });
+      const m = r.data[0]!.measures;
+      assert.equal(r.passed, true, `${name} ${light}: ${r.data[0]!.fails}`);
+      assert.ok(m.skin_axis !== null && m.skin_axis < SKIN_AXIS_MIN - 0.05, `${name} ${light}: skin axis ${m.skin_axis}`);
+      // the two colour cues alone (hue over the limit, not red against the wall) refuse these
+      if (m.skin_hue !== null && m.skin_hue > SKIN_HUE_MAX && m.skin_red !== null && m.skin_red < SKIN_RED_MIN) unredAndYellow++;
+    }
+  }
+  // 2026-11-28: obama-1080p.jpg under both lights (skin_red 5.1 and 6.1)
+  assert.ok(unredAndYellow >= 2, `only ${unredAndYellow} tinted photos read yellow and not red`);
 });
 
 test('real faces under strongly coloured light pass at high: yellow or green skin is still red against the light of the scene', O, async () => {
@@ -227,14 +295,21 @@ const evalManifest = EVAL && existsSync(join(EVAL, 'manifest.json'))
   ? (JSON.parse(readFileSync(join(EVAL, 'manifest.json'), 'utf8')) as { photos: Array<{ file: string; category: string }> }).photos.filter((p) => existsSync(join(EVAL, p.file)))
   : [];
 
-test('evaluation set: no animal face, drawing or statue passes at any level, no painted portrait at high or middle; beards pass and are not masks', { ...O, skip: evalManifest.length === 0 ? 'FIQA_EVAL_DIR with the evaluation set is not here' : false }, async () => {
+test('evaluation set: no animal face, drawing or statue passes at any level, no painted portrait in colour at any level; beards pass and are not masks', { ...O, skip: evalManifest.length === 0 ? 'FIQA_EVAL_DIR with the evaluation set is not here' : false }, async () => {
   const refusedAsNotHuman = { animal: 0, artwork: 0 };
+  const paintingsPassingLow: string[] = [];
   for (const p of evalManifest.filter((x) => ['animal', 'artwork', 'drawing', 'statue'].includes(x.category))) {
     const photo = readFileSync(join(EVAL!, p.file));
     // (a drawing on white paper passed at level low before the landmark cue held in any light)
-    for (const level of p.category === 'artwork' ? (['high', 'middle'] as const) : (['high', 'middle', 'low'] as const)) {
+    for (const level of ['high', 'middle', 'low'] as const) {
       try {
         const r = await engine.analyze(photo, { level, attributes: false });
+        // a painting whose colours are too faint to judge (like a black-and-white photo)
+        // still passes at level low: the one painting allowed to, and only without colour
+        if (p.category === 'artwork' && level === 'low' && r.passed && r.data[0]!.measures.skin_hue === null) {
+          paintingsPassingLow.push(p.file);
+          continue;
+        }
         assert.equal(r.passed, false, `${p.file} passed at ${level}`);
       } catch (err) {
         assert.equal((err as FiqaError).code, 40004, `${p.file}: ${(err as Error).message}`);
@@ -246,6 +321,9 @@ test('evaluation set: no animal face, drawing or statue passes at any level, no 
   // five have faces under 64 px or are blurred, and fail on that)
   assert.ok(refusedAsNotHuman.animal >= 6, `only ${refusedAsNotHuman.animal} animals refused as not human`);
   assert.ok(refusedAsNotHuman.artwork >= 20, `only ${refusedAsNotHuman.artwork} paintings refused as not human`);
+  // 2026-11-28: one (rijks SK-A-4491, nearly colourless); the two small yellow ones that passed
+  // at low before skin_axis are refused
+  assert.ok(paintingsPassingLow.length <= 1, `paintings passing at low: ${paintingsPassingLow}`);
   for (const p of evalManifest.filter((x) => x.category === 'beard')) {
     const r = await engine.analyze(readFileSync(join(EVAL!, p.file)), { attributes: false });
     const e = r.data[0]!;
