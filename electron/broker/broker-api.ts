@@ -29,6 +29,9 @@ export interface BrokerOptions {
   frameMax?: number;
   channelMax?: number;
   handshakeTimeoutMs?: number;
+  /** After the broker sends connection.close for an error, how long it waits for the client's
+   *  close-ok (reading at most 64 KiB meanwhile) before dropping the socket. Default 3000 ms. */
+  closeWaitMs?: number;
   writeStallTimeoutMs?: number;
   maxMessageBytes?: number;
   /** Longest a publisher confirm is held back while its message waits behind a consuming

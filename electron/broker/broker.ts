@@ -55,6 +55,7 @@ class EmbeddedBroker implements BrokerCore, Broker {
       channelMax: opts.channelMax ?? 2047,
       heartbeat: opts.heartbeat ?? 60,
       handshakeTimeoutMs: opts.handshakeTimeoutMs ?? 10000,
+      closeWaitMs: opts.closeWaitMs ?? 3000,
       writeStallTimeoutMs: opts.writeStallTimeoutMs ?? 60000,
       maxMessageBytes: opts.maxMessageBytes ?? 128 * 1024 * 1024,
     };

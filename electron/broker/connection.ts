@@ -332,11 +332,11 @@ export class Connection implements ChannelConn {
       setTimeout(() => this.destroy(), 1000).unref();
       return;
     }
-    // Framing intact: read on (a bounded amount) for the client's close-ok, at most 3 s.
+    // Framing intact: read on (a bounded amount) for the client's close-ok, at most closeWaitMs (3 s).
     this.input = new ChunkReader();
     this.state = 'closing';
     this.send(close);
-    setTimeout(() => this.destroy(), 3000).unref();
+    setTimeout(() => this.destroy(), this.core.options.closeWaitMs).unref();
   }
 
   /** Closes from the server side (broker shutdown, user deleted): 320 CONNECTION_FORCED. */

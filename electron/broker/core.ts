@@ -9,6 +9,7 @@ export interface CoreOptions {
   channelMax: number;
   heartbeat: number;
   handshakeTimeoutMs: number;
+  closeWaitMs: number;
   writeStallTimeoutMs: number;
   maxMessageBytes: number;
 }
