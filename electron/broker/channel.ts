@@ -6,6 +6,7 @@ import { handleDeclareMethod } from './declare';
 import type { Message } from './message';
 import type { Consumer, ConsumerChannel, Queue } from './queue';
 import type { Vhost } from './vhost';
+import { mutableFields, objectList } from './shape';
 
 /** What a channel needs from its connection. */
 export interface ChannelConn {
@@ -14,6 +15,8 @@ export interface ChannelConn {
   readonly frameMax: number;
   readonly clientCaps: Fields;
   send(...bufs: Buffer[]): void;
+  /** send() for a list built by the caller (no spread call: its length varies per message). */
+  sendFrames(bufs: Buffer[]): void;
   writable(): boolean;
   allowed(kind: 'configure' | 'write' | 'read', resourceKind: 'queue' | 'exchange', name: string): void;
   exclusiveQueues: Set<Queue>;
@@ -54,16 +57,19 @@ export class Channel implements ConsumerChannel {
   globalPrefetch = 0;
   confirm = false;
   private publishSeq = 0;
-  private confirms: Confirm[] = [];
+  private readonly confirms: Confirm[] = objectList();
   private confirmFlushQueued = false;
   /** Confirms settled since the last flush. */
-  private settledConfirms: Confirm[] = [];
+  private settledConfirms: Confirm[] = objectList();
   private content: PendingPublish | null = null;
 
   constructor(
     readonly conn: ChannelConn,
     readonly number: number,
-  ) {}
+  ) {
+    // Flags a closing channel or a rare method sets for the first time (shape.ts).
+    mutableFields(this, 'closing', 'flow', 'confirm', 'confirmFlushQueued');
+  }
 
   get expectingContent(): boolean {
     return this.content !== null;
@@ -174,7 +180,7 @@ export class Channel implements ConsumerChannel {
           headerFrame(this.number, body.length, rawProps),
         ];
         pushBodyFrames(out, this.number, body, this.conn.frameMax);
-        this.conn.send(...out);
+        this.conn.sendFrames(out);
       }
     } else {
       const done = confirm ? () => this.confirmed(confirm) : null;
@@ -215,7 +221,7 @@ export class Channel implements ConsumerChannel {
     this.confirmFlushQueued = false;
     if (this.closing) return;
     const settled = this.settledConfirms;
-    this.settledConfirms = [];
+    this.settledConfirms = objectList();
     // In publish order from the oldest: runs of the same outcome share one `multiple` frame.
     for (;;) {
       while (this.confirms.length > 0 && this.confirms[0]!.sent) this.confirms.shift();
@@ -337,7 +343,7 @@ export class Channel implements ConsumerChannel {
     const body = q.bodyOf(m);
     const out: Buffer[] = [method, headerFrame(this.number, m.size, m.props)];
     pushBodyFrames(out, this.number, body, this.conn.frameMax);
-    this.conn.send(...out);
+    this.conn.sendFrames(out);
   }
 
   // ---- acknowledgements ----------------------------------------------------------------------
@@ -390,8 +396,8 @@ export class Channel implements ConsumerChannel {
   release(): void {
     this.closing = true;
     this.content = null;
-    this.confirms = [];
-    this.settledConfirms = [];
+    this.confirms.length = 0; // emptied, not replaced: a field's first reassignment deoptimises its readers (shape.ts)
+    this.settledConfirms = objectList();
     for (const c of this.consumers.values()) c.queue.removeConsumer(c);
     const consumed = [...this.consumers.values()];
     this.consumers.clear();

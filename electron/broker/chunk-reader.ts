@@ -1,12 +1,20 @@
 // Incoming bytes as a list of chunks: frames are cut out without re-concatenating the whole
 // buffer on every read (a client dripping a large frame byte by byte costs O(n), not O(n²)).
+import { objectList } from './shape';
+
 export class ChunkReader {
-  private chunks: Buffer[] = [];
+  private chunks: Buffer[] = objectList();
   length = 0;
 
   push(b: Buffer): void {
     this.chunks.push(b);
     this.length += b.length;
+  }
+
+  /** Drops everything buffered. */
+  clear(): void {
+    this.chunks = objectList();
+    this.length = 0;
   }
 
   unshift(b: Buffer): void {
@@ -31,7 +39,7 @@ export class ChunkReader {
     } else {
       const all = Buffer.concat(this.chunks, this.length);
       out = all.subarray(0, n);
-      this.chunks = all.length > n ? [all.subarray(n)] : [];
+      this.chunks = all.length > n ? [all.subarray(n)] : objectList<Buffer>();
     }
     this.length -= n;
     return out;

@@ -2,18 +2,19 @@
 // next tick), only once the definitions it depends on are on disk; tracks a client that stops
 // reading (stalledSince, for the write-stall timeout) and when output has room again (kick).
 import type { Socket } from 'node:net';
+import { mutableFields, NOT_YET, objectList } from './shape';
 
 /** Output buffered beyond this (ours plus the socket's) makes writable() false. */
 export const HIGH_WATER = 1 << 20;
 
 export class ConnectionOutput {
-  private out: Buffer[] = [];
+  private out: Buffer[] = objectList();
   private outBytes = 0;
   private flushQueued = false;
   /** When the last write went out (heartbeats are sent after half a heartbeat of silence). */
   lastSend = Date.now();
   /** Since when the socket has refused more (0: it has not). */
-  stalledSince = 0;
+  stalledSince = NOT_YET;
   /** Someone found the output full and wants onKick once there is room. */
   private wantKick = false;
 
@@ -25,7 +26,9 @@ export class ConnectionOutput {
     private readonly whenDefinitionsSaved: (cb: () => void) => boolean,
     /** Output has room again (our buffer or the socket's drained). */
     private readonly onKick: () => void,
-  ) {}
+  ) {
+    mutableFields(this, 'flushQueued', 'wantKick');
+  }
 
   get empty(): boolean {
     return this.out.length === 0;
@@ -49,13 +52,13 @@ export class ConnectionOutput {
   /** The socket drained. */
   drained(): void {
     this.wantKick = false;
-    this.stalledSince = 0;
+    this.stalledSince = NOT_YET;
   }
 
   /** Takes what is buffered (for a final socket.end), plus `extra`. */
   takeAll(...extra: Buffer[]): Buffer {
     const buf = Buffer.concat([...this.out, ...extra]);
-    this.out = [];
+    this.out = objectList();
     this.outBytes = 0;
     return buf;
   }
@@ -73,7 +76,7 @@ export class ConnectionOutput {
     // Replies (declare-ok, confirms…) leave only once the definitions they depend on are on disk.
     if (!this.whenDefinitionsSaved(() => this.queueFlush())) return;
     const buf = this.out.length === 1 ? this.out[0]! : Buffer.concat(this.out, this.outBytes);
-    this.out = [];
+    this.out = objectList();
     this.outBytes = 0;
     this.lastSend = Date.now();
     if (this.socket.write(buf)) {

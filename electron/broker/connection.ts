@@ -24,6 +24,7 @@ import type { Vhost } from './vhost';
 import type { BrokerCore } from './core';
 import { onChannelMethod, onContentFrame } from './channel-frames';
 import { ConnectionOutput, HIGH_WATER } from './connection-output';
+import { mutableFields } from './shape';
 import { authenticate, checkNewSecret, negotiateTune, openVhost } from './handshake';
 
 
@@ -50,7 +51,7 @@ export class Connection implements ChannelConn {
   readonly channels = new Map<number, Channel>();
   readonly exclusiveQueues = new Set<Queue>();
   readonly counters = { published: 0, delivered: 0, acked: 0 };
-  private input = new ChunkReader();
+  private readonly input = new ChunkReader();
   private readonly output: ConnectionOutput;
   private lastRecv = Date.now();
   private timer: NodeJS.Timeout | null = null;
@@ -69,6 +70,8 @@ export class Connection implements ChannelConn {
   ) {
     this.frameMax = core.options.frameMax;
     this.channelMax = core.options.channelMax;
+    // Flags a closing connection sets for the first time (shape.ts).
+    mutableFields(this, 'pausedByUs', 'flowPaused', 'inputStopped', 'blockedNotified');
     this.output = new ConnectionOutput(
       socket,
       () => this.state !== 'closed',
@@ -92,6 +95,11 @@ export class Connection implements ChannelConn {
   // ---- output --------------------------------------------------------------------------------
 
   send(...bufs: Buffer[]): void {
+    if (this.state === 'closed') return;
+    this.output.send(bufs);
+  }
+
+  sendFrames(bufs: Buffer[]): void {
     if (this.state === 'closed') return;
     this.output.send(bufs);
   }
@@ -169,7 +177,7 @@ export class Connection implements ChannelConn {
   /** Stops reading from the socket for good and drops whatever was buffered. */
   private stopReading(): void {
     this.inputStopped = true;
-    this.input = new ChunkReader();
+    this.input.clear();
     this.socket.pause();
   }
 
@@ -333,7 +341,7 @@ export class Connection implements ChannelConn {
       return;
     }
     // Framing intact: read on (a bounded amount) for the client's close-ok, at most closeWaitMs (3 s).
-    this.input = new ChunkReader();
+    this.input.clear();
     this.state = 'closing';
     this.send(close);
     setTimeout(() => this.destroy(), this.core.options.closeWaitMs).unref();

@@ -6,6 +6,7 @@
 import type { Permissions, User } from './auth';
 import { DefinitionsWriter, type Definitions } from './store/metadata';
 import type { Vhost } from './vhost';
+import { objectList } from './shape';
 
 /** The durable state as stored: users, permissions, durable exchanges, queues and bindings. */
 export function snapshotDefinitions(users: Map<string, User>, permissions: Permissions, vhosts: Map<string, Vhost>): Definitions {
@@ -30,7 +31,7 @@ export class DefinitionsSaver {
   private writer: DefinitionsWriter | null = null;
   private dirty = false;
   private writing = false;
-  private waiters: Array<() => void> = [];
+  private waiters: Array<() => void> = objectList();
 
   constructor(
     private readonly dataDir: string,
@@ -89,7 +90,7 @@ export class DefinitionsSaver {
 
   private release(): void {
     const w = this.waiters;
-    this.waiters = [];
+    this.waiters = objectList();
     for (const cb of w) cb();
   }
 }

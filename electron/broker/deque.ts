@@ -1,6 +1,8 @@
 // A FIFO with O(1) push/shift (array + moving head, compacted now and then).
+import { objectList } from './shape';
+
 export class Deque<T> {
-  private items: (T | undefined)[] = [];
+  private items: (T | undefined)[] = objectList();
   private head = 0;
 
   get length(): number {
@@ -28,7 +30,7 @@ export class Deque<T> {
 
   clear(): T[] {
     const out = this.items.slice(this.head) as T[];
-    this.items = [];
+    this.items = objectList();
     this.head = 0;
     return out;
   }

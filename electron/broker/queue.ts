@@ -9,6 +9,7 @@ import { HeldConfirms, leftReady } from './held-confirms';
 import { parseQueueArgs } from './queue-args';
 import type { Consumer, PublishInput, QueueHost, QueueOptions } from './queue-types';
 import type { MessageStore } from './store/message-store';
+import { mutableFields, NOT_YET, objectList } from './shape';
 
 export type { Consumer, ConsumerChannel, PublishInput, QueueHost, QueueOptions } from './queue-types';
 
@@ -25,9 +26,9 @@ const FLOW_LOW = 250;
 
 export class Queue {
   readonly ready = new Deque<Message>();
-  readonly requeued: Message[] = [];
+  readonly requeued: Message[] = objectList();
   readonly unacked = new Set<Message>();
-  consumers: Consumer[] = [];
+  readonly consumers: Consumer[] = objectList();
   private mixedPriorities = false;
   deleted = false;
   everConsumed = false;
@@ -40,7 +41,7 @@ export class Queue {
   private unusedTimer: NodeJS.Timeout | null = null;
   private dispatching = false;
   /** When a consumer last got a message (held confirms only while they keep taking them). */
-  private lastDeliverAt = 0;
+  private lastDeliverAt = NOT_YET;
   /** Confirms held until their message leaves the ready list (held-confirms.ts). */
   private readonly held = new HeldConfirms(() => this.host.confirmHoldMs);
   /** Publishing connections paused until this queue's backlog drains (flow control). */
@@ -67,6 +68,8 @@ export class Queue {
     this.maxLengthBytes = a.maxLengthBytes;
     this.expires = a.expires;
     this.overflow = a.overflow;
+    // Flags a queue's deletion or a first consumer sets for the first time (shape.ts).
+    mutableFields(this, 'deleted', 'everConsumed', 'mixedPriorities', 'dispatching');
     this.touch();
   }
 
@@ -142,6 +145,7 @@ export class Queue {
       redelivered: false,
       loc: null,
       decoded: input.decoded,
+      held: undefined,
     };
     this.publishCount++;
     const mem = this.host.memory;
@@ -331,8 +335,7 @@ export class Queue {
     for (const m of all) if (!m.persistent) this.host.stores.scratch.release(m);
     this.requeued.length = 0;
     this.ready.clear();
-    const cs = this.consumers;
-    this.consumers = [];
+    const cs = this.consumers.splice(0);
     this.releaseFlow(true);
     this.held.release(0);
     return cs;

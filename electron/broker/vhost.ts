@@ -138,6 +138,8 @@ export class Vhost implements QueueHost {
         expiresAt: r.expiresAt,
         redelivered: true,
         loc: r.loc,
+        decoded: undefined,
+        held: undefined,
       };
       this.stores.durable.adopt(key, m);
       q.restore(m);

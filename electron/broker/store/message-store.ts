@@ -18,6 +18,7 @@
 // recovery.
 import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, ftruncateSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { mutableFields, objectList } from '../shape';
 import { ACKS, decodeRecord, DROP, encodeAcks, encodeDrop, encodePubHead, fsyncDir, PUB, walkRecords, type Loc, type MessageMeta, type StoredRecord } from './records';
 
 export type { Loc, StoredRecord };
@@ -52,14 +53,16 @@ const PREALLOC_BYTES = 1024 * 1024;
 /** Up to this many durability waiters are synced inline on the event loop; more on the libuv pool. */
 const INLINE_SYNC_MAX = 1;
 let zeros: Buffer | null = null;
+/** Every segment from this one literal: one hidden class, so append/settle/release stay monomorphic. */
+const newSegment = (n: number, fd: number, end: number): Segment => ({ n, fd, size: end, written: end, fileSize: end, live: new Map(), liveBytes: 0, relocating: false });
 const segName = (n: number) => `${String(n).padStart(8, '0')}.log`;
 
 export class MessageStore {
-  private segs: Segment[] = [];
+  private segs: Segment[] = objectList();
   private readonly byN = new Map<number, Segment>();
-  private pending: Buffer[] = [];
+  private pending: Buffer[] = objectList();
   private pendingBytes = 0;
-  private waiters: Array<() => void> = [];
+  private waiters: Array<() => void> = objectList();
   private acks = new Map<string, number[]>();
   private readonly keyBytes = new Map<string, number>();
   private liveTotal = 0;
@@ -67,7 +70,7 @@ export class MessageStore {
   /** The segment an fdatasync on the libuv pool is running for (its fd stays open until it ends). */
   private syncing: Segment | null = null;
   /** Waiters covered by that running fdatasync. */
-  private syncingWaiters: Array<() => void> = [];
+  private syncingWaiters: Array<() => void> = objectList();
   private preallocScheduled = false;
   private closed = false;
   /** Group commits done (fdatasync calls for durability waiters); for tests and stats. */
@@ -77,6 +80,7 @@ export class MessageStore {
     readonly dir: string,
     private readonly opts: StoreOptions,
   ) {
+    mutableFields(this, 'scheduled', 'preallocScheduled', 'closed');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
@@ -111,7 +115,7 @@ export class MessageStore {
         ftruncateSync(fd, end);
         if (this.opts.sync) fdatasyncSync(fd);
       }
-      this.addSegment({ n, fd, size: end, written: end, fileSize: end, live: new Map(), liveBytes: 0, relocating: false });
+      this.addSegment(newSegment(n, fd, end));
     }
     const out = new Map<string, StoredRecord[]>();
     for (const [key, m] of live) out.set(key, [...m.values()].sort((a, b) => a.id - b.id));
@@ -220,7 +224,7 @@ export class MessageStore {
     // While a pooled fdatasync runs, new waiters gather for the next one (started when it ends).
     if (this.waiters.length === 0 || !this.opts.sync || this.syncing) return;
     const waiters = this.waiters;
-    this.waiters = [];
+    this.waiters = objectList();
     const tail = this.segs[this.segs.length - 1]!; // older segments were synced when rotated out
     if (waiters.length <= INLINE_SYNC_MAX) {
       // A lone confirm (one-at-a-time publishing): sync right here, no thread hand-off.
@@ -236,7 +240,7 @@ export class MessageStore {
       const seg = this.syncing!;
       const ws = this.syncingWaiters;
       this.syncing = null;
-      this.syncingWaiters = [];
+      this.syncingWaiters = objectList();
       if (this.closed) {
         closeSync(seg.fd); // close() left it open for this sync (and settled its waiters)
         return;
@@ -268,14 +272,14 @@ export class MessageStore {
     }
     this.closed = true;
     const w = [...this.syncingWaiters, ...this.waiters];
-    this.syncingWaiters = [];
-    this.waiters = [];
+    this.syncingWaiters = objectList();
+    this.waiters = objectList();
     for (const cb of w) cb();
   }
 
   /** Closes and removes the store's files (the scratch store of paged-out bodies). */
   destroy(): void {
-    this.pending = [];
+    this.pending = objectList();
     this.pendingBytes = 0;
     this.close();
     rmSync(this.dir, { recursive: true, force: true });
@@ -334,7 +338,7 @@ export class MessageStore {
     if (this.pending.length === 0) return;
     const seg = this.segs[this.segs.length - 1]!;
     const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
+    this.pending = objectList();
     this.pendingBytes = 0;
     let off = 0;
     while (off < buf.length) off += writeSync(seg.fd, buf, off, buf.length - off, seg.written + off);
@@ -363,7 +367,7 @@ export class MessageStore {
       const fd = openSync(join(this.dir, segName(n)), constants.O_RDWR | constants.O_CREAT, 0o600);
       const end = fstatSync(fd).size;
       if (this.opts.sync) fsyncDir(this.dir);
-      const next: Segment = { n, fd, size: end, written: end, fileSize: end, live: new Map(), liveBytes: 0, relocating: false };
+      const next = newSegment(n, fd, end);
       this.addSegment(next);
       return next;
     }
