@@ -5,6 +5,7 @@ import { AmqpError, decodeProperties, encodeMethod, fail, headerFrame, M, pushBo
 import { handleDeclareMethod } from './declare';
 import type { Message } from './message';
 import type { Consumer, ConsumerChannel, Queue } from './queue';
+import { ConsumerEntry } from './queue-types';
 import type { Vhost } from './vhost';
 import { mutableFields, objectList } from './shape';
 
@@ -265,7 +266,7 @@ export class Channel implements ConsumerChannel {
     if (this.consumers.has(tag)) throw new AmqpError(530, `NOT_ALLOWED - attempt to reuse consumer tag '${tag}'`, M.BasicConsume);
     const pr = (f.arguments as Fields | undefined)?.['x-priority'];
     if (pr !== undefined && !Number.isInteger(pr)) fail(406, `invalid arg 'x-priority' for consumer: ${JSON.stringify(pr)} is not an integer`);
-    const c: Consumer = { tag, queue: q, noAck: f.noAck, exclusive: f.exclusive, prefetch: this.prefetch, unacked: 0, channel: this, priority: pr ?? 0 };
+    const c: Consumer = new ConsumerEntry(tag, q, f.noAck, f.exclusive, this.prefetch, this, pr ?? 0);
     q.addConsumer(c);
     this.consumers.set(tag, c);
     if (!f.nowait) this.conn.send(encodeMethod(M.BasicConsumeOk, this.number, { consumerTag: tag }));

@@ -23,6 +23,24 @@ export interface Consumer {
   priority?: number;
 }
 
+/**
+ * A consumer as channels create them. A class, not an object literal: V8 builds a literal's
+ * boilerplate on its second run and widens its object fields' types then ("uninitialized field"),
+ * which at the second consumer ever deoptimised every function that read `queue` or `channel`.
+ */
+export class ConsumerEntry implements Consumer {
+  unacked = 0;
+  constructor(
+    public tag: string,
+    public queue: Queue,
+    public noAck: boolean,
+    public exclusive: boolean,
+    public prefetch: number,
+    public channel: ConsumerChannel,
+    public priority: number,
+  ) {}
+}
+
 export interface QueueHost {
   readonly vhostName: string;
   memory: { bytes: number; limit: number };

@@ -30,15 +30,24 @@ export interface StoredMsg extends MessageMeta {
   loc: Loc | null;
 }
 
-interface Segment {
-  n: number;
-  fd: number;
+// A class, not object literals: V8 widens a literal's object field types when it builds the
+// literal's boilerplate on its second run (the first segment roll), which deoptimised append/settle.
+class Segment {
   size: number; // bytes of records, written or pending
   written: number; // bytes of records written to the file
   fileSize: number; // bytes of the file (≥ written: the zero-filled rest is preallocated)
-  live: Map<StoredMsg, string>; // live message → its queue key
-  liveBytes: number;
-  relocating: boolean; // its live messages were copied forward; deleted once the copies are durable
+  readonly live = new Map<StoredMsg, string>(); // live message → its queue key
+  liveBytes = 0;
+  relocating = false; // its live messages were copied forward; deleted once the copies are durable
+  constructor(
+    readonly n: number,
+    readonly fd: number,
+    end: number,
+  ) {
+    this.size = end;
+    this.written = end;
+    this.fileSize = end;
+  }
 }
 
 export interface StoreOptions {
@@ -53,8 +62,6 @@ const PREALLOC_BYTES = 1024 * 1024;
 /** Up to this many durability waiters are synced inline on the event loop; more on the libuv pool. */
 const INLINE_SYNC_MAX = 1;
 let zeros: Buffer | null = null;
-/** Every segment from this one literal: one hidden class, so append/settle/release stay monomorphic. */
-const newSegment = (n: number, fd: number, end: number): Segment => ({ n, fd, size: end, written: end, fileSize: end, live: new Map(), liveBytes: 0, relocating: false });
 const segName = (n: number) => `${String(n).padStart(8, '0')}.log`;
 
 export class MessageStore {
@@ -115,7 +122,7 @@ export class MessageStore {
         ftruncateSync(fd, end);
         if (this.opts.sync) fdatasyncSync(fd);
       }
-      this.addSegment(newSegment(n, fd, end));
+      this.addSegment(new Segment(n, fd, end));
     }
     const out = new Map<string, StoredRecord[]>();
     for (const [key, m] of live) out.set(key, [...m.values()].sort((a, b) => a.id - b.id));
@@ -367,7 +374,7 @@ export class MessageStore {
       const fd = openSync(join(this.dir, segName(n)), constants.O_RDWR | constants.O_CREAT, 0o600);
       const end = fstatSync(fd).size;
       if (this.opts.sync) fsyncDir(this.dir);
-      const next = newSegment(n, fd, end);
+      const next = new Segment(n, fd, end);
       this.addSegment(next);
       return next;
     }
