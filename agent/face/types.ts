@@ -74,6 +74,10 @@ export interface FiqaMeasures {
   skin_red: number | null;
   /** spread of log(B/G) over spread of log(R/G) across the inner face (null: no colour); the same under any light's colour: live skin varies along red (< 1), paint along yellow–blue (see human.ts) */
   skin_axis: number | null;
+  /** the whole photo's chroma that its tone does not explain (8-bit units): about 0 in a black-and-white or toned (sepia) print, more in a colour photo or a painting (see human.ts) */
+  photo_colour: number;
+  /** the inner face's mean chroma apart from the photo's tone curve (8-bit units): about 0 in a toned print, where the face has no colour of its own (see human.ts) */
+  skin_tint: number;
 }
 
 export interface CheckResult {

@@ -185,7 +185,7 @@ for (const g of [...new Set(real.map(group))]) {
 console.log(`  paintings: ${range(paintings.filter(twoCues))}`);
 
 console.log(`\n3. refused on colour by the decision in use (paintColour, faces ≥ 32 px)`);
-const uses = (r: Row) => r.faceSize >= 32 && r.m.skin_hue !== null && paintColour({ landmark_confidence: r.m.landmark_confidence, skin_texture: r.m.skin_texture, skin_hue: r.m.skin_hue, skin_red: r.m.skin_red, skin_axis: r.m.skin_axis });
+const uses = (r: Row) => r.faceSize >= 32 && r.m.skin_hue !== null && paintColour({ landmark_confidence: r.m.landmark_confidence, skin_texture: r.m.skin_texture, skin_hue: r.m.skin_hue, skin_red: r.m.skin_red, skin_axis: r.m.skin_axis, photo_colour: r.m.photo_colour, skin_tint: r.m.skin_tint });
 const counts = new Map<string, [number, number, number]>();
 for (const r of real) {
   const k = `${group(r)} / ${r.copy}`;

@@ -1,8 +1,9 @@
-// The local evaluation set's real drawings, sunglasses and Flickr faces
-// (test/fixtures/fiqa-eval/README.md; not committed, so this runs only where FIQA_EVAL_DIR has
-// it): the engraving that passed at level low is refused as not human, real dark glasses fail on
-// the eyes, and no real face photographed for Flickr is refused as not human, nor a blown-out
-// real face taken for a drawing.
+// The local evaluation set's real drawings, sunglasses, Flickr faces, black-and-white and sepia
+// photos and cartoons (test/fixtures/fiqa-eval/README.md; not committed, so this runs only where
+// FIQA_EVAL_DIR has it): the engraving that passed at level low is refused as not human, real dark
+// glasses fail on the eyes, no real face photographed for Flickr is refused as not human, nor a
+// blown-out real face taken for a drawing, no black-and-white or toned photo of a real person is
+// refused for its colour, and the colour cartoons the detector finds are refused.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -72,6 +73,46 @@ test('evaluation set: real faces are not taken for drawings — Flickr portraits
       const j = await engine.analyze(photo, { level, attributes: false });
       assert.equal(j.passed, false, `${file} blown out at ${level}`);
       assert.ok(j.data[0]!.fails.includes('brightness'), `${file} at ${level}: ${j.data[0]!.fails}`);
+    }
+  }
+});
+
+test('evaluation set: no black-and-white or toned (sepia) photo of a real person is refused for its colour; at most the landmark cue refuses a few turned or halftone ones', skip, async () => {
+  const prints = [...of('portrait-bw'), ...of('portrait-sepia')];
+  assert.ok(prints.length >= 80, `${prints.length} black-and-white and sepia photos`);
+  const byLandmarks: string[] = [];
+  let judged = 0;
+  for (const p of prints) {
+    const buf = readFileSync(join(EVAL!, p.file));
+    const seen = await engine.analyze(buf, { level: 'no', attributes: false }).catch((err: FiqaError) => err);
+    // faces a level could accept (≥ 40 px); one 34 px face in a full-length print is left out
+    if (seen instanceof Error || seen.data[0]!.info.face_size < 40) continue;
+    judged++;
+    const m = seen.data[0]!.measures;
+    // a print's colour follows its tone: no colour cue is measured
+    assert.equal(m.skin_hue, null, `${p.file}: skin tint ${m.skin_tint}, photo colour ${m.photo_colour}`);
+    for (const level of ['high', 'middle', 'low'] as const) {
+      const r = await engine.analyze(buf, { level, attributes: false }).catch((err: FiqaError) => err);
+      if (!(r instanceof Error)) continue;
+      assert.doesNotMatch(r.message, /live human face|colour/, `${p.file} at ${level}`);
+      if (/^no human face/.test(r.message) && level === 'middle') byLandmarks.push(p.file);
+    }
+  }
+  // 2026-11-28: 79 (two where no face is found, six faces under 40 px)
+  assert.ok(judged >= 75, `${judged} prints judged`);
+  // 2026-11-28: six (a profile, a hat brim over a bowed head, three halftone or vignetted prints
+  // of the 1880s-1900s, a face turned three-quarters): the landmark model is less sure of them
+  assert.ok(byLandmarks.length <= 6, `refused by the landmark cue: ${byLandmarks}`);
+});
+
+test('evaluation set: colour cartoons and 3-D animation the detector finds are refused at every level (except the two photoreal Sintel stills, not solved)', skip, async () => {
+  const cartoons = of('cartoon');
+  assert.ok(cartoons.length >= 5);
+  for (const p of cartoons.filter((c) => !/sintel-(still|facial)/.test(c.file))) {
+    for (const level of ['high', 'middle', 'low'] as const) {
+      const r: unknown = await engine.analyze(readFileSync(join(EVAL!, p.file)), { level, attributes: false }).catch((err: FiqaError) => err);
+      assert.ok(r instanceof FiqaError, `${p.file} passed at ${level}`);
+      assert.equal(r.code, 40004, p.file);
     }
   }
 });
