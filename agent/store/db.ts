@@ -59,6 +59,11 @@ export interface OpenOptions {
   migrations?: Migration[];
   /** How long a statement waits for a lock held by another connection (default 5000 ms). */
   busyTimeoutMs?: number;
+  /**
+   * A read-only connection to a database another connection has opened (and migrated) in WAL
+   * mode: no migrations; its reads see the last committed state and never wait for the writer.
+   */
+  readOnly?: boolean;
 }
 
 const CORRUPT = new Set(['SQLITE_NOTADB', 'SQLITE_CORRUPT']);
@@ -152,9 +157,10 @@ class Db implements AgentDb {
   }
 }
 
-function openRaw(path: string): Promise<sqlite3.Database> {
+function openRaw(path: string, readOnly = false): Promise<sqlite3.Database> {
+  const mode = readOnly ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
   return new Promise((resolve, reject) => {
-    const db: sqlite3.Database = new sqlite3.Database(path, sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE | sqlite3.OPEN_FULLMUTEX, (err: Error | null) =>
+    const db: sqlite3.Database = new sqlite3.Database(path, mode | sqlite3.OPEN_FULLMUTEX, (err: Error | null) =>
       err ? reject(err) : resolve(db),
     );
   });
@@ -170,7 +176,7 @@ export async function openAgentDb(dataDir: string, opts: OpenOptions = {}): Prom
   const path = join(dataDir, opts.file ?? DB_FILE);
   let raw: sqlite3.Database;
   try {
-    raw = await openRaw(path);
+    raw = await openRaw(path, opts.readOnly);
   } catch (err) {
     throw wrap(path, err, 'DB_OPEN', 'cannot open the agent database');
   }
@@ -179,6 +185,14 @@ export async function openAgentDb(dataDir: string, opts: OpenOptions = {}): Prom
     raw.configure('busyTimeout', opts.busyTimeoutMs ?? 5000);
     // reading the schema reads the header: a file that is not a database fails here
     await db.get('SELECT count(*) AS n FROM sqlite_master');
+    if (opts.readOnly) {
+      const mode = await db.get<{ journal_mode: string }>('PRAGMA journal_mode');
+      if (mode?.journal_mode?.toLowerCase() !== 'wal') throw new DbError('DB_OPEN', `${path} is not in WAL mode (journal_mode is ${mode?.journal_mode}); open it read-write first`);
+      await db.exec('PRAGMA query_only = ON;');
+      const v = await db.get<{ v: number | null }>('SELECT max(version) AS v FROM schema_version');
+      db.schemaVersion = v?.v ?? 0;
+      return db;
+    }
     const mode = await db.get<{ journal_mode: string }>('PRAGMA journal_mode = WAL');
     if (mode?.journal_mode?.toLowerCase() !== 'wal') throw new DbError('DB_OPEN', `cannot switch ${path} to WAL mode (journal_mode is ${mode?.journal_mode})`);
     // WAL + NORMAL: durable across application crashes; a power cut may lose the last commits

@@ -95,9 +95,9 @@ export class BoxHandlers {
 
   private async auth(devSno: string, token: string): Promise<{ devSno: string }> {
     const { core } = this;
-    const d = await core.devices.authenticate(devSno, token);
+    const d = await core.read((s) => s.devices.authenticate(devSno, token));
     if (!d) {
-      const known = await core.devices.get(devSno);
+      const known = await core.read((s) => s.devices.get(devSno));
       if (!known || !known.enabled) throw FORBIDDEN('this dev_sno is not an enabled device of this platform');
       throw UNAUTHORISED('the token is not the current one for this dev_sno; log in again');
     }
@@ -106,7 +106,7 @@ export class BoxHandlers {
   }
 
   private async userDetails(devSno: string, ids: string[], token: string): Promise<unknown> {
-    const desired = await desiredFor(this.core.db, devSno);
+    const desired = await this.core.read((s) => desiredFor(s.db, devSno));
     const auth = `dev_sno=${encodeURIComponent(devSno)}&token=${encodeURIComponent(token)}`;
     const users = [];
     for (const id of ids) {
@@ -125,10 +125,12 @@ export class BoxHandlers {
   private async boxPhoto(devSno: string, sha256: string) {
     const { core } = this;
     // only a photo of a person this box holds
-    const row = await core.db.get<{ ext: string }>(
+    const row = await core.read((s) =>
+      s.db.get<{ ext: string }>(
       `SELECT ph.ext FROM photos ph WHERE ph.sha256 = ? AND EXISTS (
          SELECT 1 FROM person_groups pg JOIN device_groups dg ON dg.group_id = pg.group_id WHERE pg.person_id = ph.person_id AND dg.dev_sno = ?) LIMIT 1`,
       [sha256, devSno],
+      ),
     );
     if (!row) return null;
     const bytes = await core.photos.read(sha256, row.ext);

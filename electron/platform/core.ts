@@ -7,7 +7,7 @@ import type { BrokerControl } from '../broker/control';
 import type { AmqpLink } from './amqp-link';
 import type { BrokerProvisioner } from './broker-provision';
 import type { CommandRetention } from './commands-retention';
-import type { PlatformDb } from './db';
+import { transaction, type PlatformDb, type SnapshotReads } from './db';
 import type { PlatformEventsSettings } from './events';
 import { DeviceStore } from './devices';
 import { PeopleStore } from './people';
@@ -40,6 +40,13 @@ export const SETTING_RESULTS = 'results_mode';
 export const SETTING_INLINE = 'inline_users';
 export const SETTING_BROKER_PASSWORD = 'platform_broker_password';
 
+/** What a read sees: one committed state of the database, through the stores. */
+export interface PlatformSnapshot {
+  db: PlatformDb;
+  devices: DeviceStore;
+  people: PeopleStore;
+}
+
 export class PlatformCore {
   readonly devices: DeviceStore;
   readonly people: PeopleStore;
@@ -57,8 +64,11 @@ export class PlatformCore {
   private syncTimer: NodeJS.Timeout | undefined;
 
   constructor(
+    /** The writer's connection: only inside `serial`/`write` (a writer reading its own rows). */
     readonly db: PlatformDb,
     readonly o: PlatformOptions,
+    /** The readers' connections (db.ts SnapshotReads): every read outside the write lock. */
+    readonly reads: SnapshotReads,
   ) {
     this.devices = new DeviceStore(db);
     this.people = new PeopleStore(db);
@@ -72,6 +82,7 @@ export class PlatformCore {
       inlineUsers: () => this.settings.get(SETTING_INLINE) === '1',
       resendAfterMs: o.resendAfterMs ?? 120_000,
       lock: (fn) => this.serial(fn),
+      read: (fn) => reads.read(fn),
     };
   }
 
@@ -84,6 +95,19 @@ export class PlatformCore {
     const run = this.chain.then(fn, fn);
     this.chain = run.catch(() => undefined);
     return run;
+  }
+
+  /** Database writes in one transaction (BEGIN IMMEDIATE … COMMIT), one at a time. */
+  write<T>(fn: () => Promise<T>): Promise<T> {
+    return this.serial(() => transaction(this.db, fn));
+  }
+
+  /**
+   * A read outside the write lock: `fn` sees one committed state (never a transaction in
+   * flight) and never waits for a writer.
+   */
+  read<T>(fn: (s: PlatformSnapshot) => Promise<T>): Promise<T> {
+    return this.reads.read((db) => fn({ db, devices: new DeviceStore(db), people: new PeopleStore(db) }));
   }
 
   async loadSettings(): Promise<void> {

@@ -1,6 +1,6 @@
 // The platform's SQLite database (<data>/platform.db) through the agent's db wrapper
 // (agent/store/db.ts: WAL, ordered migrations, promise API). Migrations only add.
-import { openAgentDb, type AgentDb, type Migration } from '../../agent/store/db';
+import { DbError, openAgentDb, type AgentDb, type Migration } from '../../agent/store/db';
 import { EVENTS_MIGRATION } from './events/schema';
 
 export type PlatformDb = AgentDb;
@@ -113,4 +113,66 @@ export async function transaction<T>(db: PlatformDb, fn: () => Promise<T>): Prom
     await db.exec('ROLLBACK').catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Reads on their own read-only connections (WAL): each `read(fn)` runs `fn` inside one read
+ * transaction, so every statement of it sees the same committed state — never a writer's
+ * transaction half applied, never two commits mixed — and never waits for the writer. A pool
+ * of `size` connections: readers wait only for other readers (each holds one for a few ms).
+ */
+export class SnapshotReads {
+  private readonly free: PlatformDb[];
+  private readonly waiting: Array<(db: PlatformDb) => void> = [];
+  private closed = false;
+
+  constructor(private readonly conns: PlatformDb[]) {
+    this.free = [...conns];
+  }
+
+  async read<T>(fn: (db: PlatformDb) => Promise<T>): Promise<T> {
+    const db = await this.acquire();
+    try {
+      await db.exec('BEGIN');
+      try {
+        return await fn(db);
+      } finally {
+        await db.exec('COMMIT').catch(() => db.exec('ROLLBACK').catch(() => undefined));
+      }
+    } finally {
+      this.release(db);
+    }
+  }
+
+  private acquire(): Promise<PlatformDb> {
+    if (this.closed) return Promise.reject(new DbError('DB_CLOSED', 'the platform database is closed'));
+    const db = this.free.pop();
+    return db ? Promise.resolve(db) : new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(db: PlatformDb): void {
+    const next = this.waiting.shift();
+    if (next) next(db);
+    else this.free.push(db);
+  }
+
+  /** Closes the connections once the reads in flight are done (before the writer's close). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all: PlatformDb[] = [];
+    while (all.length < this.conns.length) all.push(await new Promise<PlatformDb>((resolve) => (this.free.length ? resolve(this.free.pop()!) : this.waiting.push(resolve))));
+    await Promise.all(all.map((db) => db.close()));
+  }
+}
+
+/** `size` read-only connections to the platform's database (opened by openPlatformDb first). */
+export async function openPlatformReads(dataDir: string, size = 2): Promise<SnapshotReads> {
+  const conns: PlatformDb[] = [];
+  try {
+    for (let i = 0; i < size; i++) conns.push(await openAgentDb(dataDir, { file: PLATFORM_DB_FILE, readOnly: true }));
+  } catch (err) {
+    await Promise.all(conns.map((c) => c.close().catch(() => undefined)));
+    throw err;
+  }
+  return new SnapshotReads(conns);
 }

@@ -11,14 +11,31 @@ export class DeviceAdmin {
     private readonly runner: SyncRunner,
   ) {}
 
+  /** The box as of one committed state (re-read), with its queue's consumers from the broker. */
   async view(d: DeviceRow): Promise<DeviceView> {
-    const { core } = this;
-    const q = d.enabled ? await core.provisioner.queueInfo(d.dev_sno).catch(() => null) : null;
-    return deviceView(d, await core.people.deviceGroups(d.dev_sno), await this.runner.summaryOf(d.dev_sno), (q?.consumers ?? 0) > 0);
+    return (await this.views([d.dev_sno]))[0]!;
   }
 
   async list(): Promise<DeviceView[]> {
-    return Promise.all((await this.core.devices.list()).map((d) => this.view(d)));
+    return this.views();
+  }
+
+  private async views(only?: string[]): Promise<DeviceView[]> {
+    const { core } = this;
+    const rows = await core.read(async (s) => {
+      const out = [];
+      for (const d of only ? [await s.devices.require(only[0]!)] : await s.devices.list()) {
+        out.push({ d, groups: await s.people.deviceGroups(d.dev_sno), sync: await this.runner.summaryIn(s.db, d.dev_sno) });
+      }
+      return out;
+    });
+    // the broker is asked outside the read: a slow broker holds no database connection
+    return Promise.all(
+      rows.map(async ({ d, groups, sync }) => {
+        const q = d.enabled ? await core.provisioner.queueInfo(d.dev_sno).catch(() => null) : null;
+        return deviceView(d, groups, sync, (q?.consumers ?? 0) > 0);
+      }),
+    );
   }
 
   async add(name = ''): Promise<DeviceView> {
@@ -45,7 +62,7 @@ export class DeviceAdmin {
 
   async release(devSno: string): Promise<DeviceView> {
     const { core } = this;
-    const d = await core.serial(async () => {
+    const d = await core.write(async () => {
       const d = await core.devices.release(devSno);
       // the next box to take this code starts empty
       await core.db.run('DELETE FROM box_people WHERE dev_sno = ?', [devSno]);
@@ -57,7 +74,7 @@ export class DeviceAdmin {
 
   async remove(devSno: string): Promise<void> {
     const { core } = this;
-    await core.devices.require(devSno);
+    await core.read((s) => s.devices.require(devSno));
     await core.link.unwatch(devSno);
     await core.provisioner.removeBox(devSno).catch(() => undefined);
     await core.serial(() => core.devices.remove(devSno));
@@ -66,17 +83,17 @@ export class DeviceAdmin {
 
   async assign(devSno: string, group: string): Promise<DeviceView> {
     const { core } = this;
-    await core.devices.require(devSno);
+    await core.read((s) => s.devices.require(devSno));
     await core.serial(() => core.people.assign(devSno, group));
     core.changed('devices', true);
-    return this.view((await core.devices.get(devSno))!);
+    return (await this.views([devSno]))[0]!;
   }
 
   async unassign(devSno: string, group: string): Promise<DeviceView> {
     const { core } = this;
-    await core.devices.require(devSno);
+    await core.read((s) => s.devices.require(devSno));
     await core.serial(() => core.people.unassign(devSno, group));
     core.changed('devices', true);
-    return this.view((await core.devices.get(devSno))!);
+    return (await this.views([devSno]))[0]!;
   }
 }

@@ -52,6 +52,7 @@ export class Lifecycle {
     await core.provisioner?.close();
     await core.drain();
     await this.runner.drain();
+    await core.reads.close();
     await core.db.close();
   }
 }

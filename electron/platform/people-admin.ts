@@ -1,7 +1,7 @@
 // The people and groups facade: people with their photos (each checked by the face engine
 // before it is stored, the verdict returned at once) and permission groups, as the admin API
 // and UI see them. Every change schedules an automatic sync.
-import type { PlatformCore } from './core';
+import type { PlatformCore, PlatformSnapshot } from './core';
 import type { PersonInput } from './people';
 import { verdictOf, verdictOfError, type PhotoStore, type PhotoVerdict } from './photos';
 import { personView, type PersonView } from './views';
@@ -12,7 +12,7 @@ export class PeopleAdmin {
   // ---- groups ----
 
   async listGroups(): Promise<Array<{ name: string; members: number; devices: number }>> {
-    return (await this.core.people.listGroups()).map((g) => ({ name: g.name, members: g.members, devices: g.devices }));
+    return (await this.core.read((s) => s.people.listGroups())).map((g) => ({ name: g.name, members: g.members, devices: g.devices }));
   }
 
   async addGroup(name: string): Promise<void> {
@@ -32,19 +32,27 @@ export class PeopleAdmin {
 
   // ---- people ----
 
-  async view(id: string): Promise<PersonView> {
-    const { core } = this;
-    const p = await core.people.require(id);
-    const states = await core.db.all<{ dev_sno: string; state: string; code: number | null; message: string | null }>(
+  /** One person as of one committed state. */
+  view(id: string): Promise<PersonView> {
+    return this.core.read((s) => this.viewIn(s, id));
+  }
+
+  private async viewIn(s: PlatformSnapshot, id: string): Promise<PersonView> {
+    const p = await s.people.require(id);
+    const states = await s.db.all<{ dev_sno: string; state: string; code: number | null; message: string | null }>(
       'SELECT dev_sno, state, code, message FROM box_people WHERE person_id = ? ORDER BY dev_sno',
       [id],
     );
-    return personView(p, await core.people.groupsOf(id), await core.people.photos(id), states);
+    return personView(p, await s.people.groupsOf(id), await s.people.photos(id), states);
   }
 
   async list(o: { search?: string; group?: string; limit?: number; offset?: number } = {}): Promise<{ total: number; people: PersonView[] }> {
-    const rows = await this.core.people.list(o);
-    return { total: await this.core.people.count(), people: await Promise.all(rows.map((r) => this.view(r.id))) };
+    return this.core.read(async (s) => {
+      const rows = await s.people.list(o);
+      const people: PersonView[] = [];
+      for (const r of rows) people.push(await this.viewIn(s, r.id));
+      return { total: await s.people.count(), people };
+    });
   }
 
   async save(p: PersonInput, opts: { update: boolean; photos?: Uint8Array[] }): Promise<PersonView> {
@@ -52,7 +60,8 @@ export class PeopleAdmin {
     // photos are checked before anything is stored, so a bad file leaves no half-made person
     const checked: Array<{ stored: Awaited<ReturnType<PhotoStore['put']>>; verdict: PhotoVerdict }> = [];
     for (const bytes of opts.photos ?? []) checked.push(await this.checkAndStore(bytes));
-    await core.serial(async () => {
+    // one transaction: no reader sees the groups removed but not yet re-added, nor a person without the photo
+    await core.write(async () => {
       await core.people.upsert(p, opts);
       for (const c of checked) await core.people.addPhoto(p.id, c.stored, c.verdict);
     });
@@ -78,7 +87,7 @@ export class PeopleAdmin {
 
   async addPhoto(id: string, bytes: Uint8Array): Promise<{ person: PersonView; verdict: PhotoVerdict }> {
     const { core } = this;
-    await core.people.require(id);
+    await core.read((s) => s.people.require(id));
     const c = await this.checkAndStore(bytes);
     await core.serial(() => core.people.addPhoto(id, c.stored, c.verdict));
     core.changed('people', true);
@@ -93,7 +102,7 @@ export class PeopleAdmin {
 
   async photo(sha256: string): Promise<{ bytes: Buffer; type: string } | null> {
     const { core } = this;
-    const row = await core.db.get<{ ext: string }>('SELECT ext FROM photos WHERE sha256 = ? LIMIT 1', [sha256]);
+    const row = await core.read((s) => s.db.get<{ ext: string }>('SELECT ext FROM photos WHERE sha256 = ? LIMIT 1', [sha256]));
     if (!row) return null;
     const bytes = await core.photos.read(sha256, row.ext);
     return bytes ? { bytes, type: row.ext === 'png' ? 'image/png' : 'image/jpeg' } : null;

@@ -6,7 +6,7 @@
 // photos, groups) and sync-runner.ts (provisioning, sync, retries, wipe).
 import { BoxHandlers } from './box-handlers';
 import { PlatformCore, type PlatformOptions } from './core';
-import { openPlatformDb } from './db';
+import { openPlatformDb, openPlatformReads } from './db';
 import { DeviceAdmin } from './device-admin';
 import { createPlatformEvents, type EventsService, type PlatformEvents } from './events';
 import { Lifecycle } from './lifecycle';
@@ -63,7 +63,14 @@ export interface PlatformService {
 
 export async function createPlatformService(o: PlatformOptions): Promise<PlatformService> {
   const db = await openPlatformDb(o.dataDir);
-  const svc = new Platform(new PlatformCore(db, o));
+  let reads;
+  try {
+    reads = await openPlatformReads(o.dataDir);
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+  const svc = new Platform(new PlatformCore(db, o, reads));
   try {
     await svc.start();
   } catch (err) {

@@ -4,14 +4,14 @@ import type { ResultsMode } from './sync';
 import type { PlatformStatus } from './views';
 
 export async function platformStatus(core: PlatformCore, boxPort: number): Promise<PlatformStatus> {
-  const devices = await core.devices.list();
+  const [devices, people] = await core.read(async (s) => [await s.devices.list(), await s.people.count()] as const);
   return {
     boxPort,
     broker: { kind: core.provisioner.kind, port: core.provisioner.boxEndpoint().port },
     resultsMode: core.deps.resultsMode(),
     inlineUsers: core.deps.inlineUsers(),
     devices: devices.length,
-    people: await core.people.count(),
+    people,
   };
 }
 

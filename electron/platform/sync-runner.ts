@@ -5,6 +5,7 @@
 import { declareBoxResources } from './broker-provision';
 import { DEFAULT_COMMAND_RETENTION, pruneCommands, type CommandRetention } from './commands-retention';
 import type { PlatformCore } from './core';
+import type { PlatformDb } from './db';
 import type { DeviceRow } from './devices';
 import { PlatformError } from './errors';
 import { macForDisplay } from './names';
@@ -54,16 +55,16 @@ export class SyncRunner {
     } catch (err) {
       await core.serial(() => core.devices.setBrokerState(d.dev_sno, 'failed', (err as Error).message));
     }
-    return (await core.devices.get(d.dev_sno))!;
+    return (await core.read((s) => s.devices.get(d.dev_sno)))!;
   }
 
   async provisionAll(): Promise<void> {
     const { core } = this;
     try {
       // the broker is started only for a site that has boxes
-      if ((await core.devices.list()).length === 0) return;
+      if ((await core.read((s) => s.devices.list())).length === 0) return;
       await core.provisioner.start();
-      for (const d of await core.devices.list()) {
+      for (const d of await core.read((s) => s.devices.list())) {
         if (core.closed) return;
         await this.provision(d);
         if (d.mac && core.deps.resultsMode() === 'queue') core.link.watch(d.dev_sno);
@@ -85,7 +86,7 @@ export class SyncRunner {
   /** `force` (the operator's sync, a box logging in): unanswered people are re-sent at once. */
   async sync(devSno?: string, force = true): Promise<SyncReport[]> {
     const { core } = this;
-    const devices = devSno ? [await core.devices.require(devSno)] : await core.devices.list();
+    const devices = await core.read(async (s) => (devSno ? [await s.devices.require(devSno)] : await s.devices.list()));
     const reports: SyncReport[] = [];
     for (const d of devices) {
       if (!d.enabled) continue;
@@ -106,21 +107,23 @@ export class SyncRunner {
   private async retryPending(): Promise<void> {
     const { core } = this;
     if (core.closed) return;
-    for (const d of await core.devices.list().catch(() => [])) {
+    for (const d of await core.read((s) => s.devices.list()).catch(() => [])) {
       if (await this.queueBusy(d.dev_sno)) continue;
       await markUnanswered(core.deps, d.dev_sno).catch(() => undefined);
     }
-    const due = await core.db
-      .get<{ n: number }>(`SELECT count(*) AS n FROM box_people WHERE state IN ('noanswer', 'unsent') OR (state = 'failed' AND code IN (${RETRY_CODES.join(',')}) AND sent_at < ?)`, [
-        Date.now() - core.deps.resendAfterMs,
-      ])
+    const due = await core
+      .read((s) =>
+        s.db.get<{ n: number }>(`SELECT count(*) AS n FROM box_people WHERE state IN ('noanswer', 'unsent') OR (state = 'failed' AND code IN (${RETRY_CODES.join(',')}) AND sent_at < ?)`, [
+          Date.now() - core.deps.resendAfterMs,
+        ]),
+      )
       .catch(() => undefined);
     if (due && due.n > 0 && core.autoSync) await this.sync(undefined, false).catch(() => undefined);
     else await this.pruneCommands();
   }
 
-  async summaryOf(devSno: string): Promise<Record<string, number>> {
-    const { db } = this.core;
+  /** A box's people by state and how many it is assigned, read in the caller's snapshot `db`. */
+  async summaryIn(db: PlatformDb, devSno: string): Promise<Record<string, number>> {
     const rows = await db.all<{ state: string; n: number }>('SELECT state, count(*) AS n FROM box_people WHERE dev_sno = ? GROUP BY state', [devSno]);
     const desired = await db.get<{ n: number }>(
       'SELECT count(DISTINCT pg.person_id) AS n FROM person_groups pg JOIN device_groups dg ON dg.group_id = pg.group_id WHERE dg.dev_sno = ?',
@@ -133,13 +136,15 @@ export class SyncRunner {
 
   async syncSummary(): Promise<SyncSummary[]> {
     const out: SyncSummary[] = [];
-    for (const d of await this.core.devices.list()) out.push({ devSno: d.dev_sno, name: d.name, mac: macForDisplay(d.mac), counts: await this.summaryOf(d.dev_sno) });
-    return out;
+    return this.core.read(async (s) => {
+      for (const d of await s.devices.list()) out.push({ devSno: d.dev_sno, name: d.name, mac: macForDisplay(d.mac), counts: await this.summaryIn(s.db, d.dev_sno) });
+      return out;
+    });
   }
 
   async wipe(devSno: string, wipe: { users: boolean; events: boolean }): Promise<{ messageId: string }> {
     const { core } = this;
-    await core.devices.require(devSno);
+    await core.read((s) => s.devices.require(devSno));
     if (!wipe.users && !wipe.events) throw new PlatformError('say what to wipe: users, events or both', 'bad_params', 400);
     const messageId = await this.perBox(devSno, () => sendWipe(core.deps, devSno, wipe));
     core.changed('sync');

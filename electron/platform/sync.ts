@@ -31,6 +31,8 @@ export interface SyncDeps {
   resendAfterMs: number;
   /** Serialises writes to the database. */
   lock<T>(fn: () => Promise<T>): Promise<T>;
+  /** A read of one committed state on a reader connection (outside the lock). */
+  read<T>(fn: (db: PlatformDb) => Promise<T>): Promise<T>;
 }
 
 interface BoxPersonRow {
@@ -72,8 +74,11 @@ export function userRecord(d: Desired, photo: { url?: string; base64?: string })
 export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: boolean; force?: boolean } = {}): Promise<SyncReport> {
   const { db } = deps;
   const report: SyncReport = { devSno, added: 0, deleted: 0, unchanged: 0, commands: 0, error: null };
-  const desired = await desiredFor(db, devSno);
-  const rows = new Map((await db.all<BoxPersonRow>('SELECT person_id, state, version, sent_at, message_id, code FROM box_people WHERE dev_sno = ?', [devSno])).map((r) => [r.person_id, r]));
+  // the plan from one committed state (the box's syncs run one at a time: nothing else writes its rows meanwhile but results)
+  const [desired, rows] = await deps.read(async (r) => [
+    await desiredFor(r, devSno),
+    new Map((await r.all<BoxPersonRow>('SELECT person_id, state, version, sent_at, message_id, code FROM box_people WHERE dev_sno = ?', [devSno])).map((x) => [x.person_id, x])),
+  ] as const);
   const now = Date.now();
   const old = (r: BoxPersonRow) => r.sent_at === null || now - r.sent_at >= deps.resendAfterMs;
   const stale = (r: BoxPersonRow) => !o.queueBusy && old(r);
@@ -193,14 +198,15 @@ export async function applyResult(deps: SyncDeps, devSno: string, raw: unknown):
   const r = parsed.data;
   if (r.messageKey === 'fiqa') return 'fiqa';
   if (!r.messageId) return 'unknown';
-  const cmd = await db.get<{ method: string; answered_at: number | null; body_json: string }>('SELECT method, answered_at, body_json FROM commands WHERE message_id = ? AND dev_sno = ?', [
-    r.messageId,
-    devSno,
-  ]);
-  if (!cmd) return 'unknown';
   const now = Date.now();
   return deps.lock(() =>
-    transaction(db, async () => {
+    transaction(db, async (): Promise<ResultOutcome> => {
+      // read inside the transaction: two copies of one result cannot both count as the first
+      const cmd = await db.get<{ method: string; answered_at: number | null; body_json: string }>('SELECT method, answered_at, body_json FROM commands WHERE message_id = ? AND dev_sno = ?', [
+        r.messageId,
+        devSno,
+      ]);
+      if (!cmd) return 'unknown';
       await db.run('UPDATE commands SET answered_at = ?, result_json = ? WHERE message_id = ?', [now, JSON.stringify(r).slice(0, 65536), r.messageId]);
       const where = 'dev_sno = ? AND person_id = ? AND message_id = ?';
       if (cmd.method === 'wipe_data') {
