@@ -14,10 +14,10 @@ import { jpegQuality } from './jpeg-quality';
 import { centroid, decodeMesh, detectionCrop, headPose, IDX, meshCrop, MESH_SIZE, type Mesh } from './landmarks';
 import { judge, thresholdsFor } from './levels';
 import { measureFace, type RawMeasures } from './measures';
-import { humanLook, LANDMARK_CONFIDENCE_MIN, NOT_A_FACE_CONFIDENCE, notHumanReason, type HumanLook } from './human';
+import { humanLook, LANDMARK_CONFIDENCE_MIN, landmarkLogOdds, NOT_A_FACE_CONFIDENCE, notHumanReason, WIDE_CROP_SCALES, type HumanLook } from './human';
 import { sceneLooks, type SceneLooks } from './scene';
 import { defaultModelsDir, loadModels, type LoadedModel } from './models';
-import type { AnalyzeOptions, FiqaAnalysis, FiqaEntry, Point } from './types';
+import type { AnalyzeOptions, FiqaAnalysis, FiqaEntry, Point, Thresholds } from './types';
 
 export interface FaceEngineOptions {
   /** folder with manifest.json and the .onnx files (default: resources/models, or $SE3KIT_MODELS_DIR) */
@@ -121,7 +121,7 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
     try {
       const quality = jpegQuality(buf);
       const explain = o.explainNoFace !== false;
-      const faces = await findFaces(img, pyr, o.maxFaces ?? 10, level === 'no' ? undefined : quality, explain, o.skinColourCheck ?? explain);
+      const faces = await findFaces(img, pyr, o.maxFaces ?? 10, level === 'no' ? undefined : quality, explain, o.skinColourCheck ?? explain, level === 'no' ? undefined : thresholdsFor(level, o.thresholds));
       const data: FiqaEntry[] = [];
       // the largest face's area over the next one's (faces are sorted largest first)
       const dominance = faces.length > 1 ? (faces[0]!.measures.face_width / faces[1]!.measures.face_width) ** 2 : null;
@@ -147,7 +147,15 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
 
   /** Every face: detection, landmarks (refined once when needed), measures and pose; largest first. */
   /** `jpegQ` undefined: level `no`, measure every face and refuse none as not human. */
-  async function findFaces(img: DecodedImage, pyr: Pyramid, maxFaces: number, jpegQ: number | null | undefined, explain = true, skinColour = true): Promise<FaceFound[]> {
+  async function findFaces(
+    img: DecodedImage,
+    pyr: Pyramid,
+    maxFaces: number,
+    jpegQ: number | null | undefined,
+    explain = true,
+    skinColour = true,
+    t?: Thresholds,
+  ): Promise<FaceFound[]> {
     const { input, width, height, side } = letterbox(img, pyr, DETECTOR_SIZE, detectorMultiple, detectorIn);
     const raw = await detector.run(input, [1, height, width, 3]);
     const dets = decodeDetections(raw, width, height, side, minDet);
@@ -169,11 +177,19 @@ export async function createFaceEngine(opts: FaceEngineOptions = {}): Promise<Fa
       // drop duplicates (two detections converging on one face)
       const c = centroid(mesh.points, [IDX.noseTip]);
       if (faces.some((f) => Math.hypot(f.mesh.points[IDX.noseTip]![0] - c[0], f.mesh.points[IDX.noseTip]![1] - c[1]) < 0.1 * mesh.crop.size)) continue;
-      faces.push({ detection: d, mesh, measures: measureFace(pyr, mesh, img), pose: headPose(mesh), human: humanLook(pyr, mesh, img) });
+      const human = humanLook(pyr, mesh, img);
+      // a toned print's face the landmark model is unsure of: a second look on wider crops
+      // (beard, hair and shoulders in view; see human.ts), two more landmark runs, rarely
+      if (human.toned && human.landmark_confidence < LANDMARK_CONFIDENCE_MIN) {
+        let wide = -Infinity;
+        for (const k of WIDE_CROP_SCALES) wide = Math.max(wide, landmarkLogOdds((await runMesh(pyr, meshCrop(mesh, k))).score));
+        human.landmark_confidence_wide = wide;
+      }
+      faces.push({ detection: d, mesh, measures: measureFace(pyr, mesh, img), pose: headPose(mesh), human });
     }
     // faces that are not human (an animal, a painting, a statue) are not faces to enrol: left
     // out, and when nothing else is left the photo is refused for that
-    const notHuman = faces.map((f) => (jpegQ === undefined ? null : notHumanReason(f.human, { ...f.measures, compression: jpegQ }, skinColour)));
+    const notHuman = faces.map((f) => (jpegQ === undefined ? null : notHumanReason(f.human, { ...f.measures, compression: jpegQ, yaw: f.pose.yaw, face_size_min: t?.face_size_min, yaw_max: t?.yaw_max }, skinColour)));
     // a detection the landmark model hardly sees a face in (a false detection beside a real
     // face, e.g. a shadow or a shoulder) does not count as a second face whatever its quality
     const anyClearFace = faces.some((f) => f.human.landmark_confidence >= LANDMARK_CONFIDENCE_MIN);
@@ -316,6 +332,7 @@ function toEntry(
     skin_axis: f.human.skin_axis === null ? null : r2(f.human.skin_axis),
     photo_colour: r2(f.human.photo_colour),
     skin_tint: r2(f.human.skin_tint),
+    landmark_confidence_wide: f.human.landmark_confidence_wide === null ? null : r2(f.human.landmark_confidence_wide),
   };
   const { success, fails, checks } = judge(info, measures, level, o.thresholds);
   const pt = (q: number[]): Point => [Math.round(q[0]! * scale), Math.round(q[1]! * scale)];

@@ -26,6 +26,7 @@
 // smoother; blur alone leaves the skin's mean colour): such a photo fails on that instead.
 import { sampleCrop, type Pyramid } from './image';
 import { centroid, IDX, meshCrop, type Mesh } from './landmarks';
+import { LEVELS } from './levels';
 import { EYES_VISIBLE_MIN } from './measures';
 import { polygonMask, toCrop } from './regions';
 import { skinRedUnderSceneLight, srgbToLinear } from './scene-light';
@@ -68,6 +69,14 @@ export interface HumanLook {
    * pigment of its own.
    */
   skin_tint: number;
+  /** no colour cue: a black-and-white or toned print (photo_colour, skin_tint), see below */
+  toned: boolean;
+  /**
+   * the landmark model's face-presence log-odds on wider crops of the face (the larger of
+   * WIDE_CROP_SCALES), measured by the engine only in a toned photo whose landmark_confidence
+   * is under LANDMARK_CONFIDENCE_MIN; null otherwise
+   */
+  landmark_confidence_wide: number | null;
 }
 
 /** Landmark log-odds below this: not a human face (animal faces 0.8–9.5, portraits ≥ 15.2). */
@@ -151,11 +160,38 @@ export const SKIN_TINT_MIN = 2.6;
  */
 export const PHOTO_COLOUR_TONED = 3.6;
 
+/**
+ * A toned print whose landmark confidence is under LANDMARK_CONFIDENCE_MIN gets a second look
+ * on wider crops (meshCrop at these scales, the first look's is 1.5): old prints of bearded
+ * men, halftone or vignetted, read 5.8–11 on the face alone and 13–14 with the beard, hair
+ * and shoulders in view; the animal faces of the evaluation set made grey or sepia read at
+ * most 9.9 on either crop. Only in toned photos: in colour a dog's face read 13 on the wider
+ * crop, and the colour cues judge colour photos (see README).
+ */
+export const WIDE_CROP_SCALES = [1.7, 2.0];
+/**
+ * Yaw beyond which no level accepts a head (level low's 45°): a face turned that far that the
+ * landmark model is unsure of is judged on its pose, not refused as not human (the model is
+ * unsure of profiles; two real prints in profile read 3.4 and 11.3).
+ */
+export const YAW_EVERY_LEVEL_REFUSES = Math.max(...Object.values(LEVELS).map((t) => t.yaw_max));
+/**
+ * The colour cue judges faces at least this wide (level low's face minimum) or, under a custom
+ * level, as small as that level accepts: a smaller face fails on its size at the level first (a
+ * 34 px face of a real toned print read skin_tint 3.22, over SKIN_TINT_MIN).
+ */
+export const COLOUR_FACE_MIN = LEVELS.low.face_size_min;
+
 const N = 64;
 
+/** The landmark model's face-presence score as log-odds (the float32 sigmoid saturates at 16.6). */
+export function landmarkLogOdds(score: number): number {
+  const s = Math.min(score, 1 - 6e-8);
+  return Math.min(16.6, Math.log(s / (1 - s)));
+}
+
 export function humanLook(pyr: Pyramid, mesh: Mesh, img: { width: number; height: number }): HumanLook {
-  const s = Math.min(mesh.score, 1 - 6e-8);
-  const landmark_confidence = Math.min(16.6, Math.log(s / (1 - s)));
+  const landmark_confidence = landmarkLogOdds(mesh.score);
   // is the photo in colour at all? (a black-and-white portrait has no colour texture to judge)
   const whole = sampleCrop(pyr, { cx: img.width / 2, cy: img.height / 2, size: Math.max(img.width, img.height), angle: 0 }, 32, 1, 0);
   let chroma = 0;
@@ -193,7 +229,7 @@ export function humanLook(pyr: Pyramid, mesh: Mesh, img: { width: number; height
   // a black-and-white or toned print: no colour cue (its face has no colour of its own)
   const colourless = chroma / (whole.length / 3) < COLOURLESS;
   if (skin_tint < SKIN_TINT_MIN && (colourless || photo_colour < PHOTO_COLOUR_TONED)) {
-    return { landmark_confidence, skin_texture: null, skin_hue: null, skin_red: null, skin_axis: null, photo_colour, skin_tint };
+    return { landmark_confidence, skin_texture: null, skin_hue: null, skin_red: null, skin_axis: null, photo_colour, skin_tint, toned: true, landmark_confidence_wide: null };
   }
   let n = 0;
   let sum = 0;
@@ -232,7 +268,7 @@ export function humanLook(pyr: Pyramid, mesh: Mesh, img: { width: number; height
     lb += y;
     lb2 += y * y;
   }
-  if (n < 50) return { landmark_confidence, skin_texture: null, skin_hue: null, skin_red: null, skin_axis: null, photo_colour, skin_tint };
+  if (n < 50) return { landmark_confidence, skin_texture: null, skin_hue: null, skin_red: null, skin_axis: null, photo_colour, skin_tint, toned: false, landmark_confidence_wide: null };
   const [, a, b] = srgbToLab(mr / n, mg / n, mb / n);
   const skin_hue = Math.hypot(a, b) < 3 ? null : (Math.atan2(b, a) * 180) / Math.PI;
   const sr = Math.sqrt(Math.max(0, lr2 / n - (lr / n) ** 2));
@@ -246,6 +282,8 @@ export function humanLook(pyr: Pyramid, mesh: Mesh, img: { width: number; height
     skin_axis: skin_hue === null || sr < 0.01 ? null : sb / sr,
     photo_colour,
     skin_tint,
+    toned: false,
+    landmark_confidence_wide: null,
   };
 }
 
@@ -262,6 +300,11 @@ export interface QualityGate {
   eyes_visible: number;
   mask: number;
   partial: boolean;
+  /** head pose yaw (degrees) */
+  yaw: number;
+  /** the level's face-size minimum and yaw maximum (a custom level may differ from the table) */
+  face_size_min?: number;
+  yaw_max?: number;
 }
 
 /**
@@ -280,19 +323,24 @@ export function notHumanReason(look: HumanLook, q: QualityGate, skinColour = tru
   // a face the landmark model hardly sees is not human whatever its exposure, in any light a
   // level accepts (level low does not judge exposure: a drawing on white paper passed there)
   const anyLight = q.brightness >= 0.2 && q.brightness <= 1.9 && (q.compression === null || q.compression >= 30);
-  if (!fair && anyLight && whole && sharp && look.landmark_confidence < LANDMARK_CONFIDENCE_ANY_LIGHT_MIN) {
+  // a toned print's face the landmark model is unsure of also counts as seen on a wider crop
+  const confidence = look.toned && look.landmark_confidence_wide !== null ? Math.max(look.landmark_confidence, look.landmark_confidence_wide) : look.landmark_confidence;
+  // in a toned print, a head turned further than any level accepts fails on its pose: the
+  // landmark model is unsure of profiles, which says nothing about what the face is
+  const turned = look.toned && Math.abs(q.yaw) > Math.max(YAW_EVERY_LEVEL_REFUSES, q.yaw_max ?? 0);
+  if (!fair && anyLight && whole && sharp && !turned && confidence < LANDMARK_CONFIDENCE_ANY_LIGHT_MIN) {
     return { reason: 'the face found does not look like a human face (an animal or a drawing?)', hint: USE_A_PERSON };
   }
   if (!fair || !whole) return null;
-  if (sharp && look.landmark_confidence < LANDMARK_CONFIDENCE_MIN) return { reason: 'the face found does not look like a human face (an animal?)', hint: USE_A_PERSON };
+  if (sharp && !turned && confidence < LANDMARK_CONFIDENCE_MIN) return { reason: 'the face found does not look like a human face (an animal?)', hint: USE_A_PERSON };
   // the colour texture needs a face of some size (smaller faces fail on size anyway)
   if (sharp && q.face_width >= 64 && look.skin_texture !== null && look.skin_texture < SKIN_TEXTURE_MIN) {
     return { reason: 'the face found does not look like a live human face (a painting, a drawing or a statue?)', hint: USE_A_PERSON };
   }
-  // the colour of the skin needs fewer pixels: any face the levels could accept
+  // the colour of the skin needs fewer pixels: any face the level could accept
   // (a yellow face under a yellow or green light is still red against the light of the scene,
   // and its colour still varies along red)
-  if (skinColour && q.face_width >= 32 && look.skin_hue !== null && paintColour(look)) {
+  if (skinColour && q.face_width >= Math.min(COLOUR_FACE_MIN, q.face_size_min ?? COLOUR_FACE_MIN) && look.skin_hue !== null && paintColour(look)) {
     return {
       reason: `the face found does not look like a live human face (a painting, a drawing or a statue?): its colour is yellow like old varnish, not the red of live skin, also against the light of the rest of the photo, and it varies like paint (hue ${Math.round(look.skin_hue)}°)`,
       hint: `${USE_A_PERSON}; if it is a photo of the person, the light was strongly yellow or green: take it again in daylight or white light`,

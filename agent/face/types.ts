@@ -78,6 +78,8 @@ export interface FiqaMeasures {
   photo_colour: number;
   /** the inner face's mean chroma apart from the photo's tone curve (8-bit units): about 0 in a toned print, where the face has no colour of its own (see human.ts) */
   skin_tint: number;
+  /** in a black-and-white or toned print whose landmark_confidence is under 12: the landmark log-odds on wider crops of the face (beard, hair in view), else null (see human.ts) */
+  landmark_confidence_wide: number | null;
 }
 
 export interface CheckResult {

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { createFaceEngine } from '../../agent/face';
-import { paintColour } from '../../agent/face/human';
+import { COLOUR_FACE_MIN, paintColour } from '../../agent/face/human';
 import { sampleCrop, type Pyramid } from '../../agent/face/image';
 import { centroid, IDX, meshCrop, type Mesh } from '../../agent/face/landmarks';
 import { polygonMask, toCrop } from '../../agent/face/regions';
@@ -184,8 +184,11 @@ for (const g of [...new Set(real.map(group))]) {
 }
 console.log(`  paintings: ${range(paintings.filter(twoCues))}`);
 
-console.log(`\n3. refused on colour by the decision in use (paintColour, faces ≥ 32 px)`);
-const uses = (r: Row) => r.faceSize >= 32 && r.m.skin_hue !== null && paintColour({ landmark_confidence: r.m.landmark_confidence, skin_texture: r.m.skin_texture, skin_hue: r.m.skin_hue, skin_red: r.m.skin_red, skin_axis: r.m.skin_axis, photo_colour: r.m.photo_colour, skin_tint: r.m.skin_tint });
+console.log(`\n3. refused on colour by the decision in use (paintColour, faces ≥ ${COLOUR_FACE_MIN} px)`);
+const uses = (r: Row) =>
+  r.faceSize >= COLOUR_FACE_MIN &&
+  r.m.skin_hue !== null &&
+  paintColour({ landmark_confidence: r.m.landmark_confidence, skin_texture: r.m.skin_texture, skin_hue: r.m.skin_hue, skin_red: r.m.skin_red, skin_axis: r.m.skin_axis, photo_colour: r.m.photo_colour, skin_tint: r.m.skin_tint, toned: false, landmark_confidence_wide: null });
 const counts = new Map<string, [number, number, number]>();
 for (const r of real) {
   const k = `${group(r)} / ${r.copy}`;

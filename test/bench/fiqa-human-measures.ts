@@ -1,6 +1,7 @@
 // npx tsx test/bench/fiqa-human-measures.ts [--levels] FILE...
 // The human-face check's measures (agent/face/human.ts) of the main face of each photo, one
-// line per photo: face width, landmark confidence, skin texture, hue, skin_red, skin axis,
+// line per photo: face width, landmark confidence (and on wider crops, in a toned print the
+// landmark model is unsure of), yaw, skin texture, hue, skin_red, skin axis,
 // photo_colour and skin_tint (level `no`, nothing refused); with --levels also the verdict at
 // high, middle and low (first failed check, or the 40004 message). PNGs are flattened on white.
 // Used for the black-and-white / toned-print decision (README "Photo checks").
@@ -17,7 +18,7 @@ if (files.length === 0) {
 }
 const fmt = (v: number | null | undefined, d = 2) => (v === null || v === undefined ? '-' : v.toFixed(d));
 const engine = await createFaceEngine();
-console.log(['file', 'width', 'landmark', 'texture', 'hue', 'red', 'axis', 'photo_colour', 'skin_tint', ...(LEVELS ? ['high', 'middle', 'low'] : [])].join('\t'));
+console.log(['file', 'width', 'landmark', 'wide', 'yaw', 'texture', 'hue', 'red', 'axis', 'photo_colour', 'skin_tint', ...(LEVELS ? ['high', 'middle', 'low'] : [])].join('\t'));
 for (const f of files) {
   let buf: Buffer;
   try {
@@ -31,9 +32,9 @@ for (const f of files) {
   try {
     const e = (await engine.analyze(buf, { level: 'no', attributes: false })).data[0]!;
     const m = e.measures;
-    row.push(String(Math.round(e.bbox[2] - e.bbox[0])), fmt(m.landmark_confidence, 1), fmt(m.skin_texture), fmt(m.skin_hue, 1), fmt(m.skin_red, 1), fmt(m.skin_axis), fmt(m.photo_colour), fmt(m.skin_tint));
+    row.push(String(Math.round(e.bbox[2] - e.bbox[0])), fmt(m.landmark_confidence, 1), fmt(m.landmark_confidence_wide, 1), fmt(e.info.headpose.yaw_angle, 1), fmt(m.skin_texture), fmt(m.skin_hue, 1), fmt(m.skin_red, 1), fmt(m.skin_axis), fmt(m.photo_colour), fmt(m.skin_tint));
   } catch (err) {
-    row.push(`(${(err as Error).message})`, '', '', '', '', '', '', '');
+    row.push(`(${(err as Error).message})`, '', '', '', '', '', '', '', '', '');
   }
   if (LEVELS) {
     for (const level of ['high', 'middle', 'low'] as const) {

@@ -3,13 +3,14 @@
 // FIQA_EVAL_DIR has it): the engraving that passed at level low is refused as not human, real dark
 // glasses fail on the eyes, no real face photographed for Flickr is refused as not human, nor a
 // blown-out real face taken for a drawing, no black-and-white or toned photo of a real person is
-// refused for its colour, and the colour cartoons the detector finds are refused.
+// refused for its colour and only one (a bowed head under a hat brim) by the landmark cue, prints
+// in profile fail on their pose, and the colour cartoons the detector finds are refused.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFaceEngine, FiqaError, type FaceEngine } from '../../agent/face';
-import { NOT_A_FACE_CONFIDENCE } from '../../agent/face/human';
+import { LANDMARK_CONFIDENCE_MIN, NOT_A_FACE_CONFIDENCE, YAW_EVERY_LEVEL_REFUSES } from '../../agent/face/human';
 import { degrade } from './degrade';
 
 const O = { timeout: 180_000 };
@@ -77,32 +78,58 @@ test('evaluation set: real faces are not taken for drawings — Flickr portraits
   }
 });
 
-test('evaluation set: no black-and-white or toned (sepia) photo of a real person is refused for its colour; at most the landmark cue refuses a few turned or halftone ones', skip, async () => {
+test('evaluation set: no black-and-white or toned (sepia) photo of a real person is refused for its colour, and at most one (a bowed head under a hat brim) by the landmark cue', skip, async () => {
   const prints = [...of('portrait-bw'), ...of('portrait-sepia')];
   assert.ok(prints.length >= 80, `${prints.length} black-and-white and sepia photos`);
-  const byLandmarks: string[] = [];
+  const refused: string[] = [];
   let judged = 0;
+  let wideLooks = 0;
   for (const p of prints) {
     const buf = readFileSync(join(EVAL!, p.file));
     const seen = await engine.analyze(buf, { level: 'no', attributes: false }).catch((err: FiqaError) => err);
-    // faces a level could accept (≥ 40 px); one 34 px face in a full-length print is left out
-    if (seen instanceof Error || seen.data[0]!.info.face_size < 40) continue;
-    judged++;
+    if (seen instanceof Error) continue;
     const m = seen.data[0]!.measures;
-    // a print's colour follows its tone: no colour cue is measured
-    assert.equal(m.skin_hue, null, `${p.file}: skin tint ${m.skin_tint}, photo colour ${m.photo_colour}`);
+    if (m.landmark_confidence_wide !== null) wideLooks++;
+    // a print's colour follows its tone: no colour cue is measured (faces a level could accept;
+    // the 34 px face of a full-length print reads a tint of its own, and fails on its size)
+    if (seen.data[0]!.info.face_size >= 40) {
+      judged++;
+      assert.equal(m.skin_hue, null, `${p.file}: skin tint ${m.skin_tint}, photo colour ${m.photo_colour}`);
+    }
     for (const level of ['high', 'middle', 'low'] as const) {
       const r = await engine.analyze(buf, { level, attributes: false }).catch((err: FiqaError) => err);
       if (!(r instanceof Error)) continue;
       assert.doesNotMatch(r.message, /live human face|colour/, `${p.file} at ${level}`);
-      if (/^no human face/.test(r.message) && level === 'middle') byLandmarks.push(p.file);
+      if (/^no human face/.test(r.message)) refused.push(`${p.file} at ${level} (${p.category})`);
     }
   }
   // 2026-11-28: 79 (two where no face is found, six faces under 40 px)
   assert.ok(judged >= 75, `${judged} prints judged`);
-  // 2026-11-28: six (a profile, a hat brim over a bowed head, three halftone or vignetted prints
-  // of the 1880s-1900s, a face turned three-quarters): the landmark model is less sure of them
-  assert.ok(byLandmarks.length <= 6, `refused by the landmark cue: ${byLandmarks}`);
+  // the landmark model was unsure of 6 (log-odds 3.4-11.3): they got the second, wider look
+  assert.ok(wideLooks >= 5, `${wideLooks} wider looks`);
+  // 2026-11-28, issue 15: of the six the landmark cue refused, the two profiles fail on their
+  // pose (or size), three bearded halftone or vignetted prints pass the wider look, and the
+  // bowed head under a hat brim (black-and-white, log-odds 4.8, 6.0 on the wider crops) is
+  // still refused: no sepia print is refused as not human at any level
+  assert.ok(refused.every((r) => /portrait-bw/.test(r)), `refused as not human: ${refused}`);
+  assert.ok(refused.length <= 3, `refused as not human: ${refused}`);
+});
+
+test('evaluation set: the two prints in profile the landmark model is unsure of fail on their pose or size, not as not human', skip, async () => {
+  const profiles = ['portraits-bw/007393.jpg', 'portraits-bw/008750.jpg'].filter((f) => existsSync(join(EVAL!, f)));
+  assert.equal(profiles.length, 2);
+  for (const file of profiles) {
+    const buf = readFileSync(join(EVAL!, file));
+    const e = (await engine.analyze(buf, { level: 'no', attributes: false })).data[0]!;
+    // unsure (under 12 also on the wider crops) and turned beyond every level's 45°
+    assert.ok(Math.max(e.measures.landmark_confidence, e.measures.landmark_confidence_wide ?? -Infinity) < LANDMARK_CONFIDENCE_MIN, `${file}: ${e.measures.landmark_confidence}`);
+    assert.ok(Math.abs(e.info.headpose.yaw_angle) > YAW_EVERY_LEVEL_REFUSES, `${file}: yaw ${e.info.headpose.yaw_angle}`);
+    for (const level of ['high', 'middle', 'low'] as const) {
+      const r = (await engine.analyze(buf, { level, attributes: false })).data[0]!;
+      assert.equal(r.fiqa_result, false, `${file} at ${level}`);
+      assert.ok(r.fails.includes('headpose'), `${file} at ${level}: ${r.fails}`);
+    }
+  }
 });
 
 test('evaluation set: colour cartoons and 3-D animation the detector finds are refused at every level (except the two photoreal Sintel stills, not solved)', skip, async () => {
