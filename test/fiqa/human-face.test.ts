@@ -411,7 +411,7 @@ test('evaluation set: the animal faces made black-and-white or sepia are still r
       found++;
       const m = seen.data[0]!.measures;
       assert.equal(m.skin_hue, null, `${p.file} ${how}: toned`);
-      // 2026-11-28: the ten found read 0.1-9.5, on the wider crops at most 8.0
+      // 2026-11-28: the nine or ten found read 0.1-9.5, on the wider crops at most 8.0
       assert.ok(Math.max(m.landmark_confidence, m.landmark_confidence_wide ?? -Infinity) < LANDMARK_CONFIDENCE_MIN - 2, `${p.file} ${how}: ${m.landmark_confidence}, wider ${m.landmark_confidence_wide}`);
       for (const level of ['high', 'middle', 'low'] as const) {
         const r = await engine.analyze(photo, { level, attributes: false }).catch((err: FiqaError) => err);
