@@ -1,9 +1,11 @@
 // Is a face a human face? BlazeFace and FaceMesh also take a dog's or a cat's face, a painted
 // portrait or a statue for a face. These cues tell them apart, each computed on what the engine
-// already has (no extra model run):
+// already has (no extra model run, but for the second look below):
 // - the landmark model's own face-presence confidence, as log-odds: every one of the 284
 //   evaluation portraits reads ≥ 15.2 (the float32 sigmoid saturates at 16.6), the animal
-//   faces the detector takes for faces 0.8–9.5;
+//   faces the detector takes for faces 0.8–9.5. In a black-and-white or toned print, where it
+//   is the only cue, a face it is unsure of gets a second look on wider crops (old bearded,
+//   halftone prints), and a head turned beyond every level fails on its pose instead;
 // - the colour texture of the skin: the spread of the red-difference chroma (Cr) over the
 //   inner face. Skin in a photo is mottled (blood under the skin, pores, light); paint, stone
 //   and drawings are smooth. Calibrated on every second portrait (minimum 4.09, limit 0.8× of
