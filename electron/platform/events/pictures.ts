@@ -15,13 +15,15 @@ export class EventPictures {
     return join(this.dir, sha256.slice(0, 2), `${sha256}.${ext}`);
   }
 
-  async put(p: Picture): Promise<void> {
+  /** Writes the picture unless it is there already; true when this call wrote it. */
+  async put(p: Picture): Promise<boolean> {
     const path = this.pathOf(p.sha256, p.ext);
-    if (await stat(path).then((s) => s.size === p.bytes.length, () => false)) return;
+    if (await stat(path).then((s) => s.size === p.bytes.length, () => false)) return false;
     await mkdir(join(this.dir, p.sha256.slice(0, 2)), { recursive: true });
     const tmp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
     await writeFile(tmp, p.bytes);
     await rename(tmp, path);
+    return true;
   }
 
   read(sha256: string, ext: string): Promise<Buffer | null> {
