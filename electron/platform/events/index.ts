@@ -101,6 +101,12 @@ export async function createPlatformEvents(o: PlatformEventsOptions): Promise<Pl
   const ageTimer = setInterval(() => void records.enforce().catch((err) => process.emitWarning(`event retention: ${(err as Error).message}`)), 10 * 60_000);
   ageTimer.unref();
   monitor.start();
+  // pictures a crash left without an event, in the background
+  let closing = false;
+  const sweeping = records.sweep(() => closing).catch((err) => {
+    if (!closing) process.emitWarning(`event pictures sweep: ${(err as Error).message}`);
+    return 0;
+  });
 
   async function requireEvent(id: string) {
     const e = await records.get(id);
@@ -201,6 +207,8 @@ export async function createPlatformEvents(o: PlatformEventsOptions): Promise<Pl
       await monitor.deviceInfo(devSno, action, device);
     },
     async close() {
+      closing = true;
+      await sweeping;
       clearInterval(ageTimer);
       monitor.stop();
       bus.removeAllListeners();

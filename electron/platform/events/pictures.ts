@@ -1,7 +1,7 @@
 // Event pictures (spot pictures, the box's reg_pic), content-addressed under
 // <data>/platform-events/ab/<sha256>.<ext>: one file per content, deleted when no stored event
 // refers to it any more (retention).
-import { mkdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Picture } from './parse';
 
@@ -32,5 +32,25 @@ export class EventPictures {
 
   async remove(sha256: string, ext: string): Promise<void> {
     await unlink(this.pathOf(sha256, ext)).catch(() => undefined);
+  }
+
+  /** What is on disk: the pictures, and temporary files a crash left mid-write (full paths). */
+  async list(): Promise<{ pictures: Array<{ sha256: string; ext: string }>; temps: string[] }> {
+    const pictures: Array<{ sha256: string; ext: string }> = [];
+    const temps: string[] = [];
+    const subs = await readdir(this.dir).catch(() => [] as string[]);
+    for (const sub of subs) {
+      if (!/^[0-9a-f]{2}$/.test(sub)) continue;
+      for (const name of await readdir(join(this.dir, sub)).catch(() => [] as string[])) {
+        const m = /^([0-9a-f]{64})\.(jpg|png)$/.exec(name);
+        if (m) pictures.push({ sha256: m[1]!, ext: m[2]! });
+        else if (name.endsWith('.tmp')) temps.push(join(this.dir, sub, name));
+      }
+    }
+    return { pictures, temps };
+  }
+
+  async removeTemp(path: string): Promise<void> {
+    await unlink(path).catch(() => undefined);
   }
 }

@@ -243,6 +243,36 @@ export class EventRecords {
     }
   }
 
+  /**
+   * After a crash: deletes the pictures no event refers to (written for a batch that never
+   * committed, or whose last event's deletion committed just before) and temporary files, a slice
+   * at a time under the write lock (an upload never writes a picture in between). Stops when
+   * `stop()` says so. Returns how many files went.
+   */
+  async sweep(stop: () => boolean): Promise<number> {
+    const { pictures, temps } = await this.pics.list();
+    let removed = 0;
+    if (temps.length && !stop()) {
+      await this.lock(async () => {
+        for (const t of temps) await this.pics.removeTemp(t);
+      });
+      removed += temps.length;
+    }
+    for (let i = 0; i < pictures.length && !stop(); i += 200) {
+      const part = pictures.slice(i, i + 200);
+      removed += await this.lock(async () => {
+        let n = 0;
+        for (const p of part) {
+          if (await this.referenced(p.sha256)) continue;
+          await this.pics.remove(p.sha256, p.ext);
+          n++;
+        }
+        return n;
+      });
+    }
+    return removed;
+  }
+
   enforce(): Promise<void> {
     return this.lock(() => this.enforceLocked());
   }
