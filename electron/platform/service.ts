@@ -111,6 +111,7 @@ class Platform implements PlatformService {
       db: core.db,
       dataDir: core.o.dataDir,
       lock: (fn) => core.serial(fn),
+      read: (fn) => core.reads.read(fn),
       checkPhoto: (bytes) => core.o.checkPhoto(bytes).then(verdictOf, verdictOfError),
       savePerson: (p, opts) => this.people.save(p, opts),
       addPhoto: (id, bytes) => this.people.addPhoto(id, bytes),

@@ -6,14 +6,14 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AlertView, DeviceStatusView, EventView } from '../../api/events';
 import type { PersonView } from '../../api/platform';
-import type { PlatformDb } from '../db';
+import { transaction, type PlatformDb } from '../db';
 import { PlatformError } from '../errors';
 import type { PersonInput } from '../people';
 import type { PhotoVerdict } from '../photos';
 import { DeviceMonitor } from './monitor';
 import { parseDeviceInfo, parseRecordBody, parseStatus } from './parse';
 import { EventPictures } from './pictures';
-import { DEFAULT_RETENTION, EventRecords, type Retention } from './records';
+import { DEFAULT_RETENTION, EventRecords, type ReadFn, type Retention } from './records';
 import type { EnrolStrangerParams, EventsService } from './types';
 
 export type { EventsService } from './types';
@@ -37,10 +37,13 @@ export interface PlatformEventsSettings {
 }
 
 export interface PlatformEventsOptions extends PlatformEventsSettings {
+  /** The writer's connection: only inside `lock`. */
   db: PlatformDb;
   dataDir: string;
   /** The platform's one write lock (transactions never interleave on the one connection). */
   lock: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Reads on their own connections, each `fn` one committed state (core.reads, db.ts SnapshotReads). */
+  read: ReadFn;
   /** FIQA check of a photo as the people service judges it. */
   checkPhoto(bytes: Uint8Array): Promise<PhotoVerdict>;
   savePerson(p: PersonInput, opts: { update: boolean; photos?: Uint8Array[] }): Promise<PersonView>;
@@ -65,11 +68,12 @@ export async function createPlatformEvents(o: PlatformEventsOptions): Promise<Pl
   bus.setMaxListeners(0);
   const recordPeriodS = o.recordPeriodS ?? DEFAULT_RECORD_PERIOD_S;
   const statusPeriodS = o.statusPeriodS ?? DEFAULT_STATUS_PERIOD_S;
-  const records = new EventRecords(o.db, new EventPictures(o.dataDir), o.lock);
+  const records = new EventRecords(o.db, new EventPictures(o.dataDir), o.lock, o.read);
   await records.init();
   const monitor = new DeviceMonitor({
     db: o.db,
     lock: o.lock,
+    read: o.read,
     periodS: () => statusPeriodS,
     onStatus: (devSno) => {
       if (bus.listenerCount('status') === 0) return;
@@ -79,13 +83,14 @@ export async function createPlatformEvents(o: PlatformEventsOptions): Promise<Pl
   });
 
   // retention: the stored setting, replaced by what the command line gives
-  const settings = new Map((await o.db.all<{ key: string; value: string }>('SELECT key, value FROM settings WHERE key IN (?, ?)', [SETTING_MAX_EVENTS, SETTING_MAX_AGE])).map((r) => [r.key, Number(r.value)]));
+  const settings = new Map((await o.read((db) => db.all<{ key: string; value: string }>('SELECT key, value FROM settings WHERE key IN (?, ?)', [SETTING_MAX_EVENTS, SETTING_MAX_AGE]))).map((r) => [r.key, Number(r.value)]));
+  // both settings or neither
   const saveRetention = async (r: Retention) => {
-    await o.lock(async () => {
+    await o.lock(() => transaction(o.db, async () => {
       for (const [k, v] of [[SETTING_MAX_EVENTS, r.maxEvents], [SETTING_MAX_AGE, r.maxAgeDays]] as const) {
         await o.db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [k, String(v)]);
       }
-    });
+    }));
   };
   const initial: Retention = {
     maxEvents: o.retention?.maxEvents ?? settings.get(SETTING_MAX_EVENTS) ?? DEFAULT_RETENTION.maxEvents,
@@ -96,6 +101,12 @@ export async function createPlatformEvents(o: PlatformEventsOptions): Promise<Pl
   const ageTimer = setInterval(() => void records.enforce().catch((err) => process.emitWarning(`event retention: ${(err as Error).message}`)), 10 * 60_000);
   ageTimer.unref();
   monitor.start();
+  // pictures a crash left without an event, in the background
+  let closing = false;
+  const sweeping = records.sweep(() => closing).catch((err) => {
+    if (!closing) process.emitWarning(`event pictures sweep: ${(err as Error).message}`);
+    return 0;
+  });
 
   async function requireEvent(id: string) {
     const e = await records.get(id);
@@ -137,7 +148,7 @@ export async function createPlatformEvents(o: PlatformEventsOptions): Promise<Pl
       const personId = p.personId ?? `stranger-${createHash('sha256').update(view.id).digest('hex').slice(0, 12)}`;
       const groups =
         p.groups ??
-        (await o.db.all<{ name: string }>('SELECT g.name FROM device_groups dg JOIN groups g ON g.id = dg.group_id WHERE dg.dev_sno = ? ORDER BY g.name', [view.devSno])).map((g) => g.name);
+        (await o.read((db) => db.all<{ name: string }>('SELECT g.name FROM device_groups dg JOIN groups g ON g.id = dg.group_id WHERE dg.dev_sno = ? ORDER BY g.name', [view.devSno]))).map((g) => g.name);
       const person = await o.savePerson({ id: personId, name: p.name, type: p.type ?? 2, registerType: 2, groups }, { update: false, photos: [bytes] });
       await records.mark(view.id, 'enrolled_person_id', personId);
       return { created: true, person, verdict };
@@ -196,6 +207,8 @@ export async function createPlatformEvents(o: PlatformEventsOptions): Promise<Pl
       await monitor.deviceInfo(devSno, action, device);
     },
     async close() {
+      closing = true;
+      await sweeping;
       clearInterval(ageTimer);
       monitor.stop();
       bus.removeAllListeners();

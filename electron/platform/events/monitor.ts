@@ -5,6 +5,7 @@
 import { MISSED_PERIODS_OFFLINE, type AlertView, type CaptureDeviceView, type DeviceStatusView, type MetricPoint, type MetricSeries } from '../../api/events';
 import { transaction, type PlatformDb } from '../db';
 import type { ParsedCaptureDevice, ParsedStatus } from './parse';
+import type { ReadFn } from './records';
 
 /** Metric points kept per box (≈ 2.3 days at the default 20 s), alerts kept in all. */
 export const MAX_METRIC_POINTS = 10_000;
@@ -64,8 +65,11 @@ const capture = (c: CaptureRow): CaptureDeviceView => ({
 const alertView = (a: AlertRow): AlertView => ({ ...{ id: a.id, devSno: a.dev_sno, kind: a.kind, message: a.message, raisedAt: a.raised_at, clearedAt: a.cleared_at }, active: a.cleared_at === null });
 
 export interface MonitorOptions {
+  /** The writer's connection: only inside `lock`. */
   db: PlatformDb;
   lock: <T>(fn: () => Promise<T>) => Promise<T>;
+  /** Reads on their own connections, each one committed state (db.ts SnapshotReads). */
+  read: ReadFn;
   /** The status period handed to boxes at login (s). */
   periodS: () => number;
   onStatus(devSno: string): void;
@@ -95,10 +99,15 @@ export class DeviceMonitor {
     return (MISSED_PERIODS_OFFLINE + 0.5) * this.o.periodS() * 1000;
   }
 
+  /** Under the write lock, in one transaction (a reader sees all of it or none). */
+  private write<T>(fn: () => Promise<T>): Promise<T> {
+    return this.o.lock(() => transaction(this.o.db, fn));
+  }
+
+  /** A §6.1 report: status, metric, the capture devices it names and the offline alert cleared, all or nothing. */
   async report(devSno: string, s: ParsedStatus): Promise<void> {
     const now = Date.now();
-    const cleared = await this.o.lock(() =>
-      transaction(this.o.db, async () => {
+    const cleared = await this.write(async () => {
         await this.o.db.run(
           `INSERT INTO device_status (dev_sno, at, gateway_ip, gateway_name, gateway_sn, mac, sw_version, sdk_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (dev_sno) DO UPDATE SET at = excluded.at, gateway_ip = excluded.gateway_ip, gateway_name = excluded.gateway_name,
@@ -114,14 +123,13 @@ export class DeviceMonitor {
         await this.o.db.run(`DELETE FROM capture_devices WHERE dev_sno = ?${keep.length ? ` AND ep_id NOT IN (${keep.map(() => '?').join(',')})` : ''}`, [devSno, ...keep]);
         for (const d of s.subDevices) await this.upsertCapture(devSno, d, now, false);
         return this.clearAlerts(devSno, now);
-      }),
-    );
+      });
     for (const a of cleared) this.o.onAlert(a);
     this.o.onStatus(devSno);
   }
 
   async deviceInfo(devSno: string, action: 'add' | 'remove', d: ParsedCaptureDevice): Promise<void> {
-    await this.o.lock(async () => {
+    await this.write(async () => {
       if (action === 'remove') await this.o.db.run('DELETE FROM capture_devices WHERE dev_sno = ? AND ep_id = ?', [devSno, d.epId]);
       else await this.upsertCapture(devSno, d, Date.now(), true);
     });
@@ -152,16 +160,16 @@ export class DeviceMonitor {
     this.checking = true;
     try {
       const cutoff = Date.now() - this.offlineAfterMs();
-      const overdue = await this.o.db.all<StatusRow & { name: string | null }>(
+      const overdue = await this.o.read((db) => db.all<StatusRow & { name: string | null }>(
         `SELECT s.*, d.name FROM device_status s JOIN devices d ON d.dev_sno = s.dev_sno AND d.enabled = 1
          WHERE max(s.at, ?) < ? AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.dev_sno = s.dev_sno AND a.kind = 'offline' AND a.cleared_at IS NULL)`,
         [this.startedAt, cutoff],
-      );
+      ));
       for (const s of overdue) {
         const who = s.name ? `${s.name} (${s.dev_sno})` : s.dev_sno;
         const message = `${who} is offline: no status report since ${new Date(s.at).toISOString()} (${MISSED_PERIODS_OFFLINE} periods of ${this.o.periodS()} s missed)`;
-        const raised = await this.o.lock(async () => {
-          // re-checked under the lock: a report may have arrived meanwhile
+        const raised = await this.write(async () => {
+          // re-checked in the transaction: a report may have arrived meanwhile
           const still = await this.o.db.get<{ at: number }>('SELECT at FROM device_status WHERE dev_sno = ?', [s.dev_sno]);
           if (!still || Math.max(still.at, this.startedAt) >= cutoff) return null;
           const dup = await this.o.db.get("SELECT 1 FROM alerts WHERE dev_sno = ? AND kind = 'offline' AND cleared_at IS NULL", [s.dev_sno]);
@@ -185,8 +193,13 @@ export class DeviceMonitor {
     return all[0] ?? null;
   }
 
-  async list(only?: string): Promise<DeviceStatusView[]> {
-    const devices = await this.o.db.all<{ dev_sno: string; name: string; mac: string | null; last_seen_at: number | null; last_login_at: number | null }>(
+  /** Every box's status view (or one box's), all from one read: one committed state. */
+  list(only?: string): Promise<DeviceStatusView[]> {
+    return this.o.read((db) => this.listIn(db, only));
+  }
+
+  private async listIn(db: PlatformDb, only?: string): Promise<DeviceStatusView[]> {
+    const devices = await db.all<{ dev_sno: string; name: string; mac: string | null; last_seen_at: number | null; last_login_at: number | null }>(
       `SELECT dev_sno, name, mac, last_seen_at, last_login_at FROM devices${only ? ' WHERE dev_sno = ?' : ''} ORDER BY name, dev_sno`,
       only ? [only] : [],
     );
@@ -194,10 +207,10 @@ export class DeviceMonitor {
     const window = this.offlineAfterMs();
     const out: DeviceStatusView[] = [];
     for (const d of devices) {
-      const s = await this.o.db.get<StatusRow>('SELECT * FROM device_status WHERE dev_sno = ?', [d.dev_sno]);
-      const m = await this.o.db.get<MetricRow>('SELECT at, cpu, mem_size, mem_usage, disk_size, disk_free FROM device_metrics WHERE dev_sno = ? ORDER BY id DESC LIMIT 1', [d.dev_sno]);
-      const caps = await this.o.db.all<CaptureRow>('SELECT * FROM capture_devices WHERE dev_sno = ? ORDER BY ep_ip, ep_id', [d.dev_sno]);
-      const alerts = (await this.o.db.get<{ n: number }>('SELECT count(*) AS n FROM alerts WHERE dev_sno = ? AND cleared_at IS NULL', [d.dev_sno]))?.n ?? 0;
+      const s = await db.get<StatusRow>('SELECT * FROM device_status WHERE dev_sno = ?', [d.dev_sno]);
+      const m = await db.get<MetricRow>('SELECT at, cpu, mem_size, mem_usage, disk_size, disk_free FROM device_metrics WHERE dev_sno = ? ORDER BY id DESC LIMIT 1', [d.dev_sno]);
+      const caps = await db.all<CaptureRow>('SELECT * FROM capture_devices WHERE dev_sno = ? ORDER BY ep_ip, ep_id', [d.dev_sno]);
+      const alerts = (await db.get<{ n: number }>('SELECT count(*) AS n FROM alerts WHERE dev_sno = ? AND cleared_at IS NULL', [d.dev_sno]))?.n ?? 0;
       const lastSeen = Math.max(d.last_seen_at ?? 0, d.last_login_at ?? 0, s?.at ?? 0) || null;
       const online = s ? now - Math.max(s.at, this.startedAt) <= window : lastSeen !== null && now - lastSeen <= window;
       out.push({
@@ -223,7 +236,7 @@ export class DeviceMonitor {
   async metrics(devSno: string, o: { since?: number; until?: number; maxPoints?: number }): Promise<MetricSeries> {
     const until = o.until ?? Date.now() + 1;
     const since = o.since ?? until - 86_400_000;
-    const rows = await this.o.db.all<MetricRow>('SELECT at, cpu, mem_size, mem_usage, disk_size, disk_free FROM device_metrics WHERE dev_sno = ? AND at >= ? AND at < ? ORDER BY at', [devSno, since, until]);
+    const rows = await this.o.read((db) => db.all<MetricRow>('SELECT at, cpu, mem_size, mem_usage, disk_size, disk_free FROM device_metrics WHERE dev_sno = ? AND at >= ? AND at < ? ORDER BY at', [devSno, since, until]));
     const max = o.maxPoints ?? 500;
     let pick = rows;
     if (rows.length > max) {
@@ -239,7 +252,7 @@ export class DeviceMonitor {
     // active: of the site's devices only (a removed code's alert is moot)
     if (!o.all) where.push('cleared_at IS NULL AND dev_sno IN (SELECT dev_sno FROM devices)');
     if (o.devSno) (where.push('dev_sno = ?'), args.push(o.devSno));
-    const rows = await this.o.db.all<AlertRow>(`SELECT * FROM alerts${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`, [...args, o.limit ?? 1000]);
+    const rows = await this.o.read((db) => db.all<AlertRow>(`SELECT * FROM alerts${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`, [...args, o.limit ?? 1000]));
     return rows.map(alertView);
   }
 }
