@@ -91,15 +91,16 @@ describe('broker hardening', { timeout: 120_000 }, () => {
         proc.kill('SIGKILL');
       }
     };
-    await run(['--data', join(d, 'a'), '--user', 'ops', '--users-file', file], { SE3KIT_BROKER_PASSWORD: 'from-the-env' }, async (port, out) => {
+    await run(['--data', join(d, 'a'), '--user', 'ops', '--users-file', file, '--no-warm-up'], { SE3KIT_BROKER_PASSWORD: 'from-the-env' }, async (port, out) => {
       assert.doesNotMatch(out, /guest/);
       for (const [user, pass] of [['ops', 'from-the-env'], ['platform', 'pl@tform-secret'], ['box-7', 'b0x:with:colons']] as const) {
         const c = await connect(port, { user, pass });
         await c.close();
       }
     });
-    await run(['--data', join(d, 'b')], {}, async (port, out) => {
+    await run(['--data', join(d, 'b'), '--no-warm-up'], {}, async (port, out) => {
       assert.match(out, /'guest' can log in only from this computer/);
+      assert.doesNotMatch(out, /warmed up/);
       const c = await connect(port, { user: 'guest', pass: 'guest' });
       await c.close();
     });
