@@ -94,7 +94,11 @@ export async function warmUp(real: BrokerOptions, settings: WarmUpSettings, make
   } finally {
     clearTimeout(timer);
     if (broker) await broker.close().catch(() => undefined);
-    if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    try {
+      if (dir) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      /* a scratch directory that cannot be removed must not stop the start either */
+    }
   }
 }
 
