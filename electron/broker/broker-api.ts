@@ -49,8 +49,9 @@ export interface BrokerOptions {
   /** The same per client address. Default 50. */
   maxPendingPerAddress?: number;
   /** Before listening, run real traffic through a private broker of the same code so that V8 has
-   *  optimised the per-message path before the first client (warm-up.ts; about 1.5 s of CPU at start).
-   *  Default true; false skips it. A failed warm-up is logged and the broker starts anyway. */
+   *  optimised the per-message path before the first client (warm-up.ts; about 1.5 s of CPU at
+   *  start). Opt-in (default false: it narrows the first burst's gap to later ones but does not
+   *  close it — README "Embedded broker"). A failed warm-up is logged and the broker starts anyway. */
   warmUp?: boolean | WarmUpSettings;
   /** Where the broker reports what it does not throw (a failed warm-up). Default: stderr. */
   log?: (line: string) => void;

@@ -22,7 +22,8 @@ import { performance } from 'node:perf_hooks';
 import amqp, { type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
 import type { BrokerOptions, WarmUpReport, WarmUpSettings } from './broker-api';
 
-/** Messages of the warm-up (all rounds), chosen by measurement (README "Embedded broker"). */
+/** Messages of the warm-up (all rounds), at most: on the 2-core development machine the CPU
+ *  budget ends it first, at about 9,000-10,000 (README "Embedded broker"). */
 export const WARM_UP_MESSAGES = 20_000;
 /** Publishing stops once the process has used this much CPU time since the warm-up began (the
  *  rest is draining and closing), or once WALL_CAP times as much wall-clock time has passed. */

@@ -38,7 +38,8 @@ export interface ChildBroker {
 /** Starts test/broker/fixtures/broker-child.ts in its own node process (`nodeFlags`: node/V8
  *  options for that process, for experiments such as test/bench/broker-warmup.ts --node-flags;
  *  `warmUp: false` starts it without the start-up warm-up, an object with other settings; by default
- *  $BROKER_CHILD_WARM_UP decides, e.g. BROKER_CHILD_WARM_UP=0 npm run bench:broker for a broker without it). */
+ *  $BROKER_CHILD_WARM_UP decides (unset: the broker's default, off), e.g. BROKER_CHILD_WARM_UP=1
+ *  npm run bench:broker for an embedded broker with it). */
 export function spawnBroker(dataDir: string, port = 0, definitionsFile?: string, nodeFlags: string[] = [], o: { warmUp?: boolean | { messages: number; budgetMs: number } } = {}): Promise<ChildBroker> {
   const t0 = Date.now();
   const root = new URL('../..', import.meta.url).pathname;
@@ -46,7 +47,7 @@ export function spawnBroker(dataDir: string, port = 0, definitionsFile?: string,
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     // node --test marks its children with NODE_TEST_CONTEXT; the broker is not a test file.
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), BROKER_CHILD_WARM_UP: o.warmUp === undefined ? (process.env.BROKER_CHILD_WARM_UP ?? '1') : o.warmUp === false ? '0' : o.warmUp === true ? '1' : `${o.warmUp.messages}:${o.warmUp.budgetMs}` },
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), BROKER_CHILD_WARM_UP: o.warmUp === undefined ? (process.env.BROKER_CHILD_WARM_UP ?? '') : o.warmUp === false ? '0' : o.warmUp === true ? '1' : `${o.warmUp.messages}:${o.warmUp.budgetMs}` },
   });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));

@@ -70,7 +70,7 @@ describe('broker start-up warm-up', { timeout: 120_000 }, () => {
     const logged: string[] = [];
     const w = await startBroker(opts(withDir, { warmUp: { tmpDir: scratch }, log: (l) => logged.push(l) }));
     brokers.push(w);
-    const plain = await startBroker(opts(withoutDir, { warmUp: false }));
+    const plain = await startBroker(opts(withoutDir)); // the default: no warm-up
     brokers.push(plain);
 
     // it ran: messages went through, nothing failed
