@@ -49,9 +49,8 @@ export interface BrokerOptions {
   /** The same per client address. Default 50. */
   maxPendingPerAddress?: number;
   /** Before listening, run real traffic through a private broker of the same code so that V8 has
-   *  optimised the per-message path before the first client (warm-up.ts; about 1.5 s of CPU at
-   *  start). Opt-in (default false: it narrows the first burst's gap to later ones but does not
-   *  close it — README "Embedded broker"). A failed warm-up is logged and the broker starts anyway. */
+   *  optimised the per-message path before the first client (warm-up.ts; about 3 s of CPU at
+   *  start). Default true; false skips it. A failed warm-up is logged and the broker starts anyway. */
   warmUp?: boolean | WarmUpSettings;
   /** Where the broker reports what it does not throw (a failed warm-up). Default: stderr. */
   log?: (line: string) => void;
@@ -61,7 +60,7 @@ export interface WarmUpSettings {
   /** Messages in all (default WARM_UP_MESSAGES). */
   messages?: number;
   /** Publishing stops once the process has used this much CPU time (ms, all threads) since the
-   *  warm-up began, or three times as much wall-clock time has passed (default WARM_UP_BUDGET_MS). */
+   *  warm-up began, or twice as much wall-clock time has passed (default WARM_UP_BUDGET_MS). */
   budgetMs?: number;
   /** Parent of the warm-up's temporary data directory (default: the OS temporary directory). */
   tmpDir?: string;

@@ -354,7 +354,7 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   const b = new EmbeddedBroker(opts);
   try {
     b.recover();
-    if (opts.warmUp !== undefined && opts.warmUp !== false) {
+    if (opts.warmUp !== false) {
       b.warmUp = await warmUp(opts, typeof opts.warmUp === 'object' ? opts.warmUp : {}, (o) => new EmbeddedBroker(o));
       if (b.warmUp.error !== null) {
         const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));

@@ -24,7 +24,7 @@ describe('se3kit broker command and amqps', { timeout: 90_000 }, () => {
     dirs.push(dir);
     const proc = spawn(
       process.execPath,
-      ['--import', 'tsx', join(root, 'electron/cli/main.ts'), 'broker', '--port', '0', '--host', '127.0.0.1', '--data', dir, '--user', 'box:s3cret', '--vhost', 'site', '--warm-up'],
+      ['--import', 'tsx', join(root, 'electron/cli/main.ts'), 'broker', '--port', '0', '--host', '127.0.0.1', '--data', dir, '--user', 'box:s3cret', '--vhost', 'site'],
       { cwd: root, env: cliEnv, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let out = '';
@@ -38,7 +38,7 @@ describe('se3kit broker command and amqps', { timeout: 90_000 }, () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       const port = Number(/listening on amqp:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]);
-      // the start-up warm-up (--warm-up) ran before it listened
+      // the start-up warm-up ran before it listened (on by default)
       assert.match(out, /broker warmed up: \d+ private messages in \d+ ms[^]*listening on/);
       const c = await connect(port, { user: 'box', pass: 's3cret', vhost: 'site' });
       const ch = await c.createChannel();

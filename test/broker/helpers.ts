@@ -38,8 +38,8 @@ export interface ChildBroker {
 /** Starts test/broker/fixtures/broker-child.ts in its own node process (`nodeFlags`: node/V8
  *  options for that process, for experiments such as test/bench/broker-warmup.ts --node-flags;
  *  `warmUp: false` starts it without the start-up warm-up, an object with other settings; by default
- *  $BROKER_CHILD_WARM_UP decides (unset: the broker's default, off), e.g. BROKER_CHILD_WARM_UP=1
- *  npm run bench:broker for an embedded broker with it). */
+ *  $BROKER_CHILD_WARM_UP decides (unset: the broker's default, on), e.g. BROKER_CHILD_WARM_UP=0
+ *  npm run bench:broker for an embedded broker without it). */
 export function spawnBroker(dataDir: string, port = 0, definitionsFile?: string, nodeFlags: string[] = [], o: { warmUp?: boolean | { messages: number; budgetMs: number } } = {}): Promise<ChildBroker> {
   const t0 = Date.now();
   const root = new URL('../..', import.meta.url).pathname;

@@ -68,9 +68,9 @@ describe('broker start-up warm-up', { timeout: 120_000 }, () => {
     const withDir = dir('warm-on');
     const withoutDir = dir('warm-off');
     const logged: string[] = [];
-    const w = await startBroker(opts(withDir, { warmUp: { tmpDir: scratch }, log: (l) => logged.push(l) }));
+    const w = await startBroker(opts(withDir, { warmUp: { tmpDir: scratch, messages: 5000 }, log: (l) => logged.push(l) }));
     brokers.push(w);
-    const plain = await startBroker(opts(withoutDir)); // the default: no warm-up
+    const plain = await startBroker(opts(withoutDir, { warmUp: false }));
     brokers.push(plain);
 
     // it ran: messages went through, nothing failed
