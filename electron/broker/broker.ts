@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { createServer as createTlsServer } from 'node:tls';
 import { Admission, listenOn } from './admission';
 import { hashPassword, Permissions, type Permission, type User } from './auth';
-import { FULL_PERMISSIONS, type Broker, type BrokerOptions } from './broker-api';
+import { FULL_PERMISSIONS, type Broker, type BrokerOptions, type WarmUpReport } from './broker-api';
 import type { Fields } from './codec';
 import { Connection } from './connection';
 import type { BrokerCore, CoreOptions, RefusedLogin } from './core';
@@ -22,6 +22,7 @@ import { ensurePrivateDir, loadDefinitions, type Definitions } from './store/met
 import { collectStats, RateSampler, type BrokerStats } from './stats';
 import { HOLD_MAX_MS } from './held-confirms';
 import { Vhost } from './vhost';
+import { warmUp } from './warm-up';
 
 export { FULL_PERMISSIONS, type Broker, type BrokerOptions, type BrokerUserSpec } from './broker-api';
 
@@ -47,6 +48,8 @@ class EmbeddedBroker implements BrokerCore, Broker {
   private timer: NodeJS.Timeout;
   port = 0;
   tlsPort: number | null = null;
+  warmUp: WarmUpReport | null = null;
+  private connIds = 0;
   readonly serverProperties: Fields = SERVER_PROPERTIES;
 
   constructor(readonly opts: BrokerOptions) {
@@ -205,6 +208,11 @@ class EmbeddedBroker implements BrokerCore, Broker {
     this.admission.started(c);
   }
 
+  /** Connection ids count from 1 in each broker (the warm-up's broker has its own). */
+  nextConnectionId(): number {
+    return ++this.connIds;
+  }
+
   /** Connections dropped because too many were still in the handshake. */
   get droppedConnections(): number {
     return this.admission.dropped;
@@ -346,6 +354,13 @@ export async function startBroker(opts: BrokerOptions): Promise<Broker> {
   const b = new EmbeddedBroker(opts);
   try {
     b.recover();
+    if (opts.warmUp !== false) {
+      b.warmUp = await warmUp(opts, typeof opts.warmUp === 'object' ? opts.warmUp : {}, (o) => new EmbeddedBroker(o));
+      if (b.warmUp.error !== null) {
+        const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+        log(`broker: the start-up warm-up stopped (${b.warmUp.error}) after ${b.warmUp.messages} messages; starting without it`);
+      }
+    }
     await b.listen();
   } catch (err) {
     // e.g. the port is in use: release what recovery opened (queue logs, the sampling timer)

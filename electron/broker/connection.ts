@@ -32,12 +32,11 @@ import { authenticate, checkNewSecret, negotiateTune, openVhost } from './handsh
 const PRE_TUNE_FRAME_MAX = 65536;
 /** Bytes read while waiting for close-ok after a connection exception; past this the socket is dropped. */
 const CLOSING_READ_BUDGET = 65536;
-let nextConnId = 1;
 
 type State = 'header' | 'start-ok' | 'tune-ok' | 'open' | 'running' | 'closing' | 'closed';
 
 export class Connection implements ChannelConn {
-  readonly id = nextConnId++;
+  readonly id: number;
   readonly connectedAt = Date.now();
   state: State = 'header';
   user = '';
@@ -68,6 +67,7 @@ export class Connection implements ChannelConn {
     readonly core: BrokerCore,
     readonly tls: boolean,
   ) {
+    this.id = core.nextConnectionId();
     this.frameMax = core.options.frameMax;
     this.channelMax = core.options.channelMax;
     // Flags a closing connection sets for the first time (shape.ts).

@@ -37,6 +37,9 @@ export interface BrokerControlOptions {
   dataDir: string;
   /** Stats push interval, default 1000 ms. */
   statsIntervalMs?: number;
+  /** The broker's start-up warm-up (BrokerOptions.warmUp, about 3 s of CPU per start); default on.
+   *  Tests that start many brokers may turn it off. */
+  warmUp?: boolean;
 }
 
 const NO_USERS =
@@ -204,7 +207,7 @@ class EmbeddedBrokerControl implements BrokerControl {
     if (users.length === 0) throw this.failed(new BrokerControlError(NO_USERS, 'no_users'));
     this.setState('starting');
     try {
-      this.broker = await startBroker({ dataDir: this.brokerDir, port, host });
+      this.broker = await startBroker({ dataDir: this.brokerDir, port, host, warmUp: this.o.warmUp ?? true });
     } catch (err) {
       this.state = 'stopped';
       throw this.failed(explainStartFailure(err, port, host));

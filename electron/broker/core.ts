@@ -35,6 +35,8 @@ export interface BrokerCore {
   loginRefused(r: RefusedLogin): void;
   /** True when the definitions on disk are current; else false, and cb runs once they are. */
   whenDefinitionsSaved(cb: () => void): boolean;
+  /** A new connection's id (1, 2, ... per broker). */
+  nextConnectionId(): number;
   connectionOpened(c: Connection): void;
   connectionClosed(c: Connection): void;
 }

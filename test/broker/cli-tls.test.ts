@@ -38,6 +38,8 @@ describe('se3kit broker command and amqps', { timeout: 90_000 }, () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       const port = Number(/listening on amqp:\/\/127\.0\.0\.1:(\d+)/.exec(out)![1]);
+      // the start-up warm-up ran before it listened (on by default)
+      assert.match(out, /broker warmed up: \d+ private messages in \d+ ms[^]*listening on/);
       const c = await connect(port, { user: 'box', pass: 's3cret', vhost: 'site' });
       const ch = await c.createChannel();
       await ch.assertQueue('cli-q', { durable: true });

@@ -23,7 +23,7 @@ describe('RabbitMQ compatibility: definitions, update-secret, pika', { timeout: 
   let b: Broker;
 
   before(async () => {
-    b = await startBroker({ port: 0, dataDir: join(dir, 'main'), users: [{ name: 'test', password: 'test' }] });
+    b = await startBroker({ port: 0, warmUp: false, dataDir: join(dir, 'main'), users: [{ name: 'test', password: 'test' }] });
   });
   after(async () => {
     await b?.close();
@@ -52,7 +52,7 @@ describe('RabbitMQ compatibility: definitions, update-secret, pika', { timeout: 
     assert.equal(exported.users.find((u: { name: string }) => u.name === 'box7').hashing_algorithm, 'rabbit_password_hashing_sha256');
 
     // Import into a fresh embedded broker, the way `se3kit broker --definitions FILE` does.
-    const e = await startBroker({ port: 0, dataDir: join(dir, 'imported'), definitions: exported });
+    const e = await startBroker({ port: 0, warmUp: false, dataDir: join(dir, 'imported'), definitions: exported });
     try {
       assert.deepEqual(e.listVhosts().sort(), ['/', 'site']);
       const box = await connect(e.port, { user: 'box7', pass: 'box7-pass', vhost: 'site' });
@@ -104,7 +104,7 @@ describe('RabbitMQ compatibility: definitions, update-secret, pika', { timeout: 
         env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')),
       });
     // import (start, then stop at once by exporting from the same data dir afterwards)
-    const e = await startBroker({ port: 0, dataDir: data, definitions: JSON.parse(readFileSync(file, 'utf8')) });
+    const e = await startBroker({ port: 0, warmUp: false, dataDir: data, definitions: JSON.parse(readFileSync(file, 'utf8')) });
     const ops = await connect(e.port, { user: 'ops', pass: 'plain-on-import' });
     await ops.close();
     await assert.rejects(connect(e.port, { user: 'pl', pass: '' }), /ACCESS_REFUSED/, 'an empty hash lets nobody in');

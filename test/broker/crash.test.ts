@@ -32,7 +32,7 @@ describe('broker crash (kill -9) keeps every confirmed message', { timeout: 120_
   });
 
   it('recovers all confirmed messages after SIGKILL mid-publish', async () => {
-    child = await spawnBroker(dir);
+    child = await spawnBroker(dir, 0, undefined, [], { warmUp: false });
     const c = await connect(child.port);
     const ch = await c.createConfirmChannel();
     ch.on('error', () => {});
@@ -64,7 +64,7 @@ describe('broker crash (kill -9) keeps every confirmed message', { timeout: 120_
     await done;
     assert.ok(confirmed.size >= killAt, 'the kill happened after the planned number of confirms');
     await sleep(100);
-    child = await spawnBroker(dir);
+    child = await spawnBroker(dir, 0, undefined, [], { warmUp: false });
     const c2 = await connect(child.port);
     const ch2 = await c2.createChannel();
     const q = await ch2.checkQueue('crash');

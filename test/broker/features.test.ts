@@ -12,7 +12,7 @@ const dirs: string[] = [];
 const brokers: Broker[] = [];
 async function broker(opts: Partial<Parameters<typeof startBroker>[0]> = {}, dir = tempDir('feat')): Promise<Broker> {
   dirs.push(dir);
-  const b = await startBroker({ port: 0, dataDir: dir, users: [{ name: 'test', password: 'test' }], ...opts });
+  const b = await startBroker({ port: 0, warmUp: false, dataDir: dir, users: [{ name: 'test', password: 'test' }], ...opts });
   brokers.push(b);
   return b;
 }

@@ -27,18 +27,27 @@ export async function connect(port: number, opts: { user?: string; pass?: string
 export interface ChildBroker {
   port: number;
   proc: ChildProcess;
+  /** The start-up warm-up's report (null when it was off) and the time from spawn to "PORT". */
+  warmUp: { messages: number; ms: number; cpuMs: number; error: string | null } | null;
+  startMs: number;
+  /** What the child printed to stdout before "PORT" (e.g. V8 traces when started with --trace-opt). */
+  startLog: string;
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /** Starts test/broker/fixtures/broker-child.ts in its own node process (`nodeFlags`: node/V8
- *  options for that process, for experiments such as test/bench/broker-warmup.ts --node-flags). */
-export function spawnBroker(dataDir: string, port = 0, definitionsFile?: string, nodeFlags: string[] = []): Promise<ChildBroker> {
+ *  options for that process, for experiments such as test/bench/broker-warmup.ts --node-flags;
+ *  `warmUp: false` starts it without the start-up warm-up, an object with other settings; by default
+ *  $BROKER_CHILD_WARM_UP decides (unset: the broker's default, on), e.g. BROKER_CHILD_WARM_UP=0
+ *  npm run bench:broker for an embedded broker without it). */
+export function spawnBroker(dataDir: string, port = 0, definitionsFile?: string, nodeFlags: string[] = [], o: { warmUp?: boolean | { messages: number; budgetMs: number } } = {}): Promise<ChildBroker> {
+  const t0 = Date.now();
   const root = new URL('../..', import.meta.url).pathname;
   const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(root, 'test/broker/fixtures/broker-child.ts'), dataDir, String(port), ...(definitionsFile ? [definitionsFile] : [])], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     // node --test marks its children with NODE_TEST_CONTEXT; the broker is not a test file.
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')),
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), BROKER_CHILD_WARM_UP: o.warmUp === undefined ? (process.env.BROKER_CHILD_WARM_UP ?? '') : o.warmUp === false ? '0' : o.warmUp === true ? '1' : `${o.warmUp.messages}:${o.warmUp.budgetMs}` },
   });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
@@ -62,7 +71,8 @@ export function spawnBroker(dataDir: string, port = 0, definitionsFile?: string,
       const m = /PORT (\d+)/.exec(out);
       if (m) {
         clearTimeout(t);
-        resolve({ port: Number(m[1]), proc, kill });
+        const w = /WARMUP (.*)/.exec(out);
+        resolve({ port: Number(m[1]), proc, kill, warmUp: w ? JSON.parse(w[1]!) : null, startMs: Date.now() - t0, startLog: out });
       }
     });
     proc.once('exit', (code) => {

@@ -41,7 +41,7 @@ describe('broker hardening', { timeout: 120_000 }, () => {
   it('guest/guest (made when no user is given) logs in from loopback only; refusals are recorded', async (t) => {
     if (!requireComponent(t, 'network namespaces', { bin: 'ip', root: true })) return;
     const net = await createTestNet({ hosts: 1 });
-    const b = await startBroker({ port: 0, host: '0.0.0.0', dataDir: dir('guest') });
+    const b = await startBroker({ port: 0, warmUp: false, host: '0.0.0.0', dataDir: dir('guest') });
     try {
       assert.deepEqual(b.listUsers().map((u) => u.name), ['guest']);
       const local = await connect(b.port, { user: 'guest', pass: 'guest' });
@@ -91,15 +91,16 @@ describe('broker hardening', { timeout: 120_000 }, () => {
         proc.kill('SIGKILL');
       }
     };
-    await run(['--data', join(d, 'a'), '--user', 'ops', '--users-file', file], { SE3KIT_BROKER_PASSWORD: 'from-the-env' }, async (port, out) => {
+    await run(['--data', join(d, 'a'), '--user', 'ops', '--users-file', file, '--no-warm-up'], { SE3KIT_BROKER_PASSWORD: 'from-the-env' }, async (port, out) => {
       assert.doesNotMatch(out, /guest/);
       for (const [user, pass] of [['ops', 'from-the-env'], ['platform', 'pl@tform-secret'], ['box-7', 'b0x:with:colons']] as const) {
         const c = await connect(port, { user, pass });
         await c.close();
       }
     });
-    await run(['--data', join(d, 'b')], {}, async (port, out) => {
+    await run(['--data', join(d, 'b'), '--no-warm-up'], {}, async (port, out) => {
       assert.match(out, /'guest' can log in only from this computer/);
+      assert.doesNotMatch(out, /warmed up/);
       const c = await connect(port, { user: 'guest', pass: 'guest' });
       await c.close();
     });
@@ -109,7 +110,7 @@ describe('broker hardening', { timeout: 120_000 }, () => {
     const base = dir('modes');
     // 1. the broker itself, into a fresh directory
     const a = join(base, 'a');
-    let b = await startBroker({ port: 0, dataDir: a, users: [{ name: 'u', password: 'p' }] });
+    let b = await startBroker({ port: 0, warmUp: false, dataDir: a, users: [{ name: 'u', password: 'p' }] });
     await b.close();
     assert.equal(mode(a), 0o700);
     assert.equal(mode(join(a, 'definitions.json')), 0o600);
@@ -123,7 +124,7 @@ describe('broker hardening', { timeout: 120_000 }, () => {
     mkdirSync(e, { mode: 0o755 });
     chmodSync(e, 0o755);
     writeFileSync(join(e, 'definitions.json.tmp'), 'x', { mode: 0o644 });
-    b = await startBroker({ port: 0, dataDir: e, users: [{ name: 'u', password: 'p' }] });
+    b = await startBroker({ port: 0, warmUp: false, dataDir: e, users: [{ name: 'u', password: 'p' }] });
     b.addUser('v', 'q');
     await b.close();
     assert.equal(mode(e), 0o700);

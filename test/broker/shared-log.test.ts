@@ -78,7 +78,7 @@ describe('shared message log', { timeout: 300_000 }, () => {
 
   it('kill -9 mid-stream (amqplib, 6 queues): every confirmed message is back; deleted and purged queues stay so', async () => {
     const data = dir('shared-kill');
-    let child = await spawnBroker(data);
+    let child = await spawnBroker(data, 0, undefined, [], { warmUp: false });
     children.push(child);
     const c = await connect(child.port);
     const ch = await c.createConfirmChannel();
@@ -121,7 +121,7 @@ describe('shared message log', { timeout: 300_000 }, () => {
       };
       pump();
     });
-    child = await spawnBroker(data);
+    child = await spawnBroker(data, 0, undefined, [], { warmUp: false });
     children.push(child);
     const c2 = await connect(child.port);
     const ch2 = await c2.createChannel();
@@ -139,7 +139,7 @@ describe('shared message log', { timeout: 300_000 }, () => {
   it('kill -9 after one-at-a-time confirms (Python pika, 3 queues): every confirmed message is back', async (t) => {
     if (!requireComponent(t, 'python3-pika', { file: '/usr/lib/python3/dist-packages/pika/__init__.py' })) return;
     const data = dir('shared-pika');
-    let child = await spawnBroker(data);
+    let child = await spawnBroker(data, 0, undefined, [], { warmUp: false });
     children.push(child);
     const script = `
 import pika, sys, hashlib
@@ -181,7 +181,7 @@ while True:
       p.once('exit', (code) => code !== null && count < 600 && reject(new Error(`pika exited with ${code} after ${count} confirms`)));
     });
     p.kill('SIGKILL');
-    child = await spawnBroker(data);
+    child = await spawnBroker(data, 0, undefined, [], { warmUp: false });
     children.push(child);
     const c2 = await connect(child.port);
     const ch2 = await c2.createChannel();
@@ -194,7 +194,7 @@ while True:
   });
 
   it('one group commit covers publishes to many queues', async () => {
-    const b = await startBroker({ port: 0, dataDir: dir('shared-group'), users: [{ name: 'test', password: 'test' }] });
+    const b = await startBroker({ port: 0, warmUp: false, dataDir: dir('shared-group'), users: [{ name: 'test', password: 'test' }] });
     brokers.push(b);
     const c = await connect(b.port);
     const ch = await c.createConfirmChannel();
@@ -211,7 +211,7 @@ while True:
 
   it('acks, purge and queue deletion give the space back, also past another queue\'s unconsumed messages; the rest survives a restart', async () => {
     const data = dir('shared-space');
-    const opts = { port: 0, dataDir: data, users: [{ name: 'test', password: 'test' }], segmentBytes: 64 * 1024 };
+    const opts = { port: 0, warmUp: false, dataDir: data, users: [{ name: 'test', password: 'test' }], segmentBytes: 64 * 1024 };
     let b = await startBroker(opts);
     brokers.push(b);
     const c = await connect(b.port);
@@ -264,7 +264,7 @@ while True:
   it('publishing while acking across many segment rotations: every message intact, spent segments gone', async () => {
     // Acks batched for the next write while a segment fills up: the rotation writes them first.
     const data = dir('shared-rotate');
-    const b = await startBroker({ port: 0, dataDir: data, users: [{ name: 'test', password: 'test' }], segmentBytes: 32 * 1024 });
+    const b = await startBroker({ port: 0, warmUp: false, dataDir: data, users: [{ name: 'test', password: 'test' }], segmentBytes: 32 * 1024 });
     brokers.push(b);
     const c = await connect(b.port);
     const pub = await c.createConfirmChannel();
@@ -298,7 +298,7 @@ while True:
 
   it('per-queue logs of the earlier layout are moved into the shared log at start', async () => {
     const data = dir('shared-legacy');
-    const opts = { port: 0, dataDir: data, users: [{ name: 'test', password: 'test' }] };
+    const opts = { port: 0, warmUp: false, dataDir: data, users: [{ name: 'test', password: 'test' }] };
     let b = await startBroker(opts);
     const c = await connect(b.port);
     const ch = await c.createChannel();

@@ -55,7 +55,7 @@ describe('message log: preallocated tail', { timeout: 180_000 }, () => {
   });
 
   it('zeros ahead of the records while running; kill -9 twice keeps every confirmed message; a clean stop leaves no zeros', async () => {
-    child = await spawnBroker(data);
+    child = await spawnBroker(data, 0, undefined, [], { warmUp: false });
     const confirmed = new Set<number>();
     let c = await connect(child.port);
     let ch = await c.createConfirmChannel();
@@ -74,7 +74,7 @@ describe('message log: preallocated tail', { timeout: 180_000 }, () => {
     assert.ok(tail.restIsZero, 'what follows the records is zeros');
 
     await child.kill('SIGKILL');
-    child = await spawnBroker(data);
+    child = await spawnBroker(data, 0, undefined, [], { warmUp: false });
     c = await connect(child.port);
     ch = await c.createConfirmChannel();
     assert.equal((await ch.checkQueue('pre')).messageCount, 200, 'every confirmed message is back after kill -9 with a zero tail');
@@ -90,7 +90,7 @@ describe('message log: preallocated tail', { timeout: 180_000 }, () => {
     await oneAtATime(ch, 2300, 2350, confirmed);
 
     await child.kill('SIGKILL');
-    child = await spawnBroker(data);
+    child = await spawnBroker(data, 0, undefined, [], { warmUp: false });
     c = await connect(child.port);
     const rd = await c.createChannel();
     const seen = new Set<number>();
