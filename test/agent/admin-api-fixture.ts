@@ -51,7 +51,7 @@ export const agentArgs = () => ['--mac', '02:00:00:00:00:31', '--ftp-port', Stri
 
 export async function startAdminFixture(): Promise<void> {
   fx.dir = mkdtempSync(join(tmpdir(), 'se3-admin-'));
-  fx.broker = await startBroker({ port: 0, dataDir: join(fx.dir, 'broker'), users: [{ name: 'box', password: 'pw' }], vhosts: ['/'] });
+  fx.broker = await startBroker({ port: 0, warmUp: false, dataDir: join(fx.dir, 'broker'), users: [{ name: 'box', password: 'pw' }], vhosts: ['/'] });
   fx.platform = await startReportPlatform(DEV_SNO, { ...RABBIT, port: fx.broker.port });
   const hits: Hit[] = [];
   const server = createServer((req, res) => {

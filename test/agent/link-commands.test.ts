@@ -56,7 +56,7 @@ function query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'se3-link-cmd-'));
-  broker = await startBroker({ port: 0, dataDir: join(dir, 'broker'), users: [{ name: 'box', password: 'pw' }], vhosts: ['/', 'up'] });
+  broker = await startBroker({ port: 0, warmUp: false, dataDir: join(dir, 'broker'), users: [{ name: 'box', password: 'pw' }], vhosts: ['/', 'up'] });
   RABBIT.port = broker.port;
   platform = await startFakePlatform(DEV_SNO, RABBIT);
   // the platform declares the upload and fiqa queues; the box declares/binds its command queue

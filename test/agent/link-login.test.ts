@@ -20,7 +20,7 @@ let agent: AgentProc;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'se3-link-login-'));
-  broker = await startBroker({ port: 0, dataDir: join(dir, 'broker'), users: [{ name: 'box', password: 'pw1' }] });
+  broker = await startBroker({ port: 0, warmUp: false, dataDir: join(dir, 'broker'), users: [{ name: 'box', password: 'pw1' }] });
   platform = await startFakePlatform(DEV_SNO, {
     host: '127.0.0.1',
     port: String(broker.port), // the vendor examples send a string
@@ -123,7 +123,7 @@ test('the broker stays down → after three failed attempts the box logs in agai
   }, 20_000);
   assert.match(h.broker.error, new RegExp(`^cannot connect to the broker at 127\\.0\\.0\\.1:${port} \\(vhost /\\): .*ECONNREFUSED`));
   await waitFor('re-login for new parameters', () => platform.logins.length > before, 20_000);
-  broker = await startBroker({ port, dataDir: join(dir, 'broker'), users: [{ name: 'box', password: 'pw2' }] });
+  broker = await startBroker({ port, warmUp: false, dataDir: join(dir, 'broker'), users: [{ name: 'box', password: 'pw2' }] });
   await waitFor('connected again', async () => (await health(agent)).broker.state === 'connected', 60_000);
   assert.equal((await health(agent)).login.state, 'logged-in');
 });

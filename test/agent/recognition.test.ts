@@ -102,7 +102,7 @@ async function assertHistoryComplete(): Promise<void> {
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'se3-recog-'));
-  broker = await startBroker({ port: 0, dataDir: join(dir, 'broker'), users: [{ name: 'box', password: 'pw' }], vhosts: ['/'] });
+  broker = await startBroker({ port: 0, warmUp: false, dataDir: join(dir, 'broker'), users: [{ name: 'box', password: 'pw' }], vhosts: ['/'] });
   RABBIT.port = broker.port;
   platform = await startReportPlatform(DEV_SNO, RABBIT);
   up = await QueueReader.open(`amqp://box:pw@127.0.0.1:${broker.port}/`, 'box.r.up');

@@ -66,7 +66,7 @@ describe('platform broker provisioning and command loop (embedded broker)', () =
     assert.ok(br.listVhosts().includes(a.rabbitmq.uploadVHost));
     // a control whose broker is not running has none to give
     const dir = mkdtempSync(join(tmpdir(), 'se3-broker-stopped-'));
-    const stopped = createBrokerControl({ dataDir: dir });
+    const stopped = createBrokerControl({ dataDir: dir, warmUp: false });
     try {
       await stopped.resumed;
       assert.equal(stopped.running(), null);

@@ -26,7 +26,7 @@ export interface Harness {
 /** Starts the platform on a fresh data dir, or on `reuse.dir` (a restart: same ports). */
 export async function startPlatform(o: Partial<PlatformOptions> = {}, reuse?: { dir: string; amqpPort: number }): Promise<Harness> {
   const dir = reuse?.dir ?? mkdtempSync(join(tmpdir(), 'se3-platform-'));
-  const broker = createBrokerControl({ dataDir: dir });
+  const broker = createBrokerControl({ dataDir: dir, warmUp: false }); // the start-up warm-up is tested in test/broker
   const photos = createPhotoCheckService({ dataDir: dir, jobs: 1 });
   const amqpPort = reuse?.amqpPort ?? (await freePort());
   const platform = await createPlatformService({
