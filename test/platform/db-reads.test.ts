@@ -8,29 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FACES_DIR } from '../fiqa/fixtures';
-import { http, startPlatform, type Harness } from './harness';
-
-/** Runs `check` in a tight loop until `work` ends; returns how many reads ran and what was wrong. */
-async function pollWhile(work: () => Promise<void>, check: () => Promise<string | null>): Promise<{ reads: number; bad: string[] }> {
-  let done = false;
-  const bad: string[] = [];
-  let reads = 0;
-  const poller = async () => {
-    while (!done) {
-      const problem = await check();
-      reads++;
-      if (problem && bad.length < 20) bad.push(problem);
-    }
-  };
-  const pollers = [poller(), poller(), poller()];
-  try {
-    await work();
-  } finally {
-    done = true;
-    await Promise.all(pollers);
-  }
-  return { reads, bad };
-}
+import { http, pollWhile, startPlatform, type Harness } from './harness';
 
 describe('platform reads during writes', () => {
   let h: Harness;

@@ -18,29 +18,7 @@ import type { DeviceStatusView } from '../../electron/api/events';
 import type { EventsService } from '../../electron/platform/events';
 import { face } from '../fiqa/fixtures';
 import { boxLogin, eventBody, send, statusBody, type BoxDouble } from './events-box-double';
-import { startPlatform, until, type Harness } from './harness';
-
-/** Runs `check` in three tight loops until `work` ends; returns how many reads ran and what was wrong. */
-async function pollWhile(work: () => Promise<void>, check: () => Promise<string | null>): Promise<{ reads: number; bad: string[] }> {
-  let done = false;
-  const bad: string[] = [];
-  let reads = 0;
-  const poller = async () => {
-    while (!done) {
-      const problem = await check();
-      reads++;
-      if (problem && bad.length < 20) bad.push(problem);
-    }
-  };
-  const pollers = [poller(), poller(), poller()];
-  try {
-    await work();
-  } finally {
-    done = true;
-    await Promise.all(pollers);
-  }
-  return { reads, bad };
-}
+import { pollWhile, startPlatform, until, type Harness } from './harness';
 
 /** Status report `i`: gateway name, CPU and capture-device names all say `i`; odd reports name two cameras, even ones one other. */
 function report(box: BoxDouble, i: number) {

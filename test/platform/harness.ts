@@ -102,3 +102,25 @@ export async function until<T>(what: string, check: () => Promise<T | undefined 
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Runs `check` in three tight loops until `work` ends; returns how many reads ran and what was wrong (at most 20). */
+export async function pollWhile(work: () => Promise<void>, check: () => Promise<string | null>): Promise<{ reads: number; bad: string[] }> {
+  let done = false;
+  const bad: string[] = [];
+  let reads = 0;
+  const poller = async () => {
+    while (!done) {
+      const problem = await check();
+      reads++;
+      if (problem && bad.length < 20) bad.push(problem);
+    }
+  };
+  const pollers = [poller(), poller(), poller()];
+  try {
+    await work();
+  } finally {
+    done = true;
+    await Promise.all(pollers);
+  }
+  return { reads, bad };
+}
