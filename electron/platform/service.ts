@@ -114,7 +114,7 @@ class Platform implements PlatformService {
       read: (fn) => core.reads.read(fn),
       checkPhoto: (bytes) => core.o.checkPhoto(bytes).then(verdictOf, verdictOfError),
       savePerson: (p, opts) => this.people.save(p, opts),
-      addPhoto: (id, bytes) => this.people.addPhoto(id, bytes),
+      addPhoto: (id, bytes, alongside) => this.people.addPhoto(id, bytes, alongside),
       getPerson: (id) => this.people.view(id),
       photo: (sha) => this.people.photo(sha),
     });
