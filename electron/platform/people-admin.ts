@@ -62,17 +62,28 @@ export class PeopleAdmin {
     });
   }
 
-  async save(p: PersonInput, opts: { update: boolean; photos?: Uint8Array[]; alongside?: AlongsideStep }): Promise<PersonView> {
+  /**
+   * Creates or updates a person with photos, in one transaction. `createGroups`: groups that do
+   * not exist are added in it (a CSV row: the person and its new groups, or neither). `outcome`
+   * is filled in with whether the person was new (decided under the write lock).
+   */
+  async save(
+    p: PersonInput,
+    opts: { update: boolean; photos?: Uint8Array[]; alongside?: AlongsideStep; createGroups?: boolean; outcome?: { created?: boolean } },
+  ): Promise<PersonView> {
     const { core } = this;
     // photos are checked before anything is stored, so a bad file leaves no half-made person
     const checked: Array<{ stored: Awaited<ReturnType<PhotoStore['put']>>; verdict: PhotoVerdict }> = [];
     for (const bytes of opts.photos ?? []) checked.push(await this.checkAndStore(bytes));
     // one transaction: no reader sees the groups removed but not yet re-added, nor a person without the photo
-    await core.write(async () => {
+    const done = await core.write(async () => {
       await opts.alongside?.();
-      await core.people.upsert(p, opts);
+      const r = await core.people.upsert(p, opts);
       for (const c of checked) await core.people.addPhoto(p.id, c.stored, c.verdict);
+      return r;
     });
+    if (opts.outcome) opts.outcome.created = done.created;
+    if (done.groupsCreated.length) core.changed('groups');
     core.changed('people', true);
     return this.view(p.id);
   }
