@@ -6,16 +6,18 @@
 //   - two "enrol this stranger" of one event at once (two admins, a double click) make exactly
 //     one person, the other gets already_enrolled (409) naming it;
 //   - "this is X" / "enrol" on an event the retention deletes meanwhile, and "this is X" for a
-//     person removed meanwhile: a 404 and nothing written.
+//     person removed meanwhile, and a group assigned to a box removed meanwhile: a 404 and
+//     nothing written.
 // "Meanwhile" is made exact by holding the face engine's check (the slow step before the write)
 // until the competing change is done.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { openAgentDb, type AgentDb } from '../../agent/store/db';
+import type { PlatformCore } from '../../electron/platform/core';
 import type { EventsService } from '../../electron/platform/events';
 import { boxLogin, eventBody, post, type BoxDouble } from './events-box-double';
-import { startPlatform, type Harness } from './harness';
+import { startPlatform, until, type Harness } from './harness';
 import { makePhoto } from './photos';
 
 /** Holds face-engine checks: armed for n, the first n checks wait until released. */
@@ -204,6 +206,31 @@ describe('platform: enrol this stranger / this is X are all or nothing', () => {
     assert.deepEqual(await photoRows(sha(spots.get(id)!)), []);
     assert.deepEqual(await marks(id), { enrolled_person_id: null, corrected_person_id: null });
     assert.deepEqual(changes, []);
+  });
+
+  it('assigning a group to a box removed meanwhile: 404, nothing written', { timeout: 60_000 }, async () => {
+    // the write lock held by the test (the platform's core, reached past its type): the removal's
+    // deletion is queued, then the assignment reads the box (still there) and queues its write
+    const core = (h.platform as unknown as { core: PlatformCore }).core;
+    const serial = core.serial.bind(core);
+    let queued = 0;
+    core.serial = (fn) => (queued++, serial(fn));
+    try {
+      const door = await h.platform.addDevice('door');
+      let unlock!: () => void;
+      void serial(() => new Promise<void>((r) => (unlock = r)));
+      const q0 = queued;
+      const removing = h.platform.removeDevice(door.devSno);
+      await until('the removal waits for the write lock', () => queued > q0);
+      const assigning = h.platform.assign(door.devSno, 'staff');
+      await until('the assignment waits for the write lock', () => queued > q0 + 1);
+      unlock();
+      await removing;
+      await refused(assigning, 'no_device', 404);
+      assert.deepEqual(await probe.all('SELECT * FROM device_groups WHERE dev_sno = ?', [door.devSno]), []);
+    } finally {
+      core.serial = serial;
+    }
   });
 
   it('"this is X" and "enrol" on events the retention deletes meanwhile: 404, nothing written', { timeout: 120_000 }, async () => {
