@@ -7,7 +7,8 @@
 //     one person, the other gets already_enrolled (409) naming it;
 //   - "this is X" / "enrol" on an event the retention deletes meanwhile, and "this is X" for a
 //     person removed meanwhile, and a group assigned to a box removed meanwhile: a 404 and
-//     nothing written.
+//     nothing written;
+//   - the two site settings (results mode, inline users) stored together or not at all.
 // "Meanwhile" is made exact by holding the face engine's check (the slow step before the write)
 // until the competing change is done.
 import assert from 'node:assert/strict';
@@ -253,5 +254,16 @@ describe('platform: enrol this stranger / this is X are all or nothing', () => {
     assert.deepEqual(await personRows('gone'), [], 'no person for the deleted event');
     assert.deepEqual(changes, []);
     assert.equal((await ev.retention({})).events, keep.events - 2);
+  });
+
+  it('the site settings change together: one refused leaves the other as it was, stored and in force', { timeout: 60_000 }, async () => {
+    const before = await h.platform.status();
+    await probe.exec(`CREATE TRIGGER boom BEFORE INSERT ON settings WHEN NEW.key = 'inline_users' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`);
+    await assert.rejects(h.platform.setSettings({ resultsMode: before.resultsMode === 'notify' ? 'none' : 'notify', inlineUsers: !before.inlineUsers }), /refused by the test/);
+    await probe.exec('DROP TRIGGER boom');
+    const now = await h.platform.status();
+    assert.equal(now.resultsMode, before.resultsMode, 'the results mode in force is unchanged');
+    assert.equal(now.inlineUsers, before.inlineUsers);
+    assert.deepEqual(await probe.all("SELECT key FROM settings WHERE key IN ('results_mode', 'inline_users')"), [], 'neither is stored');
   });
 });
