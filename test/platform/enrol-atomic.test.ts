@@ -8,7 +8,9 @@
 //   - "this is X" / "enrol" on an event the retention deletes meanwhile, and "this is X" for a
 //     person removed meanwhile, and a group assigned to a box removed meanwhile: a 404 and
 //     nothing written;
-//   - the two site settings (results mode, inline users) stored together or not at all.
+//   - the two site settings (results mode, inline users) stored together or not at all;
+//   - "this is X" corrected to "this is Y" (one after the other, or at once): the picture ends on
+//     the person the event names, only.
 // "Meanwhile" is made exact by holding the face engine's check (the slow step before the write)
 // until the competing change is done.
 import assert from 'node:assert/strict';
@@ -265,5 +267,28 @@ describe('platform: enrol this stranger / this is X are all or nothing', () => {
     assert.equal(now.resultsMode, before.resultsMode, 'the results mode in force is unchanged');
     assert.equal(now.inlineUsers, before.inlineUsers);
     assert.deepEqual(await probe.all("SELECT key FROM settings WHERE key IN ('results_mode', 'inline_users')"), [], 'neither is stored');
+  });
+
+  it('"this is X" then "this is Y" (or both at once) leaves the picture on the person the event names, only', { timeout: 120_000 }, async () => {
+    for (const pid of ['corr-x', 'corr-y', 'corr-z']) await h.platform.savePerson({ id: pid, name: pid, groups: ['staff'] }, { update: false });
+    // one after the other: the second correction moves the picture
+    const id = await stranger('s-8');
+    await ev.identify(id, 'corr-x');
+    await ev.identify(id, 'corr-y');
+    assert.deepEqual(await photoRows(sha(spots.get(id)!)), [{ person_id: 'corr-y' }], 'not left on the first person named');
+    assert.equal((await ev.get(id)).correctedPersonId, 'corr-y');
+    // the same person again changes nothing
+    await ev.identify(id, 'corr-y');
+    assert.deepEqual(await photoRows(sha(spots.get(id)!)), [{ person_id: 'corr-y' }]);
+    // two admins at once, naming two people: the picture is on the one the event ends up naming
+    const id2 = await stranger('s-9');
+    gate.arm(2);
+    const both = Promise.all([ev.identify(id2, 'corr-x'), ev.identify(id2, 'corr-z')]);
+    await gate.reached;
+    gate.release();
+    await both;
+    const named = (await ev.get(id2)).correctedPersonId;
+    assert.ok(named === 'corr-x' || named === 'corr-z', String(named));
+    assert.deepEqual(await photoRows(sha(spots.get(id2)!)), [{ person_id: named }]);
   });
 });

@@ -171,8 +171,10 @@ export async function createPlatformEvents(o: PlatformEventsOptions): Promise<Pl
     async identify(id, personId) {
       const { view, bytes } = await spotOf(id);
       await o.getPerson(personId);
-      // the photo and the event's mark in one transaction (the person and the event checked again in it)
-      return o.addPhoto(personId, bytes, () => records.markLocked(view.id, 'corrected_person_id', personId));
+      // the photo and the event's mark in one transaction (the person and the event checked again
+      // in it); corrected before to someone else: the picture moves off that person in it too
+      const photoSha = createHash('sha256').update(bytes).digest('hex');
+      return o.addPhoto(personId, bytes, () => records.correctLocked(view.id, personId, photoSha));
     },
     async retention(set) {
       if (set.maxEvents !== undefined || set.maxAgeDays !== undefined) {

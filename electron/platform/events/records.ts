@@ -325,6 +325,18 @@ export class EventRecords {
     if (r.changes === 0) throw noEvent(id);
   }
 
+  /**
+   * "This is X" inside the caller's transaction: marks the event, and when it was corrected to
+   * another person before, takes this event's picture (`photoSha`) off that person — a second
+   * correction (or two admins naming two people at once) leaves the face on one person only.
+   */
+  async correctLocked(id: string, personId: string, photoSha: string): Promise<void> {
+    const r = await this.db.get<{ prev: string | null }>('SELECT corrected_person_id AS prev FROM events WHERE id = ?', [id]);
+    if (!r) throw noEvent(id);
+    if (r.prev !== null && r.prev !== personId) await this.db.run('DELETE FROM photos WHERE person_id = ? AND sha256 = ?', [r.prev, photoSha]);
+    await this.markLocked(id, 'corrected_person_id', personId);
+  }
+
   /** Inside the caller's transaction: the person the event was enrolled as (null when none, or that person was deleted since). */
   async enrolmentLocked(id: string): Promise<{ personId: string | null; personName: string | null }> {
     const r = await this.db.get<{ pid: string | null; name: string | null }>(
