@@ -5,7 +5,7 @@
 // sent again under a new messageId, or are gone). Settled commands older than the retention
 // are deleted, and beyond the row cap the oldest settled ones too; in-flight ones never are
 // (there are at most as many as people waiting on their boxes, plus recent wipes).
-import type { PlatformDb } from './db';
+import { transaction, type PlatformDb } from './db';
 
 export interface CommandRetention {
   /** Settled commands older than this are deleted (default 7 days). */
@@ -23,7 +23,8 @@ const IN_FLIGHT = `(commands.answered_at IS NULL AND (${WAITING} OR (commands.me
 /** Deletes settled commands past the retention or the cap; returns how many went. */
 export async function pruneCommands(db: PlatformDb, lock: <T>(fn: () => Promise<T>) => Promise<T>, r: CommandRetention, now = Date.now()): Promise<number> {
   const cut = now - r.retentionMs;
-  return lock(async () => {
+  // one transaction: both deletions or neither (and the cap counts what the first left)
+  return lock(() => transaction(db, async () => {
     const aged = await db.run(`DELETE FROM commands WHERE coalesce(answered_at, sent_at) < ? AND NOT ${IN_FLIGHT}`, [cut, cut]);
     const total = (await db.get<{ n: number }>('SELECT count(*) AS n FROM commands'))?.n ?? 0;
     let capped = 0;
@@ -35,5 +36,5 @@ export async function pruneCommands(db: PlatformDb, lock: <T>(fn: () => Promise<
       capped = over.changes;
     }
     return aged.changes + capped;
-  });
+  }));
 }

@@ -41,6 +41,21 @@ export function localAddressTowards(host: string, port: number, timeoutMs = 5000
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * One commissioning step per box at a time (in this process): reading the code the box holds,
+ * issuing one when it holds none of ours and setting it is a check-then-act — two at once (a
+ * double click, two technicians, a host listed twice) would each issue a code, one left unused.
+ * Keyed by the box's config API address; the second reads the box again once the first is done.
+ */
+const perBox = new Map<string, Promise<unknown>>();
+function onePerBox<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  const run = (perBox.get(key) ?? Promise.resolve()).then(fn, fn);
+  const tail = run.catch(() => undefined);
+  perBox.set(key, tail);
+  void tail.then(() => perBox.get(key) === tail && perBox.delete(key));
+  return run;
+}
+
 async function agentBrokerError(host: string, port: number): Promise<string | null> {
   try {
     const r = await fetch(`http://${host.includes(':') ? `[${host}]` : host}:${port}/health`, { signal: AbortSignal.timeout(2000) });
@@ -67,19 +82,30 @@ export async function commissionBox(deps: CommissionDeps, target: string, o: Com
   } catch (err) {
     return fail(`unreachable: ${(err as Error).message}`);
   }
-  const ours = cfg.dev_sno ? (await deps.platform.listDevices()).find((d) => d.devSno === cfg.dev_sno) : undefined;
-  let local: string;
-  try {
-    local = await localAddressTowards(cfg.host, cfg.port);
-  } catch (err) {
-    return fail(`unreachable: ${(err as Error).message}`);
-  }
-  const devSno = ours?.devSno ?? (await deps.platform.addDevice(target)).devSno;
-  const loginUrl = `http://${local.includes(':') ? `[${local}]` : local}:${deps.platform.boxPort}/login`;
-  report({ step: 'configuring', devSno, loginUrl, message: `setting DevSno ${devSno} and LoginUrl ${loginUrl}` });
-  if (ours && !ours.enabled) await deps.platform.setDeviceEnabled(devSno, true);
-  const out = await deps.configure({ host: cfg.host, port: cfg.port, dev_sno: devSno, login_url: loginUrl });
-  if (!out.ok) return fail(`the box did not take the settings: ${out.error ?? 'unknown reason'}`);
+  const configured = await onePerBox(`${cfg.host}:${cfg.port}`, async (): Promise<{ devSno: string; loginUrl: string } | CommissionProgress> => {
+    // read again in turn: another commissioning of this box may have set our code meanwhile
+    try {
+      cfg = await deps.getConfig(cfg.host, cfg.port);
+    } catch (err) {
+      return fail(`unreachable: ${(err as Error).message}`);
+    }
+    const ours = cfg.dev_sno ? (await deps.platform.listDevices()).find((d) => d.devSno === cfg.dev_sno) : undefined;
+    let local: string;
+    try {
+      local = await localAddressTowards(cfg.host, cfg.port);
+    } catch (err) {
+      return fail(`unreachable: ${(err as Error).message}`);
+    }
+    const devSno = ours?.devSno ?? (await deps.platform.addDevice(target)).devSno;
+    const loginUrl = `http://${local.includes(':') ? `[${local}]` : local}:${deps.platform.boxPort}/login`;
+    report({ step: 'configuring', devSno, loginUrl, message: `setting DevSno ${devSno} and LoginUrl ${loginUrl}` });
+    if (ours && !ours.enabled) await deps.platform.setDeviceEnabled(devSno, true);
+    const out = await deps.configure({ host: cfg.host, port: cfg.port, dev_sno: devSno, login_url: loginUrl });
+    if (!out.ok) return fail(`the box did not take the settings: ${out.error ?? 'unknown reason'}`);
+    return { devSno, loginUrl };
+  });
+  if ('done' in configured) return configured;
+  const { devSno, loginUrl } = configured;
   report({ step: 'logging-in', message: 'waiting for the box to log in' });
   const end = started + (o.timeoutS ?? 60) * 1000;
   const since = started;

@@ -115,8 +115,17 @@ export class PlatformCore {
   }
 
   async setSetting(key: string, value: string): Promise<void> {
-    await this.serial(() => this.db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]));
-    this.settings.set(key, value);
+    await this.setSettings([[key, value]]);
+  }
+
+  /** Several settings in one transaction: all stored and in force, or none. */
+  async setSettings(entries: Array<[string, string]>): Promise<void> {
+    await this.write(async () => {
+      for (const [key, value] of entries) {
+        await this.db.run('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
+      }
+    });
+    for (const [key, value] of entries) this.settings.set(key, value);
   }
 
   onChange(listener: (what: string) => void): () => void {

@@ -83,16 +83,22 @@ export class DeviceAdmin {
 
   async assign(devSno: string, group: string): Promise<DeviceView> {
     const { core } = this;
-    await core.read((s) => s.devices.require(devSno));
-    await core.serial(() => core.people.assign(devSno, group));
+    // the box checked under the write lock: one removed meanwhile is a 404, not a foreign-key error
+    await core.serial(async () => {
+      await core.devices.require(devSno);
+      await core.people.assign(devSno, group);
+    });
     core.changed('devices', true);
     return (await this.views([devSno]))[0]!;
   }
 
   async unassign(devSno: string, group: string): Promise<DeviceView> {
     const { core } = this;
-    await core.read((s) => s.devices.require(devSno));
-    await core.serial(() => core.people.unassign(devSno, group));
+    // the box checked under the write lock: one removed meanwhile is a 404, not a foreign-key error
+    await core.serial(async () => {
+      await core.devices.require(devSno);
+      await core.people.unassign(devSno, group);
+    });
     core.changed('devices', true);
     return (await this.views([devSno]))[0]!;
   }

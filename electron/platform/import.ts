@@ -31,19 +31,12 @@ export async function importPeople(
     report.failed.push({ line: (err as { lines?: number }).lines ?? 1, id: null, error: message.includes(HEADER) ? HEADER : `the CSV cannot be read: ${message}` });
     return report;
   }
-  const existingGroups = new Set((await platform.listGroups()).map((g) => g.name));
   let done = 0;
   for (const { record, line } of rows) {
     const id = record.id ?? '';
     try {
       // no groups column: a re-imported person keeps the groups it has
       const groups = record.groups === undefined ? undefined : record.groups.split(/[;|]/).map((g) => g.trim()).filter(Boolean);
-      for (const g of groups ?? []) {
-        if (!existingGroups.has(g)) {
-          await platform.addGroup(g);
-          existingGroups.add(g);
-        }
-      }
       const photos: Buffer[] = [];
       for (const name of (record.photo ?? '').split(';').map((s) => s.trim()).filter(Boolean)) {
         if (!photosDir) throw new Error(`a photo is named (${name}) but no photo folder was given`);
@@ -53,11 +46,12 @@ export async function importPeople(
         photos.push(await read(join(path)).catch(() => Promise.reject(new Error(`the photo ${name} is not in ${photosDir}`))));
       }
       const type = record.type ? Number(record.type) : undefined;
-      let existed = true;
-      await platform.getPerson(id).catch(() => (existed = false));
-      const view = await platform.savePerson({ id, name: record.name ?? '', type, groups }, { update: true, photos });
-      if (existed) report.updated++;
-      else report.added++;
+      // one transaction per row: the person, its photos and the groups it names that do not exist
+      // yet (a row that fails adds no group); added or updated as decided under the write lock
+      const outcome: { created?: boolean } = {};
+      const view = await platform.savePerson({ id, name: record.name ?? '', type, groups }, { update: true, photos, createGroups: true, outcome });
+      if (outcome.created) report.added++;
+      else report.updated++;
       const best = view.photos[0];
       if (best && !best.verdict.passed) report.photoFailed.push({ id, message: best.verdict.message });
     } catch (err) {

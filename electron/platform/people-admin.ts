@@ -6,6 +6,13 @@ import type { PersonInput } from './people';
 import { verdictOf, verdictOfError, type PhotoStore, type PhotoVerdict } from './photos';
 import { personView, type PersonView } from './views';
 
+/**
+ * A write of another part that must commit with the person's (or photo's) rows or not at all
+ * (e.g. the event "enrol this stranger" / "this is X" marks): run first inside the same
+ * transaction, on the writer's connection; throwing rolls everything back.
+ */
+export type AlongsideStep = () => Promise<void>;
+
 export class PeopleAdmin {
   constructor(private readonly core: PlatformCore) {}
 
@@ -55,16 +62,28 @@ export class PeopleAdmin {
     });
   }
 
-  async save(p: PersonInput, opts: { update: boolean; photos?: Uint8Array[] }): Promise<PersonView> {
+  /**
+   * Creates or updates a person with photos, in one transaction. `createGroups`: groups that do
+   * not exist are added in it (a CSV row: the person and its new groups, or neither). `outcome`
+   * is filled in with whether the person was new (decided under the write lock).
+   */
+  async save(
+    p: PersonInput,
+    opts: { update: boolean; photos?: Uint8Array[]; alongside?: AlongsideStep; createGroups?: boolean; outcome?: { created?: boolean } },
+  ): Promise<PersonView> {
     const { core } = this;
     // photos are checked before anything is stored, so a bad file leaves no half-made person
     const checked: Array<{ stored: Awaited<ReturnType<PhotoStore['put']>>; verdict: PhotoVerdict }> = [];
     for (const bytes of opts.photos ?? []) checked.push(await this.checkAndStore(bytes));
     // one transaction: no reader sees the groups removed but not yet re-added, nor a person without the photo
-    await core.write(async () => {
-      await core.people.upsert(p, opts);
+    const done = await core.write(async () => {
+      await opts.alongside?.();
+      const r = await core.people.upsert(p, opts);
       for (const c of checked) await core.people.addPhoto(p.id, c.stored, c.verdict);
+      return r;
     });
+    if (opts.outcome) opts.outcome.created = done.created;
+    if (done.groupsCreated.length) core.changed('groups');
     core.changed('people', true);
     return this.view(p.id);
   }
@@ -85,11 +104,16 @@ export class PeopleAdmin {
     return { stored, verdict };
   }
 
-  async addPhoto(id: string, bytes: Uint8Array): Promise<{ person: PersonView; verdict: PhotoVerdict }> {
+  async addPhoto(id: string, bytes: Uint8Array, alongside?: AlongsideStep): Promise<{ person: PersonView; verdict: PhotoVerdict }> {
     const { core } = this;
     await core.read((s) => s.people.require(id));
     const c = await this.checkAndStore(bytes);
-    await core.serial(() => core.people.addPhoto(id, c.stored, c.verdict));
+    // the person checked again under the write lock: removed meanwhile is a 404, not a photo row pointing nowhere
+    await core.write(async () => {
+      await core.people.require(id);
+      await alongside?.();
+      await core.people.addPhoto(id, c.stored, c.verdict);
+    });
     core.changed('people', true);
     return { person: await this.view(id), verdict: c.verdict };
   }

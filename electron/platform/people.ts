@@ -92,10 +92,19 @@ export class PeopleStore {
     await this.db.run('DELETE FROM groups WHERE id = ?', [g.id]);
   }
 
-  async groupIds(names: string[]): Promise<number[]> {
+  /** The groups' ids; with `create`, a group that does not exist is added (in the caller's transaction). */
+  async groupIds(names: string[], create = false): Promise<{ ids: number[]; created: string[] }> {
     const ids: number[] = [];
-    for (const n of names) ids.push((await this.requireGroup(n)).id);
-    return ids;
+    const created: string[] = [];
+    for (const n of names) {
+      const g = create ? await this.getGroup(n) : await this.requireGroup(n);
+      if (g) ids.push(g.id);
+      else {
+        ids.push((await this.addGroup(n)).id);
+        created.push(n);
+      }
+    }
+    return { ids, created };
   }
 
   // ---- people ----
@@ -109,8 +118,12 @@ export class PeopleStore {
     return p;
   }
 
-  /** Creates or (with `update`) overwrites a person. Groups given replace the person's groups. */
-  async upsert(p: PersonInput, opts: { update: boolean }): Promise<PersonRow> {
+  /**
+   * Creates or (with `update`) overwrites a person. Groups given replace the person's groups
+   * (with `createGroups`, missing ones are added). Says whether the person is new and which
+   * groups were added.
+   */
+  async upsert(p: PersonInput, opts: { update: boolean; createGroups?: boolean }): Promise<{ row: PersonRow; created: boolean; groupsCreated: string[] }> {
     const idp = personIdProblem(p.id);
     if (idp) throw new PlatformError(idp, 'bad_person', 400);
     const name = p.name.trim();
@@ -122,7 +135,8 @@ export class PeopleStore {
     if (![1, 2, 3, 4, 5].includes(type)) throw new PlatformError('type is 1 staff, 2 visitor, 3 blacklist, 4 stranger or 5 VIP', 'bad_person', 400);
     const rt = p.registerType ?? existing?.register_type ?? 1;
     if (rt !== 1 && rt !== 2) throw new PlatformError('register_type is 1 (regular) or 2 (stranger re-registration)', 'bad_person', 400);
-    const groupIds = p.groups ? await this.groupIds(p.groups) : null;
+    const groups = p.groups ? await this.groupIds(p.groups, opts.createGroups) : null;
+    const groupIds = groups?.ids;
     const now = Date.now();
     const info = JSON.stringify(p.info ?? (existing ? JSON.parse(existing.info_json) : {}));
     if (existing) {
@@ -134,7 +148,7 @@ export class PeopleStore {
       await this.db.run('DELETE FROM person_groups WHERE person_id = ?', [p.id]);
       for (const g of groupIds) await this.db.run('INSERT INTO person_groups (person_id, group_id) VALUES (?, ?)', [p.id, g]);
     }
-    return (await this.get(p.id))!;
+    return { row: (await this.get(p.id))!, created: !existing, groupsCreated: groups?.created ?? [] };
   }
 
   async remove(id: string): Promise<void> {

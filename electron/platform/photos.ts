@@ -1,7 +1,7 @@
 // Enrolment photos, stored content-addressed under <data>/platform-photos/ab/<sha256>.<ext>,
 // each checked by the face engine when it arrives (the verdict is stored with it and shown at
 // once). Only JPEG and PNG are taken: what every box decodes.
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FiqaAnalysis } from '../../agent/face/types';
@@ -73,7 +73,8 @@ export class PhotoStore {
     const have = await stat(path).then((s) => s.size === bytes.length, () => false);
     if (!have) {
       await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true });
-      const tmp = `${path}.${process.pid}.${Date.now()}.tmp`;
+      // a name of its own: two stores of the same photo at once (a double click) must not share one
+      const tmp = `${path}.${process.pid}.${randomUUID()}.tmp`;
       await writeFile(tmp, bytes);
       await rename(tmp, path);
     }

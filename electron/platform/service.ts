@@ -41,7 +41,8 @@ export interface PlatformService {
   // people
   listPeople(o?: { search?: string; group?: string; limit?: number; offset?: number }): Promise<{ total: number; people: PersonView[] }>;
   getPerson(id: string): Promise<PersonView>;
-  savePerson(p: PersonInput, opts: { update: boolean; photos?: Uint8Array[] }): Promise<PersonView>;
+  /** `createGroups`: missing groups are added with the person; `outcome.created`: whether the person was new. */
+  savePerson(p: PersonInput, opts: { update: boolean; photos?: Uint8Array[]; createGroups?: boolean; outcome?: { created?: boolean } }): Promise<PersonView>;
   deletePerson(id: string): Promise<void>;
   addPhoto(id: string, bytes: Uint8Array): Promise<{ person: PersonView; verdict: PhotoVerdict }>;
   removePhoto(id: string, sha256: string): Promise<PersonView>;
@@ -114,7 +115,7 @@ class Platform implements PlatformService {
       read: (fn) => core.reads.read(fn),
       checkPhoto: (bytes) => core.o.checkPhoto(bytes).then(verdictOf, verdictOfError),
       savePerson: (p, opts) => this.people.save(p, opts),
-      addPhoto: (id, bytes) => this.people.addPhoto(id, bytes),
+      addPhoto: (id, bytes, alongside) => this.people.addPhoto(id, bytes, alongside),
       getPerson: (id) => this.people.view(id),
       photo: (sha) => this.people.photo(sha),
     });
@@ -152,7 +153,8 @@ class Platform implements PlatformService {
   // people
   listPeople = (o?: { search?: string; group?: string; limit?: number; offset?: number }) => this.people.list(o);
   getPerson = (id: string) => this.people.view(id);
-  savePerson = (p: PersonInput, opts: { update: boolean; photos?: Uint8Array[] }) => this.people.save(p, opts);
+  savePerson = (p: PersonInput, opts: { update: boolean; photos?: Uint8Array[]; createGroups?: boolean; outcome?: { created?: boolean } }) =>
+    this.people.save(p, { update: opts.update, photos: opts.photos, createGroups: opts.createGroups, outcome: opts.outcome });
   deletePerson = (id: string) => this.people.remove(id);
   addPhoto = (id: string, bytes: Uint8Array) => this.people.addPhoto(id, bytes);
   removePhoto = (id: string, sha256: string) => this.people.removePhoto(id, sha256);

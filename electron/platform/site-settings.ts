@@ -16,6 +16,9 @@ export async function platformStatus(core: PlatformCore, boxPort: number): Promi
 }
 
 export async function applySettings(core: PlatformCore, s: { resultsMode?: ResultsMode; inlineUsers?: boolean }): Promise<void> {
-  if (s.resultsMode) await core.setSetting(SETTING_RESULTS, s.resultsMode);
-  if (s.inlineUsers !== undefined) await core.setSetting(SETTING_INLINE, s.inlineUsers ? '1' : '0');
+  // both or neither
+  const entries: Array<[string, string]> = [];
+  if (s.resultsMode) entries.push([SETTING_RESULTS, s.resultsMode]);
+  if (s.inlineUsers !== undefined) entries.push([SETTING_INLINE, s.inlineUsers ? '1' : '0']);
+  if (entries.length) await core.setSettings(entries);
 }

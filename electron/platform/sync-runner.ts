@@ -55,7 +55,8 @@ export class SyncRunner {
     } catch (err) {
       await core.serial(() => core.devices.setBrokerState(d.dev_sno, 'failed', (err as Error).message));
     }
-    return (await core.read((s) => s.devices.get(d.dev_sno)))!;
+    // a code removed meanwhile: not ready (a login is refused with a reason, not a crash)
+    return (await core.read((s) => s.devices.get(d.dev_sno))) ?? { ...d, broker_state: 'failed', broker_error: 'the authorisation code was removed from the platform' };
   }
 
   async provisionAll(): Promise<void> {

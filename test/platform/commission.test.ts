@@ -3,7 +3,8 @@
 // broker channel up, with progress events per box; an unreachable box and a box holding a code
 // already bound to another box's MAC fail with plain reasons. `se3kit platform commission`
 // against the same server prints each box's state changes as they happen (a box that never
-// logs in keeps the command running while the others' lines arrive).
+// logs in keeps the command running while the others' lines arrive). Commissioning one box
+// several times at once (three calls, a host listed twice) issues one code.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -191,5 +192,29 @@ describe('commission boxes from a scan (API)', () => {
     const gone = out.filter((l) => l.startsWith('127.0.0.9'));
     assert.equal(gone.length, 1, out.join('\n'));
     assert.match(gone[0]!, new RegExp(`^127\\.0\\.0\\.9:${closed}: FAILED — unreachable: .*refused the connection`));
+  });
+
+  it('commissioning one box several times at once issues one code (a double click, two technicians, a host listed twice)', async () => {
+    const quiet = await quietBox('127.0.0.7', port);
+    try {
+      const host = `127.0.0.7:${port}`;
+      const before = new Set((await services.platform!.listDevices()).map((d) => d.devSno));
+      // all start before any has set the box's code (with the old code each issued its own)
+      const runs = await Promise.all([
+        api.call('platform.commission', { hosts: [host], timeoutS: 5 }),
+        api.call('platform.commission', { hosts: [host], timeoutS: 5 }),
+        api.call('platform.commission', { hosts: [host, host], timeoutS: 5 }),
+      ]);
+      const results = (runs as CommissionProgress[][]).flat();
+      const issued = (await services.platform!.listDevices()).filter((d) => !before.has(d.devSno));
+      assert.equal(issued.length, 1, `one code issued for the box, not ${issued.length}`);
+      assert.deepEqual(new Set(results.map((r) => r.devSno)), new Set([issued[0]!.devSno]), 'every commissioning set that code');
+      const held = (await (await fetch(`http://${host}/SophonMQ/api/DevSno`)).json()) as { data: { dev_sno: string } };
+      assert.equal(held.data.dev_sno, issued[0]!.devSno);
+      // the quiet box never logs in: each says so
+      for (const r of results) assert.match(r.message, /^the box did not log in within 5 s/);
+    } finally {
+      await new Promise((r) => quiet.close(r));
+    }
   });
 });

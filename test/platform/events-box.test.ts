@@ -230,7 +230,7 @@ describe('platform: events and device status from the boxes', () => {
     assert.equal(made.person!.registerType, 2);
     assert.deepEqual(made.person!.groups, ['staff'], "the box's groups");
     assert.equal((await ev.get('s-good')).enrolledPersonId, made.person!.id);
-    await assert.rejects(ev.enrolStranger({ id: 's-good', name: 'Again' }), /already a person/);
+    await assert.rejects(ev.enrolStranger({ id: 's-good', name: 'Again' }), /already enrolled as Visitor One/);
     await assert.rejects(ev.enrolStranger({ id: 'nope', name: 'x' }), /no event/);
     // the registration photo of the event is now the person's photo
     assert.deepEqual((await ev.picture('s-good', 'registration')).bytes, face('biden2.jpg'));

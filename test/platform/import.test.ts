@@ -1,7 +1,8 @@
 // CSV import of people (csv-parse) against the platform service: a BOM and quoted fields with
 // commas and newlines, photos from the folder only (a path outside it is refused), bad rows
 // reported by line while the others go in, a header without id/name and an unreadable CSV say
-// what is wrong, a re-import without a groups column keeps each person's groups.
+// what is wrong, a re-import without a groups column keeps each person's groups, and a row is
+// all or nothing (a failing row adds none of the groups it names).
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -53,5 +54,24 @@ describe('people CSV import', () => {
     const broken = await run('id,name\n"x9,Zed\n');
     assert.match(broken.failed[0]!.error, /the CSV cannot be read/);
     await assert.rejects(h.platform.getPerson('x9'), /no person with id "x9"/);
+  });
+
+  it('a row is one transaction: a failing row adds none of the groups it names; a good row adds its new groups with the person', async () => {
+    const changes: string[] = [];
+    const off = h.platform.onChange((w) => changes.push(w));
+    try {
+      const r = await run('id,name,groups,type\nx5,,nightshift;staff,\nx7,Ed,weekend;staff,9\nx8,Flo,weekend;staff,2\n');
+      assert.deepEqual(r.failed.map((f) => f.id), ['x5', 'x7']);
+      assert.equal(r.added, 1);
+      const groups = (await h.platform.listGroups()).map((g) => g.name);
+      assert.ok(!groups.includes('nightshift'), 'the failed row (no name) left no group behind');
+      assert.match(r.failed[1]!.error, /type is 1 staff/);
+      assert.deepEqual(groups.filter((g) => g === 'weekend'), ['weekend'], 'made by the good row, not by the failed one before it');
+      assert.deepEqual((await h.platform.getPerson('x8')).groups, ['staff', 'weekend']);
+      for (const id of ['x5', 'x7']) await assert.rejects(h.platform.getPerson(id), /no person/);
+      assert.ok(changes.includes('groups') && changes.includes('people'), `announced: ${changes}`);
+    } finally {
+      off();
+    }
   });
 });

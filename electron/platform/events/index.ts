@@ -13,7 +13,7 @@ import type { PhotoVerdict } from '../photos';
 import { DeviceMonitor } from './monitor';
 import { parseDeviceInfo, parseRecordBody, parseStatus } from './parse';
 import { EventPictures } from './pictures';
-import { DEFAULT_RETENTION, EventRecords, type ReadFn, type Retention } from './records';
+import { DEFAULT_RETENTION, EventRecords, noEvent, type ReadFn, type Retention } from './records';
 import type { EnrolStrangerParams, EventsService } from './types';
 
 export type { EventsService } from './types';
@@ -46,8 +46,9 @@ export interface PlatformEventsOptions extends PlatformEventsSettings {
   read: ReadFn;
   /** FIQA check of a photo as the people service judges it. */
   checkPhoto(bytes: Uint8Array): Promise<PhotoVerdict>;
-  savePerson(p: PersonInput, opts: { update: boolean; photos?: Uint8Array[] }): Promise<PersonView>;
-  addPhoto(id: string, bytes: Uint8Array): Promise<{ person: PersonView; verdict: PhotoVerdict }>;
+  /** `alongside` runs inside the person's transaction, under the write lock (people-admin.ts). */
+  savePerson(p: PersonInput, opts: { update: boolean; photos?: Uint8Array[]; alongside?: () => Promise<void> }): Promise<PersonView>;
+  addPhoto(id: string, bytes: Uint8Array, alongside?: () => Promise<void>): Promise<{ person: PersonView; verdict: PhotoVerdict }>;
   getPerson(id: string): Promise<PersonView>;
   photo(sha256: string): Promise<{ bytes: Buffer; type: string } | null>;
 }
@@ -110,7 +111,7 @@ export async function createPlatformEvents(o: PlatformEventsOptions): Promise<Pl
 
   async function requireEvent(id: string) {
     const e = await records.get(id);
-    if (!e) throw new PlatformError(`there is no event "${id}" (it may have been deleted by the retention)`, 'no_event', 404);
+    if (!e) throw noEvent(id);
     return e;
   }
   async function spotOf(id: string): Promise<{ view: EventView; bytes: Buffer }> {
@@ -149,16 +150,31 @@ export async function createPlatformEvents(o: PlatformEventsOptions): Promise<Pl
       const groups =
         p.groups ??
         (await o.read((db) => db.all<{ name: string }>('SELECT g.name FROM device_groups dg JOIN groups g ON g.id = dg.group_id WHERE dg.dev_sno = ? ORDER BY g.name', [view.devSno]))).map((g) => g.name);
-      const person = await o.savePerson({ id: personId, name: p.name, type: p.type ?? 2, registerType: 2, groups }, { update: false, photos: [bytes] });
-      await records.mark(view.id, 'enrolled_person_id', personId);
+      // the person, its photo and the event's mark in one transaction: an event is enrolled once
+      // (a second enrol — double click, two admins — gets already_enrolled, 409, and writes nothing)
+      const person = await o.savePerson(
+        { id: personId, name: p.name, type: p.type ?? 2, registerType: 2, groups },
+        {
+          update: false,
+          photos: [bytes],
+          alongside: async () => {
+            const mark = await records.enrolmentLocked(view.id);
+            if (mark.personId !== null) {
+              throw new PlatformError(`this event was already enrolled as ${mark.personName} (person id "${mark.personId}"); open that person instead`, 'already_enrolled', 409);
+            }
+            await records.markLocked(view.id, 'enrolled_person_id', personId);
+          },
+        },
+      );
       return { created: true, person, verdict };
     },
     async identify(id, personId) {
       const { view, bytes } = await spotOf(id);
       await o.getPerson(personId);
-      const r = await o.addPhoto(personId, bytes);
-      await records.mark(view.id, 'corrected_person_id', personId);
-      return r;
+      // the photo and the event's mark in one transaction (the person and the event checked again
+      // in it); corrected before to someone else: the picture moves off that person in it too
+      const photoSha = createHash('sha256').update(bytes).digest('hex');
+      return o.addPhoto(personId, bytes, () => records.correctLocked(view.id, personId, photoSha));
     },
     async retention(set) {
       if (set.maxEvents !== undefined || set.maxAgeDays !== undefined) {

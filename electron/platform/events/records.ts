@@ -6,8 +6,13 @@
 // have its events deleted on arrival (age) or first (count). Display and filters keep the box's time.
 import type { EventFilter, EventPage, EventView, RetentionView } from '../../api/events';
 import { transaction, type PlatformDb } from '../db';
+import { PlatformError } from '../errors';
 import type { ParsedEvent, Picture } from './parse';
 import type { EventPictures } from './pictures';
+
+export function noEvent(id: string): PlatformError {
+  return new PlatformError(`there is no event "${id}" (it may have been deleted by the retention)`, 'no_event', 404);
+}
 
 export interface EventRow {
   id: string;
@@ -311,8 +316,35 @@ export class EventRecords {
     return row ? { view: viewOf(row), row } : null;
   }
 
-  async mark(id: string, field: 'corrected_person_id' | 'enrolled_person_id', personId: string): Promise<void> {
-    await this.lock(() => this.db.run(`UPDATE events SET ${field} = ? WHERE id = ?`, [personId, id]));
+  /**
+   * Marks the event inside the caller's transaction (writer's connection, under the lock): the
+   * "this is X" / "enrol this stranger" person. An event the retention deleted is a 404.
+   */
+  async markLocked(id: string, field: 'corrected_person_id' | 'enrolled_person_id', personId: string): Promise<void> {
+    const r = await this.db.run(`UPDATE events SET ${field} = ? WHERE id = ?`, [personId, id]);
+    if (r.changes === 0) throw noEvent(id);
+  }
+
+  /**
+   * "This is X" inside the caller's transaction: marks the event, and when it was corrected to
+   * another person before, takes this event's picture (`photoSha`) off that person — a second
+   * correction (or two admins naming two people at once) leaves the face on one person only.
+   */
+  async correctLocked(id: string, personId: string, photoSha: string): Promise<void> {
+    const r = await this.db.get<{ prev: string | null }>('SELECT corrected_person_id AS prev FROM events WHERE id = ?', [id]);
+    if (!r) throw noEvent(id);
+    if (r.prev !== null && r.prev !== personId) await this.db.run('DELETE FROM photos WHERE person_id = ? AND sha256 = ?', [r.prev, photoSha]);
+    await this.markLocked(id, 'corrected_person_id', personId);
+  }
+
+  /** Inside the caller's transaction: the person the event was enrolled as (null when none, or that person was deleted since). */
+  async enrolmentLocked(id: string): Promise<{ personId: string | null; personName: string | null }> {
+    const r = await this.db.get<{ pid: string | null; name: string | null }>(
+      'SELECT p.id AS pid, p.name AS name FROM events e LEFT JOIN people p ON p.id = e.enrolled_person_id WHERE e.id = ?',
+      [id],
+    );
+    if (!r) throw noEvent(id);
+    return { personId: r.pid, personName: r.name };
   }
 
   picture(sha: string, ext: string): Promise<Buffer | null> {
