@@ -1,5 +1,5 @@
 // npx tsx test/bench/broker-warmup.ts [--runs N] [--count N] [--warm-up on|off|both] [--pairs N] [--warm-up-size MESSAGES:BUDGET_MS]
-//                                     [--trace-opt] [--trace-dump DIR] [--data-parent DIR] [--node-flags "FLAGS"]
+//                                     [--trace-opt] [--trace-dump DIR] [--data-parent DIR] [--node-flags "FLAGS"] [--state]
 // Is the pipelined persistent p99 of `npm run bench:broker` the broker's own warm-up? A freshly
 // started embedded broker process (its data under --data-parent, e.g. /dev/shm to take the disk
 // out; --node-flags: node/V8 options for it, e.g. "--interrupt-budget=16384"), then --runs fresh
@@ -16,6 +16,8 @@
 // Turbofan compilations and deoptimisations during its untimed and its timed part (and the start
 // line those of the start, warm-up included); --trace-dump DIR (implies --trace-opt) also writes
 // each part's trace to DIR (with|without-start.log, -runN-untimed.log, -runN-timed.log).
+// --state: after each client, the broker's heap (after a full GC if --node-flags has
+// --expose-gc), the files of its data directory, store segments, queues, connections, handles.
 // Embedded broker only.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,6 +59,7 @@ if (process.argv[2] === '--client') {
   const mode = argOf('--warm-up', 'both');
   const sizeArg = argOf('--warm-up-size', '');
   const size = sizeArg ? { messages: Number(sizeArg.split(':')[0]), budgetMs: Number(sizeArg.split(':')[1]) } : null;
+  const state = process.argv.includes('--state');
   const traceDump = process.argv.includes('--trace-dump') ? argOf('--trace-dump', '') : null;
   const traceOpt = process.argv.includes('--trace-opt') || traceDump !== null;
   if (!Number.isInteger(RUNS) || RUNS <= 0 || !Number.isInteger(COUNT) || COUNT <= WINDOW || !Number.isInteger(PAIRS) || PAIRS <= 0 || !['on', 'off', 'both'].includes(mode)) {
@@ -88,6 +91,18 @@ if (process.argv[2] === '--client') {
         const f = readFileSync(`/proc/${b.proc.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
         return Number(f[11]) + Number(f[12]);
       };
+      /** The broker child's STATS line (SIGUSR2; test/broker/fixtures/broker-child.ts). */
+      const brokerState = async (): Promise<string> => {
+        const from = trace.length;
+        b.proc.kill('SIGUSR2');
+        for (let waited = 0; waited < 5000; waited += 20) {
+          const m = /STATS (.*)/.exec(trace.slice(from));
+          if (m) return m[1]!;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        return '(no answer)';
+      };
+      if (state) console.log(`    state at start: ${await brokerState()}`);
       for (let i = 1; i <= RUNS; i++) {
         const before = cpuTicks();
         const mark0 = trace.length;
@@ -110,6 +125,7 @@ if (process.argv[2] === '--client') {
         }
         const t = traceOpt ? ` (compilations / deopts: untimed ${fmtTrace(traceCounts(trace.slice(mark0, mark1)))}, timed ${fmtTrace(traceCounts(trace.slice(mark1)))})` : '';
         console.log(`  run ${i}: ${line}  broker CPU ${((1000 * cpuMs) / (COUNT + 5000)).toFixed(1)} ms per 1,000 messages${t}`);
+        if (state) console.log(`    state after run ${i}: ${await brokerState()}`);
       }
     } finally {
       await broker?.kill('SIGTERM');
