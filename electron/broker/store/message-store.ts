@@ -323,15 +323,20 @@ export class MessageStore {
     const seg = this.segs[this.segs.length - 1];
     if (!seg) return;
     const target = Math.min(seg.written + PREALLOC_BYTES, Math.max(this.opts.segmentBytes, seg.written));
-    if (seg.fileSize >= target) return;
+    if (seg.fileSize >= target || this.syncing) return; // a group commit running: its synced() asks again
     zeros ??= Buffer.alloc(PREALLOC_BYTES);
     while (seg.fileSize < target) seg.fileSize += writeSync(seg.fd, zeros, 0, Math.min(zeros.length, target - seg.fileSize), seg.fileSize);
     // Synced on the libuv pool: writing back a megabyte of zeros and the size change took the
-    // event loop ~1–4 ms every ~500 pipelined messages (issue 13 profile). The zeros are only a
-    // run-way: no record and no confirm depends on this sync (a record's own group commit syncs
-    // whatever of the file it needs), so nothing waits for it.
+    // event loop ~1–4 ms every ~500 pipelined messages (issue 13 profile). It holds the sync slot
+    // like a group commit: the durability waiters that gather meanwhile get their own fdatasync
+    // once it ends (run()), so that one never has to write back the zeros and the size change.
+    // No confirm depends on this sync itself: the zeros are only a run-way.
+    this.syncing = seg;
     seg.syncPooled((err) => {
-      if (err && !this.closed) throw err;
+      this.syncing = null;
+      if (this.closed) return;
+      if (err) throw err;
+      this.run();
     });
   }
 
