@@ -7,7 +7,7 @@
 // persistent messages): 5,000 untimed messages, then --count timed; prints each run's
 // publish→deliver p50/p99, those of its first 1,000 messages (the opening window) and of the
 // rest, and the CPU time the broker process (all its threads: JIT compilers and GC helpers
-// too) used per 1,000 messages of that client (warm-up and timed).
+// too) used per 1,000 messages of that client (warm-up and timed), and its user / system split.
 // --warm-up: the broker's start-up warm-up (electron/broker/warm-up.ts) on, off, or both (the
 // default: --pairs pairs of brokers, off then on, alternating, so both see the same load); each
 // broker's start (spawn → listening) and its warm-up's report are printed; --warm-up-size
@@ -89,7 +89,7 @@ if (process.argv[2] === '--client') {
       // utime + stime of every thread of the broker process, in clock ticks (1/100 s on Linux)
       const cpuTicks = () => {
         const f = readFileSync(`/proc/${b.proc.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        return Number(f[11]) + Number(f[12]);
+        return { user: Number(f[11]), sys: Number(f[12]) };
       };
       /** The broker child's STATS line (SIGUSR2; test/broker/fixtures/broker-child.ts). */
       const brokerState = async (): Promise<string> => {
@@ -117,14 +117,15 @@ if (process.argv[2] === '--client') {
           });
           c.once('exit', (code) => (code === 0 ? resolve(/RESULT (.*)/.exec(out)?.[1] ?? out) : reject(new Error(`client exited with ${code}`))));
         });
-        const cpuMs = (cpuTicks() - before) * 10;
+        const after = cpuTicks();
+        const per1k = (ticks: number) => ((1000 * ticks * 10) / (COUNT + 5000)).toFixed(1);
         if (traceDump) {
           writeFileSync(join(traceDump, `${warmUp ? 'with' : 'without'}-start.log`), b.startLog);
           writeFileSync(join(traceDump, `${warmUp ? 'with' : 'without'}-run${i}-untimed.log`), trace.slice(mark0, mark1));
           writeFileSync(join(traceDump, `${warmUp ? 'with' : 'without'}-run${i}-timed.log`), trace.slice(mark1));
         }
         const t = traceOpt ? ` (compilations / deopts: untimed ${fmtTrace(traceCounts(trace.slice(mark0, mark1)))}, timed ${fmtTrace(traceCounts(trace.slice(mark1)))})` : '';
-        console.log(`  run ${i}: ${line}  broker CPU ${((1000 * cpuMs) / (COUNT + 5000)).toFixed(1)} ms per 1,000 messages${t}`);
+        console.log(`  run ${i}: ${line}  broker CPU ${per1k(after.user + after.sys - before.user - before.sys)} ms per 1,000 messages (user ${per1k(after.user - before.user)}, system ${per1k(after.sys - before.sys)})${t}`);
         if (state) console.log(`    state after run ${i}: ${await brokerState()}`);
       }
     } finally {
