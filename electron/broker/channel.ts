@@ -350,31 +350,40 @@ export class Channel implements ConsumerChannel {
   // ---- acknowledgements ----------------------------------------------------------------------
 
   private settle(tag: number, multiple: boolean, how: 'ack' | 'requeue' | 'reject'): void {
-    const picked: Array<[number, Unacked]> = [];
-    if (multiple) {
-      for (const [t, u] of this.unacked) {
-        if (tag !== 0 && t > tag) break;
-        picked.push([t, u]);
-      }
-      if (picked.length === 0 && tag !== 0) fail(406, `unknown delivery tag ${tag}`);
-    } else {
+    if (!multiple) {
+      // One message (a consumer acking each delivery): no arrays or Sets per ack (issue 13 profile).
       const u = this.unacked.get(tag);
       if (!u) fail(406, `unknown delivery tag ${tag}`);
-      picked.push([tag, u]);
+      this.unacked.delete(tag);
+      this.settleOne(u, how);
+      u.q.dispatch();
+      if (this.globalPrefetch > 0) this.kick();
+      return;
     }
+    const picked: Array<[number, Unacked]> = [];
+    for (const [t, u] of this.unacked) {
+      if (tag !== 0 && t > tag) break;
+      picked.push([t, u]);
+    }
+    if (picked.length === 0 && tag !== 0) fail(406, `unknown delivery tag ${tag}`);
     const touched = new Set<Queue>();
     for (const [t, u] of picked) {
       this.unacked.delete(t);
-      if (u.c) u.c.unacked--;
       touched.add(u.q);
-      if (how === 'ack') {
-        this.conn.counters.acked++;
-        u.q.settle(u.m);
-      } else if (how === 'requeue') u.q.requeue(u.m);
-      else u.q.reject(u.m);
+      this.settleOne(u, how);
     }
     for (const q of touched) q.dispatch();
     if (this.globalPrefetch > 0) this.kick();
+  }
+
+  /** One unacked delivery (already out of this.unacked) acked, requeued or rejected. */
+  private settleOne(u: Unacked, how: 'ack' | 'requeue' | 'reject'): void {
+    if (u.c) u.c.unacked--;
+    if (how === 'ack') {
+      this.conn.counters.acked++;
+      u.q.settle(u.m);
+    } else if (how === 'requeue') u.q.requeue(u.m);
+    else u.q.reject(u.m);
   }
 
   private requeueAll(): void {

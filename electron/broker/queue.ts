@@ -254,7 +254,9 @@ export class Queue {
   settle(m: Message, wasUnacked = true): void {
     leftReady(m);
     if (wasUnacked) this.unacked.delete(m);
-    if (m.body) this.host.memory.bytes -= m.size;
+    // After deletion markDeleted() has already given back every body's bytes (an ack that
+    // arrives after a queue.delete from another channel must not subtract them twice).
+    if (m.body && !this.deleted) this.host.memory.bytes -= m.size;
     if (m.loc && !this.deleted) {
       if (m.persistent) this.host.stores.durable.ack(this.storeKey!, m.id);
       this.storeOf(m).release(m);

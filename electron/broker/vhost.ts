@@ -195,6 +195,11 @@ export class Vhost implements QueueHost {
 
   /** The queues a message published to `exchange` with this key and headers reaches. */
   route(exchange: Exchange, routingKey: string, headers: Fields | undefined): Queue[] {
+    if (exchange.name === '') {
+      // The default exchange (sendToQueue; every command to a box): no walk, no Sets, no closure.
+      const q = this.queues.get(routingKey);
+      return q ? [q] : [];
+    }
     const out = new Set<Queue>();
     const seen = new Set<Exchange>();
     const walk = (x: Exchange) => {

@@ -1,5 +1,5 @@
 // npx tsx test/bench/broker-warmup.ts [--runs N] [--count N] [--warm-up on|off|both] [--pairs N] [--warm-up-size MESSAGES:BUDGET_MS]
-//                                     [--trace-opt] [--trace-dump DIR] [--data-parent DIR] [--node-flags "FLAGS"]
+//                                     [--trace-opt] [--trace-dump DIR] [--data-parent DIR] [--node-flags "FLAGS"] [--state]
 // Is the pipelined persistent p99 of `npm run bench:broker` the broker's own warm-up? A freshly
 // started embedded broker process (its data under --data-parent, e.g. /dev/shm to take the disk
 // out; --node-flags: node/V8 options for it, e.g. "--interrupt-budget=16384"), then --runs fresh
@@ -7,7 +7,7 @@
 // persistent messages): 5,000 untimed messages, then --count timed; prints each run's
 // publish→deliver p50/p99, those of its first 1,000 messages (the opening window) and of the
 // rest, and the CPU time the broker process (all its threads: JIT compilers and GC helpers
-// too) used per 1,000 messages of that client (warm-up and timed).
+// too) used per 1,000 messages of that client (warm-up and timed), and its user / system split.
 // --warm-up: the broker's start-up warm-up (electron/broker/warm-up.ts) on, off, or both (the
 // default: --pairs pairs of brokers, off then on, alternating, so both see the same load); each
 // broker's start (spawn → listening) and its warm-up's report are printed; --warm-up-size
@@ -16,6 +16,8 @@
 // Turbofan compilations and deoptimisations during its untimed and its timed part (and the start
 // line those of the start, warm-up included); --trace-dump DIR (implies --trace-opt) also writes
 // each part's trace to DIR (with|without-start.log, -runN-untimed.log, -runN-timed.log).
+// --state: after each client, the broker's heap (after a full GC if --node-flags has
+// --expose-gc), the files of its data directory, store segments, queues, connections, handles.
 // Embedded broker only.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -57,6 +59,7 @@ if (process.argv[2] === '--client') {
   const mode = argOf('--warm-up', 'both');
   const sizeArg = argOf('--warm-up-size', '');
   const size = sizeArg ? { messages: Number(sizeArg.split(':')[0]), budgetMs: Number(sizeArg.split(':')[1]) } : null;
+  const state = process.argv.includes('--state');
   const traceDump = process.argv.includes('--trace-dump') ? argOf('--trace-dump', '') : null;
   const traceOpt = process.argv.includes('--trace-opt') || traceDump !== null;
   if (!Number.isInteger(RUNS) || RUNS <= 0 || !Number.isInteger(COUNT) || COUNT <= WINDOW || !Number.isInteger(PAIRS) || PAIRS <= 0 || !['on', 'off', 'both'].includes(mode)) {
@@ -86,8 +89,20 @@ if (process.argv[2] === '--client') {
       // utime + stime of every thread of the broker process, in clock ticks (1/100 s on Linux)
       const cpuTicks = () => {
         const f = readFileSync(`/proc/${b.proc.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        return Number(f[11]) + Number(f[12]);
+        return { user: Number(f[11]), sys: Number(f[12]) };
       };
+      /** The broker child's STATS line (SIGUSR2; test/broker/fixtures/broker-child.ts). */
+      const brokerState = async (): Promise<string> => {
+        const from = trace.length;
+        b.proc.kill('SIGUSR2');
+        for (let waited = 0; waited < 5000; waited += 20) {
+          const m = /STATS (.*)/.exec(trace.slice(from));
+          if (m) return m[1]!;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        return '(no answer)';
+      };
+      if (state) console.log(`    state at start: ${await brokerState()}`);
       for (let i = 1; i <= RUNS; i++) {
         const before = cpuTicks();
         const mark0 = trace.length;
@@ -102,14 +117,16 @@ if (process.argv[2] === '--client') {
           });
           c.once('exit', (code) => (code === 0 ? resolve(/RESULT (.*)/.exec(out)?.[1] ?? out) : reject(new Error(`client exited with ${code}`))));
         });
-        const cpuMs = (cpuTicks() - before) * 10;
+        const after = cpuTicks();
+        const per1k = (ticks: number) => ((1000 * ticks * 10) / (COUNT + 5000)).toFixed(1);
         if (traceDump) {
           writeFileSync(join(traceDump, `${warmUp ? 'with' : 'without'}-start.log`), b.startLog);
           writeFileSync(join(traceDump, `${warmUp ? 'with' : 'without'}-run${i}-untimed.log`), trace.slice(mark0, mark1));
           writeFileSync(join(traceDump, `${warmUp ? 'with' : 'without'}-run${i}-timed.log`), trace.slice(mark1));
         }
         const t = traceOpt ? ` (compilations / deopts: untimed ${fmtTrace(traceCounts(trace.slice(mark0, mark1)))}, timed ${fmtTrace(traceCounts(trace.slice(mark1)))})` : '';
-        console.log(`  run ${i}: ${line}  broker CPU ${((1000 * cpuMs) / (COUNT + 5000)).toFixed(1)} ms per 1,000 messages${t}`);
+        console.log(`  run ${i}: ${line}  broker CPU ${per1k(after.user + after.sys - before.user - before.sys)} ms per 1,000 messages (user ${per1k(after.user - before.user)}, system ${per1k(after.sys - before.sys)})${t}`);
+        if (state) console.log(`    state after run ${i}: ${await brokerState()}`);
       }
     } finally {
       await broker?.kill('SIGTERM');

@@ -34,27 +34,25 @@ export interface StoredRecord extends MessageMeta {
 
 /** The head of a PUB record (everything up to the body) and the record's total length. */
 export function encodePubHead(key: string, r: MessageMeta, body: Buffer): Buffer {
-  const k = Buffer.from(key);
-  const ex = Buffer.from(r.exchange);
-  const rk = Buffer.from(r.routingKey);
-  const len = 1 + 1 + k.length + 1 + 8 + 8 + 1 + ex.length + 1 + rk.length + 4 + r.props.length + 4 + body.length;
+  // Strings are written straight into the head (no Buffer per string per message: issue 13 profile).
+  const kl = utf8Length(key);
+  const exl = utf8Length(r.exchange);
+  const rkl = utf8Length(r.routingKey);
+  const len = 1 + 1 + kl + 1 + 8 + 8 + 1 + exl + 1 + rkl + 4 + r.props.length + 4 + body.length;
   const head = Buffer.allocUnsafe(8 + len - body.length);
   let o = 8;
   head[o++] = PUB;
-  head[o++] = k.length;
-  k.copy(head, o);
-  o += k.length;
+  head[o++] = kl;
+  o = writeStr(head, o, key, kl);
   head[o++] = r.persistent ? 1 : 0;
   head.writeDoubleBE(r.id, o);
   o += 8;
   head.writeDoubleBE(r.expiresAt, o);
   o += 8;
-  head[o++] = ex.length;
-  ex.copy(head, o);
-  o += ex.length;
-  head[o++] = rk.length;
-  rk.copy(head, o);
-  o += rk.length;
+  head[o++] = exl;
+  o = writeStr(head, o, r.exchange, exl);
+  head[o++] = rkl;
+  o = writeStr(head, o, r.routingKey, rkl);
   head.writeUInt32BE(r.props.length, o);
   o += 4;
   r.props.copy(head, o);
@@ -63,6 +61,19 @@ export function encodePubHead(key: string, r: MessageMeta, body: Buffer): Buffer
   head.writeUInt32BE(len, 0);
   head.writeUInt32BE(crc32(body, crc32(head.subarray(8))) >>> 0, 4);
   return head;
+}
+
+/** UTF-8 byte length of s (its length when it is ASCII, the common case of names). */
+function utf8Length(s: string): number {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s);
+  return s.length;
+}
+
+/** Writes s (utf8Length(s) = n bytes) at o; returns the offset after it. */
+function writeStr(buf: Buffer, o: number, s: string, n: number): number {
+  if (n === s.length) for (let i = 0; i < n; i++) buf[o + i] = s.charCodeAt(i);
+  else buf.write(s, o, n, 'utf8');
+  return o + n;
 }
 
 export function encodeAcks(key: string, ids: number[]): Buffer {
