@@ -169,9 +169,14 @@ export interface EventsMethods {
    * "Enrol this stranger": checks the spot picture (FIQA, level high) and, if it passes (or force),
    * creates the person (register_type 2, type default 2 visitor) with it as the photo, in the given groups
    * (default: the groups assigned to the event's box, so that box recognises them next time).
+   * One transaction with the event's mark: an event already enrolled is `already_enrolled` (409),
+   * one deleted by the retention `no_event` (404).
    */
   'events.enrolStranger': [{ id: string; name: string; personId?: string; type?: number; groups?: string[]; force?: boolean }, EnrolStrangerResult];
-  /** "This is X": adds the event's spot picture to person X's photos (checked like any photo) and marks the event. */
+  /**
+   * "This is X": adds the event's spot picture to person X's photos (checked like any photo) and marks
+   * the event, in one transaction (moved off a person named before); `no_person` / `no_event` (404).
+   */
   'events.identify': [{ id: string; personId: string }, { person: PersonView; verdict: PhotoVerdictView }];
   'events.retention': [{ maxEvents?: number; maxAgeDays?: number }, RetentionView];
   /** Every device (authorisation code) with its reported status. */
