@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { AmqpError, decodeProperties, encodeMethod, fail, headerFrame, M, pushBodyFrames, type Fields } from './codec';
 import { handleDeclareMethod } from './declare';
+import { deliveryFrames } from './delivery';
 import type { Message } from './message';
 import type { Consumer, ConsumerChannel, Queue } from './queue';
 import { ConsumerEntry } from './queue-types';
@@ -295,17 +296,8 @@ export class Channel implements ConsumerChannel {
       c.unacked++;
     }
     this.conn.counters.delivered++;
-    this.sendMessage(
-      encodeMethod(M.BasicDeliver, this.number, {
-        consumerTag: c.tag,
-        deliveryTag: tag,
-        redelivered: m.redelivered,
-        exchange: m.exchange,
-        routingKey: m.routingKey,
-      }),
-      c.queue,
-      m,
-    );
+    // one buffer for the method, header and body frames (delivery.ts)
+    this.conn.sendFrames([deliveryFrames(this.number, c.tag, tag, m.redelivered, m.exchange, m.routingKey, m.props, c.queue.bodyOf(m), this.conn.frameMax)]);
   }
 
   serverCancel(c: Consumer): void {
