@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import amqp, { type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { defs, encodeMethod, headerFrame, M, pushBodyFrames } from '../../electron/broker/codec';
+import { ChunkReader } from '../../electron/broker/chunk-reader';
 import { deliveryFrames } from '../../electron/broker/delivery';
 import { spawnBroker, tempDir, type ChildBroker } from './helpers';
 import { handshakeBytes, raw } from './raw-client';
@@ -49,6 +50,37 @@ describe('deliveryFrames: the same bytes as amqplib encodes', () => {
 
   it('a name longer than a short string is refused as amqplib refuses it', () => {
     assert.throws(() => deliveryFrames(1, 'x'.repeat(256), 1, false, '', 'q', Buffer.from([0, 0]), Buffer.from('b'), 4096));
+  });
+});
+
+describe('ChunkReader: frames cut out of chunks split anywhere', () => {
+  it('gives every frame its type, channel, payload and end byte, whatever the chunk boundaries', () => {
+    const frames = Array.from({ length: 60 }, (_, i) => deliveryFrames(1 + (i % 3), `c${i}`, i + 1, i % 2 === 0, 'ex', `rk${i}`, Buffer.from([0, 0]), bodyOf(i), 4096));
+    const stream = Buffer.concat(frames);
+    // the expected frames: walk the stream
+    const want: Array<{ type: number; channel: number; payload: Buffer }> = [];
+    for (let o = 0; o < stream.length; ) {
+      const size = stream.readUInt32BE(o + 3);
+      want.push({ type: stream[o]!, channel: stream.readUInt16BE(o + 1), payload: stream.subarray(o + 7, o + 7 + size) });
+      o += size + 8;
+    }
+    for (const cut of [1, 2, 7, 8, 13, 500, 4099, stream.length]) {
+      const r = new ChunkReader();
+      const got: typeof want = [];
+      for (let o = 0; o < stream.length; o += cut) {
+        r.push(Buffer.from(stream.subarray(o, o + cut)));
+        while (r.length >= 7) {
+          const size = r.u32At(3);
+          if (r.length < size + 8) break;
+          const payload = Buffer.from(r.takeFrame(size));
+          assert.equal(r.frameEnd, 206, `cut ${cut}: frame ${got.length} end byte`);
+          got.push({ type: r.frameType, channel: r.frameChannel, payload });
+        }
+      }
+      assert.equal(r.length, 0);
+      assert.equal(got.length, want.length, `cut ${cut}`);
+      for (let i = 0; i < want.length; i++) assert.deepEqual(got[i], want[i], `cut ${cut}: frame ${i}`);
+    }
   });
 });
 
