@@ -11,9 +11,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import amqp, { type ChannelModel, type ConsumeMessage } from 'amqplib';
-import { defs, encodeMethod, headerFrame, M, pushBodyFrames } from '../../electron/broker/codec';
+import { decodeProperties, defs, encodePropertiesRaw, encodeMethod, headerFrame, M, pushBodyFrames } from '../../electron/broker/codec';
 import { ChunkReader } from '../../electron/broker/chunk-reader';
 import { deliveryFrames } from '../../electron/broker/delivery';
+import { scanProperties } from '../../electron/broker/props-scan';
 import { spawnBroker, tempDir, type ChildBroker } from './helpers';
 import { handshakeBytes, raw } from './raw-client';
 
@@ -50,6 +51,41 @@ describe('deliveryFrames: the same bytes as amqplib encodes', () => {
 
   it('a name longer than a short string is refused as amqplib refuses it', () => {
     assert.throws(() => deliveryFrames(1, 'x'.repeat(256), 1, false, '', 'q', Buffer.from([0, 0]), Buffer.from('b'), 4096));
+  });
+});
+
+describe('scanProperties: what routing needs, as amqplib decodes it', () => {
+  it('reads delivery mode, expiration and user id of well-formed properties; defers the unusual and the malformed to amqplib', () => {
+    const all = { contentType: 'text/plain', contentEncoding: 'gzip', deliveryMode: 2, priority: 5, correlationId: 'c-1', replyTo: 'amq.rabbitmq.reply-to', expiration: '60000', messageId: 'm-ü', timestamp: 1_700_000_000, type: 't', userId: 'test', appId: 'se3', clusterId: '' };
+    const keys = Object.keys(all) as Array<keyof typeof all>;
+    let fast = 0;
+    let checked = 0;
+    for (let mask = 0; mask < 1 << keys.length; mask += 7) {
+      const fields = Object.fromEntries(keys.filter((_, k) => mask & (1 << k)).map((k) => [k, all[k]]));
+      const rawProps = encodePropertiesRaw(fields);
+      const s = scanProperties(rawProps);
+      assert.ok(s, `well-formed properties ${JSON.stringify(fields)} took the slow path`);
+      fast++;
+      // every truncation and a few corruptions: where the scan answers, amqplib agrees
+      const variants = [rawProps, ...Array.from({ length: rawProps.length }, (_, n) => rawProps.subarray(0, n))];
+      for (let k = 2; k < rawProps.length; k += 3) {
+        const b = Buffer.from(rawProps);
+        b[k] = (b[k]! * 7 + 13) & 255;
+        variants.push(b);
+      }
+      for (const v of variants) {
+        const got = scanProperties(v);
+        if (!got) continue;
+        const ref = decodeProperties(v);
+        assert.deepEqual(got, { deliveryMode: ref.deliveryMode, expiration: ref.expiration, userId: ref.userId }, `bytes ${v.toString('hex')}`);
+        checked++;
+      }
+    }
+    assert.ok(fast > 1000 && checked > fast, `${fast} fast, ${checked} checked`);
+    // a headers table is decoded (and checked) by amqplib, as are flag bits that name no property
+    assert.equal(scanProperties(encodePropertiesRaw({ headers: { a: 1 }, deliveryMode: 2 })), null);
+    assert.equal(scanProperties(Buffer.from([0x10, 0x01, 2])), null);
+    assert.equal(scanProperties(Buffer.from([0x10])), null);
   });
 });
 
