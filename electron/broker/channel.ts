@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { AmqpError, decodeProperties, encodeMethod, fail, headerFrame, M, pushBodyFrames, type Fields } from './codec';
 import { handleDeclareMethod } from './declare';
+import { deliveryFrames } from './delivery';
+import { scanProperties } from './props-scan';
 import type { Message } from './message';
 import type { Consumer, ConsumerChannel, Queue } from './queue';
 import { ConsumerEntry } from './queue-types';
@@ -157,7 +159,10 @@ export class Channel implements ConsumerChannel {
     if (!x) fail(404, `no exchange '${f.exchange}' in vhost '${vhost.name}'`);
     if (x.internal) fail(403, `cannot publish to internal exchange '${f.exchange}' in vhost '${vhost.name}'`);
     this.conn.allowed('write', 'exchange', f.exchange);
-    const props = decodeProperties(rawProps);
+    // the three properties routing needs, read in place; anything unusual decoded in full (props-scan.ts)
+    const scanned = scanProperties(rawProps);
+    const decoded: Fields | undefined = scanned ? undefined : decodeProperties(rawProps);
+    const props: { deliveryMode?: number; expiration?: string; userId?: string } = scanned ?? decoded!;
     if (props.userId !== undefined && props.userId !== this.conn.user)
       fail(406, `user_id property set to '${props.userId}' but authenticated user was '${this.conn.user}'`);
     let expiration: number | null = null;
@@ -166,7 +171,7 @@ export class Channel implements ConsumerChannel {
       expiration = Number(props.expiration);
     }
     this.conn.counters.published++;
-    const queues = vhost.route(x, f.routingKey, props.headers);
+    const queues = vhost.route(x, f.routingKey, decoded?.headers);
     const confirm: Confirm | null = this.confirm ? { seq: ++this.publishSeq, waiting: 1, nack: false, sent: false } : null;
     if (confirm) this.confirms.push(confirm);
     if (queues.length === 0) {
@@ -195,7 +200,7 @@ export class Channel implements ConsumerChannel {
           size: body.length,
           deliveryMode: props.deliveryMode ?? 1,
           expiration,
-          decoded: props,
+          decoded,
         };
         if (!q.publish(input, done) && confirm) {
           confirm.nack = true;
@@ -295,17 +300,8 @@ export class Channel implements ConsumerChannel {
       c.unacked++;
     }
     this.conn.counters.delivered++;
-    this.sendMessage(
-      encodeMethod(M.BasicDeliver, this.number, {
-        consumerTag: c.tag,
-        deliveryTag: tag,
-        redelivered: m.redelivered,
-        exchange: m.exchange,
-        routingKey: m.routingKey,
-      }),
-      c.queue,
-      m,
-    );
+    // one buffer for the method, header and body frames (delivery.ts)
+    this.conn.sendFrames([deliveryFrames(this.number, c.tag, tag, m.redelivered, m.exchange, m.routingKey, m.props, c.queue.bodyOf(m), this.conn.frameMax)]);
   }
 
   serverCancel(c: Consumer): void {

@@ -155,14 +155,13 @@ export class Connection implements ChannelConn {
         );
       }
       while ((this.state as State) !== 'closed' && !this.inputStopped && this.input.length >= 7) {
-        const head = this.input.peek(7);
-        const size = head.readUInt32BE(3);
+        const size = this.input.u32At(3);
         const max = this.state === 'start-ok' || this.state === 'tune-ok' ? Math.min(PRE_TUNE_FRAME_MAX, this.frameMax) : this.frameMax;
         if (size + 8 > max) fail(501, `frame size ${size + 8} exceeds the negotiated frame_max ${max}`);
         if (this.input.length < size + 8) break;
-        const frame = this.input.take(size + 8);
-        if (frame[size + 7] !== 206) fail(501, `frame end byte is ${frame[size + 7]}, expected 206`);
-        this.onFrame(frame[0]!, frame.readUInt16BE(1), frame.subarray(7, 7 + size));
+        const payload = this.input.takeFrame(size);
+        if (this.input.frameEnd !== 206) fail(501, `frame end byte is ${this.input.frameEnd}, expected 206`);
+        this.onFrame(this.input.frameType, this.input.frameChannel, payload);
       }
       if (this.pausedByUs === false && this.socket.writableLength > HIGH_WATER * 4 && this.state === 'running') {
         this.pausedByUs = true; // the client is not reading our replies: stop reading its requests

@@ -7,6 +7,7 @@
 // A queue key is the queue's store name from the definitions file (`dir`), unique per queue.
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
+import { utf8Length, writeStr } from '../shortstr';
 
 export const PUB = 1;
 export const ACKS = 2;
@@ -61,19 +62,6 @@ export function encodePubHead(key: string, r: MessageMeta, body: Buffer): Buffer
   head.writeUInt32BE(len, 0);
   head.writeUInt32BE(crc32(body, crc32(head.subarray(8))) >>> 0, 4);
   return head;
-}
-
-/** UTF-8 byte length of s (its length when it is ASCII, the common case of names). */
-function utf8Length(s: string): number {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return Buffer.byteLength(s);
-  return s.length;
-}
-
-/** Writes s (utf8Length(s) = n bytes) at o; returns the offset after it. */
-function writeStr(buf: Buffer, o: number, s: string, n: number): number {
-  if (n === s.length) for (let i = 0; i < n; i++) buf[o + i] = s.charCodeAt(i);
-  else buf.write(s, o, n, 'utf8');
-  return o + n;
 }
 
 export function encodeAcks(key: string, ids: number[]): Buffer {
