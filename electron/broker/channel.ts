@@ -301,7 +301,7 @@ export class Channel implements ConsumerChannel {
     }
     this.conn.counters.delivered++;
     // one buffer for the method, header and body frames (delivery.ts)
-    this.conn.sendFrames([deliveryFrames(this.number, c.tag, tag, m.redelivered, m.exchange, m.routingKey, m.props, c.queue.bodyOf(m), this.conn.frameMax)]);
+    this.conn.sendFrames(deliveryFrames(this.number, c.tag, tag, m.redelivered, m.exchange, m.routingKey, m.props, c.queue.bodyOf(m), this.conn.frameMax));
   }
 
   serverCancel(c: Consumer): void {

@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import amqp, { type ChannelModel, type ConsumeMessage } from 'amqplib';
 import { decodeProperties, defs, encodePropertiesRaw, encodeMethod, headerFrame, M, pushBodyFrames } from '../../electron/broker/codec';
 import { ChunkReader } from '../../electron/broker/chunk-reader';
-import { deliveryFrames } from '../../electron/broker/delivery';
+import { deliveryFrames, INLINE_BODY_MAX } from '../../electron/broker/delivery';
 import { scanProperties } from '../../electron/broker/props-scan';
 import { spawnBroker, tempDir, type ChildBroker } from './helpers';
 import { handshakeBytes, raw } from './raw-client';
@@ -35,18 +35,26 @@ describe('deliveryFrames: the same bytes as amqplib encodes', () => {
   it('for every shape of name, tag, properties and body', () => {
     const props = defs.encodeProperties(60, 0, 0, { deliveryMode: 2, contentType: 'application/json', headers: { a: 'ü', n: 7 } }).subarray(19, -1);
     const names = ['', 'amq.gen-XYZ', 'ключ.box-7', 'x'.repeat(255), 'é'.repeat(127)];
-    const bodies = [Buffer.alloc(0), Buffer.from('a'), bodyOf(5), Buffer.alloc(4088, 1), Buffer.alloc(4089, 2), bodyOf(1234)];
+    const bodies = [Buffer.alloc(0), Buffer.from('a'), bodyOf(5), Buffer.alloc(4088, 1), Buffer.alloc(4089, 2), bodyOf(1234), Buffer.alloc(INLINE_BODY_MAX, 3), Buffer.alloc(INLINE_BODY_MAX + 1, 4)];
     let cases = 0;
     for (const name of names)
       for (const body of bodies)
         for (const frameMax of [0, 4096, 131072])
           for (const [tag, redelivered] of [[1, false], [2 ** 32 + 5, true], [2 ** 40 - 1, false]] as const) {
             const p = cases % 2 ? props : Buffer.from([0, 0]);
-            const got = deliveryFrames(3, name, tag, redelivered, name.slice(0, 40), name, p, body, frameMax);
+            const got = Buffer.concat(deliveryFrames(3, name, tag, redelivered, name.slice(0, 40), name, p, body, frameMax));
             assert.deepEqual(got, reference(3, name, tag, redelivered, name.slice(0, 40), name, p, body, frameMax), `name ${name.length} chars, body ${body.length}, frameMax ${frameMax}, tag ${tag}`);
             cases++;
           }
     assert.equal(cases, names.length * bodies.length * 3 * 3);
+  });
+
+  it('copies a small body into the one buffer, and only references a large one', () => {
+    const small = bodyOf(1234);
+    assert.equal(deliveryFrames(1, 'c', 1, false, '', 'q', Buffer.from([0, 0]), small, 4096).length, 1);
+    const big = Buffer.alloc(INLINE_BODY_MAX + 1, 7);
+    const frames = deliveryFrames(1, 'c', 1, false, '', 'q', Buffer.from([0, 0]), big, 131072);
+    assert.ok(frames.some((f) => f.buffer === big.buffer && f.length > 0), 'a large body is sent from its own memory, not copied');
   });
 
   it('a name longer than a short string is refused as amqplib refuses it', () => {
@@ -91,7 +99,7 @@ describe('scanProperties: what routing needs, as amqplib decodes it', () => {
 
 describe('ChunkReader: frames cut out of chunks split anywhere', () => {
   it('gives every frame its type, channel, payload and end byte, whatever the chunk boundaries', () => {
-    const frames = Array.from({ length: 60 }, (_, i) => deliveryFrames(1 + (i % 3), `c${i}`, i + 1, i % 2 === 0, 'ex', `rk${i}`, Buffer.from([0, 0]), bodyOf(i), 4096));
+    const frames = Array.from({ length: 60 }, (_, i) => deliveryFrames(1 + (i % 3), `c${i}`, i + 1, i % 2 === 0, 'ex', `rk${i}`, Buffer.from([0, 0]), bodyOf(i), 4096)).flat();
     const stream = Buffer.concat(frames);
     // the expected frames: walk the stream
     const want: Array<{ type: number; channel: number; payload: Buffer }> = [];
