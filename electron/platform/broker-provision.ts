@@ -40,8 +40,11 @@ export async function declareBoxResources(p: BrokerProvisioner, devSno: string):
     [n.uploadVhost, [n.uploadQueue, n.fiqaUploadQueue]],
   ] as const) {
     const conn = await amqp.connect(p.platformUrl(vhost), { timeout: 10_000 });
+    // a refusal (e.g. the box removed meanwhile: its queue gone) rejects the call below; without these it would also be an uncaught 'error' event
+    conn.on('error', () => undefined);
     try {
       const ch = await conn.createChannel();
+      ch.on('error', () => undefined);
       for (const q of queues) await ch.assertQueue(q, { durable: true, autoDelete: false, exclusive: false });
       if (vhost === n.vhost) {
         await ch.assertExchange(n.exchange, 'topic', { durable: true, autoDelete: false, internal: false });

@@ -55,8 +55,12 @@ export class SyncRunner {
     } catch (err) {
       await core.serial(() => core.devices.setBrokerState(d.dev_sno, 'failed', (err as Error).message));
     }
-    // a code removed meanwhile: not ready (a login is refused with a reason, not a crash)
-    return (await core.read((s) => s.devices.get(d.dev_sno))) ?? { ...d, broker_state: 'failed', broker_error: 'the authorisation code was removed from the platform' };
+    // a code removed meanwhile: not ready (a login is refused with a reason, not a crash), and
+    // what this provisioning made after the removal's clean-up is swept
+    const now = await core.read((s) => s.devices.get(d.dev_sno));
+    if (now) return now;
+    this.brokerSweepDue = true;
+    return { ...d, broker_state: 'failed', broker_error: 'the authorisation code was removed from the platform' };
   }
 
   /** Set when a box's broker clean-up failed: the retry timer sweeps until one succeeds. */
