@@ -3,7 +3,7 @@
 // vhosts and permissions go through the running broker's management API.
 import type { BrokerControl } from '../broker/control';
 import { FULL_PERMISSIONS, type Broker } from '../broker/index';
-import { amqpUrl, type BrokerProvisioner } from './broker-provision';
+import { amqpUrl, deleteBoxCommandResources, devSnoOfResource, type BrokerProvisioner } from './broker-provision';
 import { boxBrokerNames, boxPermissions, COMMAND_VHOST } from './names';
 import { PlatformError } from './errors';
 
@@ -47,7 +47,7 @@ export function createEmbeddedProvisioner(o: EmbeddedProvisionerOptions): Broker
     return b;
   }
 
-  return {
+  const self: BrokerProvisioner = {
     kind: 'embedded',
     async start() {
       await broker();
@@ -63,11 +63,23 @@ export function createEmbeddedProvisioner(o: EmbeddedProvisionerOptions): Broker
       b.setPermissions(n.user, n.uploadVhost, perm.upload);
     },
     async removeBox(devSno) {
+      // a stopped broker keeps the box's user and queues: the clean-up is retried (sync-runner's broker sweep)
       const b = o.control.running();
-      if (!b) return;
+      if (!b) throw new PlatformError('the embedded broker is not running; the box\'s broker user and queues are removed once it runs', 'broker_down', 503);
       const n = boxBrokerNames(devSno);
       if (b.listUsers().some((u) => u.name === n.user)) b.deleteUser(n.user);
       if (b.listVhosts().includes(n.uploadVhost)) b.deleteVhost(n.uploadVhost);
+      await deleteBoxCommandResources(self, devSno);
+    },
+    async listBoxes() {
+      const b = o.control.running();
+      if (!b) throw new PlatformError('the embedded broker is not running', 'broker_down', 503);
+      const found = [
+        ...b.listUsers().map((u) => devSnoOfResource('user', u.name)),
+        ...b.listVhosts().map((v) => devSnoOfResource('vhost', v)),
+        ...b.stats().queues.map((q) => devSnoOfResource('queue', q.name, q.vhost)),
+      ];
+      return [...new Set(found.filter((x): x is string => x !== null))];
     },
     platformUrl(vhost) {
       return amqpUrl({ user: PLATFORM_BROKER_USER, password: o.platformPassword, host: '127.0.0.1', port, vhost });
@@ -84,4 +96,5 @@ export function createEmbeddedProvisioner(o: EmbeddedProvisionerOptions): Broker
     },
     async close() {},
   };
+  return self;
 }

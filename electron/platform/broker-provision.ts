@@ -6,7 +6,7 @@
 // HTTP API (broker-rabbitmq.ts). Exchanges, queues and bindings are declared over AMQP with the
 // platform's own credentials, the same for both (declareBoxResources).
 import amqp from 'amqplib';
-import { boxBrokerNames, type BoxBrokerNames } from './names';
+import { boxBrokerNames, COMMAND_VHOST, type BoxBrokerNames } from './names';
 
 export interface BrokerProvisioner {
   readonly kind: 'embedded' | 'external';
@@ -14,8 +14,10 @@ export interface BrokerProvisioner {
   start(): Promise<void>;
   /** Creates or updates the box's user, vhosts and permissions (idempotent). */
   ensureBox(devSno: string, password: string): Promise<void>;
-  /** Removes the box's user and its upload vhost (idempotent). */
+  /** Removes the box's user, its upload vhost and its command queues and exchange (idempotent; throws when the broker cannot be reached). */
   removeBox(devSno: string): Promise<void>;
+  /** The dev_snos that have any broker resource of the platform's naming (user, upload vhost, command queue). */
+  listBoxes(): Promise<string[]>;
   /** amqp:// URL with which the platform itself connects to `vhost`. */
   platformUrl(vhost: string): string;
   /** Where boxes connect: `host` null means the address the box reached the platform on. */
@@ -38,8 +40,11 @@ export async function declareBoxResources(p: BrokerProvisioner, devSno: string):
     [n.uploadVhost, [n.uploadQueue, n.fiqaUploadQueue]],
   ] as const) {
     const conn = await amqp.connect(p.platformUrl(vhost), { timeout: 10_000 });
+    // a refusal (e.g. the box removed meanwhile: its queue gone) rejects the call below; without these it would also be an uncaught 'error' event
+    conn.on('error', () => undefined);
     try {
       const ch = await conn.createChannel();
+      ch.on('error', () => undefined);
       for (const q of queues) await ch.assertQueue(q, { durable: true, autoDelete: false, exclusive: false });
       if (vhost === n.vhost) {
         await ch.assertExchange(n.exchange, 'topic', { durable: true, autoDelete: false, internal: false });
@@ -55,4 +60,30 @@ export async function declareBoxResources(p: BrokerProvisioner, devSno: string):
 export function amqpUrl(o: { user: string; password: string; host: string; port: number; vhost: string }): string {
   const h = o.host.includes(':') ? `[${o.host}]` : o.host;
   return `amqp://${encodeURIComponent(o.user)}:${encodeURIComponent(o.password)}@${h}:${o.port}/${encodeURIComponent(o.vhost)}?heartbeat=30`;
+}
+
+/** Deletes the box's command queues and exchange in the shared command vhost (over AMQP, as the platform; missing ones are fine). */
+export async function deleteBoxCommandResources(p: BrokerProvisioner, devSno: string): Promise<void> {
+  const n = boxBrokerNames(devSno);
+  const conn = await amqp.connect(p.platformUrl(COMMAND_VHOST), { timeout: 10_000 });
+  conn.on('error', () => undefined);
+  try {
+    const ch = await conn.createChannel();
+    ch.on('error', () => undefined);
+    for (const q of [n.queue, n.fiqaDownQueue]) await ch.deleteQueue(q);
+    await ch.deleteExchange(n.exchange);
+    await ch.close();
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}
+
+/** The dev_sno a broker resource of the platform's naming belongs to, or null (boxBrokerNames in reverse). */
+export function devSnoOfResource(kind: 'user' | 'vhost' | 'queue', name: string, vhost = COMMAND_VHOST): string | null {
+  const m =
+    kind === 'user' ? /^box\.(.+)$/.exec(name)
+    : kind === 'vhost' ? /^se3\.up\.(.+)$/.exec(name)
+    : vhost === COMMAND_VHOST ? /^se3\.(.+)\.(?:cmd|fiqa\.down)$/.exec(name)
+    : null;
+  return m ? m[1]! : null;
 }

@@ -32,6 +32,8 @@ export interface PlatformOptions {
   autoSync?: boolean;
   /** How long settled commands are kept and the table's row cap (commands-retention.ts). */
   commandRetention?: Partial<CommandRetention>;
+  /** Unreferenced photo files younger than this are never swept (photo-sweep.ts; default 1 h). */
+  photoGraceMs?: number;
   /** The §6 reports: periods handed to boxes at login and the events retention (events/). */
   events?: PlatformEventsSettings;
 }

@@ -72,13 +72,23 @@ export class DeviceAdmin {
     return this.view(d);
   }
 
+  /**
+   * The row and everything that hangs off it (its people's states, group assignments, commands)
+   * go in one transaction first; the broker's user, vhost and queues after. A clean-up that fails
+   * (broker down, a crash in between) is retried by the broker sweep (sync-runner.ts): a box
+   * resource whose code is no longer in the database is removed at start and on the timer.
+   */
   async remove(devSno: string): Promise<void> {
     const { core } = this;
-    await core.read((s) => s.devices.require(devSno));
-    await core.link.unwatch(devSno);
-    await core.provisioner.removeBox(devSno).catch(() => undefined);
-    await core.serial(() => core.devices.remove(devSno));
+    await core.write(async () => {
+      await core.devices.require(devSno);
+      // commands carry no foreign key: a sync in flight for this box fails its next insert (box_people's key) and writes nothing
+      await core.db.run('DELETE FROM commands WHERE dev_sno = ?', [devSno]);
+      await core.devices.remove(devSno);
+    });
     core.changed('devices');
+    await core.link.unwatch(devSno).catch(() => undefined);
+    await this.runner.removeBroker(devSno);
   }
 
   async assign(devSno: string, group: string): Promise<DeviceView> {

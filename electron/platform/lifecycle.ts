@@ -8,11 +8,13 @@ import type { BoxHandlers } from './box-handlers';
 import { createEmbeddedProvisioner } from './broker-embedded';
 import { SETTING_BROKER_PASSWORD, type PlatformCore } from './core';
 import { PlatformError } from './errors';
+import { sweepPhotos } from './photo-sweep';
 import type { SyncRunner } from './sync-runner';
 
 export class Lifecycle {
   boxPort = 0;
   private server: BoxServer | null = null;
+  private photoTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly core: PlatformCore,
@@ -38,13 +40,23 @@ export class Lifecycle {
       throw err;
     });
     this.boxPort = this.server.port;
+    // photo files of writes that never committed (a rollback, a crash): at start and every hour
+    await this.sweepPhotos();
+    this.photoTimer = setInterval(() => void this.sweepPhotos(), 3600_000);
+    this.photoTimer.unref();
     // the broker comes up (and every box's resources are checked) in the background
     void this.runner.provisionAll();
     this.runner.startTimer();
   }
 
+  private async sweepPhotos(): Promise<void> {
+    if (this.core.closed) return;
+    await sweepPhotos(this.core).catch((err: Error) => process.emitWarning(`platform: could not sweep unreferenced photo files: ${err.message}`));
+  }
+
   async close(): Promise<void> {
     const { core } = this;
+    clearInterval(this.photoTimer);
     core.stopAutoSync();
     this.runner.stopTimer();
     await this.server?.close();

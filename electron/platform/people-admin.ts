@@ -44,6 +44,12 @@ export class PeopleAdmin {
     return this.core.read((s) => this.viewIn(s, id));
   }
 
+  /** The writer's connection seen as a snapshot: only inside `core.write` (reads its own rows). */
+  private writer(): PlatformSnapshot {
+    const { core } = this;
+    return { db: core.db, devices: core.devices, people: core.people };
+  }
+
   private async viewIn(s: PlatformSnapshot, id: string): Promise<PersonView> {
     const p = await s.people.require(id);
     const states = await s.db.all<{ dev_sno: string; state: string; code: number | null; message: string | null }>(
@@ -80,12 +86,13 @@ export class PeopleAdmin {
       await opts.alongside?.();
       const r = await core.people.upsert(p, opts);
       for (const c of checked) await core.people.addPhoto(p.id, c.stored, c.verdict);
-      return r;
+      // the answer is what this transaction committed (a delete right after cannot turn it into a 404)
+      return { ...r, view: await this.viewIn(this.writer(), p.id) };
     });
     if (opts.outcome) opts.outcome.created = done.created;
     if (done.groupsCreated.length) core.changed('groups');
     core.changed('people', true);
-    return this.view(p.id);
+    return done.view;
   }
 
   async remove(id: string): Promise<void> {
@@ -109,13 +116,14 @@ export class PeopleAdmin {
     await core.read((s) => s.people.require(id));
     const c = await this.checkAndStore(bytes);
     // the person checked again under the write lock: removed meanwhile is a 404, not a photo row pointing nowhere
-    await core.write(async () => {
+    const person = await core.write(async () => {
       await core.people.require(id);
       await alongside?.();
       await core.people.addPhoto(id, c.stored, c.verdict);
+      return this.viewIn(this.writer(), id);
     });
     core.changed('people', true);
-    return { person: await this.view(id), verdict: c.verdict };
+    return { person, verdict: c.verdict };
   }
 
   async removePhoto(id: string, sha256: string): Promise<PersonView> {

@@ -2,7 +2,7 @@
 // each checked by the face engine when it arrives (the verdict is stored with it and shown at
 // once). Only JPEG and PNG are taken: what every box decodes.
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FiqaAnalysis } from '../../agent/face/types';
 import { PlatformError } from './errors';
@@ -71,7 +71,11 @@ export class PhotoStore {
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const path = this.pathOf(sha256, t.ext);
     const have = await stat(path).then((s) => s.size === bytes.length, () => false);
-    if (!have) {
+    if (have) {
+      // fresh again: the sweep (photo-sweep.ts) leaves young files alone while their row is being written
+      const now = new Date();
+      await utimes(path, now, now).catch(() => undefined);
+    } else {
       await mkdir(join(this.dir, sha256.slice(0, 2)), { recursive: true });
       // a name of its own: two stores of the same photo at once (a double click) must not share one
       const tmp = `${path}.${process.pid}.${randomUUID()}.tmp`;
@@ -79,6 +83,26 @@ export class PhotoStore {
       await rename(tmp, path);
     }
     return { sha256, ext: t.ext, mime: t.mime, bytes: bytes.length };
+  }
+
+  /** The files on disk (photos and temporary files a crash left mid-write), with their age. */
+  async list(): Promise<Array<{ path: string; sha256: string | null; ext: string | null; mtimeMs: number }>> {
+    const out: Array<{ path: string; sha256: string | null; ext: string | null; mtimeMs: number }> = [];
+    for (const sub of await readdir(this.dir).catch(() => [] as string[])) {
+      if (!/^[0-9a-f]{2}$/.test(sub)) continue;
+      for (const name of await readdir(join(this.dir, sub)).catch(() => [] as string[])) {
+        const m = /^([0-9a-f]{64})\.(jpg|png)$/.exec(name);
+        if (!m && !name.endsWith('.tmp')) continue;
+        const path = join(this.dir, sub, name);
+        const st = await stat(path).catch(() => null);
+        if (st) out.push({ path, sha256: m?.[1] ?? null, ext: m?.[2] ?? null, mtimeMs: st.mtimeMs });
+      }
+    }
+    return out;
+  }
+
+  async removeFile(path: string): Promise<void> {
+    await unlink(path).catch(() => undefined);
   }
 
   async read(sha256: string, ext: string): Promise<Buffer | null> {

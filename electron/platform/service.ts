@@ -6,6 +6,7 @@
 // photos, groups) and sync-runner.ts (provisioning, sync, retries, wipe).
 import { BoxHandlers } from './box-handlers';
 import { PlatformCore, type PlatformOptions } from './core';
+import { acquirePlatformLock } from './data-lock';
 import { openPlatformDb, openPlatformReads } from './db';
 import { DeviceAdmin } from './device-admin';
 import { createPlatformEvents, type EventsService, type PlatformEvents } from './events';
@@ -63,15 +64,19 @@ export interface PlatformService {
 }
 
 export async function createPlatformService(o: PlatformOptions): Promise<PlatformService> {
-  const db = await openPlatformDb(o.dataDir);
+  // one platform per data folder (data-lock.ts): refused with who holds it
+  const unlock = await acquirePlatformLock(o.dataDir);
+  let db;
   let reads;
   try {
+    db = await openPlatformDb(o.dataDir);
     reads = await openPlatformReads(o.dataDir);
   } catch (err) {
-    await db.close().catch(() => undefined);
+    await db?.close().catch(() => undefined);
+    await unlock();
     throw err;
   }
-  const svc = new Platform(new PlatformCore(db, o, reads));
+  const svc = new Platform(new PlatformCore(db, o, reads), unlock);
   try {
     await svc.start();
   } catch (err) {
@@ -88,7 +93,10 @@ class Platform implements PlatformService {
   private readonly people: PeopleAdmin;
   private readonly life: Lifecycle;
 
-  constructor(private readonly core: PlatformCore) {
+  constructor(
+    private readonly core: PlatformCore,
+    private readonly unlock: () => Promise<void>,
+  ) {
     this.runner = new SyncRunner(core);
     this.box = new BoxHandlers(core, this.runner);
     this.devices = new DeviceAdmin(core, this.runner);
@@ -123,8 +131,12 @@ class Platform implements PlatformService {
     await this.life.start();
   };
   close = async () => {
-    await this.reports?.close();
-    await this.life.close();
+    try {
+      await this.reports?.close();
+      await this.life.close();
+    } finally {
+      await this.unlock();
+    }
   };
 
   status = () => platformStatus(this.core, this.boxPort);

@@ -55,16 +55,64 @@ export class SyncRunner {
     } catch (err) {
       await core.serial(() => core.devices.setBrokerState(d.dev_sno, 'failed', (err as Error).message));
     }
-    // a code removed meanwhile: not ready (a login is refused with a reason, not a crash)
-    return (await core.read((s) => s.devices.get(d.dev_sno))) ?? { ...d, broker_state: 'failed', broker_error: 'the authorisation code was removed from the platform' };
+    // a code removed meanwhile: not ready (a login is refused with a reason, not a crash), and
+    // what this provisioning made after the removal's clean-up is swept
+    const now = await core.read((s) => s.devices.get(d.dev_sno));
+    if (now) return now;
+    this.brokerSweepDue = true;
+    return { ...d, broker_state: 'failed', broker_error: 'the authorisation code was removed from the platform' };
+  }
+
+  /** Set when a box's broker clean-up failed: the retry timer sweeps until one succeeds. */
+  private brokerSweepDue = true;
+
+  /** Removes a removed box's broker resources; a failure leaves it to the sweep. */
+  async removeBroker(devSno: string): Promise<void> {
+    try {
+      await this.core.provisioner.removeBox(devSno);
+    } catch (err) {
+      this.brokerSweepDue = true;
+      if (!this.core.closed) process.emitWarning(`platform: the broker resources of the removed box ${devSno} are removed later: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Removes every broker user / upload vhost / command queue of the platform's naming whose code
+   * is no longer in the database. The broker is listed before the database is read: a box added
+   * meanwhile has its row committed before its resources exist, so it is never taken for an orphan.
+   * Returns the codes cleaned up.
+   */
+  async sweepBroker(): Promise<string[]> {
+    const { core } = this;
+    const onBroker = await core.provisioner.listBoxes();
+    const known = new Set((await core.read((s) => s.devices.list())).map((d) => d.dev_sno));
+    const orphans = onBroker.filter((x) => !known.has(x));
+    for (const devSno of orphans) {
+      if (core.closed) break;
+      await core.link?.unwatch(devSno).catch(() => undefined);
+      await core.provisioner.removeBox(devSno);
+    }
+    return orphans;
+  }
+
+  private async sweepBrokerIfDue(): Promise<void> {
+    if (!this.brokerSweepDue || this.core.closed) return;
+    try {
+      await this.sweepBroker();
+      this.brokerSweepDue = false;
+    } catch {
+      // broker down: tried again on the next tick
+    }
   }
 
   async provisionAll(): Promise<void> {
     const { core } = this;
+    await this.sweepBrokerIfDue();
     try {
       // the broker is started only for a site that has boxes
       if ((await core.read((s) => s.devices.list())).length === 0) return;
       await core.provisioner.start();
+      await this.sweepBrokerIfDue();
       for (const d of await core.read((s) => s.devices.list())) {
         if (core.closed) return;
         await this.provision(d);
@@ -108,6 +156,7 @@ export class SyncRunner {
   private async retryPending(): Promise<void> {
     const { core } = this;
     if (core.closed) return;
+    await this.sweepBrokerIfDue();
     for (const d of await core.read((s) => s.devices.list()).catch(() => [])) {
       if (await this.queueBusy(d.dev_sno)) continue;
       await markUnanswered(core.deps, d.dev_sno).catch(() => undefined);

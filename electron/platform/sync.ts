@@ -12,6 +12,7 @@ import { transaction } from './db';
 import { desiredFor, type Desired } from './people';
 import type { PhotoStore } from './photos';
 import { BOX_PATHS } from './box-http';
+import { PlatformError } from './errors';
 import type { SyncReport } from '../api/platform';
 
 export type { SyncReport };
@@ -127,7 +128,13 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
       report.commands++;
     } catch (err) {
       const why = `not sent: the broker refused or is unreachable (${(err as Error).message}); it is sent again on the next sync`;
-      await deps.lock(() => db.run("UPDATE box_people SET state = 'unsent', message = ?, updated_at = ? WHERE dev_sno = ? AND message_id = ?", [why, Date.now(), devSno, messageId]));
+      // its people are 'unsent' (the retry timer sends them again) and the command row goes: it never left
+      await deps.lock(() =>
+        transaction(db, async () => {
+          await db.run("UPDATE box_people SET state = 'unsent', message = ?, updated_at = ? WHERE dev_sno = ? AND message_id = ?", [why, Date.now(), devSno, messageId]);
+          await db.run('DELETE FROM commands WHERE message_id = ?', [messageId]);
+        }),
+      ).catch(() => undefined);
       throw err;
     }
     if (mode === 'none' && method === 'add_users_plus') {
@@ -180,10 +187,29 @@ export async function markUnanswered(deps: SyncDeps, devSno: string): Promise<vo
 export async function sendWipe(deps: SyncDeps, devSno: string, wipe: { users: boolean; events: boolean }): Promise<string> {
   const messageId = randomUUID();
   const notify = deps.resultsMode() === 'notify' ? { notifyPath: BOX_PATHS.notify } : {};
-  await deps.lock(() =>
-    deps.db.run('INSERT INTO commands (message_id, dev_sno, method, body_json, sent_at) VALUES (?, ?, ?, ?, ?)', [messageId, devSno, 'wipe_data', JSON.stringify(wipe), Date.now()]),
+  // only for a box still in the database: one removed meanwhile leaves no command row behind
+  const ins = await deps.lock(() =>
+    deps.db.run('INSERT INTO commands (message_id, dev_sno, method, body_json, sent_at) SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM devices WHERE dev_sno = ?)', [
+      messageId,
+      devSno,
+      'wipe_data',
+      JSON.stringify(wipe),
+      Date.now(),
+      devSno,
+    ]),
   );
-  await deps.publish(devSno, wipeDataCommand(wipe, { messageId, ...notify }));
+  if (ins.changes === 0) throw new PlatformError(`no box with the authorisation code ${devSno} (it was removed)`, 'no_device', 404);
+  try {
+    await deps.publish(devSno, wipeDataCommand(wipe, { messageId, ...notify }));
+  } catch (err) {
+    // never sent: no row left "in flight" (the page would show a wipe the box never got)
+    await deps.lock(() => deps.db.run('DELETE FROM commands WHERE message_id = ?', [messageId])).catch(() => undefined);
+    throw new PlatformError(
+      `the wipe was not sent: the broker refused it or is unreachable (${(err as Error).message}). Check the broker (Broker page, or the external RabbitMQ) and send the wipe again`,
+      'broker_down',
+      503,
+    );
+  }
   if (wipe.users && deps.resultsMode() === 'none') await deps.lock(() => deps.db.run('DELETE FROM box_people WHERE dev_sno = ?', [devSno]));
   return messageId;
 }

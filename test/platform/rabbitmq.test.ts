@@ -108,6 +108,49 @@ describe('platform on an external RabbitMQ (management API)', () => {
     assert.equal((await health(agent)).users, 1);
   });
 
+  it('removing a box deletes its user, vhost, queues and exchange; resources of codes no longer in the database are swept at start', { timeout: 120_000 }, async (t) => {
+    if (skip) return t.skip('RabbitMQ is not installed');
+    const admin = new URL(rabbit!.adminUrl!);
+    const api = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(`${admin.origin}/api${path}`, {
+        method,
+        headers: { authorization: `Basic ${Buffer.from('test:test').toString('base64')}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return r.status;
+    };
+    const present = async (devSno: string) => ({
+      user: (await api('GET', `/users/box.${devSno}`)) === 200,
+      vhost: (await api('GET', `/vhosts/se3.up.${devSno}`)) === 200,
+      queue: (await api('GET', `/queues/se3/se3.${devSno}.cmd`)) === 200,
+      exchange: (await api('GET', `/exchanges/se3/se3.cmd.${devSno}`)) === 200,
+    });
+    const all = { user: true, vhost: true, queue: true, exchange: true };
+    const none = { user: false, vhost: false, queue: false, exchange: false };
+    const d = await h!.platform.addDevice('C');
+    await until('C provisioned', async () => (await h!.platform.listDevices()).find((x) => x.devSno === d.devSno && x.brokerState === 'ready'));
+    assert.deepEqual(await present(d.devSno), all);
+    await h!.platform.removeDevice(d.devSno);
+    assert.deepEqual(await present(d.devSno), none);
+    // left by a crash between a removal's commit and its clean-up (a code the database no longer has)
+    const orphan = 'ORPHANCODE0000000000RMQ1';
+    assert.equal(await api('PUT', `/users/box.${orphan}`, { password: 'x', tags: '' }), 201);
+    assert.equal(await api('PUT', `/vhosts/se3.up.${orphan}`, {}), 201);
+    assert.equal(await api('PUT', `/queues/se3/se3.${orphan}.cmd`, { durable: true }), 201);
+    const kept = (await h!.platform.listDevices())[0]!.devSno;
+    await h!.close({ keep: true });
+    h = await startPlatform(
+      { autoSync: false, provisioner: () => createRabbitmqProvisioner({ brokerUrl: `amqp://test:test@127.0.0.1:${rabbit!.port}`, adminUrl: rabbit!.adminUrl! }) },
+      { dir: h!.dir, amqpPort: h!.amqpPort },
+    );
+    await until('the orphan swept', async () => {
+      const p = await present(orphan);
+      return !p.user && !p.vhost && !p.queue;
+    });
+    const k = await present(kept);
+    assert.ok(k.user && k.vhost && k.queue, `a box in the database keeps its resources: ${JSON.stringify(k)}`);
+  });
+
   it('says plainly when the management login is wrong', async (t) => {
     if (skip) return t.skip('RabbitMQ is not installed');
     const bad = createRabbitmqProvisioner({ brokerUrl: `amqp://test:test@127.0.0.1:${rabbit!.port}`, adminUrl: rabbit!.adminUrl!.replace('test:test', 'test:wrong') });
