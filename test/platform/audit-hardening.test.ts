@@ -22,7 +22,7 @@ import { openAgentDb, type AgentDb } from '../../agent/store/db';
 import type { PlatformCore } from '../../electron/platform/core';
 import { sweepPhotos } from '../../electron/platform/photo-sweep';
 import { createPlatformService } from '../../electron/platform/service';
-import { startPlatform, until, type Harness } from './harness';
+import { startPlatform, until, type Harness, refused } from './harness';
 import { makePhoto } from './photos';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -41,15 +41,6 @@ describe('platform audit: nothing lost, nothing half done', () => {
   });
   const rows = async (table: string, devSno: string) => (await probe.get<{ n: number }>(`SELECT count(*) AS n FROM ${table} WHERE dev_sno = ?`, [devSno]))!.n;
   const ready = (devSno: string) => until(`${devSno} provisioned`, async () => (await h.platform.listDevices()).find((d) => d.devSno === devSno && d.brokerState === 'ready'));
-  const refused = async (p: Promise<unknown>, code: string, status: number, msg?: RegExp) => {
-    const err = await p.then(
-      () => assert.fail(`expected ${code}`),
-      (e: { code?: string; httpStatus?: number; message: string }) => e,
-    );
-    assert.equal(err.code, code, err.message);
-    assert.equal(err.httpStatus, status);
-    if (msg) assert.match(err.message, msg);
-  };
   const brokerDown = async () => {
     await h.broker.stop();
     await until('the broker stopped', () => !h.broker.running());

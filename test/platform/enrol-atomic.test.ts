@@ -20,7 +20,7 @@ import { openAgentDb, type AgentDb } from '../../agent/store/db';
 import type { PlatformCore } from '../../electron/platform/core';
 import type { EventsService } from '../../electron/platform/events';
 import { boxLogin, eventBody, post, type BoxDouble } from './events-box-double';
-import { startPlatform, until, type Harness } from './harness';
+import { startPlatform, until, type Harness, refused } from './harness';
 import { makePhoto } from './photos';
 
 /** Holds face-engine checks: armed for n, the first n checks wait until released. */
@@ -74,15 +74,6 @@ describe('platform: enrol this stranger / this is X are all or nothing', () => {
   const personRows = (id: string) => probe.all<{ id: string }>('SELECT id FROM people WHERE id = ?', [id]);
   const photoRows = (sha256: string) => probe.all<{ person_id: string }>('SELECT person_id FROM photos WHERE sha256 = ?', [sha256]);
   const marks = (id: string) => probe.get<{ enrolled_person_id: string | null; corrected_person_id: string | null }>('SELECT enrolled_person_id, corrected_person_id FROM events WHERE id = ?', [id]);
-  const refused = async (p: Promise<unknown>, code: string, status: number, msg?: RegExp) => {
-    const err = await p.then(
-      () => assert.fail(`expected ${code}`),
-      (e: { code?: string; httpStatus?: number; message: string }) => e,
-    );
-    assert.equal(err.code, code, err.message);
-    assert.equal(err.httpStatus, status);
-    if (msg) assert.match(err.message, msg);
-  };
 
   before(async () => {
     h = await startPlatform({

@@ -1,5 +1,6 @@
 // In-process platform for tests: a fresh data dir, the embedded broker (the Broker panel's
 // control, on a free port) and the real face engine pool.
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -123,4 +124,15 @@ export async function pollWhile(work: () => Promise<void>, check: () => Promise<
     await Promise.all(pollers);
   }
   return { reads, bad };
+}
+
+/** Awaits `p` and checks it was refused with this PlatformError code, HTTP status and (optionally) message. */
+export async function refused(p: Promise<unknown>, code: string, status: number, msg?: RegExp): Promise<void> {
+  const err = await p.then(
+    () => assert.fail(`expected ${code}`),
+    (e: { code?: string; httpStatus?: number; message: string }) => e,
+  );
+  assert.equal(err.code, code, err.message);
+  assert.equal(err.httpStatus, status);
+  if (msg) assert.match(err.message, msg);
 }
