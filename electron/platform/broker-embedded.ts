@@ -3,7 +3,7 @@
 // vhosts and permissions go through the running broker's management API.
 import type { BrokerControl } from '../broker/control';
 import { FULL_PERMISSIONS, type Broker } from '../broker/index';
-import { amqpUrl, deleteBoxCommandResources, devSnoOfResource, type BrokerProvisioner } from './broker-provision';
+import { amqpUrl, boxesOf, deleteBoxCommandResources, type BrokerProvisioner } from './broker-provision';
 import { boxBrokerNames, boxPermissions, COMMAND_VHOST } from './names';
 import { PlatformError } from './errors';
 
@@ -74,12 +74,7 @@ export function createEmbeddedProvisioner(o: EmbeddedProvisionerOptions): Broker
     async listBoxes() {
       const b = o.control.running();
       if (!b) throw new PlatformError('the embedded broker is not running', 'broker_down', 503);
-      const found = [
-        ...b.listUsers().map((u) => devSnoOfResource('user', u.name)),
-        ...b.listVhosts().map((v) => devSnoOfResource('vhost', v)),
-        ...b.stats().queues.map((q) => devSnoOfResource('queue', q.name, q.vhost)),
-      ];
-      return [...new Set(found.filter((x): x is string => x !== null))];
+      return boxesOf(b.listUsers().map((u) => u.name), b.listVhosts(), b.stats().queues);
     },
     platformUrl(vhost) {
       return amqpUrl({ user: PLATFORM_BROKER_USER, password: o.platformPassword, host: '127.0.0.1', port, vhost });

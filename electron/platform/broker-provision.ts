@@ -78,6 +78,16 @@ export async function deleteBoxCommandResources(p: BrokerProvisioner, devSno: st
   }
 }
 
+/** The distinct dev_snos that own any of these broker resources (listBoxes of either broker). */
+export function boxesOf(users: string[], vhosts: string[], queues: Array<{ name: string; vhost: string }>): string[] {
+  const found = [
+    ...users.map((name) => devSnoOfResource('user', name)),
+    ...vhosts.map((name) => devSnoOfResource('vhost', name)),
+    ...queues.map((q) => devSnoOfResource('queue', q.name, q.vhost)),
+  ];
+  return [...new Set(found.filter((x): x is string => x !== null))];
+}
+
 /** The dev_sno a broker resource of the platform's naming belongs to, or null (boxBrokerNames in reverse). */
 export function devSnoOfResource(kind: 'user' | 'vhost' | 'queue', name: string, vhost = COMMAND_VHOST): string | null {
   const m =

@@ -2,7 +2,7 @@
 // users, vhosts and permissions through the management HTTP API (`--broker-admin-url
 // http://user:pass@host:15672`); the platform's own AMQP connections use `--broker-url
 // amqp://user:pass@host:port`, whose user is given full permissions on the platform's vhosts.
-import { amqpUrl, devSnoOfResource, type BrokerProvisioner } from './broker-provision';
+import { amqpUrl, boxesOf, type BrokerProvisioner } from './broker-provision';
 import { PlatformError } from './errors';
 import { boxBrokerNames, boxPermissions, COMMAND_VHOST } from './names';
 
@@ -95,12 +95,7 @@ export function createRabbitmqProvisioner(o: RabbitmqProvisionerOptions): Broker
       const users = ((await api('GET', '/users')) as Array<{ name: string }> | null) ?? [];
       const vhosts = ((await api('GET', '/vhosts')) as Array<{ name: string }> | null) ?? [];
       const queues = ((await api('GET', `/queues/${v(COMMAND_VHOST)}?columns=name,vhost`, undefined, true)) as Array<{ name: string; vhost: string }> | null) ?? [];
-      const found = [
-        ...users.map((x) => devSnoOfResource('user', x.name)),
-        ...vhosts.map((x) => devSnoOfResource('vhost', x.name)),
-        ...queues.map((q) => devSnoOfResource('queue', q.name, q.vhost)),
-      ];
-      return [...new Set(found.filter((x): x is string => x !== null))];
+      return boxesOf(users.map((x) => x.name), vhosts.map((x) => x.name), queues);
     },
     platformUrl(vhost) {
       return amqpUrl({ user: u.user, password: u.password, host: u.host, port: u.port, vhost });
