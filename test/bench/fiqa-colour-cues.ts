@@ -1,6 +1,6 @@
 // npx tsx test/bench/fiqa-colour-cues.ts [--small] [--json out.json]
 // The comparison behind the human-face check's colour decision (agent/face/human.ts, README
-// "Photo checks"): the evaluation set's portraits (FIQA_EVAL_DIR, and FACES_ID_DIR's
+// "Photo checks" and docs/fiqa.md): the evaluation set's portraits (FIQA_EVAL_DIR, and FACES_ID_DIR's
 // gpo-2024.jpg portraits) each lit the ten ways of test/fiqa/degrade.ts, the bearded and Flickr
 // portraits the same, and the painted portraits, measured at level `no` (nothing refused).
 // --small adds each portrait shrunk to a 45 and a 60 px face (the 60 px one also under four

@@ -4,7 +4,7 @@
 // landmark model is unsure of), yaw, skin texture, hue, skin_red, skin axis,
 // photo_colour and skin_tint (level `no`, nothing refused); with --levels also the verdict at
 // high, middle and low (first failed check, or the 40004 message). PNGs are flattened on white.
-// Used for the black-and-white / toned-print decision (README "Photo checks").
+// Used for the black-and-white / toned-print decision (docs/fiqa.md, from README "Photo checks").
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import sharp from 'sharp';

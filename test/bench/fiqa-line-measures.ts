@@ -13,7 +13,7 @@
 // With --line-screen, each file is instead turned into line-screen prints (its luma against
 // parallel lines, sepia, the face 60/75/100/140 px wide, line period 1, 1.3, 2 px): a
 // reproduction of a photograph, which the halftone rule says must pass, read like an engraving
-// by these measures. README "Photo checks (FIQA)" has the figures; none separated.
+// by these measures. docs/fiqa.md (linked from README "Photo checks (FIQA)") has the figures; none separated.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import sharp from 'sharp';

@@ -12,7 +12,7 @@
 // - skin_noise: the same over 8×8 blocks of the central face (its flattest skin patches).
 // --jpeg=Q re-encodes each photo at JPEG quality Q first; --face=PX shrinks it so its face is PX
 // wide (after a first detection) before measuring (both made in code, nothing written).
-// README "Photo checks (FIQA)", "Photoreal renders and colour cartoons", has the figures.
+// docs/fiqa.md, "Photoreal renders and colour cartoons", has the figures.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import sharp from 'sharp';
