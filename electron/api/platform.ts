@@ -54,6 +54,8 @@ export interface PersonPhotoView {
 
 export interface PersonBoxState {
   devSno: string;
+  /** The box's name on this site ('' when it has none). */
+  name: string;
   state: string;
   code: number | null;
   message: string | null;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { FACES_DIR } from '../fiqa/fixtures';
-import { freePort, haveChromium, launchChromium, loggedInPage, shot, startSite, type Site } from '../e2e/harness';
+import { freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite, type Site } from '../e2e/harness';
 import { http } from './harness';
 import { startAgent, type AgentProc } from '../agent/link-fixture';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,6 +33,7 @@ describe('platform pages (Chromium)', () => {
   });
   let agent: AgentProc | undefined;
   let agentDir: string | undefined;
+  let commissioned = '';
   after(async () => {
     await agent?.kill();
     if (agentDir) rmSync(agentDir, { recursive: true, force: true });
@@ -184,5 +185,29 @@ describe('platform pages (Chromium)', () => {
     const devSno = (await row.locator('.mono.muted').textContent())!.trim();
     const cfg = await (await fetch(`${agent.url}/SophonMQ/api/DevSno`)).json();
     assert.equal(cfg.data.dev_sno, devSno);
+    commissioned = devSno;
+  });
+
+  it('People at 1366×768: a box that refuses a photo is named, its reason wraps, nothing scrolls sideways', async (t) => {
+    if (skip) return t.skip('no chromium');
+    assert.ok(commissioned, 'the box commissioned above');
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.goto(`${site!.url}#/site`);
+    const dev = page.locator(`tr[data-dev="${commissioned}"]`);
+    const boxName = (await dev.locator('.strong').first().textContent())!.trim();
+    assert.equal(boxName, `127.0.0.1:${new URL(agent!.url).port}`, 'commissioning names the box after its address');
+    await dev.getByLabel(`Assign a group to ${boxName}`).selectOption('staff');
+    await dev.locator('.group-tag', { hasText: 'staff' }).waitFor();
+    // bob's partial face is sent with the group and refused by the real agent (40094)
+    await page.goto(`${site!.url}#/people`);
+    const table = page.getByRole('region', { name: 'People' });
+    await table.getByLabel('Search people').fill('');
+    const state = table.locator(`tr[data-person="bob"] .box-state[data-box="${commissioned}"]`);
+    await state.getByText(`${boxName}: refused by the box`).waitFor({ timeout: 90_000 });
+    await state.getByText(/photo rejected at level high/).waitFor();
+    await shot(page, 'platform-people-refused', true);
+    assert.deepEqual(await sidewaysScroll(page), []);
+    const edit = await table.locator('tr[data-person="bob"]').getByRole('button', { name: 'Edit' }).boundingBox();
+    assert.ok(edit && edit.x + edit.width <= 1366, `Edit is on screen (${JSON.stringify(edit)})`);
   });
 });

@@ -31,10 +31,16 @@ function PersonRow({ p, act, editing, onEdit }: { p: PersonView; act: ReturnType
         <div className="box-states">
           {p.boxes.length === 0 && <span className="muted">on no box</span>}
           {p.boxes.map((b) => (
-            <span key={b.devSno} className={`tag ${b.state === 'enrolled' ? 'ok' : b.state === 'failed' ? 'bad' : 'warn'}`} title={b.message ?? STATE_WORDS[b.state] ?? b.state}>
-              {b.devSno.slice(0, 6)}…: {STATE_WORDS[b.state] ?? b.state}
-              {b.state === 'failed' && b.message ? ` (${b.code}: ${b.message})` : ''}
-            </span>
+            <div key={b.devSno} className="box-state" data-box={b.devSno}>
+              <span className={`tag ${b.state === 'enrolled' ? 'ok' : b.state === 'failed' ? 'bad' : 'warn'}`} title={`${b.name || 'box'} ${b.devSno}`}>
+                {b.name || `${b.devSno.slice(0, 6)}…`}: {STATE_WORDS[b.state] ?? b.state}
+              </span>
+              {b.state === 'failed' && b.message && (
+                <div className="box-state-reason">
+                  {b.message} <span className="muted">(code {b.code})</span>
+                </div>
+              )}
+            </div>
           ))}
         </div>
       </td>
