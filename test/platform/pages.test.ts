@@ -41,6 +41,19 @@ describe('platform pages (Chromium)', () => {
     await site?.stop();
   });
 
+  it('an empty site: People and Groups say what to do instead of showing bare table headings', async (t) => {
+    if (skip) return t.skip('no chromium');
+    await page.getByText('No groups yet. Add one').waitFor();
+    assert.equal(await page.locator('main table').count(), 0, 'no empty table on Groups');
+    await page.goto(`${site!.url}#/people`);
+    await page.getByText('No people yet. Add a person above').waitFor();
+    assert.equal(await page.locator('main table').count(), 0, 'no empty table on People');
+    await page.getByLabel('Search people').fill('nobody');
+    await page.getByText('Nobody matches "nobody".').waitFor();
+    await page.getByLabel('Search people').fill('');
+    await page.goto(`${site!.url}#/groups`);
+  });
+
   it('groups, devices, people with photo verdicts, wipe with a confirmation', async (t) => {
     if (skip) return t.skip('no chromium');
     await page.getByLabel('New group name').fill('staff');
@@ -209,5 +222,20 @@ describe('platform pages (Chromium)', () => {
     assert.deepEqual(await sidewaysScroll(page), []);
     const edit = await table.locator('tr[data-person="bob"]').getByRole('button', { name: 'Edit' }).boundingBox();
     assert.ok(edit && edit.x + edit.width <= 1366, `Edit is on screen (${JSON.stringify(edit)})`);
+    // the site's tables are laid out like the others: full width, headings over their columns
+    for (const route of ['people', 'site', 'groups']) {
+      if (route !== 'people') await page.goto(`${site!.url}#/${route}`);
+      await page.locator('main table.compact-table tbody tr').first().waitFor();
+      const layout = await page.evaluate(() =>
+        Array.from(document.querySelectorAll<HTMLTableElement>('main table.compact-table')).map((t) => ({
+          fill: t.getBoundingClientRect().width / t.parentElement!.getBoundingClientRect().width,
+          aligns: Array.from(t.querySelectorAll('th')).filter((th) => th.textContent).map((th) => getComputedStyle(th).textAlign),
+        })),
+      );
+      for (const l of layout) {
+        assert.ok(l.fill > 0.99, `${route}: the table fills its card (${l.fill})`);
+        assert.ok(l.aligns.every((a) => a === 'left' || a === 'start'), `${route}: headings left-aligned (${l.aligns.join(', ')})`);
+      }
+    }
   });
 });

@@ -188,34 +188,40 @@ export function PeoplePage() {
           </h2>
           <input aria-label="Search people" type="search" placeholder="search id or name" value={search} onChange={(e) => setSearch(e.target.value)} />
         </div>
-        <div className="table-wrap">
-          <table className="compact-table">
-            <thead>
-              <tr>
-                <th />
-                <th>Person</th>
-                <th>Groups</th>
-                <th>Photo check</th>
-                <th>On the boxes</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {people.data?.people.map((p) => (
-                <Fragment key={p.id}>
-                  <PersonRow p={p} act={act} editing={editing === p.id} onEdit={() => setEditing(editing === p.id ? null : p.id)} />
-                  {editing === p.id && (
-                    <tr className="editor-row">
-                      <td colSpan={6}>
-                        <PersonEditor person={p} groups={groupNames} onClose={() => setEditing(null)} />
-                      </td>
-                    </tr>
-                  )}
-                </Fragment>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        {people.data && people.data.people.length === 0 ? (
+          <p className="muted">
+            {query ? `Nobody matches "${query}".` : 'No people yet. Add a person above, or import a CSV with a photo folder below.'}
+          </p>
+        ) : (
+          <div className="table-wrap">
+            <table className="compact-table">
+              <thead>
+                <tr>
+                  <th />
+                  <th>Person</th>
+                  <th>Groups</th>
+                  <th>Photo check</th>
+                  <th>On the boxes</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {people.data?.people.map((p) => (
+                  <Fragment key={p.id}>
+                    <PersonRow p={p} act={act} editing={editing === p.id} onEdit={() => setEditing(editing === p.id ? null : p.id)} />
+                    {editing === p.id && (
+                      <tr className="editor-row">
+                        <td colSpan={6}>
+                          <PersonEditor person={p} groups={groupNames} onClose={() => setEditing(null)} />
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
         {people.data && !query && people.data.people.length < people.data.total && <p className="muted">Showing the first {people.data.people.length}; search to narrow down.</p>}
       </section>
       <ImportCsv />
