@@ -7,6 +7,8 @@ export type ResultsMode = 'queue' | 'notify' | 'none';
 export interface PlatformStatus {
   /** The box-facing HTTP port (login, user details, photos, results). */
   boxPort: number;
+  /** What to set as a box's LoginUrl: this machine's addresses on the box port (LAN first, loopback last). */
+  loginUrls: string[];
   broker: { kind: 'embedded' | 'external'; port: number };
   /** How boxes return results: their upload queue, HTTP notify_path, or not at all (one-way). */
   resultsMode: ResultsMode;

@@ -12,7 +12,7 @@ import { freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScr
 import { http } from './harness';
 import { startAgent, type AgentProc } from '../agent/link-fixture';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 
 describe('platform pages (Chromium)', () => {
   let site: Site | undefined;
@@ -65,8 +65,14 @@ describe('platform pages (Chromium)', () => {
     await page.getByRole('button', { name: 'Issue a code' }).click();
     const issued = page.getByRole('status').filter({ hasText: 'New authorisation code' });
     await issued.waitFor();
-    const devSno = (await issued.locator('.mono').textContent())!.trim();
+    const devSno = (await issued.locator('.mono').first().textContent())!.trim();
     assert.match(devSno, /^[A-Z0-9]{24}$/);
+    // the LoginUrl to give the box is spelled out: one per address of this machine, loopback last
+    const lan = Object.values(networkInterfaces()).flatMap((l) => l ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => `http://${a.address}:${boxPort}/login`);
+    const urls = page.getByLabel('LoginUrl for the boxes').locator('li');
+    assert.deepEqual((await urls.allTextContents()).map((u) => u.replace(/ \(.*$/, '')), [...new Set(lan), `http://127.0.0.1:${boxPort}/login`]);
+    assert.equal(await issued.locator('.mono').nth(1).textContent(), lan[0] ?? `http://127.0.0.1:${boxPort}/login`);
+    assert.equal(await page.getByText('<this computer>').count(), 0);
     const row = page.locator(`tr[data-dev="${devSno}"]`);
     await row.getByText('offline').waitFor();
     await row.getByText('not bound').waitFor();
