@@ -102,6 +102,12 @@ describe('events and devices pages (Chromium)', () => {
     assert.equal((await call('events.list', {})).total, 6);
     assert.equal(await page.evaluate(() => (window as any).__sameDocument), true);
     await shot(page, 'events-timeline', true);
+    // every time says its zone; yesterday's event its date too; the filters name the zone
+    const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const shown = await rows().locator('time').allTextContents();
+    for (const t of shown) assert.match(t, /\d:\d\d:\d\d(\s?[AP]M)?\s+(UTC|GMT[+-][\d:]+|[A-Z]{2,5})$/, `a time with its zone: ${t}`);
+    assert.equal(shown.filter((t) => /\b20\d\d\b/.test(t)).length, 1, `only yesterday's event has a date: ${shown.join(' | ')}`);
+    await filters().getByText(`in this browser's time zone, ${zone}`).waitFor();
 
     const f = filters();
     await f.getByLabel('Who').selectOption('stranger');

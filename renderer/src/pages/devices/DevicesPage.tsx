@@ -3,6 +3,7 @@
 // current by the pushed events.devices.status / events.alerts.changed.
 import { useEffect, useState } from 'react';
 import { ago } from '../site/usePlatform';
+import { clock } from '../../time-format';
 import { DeviceCard } from './DeviceCard';
 import { useAlerts } from './useAlerts';
 import { useDeviceStatus } from './useDeviceStatus';
@@ -62,7 +63,7 @@ export function DevicesPage() {
             <ul>
               {cleared.map((a) => (
                 <li key={a.id}>
-                  {names.get(a.devSno) ?? a.devSno}: {a.message} <span className="muted">— {new Date(a.raisedAt).toLocaleString()} to {a.clearedAt ? new Date(a.clearedAt).toLocaleString() : '?'}</span>
+                  {names.get(a.devSno) ?? a.devSno}: {a.message} <span className="muted">— {clock(a.raisedAt)} to {a.clearedAt ? clock(a.clearedAt) : '?'}</span>
                 </li>
               ))}
             </ul>
