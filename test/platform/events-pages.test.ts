@@ -224,6 +224,9 @@ describe('events and devices pages (Chromium)', () => {
     // the back door never reported status: after three missed periods of the gate too, both are offline
     const alerts = page.getByRole('region', { name: 'Alerts' });
     await alerts.locator('li[data-alert]').filter({ hasText: 'front gate' }).waitFor({ timeout: (PERIOD_S * 3 + 20) * 1000 });
+    const alertText = (await alerts.locator('li[data-alert]').filter({ hasText: 'front gate' }).textContent())!;
+    assert.match(alertText, /^front gate is offline: no status report since \d/, alertText);
+    assert.doesNotMatch(alertText, /\d{4}-\d\d-\d\dT/, 'no raw ISO time on the page');
     await state.getByText('offline', { exact: true }).waitFor();
     // last seen: at least the three missed periods ago, kept current between reports
     await card.getByText(new RegExp(`last seen (${Array.from({ length: 50 }, (_, i) => i + PERIOD_S * 3).join('|')}) s ago`)).waitFor();

@@ -4,6 +4,7 @@ process.env.TZ = 'Europe/Berlin';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { clock } from '../../renderer/src/time-format';
+import { alertWords } from '../../renderer/src/pages/devices/alert-words';
 
 test('an event today shows its time with the zone; another day adds the date', () => {
   const today = new Date();
@@ -23,4 +24,18 @@ test('summer time is named as such', () => {
   const s = clock(Date.UTC(2025, 5, 1, 10, 0, 0)); // 12:00 CEST
   assert.match(s, /2025/, s);
   assert.match(s, /\b(CEST|GMT\+2)\b/, s);
+});
+
+test("an offline alert names the box once and gives the last report's time in the browser's zone", () => {
+  const msg = 'front gate (M32Y8ITB6PKZYYQ2G4FXBKCX) is offline: no status report since 2026-11-28T12:27:42.682Z (3 periods of 2 s missed)';
+  const w = alertWords(msg, 'front gate', 'M32Y8ITB6PKZYYQ2G4FXBKCX');
+  assert.equal(w.who, 'front gate');
+  assert.match(w.rest, /^is offline: no status report since .*(13|01|1):27:42.*\b(CET|GMT\+1)\b.* \(3 periods of 2 s missed\)$/, w.rest);
+  assert.doesNotMatch(w.rest, /2026-11-28T/);
+  // a box without a name: its code once
+  const bare = alertWords('ABC123 is offline: no status report since 2026-11-28T12:27:42.682Z (3 periods of 2 s missed)', '', 'ABC123');
+  assert.equal(bare.who, 'ABC123');
+  assert.match(bare.rest, /^is offline/);
+  // a message of another form is kept whole after the name
+  assert.deepEqual(alertWords('disk almost full', 'gate', 'ABC123'), { who: 'gate', rest: ': disk almost full' });
 });
