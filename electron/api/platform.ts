@@ -108,6 +108,8 @@ export interface ImportReport {
   failed: Array<{ line: number; id: string | null; error: string }>;
   /** Imported people whose best photo failed the check. */
   photoFailed: Array<{ id: string; message: string }>;
+  /** The counts in words, e.g. "2 added, 0 updated, 1 row failed, 1 photo fails the check" (what the page and the CLI print). */
+  summary: string;
 }
 
 /** One box being commissioned ("Add to this site" / `se3kit platform commission`). */

@@ -141,7 +141,7 @@ function ImportCsv() {
       {act.error && <p className="error-text">{act.error}</p>}
       {report && (
         <div role="status" aria-label="Import report">
-          {report.added} added, {report.updated} updated, {report.failed.length} rows failed, {report.photoFailed.length} photos fail the check.
+          {report.summary}.
           <ul>
             {report.failed.map((f, i) => (
               <li key={i}>
