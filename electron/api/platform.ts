@@ -151,7 +151,8 @@ export interface PlatformMethods {
   /** A stored photo as base64 (for thumbnails). */
   'platform.people.photo': [{ sha256: string }, { type: string; data: string }];
   /** CSV (id,name[,groups][,photo][,type]) + a folder on the server's machine holding the photos. */
-  'platform.people.import': [{ csv: string; photosDir?: string }, ImportReport];
+  /** Imports people from a CSV; `progressId` tags its platform.import progress events (rows done of total). */
+  'platform.people.import': [{ csv: string; photosDir?: string; progressId?: string }, ImportReport];
   'platform.sync': [{ devSno?: string }, SyncReport[]];
   'platform.sync.summary': [Record<string, never>, SyncSummary[]];
   'platform.wipe': [{ devSno: string; users: boolean; events: boolean }, { messageId: string }];
@@ -165,6 +166,8 @@ export interface PlatformEvents {
   'platform.changed': { what: string };
   /** A commissioning step of one box. */
   'platform.commission': CommissionProgress;
+  /** A CSV import's rows done (each photo checked) of its total, for the import that gave `progressId`. */
+  'platform.import': { progressId: string; done: number; total: number };
 }
 
 export const PLATFORM_METHODS: Record<keyof PlatformMethods, true> = {
@@ -196,6 +199,6 @@ export const PLATFORM_METHODS: Record<keyof PlatformMethods, true> = {
   'platform.wipe': true,
   'platform.commission': true,
 };
-export const PLATFORM_EVENTS: Record<keyof PlatformEvents, true> = { 'platform.changed': true, 'platform.commission': true };
+export const PLATFORM_EVENTS: Record<keyof PlatformEvents, true> = { 'platform.changed': true, 'platform.commission': true, 'platform.import': true };
 
 export const ONLINE_WINDOW_MS = 90_000;

@@ -11,7 +11,7 @@ import { FACES_DIR } from '../fiqa/fixtures';
 import { freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite, type Site } from '../e2e/harness';
 import { http } from './harness';
 import { startAgent, type AgentProc } from '../agent/link-fixture';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 
 describe('platform pages (Chromium)', () => {
@@ -242,6 +242,37 @@ describe('platform pages (Chromium)', () => {
         assert.ok(l.fill > 0.99, `${route}: the table fills its card (${l.fill})`);
         assert.ok(l.aligns.every((a) => a === 'left' || a === 'start'), `${route}: headings left-aligned (${l.aligns.join(', ')})`);
       }
+    }
+  });
+  it('a CSV import shows its progress (rows done of the total) while the photos are checked, then the report', async (t) => {
+    if (skip) return t.skip('no chromium');
+    const dir = mkdtempSync(join(tmpdir(), 'se3-pages-import-'));
+    const faces = readdirSync(FACES_DIR).filter((f) => f.endsWith('.jpg'));
+    const csv = join(dir, 'people.csv');
+    writeFileSync(csv, ['id,name,photo', ...faces.map((f, i) => `imp${i},Imported ${i},${f}`)].join('\n'));
+    try {
+      await page.goto(`${site!.url}#/people`);
+      // what the progress bar shows while the import runs, whatever its speed
+      await page.evaluate(() => {
+        const seen: string[] = ((window as any).__importProgress = []);
+        new MutationObserver(() => {
+          const bar = document.querySelector('[aria-label="Import progress"]');
+          if (bar) seen.push(`${bar.getAttribute('aria-valuenow')}/${bar.getAttribute('aria-valuemax')}`);
+        }).observe(document.body, { subtree: true, childList: true, attributes: true });
+      });
+      const imp = page.getByRole('region', { name: 'Import people' });
+      await imp.getByLabel('CSV file').setInputFiles(csv);
+      await imp.getByLabel('Photo folder').fill(FACES_DIR);
+      await imp.getByRole('button', { name: 'Import' }).click();
+      const report = imp.getByRole('status', { name: 'Import report' });
+      await report.waitFor({ timeout: 120_000 });
+      assert.match((await report.textContent())!, new RegExp(`^${faces.length} added, 0 updated, 0 rows failed`));
+      const seen: string[] = await page.evaluate(() => (window as any).__importProgress);
+      const total = String(faces.length);
+      assert.ok(seen.some((x) => /^\d+\/(\d+)$/.test(x) && x.endsWith(`/${total}`) && Number(x.split('/')[0]) > 0 && Number(x.split('/')[0]) < faces.length), `a part-way count of ${total} was shown: ${seen.join(' ')}`);
+      assert.equal(await imp.getByRole('progressbar').count(), 0, 'the bar goes when the report comes');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

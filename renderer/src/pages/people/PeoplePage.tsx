@@ -120,12 +120,21 @@ function ImportCsv() {
   const [csv, setCsv] = useState<File | null>(null);
   const [dir, setDir] = useState('');
   const [report, setReport] = useState<ImportReport | null>(null);
+  const [progress, setProgress] = useState<{ id: string; done: number; total: number } | null>(null);
+  useEffect(() => api.on('platform.import', (p) => setProgress((cur) => (cur && cur.id === p.progressId ? { ...cur, done: p.done, total: p.total } : cur))), []);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!csv) return;
     const text = await csv.text();
-    const r = await act.run(() => api.call('platform.people.import', { csv: text, photosDir: dir.trim() || undefined }));
-    if (r) setReport(r);
+    const id = `import-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    setReport(null);
+    setProgress({ id, done: 0, total: 0 });
+    try {
+      const r = await act.run(() => api.call('platform.people.import', { csv: text, photosDir: dir.trim() || undefined, progressId: id }));
+      if (r) setReport(r);
+    } finally {
+      setProgress(null);
+    }
   };
   return (
     <section className="card" aria-label="Import people">
@@ -139,6 +148,14 @@ function ImportCsv() {
         </button>
       </form>
       {act.error && <p className="error-text">{act.error}</p>}
+      {progress && (
+        <div className="import-progress">
+          <div className="progress" role="progressbar" aria-label="Import progress" aria-valuemin={0} aria-valuemax={progress.total || undefined} aria-valuenow={progress.done}>
+            <div className="progress-fill" style={{ width: `${progress.total ? (progress.done / progress.total) * 100 : 0}%` }} />
+          </div>
+          <span className="muted">{progress.total ? `${progress.done} of ${progress.total} rows imported (each photo checked)` : 'Reading the CSV…'}</span>
+        </div>
+      )}
       {report && (
         <div role="status" aria-label="Import report">
           {report.summary}.
