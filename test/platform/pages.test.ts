@@ -114,6 +114,9 @@ describe('platform pages (Chromium)', () => {
     await shot(page, 'platform-people', true);
 
     await page.goto(`${site!.url}#/site`);
+    // "Sync all boxes" reports per box by its name
+    await page.getByRole('button', { name: 'Sync all boxes' }).click();
+    await page.getByRole('status').filter({ hasText: /^front gate: \d+ to add, \d+ to delete/ }).waitFor();
     const r = page.locator(`tr[data-dev="${devSno}"]`);
     await r.getByRole('button', { name: 'Wipe…' }).click();
     const confirm = r.getByRole('group', { name: 'Confirm wipe' });

@@ -174,7 +174,8 @@ export function SitePage() {
   };
   const syncAll = async () => {
     const r = await act.run(() => api.call('platform.sync', {}));
-    if (r) setSyncNote(r.map((x) => `${x.devSno.slice(0, 8)}…: ${x.added} to add, ${x.deleted} to delete${x.error ? ` — ${x.error}` : ''}`).join('; ') || 'No boxes to sync.');
+    const names = new Map(devices.data?.map((d) => [d.devSno, d.name]) ?? []);
+    if (r) setSyncNote(r.map((x) => `${names.get(x.devSno) || `${x.devSno.slice(0, 8)}…`}: ${x.added} to add, ${x.deleted} to delete${x.error ? ` — ${x.error}` : ''}`).join('; ') || 'No boxes to sync.');
   };
   const st = status.data;
   const err = status.error ?? devices.error;
