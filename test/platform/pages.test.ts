@@ -218,14 +218,23 @@ describe('platform pages (Chromium)', () => {
     const dev = page.locator(`tr[data-dev="${commissioned}"]`);
     const boxName = (await dev.locator('.strong').first().textContent())!.trim();
     assert.equal(boxName, `127.0.0.1:${new URL(agent!.url).port}`, 'commissioning names the box after its address');
-    await dev.getByLabel(`Assign a group to ${boxName}`).selectOption('staff');
+    // renamed in place: Escape keeps the old name, Enter saves the new one
+    await dev.getByRole('button', { name: `Rename ${boxName}` }).click();
+    await dev.getByLabel(`New name for ${boxName}`).fill('not this');
+    await dev.getByLabel(`New name for ${boxName}`).press('Escape');
+    await dev.locator('.strong', { hasText: boxName }).waitFor();
+    await dev.getByRole('button', { name: `Rename ${boxName}` }).click();
+    await dev.getByLabel(`New name for ${boxName}`).fill('loading bay');
+    await dev.getByLabel(`New name for ${boxName}`).press('Enter');
+    await dev.locator('.strong', { hasText: 'loading bay' }).waitFor();
+    await dev.getByLabel('Assign a group to loading bay').selectOption('staff');
     await dev.locator('.group-tag', { hasText: 'staff' }).waitFor();
     // bob's partial face is sent with the group and refused by the real agent (40094)
     await page.goto(`${site!.url}#/people`);
     const table = page.getByRole('region', { name: 'People' });
     await table.getByLabel('Search people').fill('');
     const state = table.locator(`tr[data-person="bob"] .box-state[data-box="${commissioned}"]`);
-    await state.getByText(`${boxName}: refused by the box`).waitFor({ timeout: 90_000 });
+    await state.getByText('loading bay: refused by the box').waitFor({ timeout: 90_000 });
     await state.getByText(/photo rejected at level high/).waitFor();
     await shot(page, 'platform-people-refused', true);
     assert.deepEqual(await sidewaysScroll(page), []);

@@ -4,6 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import type { DeviceView, ResultsMode } from '../../../../electron/api/platform';
 import { api } from '../../api';
+import { BoxName } from './BoxName';
 import { ago, useAction, usePlatform } from './usePlatform';
 import './platform.css';
 
@@ -48,7 +49,7 @@ function DeviceRow({ d, groups, act }: { d: DeviceView; groups: string[]; act: R
   return (
     <tr data-dev={d.devSno}>
       <td>
-        <div className="strong">{d.name || '(no name)'}</div>
+        <BoxName d={d} />
         <div className="mono muted">{d.devSno}</div>
       </td>
       <td>
