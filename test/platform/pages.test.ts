@@ -287,4 +287,25 @@ describe('platform pages (Chromium)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a laptop at 200 % zoom (683×384 CSS px): the menu goes on top, the page gets the full width and does not scroll sideways', async (t) => {
+    if (skip) return t.skip('no chromium');
+    await page.setViewportSize({ width: 683, height: 384 });
+    try {
+      for (const route of ['site', 'people', 'groups', 'events', 'devices', 'boxes']) {
+        await page.goto(`${site!.url}#/${route}`);
+        await page.locator('main.content h1').waitFor();
+        const main = (await page.locator('main.content').boundingBox())!;
+        const nav = (await page.getByRole('navigation', { name: 'Main' }).boundingBox())!;
+        assert.ok(main.x < 1 && main.width > 680, `${route}: the page has the full width (${JSON.stringify(main)})`);
+        assert.ok(nav.y + nav.height <= main.y + 1, `${route}: the menu is above the page`);
+        assert.ok(nav.height < 200, `${route}: the menu leaves room for the page (${nav.height} px)`);
+        // a wide table may scroll inside its own frame at this width; the page itself must not
+        assert.deepEqual((await sidewaysScroll(page)).filter((x) => !x.startsWith('div.table-wrap')), [], route);
+      }
+      await shot(page, 'platform-zoom-200', false);
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 768 });
+    }
+  });
 });
