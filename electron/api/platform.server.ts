@@ -54,7 +54,7 @@ export const platformParams = {
   'platform.people.addPhoto': z.strictObject({ id, photo: base64 }),
   'platform.people.removePhoto': z.strictObject({ id, sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 is 64 hex digits') }),
   'platform.people.photo': z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 is 64 hex digits') }),
-  'platform.people.import': z.strictObject({ csv: z.string().max(20 * 1024 * 1024), photosDir: z.string().optional() }),
+  'platform.people.import': z.strictObject({ csv: z.string().max(20 * 1024 * 1024), photosDir: z.string().optional(), progressId: z.string().max(64).optional() }),
   'platform.sync': z.strictObject({ devSno: devSno.optional() }),
   'platform.sync.summary': none,
   'platform.wipe': z.strictObject({ devSno, users: z.boolean(), events: z.boolean() }),
@@ -116,7 +116,8 @@ export function platformHandlers(services: Services, emit: Emit): AreaServer<Pla
         if (!ph) throw new PlatformError('no such photo', 'no_photo', 404);
         return { type: ph.type, data: ph.bytes.toString('base64') };
       },
-      'platform.people.import': async (x) => importPeople(p(), x.csv, x.photosDir, (path) => readFile(path)),
+      'platform.people.import': async (x) =>
+        importPeople(p(), x.csv, x.photosDir, (path) => readFile(path), x.progressId ? (done, total) => emit('platform.import', { progressId: x.progressId!, done, total }) : undefined),
       'platform.sync': async (x) => p().sync(x.devSno),
       'platform.sync.summary': async () => p().syncSummary(),
       'platform.wipe': async (x) => p().wipe(x.devSno, { users: x.users, events: x.events }),

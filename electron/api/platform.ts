@@ -7,6 +7,8 @@ export type ResultsMode = 'queue' | 'notify' | 'none';
 export interface PlatformStatus {
   /** The box-facing HTTP port (login, user details, photos, results). */
   boxPort: number;
+  /** What to set as a box's LoginUrl: this machine's addresses on the box port (LAN first, loopback last). */
+  loginUrls: string[];
   broker: { kind: 'embedded' | 'external'; port: number };
   /** How boxes return results: their upload queue, HTTP notify_path, or not at all (one-way). */
   resultsMode: ResultsMode;
@@ -54,6 +56,8 @@ export interface PersonPhotoView {
 
 export interface PersonBoxState {
   devSno: string;
+  /** The box's name on this site ('' when it has none). */
+  name: string;
   state: string;
   code: number | null;
   message: string | null;
@@ -104,6 +108,8 @@ export interface ImportReport {
   failed: Array<{ line: number; id: string | null; error: string }>;
   /** Imported people whose best photo failed the check. */
   photoFailed: Array<{ id: string; message: string }>;
+  /** The counts in words, e.g. "2 added, 0 updated, 1 row failed, 1 photo fails the check" (what the page and the CLI print). */
+  summary: string;
 }
 
 /** One box being commissioned ("Add to this site" / `se3kit platform commission`). */
@@ -145,7 +151,8 @@ export interface PlatformMethods {
   /** A stored photo as base64 (for thumbnails). */
   'platform.people.photo': [{ sha256: string }, { type: string; data: string }];
   /** CSV (id,name[,groups][,photo][,type]) + a folder on the server's machine holding the photos. */
-  'platform.people.import': [{ csv: string; photosDir?: string }, ImportReport];
+  /** Imports people from a CSV; `progressId` tags its platform.import progress events (rows done of total). */
+  'platform.people.import': [{ csv: string; photosDir?: string; progressId?: string }, ImportReport];
   'platform.sync': [{ devSno?: string }, SyncReport[]];
   'platform.sync.summary': [Record<string, never>, SyncSummary[]];
   'platform.wipe': [{ devSno: string; users: boolean; events: boolean }, { messageId: string }];
@@ -159,6 +166,8 @@ export interface PlatformEvents {
   'platform.changed': { what: string };
   /** A commissioning step of one box. */
   'platform.commission': CommissionProgress;
+  /** A CSV import's rows done (each photo checked) of its total, for the import that gave `progressId`. */
+  'platform.import': { progressId: string; done: number; total: number };
 }
 
 export const PLATFORM_METHODS: Record<keyof PlatformMethods, true> = {
@@ -190,6 +199,6 @@ export const PLATFORM_METHODS: Record<keyof PlatformMethods, true> = {
   'platform.wipe': true,
   'platform.commission': true,
 };
-export const PLATFORM_EVENTS: Record<keyof PlatformEvents, true> = { 'platform.changed': true, 'platform.commission': true };
+export const PLATFORM_EVENTS: Record<keyof PlatformEvents, true> = { 'platform.changed': true, 'platform.commission': true, 'platform.import': true };
 
 export const ONLINE_WINDOW_MS = 90_000;

@@ -8,7 +8,7 @@ import { emitter } from './events';
 import { loadInstallationKey } from './keys';
 import { KnownHosts } from './known-hosts';
 import { noSecretStore, type SecretStore } from './secret-store';
-import { SshSession } from './ssh';
+import { adoptCommand, SshSession } from './ssh';
 
 export interface BoxTarget {
   host: string;
@@ -84,7 +84,7 @@ export async function openSession(target: BoxTarget, ctx: DeployContext, sink?: 
       if (!k) {
         throw new DeployError(
           'no-key',
-          `no SSH key to log in to ${host} with: run \`se3kit adopt ${target.host} --user ${target.user ?? 'root'}\` once (it asks for the box password and installs this installation's key), or pass --key FILE`,
+          `no SSH key to log in to ${host} with: run \`${adoptCommand(target)}\` once (it asks for the box password and installs this installation's key), or pass --key FILE`,
         );
       }
       privateKey = k.privateKey;

@@ -43,6 +43,12 @@ export interface UploadProgress {
   rate: number;
 }
 
+/** The `se3kit adopt` command for a box, with its SSH port when it is not 22 (so the command reaches the same box). */
+export function adoptCommand(t: { host: string; port?: number; user?: string }): string {
+  const host = t.host.includes(':') ? `[${t.host}]` : t.host;
+  return `se3kit adopt ${t.port && t.port !== 22 ? `${host}:${t.port}` : t.host} --user ${t.user ?? 'root'}`;
+}
+
 export function sq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -138,7 +144,7 @@ export class SshSession {
               `login to ${full.user}@${where} refused: ${how}. ` +
                 (auth.password !== undefined
                   ? 'Check the user name and password (and that the box allows password logins).'
-                  : `Run \`se3kit adopt ${full.host} --user ${full.user}\` once to install this installation's key, or pass --key FILE.`),
+                  : `Run \`${adoptCommand(full)}\` once to install this installation's key, or pass --key FILE.`),
             ),
           );
         }

@@ -2,6 +2,7 @@
 // groups (separated by ; or |), photo (a file name in the photo folder; several separated by ;),
 // type. Quoted fields may hold commas and newlines. Continues past bad rows and says which.
 import { isAbsolute, join, resolve, sep } from 'node:path';
+import { stat } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import type { ImportReport } from '../api/platform';
 import type { PlatformService } from './service';
@@ -13,7 +14,8 @@ export async function importPeople(
   read: (path: string) => Promise<Buffer>,
   onProgress?: (done: number, total: number) => void,
 ): Promise<ImportReport> {
-  const report: ImportReport = { added: 0, updated: 0, failed: [], photoFailed: [] };
+  const report: ImportReport = { added: 0, updated: 0, failed: [], photoFailed: [], summary: '' };
+  const done = (): ImportReport => ({ ...report, summary: importSummary(report) });
   const HEADER = 'the CSV needs a header row with at least the columns id and name (optional: groups, photo, type)';
   let rows: Array<{ record: Record<string, string>; line: number }>;
   try {
@@ -28,10 +30,18 @@ export async function importPeople(
     }));
   } catch (err) {
     const message = (err as Error).message;
-    report.failed.push({ line: (err as { lines?: number }).lines ?? 1, id: null, error: message.includes(HEADER) ? HEADER : `the CSV cannot be read: ${message}` });
-    return report;
+    report.failed.push({
+      line: (err as { lines?: number }).lines ?? 1,
+      id: null,
+      error: `${message.includes(HEADER) ? HEADER : `the CSV cannot be read (${message})`}; nothing was imported: fix the file and import it again`,
+    });
+    return done();
   }
-  let done = 0;
+  if (photosDir && rows.some((r) => r.record.photo?.trim()) && !(await isFolder(photosDir))) {
+    report.failed.push({ line: 1, id: null, error: `the photo folder ${photosDir} is not a folder on the computer running Field Kit; nothing was imported: give the folder the photos are in` });
+    return done();
+  }
+  let n = 0;
   for (const { record, line } of rows) {
     const id = record.id ?? '';
     try {
@@ -57,7 +67,17 @@ export async function importPeople(
     } catch (err) {
       report.failed.push({ line, id: id || null, error: (err as Error).message });
     }
-    onProgress?.(++done, rows.length);
+    onProgress?.(++n, rows.length);
   }
-  return report;
+  return done();
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isDirectory(), () => false);
+}
+
+/** The import's one-line summary, e.g. "2 added, 0 updated, 1 row failed, 1 photo fails the check". */
+function importSummary(r: ImportReport): string {
+  const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
+  return `${r.added} added, ${r.updated} updated, ${n(r.failed.length, 'row failed', 'rows failed')}, ${n(r.photoFailed.length, 'photo fails the check', 'photos fail the check')}`;
 }

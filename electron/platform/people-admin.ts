@@ -52,8 +52,8 @@ export class PeopleAdmin {
 
   private async viewIn(s: PlatformSnapshot, id: string): Promise<PersonView> {
     const p = await s.people.require(id);
-    const states = await s.db.all<{ dev_sno: string; state: string; code: number | null; message: string | null }>(
-      'SELECT dev_sno, state, code, message FROM box_people WHERE person_id = ? ORDER BY dev_sno',
+    const states = await s.db.all<{ dev_sno: string; name: string | null; state: string; code: number | null; message: string | null }>(
+      'SELECT bp.dev_sno, d.name, bp.state, bp.code, bp.message FROM box_people bp LEFT JOIN devices d ON d.dev_sno = bp.dev_sno WHERE bp.person_id = ? ORDER BY bp.dev_sno',
       [id],
     );
     return personView(p, await s.people.groupsOf(id), await s.people.photos(id), states);

@@ -2,11 +2,18 @@
 import { SETTING_INLINE, SETTING_RESULTS, type PlatformCore } from './core';
 import type { ResultsMode } from './sync';
 import type { PlatformStatus } from './views';
+import { localNets } from '../services/discovery/cidr';
+
+/** The LoginUrls a box can be given: one per external IPv4 address of this machine, then loopback (a virtual box here). */
+export function siteLoginUrls(boxPort: number, nets = localNets()): string[] {
+  return [...new Set(nets.map((n) => `http://${n.address}:${boxPort}/login`)), `http://127.0.0.1:${boxPort}/login`];
+}
 
 export async function platformStatus(core: PlatformCore, boxPort: number): Promise<PlatformStatus> {
   const [devices, people] = await core.read(async (s) => [await s.devices.list(), await s.people.count()] as const);
   return {
     boxPort,
+    loginUrls: siteLoginUrls(boxPort),
     broker: { kind: core.provisioner.kind, port: core.provisioner.boxEndpoint().port },
     resultsMode: core.deps.resultsMode(),
     inlineUsers: core.deps.inlineUsers(),

@@ -28,7 +28,7 @@ export function personView(
   p: PersonRow,
   groups: GroupRow[],
   photos: PhotoRow[],
-  boxes: Array<{ dev_sno: string; state: string; code: number | null; message: string | null }>,
+  boxes: Array<{ dev_sno: string; name: string | null; state: string; code: number | null; message: string | null }>,
 ): PersonView {
   return {
     id: p.id,
@@ -38,7 +38,7 @@ export function personView(
     info: JSON.parse(p.info_json) as Record<string, unknown>,
     groups: groups.map((g) => g.name),
     photos: photos.map((ph, i) => ({ sha256: ph.sha256, bytes: ph.bytes, best: i === 0, verdict: JSON.parse(ph.verdict_json) })),
-    boxes: boxes.map((b) => ({ devSno: b.dev_sno, state: b.state, code: b.code, message: b.message })),
+    boxes: boxes.map((b) => ({ devSno: b.dev_sno, name: b.name ?? '', state: b.state, code: b.code, message: b.message })),
     updatedAt: p.updated_at,
   };
 }

@@ -102,6 +102,12 @@ describe('events and devices pages (Chromium)', () => {
     assert.equal((await call('events.list', {})).total, 6);
     assert.equal(await page.evaluate(() => (window as any).__sameDocument), true);
     await shot(page, 'events-timeline', true);
+    // every time says its zone; yesterday's event its date too; the filters name the zone
+    const zone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    const shown = await rows().locator('time').allTextContents();
+    for (const t of shown) assert.match(t, /\d:\d\d:\d\d(\s?[AP]M)?\s+(UTC|GMT[+-][\d:]+|[A-Z]{2,5})$/, `a time with its zone: ${t}`);
+    assert.equal(shown.filter((t) => /\b20\d\d\b/.test(t)).length, 1, `only yesterday's event has a date: ${shown.join(' | ')}`);
+    await filters().getByText(`in this browser's time zone, ${zone}`).waitFor();
 
     const f = filters();
     await f.getByLabel('Who').selectOption('stranger');
@@ -218,6 +224,9 @@ describe('events and devices pages (Chromium)', () => {
     // the back door never reported status: after three missed periods of the gate too, both are offline
     const alerts = page.getByRole('region', { name: 'Alerts' });
     await alerts.locator('li[data-alert]').filter({ hasText: 'front gate' }).waitFor({ timeout: (PERIOD_S * 3 + 20) * 1000 });
+    const alertText = (await alerts.locator('li[data-alert]').filter({ hasText: 'front gate' }).textContent())!;
+    assert.match(alertText, /^front gate is offline: no status report since \d/, alertText);
+    assert.doesNotMatch(alertText, /\d{4}-\d\d-\d\dT/, 'no raw ISO time on the page');
     await state.getByText('offline', { exact: true }).waitFor();
     // last seen: at least the three missed periods ago, kept current between reports
     await card.getByText(new RegExp(`last seen (${Array.from({ length: 50 }, (_, i) => i + PERIOD_S * 3).join('|')}) s ago`)).waitFor();

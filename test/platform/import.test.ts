@@ -36,6 +36,7 @@ describe('people CSV import', () => {
       ],
     );
     assert.deepEqual(r.photoFailed.map((p) => p.id), ['x2']);
+    assert.equal(r.summary, '2 added, 0 updated, 2 rows failed, 1 photo fails the check');
     const x1 = await h.platform.getPerson('x1');
     assert.equal(x1.name, 'Ng, "Al"\nline two');
     assert.deepEqual(x1.groups, ['night', 'staff']);
@@ -53,6 +54,18 @@ describe('people CSV import', () => {
     assert.match(noHeader.failed[0]!.error, /header row with at least the columns id and name/);
     const broken = await run('id,name\n"x9,Zed\n');
     assert.match(broken.failed[0]!.error, /the CSV cannot be read/);
+    // a file that cannot be read at all says nothing went in (not "1 row failed" beside rows never mentioned)
+    const quote = await run('id,name,photo\nx7,Ok,a.jpg\nx8,"Broken\n');
+    assert.equal(quote.added, 0);
+    assert.match(quote.failed[0]!.error, /^the CSV cannot be read \(.*\); nothing was imported: fix the file and import it again$/);
+    assert.match(noHeader.failed[0]!.error, /nothing was imported/);
+    await assert.rejects(h.platform.getPerson('x7'), /no person with id "x7"/);
+    // a photo folder that is not there: said once, nothing imported (not one "not in the folder" per row)
+    const nowhere = await importPeople(h.platform, 'id,name,photo\nx7,Ok,a.jpg\nx8,Bo,b.jpg\n', join(h.dir, 'no-such-folder'), (p) => readFile(p));
+    assert.deepEqual(nowhere.failed.map((f) => f.line), [1]);
+    assert.match(nowhere.failed[0]!.error, /^the photo folder .*no-such-folder is not a folder on the computer running Field Kit; nothing was imported/);
+    await assert.rejects(h.platform.getPerson('x7'), /no person with id "x7"/);
+    assert.equal(nowhere.summary, '0 added, 0 updated, 1 row failed, 0 photos fail the check');
     await assert.rejects(h.platform.getPerson('x9'), /no person with id "x9"/);
   });
 

@@ -8,11 +8,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { FACES_DIR } from '../fiqa/fixtures';
-import { freePort, haveChromium, launchChromium, loggedInPage, shot, startSite, type Site } from '../e2e/harness';
+import { freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite, type Site } from '../e2e/harness';
 import { http } from './harness';
 import { startAgent, type AgentProc } from '../agent/link-fixture';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
 
 describe('platform pages (Chromium)', () => {
   let site: Site | undefined;
@@ -33,11 +33,25 @@ describe('platform pages (Chromium)', () => {
   });
   let agent: AgentProc | undefined;
   let agentDir: string | undefined;
+  let commissioned = '';
   after(async () => {
     await agent?.kill();
     if (agentDir) rmSync(agentDir, { recursive: true, force: true });
     await browser?.close();
     await site?.stop();
+  });
+
+  it('an empty site: People and Groups say what to do instead of showing bare table headings', async (t) => {
+    if (skip) return t.skip('no chromium');
+    await page.getByText('No groups yet. Add one').waitFor();
+    assert.equal(await page.locator('main table').count(), 0, 'no empty table on Groups');
+    await page.goto(`${site!.url}#/people`);
+    await page.getByText('No people yet. Add a person above').waitFor();
+    assert.equal(await page.locator('main table').count(), 0, 'no empty table on People');
+    await page.getByLabel('Search people').fill('nobody');
+    await page.getByText('Nobody matches "nobody".').waitFor();
+    await page.getByLabel('Search people').fill('');
+    await page.goto(`${site!.url}#/groups`);
   });
 
   it('groups, devices, people with photo verdicts, wipe with a confirmation', async (t) => {
@@ -51,8 +65,14 @@ describe('platform pages (Chromium)', () => {
     await page.getByRole('button', { name: 'Issue a code' }).click();
     const issued = page.getByRole('status').filter({ hasText: 'New authorisation code' });
     await issued.waitFor();
-    const devSno = (await issued.locator('.mono').textContent())!.trim();
+    const devSno = (await issued.locator('.mono').first().textContent())!.trim();
     assert.match(devSno, /^[A-Z0-9]{24}$/);
+    // the LoginUrl to give the box is spelled out: one per address of this machine, loopback last
+    const lan = Object.values(networkInterfaces()).flatMap((l) => l ?? []).filter((a) => a.family === 'IPv4' && !a.internal).map((a) => `http://${a.address}:${boxPort}/login`);
+    const urls = page.getByLabel('LoginUrl for the boxes').locator('li');
+    assert.deepEqual((await urls.allTextContents()).map((u) => u.replace(/ \(.*$/, '')), [...new Set(lan), `http://127.0.0.1:${boxPort}/login`]);
+    assert.equal(await issued.locator('.mono').nth(1).textContent(), lan[0] ?? `http://127.0.0.1:${boxPort}/login`);
+    assert.equal(await page.getByText('<this computer>').count(), 0);
     const row = page.locator(`tr[data-dev="${devSno}"]`);
     await row.getByText('offline').waitFor();
     await row.getByText('not bound').waitFor();
@@ -94,6 +114,9 @@ describe('platform pages (Chromium)', () => {
     await shot(page, 'platform-people', true);
 
     await page.goto(`${site!.url}#/site`);
+    // "Sync all boxes" reports per box by its name
+    await page.getByRole('button', { name: 'Sync all boxes' }).click();
+    await page.getByRole('status').filter({ hasText: /^front gate: \d+ to add, \d+ to delete/ }).waitFor();
     const r = page.locator(`tr[data-dev="${devSno}"]`);
     await r.getByRole('button', { name: 'Wipe…' }).click();
     const confirm = r.getByRole('group', { name: 'Confirm wipe' });
@@ -184,5 +207,105 @@ describe('platform pages (Chromium)', () => {
     const devSno = (await row.locator('.mono.muted').textContent())!.trim();
     const cfg = await (await fetch(`${agent.url}/SophonMQ/api/DevSno`)).json();
     assert.equal(cfg.data.dev_sno, devSno);
+    commissioned = devSno;
+  });
+
+  it('People at 1366×768: a box that refuses a photo is named, its reason wraps, nothing scrolls sideways', async (t) => {
+    if (skip) return t.skip('no chromium');
+    assert.ok(commissioned, 'the box commissioned above');
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.goto(`${site!.url}#/site`);
+    const dev = page.locator(`tr[data-dev="${commissioned}"]`);
+    const boxName = (await dev.locator('.strong').first().textContent())!.trim();
+    assert.equal(boxName, `127.0.0.1:${new URL(agent!.url).port}`, 'commissioning names the box after its address');
+    // renamed in place: Escape keeps the old name, Enter saves the new one
+    await dev.getByRole('button', { name: `Rename ${boxName}` }).click();
+    await dev.getByLabel(`New name for ${boxName}`).fill('not this');
+    await dev.getByLabel(`New name for ${boxName}`).press('Escape');
+    await dev.locator('.strong', { hasText: boxName }).waitFor();
+    await dev.getByRole('button', { name: `Rename ${boxName}` }).click();
+    await dev.getByLabel(`New name for ${boxName}`).fill('loading bay');
+    await dev.getByLabel(`New name for ${boxName}`).press('Enter');
+    await dev.locator('.strong', { hasText: 'loading bay' }).waitFor();
+    await dev.getByLabel('Assign a group to loading bay').selectOption('staff');
+    await dev.locator('.group-tag', { hasText: 'staff' }).waitFor();
+    // bob's partial face is sent with the group and refused by the real agent (40094)
+    await page.goto(`${site!.url}#/people`);
+    const table = page.getByRole('region', { name: 'People' });
+    await table.getByLabel('Search people').fill('');
+    const state = table.locator(`tr[data-person="bob"] .box-state[data-box="${commissioned}"]`);
+    await state.getByText('loading bay: refused by the box').waitFor({ timeout: 90_000 });
+    await state.getByText(/photo rejected at level high/).waitFor();
+    await shot(page, 'platform-people-refused', true);
+    assert.deepEqual(await sidewaysScroll(page), []);
+    const edit = await table.locator('tr[data-person="bob"]').getByRole('button', { name: 'Edit' }).boundingBox();
+    assert.ok(edit && edit.x + edit.width <= 1366, `Edit is on screen (${JSON.stringify(edit)})`);
+    // the site's tables are laid out like the others: full width, headings over their columns
+    for (const route of ['people', 'site', 'groups']) {
+      if (route !== 'people') await page.goto(`${site!.url}#/${route}`);
+      await page.locator('main table.compact-table tbody tr').first().waitFor();
+      const layout = await page.evaluate(() =>
+        Array.from(document.querySelectorAll<HTMLTableElement>('main table.compact-table')).map((t) => ({
+          fill: t.getBoundingClientRect().width / t.parentElement!.getBoundingClientRect().width,
+          aligns: Array.from(t.querySelectorAll('th')).filter((th) => th.textContent).map((th) => getComputedStyle(th).textAlign),
+        })),
+      );
+      for (const l of layout) {
+        assert.ok(l.fill > 0.99, `${route}: the table fills its card (${l.fill})`);
+        assert.ok(l.aligns.every((a) => a === 'left' || a === 'start'), `${route}: headings left-aligned (${l.aligns.join(', ')})`);
+      }
+    }
+  });
+  it('a CSV import shows its progress (rows done of the total) while the photos are checked, then the report', async (t) => {
+    if (skip) return t.skip('no chromium');
+    const dir = mkdtempSync(join(tmpdir(), 'se3-pages-import-'));
+    const faces = readdirSync(FACES_DIR).filter((f) => f.endsWith('.jpg'));
+    const csv = join(dir, 'people.csv');
+    writeFileSync(csv, ['id,name,photo', ...faces.map((f, i) => `imp${i},Imported ${i},${f}`)].join('\n'));
+    try {
+      await page.goto(`${site!.url}#/people`);
+      // what the progress bar shows while the import runs, whatever its speed
+      await page.evaluate(() => {
+        const seen: string[] = ((window as any).__importProgress = []);
+        new MutationObserver(() => {
+          const bar = document.querySelector('[aria-label="Import progress"]');
+          if (bar) seen.push(`${bar.getAttribute('aria-valuenow')}/${bar.getAttribute('aria-valuemax')}`);
+        }).observe(document.body, { subtree: true, childList: true, attributes: true });
+      });
+      const imp = page.getByRole('region', { name: 'Import people' });
+      await imp.getByLabel('CSV file').setInputFiles(csv);
+      await imp.getByLabel('Photo folder').fill(FACES_DIR);
+      await imp.getByRole('button', { name: 'Import' }).click();
+      const report = imp.getByRole('status', { name: 'Import report' });
+      await report.waitFor({ timeout: 120_000 });
+      assert.match((await report.textContent())!, new RegExp(`^${faces.length} added, 0 updated, 0 rows failed`));
+      const seen: string[] = await page.evaluate(() => (window as any).__importProgress);
+      const total = String(faces.length);
+      assert.ok(seen.some((x) => /^\d+\/(\d+)$/.test(x) && x.endsWith(`/${total}`) && Number(x.split('/')[0]) > 0 && Number(x.split('/')[0]) < faces.length), `a part-way count of ${total} was shown: ${seen.join(' ')}`);
+      assert.equal(await imp.getByRole('progressbar').count(), 0, 'the bar goes when the report comes');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a laptop at 200 % zoom (683×384 CSS px): the menu goes on top, the page gets the full width and does not scroll sideways', async (t) => {
+    if (skip) return t.skip('no chromium');
+    await page.setViewportSize({ width: 683, height: 384 });
+    try {
+      for (const route of ['site', 'people', 'groups', 'events', 'devices', 'boxes']) {
+        await page.goto(`${site!.url}#/${route}`);
+        await page.locator('main.content h1').waitFor();
+        const main = (await page.locator('main.content').boundingBox())!;
+        const nav = (await page.getByRole('navigation', { name: 'Main' }).boundingBox())!;
+        assert.ok(main.x < 1 && main.width > 680, `${route}: the page has the full width (${JSON.stringify(main)})`);
+        assert.ok(nav.y + nav.height <= main.y + 1, `${route}: the menu is above the page`);
+        assert.ok(nav.height < 200, `${route}: the menu leaves room for the page (${nav.height} px)`);
+        // a wide table may scroll inside its own frame at this width; the page itself must not
+        assert.deepEqual((await sidewaysScroll(page)).filter((x) => !x.startsWith('div.table-wrap')), [], route);
+      }
+      await shot(page, 'platform-zoom-200', false);
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 768 });
+    }
   });
 });

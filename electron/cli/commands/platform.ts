@@ -122,7 +122,7 @@ export function register(program: Command): void {
       const r = await (await client(o)).call('platform.people.import', { csv, photosDir: o.photos ? resolve(o.photos) : undefined });
       if (o.json) line(r);
       else {
-        process.stdout.write(`${r.added} added, ${r.updated} updated, ${r.failed.length} rows failed, ${r.photoFailed.length} photos failed the check\n`);
+        process.stdout.write(`${r.summary}\n`);
         for (const f of r.failed) process.stdout.write(`  line ${f.line}${f.id ? ` (${f.id})` : ''}: ${f.error}\n`);
         for (const f of r.photoFailed) process.stdout.write(`  ${f.id}: photo ${f.message}\n`);
       }

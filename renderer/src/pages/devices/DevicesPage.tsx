@@ -3,6 +3,8 @@
 // current by the pushed events.devices.status / events.alerts.changed.
 import { useEffect, useState } from 'react';
 import { ago } from '../site/usePlatform';
+import { clock } from '../../time-format';
+import { alertWords } from './alert-words';
 import { DeviceCard } from './DeviceCard';
 import { useAlerts } from './useAlerts';
 import { useDeviceStatus } from './useDeviceStatus';
@@ -16,6 +18,16 @@ function useTick(ms: number): void {
     const t = setInterval(() => setN((n) => n + 1), ms);
     return () => clearInterval(t);
   }, [ms]);
+}
+
+function AlertText({ message, name, devSno }: { message: string; name: string; devSno: string }) {
+  const { who, rest } = alertWords(message, name, devSno);
+  return (
+    <>
+      <span className="strong">{who}</span>
+      {rest.startsWith(':') ? rest : ` ${rest}`}
+    </>
+  );
 }
 
 export function DevicesPage() {
@@ -51,7 +63,7 @@ export function DevicesPage() {
           <ul className="alert-list">
             {active.map((a) => (
               <li key={a.id} className="banner error" data-alert={a.kind} data-dev={a.devSno}>
-                <span className="strong">{names.get(a.devSno) ?? a.devSno}</span>: {a.message} <span className="muted">— since {ago(a.raisedAt)}</span>
+                <AlertText message={a.message} name={names.get(a.devSno) ?? ''} devSno={a.devSno} /> <span className="muted">— since {ago(a.raisedAt)}</span>
               </li>
             ))}
           </ul>
@@ -62,7 +74,7 @@ export function DevicesPage() {
             <ul>
               {cleared.map((a) => (
                 <li key={a.id}>
-                  {names.get(a.devSno) ?? a.devSno}: {a.message} <span className="muted">— {new Date(a.raisedAt).toLocaleString()} to {a.clearedAt ? new Date(a.clearedAt).toLocaleString() : '?'}</span>
+                  <AlertText message={a.message} name={names.get(a.devSno) ?? ''} devSno={a.devSno} /> <span className="muted">— {clock(a.raisedAt)} to {a.clearedAt ? clock(a.clearedAt) : '?'}</span>
                 </li>
               ))}
             </ul>

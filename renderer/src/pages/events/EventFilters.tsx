@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { DeviceStatusView } from '../../../../electron/api/events';
 import type { PersonView } from '../../../../electron/api/platform';
 import { api } from '../../api';
+import { zoneName } from '../../time-format';
 import { isFiltered, NO_FILTER, type FilterChoice } from './event-filter';
 
 export function EventFilters({ value, onChange, devices }: { value: FilterChoice; onChange(f: FilterChoice): void; devices: DeviceStatusView[] }) {
@@ -86,6 +87,7 @@ export function EventFilters({ value, onChange, devices }: { value: FilterChoice
       <button type="button" className="secondary small" disabled={!isFiltered(value)} onClick={() => onChange(NO_FILTER)}>
         Clear filters
       </button>
+      <p className="muted filter-zone">From, To and the events' times are in this browser's time zone, {zoneName()}.</p>
     </form>
   );
 }

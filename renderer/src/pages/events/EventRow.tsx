@@ -5,15 +5,12 @@ import type { EventView } from '../../../../electron/api/events';
 import { EnrolStranger } from './EnrolStranger';
 import { EventPicture, forgetPicture } from './EventPicture';
 import { IdentifyPerson } from './IdentifyPerson';
+import { clock } from '../../time-format';
 
 const PERSON_TYPES: Record<number, string> = { 1: 'staff', 2: 'visitor', 3: 'blacklist', 4: 'stranger', 5: 'VIP' };
 
-export function when(ms: number): string {
-  const d = new Date(ms);
-  const today = new Date();
-  const sameDay = d.toDateString() === today.toDateString();
-  return sameDay ? d.toLocaleTimeString() : d.toLocaleString();
-}
+/** An event's time: the time of day with the zone, and the date when it is not today. */
+export const when = (ms: number): string => clock(ms);
 
 export function EventRow({ e, fresh, epName, groups, onChanged }: { e: EventView; fresh: boolean; epName: string; groups: string[]; onChanged(e: EventView): void }) {
   const [open, setOpen] = useState<null | 'enrol' | 'identify'>(null);

@@ -88,21 +88,27 @@ export function GroupsPage() {
           </form>
         </div>
         <p className="muted">A box holds the members of the groups assigned to it (Site page). A person's groups are sent to the box as its permission ids.</p>
-        <table className="compact-table">
-          <thead>
-            <tr>
-              <th>Group</th>
-              <th>People</th>
-              <th>Boxes</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {groups.data?.map((g) => (
-              <GroupRow key={g.name} g={g} act={act} />
-            ))}
-          </tbody>
-        </table>
+        {groups.data && groups.data.length === 0 ? (
+          <p className="muted">No groups yet. Add one (e.g. staff), assign it to a box on the Site page, then tick it for people on the People page.</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="compact-table">
+              <thead>
+                <tr>
+                  <th>Group</th>
+                  <th>People</th>
+                  <th>Boxes</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {groups.data?.map((g) => (
+                  <GroupRow key={g.name} g={g} act={act} />
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
       </section>
     </div>
   );

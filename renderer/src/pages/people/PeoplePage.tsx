@@ -31,10 +31,16 @@ function PersonRow({ p, act, editing, onEdit }: { p: PersonView; act: ReturnType
         <div className="box-states">
           {p.boxes.length === 0 && <span className="muted">on no box</span>}
           {p.boxes.map((b) => (
-            <span key={b.devSno} className={`tag ${b.state === 'enrolled' ? 'ok' : b.state === 'failed' ? 'bad' : 'warn'}`} title={b.message ?? STATE_WORDS[b.state] ?? b.state}>
-              {b.devSno.slice(0, 6)}…: {STATE_WORDS[b.state] ?? b.state}
-              {b.state === 'failed' && b.message ? ` (${b.code}: ${b.message})` : ''}
-            </span>
+            <div key={b.devSno} className="box-state" data-box={b.devSno}>
+              <span className={`tag ${b.state === 'enrolled' ? 'ok' : b.state === 'failed' ? 'bad' : 'warn'}`} title={`${b.name || 'box'} ${b.devSno}`}>
+                {b.name || `${b.devSno.slice(0, 6)}…`}: {STATE_WORDS[b.state] ?? b.state}
+              </span>
+              {b.state === 'failed' && b.message && (
+                <div className="box-state-reason">
+                  {b.message} <span className="muted">(code {b.code})</span>
+                </div>
+              )}
+            </div>
           ))}
         </div>
       </td>
@@ -114,12 +120,21 @@ function ImportCsv() {
   const [csv, setCsv] = useState<File | null>(null);
   const [dir, setDir] = useState('');
   const [report, setReport] = useState<ImportReport | null>(null);
+  const [progress, setProgress] = useState<{ id: string; done: number; total: number } | null>(null);
+  useEffect(() => api.on('platform.import', (p) => setProgress((cur) => (cur && cur.id === p.progressId ? { ...cur, done: p.done, total: p.total } : cur))), []);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     if (!csv) return;
     const text = await csv.text();
-    const r = await act.run(() => api.call('platform.people.import', { csv: text, photosDir: dir.trim() || undefined }));
-    if (r) setReport(r);
+    const id = `import-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    setReport(null);
+    setProgress({ id, done: 0, total: 0 });
+    try {
+      const r = await act.run(() => api.call('platform.people.import', { csv: text, photosDir: dir.trim() || undefined, progressId: id }));
+      if (r) setReport(r);
+    } finally {
+      setProgress(null);
+    }
   };
   return (
     <section className="card" aria-label="Import people">
@@ -133,9 +148,17 @@ function ImportCsv() {
         </button>
       </form>
       {act.error && <p className="error-text">{act.error}</p>}
+      {progress && (
+        <div className="import-progress">
+          <div className="progress" role="progressbar" aria-label="Import progress" aria-valuemin={0} aria-valuemax={progress.total || undefined} aria-valuenow={progress.done}>
+            <div className="progress-fill" style={{ width: `${progress.total ? (progress.done / progress.total) * 100 : 0}%` }} />
+          </div>
+          <span className="muted">{progress.total ? `${progress.done} of ${progress.total} rows imported (each photo checked)` : 'Reading the CSV…'}</span>
+        </div>
+      )}
       {report && (
         <div role="status" aria-label="Import report">
-          {report.added} added, {report.updated} updated, {report.failed.length} rows failed, {report.photoFailed.length} photos fail the check.
+          {report.summary}.
           <ul>
             {report.failed.map((f, i) => (
               <li key={i}>
@@ -182,34 +205,40 @@ export function PeoplePage() {
           </h2>
           <input aria-label="Search people" type="search" placeholder="search id or name" value={search} onChange={(e) => setSearch(e.target.value)} />
         </div>
-        <div className="table-wrap">
-          <table className="compact-table">
-            <thead>
-              <tr>
-                <th />
-                <th>Person</th>
-                <th>Groups</th>
-                <th>Photo check</th>
-                <th>On the boxes</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {people.data?.people.map((p) => (
-                <Fragment key={p.id}>
-                  <PersonRow p={p} act={act} editing={editing === p.id} onEdit={() => setEditing(editing === p.id ? null : p.id)} />
-                  {editing === p.id && (
-                    <tr className="editor-row">
-                      <td colSpan={6}>
-                        <PersonEditor person={p} groups={groupNames} onClose={() => setEditing(null)} />
-                      </td>
-                    </tr>
-                  )}
-                </Fragment>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        {people.data && people.data.people.length === 0 ? (
+          <p className="muted">
+            {query ? `Nobody matches "${query}".` : 'No people yet. Add a person above, or import a CSV with a photo folder below.'}
+          </p>
+        ) : (
+          <div className="table-wrap">
+            <table className="compact-table">
+              <thead>
+                <tr>
+                  <th />
+                  <th>Person</th>
+                  <th>Groups</th>
+                  <th>Photo check</th>
+                  <th>On the boxes</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {people.data?.people.map((p) => (
+                  <Fragment key={p.id}>
+                    <PersonRow p={p} act={act} editing={editing === p.id} onEdit={() => setEditing(editing === p.id ? null : p.id)} />
+                    {editing === p.id && (
+                      <tr className="editor-row">
+                        <td colSpan={6}>
+                          <PersonEditor person={p} groups={groupNames} onClose={() => setEditing(null)} />
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
         {people.data && !query && people.data.people.length < people.data.total && <p className="muted">Showing the first {people.data.people.length}; search to narrow down.</p>}
       </section>
       <ImportCsv />

@@ -62,24 +62,26 @@ export function CommissionPanel({ hosts }: { hosts: string[] }) {
         </p>
       )}
       {rows.size > 0 && (
-        <table className="compact-table">
-          <tbody>
-            {[...rows.values()].map((r) => (
-              <tr key={r.host} data-commission={r.host}>
-                <td className="mono">{r.host}</td>
-                <td style={{ width: '30%' }}>
-                  <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={4} aria-valuenow={r.done ? 4 : ORDER.indexOf(r.step)} aria-label={`Progress of ${r.host}`}>
-                    <div className="progress-fill" style={{ width: `${r.done ? 100 : (ORDER.indexOf(r.step) / 4) * 100}%` }} />
-                  </div>
-                </td>
-                <td>
-                  <span className={`tag ${r.done ? (r.ok ? 'ok' : 'bad') : 'warn'}`}>{r.done && !r.ok ? STEP.failed : STEP[r.step]}</span> {r.done && !r.ok ? r.message : ''}
-                  {r.devSno && <div className="mono muted">{r.devSno}</div>}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="table-wrap">
+          <table className="compact-table">
+            <tbody>
+              {[...rows.values()].map((r) => (
+                <tr key={r.host} data-commission={r.host}>
+                  <td className="mono">{r.host}</td>
+                  <td style={{ width: '30%' }}>
+                    <div className="progress" role="progressbar" aria-valuemin={0} aria-valuemax={4} aria-valuenow={r.done ? 4 : ORDER.indexOf(r.step)} aria-label={`Progress of ${r.host}`}>
+                      <div className="progress-fill" style={{ width: `${r.done ? 100 : (ORDER.indexOf(r.step) / 4) * 100}%` }} />
+                    </div>
+                  </td>
+                  <td>
+                    <span className={`tag ${r.done ? (r.ok ? 'ok' : 'bad') : 'warn'}`}>{r.done && !r.ok ? STEP.failed : STEP[r.step]}</span> {r.done && !r.ok ? r.message : ''}
+                    {r.devSno && <div className="mono muted">{r.devSno}</div>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </section>
   );

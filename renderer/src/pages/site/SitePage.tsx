@@ -4,6 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import type { DeviceView, ResultsMode } from '../../../../electron/api/platform';
 import { api } from '../../api';
+import { BoxName } from './BoxName';
 import { ago, useAction, usePlatform } from './usePlatform';
 import './platform.css';
 
@@ -23,6 +24,23 @@ function SyncCell({ d }: { d: DeviceView }) {
   return <span>{parts.join(' · ')}</span>;
 }
 
+/** Where boxes log in: the LoginUrl to give a box, one per address of this machine. */
+function LoginUrls({ urls }: { urls: string[] }) {
+  return (
+    <div className="login-urls" aria-label="LoginUrl for the boxes">
+      <span className="muted">LoginUrl for the boxes (the address the box reaches this computer on):</span>
+      <ul>
+        {urls.map((u) => (
+          <li key={u} className="mono">
+            {u}
+            {u.startsWith('http://127.0.0.1:') ? <span className="muted"> (a virtual box on this computer)</span> : null}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 function DeviceRow({ d, groups, act }: { d: DeviceView; groups: string[]; act: ReturnType<typeof useAction> }) {
   const [confirm, setConfirm] = useState<null | 'release' | 'wipe' | 'remove'>(null);
   const [wipeUsers, setWipeUsers] = useState(true);
@@ -31,7 +49,7 @@ function DeviceRow({ d, groups, act }: { d: DeviceView; groups: string[]; act: R
   return (
     <tr data-dev={d.devSno}>
       <td>
-        <div className="strong">{d.name || '(no name)'}</div>
+        <BoxName d={d} />
         <div className="mono muted">{d.devSno}</div>
       </td>
       <td>
@@ -157,7 +175,8 @@ export function SitePage() {
   };
   const syncAll = async () => {
     const r = await act.run(() => api.call('platform.sync', {}));
-    if (r) setSyncNote(r.map((x) => `${x.devSno.slice(0, 8)}…: ${x.added} to add, ${x.deleted} to delete${x.error ? ` — ${x.error}` : ''}`).join('; ') || 'No boxes to sync.');
+    const names = new Map(devices.data?.map((d) => [d.devSno, d.name]) ?? []);
+    if (r) setSyncNote(r.map((x) => `${names.get(x.devSno) || `${x.devSno.slice(0, 8)}…`}: ${x.added} to add, ${x.deleted} to delete${x.error ? ` — ${x.error}` : ''}`).join('; ') || 'No boxes to sync.');
   };
   const st = status.data;
   const err = status.error ?? devices.error;
@@ -178,10 +197,12 @@ export function SitePage() {
           <div>
             <h2>This site</h2>
             {st && (
-              <p className="muted">
-                Boxes log in at <span className="mono">http://&lt;this computer&gt;:{st.boxPort}/login</span> · broker: {st.broker.kind === 'embedded' ? 'embedded' : 'external RabbitMQ'}, port{' '}
-                {st.broker.port} · {st.people} people
-              </p>
+              <>
+                <p className="muted">
+                  Broker: {st.broker.kind === 'embedded' ? 'embedded' : 'external RabbitMQ'}, port {st.broker.port} · {st.people} people
+                </p>
+                <LoginUrls urls={st.loginUrls} />
+              </>
             )}
           </div>
           <button type="button" className="primary" disabled={act.busy} onClick={() => void syncAll()}>
@@ -216,8 +237,9 @@ export function SitePage() {
         </div>
         {issued && (
           <p className="banner ok" role="status">
-            New authorisation code for {issued.name || 'the box'}: <span className="mono strong">{issued.devSno}</span> — set it as the box's DevSno (Boxes page), with this site's
-            LoginUrl.
+            New authorisation code for {issued.name || 'the box'}: <span className="mono strong">{issued.devSno}</span> — set it as the box's DevSno on the Boxes page, with
+            LoginUrl <span className="mono">{st?.loginUrls[0] ?? 'one of the addresses above'}</span>
+            {st && st.loginUrls.length > 1 ? ' (or another address above the box can reach)' : ''}.
           </p>
         )}
         {devices.data && devices.data.length === 0 ? (

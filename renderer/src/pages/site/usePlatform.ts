@@ -3,6 +3,7 @@
 // Groups pages.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { api } from '../../api';
+import { clock } from '../../time-format';
 
 export function usePlatform<T>(load: () => Promise<T>, kinds: string[]): { data: T | null; error: string | null; reload(): Promise<void> } {
   const [data, setData] = useState<T | null>(null);
@@ -63,13 +64,14 @@ export function useAction(): { busy: boolean; error: string | null; run<T>(fn: (
   };
 }
 
+
 export function ago(ms: number | null): string {
   if (ms === null) return 'never';
   const s = Math.round((Date.now() - ms) / 1000);
   if (s < 60) return `${s} s ago`;
   if (s < 3600) return `${Math.round(s / 60)} min ago`;
   if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  return new Date(ms).toLocaleString();
+  return clock(ms);
 }
 
 export const STATE_WORDS: Record<string, string> = {
