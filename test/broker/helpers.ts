@@ -40,14 +40,14 @@ export interface ChildBroker {
  *  `warmUp: false` starts it without the start-up warm-up, an object with other settings; by default
  *  $BROKER_CHILD_WARM_UP decides (unset: the broker's default, on), e.g. BROKER_CHILD_WARM_UP=0
  *  npm run bench:broker for an embedded broker without it). */
-export function spawnBroker(dataDir: string, port = 0, definitionsFile?: string, nodeFlags: string[] = [], o: { warmUp?: boolean | { messages: number; budgetMs: number } } = {}): Promise<ChildBroker> {
+export function spawnBroker(dataDir: string, port = 0, definitionsFile?: string, nodeFlags: string[] = [], o: { warmUp?: boolean | { messages: number; budgetMs: number }; segmentBytes?: number } = {}): Promise<ChildBroker> {
   const t0 = Date.now();
   const root = new URL('../..', import.meta.url).pathname;
   const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(root, 'test/broker/fixtures/broker-child.ts'), dataDir, String(port), ...(definitionsFile ? [definitionsFile] : [])], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     // node --test marks its children with NODE_TEST_CONTEXT; the broker is not a test file.
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), BROKER_CHILD_WARM_UP: o.warmUp === undefined ? (process.env.BROKER_CHILD_WARM_UP ?? '') : o.warmUp === false ? '0' : o.warmUp === true ? '1' : `${o.warmUp.messages}:${o.warmUp.budgetMs}` },
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), BROKER_CHILD_SEGMENT_BYTES: o.segmentBytes ? String(o.segmentBytes) : '', BROKER_CHILD_WARM_UP: o.warmUp === undefined ? (process.env.BROKER_CHILD_WARM_UP ?? '') : o.warmUp === false ? '0' : o.warmUp === true ? '1' : `${o.warmUp.messages}:${o.warmUp.budgetMs}` },
   });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
