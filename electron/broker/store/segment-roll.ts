@@ -38,6 +38,11 @@ export class SegmentRoller {
     mutableFields(this, 'closed');
   }
 
+  /** The file name of the next segment while one is being prepared or ready (not yet a segment). */
+  preparedFile(): string | null {
+    return this.prep?.created ? segName(this.prep.n) : null;
+  }
+
   /** Starts preparing the segment after `tail` once it is half full (one preparation at a time). */
   prepareNext(tail: Segment | undefined): void {
     if (this.prep || !this.opts.sync || this.closed || !tail || tail.size * 2 < this.opts.segmentBytes) return;

@@ -13,6 +13,11 @@ export class UnlinkQueue {
     mutableFields(this, 'running');
   }
 
+  /** Deletions queued or running. */
+  get length(): number {
+    return this.paths.length;
+  }
+
   push(path: string): void {
     this.paths.push(path);
     this.next();
