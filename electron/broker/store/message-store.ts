@@ -320,11 +320,12 @@ export class MessageStore {
     this.segs[this.segs.length - 1]!.write(bufs, total);
   }
 
-  /** The segment the next `need` bytes go to (a new one once the current is full). */
+  /** The segment the next `need` bytes go to (a new one once the current is full, or once the
+   *  next is prepared while the current was not). */
   private tail(need: number): Segment {
     for (;;) {
       const seg = this.segs[this.segs.length - 1];
-      if (seg && !(seg.size > 0 && seg.size + need > this.opts.segmentBytes)) return seg;
+      if (seg && !(seg.size > 0 && seg.size + need > this.opts.segmentBytes) && !this.roller.leaveEarly(seg)) return seg;
       if (seg && !this.closed && (this.pending.length > 0 || this.acks.size > 0)) {
         // What is buffered belongs to the full segment: write it there first (writing the
         // batched acks may itself start the next segment, so look again afterwards).

@@ -43,10 +43,19 @@ export class SegmentRoller {
     return this.prep?.created ? segName(this.prep.n) : null;
   }
 
-  /** Starts preparing the segment after `tail` once it is half full (one preparation at a time). */
+  /** Starts preparing the segment after `tail` (one preparation at a time): once the tail is half
+   *  full, or at once when the tail itself was not prepared (a fresh store's first segment, the
+   *  tail after a restart, an inline roll), which is then left early (leaveEarly()). */
   prepareNext(tail: Segment | undefined): void {
-    if (this.prep || !this.opts.sync || this.closed || !tail || tail.size * 2 < this.opts.segmentBytes) return;
+    if (this.prep || !this.opts.sync || this.closed || !tail) return;
+    if (tail.size * 2 < this.opts.segmentBytes && !unprepared(tail, this.opts.segmentBytes)) return;
     this.prep = new PreparedSegment(this.dir, tail.n + 1, this.opts.segmentBytes);
+  }
+
+  /** An unprepared tail (zero-filled only 1 MiB at a time, on the event loop) is left for the
+   *  next segment as soon as that is prepared: from then on, no zero-fill turns. */
+  leaveEarly(tail: Segment): boolean {
+    return this.prep !== null && this.prep.ready && this.prep.n === tail.n + 1 && unprepared(tail, this.opts.segmentBytes);
   }
 
   /** The segment after `seg` (the first one when there is none); everything buffered for `seg` is written. */
@@ -94,3 +103,6 @@ export class SegmentRoller {
     });
   }
 }
+
+/** A segment whose file was not zero-filled to the full segment size ahead of its records. */
+const unprepared = (seg: Segment, segmentBytes: number) => seg.fileSize < segmentBytes;
