@@ -5,24 +5,14 @@
 // SIGKILL at a random moment; this three times, publishing going on after each restart. At the end
 // every confirmed message is there, intact, once.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ConfirmChannel } from 'amqplib';
-import { connect, sleep, spawnBroker, tempDir, type ChildBroker } from './helpers';
+import { checkedBody, checkedIndex, connect, sleep, spawnBroker, tempDir, type ChildBroker } from './helpers';
 
 const SEGMENT = 128 * 1024;
-const body = (i: number) => {
-  const payload = `roll|${i}|${'r'.repeat(800 + (i % 600))}`;
-  return Buffer.from(`${createHash('sha256').update(payload).digest('hex').slice(0, 16)}|${payload}`);
-};
-const index = (b: Buffer): number | null => {
-  const s = b.toString();
-  const bar = s.indexOf('|');
-  const payload = s.slice(bar + 1);
-  return createHash('sha256').update(payload).digest('hex').slice(0, 16) === s.slice(0, bar) ? Number(payload.split('|')[1]) : null;
-};
+const body = (i: number) => checkedBody('roll', i, 'r'.repeat(800 + (i % 600)));
 
 describe('broker crash (kill -9) around segment rolls', { timeout: 180_000 }, () => {
   const data = tempDir('crash-roll');
@@ -83,7 +73,7 @@ describe('broker crash (kill -9) around segment rolls', { timeout: 180_000 }, ()
     const rd = await c.createChannel();
     const seen = new Set<number>();
     for (let m = await rd.get('roll', { noAck: true }); m; m = await rd.get('roll', { noAck: true })) {
-      const i = index(m.content);
+      const i = checkedIndex(m.content);
       assert.ok(i !== null, 'every message comes back intact');
       assert.ok(!seen.has(i), `message ${i} comes back once`);
       seen.add(i);

@@ -1,5 +1,6 @@
 // Shared bits of the broker tests: temp dirs, a broker child process, amqplib connections.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,20 @@ import amqp, { type ChannelModel } from 'amqplib';
 
 export const tempDir = (tag: string) => mkdtempSync(join(tmpdir(), `se3-broker-${tag}-`));
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A message body that says which message it is and whether it is intact:
+ *  `<sha256 of the payload, 16 hex>|<tag>|<i>|<fill>`. */
+export function checkedBody(tag: string, i: number, fill: string): Buffer {
+  const payload = `${tag}|${i}|${fill}`;
+  return Buffer.from(`${createHash('sha256').update(payload).digest('hex').slice(0, 16)}|${payload}`);
+}
+/** The message number of a checkedBody(), or null when the body is not intact. */
+export function checkedIndex(b: Buffer): number | null {
+  const s = b.toString();
+  const bar = s.indexOf('|');
+  const payload = s.slice(bar + 1);
+  return createHash('sha256').update(payload).digest('hex').slice(0, 16) === s.slice(0, bar) ? Number(payload.split('|')[1]) : null;
+}
 
 /** Waits until `cond()` holds or `ms` passed (polling every 20 ms) and does not throw: the
  *  assertion that follows says what is wrong. For state that settles in the broker's own time

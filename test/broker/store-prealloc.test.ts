@@ -7,24 +7,15 @@
 //   kill -9, each once and intact;
 // - a clean stop leaves no zeros behind.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ConfirmChannel } from 'amqplib';
 import { walkRecords } from '../../electron/broker/store/records';
-import { connect, settle, spawnBroker, tempDir, type ChildBroker } from './helpers';
+import { checkedBody, checkedIndex, connect, settle, spawnBroker, tempDir, type ChildBroker } from './helpers';
 
-const body = (i: number) => {
-  const payload = `pre|${i}|${'x'.repeat(900 + (i % 50))}`;
-  return Buffer.from(`${createHash('sha256').update(payload).digest('hex').slice(0, 16)}|${payload}`);
-};
-const index = (b: Buffer): number | null => {
-  const s = b.toString();
-  const bar = s.indexOf('|');
-  const payload = s.slice(bar + 1);
-  return createHash('sha256').update(payload).digest('hex').slice(0, 16) === s.slice(0, bar) ? Number(payload.split('|')[1]) : null;
-};
+const body = (i: number) => checkedBody('pre', i, 'x'.repeat(900 + (i % 50)));
+const index = checkedIndex;
 
 /** The store's segment files: size and where their valid records end. */
 function segments(data: string): Array<{ name: string; size: number; recordsEnd: number; restIsZero: boolean }> {
