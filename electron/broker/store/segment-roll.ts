@@ -1,5 +1,5 @@
 // Rolling the message log's tail to its next segment (store/message-store.ts). While the tail
-// fills (past half a segment), the next segment is prepared on the libuv pool
+// fills, the next segment is prepared on the libuv pool
 // (store/segment-prep.ts); a roll then switches to it and the rolled-out segment is cut to its
 // records and fdatasynced on the pool — the store settles no durability waiter while that runs
 // (`finishing`), so a confirm still implies that every earlier record is on disk. A preparation
@@ -43,12 +43,14 @@ export class SegmentRoller {
     return this.prep?.created ? segName(this.prep.n) : null;
   }
 
-  /** Starts preparing the segment after `tail` (one preparation at a time): once the tail is half
-   *  full, or at once when the tail itself was not prepared (a fresh store's first segment, the
-   *  tail after a restart, an inline roll), which is then left early (leaveEarly()). */
+  /** Starts preparing the segment after `tail` (one preparation at a time) as soon as the tail
+   *  takes records: the preparation writes a whole segment of zeros while the tail takes one
+   *  segment of records, so it keeps up as long as the disk writes twice the record rate (started
+   *  at half the tail, it had to write at four times that rate, and fell behind in a fast
+   *  pipelined run). A tail that was not prepared itself (a fresh store's first segment, the tail
+   *  after a restart, an inline roll) is left as soon as the next is ready (leaveEarly()). */
   prepareNext(tail: Segment | undefined): void {
     if (this.prep || !this.opts.sync || this.closed || !tail) return;
-    if (tail.size * 2 < this.opts.segmentBytes && !unprepared(tail, this.opts.segmentBytes)) return;
     this.prep = new PreparedSegment(this.dir, tail.n + 1, this.opts.segmentBytes);
   }
 
