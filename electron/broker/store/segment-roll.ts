@@ -16,6 +16,8 @@ export interface RollOptions {
   /** Segments are synced (false: a scratch store; nothing is prepared either). */
   sync: boolean;
   segmentBytes: number;
+  /** false: no segment is prepared, every roll is inline (the baseline of `npm run bench:broker-roll`). */
+  prepare?: boolean;
   /** Observer (tests): a sync for durability of segment `seg` up to byte `upTo` has returned. */
   onSync?: (seg: number, upTo: number) => void;
 }
@@ -50,7 +52,7 @@ export class SegmentRoller {
    *  pipelined run). A tail that was not prepared itself (a fresh store's first segment, the tail
    *  after a restart, an inline roll) is left as soon as the next is ready (leaveEarly()). */
   prepareNext(tail: Segment | undefined): void {
-    if (this.prep || !this.opts.sync || this.closed || !tail) return;
+    if (this.prep || !this.opts.sync || this.closed || !tail || this.opts.prepare === false) return;
     this.prep = new PreparedSegment(this.dir, tail.n + 1, this.opts.segmentBytes);
   }
 
