@@ -1,5 +1,6 @@
 // Shared bits of the broker tests: temp dirs, a broker child process, amqplib connections.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,20 @@ import amqp, { type ChannelModel } from 'amqplib';
 
 export const tempDir = (tag: string) => mkdtempSync(join(tmpdir(), `se3-broker-${tag}-`));
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A message body that says which message it is and whether it is intact:
+ *  `<sha256 of the payload, 16 hex>|<tag>|<i>|<fill>`. */
+export function checkedBody(tag: string, i: number, fill: string): Buffer {
+  const payload = `${tag}|${i}|${fill}`;
+  return Buffer.from(`${createHash('sha256').update(payload).digest('hex').slice(0, 16)}|${payload}`);
+}
+/** The message number of a checkedBody(), or null when the body is not intact. */
+export function checkedIndex(b: Buffer): number | null {
+  const s = b.toString();
+  const bar = s.indexOf('|');
+  const payload = s.slice(bar + 1);
+  return createHash('sha256').update(payload).digest('hex').slice(0, 16) === s.slice(0, bar) ? Number(payload.split('|')[1]) : null;
+}
 
 /** Waits until `cond()` holds or `ms` passed (polling every 20 ms) and does not throw: the
  *  assertion that follows says what is wrong. For state that settles in the broker's own time
@@ -40,14 +55,14 @@ export interface ChildBroker {
  *  `warmUp: false` starts it without the start-up warm-up, an object with other settings; by default
  *  $BROKER_CHILD_WARM_UP decides (unset: the broker's default, on), e.g. BROKER_CHILD_WARM_UP=0
  *  npm run bench:broker for an embedded broker without it). */
-export function spawnBroker(dataDir: string, port = 0, definitionsFile?: string, nodeFlags: string[] = [], o: { warmUp?: boolean | { messages: number; budgetMs: number } } = {}): Promise<ChildBroker> {
+export function spawnBroker(dataDir: string, port = 0, definitionsFile?: string, nodeFlags: string[] = [], o: { warmUp?: boolean | { messages: number; budgetMs: number }; segmentBytes?: number } = {}): Promise<ChildBroker> {
   const t0 = Date.now();
   const root = new URL('../..', import.meta.url).pathname;
   const proc = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', join(root, 'test/broker/fixtures/broker-child.ts'), dataDir, String(port), ...(definitionsFile ? [definitionsFile] : [])], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     // node --test marks its children with NODE_TEST_CONTEXT; the broker is not a test file.
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), BROKER_CHILD_WARM_UP: o.warmUp === undefined ? (process.env.BROKER_CHILD_WARM_UP ?? '') : o.warmUp === false ? '0' : o.warmUp === true ? '1' : `${o.warmUp.messages}:${o.warmUp.budgetMs}` },
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_TEST_CONTEXT')), BROKER_CHILD_SEGMENT_BYTES: o.segmentBytes ? String(o.segmentBytes) : '', BROKER_CHILD_WARM_UP: o.warmUp === undefined ? (process.env.BROKER_CHILD_WARM_UP ?? '') : o.warmUp === false ? '0' : o.warmUp === true ? '1' : `${o.warmUp.messages}:${o.warmUp.budgetMs}` },
   });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));

@@ -10,79 +10,35 @@
 // holding little live data (or any head while the log is over twice the live data) has its live
 // messages re-appended at the tail (compaction), so the disk footprint follows the live data.
 // Only head segments are ever deleted, so an ACKS record never outlives the PUB it cancels.
-// Records are written at their offset into a tail segment whose file is zero-filled (and synced)
-// up to 1 MiB ahead of the data, in a turn of its own after the confirms went out: the fdatasync
-// behind a confirm then writes data blocks only — no size change, no block allocation, so no
-// filesystem journal commit (which also waits for other processes' pending writes). A zero
-// length ends the records of a segment (walkRecords); the zero tail is cut off at close and
-// recovery.
-import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, ftruncateSync, unlink, unlinkSync, writeSync, writevSync } from 'node:fs';
+// Records are written at their offset into a tail segment whose file is already zero-filled
+// (and synced) past them: the fdatasync behind a confirm then writes data blocks only — no size
+// change, no block allocation, so no filesystem journal commit (which also waits for other
+// processes' pending writes). While a segment fills, the next one is prepared on the libuv pool
+// at its full size (store/segment-prep.ts); a roll switches to it, and the rolled-out segment is
+// cut to its records and synced on the pool — every later sync for durability waits for that, so
+// a confirm still implies every earlier record is on disk. A tail that was not prepared (the
+// first segment, the recovered one, an inline roll when the preparation was late) is zero-filled
+// up to 1 MiB ahead of the data instead, in a turn of its own after the confirms went out. A zero
+// length ends the records of a segment (walkRecords); the zeros are cut off at close and recovery.
+import { fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { mutableFields, objectList } from '../shape';
-import { ACKS, decodeRecord, DROP, encodeAcks, encodeDrop, encodePubHead, fsyncDir, PUB, walkRecords, type Loc, type MessageMeta, type StoredRecord } from './records';
+import { encodeAcks, encodeDrop, encodePubHead, type Loc, type StoredRecord } from './records';
+import { recoverSegments } from './recovery';
+import { Segment, segName, type StoredMsg } from './segment';
+import { SegmentRoller, type RollOptions } from './segment-roll';
+import { UnlinkQueue } from './unlink-queue';
 
-export type { Loc, StoredRecord };
+export type { Loc, StoredMsg, StoredRecord };
 
-/** A message as the store sees it: the queue's own Message object (loc/body updated in place). */
-export interface StoredMsg extends MessageMeta {
-  size: number;
-  body: Buffer | null;
-  loc: Loc | null;
-}
-
-// A class, not object literals: V8 widens a literal's object field types when it builds the
-// literal's boilerplate on its second run (the first segment roll), which deoptimised append/settle.
-class Segment {
-  size: number; // bytes of records, written or pending
-  written: number; // bytes of records written to the file
-  fileSize: number; // bytes of the file (≥ written: the zero-filled rest is preallocated)
-  readonly live = new Map<StoredMsg, string>(); // live message → its queue key
-  liveBytes = 0;
-  relocating = false; // its live messages were copied forward; deleted once the copies are durable
-  /** fdatasyncs on the libuv pool still using fd (it is closed only once they end). */
-  pooled = 0;
-  /** Closed while `pooled` > 0: the last of those syncs closes fd. */
-  closeAfterPool = false;
-  constructor(
-    readonly n: number,
-    readonly fd: number,
-    end: number,
-  ) {
-    this.size = end;
-    this.written = end;
-    this.fileSize = end;
-    mutableFields(this, 'relocating', 'closeAfterPool');
-  }
-
-  /** fdatasync on the libuv pool; fd stays open until it ends. */
-  syncPooled(cb: (err: Error | null) => void): void {
-    this.pooled++;
-    fdatasync(this.fd, (err) => {
-      this.pooled--;
-      if (this.closeAfterPool && this.pooled === 0) closeSync(this.fd);
-      cb(err);
-    });
-  }
-
-  close(): void {
-    if (this.pooled > 0) this.closeAfterPool = true;
-    else closeSync(this.fd);
-  }
-}
-
-export interface StoreOptions {
-  /** fdatasync before durability callbacks (false: a scratch store for paged-out bodies). */
-  sync: boolean;
-  segmentBytes: number;
-}
+/** sync: fdatasync before durability callbacks (false: a scratch store for paged-out bodies). */
+export type StoreOptions = RollOptions;
 
 const RECORD_OVERHEAD = 64;
-/** How far ahead of the data the tail segment's file is zero-filled. */
+/** How far ahead of the data an unprepared tail segment's file is zero-filled. */
 const PREALLOC_BYTES = 1024 * 1024;
 /** Up to this many durability waiters are synced inline on the event loop; more on the libuv pool. */
 const INLINE_SYNC_MAX = 1;
-let zeros: Buffer | null = null;
-const segName = (n: number) => `${String(n).padStart(8, '0')}.log`;
 
 export class MessageStore {
   private segs: Segment[] = objectList();
@@ -99,9 +55,10 @@ export class MessageStore {
   /** Waiters covered by that running fdatasync. */
   private syncingWaiters: Array<() => void> = objectList();
   private preallocScheduled = false;
-  /** Spent segment files still to delete, oldest first (nextUnlink). */
-  private readonly unlinks: string[] = objectList();
-  private unlinking = false;
+  /** Rolls the tail to the next segment, prepared on the libuv pool while the tail fills. */
+  private readonly roller: SegmentRoller;
+  /** Spent segment files still to delete, oldest first. */
+  private readonly unlinks = new UnlinkQueue();
   private closed = false;
   /** Group commits done (fdatasync calls for durability waiters); for tests and stats. */
   syncs = 0;
@@ -110,46 +67,17 @@ export class MessageStore {
     readonly dir: string,
     private readonly opts: StoreOptions,
   ) {
-    mutableFields(this, 'scheduled', 'preallocScheduled', 'unlinking', 'closed');
+    mutableFields(this, 'scheduled', 'preallocScheduled', 'closed');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.roller = new SegmentRoller(dir, opts, () => this.run());
   }
 
   /** Reads every segment; returns each queue key's live persistent messages (sorted by id).
    *  Register the ones kept with adopt(), then call recovered(). */
   recover(): Map<string, StoredRecord[]> {
-    const names = readdirSync(this.dir)
-      .filter((f) => /^\d{8}\.log$/.test(f))
-      .sort();
-    const live = new Map<string, Map<number, StoredRecord>>();
-    for (const name of names) {
-      const n = Number(name.slice(0, 8));
-      const path = join(this.dir, name);
-      const fd = openSync(path, 'r+', 0o600);
-      const data = readWhole(fd, statSync(path).size);
-      const end = walkRecords(data, (payload, off) => {
-        const r = decodeRecord(payload, n, off);
-        if (!r) return;
-        if (r.type === PUB) {
-          if (!r.rec.persistent) return;
-          let m = live.get(r.key);
-          if (!m) live.set(r.key, (m = new Map()));
-          m.set(r.rec.id, r.rec);
-        } else if (r.type === ACKS) {
-          const m = live.get(r.key);
-          if (m) for (const id of r.ids) m.delete(id);
-        } else if (r.type === DROP) live.delete(r.key);
-      });
-      if (end < data.length) {
-        // Preallocated zeros or a torn tail after a crash: cut off for good before new records
-        // go there, so nothing stale beyond them can ever be read as a record.
-        ftruncateSync(fd, end);
-        if (this.opts.sync) fdatasyncSync(fd);
-      }
-      this.addSegment(new Segment(n, fd, end));
-    }
-    const out = new Map<string, StoredRecord[]>();
-    for (const [key, m] of live) out.set(key, [...m.values()].sort((a, b) => a.id - b.id));
-    return out;
+    const { segs, live } = recoverSegments(this.dir, this.opts.sync);
+    for (const seg of segs) this.addSegment(seg);
+    return live;
   }
 
   /** Registers a recovered message (its loc from recover()) as live under `key`. */
@@ -241,6 +169,11 @@ export class MessageStore {
     return this.segs.reduce((a, s) => a + s.size, 0);
   }
 
+  /** Segment rolls: to a segment prepared on the pool, or inline (none before it, or not ready in time). */
+  get rolls(): { prepared: number; inline: number } {
+    return this.roller.counts;
+  }
+
   segmentCount(): number {
     return this.segs.length;
   }
@@ -251,14 +184,18 @@ export class MessageStore {
     if (this.closed) return;
     this.compact();
     this.writePending();
-    // While a pooled fdatasync runs, new waiters gather for the next one (started when it ends).
-    if (this.waiters.length === 0 || !this.opts.sync || this.syncing) return;
+    this.roller.prepareNext(this.segs[this.segs.length - 1]);
+    // While a pooled fdatasync runs, new waiters gather for the next one (started when it ends);
+    // so they do while a rolled-out segment is synced (its end runs this again).
+    if (this.waiters.length === 0 || !this.opts.sync || this.syncing || this.roller.finishing > 0) return;
     const waiters = this.waiters;
     this.waiters = objectList();
-    const tail = this.segs[this.segs.length - 1]!; // older segments were synced when rotated out
+    const tail = this.segs[this.segs.length - 1]!; // older segments were synced when rolled out
     if (waiters.length <= INLINE_SYNC_MAX) {
       // A lone confirm (one-at-a-time publishing): sync right here, no thread hand-off.
+      const upTo = tail.written;
       fdatasyncSync(tail.fd);
+      this.opts.onSync?.(tail.n, upTo);
       this.synced(waiters);
       return;
     }
@@ -266,12 +203,14 @@ export class MessageStore {
     // writes go on meanwhile (an inline sync would stall every consumer for its duration).
     this.syncing = tail;
     this.syncingWaiters = waiters;
+    const upTo = tail.written;
     tail.syncPooled((err) => {
       const ws = this.syncingWaiters;
       this.syncing = null;
       this.syncingWaiters = objectList();
       if (this.closed) return; // close() settled its waiters (and the segment closed its fd)
       if (err) throw err; // as fdatasyncSync would: a confirm must never follow a failed sync
+      this.opts.onSync?.(tail.n, upTo);
       this.synced(ws);
       this.run(); // the waiters that gathered meanwhile
     });
@@ -281,7 +220,7 @@ export class MessageStore {
     this.syncs++;
     for (const w of waiters) w();
     const tail = this.segs[this.segs.length - 1]!;
-    if (tail.fileSize - tail.written < PREALLOC_BYTES / 2 && !this.preallocScheduled) {
+    if (tail.fileSize < this.opts.segmentBytes && tail.fileSize - tail.written < PREALLOC_BYTES / 2 && !this.preallocScheduled) {
       // Not now: the confirms just settled leave first (they go out on the next tick).
       this.preallocScheduled = true;
       setImmediate(() => this.preallocate());
@@ -291,12 +230,13 @@ export class MessageStore {
   close(): void {
     if (this.closed) return;
     this.writePending();
+    this.roller.close();
     for (const s of this.segs) {
       if (s.fileSize > s.written) ftruncateSync(s.fd, s.written); // the preallocated zeros
       if (this.opts.sync) fsyncSync(s.fd);
       s.close(); // a pooled sync still running closes it when it returns
     }
-    this.finishUnlinks();
+    this.unlinks.finish();
     this.closed = true;
     const w = [...this.syncingWaiters, ...this.waiters];
     this.syncingWaiters = objectList();
@@ -324,8 +264,7 @@ export class MessageStore {
     if (!seg) return;
     const target = Math.min(seg.written + PREALLOC_BYTES, Math.max(this.opts.segmentBytes, seg.written));
     if (seg.fileSize >= target || this.syncing) return; // a group commit running: its synced() asks again
-    zeros ??= Buffer.alloc(PREALLOC_BYTES);
-    while (seg.fileSize < target) seg.fileSize += writeSync(seg.fd, zeros, 0, Math.min(zeros.length, target - seg.fileSize), seg.fileSize);
+    seg.zeroFill(target);
     // Synced on the libuv pool: writing back a megabyte of zeros and the size change took the
     // event loop ~1–4 ms every ~500 pipelined messages (issue 13 profile). It holds the sync slot
     // like a group commit: the durability waiters that gather meanwhile get their own fdatasync
@@ -374,46 +313,26 @@ export class MessageStore {
       for (const [key, ids] of acks) this.appendRaw(encodeAcks(key, ids));
     }
     if (this.pending.length === 0) return;
-    const seg = this.segs[this.segs.length - 1]!;
     const bufs = this.pending;
     const total = this.pendingBytes;
     this.pending = objectList();
     this.pendingBytes = 0;
-    // The record heads and bodies as they are, in one vectored write (no concatenated copy of a
-    // turn's records: issue 13 profile); a short write (never seen on a regular file) writes the
-    // rest from where it stopped (libuv itself splits more than IOV_MAX buffers into several writev calls).
-    const off = bufs.length === 1 ? 0 : writevSync(seg.fd, bufs, seg.written);
-    if (off < total) {
-      const rest = (bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs, total)).subarray(off);
-      let done = 0;
-      while (done < rest.length) done += writeSync(seg.fd, rest, done, rest.length - done, seg.written + off + done);
-    }
-    seg.written += total;
-    if (seg.written > seg.fileSize) seg.fileSize = seg.written;
+    this.segs[this.segs.length - 1]!.write(bufs, total);
   }
 
-  /** The segment the next `need` bytes go to (a new one once the current is full). */
+  /** The segment the next `need` bytes go to (a new one once the current is full, or once the
+   *  next is prepared while the current was not). */
   private tail(need: number): Segment {
     for (;;) {
       const seg = this.segs[this.segs.length - 1];
-      if (seg && !(seg.size > 0 && seg.size + need > this.opts.segmentBytes)) return seg;
+      if (seg && !(seg.size > 0 && seg.size + need > this.opts.segmentBytes) && !this.roller.leaveEarly(seg)) return seg;
       if (seg && !this.closed && (this.pending.length > 0 || this.acks.size > 0)) {
         // What is buffered belongs to the full segment: write it there first (writing the
         // batched acks may itself start the next segment, so look again afterwards).
         this.writePending();
         continue;
       }
-      if (seg) {
-        if (seg.fileSize > seg.written) ftruncateSync(seg.fd, (seg.fileSize = seg.written)); // unused zeros
-        if (this.opts.sync) fdatasyncSync(seg.fd);
-      }
-      const n = seg ? seg.n + 1 : 1;
-      // O_CREAT without O_APPEND (records are written at their offset); a file already there
-      // (a store written to without recover(), as the legacy migration does) is continued.
-      const fd = openSync(join(this.dir, segName(n)), constants.O_RDWR | constants.O_CREAT, 0o600);
-      const end = fstatSync(fd).size;
-      if (this.opts.sync) fsyncDir(this.dir);
-      const next = new Segment(n, fd, end);
+      const next = this.roller.roll(seg);
       this.addSegment(next);
       return next;
     }
@@ -453,42 +372,5 @@ export class MessageStore {
       s.close();
       this.unlinks.push(join(this.dir, segName(s.n)));
     }
-    this.nextUnlink();
   }
-
-  /** Deletes spent segment files on the libuv pool (an unlink of a 16 MiB segment held the event
-   *  loop for several ms), one at a time and oldest first: a crash between two of them leaves a
-   *  newer spent segment, never an older one without the newer one whose ACKS cancel its records. */
-  private nextUnlink(): void {
-    if (this.unlinking || this.unlinks.length === 0) return;
-    this.unlinking = true;
-    unlink(this.unlinks[0]!, () => {
-      this.unlinks.shift();
-      this.unlinking = false;
-      this.nextUnlink();
-    });
-  }
-
-  /** close(): the deletions still queued, now and in order (the one running too; ENOENT is fine). */
-  private finishUnlinks(): void {
-    for (const path of this.unlinks) {
-      try {
-        unlinkSync(path);
-      } catch {
-        /* already gone */
-      }
-    }
-    this.unlinks.length = 0;
-  }
-}
-
-function readWhole(fd: number, size: number): Buffer {
-  const buf = Buffer.allocUnsafe(size);
-  let got = 0;
-  while (got < size) {
-    const n = readSync(fd, buf, got, size - got, got);
-    if (n === 0) break;
-    got += n;
-  }
-  return buf.subarray(0, got);
 }
