@@ -48,6 +48,13 @@ describe('platform pages (Chromium)', () => {
     await page.goto(`${site!.url}#/people`);
     await page.getByText('No people yet. Add a person above').waitFor();
     assert.equal(await page.locator('main table').count(), 0, 'no empty table on People');
+    // adding a person before any group exists: the form says groups are needed and links to them
+    const hint = page.getByRole('region', { name: 'Add a person' }).getByRole('note');
+    await hint.getByText('No groups yet: a person reaches the boxes only through a group.').waitFor();
+    await hint.getByRole('link', { name: 'Add a group on the Groups page' }).click();
+    await page.getByText('No groups yet. Add one').waitFor();
+    assert.match(page.url(), /#\/groups$/);
+    await page.goto(`${site!.url}#/people`);
     await page.getByLabel('Search people').fill('nobody');
     await page.getByText('Nobody matches "nobody".').waitFor();
     await page.getByLabel('Search people').fill('');
