@@ -70,6 +70,12 @@ describe('platform pages (Chromium)', () => {
     await page.goto(`${site!.url}#/site`);
     await page.getByLabel('Name of the new box').fill('front gate');
     await page.getByRole('button', { name: 'Issue a code' }).click();
+    // in the first frame that shows the code, the box is already in the list (not "No boxes yet")
+    const firstFrame = await page.waitForFunction(() => {
+      const banner = [...document.querySelectorAll('[role="status"]')].find((e) => e.textContent?.includes('New authorisation code'));
+      return banner ? { rows: document.querySelectorAll('tr[data-dev]').length, empty: document.body.textContent!.includes('No boxes yet') } : null;
+    }, undefined, { polling: 'raf' });
+    assert.deepEqual(await firstFrame.jsonValue(), { rows: 1, empty: false });
     const issued = page.getByRole('status').filter({ hasText: 'New authorisation code' });
     await issued.waitFor();
     const devSno = (await issued.locator('.mono').first().textContent())!.trim();
