@@ -49,6 +49,16 @@ describe('deploy units', () => {
     assert.match(args.stderr, /--agent-args takes plain words/);
   });
 
+  it('deploy --bundle FILE that does not exist is one clear error before any box is tried (exit 2), not a failure per box', async () => {
+    const r = await cli(['deploy', '127.0.0.1:1', '127.0.0.2:1', '--bundle', join(dir, 'missing-bundle.tar')], join(dir, 'cli-data'));
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /bundle not found: .*missing-bundle\.tar — build one with `npm run build:agent/);
+    assert.doesNotMatch(r.stdout + r.stderr, /box\(es\) failed/);
+    const d = await cli(['deploy', '127.0.0.1:1', '--bundle', dir], join(dir, 'cli-data'));
+    assert.equal(d.code, 2, d.stderr);
+    assert.match(d.stderr, /bundle not found/);
+  });
+
   it('the data dir is 0700 and secrets 0600, whoever writes first', () => {
     const data = join(dir, 'perm-data');
     mkdirSync(data, { mode: 0o755 });

@@ -206,6 +206,10 @@ describe('events and devices pages (Chromium)', () => {
     await cpuChart.waitFor({ timeout: 15_000 });
     assert.ok(Number(await cpuChart.getAttribute('data-points')) >= 4);
     assert.equal(await card.locator('figure.metric-chart canvas').count(), 3, 'three uPlot charts');
+    // the y axes say their unit: "100 %", not a bare 100
+    const yTicks = await cpuChart.locator('.metric-plot').getAttribute('data-y-ticks');
+    assert.match(yTicks ?? '', /(^| )100 %( |$)/, `y labels: ${yTicks}`);
+    assert.ok((yTicks ?? '').split(' | ').every((l) => / %$/.test(l)), `every y label has its unit: ${yTicks}`);
     // the latest figures of the last report (cpu 60: memory 65 % of 1.55 GB, disk 15.2 % used of 10.39 GB)
     await card.getByRole('img', { name: /^Memory of 1\.6 GB: 65\.0 % now/ }).waitFor();
     await card.getByRole('img', { name: /^Disk of 10\.4 GB: 15\.2 % now/ }).waitFor();

@@ -48,6 +48,13 @@ describe('platform pages (Chromium)', () => {
     await page.goto(`${site!.url}#/people`);
     await page.getByText('No people yet. Add a person above').waitFor();
     assert.equal(await page.locator('main table').count(), 0, 'no empty table on People');
+    // adding a person before any group exists: the form says groups are needed and links to them
+    const hint = page.getByRole('region', { name: 'Add a person' }).getByRole('note');
+    await hint.getByText('No groups yet: a person reaches the boxes only through a group.').waitFor();
+    await hint.getByRole('link', { name: 'Add a group on the Groups page' }).click();
+    await page.getByText('No groups yet. Add one').waitFor();
+    assert.match(page.url(), /#\/groups$/);
+    await page.goto(`${site!.url}#/people`);
     await page.getByLabel('Search people').fill('nobody');
     await page.getByText('Nobody matches "nobody".').waitFor();
     await page.getByLabel('Search people').fill('');
@@ -63,6 +70,12 @@ describe('platform pages (Chromium)', () => {
     await page.goto(`${site!.url}#/site`);
     await page.getByLabel('Name of the new box').fill('front gate');
     await page.getByRole('button', { name: 'Issue a code' }).click();
+    // in the first frame that shows the code, the box is already in the list (not "No boxes yet")
+    const firstFrame = await page.waitForFunction(() => {
+      const banner = [...document.querySelectorAll('[role="status"]')].find((e) => e.textContent?.includes('New authorisation code'));
+      return banner ? { rows: document.querySelectorAll('tr[data-dev]').length, empty: document.body.textContent!.includes('No boxes yet') } : null;
+    }, undefined, { polling: 'raf' });
+    assert.deepEqual(await firstFrame.jsonValue(), { rows: 1, empty: false });
     const issued = page.getByRole('status').filter({ hasText: 'New authorisation code' });
     await issued.waitFor();
     const devSno = (await issued.locator('.mono').first().textContent())!.trim();

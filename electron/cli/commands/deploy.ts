@@ -1,4 +1,5 @@
 // se3kit deploy HOST... — install or update the edge agent on boxes over SSH (see electron/deploy).
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { deployFleet, parseTarget } from '../../deploy/index';
 import { addConnectionOptions, contextFrom, defaultBundle, defaultDataDir, eventPrinter, fingerprintList, intArg, printReports, splitArgs, type ConnectionOpts } from '../../deploy/cli-support';
@@ -28,6 +29,13 @@ export function register(program: Command): void {
       targets = hosts.map((h) => parseTarget(h, { user: o.user, port: o.port }));
     } catch (err) {
       process.stderr.write(`se3kit deploy: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    // a --bundle that is not there is one usage error before any box is touched, not a failure per box
+    const isFile = await stat(bundle).then((s) => s.isFile(), () => false);
+    if (!isFile) {
+      process.stderr.write(`se3kit deploy: bundle not found: ${bundle} — build one with \`npm run build:agent -- --arch arm64\`, put one in <data dir>/bundles, or pass another --bundle FILE\n`);
       process.exitCode = 2;
       return;
     }

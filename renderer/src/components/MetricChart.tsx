@@ -27,6 +27,12 @@ function fmt(v: number | null | undefined, unit: string): string {
   return `${n}${unit === '%' ? ' %' : ` ${unit}`}`;
 }
 
+/** One y axis label with its unit, as short as the value allows. */
+function axisLabel(v: number, unit: string): string {
+  const n = Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) >= 10 ? 0 : Math.abs(v) >= 1 ? 1 : 2);
+  return `${n} ${unit}`;
+}
+
 export function MetricChart({ label, times, values, unit, max, height = 80, color = '#2563eb' }: MetricChartProps) {
   const holder = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
@@ -62,7 +68,20 @@ export function MetricChart({ label, times, values, unit, max, height = 80, colo
             });
           },
         },
-        { size: 34, font: '10px system-ui', stroke: '#7a8596', grid: { stroke: '#eef1f5' }, ticks: { show: false } },
+        {
+          size: 44,
+          font: '10px system-ui',
+          stroke: '#7a8596',
+          grid: { stroke: '#eef1f5' },
+          ticks: { show: false },
+          // every y label carries the unit ("50 %", "1.5 GB"): a bare 0/100 says nothing; the
+          // labels drawn are also kept on the plot's element (the canvas hides them from tests and readers)
+          values: (_u, splits) => {
+            const labels = splits.map((v) => axisLabel(v, unit));
+            el.dataset.yTicks = labels.join(' | ');
+            return labels;
+          },
+        },
       ],
       series: [{}, { label, stroke: color, width: 1.5, fill: `${color}22`, points: { show: false }, spanGaps: false }],
     };
@@ -80,7 +99,7 @@ export function MetricChart({ label, times, values, unit, max, height = 80, colo
     };
     // one instance per mount (options that change the chart's shape remount it)
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [height, max, color, label]);
+  }, [height, max, color, label, unit]);
 
   useEffect(() => {
     plot.current?.setData(data);

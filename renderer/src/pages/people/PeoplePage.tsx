@@ -91,6 +91,11 @@ function AddPerson({ groups }: { groups: string[] }) {
       <form onSubmit={(e) => void submit(e)} className="inline-form">
         <input aria-label="Person id" placeholder="id (the box key)" value={id} onChange={(e) => setId(e.target.value)} required maxLength={64} />
         <input aria-label="Person name" placeholder="name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={128} />
+        {groups.length === 0 && (
+          <span className="muted" role="note">
+            No groups yet: a person reaches the boxes only through a group. <a href="#/groups">Add a group on the Groups page</a>
+          </span>
+        )}
         {groups.map((g) => (
           <label key={g}>
             <input type="checkbox" checked={chosen.includes(g)} onChange={(e) => setChosen(e.target.checked ? [...chosen, g] : chosen.filter((x) => x !== g))} /> {g}

@@ -169,6 +169,9 @@ export function SitePage() {
     e.preventDefault();
     const d = await act.run(() => api.call('platform.devices.add', { name }));
     if (d) {
+      // the list is read again before the code shows: the code never sits above "No boxes yet"
+      // (the platform.changed event alone refreshes it only ~150 ms later, or not while the stream is down)
+      await devices.reload();
       setIssued(d);
       setName('');
     }
