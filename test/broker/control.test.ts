@@ -245,6 +245,9 @@ describe('broker control through the API', { timeout: 60_000 }, () => {
       const fds = () => readdirSync('/proc/self/fd').length;
       const before = fds();
       for (let i = 0; i < 3; i++) await rejects(call(a.api, 'broker.start', { port, host: '127.0.0.1' }), 'port_in_use', /already in use/);
+      // A next segment being prepared on the libuv pool when the start failed closes its fd once
+      // that pool step returns (store/segment-prep.ts), so wait for the count to settle (≤ 15 s).
+      for (let waited = 0; fds() > before && waited < 15000; waited += 50) await new Promise((r) => setTimeout(r, 50));
       assert.equal(fds(), before, 'every failed start closed the queue logs it had opened');
     } finally {
       await new Promise((r) => blocker.close(r));
