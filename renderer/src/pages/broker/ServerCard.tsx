@@ -117,8 +117,8 @@ export function ServerCard({ status, uptimeMs, busy, error, onStart, onStop }: S
       {running && confirmStop && (
         <div className="banner warn broker-stop-confirm" role="alertdialog" aria-label="Stop the site's broker?">
           <p>
-            The site platform runs on this broker. Stopping it cuts every box's link: boxes get no new people or commands and their
-            results wait on the box until the broker starts again.
+            The site platform runs on this broker. Stopping it cuts every box's link: no people, commands or results reach or leave
+            the boxes until the broker starts again.
           </p>
           <div className="form-actions">
             <button type="button" className="danger small" disabled={busy} onClick={() => { setConfirmStop(false); onStop(); }}>

@@ -25,7 +25,7 @@ export function UsersCard({ users, busy, error, onAdd, onDelete, onSetPassword }
           </h2>
           <p className="muted">
             Boxes and apps log in with one of these. A user added here gets full access to the vhost /.
-            {users.some((u) => u.owner) && ' Users tagged "site platform" belong to the site: the platform\'s own user (full access to the command vhost and every box\'s upload vhost) and one per box (its command queue and its own upload vhost only). Remove a box on the Site page, not here.'}
+            {users.some((u) => u.owner) && ' Users tagged "site platform" belong to the site: the platform\'s own user (administrator, full access to every vhost listed) and one per box (its command queue and its own upload vhost only). Remove a box on the Site page, not here.'}
           </p>
         </div>
       </div>
