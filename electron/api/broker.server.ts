@@ -62,7 +62,10 @@ export function brokerHandlers(services: Services, emit: Emit): AreaServer<Broke
       'broker.start': async (p) => marked(await broker.start(p)),
       'broker.stop': async () => marked(await broker.stop()),
       'broker.stats': async () => broker.stats(),
-      'broker.addUser': async (p) => marked(await broker.addUser(p.name, p.password)),
+      'broker.addUser': async (p) => {
+        if (ownerOf(p.name)) throw new ApiError(`the name "${p.name}" is kept for the site platform (its own user and box.<dev_sno> for each box); choose another`, 'reserved_user', 409);
+        return marked(await broker.addUser(p.name, p.password));
+      },
       'broker.deleteUser': async (p) => {
         const owner = ownerOf(p.name);
         if (owner) throw new ApiError(RESERVED[owner], 'reserved_user', 409);

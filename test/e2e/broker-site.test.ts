@@ -2,8 +2,9 @@
 // its embedded broker, a box logged in at the box port, Debian chromium via playwright-core.
 // The API refuses deleting (or changing the password of) the platform's own broker user and a
 // box's `box.<dev_sno>` user with 409 reserved_user and a message saying what to do instead;
-// an operator's own user is still deleted. The page tags the platform's users "site platform"
-// with no Delete, and Stop asks first, naming the consequence (Keep leaves it running).
+// a new user may not take a name of the platform's; an operator's own user is still deleted.
+// The page tags the platform's users "site platform" with no Delete, and Stop asks first,
+// naming the consequence (Keep leaves it running).
 // Screenshots: test-artifacts/e2e/broker-site-NN-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,6 +69,11 @@ test('Broker page in site mode: the platform\'s users cannot be deleted, Stop as
   // nothing was lost: both users still there, the box's upload vhost still granted
   assert.ok(await user(PLATFORM_BROKER_USER));
   assert.ok((await user(boxUser))!.vhosts.length > 0);
+  // nor can an operator take a name of the platform's naming (it could not be deleted again)
+  const taken = await call('broker.addUser', { name: 'box.NOT-A-BOX', password: 'ops-tool-pass-1' });
+  assert.equal(taken.status, 409);
+  assert.equal(taken.error?.code, 'reserved_user');
+  assert.equal(await user('box.NOT-A-BOX'), undefined);
   // an operator's own user is not guarded
   assert.equal((await call('broker.addUser', { name: 'ops-tool', password: 'ops-tool-pass-1' })).status, 200);
   assert.equal((await user('ops-tool'))?.owner, undefined);
