@@ -23,6 +23,9 @@ export interface BrokerUser {
   name: string;
   /** Vhosts this user has permissions on. */
   vhosts: string[];
+  /** Set when the site platform owns this user (its own, or a box's `box.<dev_sno>`): it cannot
+   *  be deleted here (broker.deleteUser answers 'reserved_user'). */
+  owner?: 'platform' | 'box';
 }
 
 export interface BrokerStatus {
@@ -41,6 +44,8 @@ export interface BrokerStatus {
   /** amqp:// URLs of this machine's IPv4 addresses with the running (else remembered) port, LAN
    *  addresses first, 127.0.0.1 last; when listening on 127.0.0.1 only the last one applies. */
   addresses: string[];
+  /** True when the site platform runs on this broker: stopping it cuts every box's link. */
+  usedBySite?: boolean;
 }
 
 export interface BrokerStartRequest {

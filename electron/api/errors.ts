@@ -2,7 +2,7 @@
 // versus what failed inside a service. Both transports turn them into the same body.
 import type { ApiErrorBody } from './contract';
 
-export type ApiErrorCode = 'unknown_method' | 'bad_params' | 'unauthenticated' | 'rate_limited' | 'internal' | 'bad_request';
+export type ApiErrorCode = 'unknown_method' | 'bad_params' | 'unauthenticated' | 'rate_limited' | 'internal' | 'bad_request' | 'reserved_user';
 
 export class ApiError extends Error {
   constructor(

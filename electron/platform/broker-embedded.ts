@@ -3,11 +3,19 @@
 // vhosts and permissions go through the running broker's management API.
 import type { BrokerControl } from '../broker/control';
 import { FULL_PERMISSIONS, type Broker } from '../broker/index';
-import { amqpUrl, boxesOf, deleteBoxCommandResources, type BrokerProvisioner } from './broker-provision';
+import { amqpUrl, boxesOf, deleteBoxCommandResources, devSnoOfResource, type BrokerProvisioner } from './broker-provision';
 import { boxBrokerNames, boxPermissions, COMMAND_VHOST } from './names';
 import { PlatformError } from './errors';
 
 export const PLATFORM_BROKER_USER = 'se3kit-platform';
+
+/** Who owns a user of the embedded broker the site platform provisions: its own user, a box's
+ *  (`box.<dev_sno>`), or null (an operator's user). */
+export type BrokerUserOwner = 'platform' | 'box';
+export function brokerUserOwner(name: string): BrokerUserOwner | null {
+  if (name === PLATFORM_BROKER_USER) return 'platform';
+  return devSnoOfResource('user', name) !== null ? 'box' : null;
+}
 
 export interface EmbeddedProvisionerOptions {
   control: BrokerControl;

@@ -5,6 +5,7 @@
 // device-admin.ts, box-handlers.ts (login and the box endpoints), people-admin.ts (people,
 // photos, groups) and sync-runner.ts (provisioning, sync, retries, wipe).
 import { BoxHandlers } from './box-handlers';
+import { brokerUserOwner, type BrokerUserOwner } from './broker-embedded';
 import { PlatformCore, type PlatformOptions } from './core';
 import { acquirePlatformLock } from './data-lock';
 import { openPlatformDb, openPlatformReads } from './db';
@@ -56,6 +57,9 @@ export interface PlatformService {
   loginRefusal(devSno: string): { at: number; message: string } | null;
   /** Consumers on the box's command queue (null: unknown). */
   brokerConsumers(devSno: string): Promise<number | null>;
+  /** Whether a user of the embedded broker is the platform's own or a box's (null: an
+   *  operator's, or the platform uses an external RabbitMQ). The Broker API refuses deleting them. */
+  embeddedBrokerUserOwner(name: string): BrokerUserOwner | null;
   /** 'devices' | 'people' | 'groups' | 'sync' changed. */
   onChange(listener: (what: string) => void): () => void;
   /** What the boxes report (§6): events, device status, alerts (events/; API area events). */
@@ -178,4 +182,5 @@ class Platform implements PlatformService {
   wipe = (devSno: string, wipe: { users: boolean; events: boolean }) => this.runner.wipe(devSno, wipe);
   loginRefusal = (devSno: string) => this.box.loginRefusal(devSno);
   brokerConsumers = (devSno: string) => this.runner.brokerConsumers(devSno);
+  embeddedBrokerUserOwner = (name: string) => (this.core.provisioner?.kind === 'embedded' ? brokerUserOwner(name) : null);
 }

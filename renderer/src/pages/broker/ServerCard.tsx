@@ -33,6 +33,8 @@ export function ServerCard({ status, uptimeMs, busy, error, onStart, onStop }: S
   const [port, setPort] = useState(String(status.settings.port));
   const [host, setHost] = useState<BrokerHost>(status.settings.host);
   const [touched, setTouched] = useState(false);
+  // the site platform runs on this broker: Stop asks first, naming what it cuts
+  const [confirmStop, setConfirmStop] = useState(false);
   const running = status.state === 'running';
   const idle = status.state === 'stopped';
 
@@ -49,7 +51,11 @@ export function ServerCard({ status, uptimeMs, busy, error, onStart, onStop }: S
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    if (running) return onStop();
+    if (running && status.usedBySite && !confirmStop) return setConfirmStop(true);
+    if (running) {
+      setConfirmStop(false);
+      return onStop();
+    }
     if (portProblem || noUsers) return;
     onStart({ port: portNum, host });
   }
@@ -108,6 +114,22 @@ export function ServerCard({ status, uptimeMs, busy, error, onStart, onStop }: S
           {running || status.state === 'stopping' ? 'Stop' : 'Start'}
         </button>
       </div>
+      {running && confirmStop && (
+        <div className="banner warn broker-stop-confirm" role="alertdialog" aria-label="Stop the site's broker?">
+          <p>
+            The site platform runs on this broker. Stopping it cuts every box's link: no people, commands or results reach or leave
+            the boxes until the broker starts again.
+          </p>
+          <div className="form-actions">
+            <button type="button" className="danger small" disabled={busy} onClick={() => { setConfirmStop(false); onStop(); }}>
+              Yes, stop the broker
+            </button>
+            <button type="button" className="secondary small" onClick={() => setConfirmStop(false)}>
+              Keep it running
+            </button>
+          </div>
+        </div>
+      )}
       {idle && portProblem && port !== '' && (
         <p className="field-error" role="alert">
           {portProblem}

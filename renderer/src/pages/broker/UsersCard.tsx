@@ -23,7 +23,10 @@ export function UsersCard({ users, busy, error, onAdd, onDelete, onSetPassword }
           <h2>
             Users <span className="count">{users.length}</span>
           </h2>
-          <p className="muted">Boxes and apps log in with one of these. Each gets full access to the vhost /.</p>
+          <p className="muted">
+            Boxes and apps log in with one of these. A user added here gets full access to the vhost /.
+            {users.some((u) => u.owner) && ' Users tagged "site platform" belong to the site: the platform\'s own user (administrator, full access to every vhost listed) and one per box (its command queue and its own upload vhost only). Remove a box on the Site page, not here.'}
+          </p>
         </div>
       </div>
       {users.length === 0 ? (
@@ -33,6 +36,11 @@ export function UsersCard({ users, busy, error, onAdd, onDelete, onSetPassword }
           {users.map((u) => (
             <li key={u.name} data-user={u.name}>
               <span className="user-name">{u.name}</span>
+              {u.owner && (
+                <span className="tag user-owner" title={u.owner === 'platform' ? "The site platform's own user" : "A box's login, managed on the Site page"}>
+                  site platform
+                </span>
+              )}
               {confirming !== u.name && <span className="muted user-access">{u.vhosts.length ? `vhost ${u.vhosts.join(', ')}` : 'no access'}</span>}
               {confirming === u.name ? (
                 <span className="user-confirm">
@@ -49,7 +57,7 @@ export function UsersCard({ users, busy, error, onAdd, onDelete, onSetPassword }
                     Keep
                   </button>
                 </span>
-              ) : (
+              ) : u.owner ? null : (
                 <span className="user-actions">
                   <button type="button" className="link-button user-password" aria-label={`Change password of ${u.name}`} onClick={() => setChanging(changing === u.name ? null : u.name)}>
                     Change password
