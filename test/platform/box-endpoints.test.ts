@@ -176,8 +176,8 @@ describe('platform box-facing endpoints', () => {
     assert.deepEqual(r.json(), { status: 0, message: 'ok', data: null });
     const c1 = await h.platform.getPerson('c1');
     const c2 = await h.platform.getPerson('c2');
-    assert.deepEqual(c1.boxes, [{ devSno: c.devSno, state: 'enrolled', code: 0, message: 'ok' }]);
-    assert.deepEqual(c2.boxes, [{ devSno: c.devSno, state: 'failed', code: 40094, message: 'no face detected' }]);
+    assert.deepEqual(c1.boxes, [{ devSno: c.devSno, name: 'C', state: 'enrolled', code: 0, message: 'ok' }]);
+    assert.deepEqual(c2.boxes, [{ devSno: c.devSno, name: 'C', state: 'failed', code: 40094, message: 'no face detected' }]);
     // a second sync sends nothing: unchanged people are not re-sent, failed ones wait for an edit
     const [again] = await h.platform.sync(c.devSno);
     assert.equal(again!.added, 0);

@@ -160,7 +160,7 @@ describe('platform broker provisioning and command loop (embedded broker)', () =
       result: { success_users: [{ userid: 'u1', message: 'ok', code: 0 }], failed_users: [{ userid: 'u2', message: 'face too small', code: 40094 }] },
     });
     await until('u1 enrolled', async () => (await h.platform.getPerson('u1')).boxes[0]?.state === 'enrolled');
-    assert.deepEqual((await h.platform.getPerson('u2')).boxes, [{ devSno: devA, state: 'failed', code: 40094, message: 'face too small' }]);
+    assert.deepEqual((await h.platform.getPerson('u2')).boxes, [{ devSno: devA, name: 'A', state: 'failed', code: 40094, message: 'face too small' }]);
     // results with an unknown messageId, or junk, change nothing and do not stop the consumer
     await reply({ success: true, code: 0, message: 'ok', dev_sno: devA, messageKey: 'add_users_plus', messageId: 'not-ours', result: { success_users: [{ userid: 'u2', message: 'ok', code: 0 }], failed_users: [] } });
     await reply({ nonsense: true });
