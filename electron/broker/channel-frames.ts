@@ -54,7 +54,8 @@ export function onContentFrame(conn: Connection, type: number, channel: number, 
   try {
     if (type === FRAME_HEADER) {
       if (payload.length < 14 || payload.readUInt16BE(0) !== 60) fail(505, 'content header for an unknown class');
-      const size = Number(payload.readBigUInt64BE(4));
+      // the u64 body size without a BigInt per message; above 2^53 it is inexact but still too large
+      const size = payload.readUInt32BE(4) * 0x1_0000_0000 + payload.readUInt32BE(8);
       if (size > conn.core.options.maxMessageBytes)
         fail(406, `message size ${size} is larger than configured max size ${conn.core.options.maxMessageBytes}`);
       ch.onHeader(size, Buffer.from(payload.subarray(12)));

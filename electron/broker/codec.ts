@@ -119,6 +119,9 @@ export function encodeMethod(methodId: number, channel: number, fields: Fields =
 }
 
 export function decodeMethod(methodId: number, args: Buffer): Fields {
+  // basic.ack, a consumer's most frequent method, read in place: amqplib's decoder makes a BigInt
+  // of each delivery tag (the same number: one rounding to nearest either way)
+  if (methodId === M.BasicAck && args.length === 9) return { deliveryTag: args.readUInt32BE(0) * 0x1_0000_0000 + args.readUInt32BE(4), multiple: (args[8]! & 1) === 1 };
   return defs.decode(methodId, args);
 }
 

@@ -1,9 +1,10 @@
 // What routing a publish needs from its basic properties (delivery mode, expiration, user id),
 // read straight from the raw bytes instead of amqplib decoding every property into an object
-// per message (issue 13 profile). Anything out of the ordinary — a headers table (a headers
-// exchange routes on it, and amqplib checks its contents), the flag bits that do not name a
-// property, a field running past the end — returns null, and the caller decodes in full as
-// before, so malformed properties are refused exactly as they were.
+// per message (issue 13 profile). An empty headers table (amqplib sends one with every publish)
+// is stepped over. Anything out of the ordinary — a non-empty headers table (a headers exchange
+// routes on it, and amqplib checks its contents), the flag bits that do not name a property, a
+// field running past the end — returns null, and the caller decodes in full as before, so
+// malformed properties are refused exactly as they were.
 // test/broker/delivery-frames.test.ts compares it with amqplib's decoder.
 
 export interface ScannedProps {
@@ -20,14 +21,18 @@ const TIMESTAMP = 0x0040;
 export function scanProperties(raw: Buffer): ScannedProps | null {
   if (raw.length < 2) return null;
   const flags = (raw[0]! << 8) | raw[1]!;
-  if (flags & (HEADERS | NOT_A_PROPERTY)) return null;
+  if (flags & NOT_A_PROPERTY) return null;
   let o = 2;
   let deliveryMode: number | undefined;
   let expiration: string | undefined;
   let userId: string | undefined;
   for (let bit = 0x8000; bit >= 0x0004; bit >>>= 1) {
     if (!(flags & bit)) continue;
-    if (bit & OCTETS) {
+    if (bit === HEADERS) {
+      // only an empty table: its 4-byte length is 0
+      if (o + 4 > raw.length || raw[o] !== 0 || raw[o + 1] !== 0 || raw[o + 2] !== 0 || raw[o + 3] !== 0) return null;
+      o += 4;
+    } else if (bit & OCTETS) {
       if (o + 1 > raw.length) return null;
       if (bit === 0x1000) deliveryMode = raw[o];
       o += 1;

@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import amqp, { type ChannelModel, type ConsumeMessage } from 'amqplib';
-import { decodeProperties, defs, encodePropertiesRaw, encodeMethod, headerFrame, M, pushBodyFrames } from '../../electron/broker/codec';
+import { decodeMethod, decodeProperties, defs, encodePropertiesRaw, encodeMethod, headerFrame, M, pushBodyFrames } from '../../electron/broker/codec';
 import { ChunkReader } from '../../electron/broker/chunk-reader';
 import { deliveryFrames, INLINE_BODY_MAX } from '../../electron/broker/delivery';
 import { scanProperties } from '../../electron/broker/props-scan';
@@ -64,7 +64,7 @@ describe('deliveryFrames: the same bytes as amqplib encodes', () => {
 
 describe('scanProperties: what routing needs, as amqplib decodes it', () => {
   it('reads delivery mode, expiration and user id of well-formed properties; defers the unusual and the malformed to amqplib', () => {
-    const all = { contentType: 'text/plain', contentEncoding: 'gzip', deliveryMode: 2, priority: 5, correlationId: 'c-1', replyTo: 'amq.rabbitmq.reply-to', expiration: '60000', messageId: 'm-ü', timestamp: 1_700_000_000, type: 't', userId: 'test', appId: 'se3', clusterId: '' };
+    const all = { contentType: 'text/plain', contentEncoding: 'gzip', deliveryMode: 2, priority: 5, correlationId: 'c-1', replyTo: 'amq.rabbitmq.reply-to', expiration: '60000', messageId: 'm-ü', timestamp: 1_700_000_000, type: 't', userId: 'test', appId: 'se3', clusterId: '', headers: {} };
     const keys = Object.keys(all) as Array<keyof typeof all>;
     let fast = 0;
     let checked = 0;
@@ -90,10 +90,30 @@ describe('scanProperties: what routing needs, as amqplib decodes it', () => {
       }
     }
     assert.ok(fast > 1000 && checked > fast, `${fast} fast, ${checked} checked`);
-    // a headers table is decoded (and checked) by amqplib, as are flag bits that name no property
+    // an empty headers table (amqplib sends one with every publish) is stepped over; a non-empty
+    // one is decoded (and checked) by amqplib, as are flag bits that name no property
+    assert.deepEqual(scanProperties(encodePropertiesRaw({ headers: {}, deliveryMode: 2, expiration: '5' })), { deliveryMode: 2, expiration: '5', userId: undefined });
     assert.equal(scanProperties(encodePropertiesRaw({ headers: { a: 1 }, deliveryMode: 2 })), null);
     assert.equal(scanProperties(Buffer.from([0x10, 0x01, 2])), null);
     assert.equal(scanProperties(Buffer.from([0x10])), null);
+  });
+});
+
+describe('decodeMethod: basic.ack read in place', () => {
+  it('gives the delivery tag and multiple bit exactly as amqplib, beyond 2^32 and 2^53; other lengths go to amqplib', () => {
+    const tags = [0, 1, 255, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 1, 2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, 2 ** 63, 2 ** 64 - 2 ** 11];
+    for (const tag of tags)
+      for (const multiple of [false, true]) {
+        const args = encodeMethod(M.BasicAck, 1, { deliveryTag: tag, multiple }).subarray(11, -1);
+        assert.equal(args.length, 9);
+        assert.deepEqual(decodeMethod(M.BasicAck, args), defs.decode(M.BasicAck, args), `tag ${tag}`);
+      }
+    // raw tags whose low bits round (not representable as doubles)
+    for (const hex of ['00200000000000010f', 'ffffffffffffffff01', '7fffffffffffffff00', '0000000100000001fe']) {
+      const args = Buffer.from(hex, 'hex');
+      assert.deepEqual(decodeMethod(M.BasicAck, args), defs.decode(M.BasicAck, args), hex);
+    }
+    assert.throws(() => decodeMethod(M.BasicAck, Buffer.alloc(7)), 'a short ack is refused by amqplib as before');
   });
 });
 
