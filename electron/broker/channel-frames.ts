@@ -58,7 +58,7 @@ export function onContentFrame(conn: Connection, type: number, channel: number, 
       const size = payload.readUInt32BE(4) * 0x1_0000_0000 + payload.readUInt32BE(8);
       if (size > conn.core.options.maxMessageBytes)
         fail(406, `message size ${size} is larger than configured max size ${conn.core.options.maxMessageBytes}`);
-      ch.onHeader(size, Buffer.from(payload.subarray(12)));
+      ch.onHeader(size, payload.subarray(12));
     } else ch.onBody(Buffer.from(payload));
   } catch (err) {
     channelError(conn, ch, err, M.BasicPublish);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { AmqpError, decodeProperties, encodeMethod, fail, headerFrame, M, pushBodyFrames, type Fields } from './codec';
 import { handleDeclareMethod } from './declare';
 import { deliveryFrames } from './delivery';
-import { scanProperties } from './props-scan';
+import { scanProperties, type ScannedProps } from './props-scan';
 import type { Message } from './message';
 import type { Consumer, ConsumerChannel, Queue } from './queue';
 import { ConsumerEntry } from './queue-types';
@@ -65,6 +65,11 @@ export class Channel implements ConsumerChannel {
   /** Confirms settled since the last flush. */
   private settledConfirms: Confirm[] = objectList();
   private content: PendingPublish | null = null;
+  /** The properties of this channel's last publish, and what scanProperties read from them: a
+   *  publisher usually sends the same properties every time, so they are kept once, not copied
+   *  and scanned per message (fewer objects per message in flight, less for the GC to copy). */
+  private lastProps: Buffer = Buffer.alloc(0);
+  private lastScan: ScannedProps | null = null;
 
   constructor(
     readonly conn: ChannelConn,
@@ -129,10 +134,15 @@ export class Channel implements ConsumerChannel {
     }
   }
 
+  /** `rawProps` may be a view of the socket's input: kept only as a copy (or as the last one). */
   onHeader(size: number, rawProps: Buffer): void {
     const c = this.content;
     if (!c || c.props) fail(505, `unexpected content header frame on channel ${this.number}`);
-    c.props = rawProps;
+    if (!this.lastProps.equals(rawProps)) {
+      this.lastProps = Buffer.from(rawProps);
+      this.lastScan = scanProperties(this.lastProps);
+    }
+    c.props = this.lastProps;
     c.size = size;
     if (size === 0) this.finishPublish();
   }
@@ -160,7 +170,7 @@ export class Channel implements ConsumerChannel {
     if (x.internal) fail(403, `cannot publish to internal exchange '${f.exchange}' in vhost '${vhost.name}'`);
     this.conn.allowed('write', 'exchange', f.exchange);
     // the three properties routing needs, read in place; anything unusual decoded in full (props-scan.ts)
-    const scanned = scanProperties(rawProps);
+    const scanned = rawProps === this.lastProps ? this.lastScan : scanProperties(rawProps);
     const decoded: Fields | undefined = scanned ? undefined : decodeProperties(rawProps);
     const props: { deliveryMode?: number; expiration?: string; userId?: string } = scanned ?? decoded!;
     if (props.userId !== undefined && props.userId !== this.conn.user)
