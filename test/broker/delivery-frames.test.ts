@@ -221,6 +221,27 @@ describe('bodies through a real broker, byte for byte', () => {
     r.sock.destroy();
   });
 
+  it('each message keeps its own properties when a channel repeats, changes and drops them (the channel reuses repeated ones)', async () => {
+    const c = await open(broker.port);
+    const ch = await c.createConfirmChannel();
+    await ch.assertQueue('df-props', { durable: true });
+    const a = { persistent: true, messageId: 'a', expiration: '60000' };
+    const b = { persistent: false, messageId: 'b', headers: { k: 'v' } };
+    const plan = [a, a, b, b, a, {}, {}, a, { persistent: true, messageId: 'a', expiration: '60001' }, a];
+    for (const [i, o] of plan.entries()) ch.sendToQueue('df-props', Buffer.from(String(i)), o);
+    await ch.waitForConfirms();
+    for (const [i, o] of plan.entries()) {
+      const m = await ch.get('df-props', { noAck: true });
+      assert.ok(m, `message ${i}`);
+      assert.equal(m.content.toString(), String(i));
+      const p = m.properties;
+      assert.equal(p.deliveryMode, 'persistent' in o ? (o.persistent ? 2 : 1) : undefined, `message ${i} delivery mode`);
+      assert.equal(p.messageId, 'messageId' in o ? o.messageId : undefined, `message ${i} message id`);
+      assert.equal(p.expiration, 'expiration' in o ? o.expiration : undefined, `message ${i} expiration`);
+      assert.deepEqual(p.headers, 'headers' in o ? o.headers : {}, `message ${i} headers`);
+    }
+  });
+
   it('confirmed persistent bodies of every size survive SIGKILL byte for byte', async () => {
     const N = 300;
     let c = await open(broker.port);
