@@ -33,7 +33,7 @@ export interface DeviceView {
   brokerState: string;
   brokerError: string | null;
   groups: string[];
-  /** People per state on this box (pending, enrolled, failed, noanswer, sent, deleting, unsent) + assigned. */
+  /** People per state on this box (pending, enrolled, failed, noanswer, sent, deleting, unsent, held: not sent, the photo fails the check) + assigned. */
   sync: Record<string, number>;
 }
 
@@ -88,6 +88,8 @@ export interface SyncReport {
   deleted: number;
   unchanged: number;
   commands: number;
+  /** People newly held back this sync: their photo fails the check the box enrols with (not sent). */
+  held?: number;
   error: string | null;
 }
 

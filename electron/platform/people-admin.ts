@@ -1,6 +1,7 @@
 // The people and groups facade: people with their photos (each checked by the face engine
 // before it is stored, the verdict returned at once) and permission groups, as the admin API
 // and UI see them. Every change schedules an automatic sync.
+import { levelFor } from '../../agent/commands/enrol-check';
 import type { PlatformCore, PlatformSnapshot } from './core';
 import type { PersonInput } from './people';
 import { verdictOf, verdictOfError, type PhotoStore, type PhotoVerdict } from './photos';
@@ -78,9 +79,13 @@ export class PeopleAdmin {
     opts: { update: boolean; photos?: Uint8Array[]; alongside?: AlongsideStep; createGroups?: boolean; outcome?: { created?: boolean } },
   ): Promise<PersonView> {
     const { core } = this;
-    // photos are checked before anything is stored, so a bad file leaves no half-made person
+    // photos are checked before anything is stored, so a bad file leaves no half-made person; at
+    // the level the box will judge them (the person's register_type)
     const checked: Array<{ stored: Awaited<ReturnType<PhotoStore['put']>>; verdict: PhotoVerdict }> = [];
-    for (const bytes of opts.photos ?? []) checked.push(await this.checkAndStore(bytes));
+    if (opts.photos?.length) {
+      const rt = p.registerType ?? (await core.read((s) => s.people.get(p.id)))?.register_type ?? 1;
+      for (const bytes of opts.photos) checked.push(await this.checkAndStore(bytes, rt));
+    }
     // one transaction: no reader sees the groups removed but not yet re-added, nor a person without the photo
     const done = await core.write(async () => {
       await opts.alongside?.();
@@ -100,21 +105,22 @@ export class PeopleAdmin {
     this.core.changed('people', true);
   }
 
-  private async checkAndStore(bytes: Uint8Array) {
+  private async checkAndStore(bytes: Uint8Array, registerType: number) {
     const stored = await this.core.photos.put(bytes);
+    const level = levelFor(registerType);
     let verdict: PhotoVerdict;
     try {
-      verdict = verdictOf(await this.core.o.checkPhoto(bytes));
+      verdict = verdictOf(await this.core.o.checkPhoto(bytes, level), level);
     } catch (err) {
-      verdict = verdictOfError(err);
+      verdict = { ...verdictOfError(err), level };
     }
     return { stored, verdict };
   }
 
   async addPhoto(id: string, bytes: Uint8Array, alongside?: AlongsideStep): Promise<{ person: PersonView; verdict: PhotoVerdict }> {
     const { core } = this;
-    await core.read((s) => s.people.require(id));
-    const c = await this.checkAndStore(bytes);
+    const person0 = await core.read((s) => s.people.require(id));
+    const c = await this.checkAndStore(bytes, person0.register_type);
     // the person checked again under the write lock: removed meanwhile is a 404, not a photo row pointing nowhere
     const person = await core.write(async () => {
       await core.people.require(id);

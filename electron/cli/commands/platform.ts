@@ -124,7 +124,7 @@ export function register(program: Command): void {
       else {
         process.stdout.write(`${r.summary}\n`);
         for (const f of r.failed) process.stdout.write(`  line ${f.line}${f.id ? ` (${f.id})` : ''}: ${f.error}\n`);
-        for (const f of r.photoFailed) process.stdout.write(`  ${f.id}: photo ${f.message}\n`);
+        for (const f of r.photoFailed) process.stdout.write(`  ${f.id}: photo fails the check (${f.message}): not sent to the boxes until a photo that passes replaces it\n`);
       }
       if (r.failed.length > 0) process.exitCode = 1;
     },

@@ -18,7 +18,7 @@ function PhotoTile({ id, photo, onChanged }: { id: string; photo: PersonView['ph
   return (
     <div className="photo-tile" data-photo={photo.sha256} role="group" aria-label={`Photo ${photo.sha256.slice(0, 8)}`}>
       <Thumb sha256={photo.sha256} large />
-      {photo.best && <span className="tag ok">best: sent to the boxes</span>}
+      {photo.best && (photo.verdict.passed ? <span className="tag ok">best: sent to the boxes</span> : <span className="tag bad">best, but fails the check: not sent</span>)}
       <Verdict v={photo.verdict} />
       {confirm ? (
         <div className="actions">

@@ -31,6 +31,7 @@ export function Verdict({ v }: { v: PhotoVerdictView | undefined }) {
   return (
     <div>
       <span className={`tag ${v.passed ? 'ok' : 'bad'}`}>{v.passed ? `photo ok · ${v.score.toFixed(2)}` : 'photo fails the check'}</span>
+      {!v.passed && <div className="verdict-todo">Not sent to the boxes (they would refuse it): replace the photo.</div>}
       {!v.passed && (
         <ul className="verdict-reasons">
           {v.reasons.map((r, i) => (

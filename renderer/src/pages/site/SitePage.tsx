@@ -21,6 +21,7 @@ function SyncCell({ d }: { d: DeviceView }) {
   if (s.failed) parts.push(`${s.failed} refused`);
   if (s.noanswer || s.unsent) parts.push(`${(s.noanswer ?? 0) + (s.unsent ?? 0)} to resend`);
   if (s.sent) parts.push(`${s.sent} sent`);
+  if (s.held) parts.push(`${s.held} not sent (photo fails the check)`);
   return <span>{parts.join(' · ')}</span>;
 }
 
