@@ -225,7 +225,7 @@ describe('platform pages (Chromium)', () => {
     commissioned = devSno;
   });
 
-  it('People at 1366×768: a box that refuses a photo is named, its reason wraps, nothing scrolls sideways', async (t) => {
+  it('People at 1366×768: the box of a held person is named, the reason wraps, nothing scrolls sideways', async (t) => {
     if (skip) return t.skip('no chromium');
     assert.ok(commissioned, 'the box commissioned above');
     await page.setViewportSize({ width: 1366, height: 768 });
