@@ -71,6 +71,7 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     const bad = await cli('people', 'add', '--id', 'e2', '--name', 'Finn', '--photo', join(FACES_DIR, 'obama_partial_face.jpg'), '--group', 'staff');
     assert.equal(bad.code, 1, 'a photo that fails the check exits 1');
     assert.match(bad.stdout, /e2 {2}Finn {2}\[staff\] {2}photo FAILED: /);
+    assert.match(bad.stdout, /photo FAILED: .+ — not sent to the boxes; replace the photo /, 'says what to do');
     const missing = await cli('people', 'add', '--id', 'e3', '--name', 'Gus', '--group', 'nope');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no group "nope"/);
@@ -107,9 +108,11 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     assert.equal(lines[0].devSno, dev.devSno);
     assert.equal(lines[0].error, null);
     const done = lines.find((l) => l.type === 'done');
-    assert.equal(done.counts.pending, 4);
+    // e2's photo fails the check: held on the platform, not sent, not waited for
+    assert.equal(done.counts.pending, 3);
+    assert.equal(done.counts.held, 1);
     assert.equal(done.counts.assigned, 4);
-    assert.match(sync.stderr, /4 people still without an answer/);
+    assert.match(sync.stderr, /3 people still without an answer/);
     const wipeUsage = await cli('wipe', dev.devSno);
     assert.equal(wipeUsage.code, 1);
     assert.match(wipeUsage.stderr, /--users, --events or both/);
