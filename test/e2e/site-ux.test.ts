@@ -6,6 +6,8 @@
 // 2. Site page: the devices table with every row action (Rename, Sync, Disable, Release MAC,
 //    Wipe…, Remove, group ×, + group) fits its frame at 760 px and 1366 px wide.
 // 3. Events page at 1366×768 and 760 px: the From and To fields sit on one line.
+// Also: the People page at 760 px with a person held back (photo fails the check) on three
+// boxes; the Devices page shows a bound MAC in the Site page's form.
 // Screenshots: test-artifacts/e2e/site-ux-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { BrokerStatus } from '../../electron/api/broker';
 import { freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite } from './harness';
 import { http, until } from '../platform/harness';
+import { face } from '../fiqa/fixtures';
 
 async function apiClient(url: string, password: string) {
   const login = await fetch(new URL('/api/login', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) });
@@ -108,6 +111,21 @@ test('site mode at 760 px and 1366 px: broker Stop before any box, the devices t
     await shot(page, `site-ux-0${2 + i}-devices-${vp.width}`, true);
     await confirm.getByRole('button', { name: 'Cancel' }).click();
   }
+
+  // the People page at 760 px: a person held back on three boxes (photo fails the check) fits too
+  await call('platform.people.add', { id: 'bob', name: 'Bob Partial', groups: ['staff'], photos: [face('obama_partial_face.jpg').toString('base64')] });
+  await page.setViewportSize({ width: 760, height: 900 });
+  await page.goto(`${site.url}#/people`);
+  const bob = page.locator('tr[data-person="bob"]');
+  await bob.getByText('Not sent to the boxes (they would refuse it): replace the photo.').waitFor();
+  await bob.locator(`.box-state[data-box="${devs[2]}"]`).getByText('staff entrance at the back: not sent: photo would be refused').waitFor({ timeout: 15_000 });
+  assert.deepEqual(await sidewaysScroll(page), [], '760 px: the People table does not scroll sideways');
+  await shot(page, 'site-ux-04-people-760', true);
+
+  // the Devices page shows a box's bound MAC as the Site page does (aa:bb:…, not the login's 0x… form)
+  await page.goto(`${site.url}#/devices`);
+  await page.getByText('00:00:00:00:00:c0').first().waitFor();
+  assert.equal(await page.getByText('0x0000000000c0').count(), 0);
 
   // ---- 3. the Events filter row: From and To together
   for (const vp of [

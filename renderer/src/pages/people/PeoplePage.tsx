@@ -32,7 +32,10 @@ function PersonRow({ p, act, editing, onEdit }: { p: PersonView; act: ReturnType
           {p.boxes.length === 0 && <span className="muted">on no box</span>}
           {p.boxes.map((b) => (
             <div key={b.devSno} className="box-state" data-box={b.devSno}>
-              <span className={`tag ${b.state === 'enrolled' ? 'ok' : b.state === 'failed' || b.state === 'held' ? 'bad' : 'warn'}`} title={`${b.name || 'box'} ${b.devSno}`}>
+              <span
+                className={`tag ${b.state === 'enrolled' ? 'ok' : b.state === 'failed' || b.state === 'held' ? 'bad' : 'warn'}`}
+                title={`${b.name || 'box'} ${b.devSno}${b.state === 'held' && b.message ? `: ${b.message}` : ''}`}
+              >
                 {b.name || `${b.devSno.slice(0, 6)}…`}: {STATE_WORDS[b.state] ?? b.state}
               </span>
               {b.state === 'failed' && b.message && (
@@ -40,7 +43,6 @@ function PersonRow({ p, act, editing, onEdit }: { p: PersonView; act: ReturnType
                   {b.message} <span className="muted">(code {b.code})</span>
                 </div>
               )}
-              {b.state === 'held' && b.message && <div className="box-state-reason">{b.message}</div>}
             </div>
           ))}
         </div>
