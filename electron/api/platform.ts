@@ -44,6 +44,8 @@ export interface PhotoVerdictView {
   message: string;
   fails: string[];
   reasons: Array<{ check: string; reason: string; hint?: string }>;
+  /** The FIQA level it was judged at: the one the box enrols the person with (register_type 1 high, 2 custom); absent on verdicts stored before it was recorded. */
+  level?: 'high' | 'custom' | 'middle' | 'low' | 'no';
 }
 
 export interface PersonPhotoView {

@@ -4,7 +4,7 @@
 import { levelFor } from '../../agent/commands/enrol-check';
 import type { PlatformCore, PlatformSnapshot } from './core';
 import type { PersonInput } from './people';
-import { verdictOf, verdictOfError, type PhotoStore, type PhotoVerdict } from './photos';
+import { judgePhoto, type PhotoStore, type PhotoVerdict } from './photos';
 import { personView, type PersonView } from './views';
 
 /**
@@ -107,13 +107,7 @@ export class PeopleAdmin {
 
   private async checkAndStore(bytes: Uint8Array, registerType: number) {
     const stored = await this.core.photos.put(bytes);
-    const level = levelFor(registerType);
-    let verdict: PhotoVerdict;
-    try {
-      verdict = verdictOf(await this.core.o.checkPhoto(bytes, level), level);
-    } catch (err) {
-      verdict = { ...verdictOfError(err), level };
-    }
+    const verdict = await judgePhoto(this.core.o.checkPhoto, bytes, levelFor(registerType));
     return { stored, verdict };
   }
 

@@ -63,6 +63,15 @@ export function verdictOfError(err: unknown): PhotoVerdict {
   return { passed: false, score: 0, code, message, fails: [], reasons: [{ check: 'image', reason: message, ...(e.hint ? { hint: e.hint } : {}) }] };
 }
 
+/** Checks a photo at `level` and returns its verdict; a photo the engine cannot take (unreadable, no face…) is a failing verdict, not an error. */
+export async function judgePhoto(check: CheckPhoto, bytes: Uint8Array, level?: FiqaLevel): Promise<PhotoVerdict> {
+  try {
+    return verdictOf(await check(bytes, level), level);
+  } catch (err) {
+    return { ...verdictOfError(err), ...(level ? { level } : {}) };
+  }
+}
+
 export class PhotoStore {
   readonly dir: string;
   constructor(dataDir: string) {
