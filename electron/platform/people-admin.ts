@@ -82,15 +82,17 @@ export class PeopleAdmin {
     // photos are checked before anything is stored, so a bad file leaves no half-made person; at
     // the level the box will judge them (the person's register_type)
     const checked: Array<{ stored: Awaited<ReturnType<PhotoStore['put']>>; verdict: PhotoVerdict }> = [];
-    if (opts.photos?.length) {
-      const rt = p.registerType ?? (await core.read((s) => s.people.get(p.id)))?.register_type ?? 1;
-      for (const bytes of opts.photos) checked.push(await this.checkAndStore(bytes, rt));
-    }
+    const existing = await core.read((s) => s.people.get(p.id));
+    const rt = p.registerType ?? existing?.register_type ?? 1;
+    for (const bytes of opts.photos ?? []) checked.push(await this.checkAndStore(bytes, rt));
+    // a new register_type: the box judges the stored photos at its level, so they are judged again
+    const rejudged = existing && existing.register_type !== rt ? await this.judgeStored(p.id, rt) : [];
     // one transaction: no reader sees the groups removed but not yet re-added, nor a person without the photo
     const done = await core.write(async () => {
       await opts.alongside?.();
       const r = await core.people.upsert(p, opts);
       for (const c of checked) await core.people.addPhoto(p.id, c.stored, c.verdict);
+      for (const r of rejudged) await core.people.setVerdict(p.id, r.sha256, r.verdict);
       // the answer is what this transaction committed (a delete right after cannot turn it into a 404)
       return { ...r, view: await this.viewIn(this.writer(), p.id) };
     });
@@ -103,6 +105,16 @@ export class PeopleAdmin {
   async remove(id: string): Promise<void> {
     await this.core.serial(() => this.core.people.remove(id));
     this.core.changed('people', true);
+  }
+
+  /** The person's stored photos judged at the level of `registerType` (a photo whose file is gone keeps its verdict). */
+  private async judgeStored(id: string, registerType: number): Promise<Array<{ sha256: string; verdict: PhotoVerdict }>> {
+    const out: Array<{ sha256: string; verdict: PhotoVerdict }> = [];
+    for (const ph of await this.core.read((s) => s.people.photos(id))) {
+      const bytes = await this.core.photos.read(ph.sha256, ph.ext);
+      if (bytes) out.push({ sha256: ph.sha256, verdict: await judgePhoto(this.core.o.checkPhoto, bytes, levelFor(registerType)) });
+    }
+    return out;
   }
 
   private async checkAndStore(bytes: Uint8Array, registerType: number) {

@@ -164,6 +164,18 @@ export class PeopleStore {
     );
   }
 
+  /** A stored photo's new verdict (judged again at another level); a photo removed meanwhile is left out. */
+  async setVerdict(personId: string, sha256: string, verdict: PhotoVerdict): Promise<void> {
+    await this.db.run('UPDATE photos SET pass = ?, score = ?, code = ?, verdict_json = ? WHERE person_id = ? AND sha256 = ?', [
+      verdict.passed ? 1 : 0,
+      verdict.score,
+      verdict.code,
+      JSON.stringify(verdict),
+      personId,
+      sha256,
+    ]);
+  }
+
   async removePhoto(personId: string, sha256: string): Promise<void> {
     const r = await this.db.run('DELETE FROM photos WHERE person_id = ? AND sha256 = ?', [personId, sha256]);
     if (r.changes === 0) throw new PlatformError(`person "${personId}" has no photo ${sha256.slice(0, 12)}…`, 'no_photo', 404);
