@@ -162,6 +162,9 @@ describe('platform pages (Chromium)', () => {
     const checked = editor.getByRole('status', { name: 'Photo checked' });
     await checked.getByText('photo fails the check').waitFor({ timeout: 60_000 });
     assert.ok((await checked.locator('.verdict-reasons li').count()) > 0, 'the reasons are listed');
+    // Ada has passing photos: this one is simply not used (no "replace the photo" advice)
+    await checked.getByText("Not used: the person's best photo is sent.").waitFor();
+    assert.equal(await checked.getByText('replace the photo').count(), 0);
     await editor.locator('.photo-tile').nth(2).waitFor();
     assert.equal(await editor.locator('.photo-tile').count(), 3);
     // the failing photo is not the one sent

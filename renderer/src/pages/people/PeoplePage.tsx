@@ -24,7 +24,7 @@ function PersonRow({ p, act, editing, onEdit }: { p: PersonView; act: ReturnType
       </td>
       <td>{p.groups.join(', ') || <span className="muted">no group</span>}</td>
       <td>
-        <Verdict v={p.photos[0]?.verdict} />
+        <Verdict v={p.photos[0]?.verdict} sent />
         {p.photos.length > 1 && <div className="muted">{p.photos.length} photos; the best is sent</div>}
       </td>
       <td>
@@ -116,7 +116,7 @@ function AddPerson({ groups }: { groups: string[] }) {
       )}
       {added && (
         <div role="status" aria-label="Added">
-          Added {added.name} ({added.id}). <Verdict v={added.photos[0]?.verdict} />
+          Added {added.name} ({added.id}). <Verdict v={added.photos[0]?.verdict} sent />
         </div>
       )}
     </section>
