@@ -9,14 +9,9 @@ import { Codes, firstIssue, photoSource, userFailed, userOk, userRecordSchema, t
 import type { CommandContext } from './context';
 import type { StoredUser } from '../users/store';
 import { loadPhoto, PhotoError } from './photo';
+import { enrolRefusal, levelFor } from './enrol-check';
 
-export const levelFor = (registerType: number): FiqaLevel => (registerType === 2 ? 'custom' : 'high');
-
-/** Why a face failed, in plain words: the failed checks' reasons. */
-export function failedReasons(face: FiqaEntry): string {
-  const reasons = face.checks.filter((c) => c.enforced && !c.passed).map((c) => c.reason ?? `${c.name} check failed`);
-  return reasons.length ? reasons.join('; ') : `failed ${face.fails.join(', ')}`;
-}
+export { levelFor, failedReasons } from './enrol-check';
 
 function idOf(raw: unknown): string {
   const id = (raw as { identity_id?: unknown } | null)?.identity_id;
@@ -92,10 +87,8 @@ export async function enrolPhoto(details: UserDetails, photo: Buffer, level: Fiq
     const e = asFiqaError(err);
     return { ok: false, code: e.code, message: e.message };
   }
-  if (!face.fiqa_result) {
-    const code = face.fails.length === 1 && face.fails[0] === 'face_size' ? Codes.ENROLL_FACE_SIZE_NOT_ENOUGH_ERROR : Codes.LOW_QUALITY_ERROR;
-    return { ok: false, code, message: `photo rejected at level ${face.level}: ${failedReasons(face)}` };
-  }
+  const refusal = enrolRefusal(face);
+  if (refusal) return { ok: false, ...refusal };
   if (!face.attributes?.embedding?.length) return { ok: false, code: Codes.SERVER_PROCESS_FAILED, message: 'the face engine returned no descriptor' };
   await ctx.users.upsert({
     ...details,

@@ -44,7 +44,7 @@ export interface BrokerStatus {
   /** amqp:// URLs of this machine's IPv4 addresses with the running (else remembered) port, LAN
    *  addresses first, 127.0.0.1 last; when listening on 127.0.0.1 only the last one applies. */
   addresses: string[];
-  /** True when the site platform runs on this broker: stopping it cuts every box's link. */
+  /** Set in site mode: true when the site platform runs on this broker (stopping it cuts every box's link), false while it has no boxes on it yet (it starts the broker itself when a box comes). */
   usedBySite?: boolean;
 }
 

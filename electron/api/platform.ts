@@ -33,7 +33,7 @@ export interface DeviceView {
   brokerState: string;
   brokerError: string | null;
   groups: string[];
-  /** People per state on this box (pending, enrolled, failed, noanswer, sent, deleting, unsent) + assigned. */
+  /** People per state on this box (pending, enrolled, failed, noanswer, sent, deleting, unsent, held: not sent, the photo fails the check) + assigned. */
   sync: Record<string, number>;
 }
 
@@ -44,6 +44,8 @@ export interface PhotoVerdictView {
   message: string;
   fails: string[];
   reasons: Array<{ check: string; reason: string; hint?: string }>;
+  /** The FIQA level it was judged at: the one the box enrols the person with (register_type 1 high, 2 custom); absent on verdicts stored before it was recorded. */
+  level?: 'high' | 'custom' | 'middle' | 'low' | 'no';
 }
 
 export interface PersonPhotoView {
@@ -88,6 +90,8 @@ export interface SyncReport {
   deleted: number;
   unchanged: number;
   commands: number;
+  /** People newly held back this sync: their photo fails the check the box enrols with (not sent). */
+  held?: number;
   error: string | null;
 }
 

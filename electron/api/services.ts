@@ -84,7 +84,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
       events: o.events,
       brokerControl: services.broker,
       provisioner: o.brokerUrl && o.brokerAdminUrl ? () => createRabbitmqProvisioner({ brokerUrl: o.brokerUrl!, adminUrl: o.brokerAdminUrl! }) : undefined,
-      checkPhoto: (bytes) => services.photos.check(bytes, { level: 'high' }),
+      checkPhoto: (bytes, level) => services.photos.check(bytes, { level: level ?? 'high' }),
     });
     return { ...services, platform, close: async () => { await platform.close().catch(() => undefined); await services.close(); } };
   } catch (err) {

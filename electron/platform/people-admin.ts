@@ -1,9 +1,10 @@
 // The people and groups facade: people with their photos (each checked by the face engine
 // before it is stored, the verdict returned at once) and permission groups, as the admin API
 // and UI see them. Every change schedules an automatic sync.
+import { levelFor } from '../../agent/commands/enrol-check';
 import type { PlatformCore, PlatformSnapshot } from './core';
 import type { PersonInput } from './people';
-import { verdictOf, verdictOfError, type PhotoStore, type PhotoVerdict } from './photos';
+import { judgePhoto, type PhotoStore, type PhotoVerdict } from './photos';
 import { personView, type PersonView } from './views';
 
 /**
@@ -78,14 +79,20 @@ export class PeopleAdmin {
     opts: { update: boolean; photos?: Uint8Array[]; alongside?: AlongsideStep; createGroups?: boolean; outcome?: { created?: boolean } },
   ): Promise<PersonView> {
     const { core } = this;
-    // photos are checked before anything is stored, so a bad file leaves no half-made person
+    // photos are checked before anything is stored, so a bad file leaves no half-made person; at
+    // the level the box will judge them (the person's register_type)
     const checked: Array<{ stored: Awaited<ReturnType<PhotoStore['put']>>; verdict: PhotoVerdict }> = [];
-    for (const bytes of opts.photos ?? []) checked.push(await this.checkAndStore(bytes));
+    const existing = await core.read((s) => s.people.get(p.id));
+    const rt = p.registerType ?? existing?.register_type ?? 1;
+    for (const bytes of opts.photos ?? []) checked.push(await this.checkAndStore(bytes, rt));
+    // a new register_type: the box judges the stored photos at its level, so they are judged again
+    const rejudged = existing && existing.register_type !== rt ? await this.judgeStored(p.id, rt) : [];
     // one transaction: no reader sees the groups removed but not yet re-added, nor a person without the photo
     const done = await core.write(async () => {
       await opts.alongside?.();
       const r = await core.people.upsert(p, opts);
       for (const c of checked) await core.people.addPhoto(p.id, c.stored, c.verdict);
+      for (const r of rejudged) await core.people.setVerdict(p.id, r.sha256, r.verdict);
       // the answer is what this transaction committed (a delete right after cannot turn it into a 404)
       return { ...r, view: await this.viewIn(this.writer(), p.id) };
     });
@@ -100,21 +107,26 @@ export class PeopleAdmin {
     this.core.changed('people', true);
   }
 
-  private async checkAndStore(bytes: Uint8Array) {
-    const stored = await this.core.photos.put(bytes);
-    let verdict: PhotoVerdict;
-    try {
-      verdict = verdictOf(await this.core.o.checkPhoto(bytes));
-    } catch (err) {
-      verdict = verdictOfError(err);
+  /** The person's stored photos judged at the level of `registerType` (a photo whose file is gone keeps its verdict). */
+  private async judgeStored(id: string, registerType: number): Promise<Array<{ sha256: string; verdict: PhotoVerdict }>> {
+    const out: Array<{ sha256: string; verdict: PhotoVerdict }> = [];
+    for (const ph of await this.core.read((s) => s.people.photos(id))) {
+      const bytes = await this.core.photos.read(ph.sha256, ph.ext);
+      if (bytes) out.push({ sha256: ph.sha256, verdict: await judgePhoto(this.core.o.checkPhoto, bytes, levelFor(registerType)) });
     }
+    return out;
+  }
+
+  private async checkAndStore(bytes: Uint8Array, registerType: number) {
+    const stored = await this.core.photos.put(bytes);
+    const verdict = await judgePhoto(this.core.o.checkPhoto, bytes, levelFor(registerType));
     return { stored, verdict };
   }
 
   async addPhoto(id: string, bytes: Uint8Array, alongside?: AlongsideStep): Promise<{ person: PersonView; verdict: PhotoVerdict }> {
     const { core } = this;
-    await core.read((s) => s.people.require(id));
-    const c = await this.checkAndStore(bytes);
+    const person0 = await core.read((s) => s.people.require(id));
+    const c = await this.checkAndStore(bytes, person0.register_type);
     // the person checked again under the write lock: removed meanwhile is a 404, not a photo row pointing nowhere
     const person = await core.write(async () => {
       await core.people.require(id);

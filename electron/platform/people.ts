@@ -164,6 +164,18 @@ export class PeopleStore {
     );
   }
 
+  /** A stored photo's new verdict (judged again at another level); a photo removed meanwhile is left out. */
+  async setVerdict(personId: string, sha256: string, verdict: PhotoVerdict): Promise<void> {
+    await this.db.run('UPDATE photos SET pass = ?, score = ?, code = ?, verdict_json = ? WHERE person_id = ? AND sha256 = ?', [
+      verdict.passed ? 1 : 0,
+      verdict.score,
+      verdict.code,
+      JSON.stringify(verdict),
+      personId,
+      sha256,
+    ]);
+  }
+
   async removePhoto(personId: string, sha256: string): Promise<void> {
     const r = await this.db.run('DELETE FROM photos WHERE person_id = ? AND sha256 = ?', [personId, sha256]);
     if (r.changes === 0) throw new PlatformError(`person "${personId}" has no photo ${sha256.slice(0, 12)}…`, 'no_photo', 404);
@@ -227,15 +239,23 @@ export interface Desired {
   info: Record<string, unknown>;
   permissionIds: string[];
   photo: { sha256: string; ext: string } | null;
+  /** Why the photo is not sent: it fails the check the box enrols with (null: it passes). */
+  photoProblem: string | null;
   version: string;
+}
+
+/** The box state of a person held back because the photo fails the check (photos.ts verdict). */
+export function photoProblem(verdictJson: string): string {
+  const v = JSON.parse(verdictJson) as { message?: string };
+  return `not sent: photo fails the check (${v.message || 'photo quality too low'}); replace the photo`;
 }
 
 /** The people a box must hold: its groups' members, each with the record it is sent. */
 export async function desiredFor(db: PlatformDb, devSno: string): Promise<Map<string, Desired>> {
-  const rows = await db.all<PersonRow & { gids: string; sha256: string | null; ext: string | null }>(
+  const best = (col: string) => `(SELECT ph.${col} FROM photos ph WHERE ph.person_id = p.id ORDER BY ph.pass DESC, ph.score DESC, ph.added_at LIMIT 1) AS ${col}`;
+  const rows = await db.all<PersonRow & { gids: string; sha256: string | null; ext: string | null; pass: number | null; verdict_json: string | null }>(
     `SELECT p.*, (SELECT group_concat(pg2.group_id) FROM (SELECT group_id FROM person_groups WHERE person_id = p.id ORDER BY group_id) pg2) AS gids,
-            (SELECT ph.sha256 FROM photos ph WHERE ph.person_id = p.id ORDER BY ph.pass DESC, ph.score DESC, ph.added_at LIMIT 1) AS sha256,
-            (SELECT ph.ext FROM photos ph WHERE ph.person_id = p.id ORDER BY ph.pass DESC, ph.score DESC, ph.added_at LIMIT 1) AS ext
+            ${['sha256', 'ext', 'pass', 'verdict_json'].map(best).join(', ')}
      FROM people p
      WHERE EXISTS (SELECT 1 FROM person_groups pg JOIN device_groups dg ON dg.group_id = pg.group_id WHERE pg.person_id = p.id AND dg.dev_sno = ?)
      ORDER BY p.id`,
@@ -250,7 +270,8 @@ export async function desiredFor(db: PlatformDb, devSno: string): Promise<Map<st
       .update(JSON.stringify([r.name, r.type, r.register_type, info, permissionIds, photo?.sha256 ?? null]))
       .digest('hex')
       .slice(0, 32);
-    out.set(r.id, { id: r.id, name: r.name, type: r.type, registerType: r.register_type, info, permissionIds, photo, version });
+    const problem = photo && r.pass === 0 ? photoProblem(r.verdict_json ?? '{}') : null;
+    out.set(r.id, { id: r.id, name: r.name, type: r.type, registerType: r.register_type, info, permissionIds, photo, photoProblem: problem, version });
   }
   return out;
 }

@@ -4,7 +4,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FiqaAnalysis } from '../../agent/face/types';
+import { enrolRefusal } from '../../agent/commands/enrol-check';
+import type { FiqaAnalysis, FiqaLevel } from '../../agent/face/types';
 import { PlatformError } from './errors';
 
 export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
@@ -13,8 +14,10 @@ export interface PhotoVerdict {
   passed: boolean;
   /** FIQA score of the largest face (0 without a face): the best photo of a person is sent */
   score: number;
-  /** 0 passed; 40003 unreadable, 40004 no face, 40006 quality too low, 40007 too large */
+  /** 0 passed; 40003 unreadable, 40004 no face, 40006 quality too low, 40007 too large, 40009 face too small */
   code: number;
+  /** the level it was judged at: the one the person's register_type asks of the box (1 high, 2 custom) */
+  level?: FiqaLevel;
   /** plain-language summary */
   message: string;
   /** names of the failed checks */
@@ -23,7 +26,8 @@ export interface PhotoVerdict {
   reasons: Array<{ check: string; reason: string; hint?: string }>;
 }
 
-export type CheckPhoto = (bytes: Uint8Array) => Promise<FiqaAnalysis>;
+/** Analyses a photo with the face engine at `level` (default high). */
+export type CheckPhoto = (bytes: Uint8Array, level?: FiqaLevel) => Promise<FiqaAnalysis>;
 
 export function photoType(bytes: Uint8Array): { ext: 'jpg' | 'png'; mime: string } | null {
   if (bytes.length > 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return { ext: 'jpg', mime: 'image/jpeg' };
@@ -31,17 +35,24 @@ export function photoType(bytes: Uint8Array): { ext: 'jpg' | 'png'; mime: string
   return null;
 }
 
-export function verdictOf(a: FiqaAnalysis): PhotoVerdict {
+/**
+ * The verdict on a photo, by the rule the box enrols with (agent/commands/enrol-check.ts): the
+ * photo's largest face must pass at the level; the reasons are Photo Check's words.
+ */
+export function verdictOf(a: FiqaAnalysis, level?: FiqaLevel): PhotoVerdict {
   const face = a.data[0];
-  if (!face) return { passed: false, score: 0, code: 40004, message: 'no face detected', fails: [], reasons: [{ check: 'face', reason: 'no face detected', hint: 'use a photo in which the face is clearly visible' }] };
+  const at = level ? { level } : {};
+  if (!face) return { passed: false, score: 0, code: 40004, message: 'no face detected', fails: [], reasons: [{ check: 'face', reason: 'no face detected', hint: 'use a photo in which the face is clearly visible' }], ...at };
   const reasons = face.checks.filter((c) => c.enforced && !c.passed).map((c) => ({ check: c.name, reason: c.reason ?? c.name, ...(c.hint ? { hint: c.hint } : {}) }));
+  const refusal = enrolRefusal(face);
   return {
-    passed: a.passed,
+    passed: !refusal,
     score: face.score,
-    code: a.passed ? 0 : 40006,
-    message: a.passed ? 'ok' : reasons.map((r) => r.reason).join('; ') || 'photo quality too low',
+    code: refusal?.code ?? 0,
+    message: !refusal ? 'ok' : reasons.map((r) => r.reason).join('; ') || 'photo quality too low',
     fails: face.fails,
     reasons,
+    ...at,
   };
 }
 
@@ -50,6 +61,15 @@ export function verdictOfError(err: unknown): PhotoVerdict {
   const code = typeof e.code === 'number' ? e.code : 50072;
   const message = e.message ?? String(err);
   return { passed: false, score: 0, code, message, fails: [], reasons: [{ check: 'image', reason: message, ...(e.hint ? { hint: e.hint } : {}) }] };
+}
+
+/** Checks a photo at `level` and returns its verdict; a photo the engine cannot take (unreadable, no face…) is a failing verdict, not an error. */
+export async function judgePhoto(check: CheckPhoto, bytes: Uint8Array, level?: FiqaLevel): Promise<PhotoVerdict> {
+  try {
+    return verdictOf(await check(bytes, level), level);
+  } catch (err) {
+    return { ...verdictOfError(err), ...(level ? { level } : {}) };
+  }
 }
 
 export class PhotoStore {

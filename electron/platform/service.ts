@@ -14,7 +14,7 @@ import { createPlatformEvents, type EventsService, type PlatformEvents } from '.
 import { Lifecycle } from './lifecycle';
 import { PeopleAdmin } from './people-admin';
 import type { PersonInput } from './people';
-import { verdictOf, verdictOfError, type PhotoVerdict } from './photos';
+import { judgePhoto, type PhotoVerdict } from './photos';
 import { applySettings, platformStatus } from './site-settings';
 import type { ResultsMode, SyncReport } from './sync';
 import { SyncRunner } from './sync-runner';
@@ -125,7 +125,7 @@ class Platform implements PlatformService {
       dataDir: core.o.dataDir,
       lock: (fn) => core.serial(fn),
       read: (fn) => core.reads.read(fn),
-      checkPhoto: (bytes) => core.o.checkPhoto(bytes).then(verdictOf, verdictOfError),
+      checkPhoto: (bytes, level) => judgePhoto(core.o.checkPhoto, bytes, level),
       savePerson: (p, opts) => this.people.save(p, opts),
       addPhoto: (id, bytes, alongside) => this.people.addPhoto(id, bytes, alongside),
       getPerson: (id) => this.people.view(id),

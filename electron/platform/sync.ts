@@ -3,7 +3,9 @@
 // most 100 for new, edited or unanswered people, delete_users for people removed or moved out,
 // and keeps per box per person a state: pending (sent, no result yet), enrolled, failed (the
 // box's code and message: not re-sent until the person changes), noanswer (re-sent on the next
-// sync), sent (one-way mode), deleting. Results are matched by messageId. Idempotent.
+// sync), sent (one-way mode), deleting, unsent (the broker refused), held (not sent: the photo
+// fails the check the box enrols with; sent once a passing photo replaces it). Results are
+// matched by messageId. Idempotent.
 import { randomUUID } from 'node:crypto';
 import { addUsersPlusByIds, addUsersPlusByInfo, deleteUsersCommand, wipeDataCommand } from '../../agent/protocol/commands';
 import { commandResultSchema, usersResultSchema } from '../../agent/protocol/results';
@@ -19,7 +21,7 @@ export type { SyncReport };
 
 export const CHUNK = 100;
 export type ResultsMode = 'queue' | 'notify' | 'none';
-export type BoxPersonState = 'pending' | 'enrolled' | 'failed' | 'noanswer' | 'sent' | 'deleting' | 'unsent';
+export type BoxPersonState = 'pending' | 'enrolled' | 'failed' | 'noanswer' | 'sent' | 'deleting' | 'unsent' | 'held';
 
 export interface SyncDeps {
   db: PlatformDb;
@@ -87,8 +89,15 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
   // logs in), else once the resend time has passed since they were sent
   const retry = (r: BoxPersonRow) => !!o.force || old(r);
   const toAdd: Desired[] = [];
+  const toHold: Desired[] = [];
   for (const d of desired.values()) {
     const r = rows.get(d.id);
+    // a photo the box would refuse is not sent: the person's state says why, until the photo is replaced
+    if (d.photo && d.photoProblem) {
+      if (r?.state !== 'held' || r.version !== d.version) toHold.push(d);
+      else report.unchanged++;
+      continue;
+    }
     const resend =
       !r ||
       r.version !== d.version ||
@@ -99,7 +108,11 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
     if (resend && d.photo) toAdd.push(d);
     else report.unchanged++;
   }
-  const toDelete = [...rows.values()].filter((r) => !desired.has(r.person_id) && (r.state !== 'deleting' || stale(r))).map((r) => r.person_id);
+  // held and never sent before: nothing on the box to delete, only the row
+  const neverSent = (r: BoxPersonRow) => r.state === 'held' && r.sent_at === null;
+  const gone = [...rows.values()].filter((r) => !desired.has(r.person_id));
+  const toForget = gone.filter(neverSent).map((r) => r.person_id);
+  const toDelete = gone.filter((r) => !neverSent(r) && (r.state !== 'deleting' || stale(r))).map((r) => r.person_id);
   const mode = deps.resultsMode();
   const notify = mode === 'notify' ? { notifyPath: BOX_PATHS.notify } : {};
 
@@ -145,6 +158,22 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
     }
   };
 
+  if (toHold.length || toForget.length) {
+    const now = Date.now();
+    await deps.lock(() =>
+      transaction(db, async () => {
+        // a person the box got before keeps sent_at (a later delete then goes to the box)
+        for (const d of toHold)
+          await db.run(
+            `INSERT INTO box_people (dev_sno, person_id, state, version, code, message, message_id, sent_at, updated_at) VALUES (?, ?, 'held', ?, NULL, ?, NULL, NULL, ?)
+             ON CONFLICT (dev_sno, person_id) DO UPDATE SET state = 'held', version = excluded.version, code = NULL, message = excluded.message, updated_at = excluded.updated_at`,
+            [devSno, d.id, d.version, d.photoProblem, now],
+          );
+        for (const id of toForget) await db.run("DELETE FROM box_people WHERE dev_sno = ? AND person_id = ? AND state = 'held' AND sent_at IS NULL", [devSno, id]);
+      }),
+    );
+    report.held = toHold.length;
+  }
   try {
     for (const part of chunks(toDelete, CHUNK)) {
       const messageId = randomUUID();

@@ -71,6 +71,7 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     const bad = await cli('people', 'add', '--id', 'e2', '--name', 'Finn', '--photo', join(FACES_DIR, 'obama_partial_face.jpg'), '--group', 'staff');
     assert.equal(bad.code, 1, 'a photo that fails the check exits 1');
     assert.match(bad.stdout, /e2 {2}Finn {2}\[staff\] {2}photo FAILED: /);
+    assert.match(bad.stdout, /photo FAILED: .+ — not sent to the boxes; replace the photo /, 'says what to do');
     const missing = await cli('people', 'add', '--id', 'e3', '--name', 'Gus', '--group', 'nope');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no group "nope"/);
@@ -93,8 +94,16 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
         ['bad id!', true],
       ],
     );
+    // a row whose photo fails the check: imported, and the line says it is not sent and what to do
+    copyFileSync(join(FACES_DIR, 'obama_partial_face.jpg'), join(photos, 'partial.jpg'));
+    const csv2 = join(dir, 'people2.csv');
+    writeFileSync(csv2, 'id,name,groups,photo\nc4,Pat,staff,partial.jpg\n');
+    const imp2 = await cli('people', 'import', '--csv', csv2, '--photos', photos);
+    assert.equal(imp2.code, 0, imp2.stderr);
+    assert.match(imp2.stdout, /^1 added, 0 updated, 0 rows failed, 1 photo fails the check\n/);
+    assert.match(imp2.stdout, /\n {2}c4: photo fails the check \(.+\): not sent to the boxes until a photo that passes replaces it\n/);
     const list = jsonLines((await cli('people', 'list', '--json')).stdout);
-    assert.deepEqual(list.map((x) => x.id), ['c1', 'c2', 'e1', 'e2']);
+    assert.deepEqual(list.map((x) => x.id), ['c1', 'c2', 'c4', 'e1', 'e2']);
     assert.equal(list[0].name, 'Doe, Jane\nSecond line');
     assert.deepEqual(list[0].groups, ['staff', 'visitors']);
     assert.deepEqual((await cli('groups', 'list', '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l).name), ['staff', 'visitors']);
@@ -107,9 +116,11 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     assert.equal(lines[0].devSno, dev.devSno);
     assert.equal(lines[0].error, null);
     const done = lines.find((l) => l.type === 'done');
-    assert.equal(done.counts.pending, 4);
-    assert.equal(done.counts.assigned, 4);
-    assert.match(sync.stderr, /4 people still without an answer/);
+    // e2's and c4's photos fail the check: held on the platform, not sent, not waited for
+    assert.equal(done.counts.pending, 3);
+    assert.equal(done.counts.held, 2);
+    assert.equal(done.counts.assigned, 5);
+    assert.match(sync.stderr, /3 people still without an answer/);
     const wipeUsage = await cli('wipe', dev.devSno);
     assert.equal(wipeUsage.code, 1);
     assert.match(wipeUsage.stderr, /--users, --events or both/);

@@ -228,6 +228,10 @@ describe('platform: events and device status from the boxes', () => {
     const made = await ev.enrolStranger({ id: 's-good', name: 'Visitor One' });
     assert.equal(made.created, true, made.verdict.message);
     assert.equal(made.person!.registerType, 2);
+    // judged as the box judges a register_type 2 person (level custom), the photo stored with that verdict
+    assert.equal(made.verdict.level, 'custom');
+    assert.equal(refused.verdict.level, 'custom');
+    assert.equal(made.person!.photos[0]!.verdict.level, 'custom');
     assert.deepEqual(made.person!.groups, ['staff'], "the box's groups");
     assert.equal((await ev.get('s-good')).enrolledPersonId, made.person!.id);
     await assert.rejects(ev.enrolStranger({ id: 's-good', name: 'Again' }), /already enrolled as Visitor One/);

@@ -35,7 +35,7 @@ export async function startPlatform(o: Partial<PlatformOptions> = {}, reuse?: { 
     boxPort: 0,
     brokerControl: broker,
     amqpPort,
-    checkPhoto: (b) => photos.check(b, { level: 'high' }),
+    checkPhoto: (b, level) => photos.check(b, { level: level ?? 'high' }),
     ...o,
   });
   return {

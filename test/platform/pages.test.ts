@@ -111,6 +111,8 @@ describe('platform pages (Chromium)', () => {
     await add.getByRole('button', { name: 'Add' }).click();
     await add.getByRole('status', { name: 'Added' }).getByText('photo fails the check').waitFor({ timeout: 60_000 });
     assert.ok((await add.locator('.verdict-reasons li').count()) > 0, 'the reasons are listed');
+    // and what to do: the boxes would refuse it, so it is not sent until replaced
+    await add.getByRole('status', { name: 'Added' }).getByText('Not sent to the boxes (they would refuse it): replace the photo.').waitFor();
     // a duplicate id: a plain error
     await add.getByLabel('Person id').fill('ada');
     await add.getByLabel('Person name').fill('Again');
@@ -160,6 +162,9 @@ describe('platform pages (Chromium)', () => {
     const checked = editor.getByRole('status', { name: 'Photo checked' });
     await checked.getByText('photo fails the check').waitFor({ timeout: 60_000 });
     assert.ok((await checked.locator('.verdict-reasons li').count()) > 0, 'the reasons are listed');
+    // Ada has passing photos: this one is simply not used (no "replace the photo" advice)
+    await checked.getByText("Not used: the person's best photo is sent.").waitFor();
+    assert.equal(await checked.getByText('replace the photo').count(), 0);
     await editor.locator('.photo-tile').nth(2).waitFor();
     assert.equal(await editor.locator('.photo-tile').count(), 3);
     // the failing photo is not the one sent
@@ -223,7 +228,7 @@ describe('platform pages (Chromium)', () => {
     commissioned = devSno;
   });
 
-  it('People at 1366×768: a box that refuses a photo is named, its reason wraps, nothing scrolls sideways', async (t) => {
+  it('People at 1366×768: the box of a held person is named, the reason wraps, nothing scrolls sideways', async (t) => {
     if (skip) return t.skip('no chromium');
     assert.ok(commissioned, 'the box commissioned above');
     await page.setViewportSize({ width: 1366, height: 768 });
@@ -242,13 +247,15 @@ describe('platform pages (Chromium)', () => {
     await dev.locator('.strong', { hasText: 'loading bay' }).waitFor();
     await dev.getByLabel('Assign a group to loading bay').selectOption('staff');
     await dev.locator('.group-tag', { hasText: 'staff' }).waitFor();
-    // bob's partial face is sent with the group and refused by the real agent (40094)
+    // bob's partial face would be refused by the box: it is not sent, and his box state says why
     await page.goto(`${site!.url}#/people`);
     const table = page.getByRole('region', { name: 'People' });
     await table.getByLabel('Search people').fill('');
     const state = table.locator(`tr[data-person="bob"] .box-state[data-box="${commissioned}"]`);
-    await state.getByText('loading bay: refused by the box').waitFor({ timeout: 90_000 });
-    await state.getByText(/photo rejected at level high/).waitFor();
+    await state.getByText('loading bay: not sent: photo would be refused').waitFor({ timeout: 90_000 });
+    // the reasons show once, in the Photo check column (not again under every box); the tag's title holds the box state's message
+    assert.match((await state.locator('.tag').getAttribute('title')) ?? '', /: not sent: photo fails the check \(.+\); replace the photo$/);
+    await table.locator('tr[data-person="bob"]').getByText('Not sent to the boxes (they would refuse it): replace the photo.').waitFor();
     await shot(page, 'platform-people-refused', true);
     assert.deepEqual(await sidewaysScroll(page), []);
     const edit = await table.locator('tr[data-person="bob"]').getByRole('button', { name: 'Edit' }).boundingBox();

@@ -34,7 +34,7 @@ function printDevice(d: DeviceView, json?: boolean): void {
 function printPerson(p: PersonView, json?: boolean): void {
   if (json) return line(p);
   const best = p.photos[0];
-  const photo = best ? (best.verdict.passed ? `photo ok (score ${best.verdict.score.toFixed(2)})` : `photo FAILED: ${best.verdict.message}`) : 'no photo';
+  const photo = best ? (best.verdict.passed ? `photo ok (score ${best.verdict.score.toFixed(2)})` : `photo FAILED: ${best.verdict.message} — not sent to the boxes; replace the photo`) : 'no photo';
   const boxes = p.boxes.map((b) => `${b.devSno.slice(0, 6)}…:${b.state}${b.code ? ` ${b.code}` : ''}`).join(' ');
   process.stdout.write(`${p.id}  ${p.name}  [${p.groups.join(', ')}]  ${photo}  ${boxes}\n`);
 }
@@ -124,7 +124,7 @@ export function register(program: Command): void {
       else {
         process.stdout.write(`${r.summary}\n`);
         for (const f of r.failed) process.stdout.write(`  line ${f.line}${f.id ? ` (${f.id})` : ''}: ${f.error}\n`);
-        for (const f of r.photoFailed) process.stdout.write(`  ${f.id}: photo ${f.message}\n`);
+        for (const f of r.photoFailed) process.stdout.write(`  ${f.id}: photo fails the check (${f.message}): not sent to the boxes until a photo that passes replaces it\n`);
       }
       if (r.failed.length > 0) process.exitCode = 1;
     },

@@ -10,6 +10,8 @@ import { transaction, type PlatformDb } from '../db';
 import { PlatformError } from '../errors';
 import type { PersonInput } from '../people';
 import type { PhotoVerdict } from '../photos';
+import { levelFor } from '../../../agent/commands/enrol-check';
+import type { FiqaLevel } from '../../../agent/face/types';
 import { DeviceMonitor } from './monitor';
 import { parseDeviceInfo, parseRecordBody, parseStatus } from './parse';
 import { EventPictures } from './pictures';
@@ -45,7 +47,8 @@ export interface PlatformEventsOptions extends PlatformEventsSettings {
   /** Reads on their own connections, each `fn` one committed state (core.reads, db.ts SnapshotReads). */
   read: ReadFn;
   /** FIQA check of a photo as the people service judges it. */
-  checkPhoto(bytes: Uint8Array): Promise<PhotoVerdict>;
+  /** The face engine's verdict at `level` (default high), by the box's enrolment rule. */
+  checkPhoto(bytes: Uint8Array, level?: FiqaLevel): Promise<PhotoVerdict>;
   /** `alongside` runs inside the person's transaction, under the write lock (people-admin.ts). */
   savePerson(p: PersonInput, opts: { update: boolean; photos?: Uint8Array[]; alongside?: () => Promise<void> }): Promise<PersonView>;
   addPhoto(id: string, bytes: Uint8Array, alongside?: () => Promise<void>): Promise<{ person: PersonView; verdict: PhotoVerdict }>;
@@ -144,7 +147,8 @@ export async function createPlatformEvents(o: PlatformEventsOptions): Promise<Pl
     },
     async enrolStranger(p: EnrolStrangerParams) {
       const { view, bytes } = await spotOf(p.id);
-      const verdict = await o.checkPhoto(bytes);
+      // judged as the box will judge it: a stranger is enrolled with register_type 2 (level custom)
+      const verdict = await o.checkPhoto(bytes, levelFor(2));
       if (!verdict.passed && !p.force) return { created: false, person: null, verdict };
       const personId = p.personId ?? `stranger-${createHash('sha256').update(view.id).digest('hex').slice(0, 12)}`;
       const groups =

@@ -4,6 +4,7 @@
 // it reports again. Alerts are kept in platform.db (bounded).
 import { MISSED_PERIODS_OFFLINE, type AlertView, type CaptureDeviceView, type DeviceStatusView, type MetricPoint, type MetricSeries } from '../../api/events';
 import { transaction, type PlatformDb } from '../db';
+import { macForDisplay } from '../names';
 import type { ParsedCaptureDevice, ParsedStatus } from './parse';
 import type { ReadFn } from './records';
 
@@ -222,7 +223,8 @@ export class DeviceMonitor {
         periodS: this.o.periodS(),
         gatewayIp: s?.gateway_ip || null,
         gatewayName: s?.gateway_name || null,
-        mac: s?.mac || d.mac,
+        // the box's own report, else the bound MAC as the Site page shows it (aa:bb:…, not the login's 0x… form)
+        mac: s?.mac || macForDisplay(d.mac),
         swVersion: s?.sw_version || null,
         sdkVersion: s?.sdk_version || null,
         latest: m ? point(m) : null,

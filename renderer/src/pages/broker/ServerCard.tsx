@@ -130,6 +130,12 @@ export function ServerCard({ status, uptimeMs, busy, error, onStart, onStop }: S
           </div>
         </div>
       )}
+      {running && status.usedBySite === false && (
+        <p className="hint broker-site-note">
+          The site platform has no boxes on this broker yet: stopping it breaks nothing for the site, which starts it again by itself (on its
+          own port) when the first box is added or logs in.
+        </p>
+      )}
       {idle && portProblem && port !== '' && (
         <p className="field-error" role="alert">
           {portProblem}

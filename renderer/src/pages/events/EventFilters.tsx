@@ -76,14 +76,17 @@ export function EventFilters({ value, onChange, devices }: { value: FilterChoice
           <option value="stranger">strangers</option>
         </select>
       </label>
-      <label className="time">
-        <span>From</span>
-        <input type="datetime-local" value={value.since} onChange={(e) => set({ since: e.target.value })} />
-      </label>
-      <label className="time">
-        <span>To</span>
-        <input type="datetime-local" value={value.until} onChange={(e) => set({ until: e.target.value })} />
-      </label>
+      {/* one item of the row: From and To wrap together, never To alone */}
+      <div className="time-range" role="group" aria-label="Time range">
+        <label className="time">
+          <span>From</span>
+          <input type="datetime-local" value={value.since} onChange={(e) => set({ since: e.target.value })} />
+        </label>
+        <label className="time">
+          <span>To</span>
+          <input type="datetime-local" value={value.until} onChange={(e) => set({ until: e.target.value })} />
+        </label>
+      </div>
       <button type="button" className="secondary small" disabled={!isFiltered(value)} onClick={() => onChange(NO_FILTER)}>
         Clear filters
       </button>

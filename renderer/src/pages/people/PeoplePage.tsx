@@ -24,7 +24,7 @@ function PersonRow({ p, act, editing, onEdit }: { p: PersonView; act: ReturnType
       </td>
       <td>{p.groups.join(', ') || <span className="muted">no group</span>}</td>
       <td>
-        <Verdict v={p.photos[0]?.verdict} />
+        <Verdict v={p.photos[0]?.verdict} sent />
         {p.photos.length > 1 && <div className="muted">{p.photos.length} photos; the best is sent</div>}
       </td>
       <td>
@@ -32,7 +32,10 @@ function PersonRow({ p, act, editing, onEdit }: { p: PersonView; act: ReturnType
           {p.boxes.length === 0 && <span className="muted">on no box</span>}
           {p.boxes.map((b) => (
             <div key={b.devSno} className="box-state" data-box={b.devSno}>
-              <span className={`tag ${b.state === 'enrolled' ? 'ok' : b.state === 'failed' ? 'bad' : 'warn'}`} title={`${b.name || 'box'} ${b.devSno}`}>
+              <span
+                className={`tag ${b.state === 'enrolled' ? 'ok' : b.state === 'failed' || b.state === 'held' ? 'bad' : 'warn'}`}
+                title={`${b.name || 'box'} ${b.devSno}${b.state === 'held' && b.message ? `: ${b.message}` : ''}`}
+              >
                 {b.name || `${b.devSno.slice(0, 6)}…`}: {STATE_WORDS[b.state] ?? b.state}
               </span>
               {b.state === 'failed' && b.message && (
@@ -113,7 +116,7 @@ function AddPerson({ groups }: { groups: string[] }) {
       )}
       {added && (
         <div role="status" aria-label="Added">
-          Added {added.name} ({added.id}). <Verdict v={added.photos[0]?.verdict} />
+          Added {added.name} ({added.id}). <Verdict v={added.photos[0]?.verdict} sent />
         </div>
       )}
     </section>

@@ -18,8 +18,8 @@ function PhotoTile({ id, photo, onChanged }: { id: string; photo: PersonView['ph
   return (
     <div className="photo-tile" data-photo={photo.sha256} role="group" aria-label={`Photo ${photo.sha256.slice(0, 8)}`}>
       <Thumb sha256={photo.sha256} large />
-      {photo.best && <span className="tag ok">best: sent to the boxes</span>}
-      <Verdict v={photo.verdict} />
+      {photo.best && (photo.verdict.passed ? <span className="tag ok">best: sent to the boxes</span> : <span className="tag bad">best, but fails the check: not sent</span>)}
+      <Verdict v={photo.verdict} sent={photo.best} />
       {confirm ? (
         <div className="actions">
           <button type="button" className="danger small" disabled={act.busy} onClick={() => void remove()}>
@@ -132,7 +132,7 @@ export function PersonEditor({ person, groups, onClose }: { person: PersonView; 
         </div>
         {checked && !upload.busy && (
           <div role="status" aria-label="Photo checked">
-            Photo added. <Verdict v={checked} />
+            Photo added. <Verdict v={checked} sent={photos[0]?.verdict.passed === false} />
           </div>
         )}
         {upload.error && (

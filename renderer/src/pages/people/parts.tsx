@@ -26,11 +26,18 @@ export function Thumb({ sha256, large = false }: { sha256: string | undefined; l
   return src ? <img className={cls} src={src} alt="" /> : <span className={cls} aria-hidden="true" />;
 }
 
-export function Verdict({ v }: { v: PhotoVerdictView | undefined }) {
+/**
+ * A photo's verdict. `sent`: whether the person is sent with this photo (their best) — a failing
+ * one then says the person is not sent and what to do; a failing photo that is not the best says
+ * it is not used.
+ */
+export function Verdict({ v, sent }: { v: PhotoVerdictView | undefined; sent?: boolean }) {
   if (!v) return <span className="tag warn">no photo</span>;
   return (
     <div>
       <span className={`tag ${v.passed ? 'ok' : 'bad'}`}>{v.passed ? `photo ok · ${v.score.toFixed(2)}` : 'photo fails the check'}</span>
+      {!v.passed && sent === true && <div className="verdict-todo">Not sent to the boxes (they would refuse it): replace the photo.</div>}
+      {!v.passed && sent === false && <div className="muted">Not used: the person's best photo is sent.</div>}
       {!v.passed && (
         <ul className="verdict-reasons">
           {v.reasons.map((r, i) => (

@@ -21,6 +21,7 @@ function SyncCell({ d }: { d: DeviceView }) {
   if (s.failed) parts.push(`${s.failed} refused`);
   if (s.noanswer || s.unsent) parts.push(`${(s.noanswer ?? 0) + (s.unsent ?? 0)} to resend`);
   if (s.sent) parts.push(`${s.sent} sent`);
+  if (s.held) parts.push(`${s.held} not sent (photo fails the check)`);
   return <span>{parts.join(' · ')}</span>;
 }
 
@@ -48,20 +49,22 @@ function DeviceRow({ d, groups, act }: { d: DeviceView; groups: string[]; act: R
   const free = groups.filter((g) => !d.groups.includes(g));
   return (
     <tr data-dev={d.devSno}>
-      <td>
+      <td data-label="Box">
         <BoxName d={d} />
         <div className="mono muted">{d.devSno}</div>
       </td>
-      <td>
+      <td data-label="State">
         <span className={`tag ${!d.enabled ? 'off' : d.online ? 'ok' : 'warn'}`}>{!d.enabled ? 'disabled' : d.online ? 'online' : 'offline'}</span>
         <div className="muted">login {ago(d.lastLoginAt)}</div>
         {d.lastLoginAddr && <div className="muted mono">{d.lastLoginAddr}</div>}
       </td>
-      <td className="mono">{d.mac ?? <span className="muted">not bound</span>}</td>
-      <td>
+      <td className="mono" data-label="MAC">
+        {d.mac ?? <span className="muted">not bound</span>}
+      </td>
+      <td data-label="Broker">
         {d.brokerState === 'ready' ? 'ready' : <span className="error-text">{d.brokerState}{d.brokerError ? `: ${d.brokerError}` : ''}</span>}
       </td>
-      <td>
+      <td data-label="Groups">
         {d.groups.map((g) => (
           <span key={g} className="tag group-tag">
             {g}{' '}
@@ -83,74 +86,76 @@ function DeviceRow({ d, groups, act }: { d: DeviceView; groups: string[]; act: R
           </select>
         )}
       </td>
-      <td>
+      <td data-label="People">
         <SyncCell d={d} />
       </td>
-      <td className="nowrap">
-        {confirm === null && (
-          <>
-            <button type="button" className="secondary small" onClick={() => void act.run(() => api.call('platform.sync', { devSno: d.devSno }))}>
-              Sync
-            </button>{' '}
-            <button type="button" className="secondary small" onClick={() => void act.run(() => api.call('platform.devices.enable', { devSno: d.devSno, enabled: !d.enabled }))}>
-              {d.enabled ? 'Disable' : 'Enable'}
-            </button>{' '}
-            {d.mac && (
-              <button type="button" className="secondary small" onClick={() => setConfirm('release')}>
-                Release MAC
+      <td className="row-actions-cell">
+        <div className="row-actions">
+          {confirm === null && (
+            <>
+              <button type="button" className="secondary small" onClick={() => void act.run(() => api.call('platform.sync', { devSno: d.devSno }))}>
+                Sync
+              </button>{' '}
+              <button type="button" className="secondary small" onClick={() => void act.run(() => api.call('platform.devices.enable', { devSno: d.devSno, enabled: !d.enabled }))}>
+                {d.enabled ? 'Disable' : 'Enable'}
+              </button>{' '}
+              {d.mac && (
+                <button type="button" className="secondary small" onClick={() => setConfirm('release')}>
+                  Release MAC
+                </button>
+              )}{' '}
+              <button type="button" className="secondary small" onClick={() => setConfirm('wipe')}>
+                Wipe…
+              </button>{' '}
+              <button type="button" className="secondary small" onClick={() => setConfirm('remove')}>
+                Remove
               </button>
-            )}{' '}
-            <button type="button" className="secondary small" onClick={() => setConfirm('wipe')}>
-              Wipe…
-            </button>{' '}
-            <button type="button" className="secondary small" onClick={() => setConfirm('remove')}>
-              Remove
-            </button>
-          </>
-        )}
-        {confirm === 'release' && (
-          <span role="group" aria-label="Confirm release">
-            Another box may then take this code.{' '}
-            <button type="button" className="danger small" onClick={() => void act.run(() => api.call('platform.devices.release', { devSno: d.devSno })).then(() => setConfirm(null))}>
-              Yes, release
-            </button>{' '}
-            <button type="button" className="secondary small" onClick={() => setConfirm(null)}>
-              Keep
-            </button>
-          </span>
-        )}
-        {confirm === 'wipe' && (
-          <span role="group" aria-label="Confirm wipe">
-            <label>
-              <input type="checkbox" checked={wipeUsers} onChange={(e) => setWipeUsers(e.target.checked)} /> enrolled people
-            </label>{' '}
-            <label>
-              <input type="checkbox" checked={wipeEvents} onChange={(e) => setWipeEvents(e.target.checked)} /> events
-            </label>{' '}
-            <button
-              type="button"
-              className="danger small"
-              disabled={!wipeUsers && !wipeEvents}
-              onClick={() => void act.run(() => api.call('platform.wipe', { devSno: d.devSno, users: wipeUsers, events: wipeEvents })).then(() => setConfirm(null))}
-            >
-              Yes, wipe the box
-            </button>{' '}
-            <button type="button" className="secondary small" onClick={() => setConfirm(null)}>
-              Cancel
-            </button>
-          </span>
-        )}
-        {confirm === 'remove' && (
-          <span role="group" aria-label="Confirm remove">
-            The code stops working and its broker user is deleted.{' '}
-            <button type="button" className="danger small" onClick={() => void act.run(() => api.call('platform.devices.remove', { devSno: d.devSno })).then(() => setConfirm(null))}>
-              Yes, remove
-            </button>{' '}
-            <button type="button" className="secondary small" onClick={() => setConfirm(null)}>
-              Keep
-            </button>
-          </span>
-        )}
+            </>
+          )}
+          {confirm === 'release' && (
+            <span role="group" aria-label="Confirm release">
+              Another box may then take this code.{' '}
+              <button type="button" className="danger small" onClick={() => void act.run(() => api.call('platform.devices.release', { devSno: d.devSno })).then(() => setConfirm(null))}>
+                Yes, release
+              </button>{' '}
+              <button type="button" className="secondary small" onClick={() => setConfirm(null)}>
+                Keep
+              </button>
+            </span>
+          )}
+          {confirm === 'wipe' && (
+            <span role="group" aria-label="Confirm wipe">
+              <label>
+                <input type="checkbox" checked={wipeUsers} onChange={(e) => setWipeUsers(e.target.checked)} /> enrolled people
+              </label>{' '}
+              <label>
+                <input type="checkbox" checked={wipeEvents} onChange={(e) => setWipeEvents(e.target.checked)} /> events
+              </label>{' '}
+              <button
+                type="button"
+                className="danger small"
+                disabled={!wipeUsers && !wipeEvents}
+                onClick={() => void act.run(() => api.call('platform.wipe', { devSno: d.devSno, users: wipeUsers, events: wipeEvents })).then(() => setConfirm(null))}
+              >
+                Yes, wipe the box
+              </button>{' '}
+              <button type="button" className="secondary small" onClick={() => setConfirm(null)}>
+                Cancel
+              </button>
+            </span>
+          )}
+          {confirm === 'remove' && (
+            <span role="group" aria-label="Confirm remove">
+              The code stops working and its broker user is deleted.{' '}
+              <button type="button" className="danger small" onClick={() => void act.run(() => api.call('platform.devices.remove', { devSno: d.devSno })).then(() => setConfirm(null))}>
+                Yes, remove
+              </button>{' '}
+              <button type="button" className="secondary small" onClick={() => setConfirm(null)}>
+                Keep
+              </button>
+            </span>
+          )}
+        </div>
       </td>
     </tr>
   );
@@ -248,8 +253,8 @@ export function SitePage() {
         {devices.data && devices.data.length === 0 ? (
           <p className="muted">No boxes yet. Issue a code, or commission boxes from the Boxes page.</p>
         ) : (
-          <div className="table-wrap">
-            <table className="compact-table">
+          <div className="table-wrap devices-wrap">
+            <table className="compact-table devices-table">
               <thead>
                 <tr>
                   <th>Box</th>

@@ -82,4 +82,5 @@ export const STATE_WORDS: Record<string, string> = {
   sent: 'sent (no results in one-way mode)',
   deleting: 'being deleted',
   unsent: 'not sent (broker unreachable)',
+  held: 'not sent: photo would be refused',
 };

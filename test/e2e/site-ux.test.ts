@@ -1,0 +1,146 @@
+// Site mode at an operator's window sizes, all real: `se3kit serve` (built CLI) with the site
+// platform, boxes logging in at the box port, Debian chromium via playwright-core.
+// 1. Broker page before the site has any box: the platform has not used the broker yet, so Stop
+//    stops it at once and says so; a box added afterwards still logs in (the platform starts the
+//    broker again itself).
+// 2. Site page: the devices table with every row action (Rename, Sync, Disable, Release MAC,
+//    Wipe…, Remove, group ×, + group) fits its frame at 760 px and 1366 px wide.
+// 3. Events page at 1366×768 and 760 px: the From and To fields sit on one line.
+// Also: the People page at 760 px with a person held back (photo fails the check) on three
+// boxes; the Devices page shows a bound MAC in the Site page's form.
+// Screenshots: test-artifacts/e2e/site-ux-*.png.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, Page } from 'playwright-core';
+import type { BrokerStatus } from '../../electron/api/broker';
+import { freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite } from './harness';
+import { http, until } from '../platform/harness';
+import { face } from '../fiqa/fixtures';
+
+async function apiClient(url: string, password: string) {
+  const login = await fetch(new URL('/api/login', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) });
+  assert.equal(login.status, 200, 'admin login');
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  return async <T = unknown>(method: string, params: object = {}): Promise<T> => {
+    const res = await fetch(new URL(`/api/call/${method}`, url), { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(params) });
+    const body = (await res.json()) as { result?: T; error?: { message: string } };
+    assert.equal(res.status, 200, `${method}: ${body.error?.message}`);
+    return body.result as T;
+  };
+}
+
+/** Whether every element matching `sel` lies inside the box of `frame` (names the ones that stick out). */
+async function outside(page: Page, frame: string, sel: string): Promise<string[]> {
+  return page.evaluate(
+    ([frame, sel]) => {
+      const f = document.querySelector(frame)!.getBoundingClientRect();
+      return Array.from(document.querySelectorAll<HTMLElement>(sel))
+        .filter((el) => {
+          const r = el.getBoundingClientRect();
+          return r.left < f.left - 0.5 || r.right > f.right + 0.5;
+        })
+        .map((el) => `${el.textContent?.trim()} ${Math.round(el.getBoundingClientRect().right)} > ${Math.round(f.right)}`);
+    },
+    [frame, sel] as const,
+  );
+}
+
+test('site mode at 760 px and 1366 px: broker Stop before any box, the devices table, the Events time range', { timeout: 240_000 }, async (t) => {
+  if (!haveChromium(t)) return;
+  const boxPort = await freePort();
+  const amqpPort = await freePort();
+  const site = await startSite(['--box-port', String(boxPort), '--amqp-port', String(amqpPort)]);
+  let browser: Browser | null = null;
+  t.after(async () => {
+    await browser?.close();
+    await site.stop();
+  });
+  const call = await apiClient(site.url, site.password);
+  browser = await launchChromium();
+
+  // ---- 1. the broker before the site has a box: started by the operator, not used by the site
+  await call('broker.addUser', { name: 'ops-tool', password: 'ops-tool-pass-1' });
+  const opsPort = await freePort();
+  await call('broker.start', { port: opsPort, host: '127.0.0.1' });
+  const st = await call<BrokerStatus>('broker.status');
+  assert.equal(st.state, 'running');
+  assert.equal(st.usedBySite, false, 'the site has no box on it yet');
+  const page = await loggedInPage(browser, site, 'broker');
+  const server = page.getByRole('form', { name: 'Broker server' });
+  await server.getByText('The site platform has no boxes on this broker yet').waitFor();
+  await shot(page, 'site-ux-01-broker-unused');
+  await server.getByRole('button', { name: 'Stop', exact: true }).click();
+  assert.equal(await page.getByRole('alertdialog', { name: "Stop the site's broker?" }).count(), 0, 'no confirmation: nothing of the site runs on it');
+  await page.locator('[data-testid=broker-state]', { hasText: 'Stopped' }).waitFor({ timeout: 15_000 });
+  // the site's future box logins are not broken: the platform starts the broker again itself
+  const devs: string[] = [];
+  for (const name of ['front gate', 'loading bay', 'staff entrance at the back']) devs.push((await call<{ devSno: string }>('platform.devices.add', { name })).devSno);
+  for (let i = 0; i < devs.length; i++) {
+    const login = await http(`http://127.0.0.1:${boxPort}/login?dev_sno=${devs[i]}&hex_mac=0x0000000000c${i}`);
+    assert.equal(login.status, 200, login.body.toString());
+  }
+  await until('the broker runs for the site again', async () => {
+    const s = await call<BrokerStatus>('broker.status');
+    return s.state === 'running' && s.usedBySite === true && s.users.some((u) => u.name === `box.${devs[0]}`);
+  });
+  assert.equal((await call<BrokerStatus>('broker.status')).port, amqpPort, "on the site's own AMQP port");
+  // with the site on it, Stop asks again
+  await page.reload();
+  await server.getByRole('button', { name: 'Stop', exact: true }).click();
+  await page.getByRole('alertdialog', { name: "Stop the site's broker?" }).getByRole('button', { name: 'Keep it running' }).click();
+
+  // ---- 2. the devices table: every row's actions fit the frame
+  for (const g of ['staff', 'night shift', 'contractors']) await call('platform.groups.add', { name: g });
+  for (const d of devs) for (const g of ['staff', 'night shift']) await call('platform.devices.assign', { devSno: d, group: g });
+  for (const [i, vp] of [
+    [0, { width: 760, height: 900 }],
+    [1, { width: 1366, height: 768 }],
+  ] as const) {
+    await page.setViewportSize(vp);
+    await page.goto(`${site.url}#/site`);
+    const row = page.locator(`tr[data-dev="${devs[2]}"]`);
+    await row.getByRole('button', { name: 'Release MAC' }).waitFor();
+    assert.deepEqual(await sidewaysScroll(page), [], `${vp.width} px: nothing scrolls sideways`);
+    const frame = 'section[aria-label="Devices"]';
+    assert.deepEqual(await outside(page, frame, `${frame} tr[data-dev] button, ${frame} tr[data-dev] select`), [], `${vp.width} px: every action inside the frame`);
+    // and they still work from there
+    await row.getByRole('button', { name: 'Wipe…' }).click();
+    const confirm = row.getByRole('group', { name: 'Confirm wipe' });
+    assert.deepEqual(await outside(page, frame, `${frame} tr[data-dev] button, ${frame} tr[data-dev] input`), [], `${vp.width} px: the wipe confirmation inside the frame`);
+    assert.deepEqual(await sidewaysScroll(page), [], `${vp.width} px: nothing scrolls sideways with the confirmation open`);
+    await shot(page, `site-ux-0${2 + i}-devices-${vp.width}`, true);
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+  }
+
+  // the People page at 760 px: a person held back on three boxes (photo fails the check) fits too
+  await call('platform.people.add', { id: 'bob', name: 'Bob Partial', groups: ['staff'], photos: [face('obama_partial_face.jpg').toString('base64')] });
+  await page.setViewportSize({ width: 760, height: 900 });
+  await page.goto(`${site.url}#/people`);
+  const bob = page.locator('tr[data-person="bob"]');
+  await bob.getByText('Not sent to the boxes (they would refuse it): replace the photo.').waitFor();
+  await bob.locator(`.box-state[data-box="${devs[2]}"]`).getByText('staff entrance at the back: not sent: photo would be refused').waitFor({ timeout: 15_000 });
+  assert.deepEqual(await sidewaysScroll(page), [], '760 px: the People table does not scroll sideways');
+  await shot(page, 'site-ux-04-people-760', true);
+
+  // the Devices page shows a box's bound MAC as the Site page does (aa:bb:…, not the login's 0x… form)
+  await page.goto(`${site.url}#/devices`);
+  await page.getByText('00:00:00:00:00:c0').first().waitFor();
+  assert.equal(await page.getByText('0x0000000000c0').count(), 0);
+
+  // ---- 3. the Events filter row: From and To together
+  for (const vp of [
+    { width: 1366, height: 768 },
+    { width: 760, height: 900 },
+  ]) {
+    await page.setViewportSize(vp);
+    await page.goto(`${site.url}#/events`);
+    const filters = page.getByRole('form', { name: 'Filter events' });
+    const from = await filters.getByLabel('From').boundingBox();
+    const to = await filters.getByLabel('To').boundingBox();
+    assert.ok(from && to, 'both fields shown');
+    assert.equal(Math.round(to.y), Math.round(from.y), `${vp.width} px: To is on the line of From (${JSON.stringify({ from, to })})`);
+    assert.ok(to.x > from.x + from.width - 1, `${vp.width} px: To follows From`);
+    assert.deepEqual(await sidewaysScroll(page), [], `${vp.width} px: nothing scrolls sideways`);
+    await shot(page, `site-ux-events-${vp.width}`);
+  }
+});
