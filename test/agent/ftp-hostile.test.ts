@@ -1,0 +1,155 @@
+// The agent's snapshot FTP server (port 2121) as a LAN attacker or a failing camera would use
+// it, against the real FTP server and spool in a child process (ftp-spool-child.ts), one data
+// folder throughout:
+// - hostile file names (../, absolute, backslashes, NUL, 300 bytes, the reserved in-progress
+//   prefix, none, a missing sub-folder): each is refused with a 550 saying why, or stays
+//   inside the camera's own spool folder; the server keeps taking uploads;
+// - a data connection reset mid-upload leaves nothing, and nothing is recognised;
+// - the agent killed with SIGKILL mid-upload: after the restart the cut-short picture is not
+//   recognised as if it were whole, and no trace of it stays on disk.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ftpLogin, ftpStor } from './recog-fixture';
+
+interface Child {
+  proc: ChildProcess;
+  port: number;
+  out: () => string;
+}
+
+let dir: string;
+let child: Child;
+
+async function startChild(): Promise<Child> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'ftp-spool-child.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`FTP child did not listen within 30 s:\n${out}`)), 30_000);
+    proc.stdout!.on('data', () => {
+      const m = /^ftp (\d+)$/m.exec(out);
+      if (m) resolve((clearTimeout(timer), Number(m[1])));
+    });
+    proc.once('exit', () => reject((clearTimeout(timer), new Error(`FTP child exited:\n${out}`))));
+  });
+  return { proc, port, out: () => out };
+}
+
+async function kill9(c: Child): Promise<void> {
+  if (c.proc.exitCode !== null || c.proc.signalCode !== null) return;
+  const exited = new Promise((r) => c.proc.once('exit', r));
+  c.proc.kill('SIGKILL');
+  await exited;
+}
+
+const processed = (c: Child) => [...c.out().matchAll(/^processed (\S+) (\d+) ([0-9a-f]{64})$/gm)].map((m) => ({ user: m[1], size: Number(m[2]), sha: m[3] }));
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const spoolFiles = () => readdirSync(join(dir, 'spool', 'cam1'));
+/** Every file under the data folder (relative), to show nothing was written outside the spool. */
+function allFiles(d = dir, rel = ''): string[] {
+  return readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? allFiles(join(d, n), `${rel}${n}/`) : [`${rel}${n}`]));
+}
+
+async function waitFor(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}:\n${child.out().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A whole upload; returns the final reply. */
+async function upload(name: string | Buffer, data: Buffer): Promise<string> {
+  const { c, sock, pass } = await ftpLogin(child.port, 'cam1', 'pw1');
+  try {
+    assert.match(pass, /^230/);
+    const s = await ftpStor(c, name);
+    if ('refused' in s) return s.refused;
+    await new Promise<void>((r) => s.data.end(data, () => r()));
+    return await c.reply();
+  } finally {
+    sock.destroy();
+  }
+}
+
+/** Uploads a whole picture and waits until the spool has recognised it. */
+async function uploadAndProcess(name: string, data: Buffer): Promise<void> {
+  const n = processed(child).length;
+  assert.match(await upload(name, data), /^226/, name);
+  await waitFor(`${name} recognised`, () => processed(child).length > n);
+  assert.deepEqual(processed(child).at(-1), { user: 'cam1', size: data.length, sha: sha(data) }, name);
+}
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'se3-ftp-hostile-'));
+  child = await startChild();
+});
+after(async () => {
+  if (child) await kill9(child);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('hostile file names are refused with a reason or kept in the camera folder; the server keeps taking uploads', { timeout: 60_000 }, async () => {
+  const pic = randomBytes(20_000);
+  const refusals: Array<[string | Buffer, RegExp]> = [
+    [Buffer.from('a\0b.jpg'), /NUL/],
+    ['x'.repeat(300), /300 bytes; at most 255/],
+    ['.partial-1234', /reserved for uploads in progress/],
+    ['/', /file name/],
+    ['no/such/folder.jpg', /ENOENT|no such file/i],
+  ];
+  for (const [name, why] of refusals) {
+    const reply = await upload(name, pic);
+    assert.match(reply, /^55\d /, `${String(name).slice(0, 40)}: ${reply}`);
+    assert.match(reply, why, String(name).slice(0, 40));
+  }
+  // traversal: confined to the camera's folder (ftp-srv resolves against its root)
+  for (const name of ['../../escape1.jpg', '/../../../escape2.jpg', '..\\..\\escape3.jpg', '/etc/escape4.jpg']) {
+    const reply = await upload(name, pic);
+    assert.ok(/^226 /.test(reply) || /^55\d /.test(reply), `${name}: ${reply}`);
+  }
+  await uploadAndProcess('good.jpg', randomBytes(50_000));
+  await waitFor('the spool emptied', () => spoolFiles().length === 0);
+  assert.deepEqual(allFiles().filter((f) => !f.startsWith('spool/cam1/')), [], 'nothing outside the camera folder');
+  assert.doesNotMatch(child.out(), /Uncaught|TypeError|RangeError/);
+});
+
+test('a data connection reset mid-upload leaves no file and nothing is recognised', { timeout: 60_000 }, async () => {
+  const n = processed(child).length;
+  const { c, sock } = await ftpLogin(child.port, 'cam1', 'pw1');
+  const s = await ftpStor(c, 'reset.jpg');
+  assert.ok('data' in s);
+  s.data.write(randomBytes(64 * 1024));
+  await waitFor('the partial upload on disk', () => spoolFiles().some((f) => statSync(join(dir, 'spool', 'cam1', f)).size > 0));
+  s.data.resetAndDestroy();
+  assert.match(await c.reply(), /^(426|550) /);
+  sock.destroy();
+  await waitFor('the partial file removed', () => spoolFiles().length === 0);
+  await uploadAndProcess('after-reset.jpg', randomBytes(30_000));
+  assert.equal(processed(child).length, n + 1, 'only the whole picture was recognised');
+});
+
+test('kill -9 mid-upload: after the restart the cut-short picture is neither recognised nor left on disk', { timeout: 60_000 }, async () => {
+  const whole = randomBytes(200_000);
+  const { c } = await ftpLogin(child.port, 'cam1', 'pw1');
+  const s = await ftpStor(c, 'snap.jpg');
+  assert.ok('data' in s);
+  s.data.write(whole.subarray(0, 100_000));
+  await waitFor('the first half on disk', () => spoolFiles().some((f) => statSync(join(dir, 'spool', 'cam1', f)).size >= 100_000));
+  await kill9(child);
+  s.data.destroy();
+  c.sock.destroy();
+
+  child = await startChild();
+  // the spool recognises oldest first, one at a time: anything recovered would come before this
+  await uploadAndProcess('after-restart.jpg', whole);
+  assert.deepEqual(processed(child).map((p) => p.size), [whole.length], 'only the whole picture after the restart');
+  assert.match(child.out(), /removed 1 upload\(s\) cut short/);
+  await waitFor('the spool emptied', () => spoolFiles().length === 0);
+});
