@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorEnvelope, statusName } from '../../agent/protocol/codes';
+import { nestsDeeperThan, tooDeepMessage } from '../../agent/protocol/json-depth';
 
 export const BOX_PATHS = {
   login: '/login',
@@ -118,11 +119,14 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 function parseJson(buf: Buffer): unknown {
   const text = buf.toString('utf8');
   if (text.trim() === '') throw new BoxHttpError(400, 40002, 'request body is empty; send a JSON object');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new BoxHttpError(400, 40091, 'request body is not valid JSON');
   }
+  if (nestsDeeperThan(text)) throw new BoxHttpError(400, 40091, tooDeepMessage());
+  return value;
 }
 
 function contentType(req: IncomingMessage): string {
