@@ -6,10 +6,12 @@
 //   inside the camera's own spool folder; the server keeps taking uploads;
 // - a data connection reset mid-upload leaves nothing, and nothing is recognised;
 // - the agent killed with SIGKILL mid-upload: after the restart the cut-short picture is not
-//   recognised as if it were whole, and no trace of it stays on disk.
+//   recognised as if it were whole, and no trace of it stays on disk;
+// - the disk full mid-upload (a 256 KiB tmpfs in a private mount namespace, when this runs as
+//   root): a 550 saying so, the partial file removed, later uploads taken once there is room.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,8 +27,11 @@ interface Child {
 let dir: string;
 let child: Child;
 
-async function startChild(): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'ftp-spool-child.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the FTP child on `dataDir`; with `tmpfs`, on a tmpfs of that size mounted there in a mount namespace of its own. */
+async function startChild(dataDir = dir, tmpfs?: string): Promise<Child> {
+  const node = [process.execPath, '--import', 'tsx', join(import.meta.dirname, 'ftp-spool-child.ts'), dataDir];
+  const [cmd, ...args] = tmpfs ? ['unshare', '-m', 'sh', '-c', `mount -t tmpfs -o size=${tmpfs} se3-test "$1" && shift && exec "$@"`, 'sh', dataDir, ...node] : node;
+  const proc = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
@@ -50,7 +55,7 @@ async function kill9(c: Child): Promise<void> {
 
 const processed = (c: Child) => [...c.out().matchAll(/^processed (\S+) (\d+) ([0-9a-f]{64})$/gm)].map((m) => ({ user: m[1], size: Number(m[2]), sha: m[3] }));
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const spoolFiles = () => readdirSync(join(dir, 'spool', 'cam1'));
+const spoolFiles = (d = dir) => readdirSync(join(d, 'spool', 'cam1'));
 /** Every file under the data folder (relative), to show nothing was written outside the spool. */
 function allFiles(d = dir, rel = ''): string[] {
   return readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? allFiles(join(d, n), `${rel}${n}/`) : [`${rel}${n}`]));
@@ -152,4 +157,26 @@ test('kill -9 mid-upload: after the restart the cut-short picture is neither rec
   assert.deepEqual(processed(child).map((p) => p.size), [whole.length], 'only the whole picture after the restart');
   assert.match(child.out(), /removed 1 upload\(s\) cut short/);
   await waitFor('the spool emptied', () => spoolFiles().length === 0);
+});
+
+test('disk full mid-upload: a 550 saying so, no partial file left, the next upload taken', { timeout: 60_000 }, async (t) => {
+  const canMount = process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true']).status === 0;
+  if (!canMount) return void t.skip('needs root and unshare for a private tmpfs');
+  const full = mkdtempSync(join(tmpdir(), 'se3-ftp-full-'));
+  const first = child;
+  try {
+    child = await startChild(full, '256k');
+    // the spool folder lives only inside the child's mount namespace: ask the child's view
+    const inChild = () => readdirSync(`/proc/${child.proc.pid}/root${join(full, 'spool', 'cam1')}`);
+    const reply = await upload('big.jpg', randomBytes(600_000));
+    assert.match(reply, /^550 .*ENOSPC|no space/i, reply);
+    await waitFor('the partial file removed', () => inChild().length === 0);
+    assert.match(child.out(), /big\.jpg: the transfer failed .*partial file removed/);
+    await uploadAndProcess('small.jpg', randomBytes(50_000));
+    await waitFor('the spool emptied', () => inChild().length === 0);
+  } finally {
+    await kill9(child);
+    child = first;
+    rmSync(full, { recursive: true, force: true });
+  }
 });
