@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { errorEnvelope, statusName } from '../../agent/protocol/codes';
 import { nestsDeeperThan, tooDeepMessage } from '../../agent/protocol/json-depth';
+import { limitConnections, rawJsonResponse } from '../../agent/peer-connections';
 
 export const BOX_PATHS = {
   login: '/login',
@@ -70,6 +71,8 @@ export interface BoxServerOptions {
   maxRecordConcurrency?: number;
   /** Seconds a request may take to arrive (default 15). */
   requestTimeoutS?: number;
+  /** Connections one address may hold at once (default 256); beyond, 503 and closed. */
+  maxConnectionsPerPeer?: number;
 }
 
 export interface BoxServer {
@@ -272,6 +275,11 @@ export async function startBoxServer(o: BoxServerOptions): Promise<BoxServer> {
     },
   );
   server.keepAliveTimeout = 5000;
+  limitConnections(server, {
+    maxPerPeer: o.maxConnectionsPerPeer ?? 256,
+    firstRequestMs: 10_000,
+    refusal: (peer, max) => rawJsonResponse('503 Service Unavailable', errorEnvelope(50072, `too many connections from ${peer} (${max} at once); close some and send again`)),
+  });
   server.on('clientError', (err, socket) => {
     if (socket.writable && !(err as NodeJS.ErrnoException).code?.startsWith('ECONN')) {
       const timedOut = (err as NodeJS.ErrnoException).code === 'ERR_HTTP_REQUEST_TIMEOUT';

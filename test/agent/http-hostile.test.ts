@@ -2,12 +2,16 @@
 // hardening.test.ts and fuzz.test.ts do not send, on one real `se3kit agent` process:
 // - JSON nested thousands of levels deep inside a field the agent stores (a user's info, as a
 //   JSON body and as a multipart/form-data field): a 400 naming the nesting, never an internal
-//   error (JSON.stringify overflowed the stack), nothing stored, and the agent keeps serving.
+//   error (JSON.stringify overflowed the stack), nothing stored, and the agent keeps serving;
+// - connections that send nothing are closed (Node's headersTimeout starts only at the first
+//   byte), and one address holds at most 128 connections: the next gets a 503 saying so while
+//   another address (127.0.0.2) is served.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect, type Socket } from 'node:net';
 import { startAgentProcess, type AgentProcess } from '../helpers/agent-process';
 
 const API = '/SophonFogSys/api/';
@@ -55,4 +59,40 @@ test('JSON nested 20,000 levels deep in a stored field gets a 400, nothing is st
   assert.equal(ok.status, 200, JSON.stringify(ok.body).slice(0, 300));
   assert.equal((await call('GET', '/health')).status, 200);
   assert.doesNotMatch(agent.output(), /RangeError|Maximum call stack/);
+});
+
+/** Sends `text` from `localAddress` and resolves with everything the agent sent until it closed. */
+function exchange(localAddress: string, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = connect({ port: agent.port, host: '127.0.0.1', localAddress });
+    let got = '';
+    sock.on('data', (d) => (got += d.toString('latin1')));
+    sock.on('error', () => undefined);
+    sock.on('close', () => resolve(got));
+    sock.write(text);
+  });
+}
+
+test('connections that send nothing are closed; one address holds at most 128 at once, the next gets a 503; others are served', { timeout: 60_000 }, async () => {
+  const idle: Socket[] = [];
+  let closed = 0;
+  for (let i = 0; i < 128; i++) {
+    const s = connect(agent.port, '127.0.0.1');
+    s.on('error', () => undefined);
+    s.on('close', () => closed++);
+    s.resume(); // read what the server says (a refusal), so its close is seen
+    idle.push(s);
+  }
+  await Promise.all(idle.map((s) => new Promise((r) => (s.readyState === 'open' ? r(null) : s.once('connect', r)))));
+  const health = 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n';
+  const refused = await exchange('127.0.0.1', health);
+  assert.match(refused, /^HTTP\/1\.1 503 /, refused.slice(0, 200));
+  const e = JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4)).error;
+  assert.equal(e.code, 50072);
+  assert.match(e.message, /too many connections from 127\.0\.0\.1 \(128 at once\)/);
+  assert.match(await exchange('127.0.0.2', health), /^HTTP\/1\.1 200 /, 'another address is served');
+  const end = Date.now() + 30_000;
+  while (closed < 128 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
+  assert.equal(closed, 128, `the agent closed the connections that sent nothing; open: ${idle.filter((s) => !s.destroyed).map((s) => `${s.localPort} ${s.readyState} ${s.bytesRead}`).join(', ')}`);
+  assert.equal((await call('GET', '/health')).status, 200);
 });

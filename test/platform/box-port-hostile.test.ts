@@ -4,10 +4,26 @@
 //   nesting, never an internal error (JSON.stringify of the §4.5 result and of an event's
 //   box_fiqa_info overflowed the stack), nothing stored, and the port keeps serving;
 // - numbers out of range (NaN, 1e309, negative) and invalid UTF-8 in reports: refused or
-//   stored as nothing, never stored as a non-finite number.
+//   stored as nothing, never stored as a non-finite number;
+// - connections that send nothing are closed (Node's headersTimeout starts only at the first
+//   byte), and one address holds at most 256 connections: the next gets a 503 saying so while
+//   other addresses (127.0.0.2) are served.
 import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { http, startPlatform, type Harness, type Reply } from './harness';
+import { http, startPlatform, until, type Harness, type Reply } from './harness';
+
+/** Sends `text` from `localAddress` and resolves with everything the server sent until it closed. */
+function exchange(port: number, localAddress: string, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    const sock = connect({ port, host: '127.0.0.1', localAddress });
+    let got = '';
+    sock.on('data', (d) => (got += d.toString('latin1')));
+    sock.on('error', () => undefined);
+    sock.on('close', () => resolve(got));
+    sock.write(text);
+  });
+}
 
 const deepObj = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
 const deepArr = (n: number) => '['.repeat(n) + ']'.repeat(n);
@@ -75,5 +91,32 @@ describe('box port: deep JSON, odd numbers and bytes', () => {
     const latest = (await h.platform.events!.devicesStatus()).find((d) => d.devSno === devSno)!.latest!;
     for (const v of Object.values(latest)) if (typeof v === 'number') assert.ok(Number.isFinite(v), JSON.stringify(latest));
     assert.equal(latest.cpuUsage, null);
+  });
+
+  it('connections that send nothing are closed; one address holds at most 256 at once, the next gets a 503; others are served', { timeout: 60_000 }, async () => {
+    const port = h.platform.boxPort;
+    const idle: Socket[] = [];
+    let closed = 0;
+    for (let i = 0; i < 256; i++) {
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => undefined);
+      s.on('close', () => closed++);
+    s.resume(); // read what the server says (a refusal), so its close is seen
+      idle.push(s);
+    }
+    await Promise.all(idle.map((s) => new Promise((r) => (s.readyState === 'open' ? r(null) : s.once('connect', r)))));
+    const login = `GET /login?dev_sno=${devSno}&hex_mac=0xe0a50900c003 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`;
+    const refused = await exchange(port, '127.0.0.1', login);
+    assert.match(refused, /^HTTP\/1\.1 503 /, refused.slice(0, 200));
+    const e = JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4)).error;
+    assert.equal(e.code, 50072);
+    assert.match(e.message, /too many connections from 127\.0\.0\.1 \(256 at once\); close some and send again/);
+    const other = await exchange(port, '127.0.0.2', login);
+    assert.match(other, /^HTTP\/1\.1 200 /, `another address is served: ${other.slice(0, 200)}`);
+    // the idle ones are closed by the server (10 s without a request), and 127.0.0.1 is served again
+    await until('the idle connections closed by the server', () => closed === 256, 30_000);
+    const again = await http(`${h.base}/login?dev_sno=${devSno}&hex_mac=0xe0a50900c003`);
+    assert.equal(again.status, 200);
+    q = `dev_sno=${devSno}&token=${encodeURIComponent(again.json().token as string)}`;
   });
 });
