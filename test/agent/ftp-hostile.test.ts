@@ -1,6 +1,8 @@
 // The agent's snapshot FTP server (port 2121) as a LAN attacker or a failing camera would use
 // it, against the real FTP server and spool in a child process (ftp-spool-child.ts), one data
 // folder throughout:
+// - one address holds at most 16 control connections: the 17th gets a 421 saying so and is
+//   closed, another address (127.0.0.2) is still greeted, and uploads go on;
 // - hostile file names (../, absolute, backslashes, NUL, 300 bytes, the reserved in-progress
 //   prefix, none, a missing sub-folder): each is refused with a 550 saying why, or stays
 //   inside the camera's own spool folder; the server keeps taking uploads;
@@ -16,6 +18,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect, type Socket } from 'node:net';
 import { ftpLogin, ftpStor } from './recog-fixture';
 
 interface Child {
@@ -69,6 +72,14 @@ async function waitFor(what: string, cond: () => boolean, ms = 20_000): Promise<
   }
 }
 
+async function waitForAsync(what: string, cond: () => Promise<boolean>, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** A whole upload; returns the final reply. */
 async function upload(name: string | Buffer, data: Buffer): Promise<string> {
   const { c, sock, pass } = await ftpLogin(child.port, 'cam1', 'pw1');
@@ -98,6 +109,43 @@ before(async () => {
 after(async () => {
   if (child) await kill9(child);
   rmSync(dir, { recursive: true, force: true });
+});
+
+/** Connects from `localAddress` and resolves with what the server sends until `until` matches or it closes. */
+function firstReply(localAddress: string): Promise<{ text: string; socket: Socket }> {
+  return new Promise((resolve) => {
+    const socket = connect({ port: child.port, host: '127.0.0.1', localAddress });
+    let text = '';
+    socket.on('error', () => undefined);
+    socket.on('data', (d) => {
+      text += d.toString('latin1');
+      if (text.includes('\r\n')) resolve({ text, socket });
+    });
+    socket.on('close', () => resolve({ text, socket }));
+  });
+}
+
+test('one address holds at most 16 FTP connections: the next gets a 421; another address is greeted', { timeout: 60_000 }, async () => {
+  const held = await Promise.all(Array.from({ length: 16 }, () => firstReply('127.0.0.1')));
+  try {
+    for (const h of held) assert.match(h.text, /^220[- ]/);
+    const refused = await firstReply('127.0.0.1');
+    assert.match(refused.text, /^421 too many connections from 127\.0\.0\.1 \(16 at once\)/, refused.text);
+    await new Promise((r) => (refused.socket.closed ? r(null) : refused.socket.once('close', r)));
+    const other = await firstReply('127.0.0.2');
+    assert.match(other.text, /^220[- ]/, other.text);
+    other.socket.destroy();
+  } finally {
+    for (const h of held) h.socket.destroy();
+  }
+  // once the server has seen them close, this address is greeted again
+  await waitForAsync('127.0.0.1 greeted again', async () => {
+    const again = await firstReply('127.0.0.1');
+    again.socket.destroy();
+    return /^220[- ]/.test(again.text);
+  });
+  await uploadAndProcess('after-flood.jpg', randomBytes(10_000));
+  assert.doesNotMatch(child.out(), /Uncaught|TypeError|write after end/i);
 });
 
 test('hostile file names are refused with a reason or kept in the camera folder; the server keeps taking uploads', { timeout: 60_000 }, async () => {
