@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { startAgentProcess, type AgentProcess } from '../helpers/agent-process';
+import { exchange } from '../helpers/raw-exchange';
 
 const API = '/SophonFogSys/api/';
 const photo = readFileSync(join(import.meta.dirname, '../../../shared/fixtures/faces/obama.jpg'));
@@ -61,17 +62,6 @@ test('JSON nested 20,000 levels deep in a stored field gets a 400, nothing is st
   assert.doesNotMatch(agent.output(), /RangeError|Maximum call stack/);
 });
 
-/** Sends `text` from `localAddress` and resolves with everything the agent sent until it closed. */
-function exchange(localAddress: string, text: string): Promise<string> {
-  return new Promise((resolve) => {
-    const sock = connect({ port: agent.port, host: '127.0.0.1', localAddress });
-    let got = '';
-    sock.on('data', (d) => (got += d.toString('latin1')));
-    sock.on('error', () => undefined);
-    sock.on('close', () => resolve(got));
-    sock.write(text);
-  });
-}
 
 test('connections that send nothing are closed; one address holds at most 128 at once, the next gets a 503; others are served', { timeout: 60_000 }, async () => {
   const idle: Socket[] = [];
@@ -85,12 +75,12 @@ test('connections that send nothing are closed; one address holds at most 128 at
   }
   await Promise.all(idle.map((s) => new Promise((r) => (s.readyState === 'open' ? r(null) : s.once('connect', r)))));
   const health = 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n';
-  const refused = await exchange('127.0.0.1', health);
+  const refused = await exchange(agent.port, '127.0.0.1', health);
   assert.match(refused, /^HTTP\/1\.1 503 /, refused.slice(0, 200));
   const e = JSON.parse(refused.slice(refused.indexOf('\r\n\r\n') + 4)).error;
   assert.equal(e.code, 50072);
   assert.match(e.message, /too many connections from 127\.0\.0\.1 \(128 at once\)/);
-  assert.match(await exchange('127.0.0.2', health), /^HTTP\/1\.1 200 /, 'another address is served');
+  assert.match(await exchange(agent.port, '127.0.0.2', health), /^HTTP\/1\.1 200 /, 'another address is served');
   const end = Date.now() + 30_000;
   while (closed < 128 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
   assert.equal(closed, 128, `the agent closed the connections that sent nothing; open: ${idle.filter((s) => !s.destroyed).map((s) => `${s.localPort} ${s.readyState} ${s.bytesRead}`).join(', ')}`);

@@ -12,18 +12,8 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { http, startPlatform, until, type Harness, type Reply } from './harness';
+import { exchange } from '../helpers/raw-exchange';
 
-/** Sends `text` from `localAddress` and resolves with everything the server sent until it closed. */
-function exchange(port: number, localAddress: string, text: string): Promise<string> {
-  return new Promise((resolve) => {
-    const sock = connect({ port, host: '127.0.0.1', localAddress });
-    let got = '';
-    sock.on('data', (d) => (got += d.toString('latin1')));
-    sock.on('error', () => undefined);
-    sock.on('close', () => resolve(got));
-    sock.write(text);
-  });
-}
 
 const deepObj = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
 const deepArr = (n: number) => '['.repeat(n) + ']'.repeat(n);
