@@ -95,7 +95,17 @@ function sendFailure(res: ServerResponse, err: unknown): void {
     send(res, err.status, env);
     return;
   }
+  if (diskFull(err)) {
+    send(res, 507, errorEnvelope(50072, "the platform's disk is full: this request was not taken; send it again later"));
+    return;
+  }
   send(res, 500, errorEnvelope(50072, 'internal error on the platform; see its log'));
+}
+
+/** A write failed for want of space (a file: ENOSPC/EDQUOT; the database: SQLITE_FULL). */
+function diskFull(err: unknown): boolean {
+  const e = err as { code?: unknown; sqliteCode?: unknown } | null;
+  return e?.code === 'ENOSPC' || e?.code === 'EDQUOT' || e?.sqliteCode === 'SQLITE_FULL';
 }
 
 function reachedOf(req: IncomingMessage): Reached {
