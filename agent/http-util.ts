@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Codes, errorEnvelope, ProtocolError } from './protocol';
 import { nestsDeeperThan, tooDeepMessage } from './protocol/json-depth';
+import { isDiskFull } from './disk-full';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -15,6 +16,10 @@ export function sendError(res: ServerResponse, err: unknown): void {
   if (res.req && !res.req.complete) res.setHeader('connection', 'close');
   if (err instanceof ProtocolError) {
     sendJson(res, err.httpStatus, errorEnvelope(err.code, err.message));
+    return;
+  }
+  if (isDiskFull(err)) {
+    sendJson(res, 507, errorEnvelope(Codes.SERVER_PROCESS_FAILED, "the box's disk is full: this request was not taken; free some space and send it again"));
     return;
   }
   sendJson(res, 500, errorEnvelope(Codes.SERVER_PROCESS_FAILED, 'internal error; see the agent log'));

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { errorEnvelope, statusName } from '../../agent/protocol/codes';
 import { nestsDeeperThan, tooDeepMessage } from '../../agent/protocol/json-depth';
 import { limitConnections, rawJsonResponse } from '../../agent/peer-connections';
+import { isDiskFull } from '../../agent/disk-full';
 
 export const BOX_PATHS = {
   login: '/login',
@@ -95,17 +96,11 @@ function sendFailure(res: ServerResponse, err: unknown): void {
     send(res, err.status, env);
     return;
   }
-  if (diskFull(err)) {
+  if (isDiskFull(err)) {
     send(res, 507, errorEnvelope(50072, "the platform's disk is full: this request was not taken; send it again later"));
     return;
   }
   send(res, 500, errorEnvelope(50072, 'internal error on the platform; see its log'));
-}
-
-/** A write failed for want of space (a file: ENOSPC/EDQUOT; the database: SQLITE_FULL). */
-function diskFull(err: unknown): boolean {
-  const e = err as { code?: unknown; sqliteCode?: unknown } | null;
-  return e?.code === 'ENOSPC' || e?.code === 'EDQUOT' || e?.sqliteCode === 'SQLITE_FULL';
 }
 
 function reachedOf(req: IncomingMessage): Reached {
