@@ -5,6 +5,8 @@
 //   box_fiqa_info overflowed the stack), nothing stored, and the port keeps serving;
 // - numbers out of range (NaN, 1e309, negative) and invalid UTF-8 in reports: refused or
 //   stored as nothing, never stored as a non-finite number;
+// - event uploads reset or half-closed mid-body: nothing stored, and their upload slots (3 per
+//   box) are free again at once;
 // - connections that send nothing are closed (Node's headersTimeout starts only at the first
 //   byte), and one address holds at most 256 connections: the next gets a 503 saying so while
 //   other addresses (127.0.0.2) are served.
@@ -108,5 +110,33 @@ describe('box port: deep JSON, odd numbers and bytes', () => {
     const again = await http(`${h.base}/login?dev_sno=${devSno}&hex_mac=0xe0a50900c003`);
     assert.equal(again.status, 200);
     q = `dev_sno=${devSno}&token=${encodeURIComponent(again.json().token as string)}`;
+  });
+
+  it('event uploads reset or half-closed mid-body store nothing and give their slots back', { timeout: 60_000 }, async () => {
+    const port = h.platform.boxPort;
+    const before = (await h.platform.events!.list({})).events.length;
+    for (const how of ['reset', 'half-close', 'reset', 'half-close'] as const) {
+      // three at once: every slot of the box held, then cut
+      const socks = Array.from({ length: 3 }, (_, i) => {
+        const s = connect(port, '127.0.0.1');
+        s.on('error', () => undefined);
+        s.resume(); // read the server's answer (a 400 for a half-closed body) so the close is seen
+        s.write(`POST /record?${q} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n${event(`cut-${how}-${i}`).slice(0, 60)}`);
+        return s;
+      });
+      await Promise.all(socks.map((s) => new Promise((r) => s.once('connect', r))));
+      await new Promise((r) => setTimeout(r, 200));
+      for (const s of socks) how === 'reset' ? s.resetAndDestroy() : s.end();
+      await Promise.all(socks.map((s) => new Promise((r) => (s.closed ? r(null) : s.once('close', r)))));
+      // the slots are free: a whole upload is taken (retried while the server is still seeing the cuts)
+      const r = await until('a whole upload taken', async () => {
+        const x = await post('/record', event(`after-${how}-${Math.random()}`));
+        return x.status === 200 ? x : x.status === 503 ? null : assert.fail(`${x.status} ${x.body.toString()}`);
+      }, 10_000);
+      assert.equal(r.status, 200);
+    }
+    const ids = (await h.platform.events!.list({})).events.map((e) => e.id);
+    assert.equal(ids.length, before + 4);
+    assert.deepEqual(ids.filter((id) => id.startsWith('cut-')), []);
   });
 });
