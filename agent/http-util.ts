@@ -2,6 +2,8 @@
 // body reader that enforces the size limit and the JSON content type.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Codes, errorEnvelope, ProtocolError } from './protocol';
+import { nestsDeeperThan, tooDeepMessage } from './protocol/json-depth';
+import { isDiskFull } from './disk-full';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -14,6 +16,10 @@ export function sendError(res: ServerResponse, err: unknown): void {
   if (res.req && !res.req.complete) res.setHeader('connection', 'close');
   if (err instanceof ProtocolError) {
     sendJson(res, err.httpStatus, errorEnvelope(err.code, err.message));
+    return;
+  }
+  if (isDiskFull(err)) {
+    sendJson(res, 507, errorEnvelope(Codes.SERVER_PROCESS_FAILED, "the box's disk is full: this request was not taken; free some space and send it again"));
     return;
   }
   sendJson(res, 500, errorEnvelope(Codes.SERVER_PROCESS_FAILED, 'internal error; see the agent log'));
@@ -50,7 +56,8 @@ export async function readBoundedBody(
 
 /**
  * Reads a JSON request body of at most `limit` bytes. Throws ProtocolError with
- * 41591 (not JSON content type), 41300 (too large), 40002 (empty) or 40091 (malformed).
+ * 41591 (not JSON content type), 41300 (too large), 40002 (empty) or 40091 (malformed, or
+ * nested past MAX_JSON_DEPTH).
  */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -60,9 +67,12 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   }
   const text = (await readBoundedBody(req, limit)).toString('utf8');
   if (text.trim() === '') throw new ProtocolError(Codes.EMPTY_REQUEST_JSON, 'request body is empty; send a JSON object', 400);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new ProtocolError(Codes.PARAM_ERROR, 'request body is not valid JSON', 400);
   }
+  if (nestsDeeperThan(text)) throw new ProtocolError(Codes.PARAM_ERROR, tooDeepMessage(), 400);
+  return value;
 }

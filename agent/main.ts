@@ -3,7 +3,8 @@
 // This slice: the configuration API (PROTOCOL §1), /health, and mDNS advertisement.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Codes, CONFIG_API_PORT, ProtocolError } from './protocol';
+import { Codes, CONFIG_API_PORT, errorEnvelope, ProtocolError } from './protocol';
+import { limitConnections, rawJsonResponse } from './peer-connections';
 import { ConfigStore } from './config-store';
 import { handleConfigApi } from './config-api';
 import { sendError, sendJson } from './http-util';
@@ -135,6 +136,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   guardServer(server, log);
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
+  limitConnections(server, {
+    maxPerPeer: 128,
+    firstRequestMs: 10_000,
+    refusal: (peer, max) => rawJsonResponse('503 Service Unavailable', errorEnvelope(Codes.SERVER_PROCESS_FAILED, `too many connections from ${peer} (${max} at once); close some and try again`)),
+  });
 
   const host = opts.host ?? '0.0.0.0';
   await new Promise<void>((resolve, reject) => {

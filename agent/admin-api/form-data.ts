@@ -8,6 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import { readBoundedBody } from '../http-util';
 import { Codes, ProtocolError } from '../protocol';
+import { nestsDeeperThan, tooDeepMessage } from '../protocol/json-depth';
 import type { Params } from './request';
 
 export const isMultipart = (req: IncomingMessage) => /^multipart\/form-data\s*(;|$)/i.test(req.headers['content-type'] ?? '');
@@ -63,6 +64,7 @@ export async function readFormParams(req: IncomingMessage, limit: number, o: { p
       } catch {
         throw new ProtocolError(Codes.PARAM_ERROR, `${name} must be a JSON object as text, e.g. {"name":"Wang","type":1,"permission_ids":["0"]}`, 400);
       }
+      if (nestsDeeperThan(value)) throw new ProtocolError(Codes.PARAM_ERROR, tooDeepMessage(name), 400);
     } else if (NUMBERS.has(name) && /^\s*-?\d+\s*$/.test(value)) out[name] = Number(value);
     else out[name] = value;
   }

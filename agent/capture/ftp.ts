@@ -1,13 +1,18 @@
 // The box's FTP server for snapshot cameras (ftp-srv): each capture device registered with
 // ftp_user/ftp_password logs in with them and uploads into its own spool directory; anything
 // else is refused. Passive mode only (cameras sit on the LAN). An upload over the size a picture
-// may have is stopped while it streams (./ftp-fs).
+// may have is stopped while it streams (./ftp-fs). One address holds at most FTP_MAX_PER_PEER
+// control connections (../peer-connections).
 import type { AddressInfo, Server } from 'node:net';
 import { FtpSrv } from 'ftp-srv';
 import type { CaptureDevices } from './devices';
 import type { Spool } from './spool';
 import { CappedFileSystem } from './ftp-fs';
 import { MAX_SPOT_BYTES } from '../events/store';
+import { limitConnections } from '../peer-connections';
+
+/** FTP control connections one address may hold at once (a camera needs one). */
+export const FTP_MAX_PER_PEER = 16;
 
 export interface FtpOptions {
   host: string;
@@ -81,6 +86,10 @@ export async function startFtp(o: FtpOptions): Promise<RunningFtp> {
   ftp.on('client-error', ({ error }) => o.log(`ftp: client error: ${error?.message ?? String(error)}`));
   await ftp.listen();
   const server = (ftp as unknown as { server: Server }).server;
+  limitConnections(server, {
+    maxPerPeer: FTP_MAX_PER_PEER,
+    refusal: (peer, max) => `421 too many connections from ${peer} (${max} at once); close some and try again\r\n`,
+  });
   const port = (server.address() as AddressInfo).port;
   return {
     port,

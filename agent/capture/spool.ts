@@ -1,9 +1,13 @@
 // The snapshot spool: pictures uploaded by FTP land in <data>/spool/<ftp user>/ and wait there
 // (so a restart loses none) until recognised, then they are removed. Bounded: beyond maxFiles
 // or maxBytes the oldest waiting pictures are dropped, with a log line each. One picture is
-// recognised at a time per spool, oldest first.
+// recognised at a time per spool, oldest first. An upload still in progress has a temporary
+// name (PARTIAL_PREFIX…, see ./ftp-fs): one left by a crash is removed, never recognised.
 import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+
+/** The name prefix of an upload still in progress; a camera may not upload a file named so. */
+export const PARTIAL_PREFIX = '.partial-';
 
 export interface SpoolOptions {
   dir: string;
@@ -41,14 +45,21 @@ export class Spool {
   async recover(): Promise<void> {
     await mkdir(this.o.dir, { recursive: true });
     const found: Entry[] = [];
+    let partial = 0;
     for (const user of await readdir(this.o.dir)) {
       const d = join(this.o.dir, user);
       const files = await readdir(d).catch(() => [] as string[]);
       for (const f of files) {
+        if (f.startsWith(PARTIAL_PREFIX)) {
+          partial++;
+          await rm(join(d, f), { force: true });
+          continue;
+        }
         const s = await stat(join(d, f)).catch(() => null);
         if (s?.isFile()) found.push({ path: join(d, f), size: s.size, mtime: s.mtimeMs });
       }
     }
+    if (partial) this.o.log(`snapshot spool: removed ${partial} upload(s) cut short by the last run's end (never recognised)`);
     if (found.length) this.o.log(`snapshot spool: ${found.length} pictures left from the last run; recognising them`);
     for (const e of found.sort((a, b) => a.mtime - b.mtime)) await this.admit(e);
   }

@@ -5,6 +5,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorEnvelope, statusName } from '../../agent/protocol/codes';
+import { nestsDeeperThan, tooDeepMessage } from '../../agent/protocol/json-depth';
+import { limitConnections, rawJsonResponse } from '../../agent/peer-connections';
+import { isDiskFull } from '../../agent/disk-full';
 
 export const BOX_PATHS = {
   login: '/login',
@@ -69,6 +72,8 @@ export interface BoxServerOptions {
   maxRecordConcurrency?: number;
   /** Seconds a request may take to arrive (default 15). */
   requestTimeoutS?: number;
+  /** Connections one address may hold at once (default 256); beyond, 503 and closed. */
+  maxConnectionsPerPeer?: number;
 }
 
 export interface BoxServer {
@@ -89,6 +94,10 @@ function sendFailure(res: ServerResponse, err: unknown): void {
     const env = errorEnvelope(err.code, err.message);
     env.error.status = err.statusText ?? statusName[err.code] ?? 'ERROR';
     send(res, err.status, env);
+    return;
+  }
+  if (isDiskFull(err)) {
+    send(res, 507, errorEnvelope(50072, "the platform's disk is full: this request was not taken; send it again later"));
     return;
   }
   send(res, 500, errorEnvelope(50072, 'internal error on the platform; see its log'));
@@ -118,11 +127,14 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 function parseJson(buf: Buffer): unknown {
   const text = buf.toString('utf8');
   if (text.trim() === '') throw new BoxHttpError(400, 40002, 'request body is empty; send a JSON object');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new BoxHttpError(400, 40091, 'request body is not valid JSON');
   }
+  if (nestsDeeperThan(text)) throw new BoxHttpError(400, 40091, tooDeepMessage());
+  return value;
 }
 
 function contentType(req: IncomingMessage): string {
@@ -268,6 +280,11 @@ export async function startBoxServer(o: BoxServerOptions): Promise<BoxServer> {
     },
   );
   server.keepAliveTimeout = 5000;
+  limitConnections(server, {
+    maxPerPeer: o.maxConnectionsPerPeer ?? 256,
+    firstRequestMs: 10_000,
+    refusal: (peer, max) => rawJsonResponse('503 Service Unavailable', errorEnvelope(50072, `too many connections from ${peer} (${max} at once); close some and send again`)),
+  });
   server.on('clientError', (err, socket) => {
     if (socket.writable && !(err as NodeJS.ErrnoException).code?.startsWith('ECONN')) {
       const timedOut = (err as NodeJS.ErrnoException).code === 'ERR_HTTP_REQUEST_TIMEOUT';

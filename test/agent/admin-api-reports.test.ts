@@ -196,8 +196,8 @@ test('FTP: an upload over the size limit is stopped while it streams, its partia
   assert.match(replies[1]!, /^(550|426|451)/, `the transfer is refused: ${replies[1]}`);
   assert.match(replies[1]!, /over 4194304 bytes/);
   const spool = join(fx.dir, 'agent', 'spool', 'cam9');
-  await waitFor('partial file removed', () => !existsSync(join(spool, 'huge.jpg')));
-  assert.deepEqual(existsSync(spool) ? readdirSync(spool) : [], []);
+  // (an upload is written under a temporary .partial-<uuid> name until complete: nothing at all may stay)
+  await waitFor('partial file removed', () => !existsSync(spool) || readdirSync(spool).length === 0);
   assert.match(fx.agent.output(), /ftp: cam9 upload huge\.jpg stopped at/);
   assert.equal((await health(fx.agent)).recognition.ftp_port, fx.ftpPort, 'the FTP server still runs');
 });

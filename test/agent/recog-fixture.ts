@@ -111,7 +111,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** The FTP replies of one control connection, line by line. */
-class Control {
+export class Control {
   private buf = '';
   private waiters: Array<(line: string) => void> = [];
   private lines: string[] = [];
@@ -144,8 +144,8 @@ class Control {
   }
 }
 
-/** Logs in and STORes one file over FTP (passive mode); returns the replies of PASS and STOR. */
-export async function ftpUpload(port: number, user: string, password: string, name: string, data: Buffer): Promise<{ pass: string; stor?: string }> {
+/** An FTP control connection, logged in (or refused: `pass` is the PASS reply). */
+export async function ftpLogin(port: number, user: string, password: string): Promise<{ c: Control; sock: Socket; pass: string }> {
   const sock = connect(port, '127.0.0.1');
   await new Promise<void>((r, j) => sock.once('connect', () => r()).once('error', j));
   const c = new Control(sock);
@@ -153,18 +153,42 @@ export async function ftpUpload(port: number, user: string, password: string, na
     await c.reply(); // 220
     await c.cmd(`USER ${user}`);
     const pass = await c.cmd(`PASS ${password}`);
+    if (pass.startsWith('230')) await c.cmd('TYPE I');
+    return { c, sock, pass };
+  } catch (err) {
+    sock.destroy();
+    throw err;
+  }
+}
+
+/**
+ * Opens a passive data connection and sends STOR `name` (raw: any bytes); returns the data
+ * socket once the server said 150, or the refusal.
+ */
+export async function ftpStor(c: Control, name: string | Buffer): Promise<{ data: Socket } | { refused: string }> {
+  const pasv = await c.cmd('PASV');
+  const m = /\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)/.exec(pasv);
+  if (!m) throw new Error(`bad PASV reply: ${pasv}`);
+  const data = connect(Number(m[5]) * 256 + Number(m[6]), '127.0.0.1');
+  await new Promise<void>((r, j) => data.once('connect', () => r()).once('error', j));
+  data.on('error', () => undefined);
+  c.sock.write(Buffer.concat([Buffer.from('STOR '), Buffer.from(name), Buffer.from('\r\n')]));
+  const prelim = await c.reply(); // 150
+  if (!prelim.startsWith('150')) {
+    data.destroy();
+    return { refused: prelim };
+  }
+  return { data };
+}
+
+/** Logs in and STORes one file over FTP (passive mode); returns the replies of PASS and STOR. */
+export async function ftpUpload(port: number, user: string, password: string, name: string, data: Buffer): Promise<{ pass: string; stor?: string }> {
+  const { c, sock, pass } = await ftpLogin(port, user, password);
+  try {
     if (!pass.startsWith('230')) return { pass };
-    await c.cmd('TYPE I');
-    const pasv = await c.cmd('PASV');
-    const m = /\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)/.exec(pasv);
-    if (!m) throw new Error(`bad PASV reply: ${pasv}`);
-    const dataPort = Number(m[5]) * 256 + Number(m[6]);
-    const d = connect(dataPort, '127.0.0.1');
-    await new Promise<void>((r, j) => d.once('connect', () => r()).once('error', j));
-    sock.write(`STOR ${name}\r\n`);
-    const prelim = await c.reply(); // 150
-    if (!prelim.startsWith('150')) throw new Error(`STOR refused: ${prelim}`);
-    await new Promise<void>((r) => d.end(data, () => r()));
+    const s = await ftpStor(c, name);
+    if ('refused' in s) throw new Error(`STOR refused: ${s.refused}`);
+    await new Promise<void>((r) => s.data.end(data, () => r()));
     const stor = await c.reply(); // 226
     await c.cmd('QUIT').catch(() => '');
     return { pass, stor };
