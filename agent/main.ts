@@ -97,7 +97,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   // instance name is added once the port is known.
   const names = [identity.hostname, ...(opts.name ? [opts.name] : [])];
 
-  const server: Server = createServer((req, res) => {
+  // connectionsCheckingInterval: Node checks headersTimeout/requestTimeout only this often (30 s by
+  // default), so a client trickling its headers would hold a socket up to 40 s instead of 10.
+  const server: Server = createServer({ connectionsCheckingInterval: 1000 }, (req, res) => {
     const path = requestPath(req.url) ?? '';
     (async () => {
       if (!path) throw new ProtocolError(Codes.BAD_REQUEST, 'bad request target; expected a path such as /health', 400);

@@ -5,7 +5,8 @@
 //   error (JSON.stringify overflowed the stack), nothing stored, and the agent keeps serving;
 // - connections that send nothing are closed (Node's headersTimeout starts only at the first
 //   byte), and one address holds at most 128 connections: the next gets a 503 saying so while
-//   another address (127.0.0.2) is served.
+//   another address (127.0.0.2) is served; a keep-alive client trickling its next request head is
+//   cut off about 10 s after its first byte (Node checks its timeouts every second, not every 30 s).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -64,6 +65,31 @@ test('JSON nested 20,000 levels deep in a stored field gets a 400, nothing is st
 
 
 test('connections that send nothing are closed; one address holds at most 128 at once, the next gets a 503; others are served', { timeout: 60_000 }, async () => {
+  // meanwhile, from another address: a keep-alive client that trickles its second request's head
+  // and never ends it is cut off about headersTimeout (10 s) after that head's first byte, not up
+  // to 30 s later (the first request's timer no longer applies to it)
+  const trickle = connect({ port: agent.port, host: '127.0.0.1', localAddress: '127.0.0.3' });
+  trickle.on('error', () => undefined);
+  await new Promise((r) => trickle.once('connect', r));
+  const first = new Promise<void>((r) => {
+    let got = '';
+    const onData = (d: Buffer) => {
+      got += d;
+      if (/\r\n\r\n[\s\S]*\}$/.test(got)) {
+        trickle.off('data', onData);
+        r();
+      }
+    };
+    trickle.on('data', onData);
+  });
+  trickle.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+  await first;
+  trickle.resume();
+  const trickleStart = Date.now();
+  const head = 'GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ' + 'a'.repeat(400);
+  let sent = 0;
+  const drip = setInterval(() => sent < head.length && !trickle.destroyed && trickle.write(head[sent++]!), 250);
+  const trickleClosed = new Promise<number>((r) => trickle.once('close', () => r(Date.now() - trickleStart)));
   const idle: Socket[] = [];
   let closed = 0;
   for (let i = 0; i < 128; i++) {
@@ -84,5 +110,8 @@ test('connections that send nothing are closed; one address holds at most 128 at
   const end = Date.now() + 30_000;
   while (closed < 128 && Date.now() < end) await new Promise((r) => setTimeout(r, 100));
   assert.equal(closed, 128, `the agent closed the connections that sent nothing; open: ${idle.filter((s) => !s.destroyed).map((s) => `${s.localPort} ${s.readyState} ${s.bytesRead}`).join(', ')}`);
+  const trickleMs = await trickleClosed;
+  clearInterval(drip);
+  assert.ok(trickleMs < 14_000, `a trickled request head held its connection ${trickleMs} ms (headersTimeout is 10 s)`);
   assert.equal((await call('GET', '/health')).status, 200);
 });
