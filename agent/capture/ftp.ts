@@ -2,7 +2,9 @@
 // ftp_user/ftp_password logs in with them and uploads into its own spool directory; anything
 // else is refused. Passive mode only (cameras sit on the LAN). An upload over the size a picture
 // may have is stopped while it streams (./ftp-fs). One address holds at most FTP_MAX_PER_PEER
-// control connections (../peer-connections).
+// control connections (../peer-connections); after FREE_FAILURES failed logins in a row an address
+// waits longer and longer before its next login is checked (./login-throttle).
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo, Server } from 'node:net';
 import { FtpSrv } from 'ftp-srv';
 import type { CaptureDevices } from './devices';
@@ -10,6 +12,7 @@ import type { Spool } from './spool';
 import { CappedFileSystem } from './ftp-fs';
 import { MAX_SPOT_BYTES } from '../events/store';
 import { limitConnections } from '../peer-connections';
+import { LoginThrottle } from './login-throttle';
 
 /** FTP control connections one address may hold at once (a camera needs one). */
 export const FTP_MAX_PER_PEER = 16;
@@ -40,7 +43,8 @@ function ftpLogger(log: (line: string) => void) {
     warn: () => undefined,
     error: (e: unknown) => {
       const m = e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e)?.slice(0, 200);
-      if (m && !/ECONNRESET|socket hang up/.test(m)) log(`ftp: ${m}`);
+      // login refusals are logged by the login handler (once, not once per locked-out attempt)
+      if (m && !/ECONNRESET|socket hang up|^unknown user or wrong password$|^too many failed logins/.test(m)) log(`ftp: ${m}`);
     },
     child: () => l,
   };
@@ -62,12 +66,18 @@ export async function startFtp(o: FtpOptions): Promise<RunningFtp> {
   // ftp-srv exits the process on SIGTERM/SIGINT itself; the agent closes it in order instead
   for (const [sig, had] of before) for (const l of process.listeners(sig as NodeJS.Signals)) if (!had.has(l)) process.off(sig as NodeJS.Signals, l as never);
 
+  const throttle = new LoginThrottle();
   ftp.on('login', ({ connection, username, password }, resolve, reject) => {
+    const peer = connection.ip ?? 'unknown';
+    const wait = throttle.wait(peer);
+    if (wait > 0) return reject(new Error(`too many failed logins from ${peer}; try again in ${Math.ceil(wait / 1000)} s`));
     const d = o.devices.byFtpUser(username);
-    if (!d || d.ftp_password !== password) {
-      o.log(`ftp: refused login as "${String(username).slice(0, 64)}" (unknown user or wrong password)`);
+    if (!d || !samePassword(d.ftp_password, password)) {
+      const locked = throttle.failed(peer);
+      o.log(`ftp: refused login as "${String(username).slice(0, 64)}" from ${peer} (unknown user or wrong password)${locked ? `; its next login is checked in ${Math.ceil(locked / 1000)} s at the earliest` : ''}`);
       return reject(new Error('unknown user or wrong password'));
     }
+    throttle.succeeded(peer);
     connection.on('STOR', (err: unknown, path: string) => {
       if (err || !path) return;
       o.spool.add(path).catch((e) => o.log(`ftp: ${(e as Error).message}`));
@@ -97,4 +107,10 @@ export async function startFtp(o: FtpOptions): Promise<RunningFtp> {
       await Promise.resolve(ftp.close()).catch(() => undefined);
     },
   };
+}
+
+/** Compares passwords in time independent of where they differ. */
+function samePassword(want: string | undefined, got: unknown): boolean {
+  const h = (v: string) => createHash('sha256').update(v).digest();
+  return typeof want === 'string' && typeof got === 'string' && timingSafeEqual(h(want), h(got));
 }

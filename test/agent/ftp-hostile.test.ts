@@ -3,6 +3,9 @@
 // folder throughout:
 // - one address holds at most 16 control connections: the 17th gets a 421 saying so and is
 //   closed, another address (127.0.0.2) is still greeted, and uploads go on;
+// - wrong passwords from one address: after 5 in a row its next login (even the right one) is
+//   refused unchecked with a 530 saying how long to wait, 1 s, then 2 s; another address logs in
+//   meanwhile; once the wait is over the right password logs in and clears the count;
 // - hostile file names (../, absolute, backslashes, NUL, 300 bytes, the reserved in-progress
 //   prefix, none, a missing sub-folder): each is refused with a 550 saying why, or stays
 //   inside the camera's own spool folder; the server keeps taking uploads;
@@ -146,6 +149,30 @@ test('one address holds at most 16 FTP connections: the next gets a 421; another
   });
   await uploadAndProcess('after-flood.jpg', randomBytes(10_000));
   assert.doesNotMatch(child.out(), /Uncaught|TypeError|write after end/i);
+});
+
+test('failed logins: after 5 wrong passwords an address waits 1 s, then 2 s, before a login is checked; others are not held up', { timeout: 60_000 }, async () => {
+  const attempt = async (password: string, from: string) => {
+    const { sock, pass } = await ftpLogin(child.port, 'cam1', password, from);
+    sock.destroy();
+    return pass;
+  };
+  for (let i = 0; i < 5; i++) assert.match(await attempt('wrong', '127.0.0.4'), /^530 unknown user or wrong password/, `free failure ${i + 1}`);
+  assert.match(await attempt('wrong', '127.0.0.4'), /^530 unknown user or wrong password/, 'the 6th is still checked');
+  // now 1 s: even the right password is refused unchecked, and says so
+  assert.match(await attempt('pw1', '127.0.0.4'), /^530 too many failed logins from 127\.0\.0\.4; try again in 1 s/);
+  assert.match(await attempt('pw1', '127.0.0.5'), /^230/, 'another address logs in meanwhile');
+  await new Promise((r) => setTimeout(r, 1100));
+  assert.match(await attempt('wrong', '127.0.0.4'), /^530 unknown user or wrong password/, 'checked again once the wait is over');
+  assert.match(await attempt('pw1', '127.0.0.4'), /^530 too many failed logins from 127\.0\.0\.4; try again in 2 s/, 'the next wait doubles');
+  await new Promise((r) => setTimeout(r, 2100));
+  assert.match(await attempt('pw1', '127.0.0.4'), /^230/, 'the right password logs in after the wait');
+  // a success clears the count: five free failures again
+  for (let i = 0; i < 5; i++) assert.match(await attempt('wrong', '127.0.0.4'), /^530 unknown user or wrong password/, `free failure ${i + 1} after a success`);
+  assert.match(await attempt('pw1', '127.0.0.4'), /^230/);
+  // one log line per checked refusal, none per unchecked one
+  assert.equal(child.out().match(/refused login as "cam1" from 127\.0\.0\.4/g)?.length, 12);
+  assert.doesNotMatch(child.out(), /log ftp: too many failed logins/);
 });
 
 test('hostile file names are refused with a reason or kept in the camera folder; the server keeps taking uploads', { timeout: 60_000 }, async () => {

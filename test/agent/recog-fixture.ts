@@ -144,9 +144,9 @@ export class Control {
   }
 }
 
-/** An FTP control connection, logged in (or refused: `pass` is the PASS reply). */
-export async function ftpLogin(port: number, user: string, password: string): Promise<{ c: Control; sock: Socket; pass: string }> {
-  const sock = connect(port, '127.0.0.1');
+/** An FTP control connection, logged in (or refused: `pass` is the PASS reply); `from`: a loopback address to connect from. */
+export async function ftpLogin(port: number, user: string, password: string, from?: string): Promise<{ c: Control; sock: Socket; pass: string }> {
+  const sock = connect({ port, host: '127.0.0.1', localAddress: from });
   await new Promise<void>((r, j) => sock.once('connect', () => r()).once('error', j));
   const c = new Control(sock);
   try {
