@@ -2,7 +2,8 @@
 // platform, boxes logging in at the box port, Debian chromium via playwright-core.
 // 1. Broker page before the site has any box: the platform has not used the broker yet, so Stop
 //    stops it at once and says so; a box added afterwards still logs in (the platform starts the
-//    broker again itself).
+//    broker again itself). Then with the boxes on it, at 760 px and 1366 px: every card fits
+//    (queues, connections, channels, users), nothing cut, rows stacked at 760 px.
 // 2. Site page: the devices table with every row action (Rename, Sync, Disable, Release MAC,
 //    Wipe…, Remove, group ×, + group) fits its frame at 760 px and 1366 px wide.
 // 3. Events page at 1366×768 and 760 px: the From and To fields sit on one line.
@@ -43,6 +44,23 @@ async function outside(page: Page, frame: string, sel: string): Promise<string[]
     },
     [frame, sel] as const,
   );
+}
+
+/** What inside `frame` sticks out of it or hides part of its own content (overflow hidden, an ellipsis). */
+async function cutOff(page: Page, frame: string): Promise<string[]> {
+  return page.evaluate((frame) => {
+    const box = document.querySelector(frame)!;
+    const f = box.getBoundingClientRect();
+    // (no named helper in here: the test's TypeScript build would wrap it in a function the page lacks)
+    return Array.from(box.querySelectorAll<HTMLElement>('*')).flatMap((el) => {
+      const r = el.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) return [];
+      const what = `${el.tagName.toLowerCase()}${el.dataset.col ? `[${el.dataset.col}]` : ''} "${el.textContent?.trim().slice(0, 50)}"`;
+      if (r.left < f.left - 0.5 || r.right > f.right + 0.5) return [`${what} sticks out: ${Math.round(r.right)} > ${Math.round(f.right)}`];
+      if (getComputedStyle(el).overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1) return [`${what} cut: ${el.scrollWidth} > ${el.clientWidth}`];
+      return [];
+    });
+  }, frame);
 }
 
 test('site mode at 760 px and 1366 px: broker Stop before any box, the devices table, the Events time range', { timeout: 240_000 }, async (t) => {
@@ -88,6 +106,27 @@ test('site mode at 760 px and 1366 px: broker Stop before any box, the devices t
   await page.reload();
   await server.getByRole('button', { name: 'Stop', exact: true }).click();
   await page.getByRole('alertdialog', { name: "Stop the site's broker?" }).getByRole('button', { name: 'Keep it running' }).click();
+
+  // ---- 1b. the Broker page's cards with the site's boxes on it (vhosts se3.up.<code>, the
+  // platform's connections and channels): nothing scrolls sideways or is cut; at 760 px the
+  // rows stack into cells labelled with their column
+  const lastQueue = page.locator(`tr[data-queue="se3.${devs[2]}.results"]`);
+  for (const vp of [
+    { width: 760, height: 900 },
+    { width: 1366, height: 768 },
+  ]) {
+    await page.setViewportSize(vp);
+    await lastQueue.waitFor({ timeout: 15_000 });
+    await page.locator('section[aria-label="Channels"] tr[data-channel]').first().waitFor();
+    assert.deepEqual(await sidewaysScroll(page), [], `${vp.width} px: nothing on the Broker page scrolls sideways`);
+    for (const card of ['AMQP broker', 'Users', 'Queues', 'Connections', 'Refused logins', 'Channels']) {
+      const frame = card === 'AMQP broker' ? 'form[aria-label="Broker server"]' : `section[aria-label="${card}"]`;
+      assert.deepEqual(await cutOff(page, frame), [], `${vp.width} px: all of the ${card} card shown`);
+    }
+    const label = await lastQueue.locator('td[data-col="ready"]').evaluate((td) => getComputedStyle(td, '::before').content);
+    assert.equal(label, vp.width === 760 ? '"Ready"' : 'none', `${vp.width} px: a cell names its column only when the rows stack`);
+    await shot(page, `site-ux-01b-broker-${vp.width}`, true);
+  }
 
   // ---- 2. the devices table: every row's actions fit the frame
   for (const g of ['staff', 'night shift', 'contractors']) await call('platform.groups.add', { name: g });

@@ -23,23 +23,23 @@ export function ChannelsTable({ channels, connections }: { channels: ChannelStat
     >
       {channels.map((ch) => (
         <tr key={`${ch.connection}:${ch.number}`} data-channel={`${ch.connection}:${ch.number}`}>
-          <td className="mono" data-col="connection">
+          <td className="mono" data-col="connection" data-label="Connection">
             {peer.get(ch.connection) ?? `#${ch.connection}`}
           </td>
-          <td className="num" data-col="number">
+          <td className="num" data-col="number" data-label="Channel">
             {ch.number}
           </td>
-          <td className="num" data-col="consumers">
+          <td className="num" data-col="consumers" data-label="Consumers">
             {count(ch.consumers)}
           </td>
-          <td className="num" data-col="unacked">
+          <td className="num" data-col="unacked" data-label="Unacked">
             {count(ch.unacked)}
           </td>
-          <td className="num" data-col="prefetch">
+          <td className="num" data-col="prefetch" data-label="Prefetch">
             {ch.prefetch === 0 ? <span className="muted">unlimited</span> : count(ch.prefetch)}
             {ch.globalPrefetch > 0 && <span className="muted"> · {count(ch.globalPrefetch)} shared</span>}
           </td>
-          <td data-col="mode">{ch.confirm ? <span className="tag agent">confirm</span> : <span className="muted">plain</span>}</td>
+          <td data-col="mode" data-label="Mode">{ch.confirm ? <span className="tag agent">confirm</span> : <span className="muted">plain</span>}</td>
         </tr>
       ))}
     </TableCard>

@@ -2,6 +2,7 @@
 // product), how many channels, traffic.
 import type { ConnectionStats } from '../../../../electron/api/broker';
 import { count, duration, vhostLabel } from './format';
+import { Dotted } from './Dotted';
 import { TableCard } from './TableCard';
 
 export function ConnectionsTable({ connections, at }: { connections: ConnectionStats[]; at: number }) {
@@ -10,6 +11,7 @@ export function ConnectionsTable({ connections, at }: { connections: ConnectionS
       title="Connections"
       count={connections.length}
       empty="No box or app is connected."
+      stackCols={4}
       head={
         <>
           <th>Peer</th>
@@ -25,30 +27,30 @@ export function ConnectionsTable({ connections, at }: { connections: ConnectionS
     >
       {connections.map((c) => (
         <tr key={c.id} data-connection={c.id}>
-          <td className="mono" data-col="peer">
+          <td className="mono" data-col="peer" data-label="Peer">
             {c.peer}
             {c.tls && <span className="tag okay">TLS</span>}
             {c.blocked && <span className="tag warn-tag">blocked</span>}
           </td>
-          <td data-col="user">{c.user}</td>
-          <td className="mono" data-col="vhost">
-            {vhostLabel(c.vhost)}
+          <td data-col="user" data-label="User">{c.user}</td>
+          <td className="mono" data-col="vhost" data-label="Vhost">
+            <Dotted text={vhostLabel(c.vhost)} />
           </td>
-          <td className="num" data-col="channels">
+          <td className="num" data-col="channels" data-label="Channels">
             {count(c.channels)}
           </td>
-          <td data-col="client">
-            <span className="ellipsis client-product" title={[c.connectionName, c.clientProduct].filter(Boolean).join(' — ')}>
+          <td data-col="client" data-label="Client">
+            <span className="client-product" title={[c.connectionName, c.clientProduct].filter(Boolean).join(' — ')}>
               {c.connectionName ?? (c.clientProduct ? <span className="muted">{c.clientProduct}</span> : <span className="muted">unnamed</span>)}
             </span>
           </td>
-          <td className="num" data-col="published">
+          <td className="num" data-col="published" data-label="Published">
             {count(c.published)}
           </td>
-          <td className="num" data-col="delivered">
+          <td className="num" data-col="delivered" data-label="Delivered">
             {count(c.delivered)}
           </td>
-          <td className="nowrap muted" data-col="since">
+          <td className="nowrap muted" data-col="since" data-label="Connected">
             {at - c.connectedAt < 5000 ? 'just now' : `${duration(at - c.connectedAt)} ago`}
           </td>
         </tr>

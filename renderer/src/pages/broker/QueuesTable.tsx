@@ -1,6 +1,7 @@
 // Queues: depth (ready/unacked), consumers, publish/deliver rates, bytes on disk.
 import type { QueueStats } from '../../../../electron/api/broker';
 import { bytes, count, rate, vhostLabel } from './format';
+import { Dotted } from './Dotted';
 import { TableCard } from './TableCard';
 
 function flags(q: QueueStats): string[] {
@@ -18,11 +19,11 @@ export function QueuesTable({ queues }: { queues: QueueStats[] }) {
       title="Queues"
       count={rows.length}
       empty="No queues yet. They appear when a box or app declares one."
-      tableClass="queues-table"
+      stackCols={4}
       head={
         <>
-          <th className="col-vhost">Vhost</th>
-          <th className="col-name">Name</th>
+          <th>Vhost</th>
+          <th>Name</th>
           <th className="num">Ready</th>
           <th className="num">Unacked</th>
           <th className="num">Consumers</th>
@@ -34,12 +35,12 @@ export function QueuesTable({ queues }: { queues: QueueStats[] }) {
     >
       {rows.map((q) => (
         <tr key={`${q.vhost}\u0000${q.name}`} data-queue={q.name}>
-          <td className="mono" data-col="vhost">
-            {vhostLabel(q.vhost)}
+          <td className="mono" data-col="vhost" data-label="Vhost">
+            <Dotted text={vhostLabel(q.vhost)} />
           </td>
-          <td data-col="name">
-            <span className="queue-name ellipsis" title={q.name}>
-              {q.name}
+          <td className="stack-full stack-first" data-col="name" data-label="Name">
+            <span className="queue-name">
+              <Dotted text={q.name} />
             </span>
             <span className="queue-flags">
               {flags(q).map((f) => (
@@ -49,22 +50,22 @@ export function QueuesTable({ queues }: { queues: QueueStats[] }) {
               ))}
             </span>
           </td>
-          <td className="num strong" data-col="ready">
+          <td className="num strong" data-col="ready" data-label="Ready">
             {count(q.messages)}
           </td>
-          <td className="num" data-col="unacked">
+          <td className="num" data-col="unacked" data-label="Unacked">
             {count(q.unacked)}
           </td>
-          <td className="num" data-col="consumers">
+          <td className="num" data-col="consumers" data-label="Consumers">
             {count(q.consumers)}
           </td>
-          <td className="num" data-col="publish-rate">
+          <td className="num" data-col="publish-rate" data-label="Publish /s">
             {rate(q.publishRate)}
           </td>
-          <td className="num" data-col="deliver-rate">
+          <td className="num" data-col="deliver-rate" data-label="Deliver /s">
             {rate(q.deliverRate)}
           </td>
-          <td className="num" data-col="disk">
+          <td className="num" data-col="disk" data-label="On disk">
             {bytes(q.diskBytes)}
           </td>
         </tr>

@@ -1,5 +1,7 @@
-// A card with a titled, counted table of live broker stats, or a one-line empty state.
-import type { ReactNode } from 'react';
+// A card with a titled, counted table of live broker stats, or a one-line empty state. Every
+// cell carries data-label (its column's name): in a narrow card the rows stack into labelled
+// blocks (stacked-table.css).
+import type { CSSProperties, ReactNode } from 'react';
 
 export interface TableCardProps {
   title: string;
@@ -9,11 +11,11 @@ export interface TableCardProps {
   /** The <thead> row's cells. */
   head: ReactNode;
   children: ReactNode;
-  /** Extra class of the <table>. */
-  tableClass?: string;
+  /** Labelled cells to a line when the card is narrow and rows stack (stacked-table.css; default 3). */
+  stackCols?: number;
 }
 
-export function TableCard({ title, count, empty, head, children, tableClass }: TableCardProps) {
+export function TableCard({ title, count, empty, head, children, stackCols }: TableCardProps) {
   return (
     <section className="card broker-table-card" aria-label={title}>
       <div className="section-head">
@@ -24,8 +26,8 @@ export function TableCard({ title, count, empty, head, children, tableClass }: T
       {count === 0 ? (
         <p className="broker-none">{empty}</p>
       ) : (
-        <div className="table-wrap">
-          <table className={`boxes compact broker-table${tableClass ? ` ${tableClass}` : ''}`}>
+        <div className="table-wrap stack-wrap" style={stackCols ? ({ '--stack-cols': stackCols } as CSSProperties) : undefined}>
+          <table className="boxes compact broker-table">
             <thead>
               <tr>{head}</tr>
             </thead>

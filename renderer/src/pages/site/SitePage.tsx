@@ -89,7 +89,7 @@ function DeviceRow({ d, groups, act }: { d: DeviceView; groups: string[]; act: R
       <td data-label="People">
         <SyncCell d={d} />
       </td>
-      <td className="row-actions-cell">
+      <td className="row-actions-cell stack-full">
         <div className="row-actions">
           {confirm === null && (
             <>
@@ -253,7 +253,7 @@ export function SitePage() {
         {devices.data && devices.data.length === 0 ? (
           <p className="muted">No boxes yet. Issue a code, or commission boxes from the Boxes page.</p>
         ) : (
-          <div className="table-wrap devices-wrap">
+          <div className="table-wrap stack-wrap">
             <table className="compact-table devices-table">
               <thead>
                 <tr>
