@@ -6,13 +6,14 @@
 //    (queues, connections, channels, users), nothing cut, rows stacked at 760 px.
 // 2. Site page: the devices table with every row action (Rename, Sync, Disable, Release MAC,
 //    Wipe…, Remove, group ×, + group) fits its frame at 760 px and 1366 px wide.
-// 3. Events page at 1366×768 and 760 px: the From and To fields sit on one line.
+// 3. Events page at 1366×768 and 760 px: the From and To fields sit on one line; the Who select
+//    shows each choice in full.
 // Also: the People page at 760 px with a person held back (photo fails the check) on three
 // boxes; the Devices page shows a bound MAC in the Site page's form.
 // Screenshots: test-artifacts/e2e/site-ux-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import type { BrokerStatus } from '../../electron/api/broker';
 import { freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite } from './harness';
 import { http, until } from '../platform/harness';
@@ -44,6 +45,20 @@ async function outside(page: Page, frame: string, sel: string): Promise<string[]
     },
     [frame, sel] as const,
   );
+}
+
+/** The width a select needs to show its chosen option in full (the same select, sized to that
+ *  option alone), and the width it has. */
+function selectWidths(select: Locator): Promise<{ need: number; has: number }> {
+  return select.evaluate((el: HTMLSelectElement) => {
+    const probe = el.cloneNode(false) as HTMLSelectElement;
+    probe.append(el.selectedOptions[0]!.cloneNode(true));
+    Object.assign(probe.style, { width: 'auto', minWidth: '0', maxWidth: 'none', position: 'absolute', visibility: 'hidden' });
+    el.after(probe);
+    const need = probe.offsetWidth;
+    probe.remove();
+    return { need, has: el.offsetWidth };
+  });
 }
 
 /** What inside `frame` sticks out of it or hides part of its own content (overflow hidden, an ellipsis). */
@@ -179,6 +194,13 @@ test('site mode at 760 px and 1366 px: broker Stop before any box, the devices t
     assert.ok(from && to, 'both fields shown');
     assert.equal(Math.round(to.y), Math.round(from.y), `${vp.width} px: To is on the line of From (${JSON.stringify({ from, to })})`);
     assert.ok(to.x > from.x + from.width - 1, `${vp.width} px: To follows From`);
+    // the Who select shows each of its choices in full ("known and strangers" is the longest)
+    const who = filters.getByLabel('Who');
+    for (const kind of ['all', 'known', 'stranger', 'all']) {
+      await who.selectOption(kind);
+      const w = await selectWidths(who);
+      assert.ok(w.has >= w.need, `${vp.width} px: Who shows "${await who.evaluate((el: HTMLSelectElement) => el.selectedOptions[0]!.text)}" in full (${w.has} px of ${w.need})`);
+    }
     assert.deepEqual(await sidewaysScroll(page), [], `${vp.width} px: nothing scrolls sideways`);
     await shot(page, `site-ux-events-${vp.width}`);
   }
