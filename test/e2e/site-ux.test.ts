@@ -8,8 +8,10 @@
 //    Wipe…, Remove, group ×, + group) fits its frame at 760 px and 1366 px wide.
 // 3. Events page at 1366×768 and 760 px: the From and To fields sit on one line; the Who select
 //    shows each choice in full.
-// Also: the People page at 760 px with a person held back (photo fails the check) on three
-// boxes; the Devices page shows a bound MAC in the Site page's form.
+// Also at 760 px: the People page with a person held back (photo fails the check) on three
+// boxes and one with a long name, id and groups (and the editor open); the Groups page renaming
+// a long group name beside a delete confirmation; a box's long name being renamed on the Site
+// page. The Devices page shows a bound MAC in the Site page's form.
 // Screenshots: test-artifacts/e2e/site-ux-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -144,7 +146,8 @@ test('site mode at 760 px and 1366 px: broker Stop before any box, the devices t
   }
 
   // ---- 2. the devices table: every row's actions fit the frame
-  for (const g of ['staff', 'night shift', 'contractors']) await call('platform.groups.add', { name: g });
+  const longGroup = 'contractors from the facilities company';
+  for (const g of ['staff', 'night shift', longGroup]) await call('platform.groups.add', { name: g });
   for (const d of devs) for (const g of ['staff', 'night shift']) await call('platform.devices.assign', { devSno: d, group: g });
   for (const [i, vp] of [
     [0, { width: 760, height: 900 }],
@@ -164,6 +167,10 @@ test('site mode at 760 px and 1366 px: broker Stop before any box, the devices t
     assert.deepEqual(await sidewaysScroll(page), [], `${vp.width} px: nothing scrolls sideways with the confirmation open`);
     await shot(page, `site-ux-0${2 + i}-devices-${vp.width}`, true);
     await confirm.getByRole('button', { name: 'Cancel' }).click();
+    // a box's name being edited shows in full
+    await row.getByRole('button', { name: 'Rename staff entrance at the back' }).click();
+    assert.deepEqual(await cutOff(page, frame), [], `${vp.width} px: the name being edited shows in full`);
+    await row.getByRole('button', { name: 'Cancel' }).click();
   }
 
   // the People page at 760 px: a person held back on three boxes (photo fails the check) fits too
@@ -175,6 +182,26 @@ test('site mode at 760 px and 1366 px: broker Stop before any box, the devices t
   await bob.locator(`.box-state[data-box="${devs[2]}"]`).getByText('staff entrance at the back: not sent: photo would be refused').waitFor({ timeout: 15_000 });
   assert.deepEqual(await sidewaysScroll(page), [], '760 px: the People table does not scroll sideways');
   await shot(page, 'site-ux-04-people-760', true);
+  // and a person with a long name, id and groups, with the editor open: all shown, nothing sideways
+  const carolId = 'contractor-0042-facilities-company-north-site';
+  await call('platform.people.add', { id: carolId, name: 'Carol Ann Featherstonehaugh-Montgomery (facilities)', groups: ['staff', 'night shift', longGroup], photos: [face('obama.jpg').toString('base64')] });
+  const carol = page.locator(`tr[data-person="${carolId}"]`);
+  await carol.locator(`.box-state[data-box="${devs[2]}"]`).waitFor({ timeout: 15_000 });
+  assert.deepEqual(await sidewaysScroll(page), [], '760 px: a long name does not make the People table scroll sideways');
+  assert.deepEqual(await cutOff(page, 'section[aria-label="People"]'), [], '760 px: every person shown in full');
+  await carol.getByRole('button', { name: 'Edit' }).click();
+  await page.locator('tr.editor-row').waitFor();
+  assert.deepEqual(await sidewaysScroll(page), [], '760 px: the person editor does not scroll sideways');
+  assert.deepEqual(await cutOff(page, 'section[aria-label="People"]'), [], '760 px: the person editor inside the frame');
+  await shot(page, 'site-ux-04b-people-editor-760', true);
+
+  // the Groups page at 760 px: a long group name being renamed shows in full beside a delete confirmation
+  await page.goto(`${site.url}#/groups`);
+  await page.locator('tr[data-group="staff"]').getByRole('button', { name: 'Delete' }).click();
+  await page.locator(`tr[data-group="${longGroup}"]`).getByRole('button', { name: 'Rename' }).click();
+  assert.deepEqual(await sidewaysScroll(page), [], '760 px: the Groups table does not scroll sideways');
+  assert.deepEqual(await cutOff(page, 'section[aria-label="Groups"]'), [], '760 px: the group name being edited shows in full');
+  await shot(page, 'site-ux-05-groups-760', true);
 
   // the Devices page shows a box's bound MAC as the Site page does (aa:bb:…, not the login's 0x… form)
   await page.goto(`${site.url}#/devices`);

@@ -13,7 +13,7 @@ function GroupRow({ g, act }: { g: { name: string; members: number; devices: num
       <td>
         {mode === 'rename' ? (
           <form
-            className="inline-form"
+            className="rename-form"
             onSubmit={(e) => {
               e.preventDefault();
               void act.run(() => api.call('platform.groups.rename', { name: g.name, to: to.trim() })).then((r) => r && setMode('view'));
@@ -33,28 +33,30 @@ function GroupRow({ g, act }: { g: { name: string; members: number; devices: num
       </td>
       <td>{g.members}</td>
       <td>{g.devices}</td>
-      <td className="nowrap">
-        {mode === 'view' && (
-          <>
-            <button type="button" className="secondary small" onClick={() => setMode('rename')}>
-              Rename
-            </button>{' '}
-            <button type="button" className="secondary small" onClick={() => setMode('delete')}>
-              Delete
-            </button>
-          </>
-        )}
-        {mode === 'delete' && (
-          <>
-            {g.members > 0 && g.devices > 0 ? `${g.members} people leave ${g.devices} boxes. ` : ''}
-            <button type="button" className="danger small" onClick={() => void act.run(() => api.call('platform.groups.delete', { name: g.name }))}>
-              Yes, delete
-            </button>{' '}
-            <button type="button" className="secondary small" onClick={() => setMode('view')}>
-              Keep
-            </button>
-          </>
-        )}
+      <td>
+        <div className="row-actions">
+          {mode === 'view' && (
+            <>
+              <button type="button" className="secondary small" onClick={() => setMode('rename')}>
+                Rename
+              </button>{' '}
+              <button type="button" className="secondary small" onClick={() => setMode('delete')}>
+                Delete
+              </button>
+            </>
+          )}
+          {mode === 'delete' && (
+            <>
+              {g.members > 0 && g.devices > 0 ? `${g.members} people leave ${g.devices} boxes. ` : ''}
+              <button type="button" className="danger small" onClick={() => void act.run(() => api.call('platform.groups.delete', { name: g.name }))}>
+                Yes, delete
+              </button>{' '}
+              <button type="button" className="secondary small" onClick={() => setMode('view')}>
+                Keep
+              </button>
+            </>
+          )}
+        </div>
       </td>
     </tr>
   );
@@ -87,7 +89,7 @@ export function GroupsPage() {
             </button>
           </form>
         </div>
-        <p className="muted">A box holds the members of the groups assigned to it (Site page). A person's groups are sent to the box as its permission ids.</p>
+        <p className="muted table-note">A box holds the members of the groups assigned to it (Site page). A person's groups are sent to the box as its permission ids.</p>
         {groups.data && groups.data.length === 0 ? (
           <p className="muted">No groups yet. Add one (e.g. staff), assign it to a box on the Site page, then tick it for people on the People page.</p>
         ) : (

@@ -18,16 +18,16 @@ function PersonRow({ p, act, editing, onEdit }: { p: PersonView; act: ReturnType
       <td>
         <Thumb sha256={p.photos[0]?.sha256} />
       </td>
-      <td>
+      <td data-label="Person">
         <div className="strong">{p.name}</div>
         <div className="mono muted">{p.id}</div>
       </td>
-      <td>{p.groups.join(', ') || <span className="muted">no group</span>}</td>
-      <td>
+      <td data-label="Groups">{p.groups.join(', ') || <span className="muted">no group</span>}</td>
+      <td data-label="Photo check">
         <Verdict v={p.photos[0]?.verdict} sent />
         {p.photos.length > 1 && <div className="muted">{p.photos.length} photos; the best is sent</div>}
       </td>
-      <td>
+      <td data-label="On the boxes">
         <div className="box-states">
           {p.boxes.length === 0 && <span className="muted">on no box</span>}
           {p.boxes.map((b) => (
@@ -218,7 +218,7 @@ export function PeoplePage() {
             {query ? `Nobody matches "${query}".` : 'No people yet. Add a person above, or import a CSV with a photo folder below.'}
           </p>
         ) : (
-          <div className="table-wrap">
+          <div className="table-wrap stack-wrap">
             <table className="compact-table">
               <thead>
                 <tr>
@@ -236,7 +236,7 @@ export function PeoplePage() {
                     <PersonRow p={p} act={act} editing={editing === p.id} onEdit={() => setEditing(editing === p.id ? null : p.id)} />
                     {editing === p.id && (
                       <tr className="editor-row">
-                        <td colSpan={6}>
+                        <td colSpan={6} className="stack-full">
                           <PersonEditor person={p} groups={groupNames} onClose={() => setEditing(null)} />
                         </td>
                       </tr>

@@ -82,7 +82,7 @@ export function PersonEditor({ person, groups, onClose }: { person: PersonView; 
     <form className="person-editor" aria-label={`Edit ${person.name}`} onSubmit={(e) => void submit(e)}>
       <div className="inline-form">
         <span className="mono muted">{person.id}</span>
-        <input aria-label="Name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={128} />
+        <input aria-label="Name" className="person-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={128} />
         <select aria-label="Type" value={type} onChange={(e) => setType(Number(e.target.value))}>
           {PERSON_TYPES.map(([n, label]) => (
             <option key={n} value={n}>
