@@ -8,17 +8,25 @@
 //    Wipe…, Remove, group ×, + group) fits its frame at 760 px and 1366 px wide.
 // 3. Events page at 1366×768 and 760 px: the From and To fields sit on one line; the Who select
 //    shows each choice in full.
+// 4. Boxes page at 760 px with a real agent on loopback: the CSV report and the list show its
+//    LoginUrl in full, nothing scrolls sideways.
 // Also at 760 px: the People page with a person held back (photo fails the check) on three
 // boxes and one with a long name, id and groups (and the editor open); the Groups page renaming
 // a long group name beside a delete confirmation; a box's long name being renamed on the Site
-// page. The Devices page shows a bound MAC in the Site page's form.
+// page; a capture device's long name and location on the Devices page and on its event. The
+// Devices page shows a bound MAC in the Site page's form.
 // Screenshots: test-artifacts/e2e/site-ux-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { BrokerStatus } from '../../electron/api/broker';
 import { freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite } from './harness';
-import { http, until } from '../platform/harness';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { until } from '../platform/harness';
+import { boxLogin, eventBody, post, statusBody, type BoxDouble } from '../platform/events-box-double';
+import { startAgentProcess } from '../helpers/agent-process';
 import { face } from '../fiqa/fixtures';
 
 async function apiClient(url: string, password: string) {
@@ -80,7 +88,7 @@ async function cutOff(page: Page, frame: string): Promise<string[]> {
   }, frame);
 }
 
-test('site mode at 760 px and 1366 px: broker Stop before any box, the devices table, the Events time range', { timeout: 240_000 }, async (t) => {
+test('site mode at 760 px and 1366 px: broker Stop before any box, then the pages with boxes, people and long names fit, nothing cut', { timeout: 240_000 }, async (t) => {
   if (!haveChromium(t)) return;
   const boxPort = await freePort();
   const amqpPort = await freePort();
@@ -109,11 +117,9 @@ test('site mode at 760 px and 1366 px: broker Stop before any box, the devices t
   await page.locator('[data-testid=broker-state]', { hasText: 'Stopped' }).waitFor({ timeout: 15_000 });
   // the site's future box logins are not broken: the platform starts the broker again itself
   const devs: string[] = [];
+  const boxes: BoxDouble[] = [];
   for (const name of ['front gate', 'loading bay', 'staff entrance at the back']) devs.push((await call<{ devSno: string }>('platform.devices.add', { name })).devSno);
-  for (let i = 0; i < devs.length; i++) {
-    const login = await http(`http://127.0.0.1:${boxPort}/login?dev_sno=${devs[i]}&hex_mac=0x0000000000c${i}`);
-    assert.equal(login.status, 200, login.body.toString());
-  }
+  for (let i = 0; i < devs.length; i++) boxes.push(await boxLogin(boxPort, devs[i]!, `box ${i}`, `0x0000000000c${i}`));
   await until('the broker runs for the site again', async () => {
     const s = await call<BrokerStatus>('broker.status');
     return s.state === 'running' && s.usedBySite === true && s.users.some((u) => u.name === `box.${devs[0]}`);
@@ -207,6 +213,19 @@ test('site mode at 760 px and 1366 px: broker Stop before any box, the devices t
   await page.goto(`${site.url}#/devices`);
   await page.getByText('00:00:00:00:00:c0').first().waitFor();
   assert.equal(await page.getByText('0x0000000000c0').count(), 0);
+  // a capture device with a long name and location: shown in full on the Devices page and on its event
+  const back = boxes[2]!;
+  const report = statusBody(back, 12, ['192.168.1.101']);
+  Object.assign(report.sub_devices[0]!, { ep_name: 'staff entrance camera (left of the door)', ep_location: 'north building, ground floor, staff entrance by the bicycle racks' });
+  await post(back, back.monitorUrl, report);
+  await post(back, back.recordUrls[0]!, eventBody(back, { ip: '192.168.1.101', pic: 'biden.jpg', score: 0.31 }));
+  const card = `section[data-dev="${back.devSno}"]`;
+  await page.locator(card).getByText('by the bicycle racks').waitFor({ timeout: 15_000 });
+  assert.deepEqual(await cutOff(page, card), [], '760 px: the capture device shown in full');
+  await page.goto(`${site.url}#/events`);
+  await page.locator('li[data-event]').getByText('staff entrance camera (left of the door)').waitFor({ timeout: 15_000 });
+  assert.deepEqual(await cutOff(page, 'section[aria-label="Timeline"]'), [], '760 px: the event names its box and capture device in full');
+  await shot(page, 'site-ux-06-events-760', true);
 
   // ---- 3. the Events filter row: From and To together
   for (const vp of [
@@ -231,4 +250,29 @@ test('site mode at 760 px and 1366 px: broker Stop before any box, the devices t
     assert.deepEqual(await sidewaysScroll(page), [], `${vp.width} px: nothing scrolls sideways`);
     await shot(page, `site-ux-events-${vp.width}`);
   }
+
+  // ---- 4. the Boxes page at 760 px with a virtual box (a real `se3kit agent` on loopback): its
+  // LoginUrl in full in the CSV report and in the list. The LoginUrl is a loopback port nothing
+  // listens on, so the agent's login attempts stay on this machine.
+  const agentData = mkdtempSync(join(tmpdir(), 'se3kit-e2e-ux-agent-'));
+  const agent = await startAgentProcess({ dataDir: agentData, host: '127.0.0.1', mdns: false });
+  t.after(async () => {
+    await agent.kill();
+    rmSync(agentData, { recursive: true, force: true });
+  });
+  const loginUrl = `http://127.0.0.1:${await freePort()}/se3/platform/box-login`;
+  await page.goto(`${site.url}#/boxes`);
+  await page.fill('textarea[name=csv]', `host,dev_sno,login_url\n127.0.0.1:${agent.port},TJGSDX000120190726103455,${loginUrl}\n`);
+  await page.getByRole('button', { name: /^Apply/ }).click();
+  await page.getByTestId('csv-report').filter({ hasText: '1 configured, 0 failed' }).waitFor({ timeout: 30_000 });
+  assert.deepEqual(await sidewaysScroll(page), [], '760 px: the CSV report does not scroll sideways');
+  assert.deepEqual(await cutOff(page, 'section[aria-label="CSV batch import"]'), [], '760 px: the CSV report inside its card');
+  await page.fill('input[name=cidrs]', '127.0.0.1/32');
+  await page.fill('input[name=port]', String(agent.port));
+  await page.uncheck('input[name=mdns]');
+  await page.getByRole('button', { name: 'Scan' }).click();
+  await page.locator(`tr[data-box="127.0.0.1:${agent.port}"]`).getByText('TJGSDX000120190726103455').waitFor({ timeout: 20_000 });
+  assert.deepEqual(await sidewaysScroll(page), [], '760 px: the box list does not scroll sideways');
+  assert.deepEqual(await cutOff(page, 'section[aria-label="Discovered boxes"]'), [], '760 px: the LoginUrl shown in full');
+  await shot(page, 'site-ux-07-boxes-760', true);
 });

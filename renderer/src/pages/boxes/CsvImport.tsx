@@ -1,6 +1,6 @@
 // Batch configuration from a CSV (host,dev_sno,login_url): paste or pick a file, apply, and
 // see one outcome per row. Text and report live in the page's store (kept across pages).
-import { useRef } from 'react';
+import { useRef, type CSSProperties } from 'react';
 import { outcomeLabel } from '../../../../electron/api/boxes';
 import { applyCsv, boxesStore, useBoxesStore } from './boxes-store';
 
@@ -71,28 +71,38 @@ export function CsvImport() {
           <p className={report.failed ? 'summary warn' : 'summary ok'}>
             {report.ok} configured, {report.failed} failed
           </p>
-          <table className="boxes compact">
-            <thead>
-              <tr>
-                <th>Line</th>
-                <th>Box</th>
-                <th>Result</th>
-                <th>DevSno (read back)</th>
-                <th>LoginUrl (read back)</th>
-              </tr>
-            </thead>
-            <tbody>
-              {report.rows.map((r) => (
-                <tr key={r.line} className={r.ok ? undefined : 'failed'}>
-                  <td>{r.line}</td>
-                  <td className="mono">{outcomeLabel(r)}</td>
-                  <td>{r.ok ? <span className="tag okay">OK</span> : <span className="error-text">{r.error}</span>}</td>
-                  <td className="mono">{r.dev_sno ?? '—'}</td>
-                  <td className="mono ellipsis">{r.login_url ?? '—'}</td>
+          <div className="table-wrap stack-wrap" style={{ '--stack-cols': 4 } as CSSProperties}>
+            <table className="boxes compact">
+              <thead>
+                <tr>
+                  <th>Line</th>
+                  <th>Box</th>
+                  <th>Result</th>
+                  <th>DevSno (read back)</th>
+                  <th>LoginUrl (read back)</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {report.rows.map((r) => (
+                  <tr key={r.line} className={r.ok ? undefined : 'failed'}>
+                    <td data-label="Line">{r.line}</td>
+                    <td className="mono" data-label="Box">
+                      {outcomeLabel(r)}
+                    </td>
+                    <td className="stack-full stack-last" data-label="Result">
+                      {r.ok ? <span className="tag okay">OK</span> : <span className="error-text">{r.error}</span>}
+                    </td>
+                    <td className="mono" data-label="DevSno (read back)">
+                      {r.dev_sno ?? '—'}
+                    </td>
+                    <td className="mono wrap-anywhere" data-label="LoginUrl (read back)">
+                      {r.login_url ?? '—'}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </div>
       )}
     </section>

@@ -78,7 +78,7 @@ export function DeviceCard({ d }: { d: DeviceStatusView }) {
                   <td>
                     <span className={`tag ${c.status === 'online' ? 'ok' : c.status === 'offline' ? 'bad' : 'off'}`}>{c.status}</span>
                   </td>
-                  <td className="ellipsis" title={c.location}>
+                  <td title={c.location}>
                     {c.location || <span className="muted">—</span>}
                   </td>
                 </tr>

@@ -60,14 +60,15 @@ export function EventFilters({ value, onChange, devices }: { value: FilterChoice
       <label>
         <span>Person id</span>
         <input type="search" list="event-filter-people" placeholder="any person" value={person} onChange={(e) => setPerson(e.target.value)} maxLength={64} />
-        <datalist id="event-filter-people">
-          {people.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name}
-            </option>
-          ))}
-        </datalist>
       </label>
+      {/* outside the label: inside, every suggested name became part of the field's accessible name */}
+      <datalist id="event-filter-people">
+        {people.map((p) => (
+          <option key={p.id} value={p.id}>
+            {p.name}
+          </option>
+        ))}
+      </datalist>
       <label>
         <span>Who</span>
         <select value={value.kind} onChange={(e) => set({ kind: e.target.value as FilterChoice['kind'] })}>

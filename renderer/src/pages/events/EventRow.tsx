@@ -43,13 +43,13 @@ export function EventRow({ e, fresh, epName, groups, onChanged }: { e: EventView
           </div>
           <div>
             <dt>Box</dt>
-            <dd className="ellipsis" title={e.devSno}>
+            <dd className="wrap-anywhere" title={e.devSno}>
               {e.boxName || e.devSno}
             </dd>
           </div>
           <div>
             <dt>Capture device</dt>
-            <dd className="ellipsis" title={e.epId}>
+            <dd className="wrap-anywhere" title={e.epId}>
               {epName || e.deviceIp || e.epId || '—'}
             </dd>
           </div>
