@@ -10,6 +10,7 @@
 //    shows each choice in full.
 // 4. Boxes page at 760 px with a real agent on loopback: the CSV report and the list show its
 //    LoginUrl in full, nothing scrolls sideways.
+// 5. Deploy page at 1366 px and 760 px: the chosen bundle shows in full in its field.
 // Also at 760 px: the People page with a person held back (photo fails the check) on three
 // boxes and one with a long name, id and groups (and the editor open); the Groups page renaming
 // a long group name beside a delete confirmation; a box's long name being renamed on the Site
@@ -27,6 +28,7 @@ import { join } from 'node:path';
 import { until } from '../platform/harness';
 import { boxLogin, eventBody, post, statusBody, type BoxDouble } from '../platform/events-box-double';
 import { startAgentProcess } from '../helpers/agent-process';
+import { miniBundle } from '../deploy/fixture';
 import { face } from '../fiqa/fixtures';
 
 async function apiClient(url: string, password: string) {
@@ -275,4 +277,20 @@ test('site mode at 760 px and 1366 px: broker Stop before any box, then the page
   assert.deepEqual(await sidewaysScroll(page), [], '760 px: the box list does not scroll sideways');
   assert.deepEqual(await cutOff(page, 'section[aria-label="Discovered boxes"]'), [], '760 px: the LoginUrl shown in full');
   await shot(page, 'site-ux-07-boxes-760', true);
+
+  // ---- 5. the Deploy page: the chosen bundle shows in full in its field at 1366 px and 760 px
+  const bundle = miniBundle(join(site.data, 'bundles'), '1.10.12');
+  for (const vp of [
+    { width: 1366, height: 768 },
+    { width: 760, height: 900 },
+  ]) {
+    await page.setViewportSize(vp);
+    await page.goto(`${site.url}#/deploy`);
+    const pick = page.locator('select[name=bundle]');
+    await pick.locator('option', { hasText: 'se3-agent-1.10.12' }).waitFor({ state: 'attached' });
+    await pick.selectOption(bundle);
+    const w = await selectWidths(pick);
+    assert.ok(w.has >= w.need, `${vp.width} px: the bundle shown in full (${w.has} px of ${w.need})`);
+    assert.deepEqual(await sidewaysScroll(page), [], `${vp.width} px: the Deploy page does not scroll sideways`);
+  }
 });

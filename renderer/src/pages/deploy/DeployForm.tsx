@@ -157,7 +157,8 @@ export function DeployForm(props: {
               {!known && <option value="">{props.bundles === null ? 'Looking for bundles…' : 'No bundle yet — add the release file you were given'}</option>}
               {props.bundles?.map((b) => (
                 <option key={b.path} value={b.path}>
-                  {b.version} · {b.arch} · {bytes(b.size)} — {b.fileName}
+                  {/* the file name already says version and architecture; no more, so it fits the field at 1366 px */}
+                  {b.fileName} · {bytes(b.size)}
                   {b.source === 'data' ? ' (data folder)' : ''}
                 </option>
               ))}
