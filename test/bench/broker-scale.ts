@@ -37,10 +37,10 @@ export function summarise(lat: number[]): SingleResult {
   return { msPerMsg: v.reduce((a, b) => a + b, 0) / v.length, p50: v[Math.floor(v.length / 2)]!, p99: v[Math.min(v.length - 1, Math.floor(v.length * 0.99))]! };
 }
 
-/** One-at-a-time confirmed publishing of `count` persistent 1 KiB messages to each of `urls`
+/** One-at-a-time confirmed publishing of `count` 1 KiB messages (persistent, or transient) to each of `urls`
  *  (amqplib), interleaved in blocks of `block` so every broker sees the same machine load;
  *  each message's publish → confirm time (ms), per url. */
-export async function oneAtATime(urls: string[], count: number, block = 100, warmup = 100): Promise<number[][]> {
+export async function oneAtATime(urls: string[], count: number, block = 100, warmup = 100, persistent = true): Promise<number[][]> {
   const q = 'bench-one-at-a-time';
   const body = Buffer.alloc(1024, 0x62);
   const conns = await Promise.all(urls.map((u) => amqp.connect(u, { noDelay: true })));
@@ -53,7 +53,7 @@ export async function oneAtATime(urls: string[], count: number, block = 100, war
       chans.push(ch);
     }
     const one = (ch: ConfirmChannel) =>
-      new Promise<void>((res, rej) => ch.sendToQueue(q, body, { persistent: true }, (err) => (err ? rej(new Error('nacked')) : res())));
+      new Promise<void>((res, rej) => ch.sendToQueue(q, body, { persistent }, (err) => (err ? rej(new Error('nacked')) : res())));
     for (const ch of chans) for (let i = 0; i < warmup; i++) await one(ch);
     const lat: number[][] = urls.map(() => []);
     for (let done = 0; done < count; done += block) {
@@ -184,14 +184,14 @@ export async function scale(port: number, n: number, seconds: number, pids: () =
 
 const PIKA_ONE_AT_A_TIME = `
 import pika, sys, time
-port, count = int(sys.argv[1]), int(sys.argv[2])
+port, count, mode = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 conn = pika.BlockingConnection(pika.ConnectionParameters('127.0.0.1', port, '/', pika.PlainCredentials('test', 'test')))
 ch = conn.channel()
 ch.confirm_delivery()
 ch.queue_declare('bench-pika', durable=True)
 ch.queue_purge('bench-pika')
 body = b'p' * 1024
-props = pika.BasicProperties(delivery_mode=2)
+props = pika.BasicProperties(delivery_mode=mode)
 for i in range(50):
     ch.basic_publish('', 'bench-pika', body, props)
 out = []
@@ -206,10 +206,10 @@ print(' '.join('%.4f' % x for x in out))
 
 /** pika's confirm_delivery + basic_publish one at a time (how the issue measured): each
  *  message's publish → confirm time (ms), or null without pika. */
-export async function pikaOneAtATime(port: number, count: number): Promise<number[] | null> {
+export async function pikaOneAtATime(port: number, count: number, persistent = true): Promise<number[] | null> {
   const { spawn } = await import('node:child_process');
   return new Promise((resolve) => {
-    const p = spawn('/usr/bin/python3', ['-c', PIKA_ONE_AT_A_TIME, String(port), String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('/usr/bin/python3', ['-c', PIKA_ONE_AT_A_TIME, String(port), String(count), persistent ? '2' : '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.once('error', () => resolve(null));

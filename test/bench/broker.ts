@@ -4,7 +4,8 @@
 //    transient; msg/s, p50/p99 publish→deliver latency.
 // 2. single: one-at-a-time confirmed publishing (publish, wait for the confirm, publish) of
 //    persistent messages with amqplib and with Python pika; mean, p50 and p99 ms per message,
-//    the two brokers interleaved in blocks.
+//    the two brokers interleaved in blocks. Then the floor under it: the same with transient
+//    messages (client, loopback and broker work, no disk) and this disk's write + fdatasync.
 // 3. scale: a site's worth of boxes (test/bench/broker-scale.ts): --boxes connections, each its own
 //    user and queue, one persistent command per box per second for --seconds.
 // Each measured for the embedded broker (own process) and a private RabbitMQ in the same run,
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { groupPids, oneAtATime, pikaOneAtATime, scale, scaleDefinitions, summarise, type ScaleResult, type SingleResult } from './broker-scale';
 import { quantile, SIZE, throughputRun, WINDOW } from './broker-client';
 import { spawnBroker, tempDir } from '../broker/helpers';
+import { diskSyncs } from './disk-syncs';
 import { startRabbitMQ } from '../helpers/rabbitmq';
 
 const argv = process.argv.slice(2);
@@ -87,30 +89,52 @@ try {
     // so both brokers are measured under the same machine load.
     console.log(`one at a time: ${SINGLE} persistent 1 KiB messages per broker and client, each published after the previous one's confirm (interleaved in blocks)`);
     const show = (name: string, r: SingleResult) => `${name} ${r.msPerMsg.toFixed(2)} ms per message (p50 ${r.p50.toFixed(2)}, p99 ${r.p99.toFixed(2)})`;
-    const lat = await oneAtATime(rabbit ? [eUrl, rabbit.url] : [eUrl], SINGLE);
-    const ae = summarise(lat[0]!);
-    const ar = rabbit ? summarise(lat[1]!) : null;
-    console.log(`  amqplib: ${show('embedded', ae)}${ar ? `; ${show('RabbitMQ', ar)}; ratio ×${(ae.msPerMsg / ar.msPerMsg).toFixed(2)}` : ''}`);
+    const urls = rabbit ? [eUrl, rabbit.url] : [eUrl];
     // The same with Python pika (confirm_delivery, basic_publish waits for each confirm), if installed.
-    const pe: number[] = [];
-    const pr: number[] = [];
-    let pika = true;
-    for (let round = 0; round < 4 && pika; round++) {
-      const n = Math.ceil(SINGLE / 4);
-      const e = await pikaOneAtATime(embedded.port, n);
-      const r = rabbit ? await pikaOneAtATime(rabbit.port, n) : [];
-      if (e === null || r === null) pika = false;
-      else {
-        pe.push(...e);
-        pr.push(...r);
+    const pikaBoth = async (persistent: boolean): Promise<number[][] | null> => {
+      const lat: number[][] = [[], []];
+      for (let round = 0; round < 4; round++) {
+        const n = Math.ceil(SINGLE / 4);
+        const e = await pikaOneAtATime(embedded.port, n, persistent);
+        const r = rabbit ? await pikaOneAtATime(rabbit.port, n, persistent) : [];
+        if (e === null || r === null) return null;
+        lat[0]!.push(...e);
+        lat[1]!.push(...r);
       }
+      return rabbit ? lat : [lat[0]!];
+    };
+    const clients: Array<[string, (persistent: boolean) => Promise<number[][] | null>]> = [
+      ['amqplib', (persistent) => oneAtATime(urls, SINGLE, 100, 100, persistent)],
+      ['pika', (persistent) => pikaBoth(persistent)],
+    ];
+    const persistentMean: Record<string, [number, number | null]> = {};
+    for (const [name, run] of clients) {
+      const lat = await run(true);
+      if (!lat) {
+        console.log(`  ${name}: not installed (apt-get install python3-pika)`);
+        continue;
+      }
+      const e = summarise(lat[0]!);
+      const r = lat[1] ? summarise(lat[1]) : null;
+      persistentMean[name] = [e.msPerMsg, r?.msPerMsg ?? null];
+      console.log(`  ${name.padEnd(8)} ${show('embedded', e)}${r ? `; ${show('RabbitMQ', r)}; ratio ×${(e.msPerMsg / r.msPerMsg).toFixed(2)}` : ''}`);
     }
-    if (pika) {
-      const e = summarise(pe);
-      const r = rabbit ? summarise(pr) : null;
-      console.log(`  pika:    ${show('embedded', e)}${r ? `; ${show('RabbitMQ', r)}; ratio ×${(e.msPerMsg / r.msPerMsg).toFixed(2)}` : ''}`);
-    } else console.log('  pika: not installed (apt-get install python3-pika)');
     console.log('  (ratio: embedded / RabbitMQ mean time per message; <1 favours embedded)');
+    // The floor under the persistent case: the same round trips with transient messages (no
+    // disk: the client, loopback and the broker's own work), and this disk's write + fdatasync.
+    const disk = summarise(diskSyncs(dir, SINGLE));
+    console.log(`  floor: this disk's 1 KiB write + fdatasync ${disk.msPerMsg.toFixed(3)} ms mean (p50 ${disk.p50.toFixed(3)}); transient round trips:`);
+    for (const [name, run] of clients) {
+      if (!persistentMean[name]) continue;
+      const lat = (await run(false))!;
+      const e = summarise(lat[0]!);
+      const r = lat[1] ? summarise(lat[1]) : null;
+      const [, rp] = persistentMean[name]!;
+      const floor = e.msPerMsg + disk.msPerMsg;
+      console.log(
+        `  ${name.padEnd(8)} transient: ${show('embedded', e)}${r ? `; ${show('RabbitMQ', r)}` : ''}; embedded transient + disk sync ${floor.toFixed(3)} ms${rp ? ` against half of RabbitMQ's persistent ${(rp / 2).toFixed(3)} ms` : ''}`,
+      );
+    }
   }
   if (want('scale')) {
     console.log(`scale: ${BOXES} connections (own user and queue each, heartbeat 60 s, prefetch 10, acks), one persistent command per box per second for ${SECONDS} s`);

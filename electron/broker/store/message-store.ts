@@ -14,8 +14,8 @@
 // (and synced) past them: the fdatasync behind a confirm then writes data blocks only — no size
 // change, no block allocation, so no filesystem journal commit (which also waits for other
 // processes' pending writes). While a segment fills, the next one is prepared on the libuv pool
-// at its full size (store/segment-prep.ts); a roll switches to it, and the rolled-out segment is
-// cut to its records and synced on the pool — every later sync for durability waits for that, so
+// at its full size (store/segment-prep.ts); a roll switches to it, and the rolled-out segment's
+// data is synced on the pool — every later sync for durability waits for that, so
 // a confirm still implies every earlier record is on disk. A tail that was not prepared (the
 // first segment, the recovered one, an inline roll when the preparation was late) is zero-filled
 // up to 1 MiB ahead of the data instead, in a turn of its own after the confirms went out. A zero

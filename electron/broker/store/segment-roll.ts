@@ -1,7 +1,8 @@
 // Rolling the message log's tail to its next segment (store/message-store.ts). While the tail
 // fills, the next segment is prepared on the libuv pool
-// (store/segment-prep.ts); a roll then switches to it and the rolled-out segment is cut to its
-// records and fdatasynced on the pool — the store settles no durability waiter while that runs
+// (store/segment-prep.ts); a roll then switches to it and the rolled-out segment's data is
+// fdatasynced on the pool (its unused zeros are cut at close or recovery, not now: see
+// Segment.finishPooled) — the store settles no durability waiter while that runs
 // (`finishing`), so a confirm still implies that every earlier record is on disk. A preparation
 // not ready in time is abandoned and the roll is done inline: the rolled-out segment cut and
 // synced, the next file created and the directory synced, all on the event loop.

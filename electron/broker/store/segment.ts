@@ -1,6 +1,6 @@
 // One segment file of the message log (store/message-store.ts): its fd, how far its records
 // reach, its live messages, and the work on the libuv pool that still holds its fd open.
-import { closeSync, fdatasync, ftruncate, readSync, writeSync, writevSync } from 'node:fs';
+import { closeSync, fdatasync, readSync, writeSync, writevSync } from 'node:fs';
 import { mutableFields } from '../shape';
 import type { Loc, MessageMeta } from './records';
 import { zeros } from './zeros';
@@ -66,18 +66,14 @@ export class Segment {
     fdatasync(this.fd, (err) => this.pooledDone(cb, err));
   }
 
-  /** A segment rolled out of the tail: its unused preallocated zeros cut off, then its data
-   *  synced, both on the libuv pool (fd stays open until they end). Nothing is written to it
-   *  any more, so `written` is final. */
+  /** A segment rolled out of the tail: its data synced on the libuv pool (fd stays open until it
+   *  ends). Nothing is written to it any more, so `written` is final. Its unused zeros (less than
+   *  one record; up to 1 MiB for a tail left early) stay until the store closes or recovers,
+   *  which cut them: cut here, the size change made this sync a journal commit, and the store
+   *  confirms nothing while it runs. */
   finishPooled(cb: (err: Error | null) => void): void {
     this.pooled++;
-    const sync = () => fdatasync(this.fd, (err) => this.pooledDone(cb, err));
-    if (this.fileSize <= this.written) return sync();
-    ftruncate(this.fd, this.written, (err) => {
-      if (err) return this.pooledDone(cb, err);
-      this.fileSize = this.written;
-      sync();
-    });
+    fdatasync(this.fd, (err) => this.pooledDone(cb, err));
   }
 
   close(): void {
