@@ -118,6 +118,9 @@ export class SyncRunner {
         await this.provision(d);
         if (d.mac && core.deps.resultsMode() === 'queue') core.link.watch(d.dev_sno);
       }
+      // changes committed before a crash or kill -9 whose automatic sync (a second later) never
+      // ran — people imported or edited — are sent now, not only when a box logs in again
+      if (core.autoSync && !core.closed) await this.sync(undefined, false);
     } catch (err) {
       process.emitWarning(`platform: the broker is not ready: ${(err as Error).message}`);
     }
