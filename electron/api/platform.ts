@@ -205,4 +205,3 @@ export const PLATFORM_METHODS: Record<keyof PlatformMethods, true> = {
 };
 export const PLATFORM_EVENTS: Record<keyof PlatformEvents, true> = { 'platform.changed': true, 'platform.commission': true, 'platform.import': true };
 
-export const ONLINE_WINDOW_MS = 90_000;
