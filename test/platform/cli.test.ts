@@ -44,6 +44,21 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     assert.match(none.stderr, /no running site platform found .* start `se3kit serve/);
   });
 
+  it('refuses a bad number in an option as a usage error (exit 2) saying what it takes, before asking the server', async () => {
+    // `sync --wait --timeout abc` used to wait forever while an answer was outstanding; the others were sent as null
+    for (const [args, hint] of [
+      [['sync', '--wait', '--timeout', 'abc'], /--timeout <s>' argument 'abc' is invalid\. must be a whole number from 1 to 86400/],
+      [['commission', '10.0.0.9', '--timeout', '2'], /must be a whole number from 5 to 600/],
+      [['commission', '10.0.0.9', '--port', 'abc'], /must be a port number 1-65535/],
+      [['people', 'add', '--id', 'x1', '--name', 'X', '--type', 'vip'], /must be a whole number from 1 to 5/],
+    ] as const) {
+      const r = await cli(...args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, hint);
+    }
+    assert.equal((await cli('people', 'list', '--json')).stdout, '', 'nothing was added');
+  });
+
   it('issues codes, logs a box in, manages groups and people, syncs and wipes', async () => {
     const add = await cli('devices', 'add', '--name', 'front door', '--json');
     assert.equal(add.code, 0, add.stderr);

@@ -3,9 +3,10 @@
 // keeps its data) and --json (one JSON object per line).
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { CommissionProgress, DeviceView, PersonView } from '../../api/platform';
 import { defaultDataDir } from '../../api/services';
+import { parsePortOption } from './discover';
 import { PlatformClient } from './platform-client';
 import { registerPlatformEvents } from './platform-events';
 
@@ -17,6 +18,13 @@ interface Common {
 const client = (o: Common) => PlatformClient.open(o.data ?? defaultDataDir());
 const line = (obj: unknown): void => void process.stdout.write(`${JSON.stringify(obj)}\n`);
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** An option that takes a whole number from min to max; anything else is a usage error (exit 2) before the server is asked. */
+const wholeNumber = (min: number, max: number) => (v: string): number => {
+  const n = Number(v);
+  if (!/^\s*\d+\s*$/.test(v) || n < min || n > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
+  return n;
+};
 
 function common(cmd: Command): Command {
   return cmd.option('--data <dir>', 'data directory of the running server (default: $SE3KIT_DATA or ~/.se3kit)').option('--json', 'one JSON object per line');
@@ -98,11 +106,11 @@ export function register(program: Command): void {
       .requiredOption('--name <name>', 'name')
       .option('--photo <file>', 'photo file (repeatable; the best by FIQA score is sent)', collect)
       .option('--group <name>', 'group (repeatable)', collect)
-      .option('--type <n>', 'type: 1 staff, 2 visitor, 3 blacklist, 4 stranger, 5 VIP', '1'),
-  ).action(async (o: Common & { id: string; name: string; photo?: string[]; group?: string[]; type: string }) => {
+      .option('--type <n>', 'type: 1 staff, 2 visitor, 3 blacklist, 4 stranger, 5 VIP', wholeNumber(1, 5), 1),
+  ).action(async (o: Common & { id: string; name: string; photo?: string[]; group?: string[]; type: number }) => {
     const photos: string[] = [];
     for (const f of o.photo ?? []) photos.push((await readFile(f).catch(() => Promise.reject(new Error(`cannot read the photo ${f}`)))).toString('base64'));
-    const p = await (await client(o)).call('platform.people.add', { id: o.id, name: o.name, type: Number(o.type), groups: o.group ?? [], photos });
+    const p = await (await client(o)).call('platform.people.add', { id: o.id, name: o.name, type: o.type, groups: o.group ?? [], photos });
     printPerson(p, o.json);
     if (p.photos[0] && !p.photos[0].verdict.passed) process.exitCode = 1;
   });
@@ -136,8 +144,8 @@ export function register(program: Command): void {
       .description('send every box the people it must hold (and delete the ones it must not)')
       .option('--device <devSno>', 'only this box')
       .option('--wait', 'wait until every box answered (or --timeout)')
-      .option('--timeout <s>', 'with --wait: give up after this many seconds', '300'),
-  ).action(async (o: Common & { device?: string; wait?: boolean; timeout: string }) => {
+      .option('--timeout <s>', 'with --wait: give up after this many seconds', wholeNumber(1, 86_400), 300),
+  ).action(async (o: Common & { device?: string; wait?: boolean; timeout: number }) => {
     const c = await client(o);
     const reports = await c.call('platform.sync', { devSno: o.device });
     for (const r of reports) {
@@ -146,7 +154,7 @@ export function register(program: Command): void {
     }
     if (reports.some((r) => r.error)) process.exitCode = 1;
     if (!o.wait) return;
-    const end = Date.now() + Number(o.timeout) * 1000;
+    const end = Date.now() + o.timeout * 1000;
     for (;;) {
       const summary = (await c.call('platform.sync.summary', {})).filter((s) => !o.device || s.devSno === o.device);
       const open = summary.reduce((n, s) => n + (s.counts.pending ?? 0) + (s.counts.deleting ?? 0), 0);
@@ -171,9 +179,9 @@ export function register(program: Command): void {
     platform
       .command('commission <host...>')
       .description('add boxes to this site: issue a code per box, set DevSno and LoginUrl, wait until each has logged in with its broker channel up')
-      .option('--port <port>', 'box configuration API port (default 5555, or HOST:PORT)')
-      .option('--timeout <s>', 'seconds to wait for each box', '60'),
-  ).action(async (hosts: string[], o: Common & { port?: string; timeout: string }) => {
+      .option('--port <port>', 'box configuration API port (default 5555, or HOST:PORT)', parsePortOption)
+      .option('--timeout <s>', 'seconds to wait for each box', wholeNumber(5, 600), 60),
+  ).action(async (hosts: string[], o: Common & { port?: number; timeout: number }) => {
     // one line per box and state change, as it happens; the final state of each box is its last line
     const last = new Map<string, string>();
     const show = (p: CommissionProgress) => {
@@ -183,7 +191,7 @@ export function register(program: Command): void {
       if (o.json) line({ type: p.done ? 'result' : 'progress', ...p });
       else if (state !== 'contacting') process.stdout.write(`${commissionLine(p)}\n`);
     };
-    const results = await (await client(o)).stream('platform.commission', { hosts, port: o.port ? Number(o.port) : undefined, timeoutS: Number(o.timeout) }, (event, data) => {
+    const results = await (await client(o)).stream('platform.commission', { hosts, port: o.port, timeoutS: o.timeout }, (event, data) => {
       if (event === 'platform.commission') show(data as CommissionProgress);
     });
     for (const r of results) show(r);
