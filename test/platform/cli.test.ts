@@ -122,6 +122,10 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     assert.equal(list[0].name, 'Doe, Jane\nSecond line');
     assert.deepEqual(list[0].groups, ['staff', 'visitors']);
     assert.deepEqual((await cli('groups', 'list', '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l).name), ['staff', 'visitors']);
+    // the permission id a capture device on a box names (`permission_ids`) is shown with each group
+    const groupsText = await cli('groups', 'list');
+    assert.match(groupsText.stdout, /^staff {2}permission id 1 {2}\d+ people {2}1 boxes\nvisitors {2}permission id 2 {2}\d+ people {2}0 boxes\n$/);
+    assert.deepEqual(jsonLines((await cli('groups', 'list', '--json')).stdout).map((g) => [g.name, g.id]), [['staff', 1], ['visitors', 2]]);
 
     // nobody consumes the box queue here: the sync sends, and --wait gives up with a clear line
     const sync = await cli('sync', '--json', '--wait', '--timeout', '2');

@@ -90,10 +90,10 @@ export function register(program: Command): void {
     if (o.json) line(r);
     else process.stdout.write(`group ${r.name} added\n`);
   });
-  common(groups.command('list').description('groups with their member and box counts')).action(async (o: Common) => {
+  common(groups.command('list').description("groups with their permission id (a capture device's permission_ids), member and box counts")).action(async (o: Common) => {
     for (const g of await (await client(o)).call('platform.groups.list', {})) {
       if (o.json) line(g);
-      else process.stdout.write(`${g.name}  ${g.members} people  ${g.devices} boxes\n`);
+      else process.stdout.write(`${g.name}  permission id ${g.id}  ${g.members} people  ${g.devices} boxes\n`);
     }
   });
 
