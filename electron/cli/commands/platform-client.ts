@@ -7,6 +7,23 @@ import { join } from 'node:path';
 import type { MethodName, Params, Result } from '../../api/contract';
 import { ADMIN_TOKEN_FILE, ADMIN_URL_FILE, NDJSON } from '../../platform/admin-http';
 
+/**
+ * What the caller is told when the server cannot be reached, or goes away before it answers (it
+ * was stopped or killed mid-call): what it had committed is kept, so the way on is to look and
+ * run the command again once the server runs.
+ */
+export function connectionFailure(url: string, err: NodeJS.ErrnoException): Error {
+  if (err.code === 'ECONNREFUSED') return new Error(`the site platform at ${url} is not running; start \`se3kit serve\``);
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.message === 'socket hang up' || err.message === 'aborted') {
+    return new Error(
+      `the site platform at ${url} stopped before it answered (${err.message}); what it had finished is kept. ` +
+        'Once `se3kit serve` runs again, check the result (e.g. `se3kit platform people list`) and run this command again: ' +
+        'an import updates the people it already added, it does not add them twice',
+    );
+  }
+  return new Error(err.message);
+}
+
 export class PlatformClient {
   private constructor(
     private readonly url: string,
@@ -32,6 +49,7 @@ export class PlatformClient {
         `${this.url}/call/${encodeURIComponent(method)}`,
         { method: 'POST', headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
         (res) => {
+          res.on('error', (err: NodeJS.ErrnoException) => reject(connectionFailure(this.url, err)));
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
@@ -46,9 +64,7 @@ export class PlatformClient {
           });
         },
       );
-      req.on('error', (err: NodeJS.ErrnoException) =>
-        reject(new Error(err.code === 'ECONNREFUSED' ? `the site platform at ${this.url} is not running; start \`se3kit serve\`` : err.message)),
-      );
+      req.on('error', (err: NodeJS.ErrnoException) => reject(connectionFailure(this.url, err)));
       req.end(body);
     });
   }
@@ -66,6 +82,11 @@ export class PlatformClient {
         (res) => {
           let buf = '';
           let settled = false;
+          res.on('error', (err: NodeJS.ErrnoException) => {
+            if (settled) return;
+            settled = true;
+            reject(connectionFailure(this.url, err));
+          });
           const onLine = (text: string) => {
             if (!text.trim() || settled) return;
             let msg: { event?: string; data?: unknown; result?: unknown; error?: { message: string } };
@@ -94,9 +115,7 @@ export class PlatformClient {
           });
         },
       );
-      req.on('error', (err: NodeJS.ErrnoException) =>
-        reject(new Error(err.code === 'ECONNREFUSED' ? `the site platform at ${this.url} is not running; start \`se3kit serve\`` : err.message)),
-      );
+      req.on('error', (err: NodeJS.ErrnoException) => reject(connectionFailure(this.url, err)));
       req.end(body);
     });
   }
