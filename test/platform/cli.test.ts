@@ -87,6 +87,10 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     assert.equal(bad.code, 1, 'a photo that fails the check exits 1');
     assert.match(bad.stdout, /e2 {2}Finn {2}\[staff\] {2}photo FAILED: /);
     assert.match(bad.stdout, /photo FAILED: .+ — not sent to the boxes; replace the photo /, 'says what to do');
+    // without a photo a person is kept but not sent (the box enrols from the photo): the line says so
+    const noPhoto = await cli('people', 'add', '--id', 'e0', '--name', 'Nell', '--group', 'staff');
+    assert.equal(noPhoto.code, 0, noPhoto.stderr);
+    assert.match(noPhoto.stdout, /^e0 {2}Nell {2}\[staff\] {2}no photo — not sent to the boxes; add one/);
     const missing = await cli('people', 'add', '--id', 'e3', '--name', 'Gus', '--group', 'nope');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no group "nope"/);
@@ -118,7 +122,7 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     assert.match(imp2.stdout, /^1 added, 0 updated, 0 rows failed, 1 photo fails the check\n/);
     assert.match(imp2.stdout, /\n {2}c4: photo fails the check \(.+\): not sent to the boxes until a photo that passes replaces it\n/);
     const list = jsonLines((await cli('people', 'list', '--json')).stdout);
-    assert.deepEqual(list.map((x) => x.id), ['c1', 'c2', 'c4', 'e1', 'e2']);
+    assert.deepEqual(list.map((x) => x.id), ['c1', 'c2', 'c4', 'e0', 'e1', 'e2']);
     assert.equal(list[0].name, 'Doe, Jane\nSecond line');
     assert.deepEqual(list[0].groups, ['staff', 'visitors']);
     assert.deepEqual((await cli('groups', 'list', '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l).name), ['staff', 'visitors']);
@@ -138,7 +142,7 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     // e2's and c4's photos fail the check: held on the platform, not sent, not waited for
     assert.equal(done.counts.pending, 3);
     assert.equal(done.counts.held, 2);
-    assert.equal(done.counts.assigned, 5);
+    assert.equal(done.counts.assigned, 6, 'e0 (no photo) is assigned, not sent');
     assert.match(sync.stderr, /3 people still without an answer/);
     const wipeUsage = await cli('wipe', dev.devSno);
     assert.equal(wipeUsage.code, 1);

@@ -69,10 +69,10 @@ function printStatus(d: DeviceStatusView, json?: boolean): void {
   if (json) return line(d);
   const m = d.latest;
   const figures = m
-    ? `cpu ${m.cpuUsage ?? '?'}%  mem ${m.memoryUsage !== null ? Math.round(m.memoryUsage * 100) : '?'}% of ${m.memorySize ?? '?'} GB  disk ${m.diskFreeSize ?? '?'} GB free of ${m.diskSize ?? '?'}`
+    ? `cpu ${m.cpuUsage ?? '?'}%  mem ${m.memoryUsage !== null ? Math.round(m.memoryUsage * 100) : '?'}% of ${m.memorySize ?? '?'} GB  disk ${m.diskFreeSize ?? '?'} GB free of ${m.diskSize ?? '?'} GB`
     : 'no status report yet';
   const seen = d.lastSeenAt ? new Date(d.lastSeenAt).toISOString() : 'never';
-  process.stdout.write(`${d.devSno}  ${d.name || '-'}  ${d.online ? 'online' : 'OFFLINE'}  last seen ${seen}  ${figures}  ${d.captureDevices.length} capture devices${d.activeAlerts ? `  ${d.activeAlerts} alerts` : ''}\n`);
+  process.stdout.write(`${d.devSno}  ${d.name || '-'}  ${d.online ? 'online' : 'OFFLINE'}  last seen ${seen}  ${figures}  ${d.captureDevices.length} capture device${d.captureDevices.length === 1 ? '' : 's'}${d.activeAlerts ? `  ${d.activeAlerts} alert${d.activeAlerts === 1 ? '' : 's'}` : ''}\n`);
   for (const c of d.captureDevices) process.stdout.write(`    ${c.epIp || c.epId}  ${c.name || '-'}  type ${c.type || '?'}  ${c.status}\n`);
 }
 

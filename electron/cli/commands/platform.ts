@@ -42,7 +42,7 @@ function printDevice(d: DeviceView, json?: boolean): void {
 function printPerson(p: PersonView, json?: boolean): void {
   if (json) return line(p);
   const best = p.photos[0];
-  const photo = best ? (best.verdict.passed ? `photo ok (score ${best.verdict.score.toFixed(2)})` : `photo FAILED: ${best.verdict.message} — not sent to the boxes; replace the photo`) : 'no photo';
+  const photo = best ? (best.verdict.passed ? `photo ok (score ${best.verdict.score.toFixed(2)})` : `photo FAILED: ${best.verdict.message} — not sent to the boxes; replace the photo`) : 'no photo — not sent to the boxes; add one';
   const boxes = p.boxes.map((b) => `${b.devSno.slice(0, 6)}…:${b.state}${b.code ? ` ${b.code}` : ''}`).join(' ');
   process.stdout.write(`${p.id}  ${p.name}  [${p.groups.join(', ')}]  ${photo}  ${boxes}\n`);
 }
