@@ -42,6 +42,18 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     rmSync(other, { recursive: true, force: true });
     assert.equal(none.code, 1);
     assert.match(none.stderr, /no running site platform found .* start `se3kit serve/);
+    // site mode on another folder whose platform could not start (its box port is this server's): not "start se3kit serve"
+    const other2 = mkdtempSync(join(tmpdir(), 'se3-platform-nobox-'));
+    const half = await startCli(['serve', '--data', other2, '--port', '0', '--box-port', String(boxPort), '--amqp-port', String(await freePort())]);
+    try {
+      assert.match(half.err(), new RegExp(`Site platform not started: the box port ${boxPort} is already in use`));
+      const r = await runCli(['platform', 'devices', 'list', '--data', other2]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`site mode runs on .* \\(process ${half.child.pid}, http://127\\.0\\.0\\.1:\\d+/\\) but its site platform did not start; .*stop it and start \`se3kit serve\` again`));
+    } finally {
+      await half.stop();
+      rmSync(other2, { recursive: true, force: true });
+    }
   });
 
   it('refuses a bad number in an option as a usage error (exit 2) saying what it takes, before asking the server', async () => {

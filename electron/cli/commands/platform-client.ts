@@ -6,6 +6,8 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { MethodName, Params, Result } from '../../api/contract';
 import { ADMIN_TOKEN_FILE, ADMIN_URL_FILE, NDJSON } from '../../platform/admin-http';
+import { processAlive, readPidLock } from '../../pid-lock';
+import { LOCK_FILE, type LockInfo } from '../../site/data-lock';
 
 /**
  * What the caller is told when the server cannot be reached, or goes away before it answers (it
@@ -37,6 +39,14 @@ export class PlatformClient {
     try {
       [url, token] = await Promise.all([read(ADMIN_URL_FILE), read(ADMIN_TOKEN_FILE)]);
     } catch {
+      // site mode may run on the folder without its platform (it did not start: the box port in use, …)
+      const site = await readPidLock<LockInfo>(join(dataDir, LOCK_FILE));
+      if (site && processAlive(site.pid)) {
+        throw new Error(
+          `site mode runs on ${dataDir} (process ${site.pid}${site.url ? `, ${site.url}` : ''}) but its site platform did not start; the first lines of its output say why ` +
+            '(e.g. "the box port 8090 is already in use"): stop it and start `se3kit serve` again with that fixed (e.g. another --box-port)',
+        );
+      }
       throw new Error(`no running site platform found for ${dataDir}: start \`se3kit serve --data ${dataDir}\` (or pass the --data it runs with)`);
     }
     return new PlatformClient(url, token);
