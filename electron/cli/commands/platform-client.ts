@@ -15,9 +15,9 @@ import { LOCK_FILE, type LockInfo } from '../../site/data-lock';
  * run the command again once the server runs.
  */
 export function connectionFailure(url: string, err: NodeJS.ErrnoException): Error {
-  if (err.code === 'ECONNREFUSED') return new Error(`the site platform at ${url} is not running; start \`se3kit serve\``);
+  if (err.code === 'ECONNREFUSED') return new PlatformUnavailable(`the site platform at ${url} is not running; start \`se3kit serve\``);
   if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.message === 'socket hang up' || err.message === 'aborted') {
-    return new Error(
+    return new PlatformUnavailable(
       `the site platform at ${url} stopped before it answered (${err.message}); what it had finished is kept. ` +
         'Once `se3kit serve` runs again, check the result (e.g. `se3kit platform people list`) and run this command again: ' +
         'an import updates the people it already added, it does not add them twice',
@@ -25,6 +25,9 @@ export function connectionFailure(url: string, err: NodeJS.ErrnoException): Erro
   }
   return new Error(err.message);
 }
+
+/** The server is not there (not running, stopped mid-call, restarted with a new token): a follower waits for it. */
+export class PlatformUnavailable extends Error {}
 
 export class PlatformClient {
   private constructor(
@@ -42,12 +45,12 @@ export class PlatformClient {
       // site mode may run on the folder without its platform (it did not start: the box port in use, …)
       const site = await readPidLock<LockInfo>(join(dataDir, LOCK_FILE));
       if (site && processAlive(site.pid)) {
-        throw new Error(
+        throw new PlatformUnavailable(
           `site mode runs on ${dataDir} (process ${site.pid}${site.url ? `, ${site.url}` : ''}) but its site platform did not start; the first lines of its output say why ` +
             '(e.g. "the box port 8090 is already in use"): stop it and start `se3kit serve` again with that fixed (e.g. another --box-port)',
         );
       }
-      throw new Error(`no running site platform found for ${dataDir}: start \`se3kit serve --data ${dataDir}\` (or pass the --data it runs with)`);
+      throw new PlatformUnavailable(`no running site platform found for ${dataDir}: start \`se3kit serve --data ${dataDir}\` (or pass the --data it runs with)`);
     }
     return new PlatformClient(url, token);
   }
@@ -70,7 +73,7 @@ export class PlatformClient {
               return reject(new Error(`the server answered ${res.statusCode} without JSON`));
             }
             if (res.statusCode === 200) resolve(parsed.result as Result<M>);
-            else reject(new Error(parsed.error?.message ?? `the server answered ${res.statusCode}`));
+            else reject(new (res.statusCode === 401 ? PlatformUnavailable : Error)(parsed.error?.message ?? `the server answered ${res.statusCode}`));
           });
         },
       );

@@ -4,7 +4,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { AlertView, DeviceStatusView, EventFilter, EventView } from '../../api/events';
 import { defaultDataDir } from '../../api/services';
-import { PlatformClient } from './platform-client';
+import { PlatformClient, PlatformUnavailable } from './platform-client';
 
 interface Common {
   data?: string;
@@ -97,6 +97,7 @@ async function arrivedSince(c: PlatformClient, filter: EventFilter, from: number
  * none prints twice). Ctrl+C (SIGINT) or SIGTERM ends it cleanly (exit 0).
  */
 async function follow(c: PlatformClient, filter: EventFilter, o: Common & { since?: number; limit: number }): Promise<void> {
+  const dataDir = o.data ?? defaultDataDir();
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
@@ -112,7 +113,20 @@ async function follow(c: PlatformClient, filter: EventFilter, o: Common & { sinc
     }
     process.stderr.write(`following new events from ${new Date(from).toISOString()} (Ctrl+C to stop)\n`);
     while (!stop.signal.aborted) {
-      const got = await arrivedSince(c, filter, from);
+      let got: EventView[];
+      try {
+        got = await arrivedSince(c, filter, from);
+      } catch (err) {
+        if (!(err instanceof PlatformUnavailable)) throw err;
+        // the server stopped or restarts (a new address and token each start): wait for it, then go
+        // on from the last arrival printed — events that arrive meanwhile are printed then, once
+        process.stderr.write(`the site platform went away (${err.message}); waiting for it to come back (Ctrl+C to stop)\n`);
+        const back = await reopen(dataDir, stop.signal);
+        if (!back) break;
+        c = back;
+        process.stderr.write('the site platform is back; following on\n');
+        continue;
+      }
       const fresh = got.filter((e) => !lastIds.has(e.id)).sort((a, b) => a.receivedAt - b.receivedAt || a.timestamp - b.timestamp);
       for (const e of fresh) printEvent(e, o.json);
       if (fresh.length) {
@@ -126,6 +140,21 @@ async function follow(c: PlatformClient, filter: EventFilter, o: Common & { sinc
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The platform of `dataDir` once it answers again (polled every second), or null when stopped. */
+async function reopen(dataDir: string, signal: AbortSignal): Promise<PlatformClient | null> {
+  while (!signal.aborted) {
+    await pause(FOLLOW_POLL_MS, signal);
+    try {
+      const c = await PlatformClient.open(dataDir);
+      await c.call('events.list', { limit: 1 });
+      return c;
+    } catch (err) {
+      if (!(err instanceof PlatformUnavailable)) throw err;
+    }
+  }
+  return null;
 }
 
 /** Adds `events`, `devices status` and `alerts` to `se3kit platform`. */
