@@ -38,4 +38,14 @@ describe('platform restart: changes whose automatic sync never ran are sent at s
     );
     assert.equal(queued.messages, 1);
   });
+
+  it('re-sends at once the people a sync could not hand to the broker before the stop (unsent), not after the resend time', { timeout: 90_000 }, async () => {
+    await h.close({ keep: true });
+    // a box logging in while the broker was still starting: its sync found no broker (as the platform records it)
+    const db = await openAgentDb(h.dir, { file: 'platform.db' });
+    await db.run("UPDATE box_people SET state = 'unsent', message = 'not sent: the broker refused or is unreachable (connect ECONNREFUSED)', sent_at = ? WHERE person_id = 'ada'", [Date.now()]);
+    await db.close();
+    h = await startPlatform({}, { dir: h.dir, amqpPort: h.amqpPort });
+    await until('ada sent again', async () => (await h.platform.getPerson('ada')).boxes.find((b) => b.state === 'pending'), 20_000);
+  });
 });
