@@ -168,5 +168,23 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     const devs = jsonLines((await cli('devices', 'list', '--json')).stdout);
     assert.equal(devs.length, 1);
     assert.equal(devs[0].brokerState, 'ready');
+
+    // cleaning up from the command line: a person, a group taken off the box, a group, the box
+    const del = await cli('people', 'delete', 'c2');
+    assert.equal(del.code, 0, del.stderr);
+    assert.equal(del.stdout, 'person c2 deleted\n');
+    assert.ok(!jsonLines((await cli('people', 'list', '--json')).stdout).some((x) => x.id === 'c2'));
+    const un = await cli('devices', 'unassign', dev.devSno, '--group', 'staff', '--json');
+    assert.equal(un.code, 0, un.stderr);
+    assert.deepEqual(jsonLines(un.stdout)[0].groups, []);
+    assert.equal((await cli('groups', 'delete', 'visitors')).stdout, 'group visitors deleted\n');
+    assert.deepEqual(jsonLines((await cli('groups', 'list', '--json')).stdout).map((g) => g.name), ['staff']);
+    const rm = await cli('devices', 'remove', dev.devSno);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.equal(rm.stdout, `device ${dev.devSno} removed\n`);
+    assert.equal((await cli('devices', 'list', '--json')).stdout, '');
+    const gone = await cli('people', 'delete', 'c2');
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /c2/);
   });
 });

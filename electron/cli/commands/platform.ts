@@ -84,6 +84,20 @@ export function register(program: Command): void {
     },
   );
 
+  common(devices.command('unassign <devSno>').description('take permission groups off a box (their people are deleted from it on the next sync)').requiredOption('--group <name>', 'group (repeatable)', collect)).action(
+    async (devSno: string, o: Common & { group: string[] }) => {
+      const c = await client(o);
+      let d: DeviceView | undefined;
+      for (const group of o.group) d = await c.call('platform.devices.unassign', { devSno, group });
+      printDevice(d!, o.json);
+    },
+  );
+  common(devices.command('remove <devSno>').description('remove a box from this site: its code, broker user and queues (the box itself keeps its users until wiped)')).action(async (devSno: string, o: Common) => {
+    const r = await (await client(o)).call('platform.devices.remove', { devSno });
+    if (o.json) line(r);
+    else process.stdout.write(`device ${r.removed} removed\n`);
+  });
+
   const groups = platform.command('groups').description('permission groups');
   common(groups.command('add <name>').description('add a group')).action(async (name: string, o: Common) => {
     const r = await (await client(o)).call('platform.groups.add', { name });
@@ -95,6 +109,12 @@ export function register(program: Command): void {
       if (o.json) line(g);
       else process.stdout.write(`${g.name}  permission id ${g.id}  ${g.members} people  ${g.devices} boxes\n`);
     }
+  });
+
+  common(groups.command('delete <name>').description('delete a group (its people leave the boxes that held them only through it)')).action(async (name: string, o: Common) => {
+    const r = await (await client(o)).call('platform.groups.delete', { name });
+    if (o.json) line(r);
+    else process.stdout.write(`group ${r.deleted} deleted\n`);
   });
 
   const people = platform.command('people').description('people and their photos');
@@ -113,6 +133,11 @@ export function register(program: Command): void {
     const p = await (await client(o)).call('platform.people.add', { id: o.id, name: o.name, type: o.type, groups: o.group ?? [], photos });
     printPerson(p, o.json);
     if (p.photos[0] && !p.photos[0].verdict.passed) process.exitCode = 1;
+  });
+  common(people.command('delete <id>').description('delete a person (deleted from the boxes on the next sync)')).action(async (id: string, o: Common) => {
+    const r = await (await client(o)).call('platform.people.delete', { id });
+    if (o.json) line(r);
+    else process.stdout.write(`person ${r.deleted} deleted\n`);
   });
   common(people.command('list').description('people with groups, photo verdict and per-box state').option('--search <text>', 'id or name contains').option('--group <name>', 'members of a group')).action(
     async (o: Common & { search?: string; group?: string }) => {
