@@ -157,7 +157,7 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     assert.equal(done.counts.assigned, 6, 'e0 (no photo) is assigned, not sent');
     assert.match(sync.stderr, /3 people still without an answer/);
     const wipeUsage = await cli('wipe', dev.devSno);
-    assert.equal(wipeUsage.code, 1);
+    assert.equal(wipeUsage.code, 2, 'a usage error');
     assert.match(wipeUsage.stderr, /--users, --events or both/);
     const wipe = await cli('wipe', dev.devSno, '--users', '--json');
     assert.equal(wipe.code, 0, wipe.stderr);

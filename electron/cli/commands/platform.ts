@@ -224,8 +224,8 @@ export function register(program: Command): void {
   });
 
   common(platform.command('wipe <devSno>').description('wipe a box: its enrolled users and/or its stored events').option('--users', 'wipe the users').option('--events', 'wipe the events')).action(
-    async (devSno: string, o: Common & { users?: boolean; events?: boolean }) => {
-      if (!o.users && !o.events) throw new Error('say what to wipe: --users, --events or both');
+    async (devSno: string, o: Common & { users?: boolean; events?: boolean }, cmd: Command) => {
+      if (!o.users && !o.events) cmd.error('error: say what to wipe: --users, --events or both', { exitCode: 2, code: 'se3kit.usage' });
       const r = await (await client(o)).call('platform.wipe', { devSno, users: !!o.users, events: !!o.events });
       if (o.json) line({ devSno, ...r });
       else process.stdout.write(`wipe_data sent to ${devSno} (messageId ${r.messageId})\n`);
