@@ -32,6 +32,8 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
 
   it('writes the admin token 0600 and refuses callers without it', async () => {
     assert.match(serve.out(), new RegExp(`boxes log in at http://<this machine>:${boxPort}/login`));
+    // the LoginUrls to give a box by hand, as the Site page lists them (loopback last: a virtual box here)
+    assert.match(serve.out(), new RegExp(`\\n  LoginUrl for a box: (http://[\\d.]+:${boxPort}/login, )*http://127\\.0\\.0\\.1:${boxPort}/login \\(the last: a virtual box on this computer\\)\\n`));
     assert.equal(statSync(join(dir, 'admin-token')).mode & 0o777, 0o600);
     const url = readFileSync(join(dir, 'platform-admin.url'), 'utf8').trim();
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
