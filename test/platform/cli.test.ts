@@ -105,6 +105,12 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     const noPhoto = await cli('people', 'add', '--id', 'e0', '--name', 'Nell', '--group', 'staff');
     assert.equal(noPhoto.code, 0, noPhoto.stderr);
     assert.match(noPhoto.stdout, /^e0 {2}Nell {2}\[staff\] {2}no photo — not sent to the boxes; add one/);
+    const again = await cli('people', 'add', '--id', 'e1', '--name', 'Erin');
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already a person with id "e1"; to change them, use Edit on the People page or import a CSV row with that id/);
+    const typo = await cli('people', 'list', '--group', 'staf');
+    assert.equal(typo.code, 1);
+    assert.match(typo.stderr, /there is no group "staf" \(see `se3kit platform groups list`\)/);
     const missing = await cli('people', 'add', '--id', 'e3', '--name', 'Gus', '--group', 'nope');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no group "nope"/);

@@ -147,6 +147,10 @@ export function register(program: Command): void {
         for (const p of r.people) printPerson(p, o.json);
         if (r.people.length < 500) break;
       }
+      // nobody listed for a group name that does not exist (a typo) is an error, not an empty group
+      if (o.group !== undefined && !(await c.call('platform.groups.list', {})).some((g) => g.name === o.group)) {
+        throw new Error(`there is no group "${o.group}" (see \`se3kit platform groups list\`)`);
+      }
     },
   );
   common(people.command('import').description('import people from a CSV (id,name[,groups][,photo][,type]) and a photo folder').requiredOption('--csv <file>', 'CSV file').option('--photos <dir>', 'folder with the photo files')).action(
