@@ -94,7 +94,8 @@ async function arrivedSince(c: PlatformClient, filter: EventFilter, from: number
 /**
  * --follow: with --since, first the newest --limit events since then (oldest first); then every
  * event as it arrives, polled by arrival time (the ids of the last millisecond remembered, so
- * none prints twice). Ctrl+C (SIGINT) or SIGTERM ends it cleanly (exit 0).
+ * none prints twice). A server that stops or restarts is waited for, then followed on from the last
+ * arrival printed. Ctrl+C (SIGINT) or SIGTERM ends it cleanly (exit 0).
  */
 async function follow(c: PlatformClient, filter: EventFilter, o: Common & { since?: number; limit: number }): Promise<void> {
   const dataDir = o.data ?? defaultDataDir();
@@ -120,7 +121,7 @@ async function follow(c: PlatformClient, filter: EventFilter, o: Common & { sinc
         if (!(err instanceof PlatformUnavailable)) throw err;
         // the server stopped or restarts (a new address and token each start): wait for it, then go
         // on from the last arrival printed — events that arrive meanwhile are printed then, once
-        process.stderr.write(`the site platform went away (${err.message}); waiting for it to come back (Ctrl+C to stop)\n`);
+        process.stderr.write(`the site platform went away (${new Date().toISOString()}); waiting for it to come back (Ctrl+C to stop)\n`);
         const back = await reopen(dataDir, stop.signal);
         if (!back) break;
         c = back;
