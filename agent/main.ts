@@ -146,7 +146,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
   const host = opts.host ?? '0.0.0.0';
   await new Promise<void>((resolve, reject) => {
-    const failed = (err: Error) => void recognition.close().then(() => link.close()).finally(() => reject(err));
+    const failed = (err: Error) => void recognition.close().then(() => link.close()).finally(() => reject(listenProblem(err, host, opts.port ?? CONFIG_API_PORT)));
     server.once('error', failed);
     server.listen(opts.port ?? CONFIG_API_PORT, host, () => {
       server.off('error', failed);
@@ -190,4 +190,14 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       });
     },
   };
+}
+
+/** A listen failure of the configuration API as a sentence saying what to do. */
+export function listenProblem(err: Error, host: string, port: number): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `${host}:${port}`;
+  if (code === 'EADDRINUSE') return new Error(`cannot listen on ${where}: the port is already in use (another agent, or another program); pass --port N (or --host with another address), or stop the other one`);
+  if (code === 'EADDRNOTAVAIL') return new Error(`cannot listen on ${where}: ${host} is not an address of this machine; pass --host with one of its addresses, or 0.0.0.0 for all`);
+  if (code === 'EACCES') return new Error(`cannot listen on ${where}: permission denied (ports below 1024 need root); pass --port 1024 or above`);
+  return err;
 }

@@ -48,6 +48,12 @@ export interface PlatformLink {
   session(): LoginSession | null;
   /** the configured dev_sno ('' when none) */
   devSno(): string;
+  /**
+   * The platform answered a report of session `s` with 401: it no longer takes that token (the
+   * operator released the box's MAC, the platform lost its state). Logs in again, once per
+   * session: later 401s of the same, already dropped session change nothing.
+   */
+  refused(s: LoginSession, why: string): void;
   close(): Promise<void>;
 }
 
@@ -134,6 +140,9 @@ export async function startPlatformLink(o: PlatformLinkOptions): Promise<Platfor
     face,
     session: () => login.current,
     devSno: () => o.store.get().dev_sno ?? '',
+    refused: (s, why) => {
+      if (login.current === s) login.relogin(why);
+    },
     status: () => ({ login: login.status.get(), broker: broker.status.get(), users: users.count() }),
     async close() {
       stopping = true;

@@ -56,7 +56,7 @@ export async function startRecognition(o: RecognitionOptions): Promise<Recogniti
   if (stale) o.log(`recognition: ${stale} users have descriptors of another model; they are searched once re-embedded from their photos`);
   const events = new EventStore(link.writer, o.maxEvents ?? DEFAULT_MAX_EVENTS);
   const hooks: Recognition['hooks'] = { onEvent: null };
-  const reports = new Reporters({ session: () => link.session(), events, devices, dataDir: o.dataDir, identity: o.identity, log: o.log });
+  const reports = new Reporters({ session: () => link.session(), refused: (s, why) => link.refused(s, why), events, devices, dataDir: o.dataDir, identity: o.identity, log: o.log });
   const recognizer = new Recognizer({
     face: link.face,
     gallery,

@@ -21,6 +21,8 @@ export { HISTORY_BATCH, HISTORY_BATCH_BYTES, HISTORY_RETRY_CAP_MS } from './hist
 
 export interface ReportersOptions {
   session(): LoginSession | null;
+  /** The platform answered 401 to a report of session `s`: its token is no longer taken (log in again). */
+  refused?(s: LoginSession, why: string): void;
   events: EventStore;
   devices: CaptureDevices;
   dataDir: string;
@@ -54,7 +56,7 @@ export class Reporters {
       targets: () => {
         const s = this.o.session();
         if (!s) return [];
-        return recordAddrList(s.body.recordAddr).map((url) => ({ key: composeUrl(s.loginUrl, url), label: url, post: (_batch, json) => postJson(s, url, json) }));
+        return recordAddrList(s.body.recordAddr).map((url) => ({ key: composeUrl(s.loginUrl, url), label: url, post: (_batch, json) => this.post(s, url, json) }));
       },
     });
   }
@@ -63,6 +65,13 @@ export class Reporters {
     this.loops.push(this.history.run(() => this.stopped), this.statusLoop());
     this.o.devices.on('added', (d) => this.deviceInfo(1, d));
     this.o.devices.on('removed', (d) => this.deviceInfo(2, d));
+  }
+
+  /** A report to one of the platform's URLs; a 401 (the token is no longer taken) makes the box log in again. */
+  private async post(s: LoginSession, url: string, body: unknown): Promise<number> {
+    const st = await postJson(s, url, body);
+    if (st === 401) this.o.refused?.(s, `${url} answered HTTP 401 (the platform no longer takes this login's token)`);
+    return st;
   }
 
   private track<T>(p: Promise<T>): void {
@@ -85,7 +94,7 @@ export class Reporters {
     const id = e.ext_data.event_id;
     const posts = urls.map((url, i) => {
       const p = body
-        .then((b) => postJson(s, url, b))
+        .then((b) => this.post(s, url, b))
         .then((st) => {
           if (i === 0) tr?.mark('answered');
           if (st !== 200) this.o.log(`realtime event ${id}: ${url} answered HTTP ${st} (the history upload sends it again)`);
@@ -113,7 +122,7 @@ export class Reporters {
       const s = this.o.session();
       if (s?.body.deviceMonitorAddr) {
         try {
-          const st = await postJson(s, s.body.deviceMonitorAddr, await this.statusBody(s.devSno));
+          const st = await this.post(s, s.body.deviceMonitorAddr, await this.statusBody(s.devSno));
           if (st !== 200) this.o.log(`device status: ${s.body.deviceMonitorAddr} answered HTTP ${st}`);
         } catch (err) {
           this.o.log(`device status: ${(err as Error).message}`);
@@ -174,7 +183,7 @@ export class Reporters {
             },
           };
           try {
-            const st = await postJson(s, s.body.deviceInfoAddr!, body);
+            const st = await this.post(s, s.body.deviceInfoAddr!, body);
             if (st === 200) return;
             this.o.log(`capture device ${d.ep_ip}: ${s.body.deviceInfoAddr} answered HTTP ${st}`);
           } catch (err) {

@@ -212,3 +212,8 @@ export const EVENTS_EVENTS: Record<keyof EventsEvents, true> = { 'events.new': t
 
 /** A box is offline after this many missed status periods. */
 export const MISSED_PERIODS_OFFLINE = 3;
+
+/** How long after its last report a box counts as offline: three missed periods, plus half a period for a late report. */
+export function offlineAfterMs(statusPeriodS: number): number {
+  return (MISSED_PERIODS_OFFLINE + 0.5) * statusPeriodS * 1000;
+}

@@ -141,7 +141,8 @@ export interface PlatformMethods {
   'platform.devices.remove': [{ devSno: string }, { removed: string }];
   'platform.devices.assign': [{ devSno: string; group: string }, DeviceView];
   'platform.devices.unassign': [{ devSno: string; group: string }, DeviceView];
-  'platform.groups.list': [Record<string, never>, Array<{ name: string; members: number; devices: number }>];
+  /** `id`: the group's permission id on the boxes (a person's `permission_ids`; what a capture device's `permission_ids` name). */
+  'platform.groups.list': [Record<string, never>, Array<{ id: number; name: string; members: number; devices: number }>];
   'platform.groups.add': [{ name: string }, { name: string }];
   'platform.groups.rename': [{ name: string; to: string }, { name: string }];
   'platform.groups.delete': [{ name: string }, { deleted: string }];
@@ -205,4 +206,3 @@ export const PLATFORM_METHODS: Record<keyof PlatformMethods, true> = {
 };
 export const PLATFORM_EVENTS: Record<keyof PlatformEvents, true> = { 'platform.changed': true, 'platform.commission': true, 'platform.import': true };
 
-export const ONLINE_WINDOW_MS = 90_000;

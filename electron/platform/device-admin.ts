@@ -1,6 +1,8 @@
 // The devices facade: authorisation codes (issue, enable/disable, rename, release the MAC
 // binding, remove) and the groups assigned to a box, as the admin API and UI see them.
+import { offlineAfterMs } from '../api/events';
 import type { PlatformCore } from './core';
+import { DEFAULT_STATUS_PERIOD_S } from './events';
 import type { DeviceRow } from './devices';
 import type { SyncRunner } from './sync-runner';
 import { deviceView, type DeviceView } from './views';
@@ -25,15 +27,18 @@ export class DeviceAdmin {
     const rows = await core.read(async (s) => {
       const out = [];
       for (const d of only ? [await s.devices.require(only[0]!)] : await s.devices.list()) {
-        out.push({ d, groups: await s.people.deviceGroups(d.dev_sno), sync: await this.runner.summaryIn(s.db, d.dev_sno) });
+        const status = await s.db.get<{ at: number }>('SELECT at FROM device_status WHERE dev_sno = ?', [d.dev_sno]);
+        out.push({ d, groups: await s.people.deviceGroups(d.dev_sno), sync: await this.runner.summaryIn(s.db, d.dev_sno), lastStatusAt: status?.at ?? null });
       }
       return out;
     });
+    // offline after the same missed status periods as on the Devices page (and its alert)
+    const window = offlineAfterMs(core.o.events?.statusPeriodS ?? DEFAULT_STATUS_PERIOD_S);
     // the broker is asked outside the read: a slow broker holds no database connection
     return Promise.all(
-      rows.map(async ({ d, groups, sync }) => {
+      rows.map(async ({ d, groups, sync, lastStatusAt }) => {
         const q = d.enabled ? await core.provisioner.queueInfo(d.dev_sno).catch(() => null) : null;
-        return deviceView(d, groups, sync, (q?.consumers ?? 0) > 0);
+        return deviceView(d, groups, sync, { connected: (q?.consumers ?? 0) > 0, lastStatusAt, offlineAfterMs: window });
       }),
     );
   }

@@ -17,11 +17,12 @@ export async function importPeople(
   const report: ImportReport = { added: 0, updated: 0, failed: [], photoFailed: [], summary: '' };
   const done = (): ImportReport => ({ ...report, summary: importSummary(report) });
   const HEADER = 'the CSV needs a header row with at least the columns id and name (optional: groups, photo, type)';
+  const SEPARATOR = 'the CSV separates its columns with semicolons or tabs: separate them with commas (id,name,groups,photo,type); in a spreadsheet, save as "CSV (comma delimited)"';
   let rows: Array<{ record: Record<string, string>; line: number }>;
   try {
     const columns = (h: string[]) => {
       const cols = h.map((c) => c.trim().toLowerCase());
-      if (!cols.includes('id') || !cols.includes('name')) throw new Error(HEADER);
+      if (!cols.includes('id') || !cols.includes('name')) throw new Error(cols.length === 1 && /[;\t]/.test(cols[0]!) ? SEPARATOR : HEADER);
       return cols;
     };
     rows = (parse(csv, { columns, skip_empty_lines: true, trim: true, bom: true, info: true }) as Array<{ record: Record<string, string>; info: { lines: number } }>).map((r) => ({
@@ -33,7 +34,7 @@ export async function importPeople(
     report.failed.push({
       line: (err as { lines?: number }).lines ?? 1,
       id: null,
-      error: `${message.includes(HEADER) ? HEADER : `the CSV cannot be read (${message})`}; nothing was imported: fix the file and import it again`,
+      error: `${[HEADER, SEPARATOR].find((m) => message.includes(m)) ?? `the CSV cannot be read (${message})`}; nothing was imported: fix the file and import it again`,
     });
     return done();
   }

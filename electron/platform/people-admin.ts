@@ -19,8 +19,8 @@ export class PeopleAdmin {
 
   // ---- groups ----
 
-  async listGroups(): Promise<Array<{ name: string; members: number; devices: number }>> {
-    return (await this.core.read((s) => s.people.listGroups())).map((g) => ({ name: g.name, members: g.members, devices: g.devices }));
+  async listGroups(): Promise<Array<{ id: number; name: string; members: number; devices: number }>> {
+    return (await this.core.read((s) => s.people.listGroups())).map((g) => ({ id: g.id, name: g.name, members: g.members, devices: g.devices }));
   }
 
   async addGroup(name: string): Promise<void> {

@@ -129,7 +129,8 @@ export class PeopleStore {
     const name = p.name.trim();
     if (!name || name.length > 128) throw new PlatformError('a person needs a name (at most 128 characters)', 'bad_person', 400);
     const existing = await this.get(p.id);
-    if (existing && !opts.update) throw new PlatformError(`there is already a person with id "${p.id}"`, 'person_exists', 409);
+    if (existing && !opts.update)
+      throw new PlatformError(`there is already a person with id "${p.id}"; to change them, use Edit on the People page or import a CSV row with that id`, 'person_exists', 409);
     // an update keeps what it does not mention
     const type = p.type ?? existing?.type ?? 1;
     if (![1, 2, 3, 4, 5].includes(type)) throw new PlatformError('type is 1 staff, 2 visitor, 3 blacklist, 4 stranger or 5 VIP', 'bad_person', 400);

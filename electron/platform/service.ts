@@ -36,7 +36,7 @@ export interface PlatformService {
   assign(devSno: string, group: string): Promise<DeviceView>;
   unassign(devSno: string, group: string): Promise<DeviceView>;
   // groups
-  listGroups(): Promise<Array<{ name: string; members: number; devices: number }>>;
+  listGroups(): Promise<Array<{ id: number; name: string; members: number; devices: number }>>;
   addGroup(name: string): Promise<void>;
   renameGroup(name: string, to: string): Promise<void>;
   deleteGroup(name: string): Promise<void>;

@@ -118,6 +118,11 @@ export class SyncRunner {
         await this.provision(d);
         if (d.mac && core.deps.resultsMode() === 'queue') core.link.watch(d.dev_sno);
       }
+      // changes committed before a crash or kill -9 whose automatic sync (a second later) never
+      // ran — people imported or edited — are sent now, not only when a box logs in again; and
+      // people a box's login sync could not send while the broker was still starting (unsent)
+      // go at once, not after the resend time
+      if (core.autoSync && !core.closed) await this.sync(undefined, true);
     } catch (err) {
       process.emitWarning(`platform: the broker is not ready: ${(err as Error).message}`);
     }

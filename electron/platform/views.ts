@@ -1,13 +1,24 @@
 // Database rows → the API's views (electron/api/platform.ts).
-import { ONLINE_WINDOW_MS, type DeviceView, type PersonView } from '../api/platform';
+import type { DeviceView, PersonView } from '../api/platform';
 import type { DeviceRow } from './devices';
 import { macForDisplay } from './names';
 import type { GroupRow, PersonRow, PhotoRow } from './people';
 
 export type { DeviceView, PersonView, PlatformStatus, SyncSummary } from '../api/platform';
 
-/** `connected`: the box consumes its command queue right now. */
-export function deviceView(d: DeviceRow, groups: GroupRow[], sync: Record<string, number>, connected = false): DeviceView {
+/**
+ * `connected`: the box consumes its command queue right now. Otherwise it is online while its
+ * last contact (a request on the box port, or its last status report) is more recent than
+ * `offlineAfterMs` — the window after which the Devices page shows it offline and raises the
+ * alert, so the Site page, `devices list` and `devices status` agree.
+ */
+export function deviceView(
+  d: DeviceRow,
+  groups: GroupRow[],
+  sync: Record<string, number>,
+  o: { connected: boolean; lastStatusAt: number | null; offlineAfterMs: number },
+): DeviceView {
+  const lastContact = Math.max(d.last_seen_at ?? 0, o.lastStatusAt ?? 0);
   return {
     devSno: d.dev_sno,
     name: d.name,
@@ -16,7 +27,7 @@ export function deviceView(d: DeviceRow, groups: GroupRow[], sync: Record<string
     lastLoginAt: d.last_login_at,
     lastLoginAddr: d.last_login_addr,
     lastSeenAt: d.last_seen_at,
-    online: connected || (d.last_seen_at !== null && Date.now() - d.last_seen_at < ONLINE_WINDOW_MS),
+    online: o.connected || (lastContact > 0 && Date.now() - lastContact <= o.offlineAfterMs),
     brokerState: d.broker_state,
     brokerError: d.broker_error,
     groups: groups.map((g) => g.name),

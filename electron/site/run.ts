@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { createApiHandlers } from '../api/dispatch';
+import { siteLoginUrls } from '../platform/site-settings';
 import { createServices } from '../api/services';
 import { appRoot } from '../../agent/app-root';
 import { acquireSiteLock } from './data-lock';
@@ -112,7 +113,11 @@ export async function runSite(o: RunSiteOptions): Promise<void> {
   await lock.update(site.url);
   const admin = services.platform ? await startAdminEndpoint({ api, dataDir: o.data }) : null;
   out.write(`SE3 Field Kit site mode: ${site.url}\n`);
-  if (services.platform) out.write(`Site platform: boxes log in at http://<this machine>:${services.platform.boxPort}/login\n`);
+  if (services.platform) {
+    out.write(`Site platform: boxes log in at http://<this machine>:${services.platform.boxPort}/login\n`);
+    // what to give a box by hand (`se3kit configure HOST --login-url …`; `platform commission` sets it itself)
+    out.write(`  LoginUrl for a box: ${siteLoginUrls(services.platform.boxPort).join(', ')} (the last: a virtual box on this computer)\n`);
+  }
   if (!isLoopbackHost(o.host))
     out.write(
       tls

@@ -1,7 +1,8 @@
 // The agent's platform login (PROTOCOL §2) and broker link against a real `se3kit agent`, the
 // embedded broker and a fake platform: refused and unreachable logins show a plain reason in
 // /health, retries back off (1 s, 2 s, 4 s …), a PUT re-logs in, and a broker that refuses the
-// old credentials makes the box log in again and connect with the new ones.
+// old credentials makes the box log in again and connect with the new ones. A second agent on a
+// port in use says so and what to do.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { startBroker, FULL_PERMISSIONS, type Broker } from '../../electron/broker';
 import { startFakePlatform, startAgent, health, put, waitFor, type AgentProc, type FakePlatform } from './link-fixture';
+import { runCli } from '../helpers/cli';
 
 const DEV_SNO = 'LINKTEST0001LINKTEST0001';
 const MAC = 'e0:a5:09:00:06:2b';
@@ -43,6 +45,14 @@ test('a fresh box: login and broker not configured, no users', async () => {
   assert.deepEqual(h.login, { state: 'not-configured' });
   assert.deepEqual(h.broker, { state: 'not-configured' });
   assert.equal(h.users, 0);
+});
+
+test('a second agent on a port already in use says so and what to do, exit 1', async () => {
+  const port = new URL(agent.url).port;
+  const r = await runCli(['agent', '--data', join(dir, 'agent2'), '--host', '127.0.0.1', '--port', port, '--no-mdns', '--ftp-port', '0']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, new RegExp(`se3kit: cannot listen on 127\\.0\\.0\\.1:${port}: the port is already in use \\(another agent, or another program\\); pass --port N`));
+  assert.equal((await health(agent)).login.state, 'not-configured', 'the first agent is untouched');
 });
 
 test('an unreachable platform: failed, with the reason', async () => {

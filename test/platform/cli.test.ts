@@ -32,6 +32,8 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
 
   it('writes the admin token 0600 and refuses callers without it', async () => {
     assert.match(serve.out(), new RegExp(`boxes log in at http://<this machine>:${boxPort}/login`));
+    // the LoginUrls to give a box by hand, as the Site page lists them (loopback last: a virtual box here)
+    assert.match(serve.out(), new RegExp(`\\n  LoginUrl for a box: (http://[\\d.]+:${boxPort}/login, )*http://127\\.0\\.0\\.1:${boxPort}/login \\(the last: a virtual box on this computer\\)\\n`));
     assert.equal(statSync(join(dir, 'admin-token')).mode & 0o777, 0o600);
     const url = readFileSync(join(dir, 'platform-admin.url'), 'utf8').trim();
     assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
@@ -42,6 +44,33 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     rmSync(other, { recursive: true, force: true });
     assert.equal(none.code, 1);
     assert.match(none.stderr, /no running site platform found .* start `se3kit serve/);
+    // site mode on another folder whose platform could not start (its box port is this server's): not "start se3kit serve"
+    const other2 = mkdtempSync(join(tmpdir(), 'se3-platform-nobox-'));
+    const half = await startCli(['serve', '--data', other2, '--port', '0', '--box-port', String(boxPort), '--amqp-port', String(await freePort())]);
+    try {
+      assert.match(half.err(), new RegExp(`Site platform not started: the box port ${boxPort} is already in use`));
+      const r = await runCli(['platform', 'devices', 'list', '--data', other2]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`site mode runs on .* \\(process ${half.child.pid}, http://127\\.0\\.0\\.1:\\d+/\\) but its site platform did not start; .*stop it and start \`se3kit serve\` again`));
+    } finally {
+      await half.stop();
+      rmSync(other2, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a bad number in an option as a usage error (exit 2) saying what it takes, before asking the server', async () => {
+    // `sync --wait --timeout abc` used to wait forever while an answer was outstanding; the others were sent as null
+    for (const [args, hint] of [
+      [['sync', '--wait', '--timeout', 'abc'], /--timeout <s>' argument 'abc' is invalid\. must be a whole number from 1 to 86400/],
+      [['commission', '10.0.0.9', '--timeout', '2'], /must be a whole number from 5 to 600/],
+      [['commission', '10.0.0.9', '--port', 'abc'], /must be a port number 1-65535/],
+      [['people', 'add', '--id', 'x1', '--name', 'X', '--type', 'vip'], /must be a whole number from 1 to 5/],
+    ] as const) {
+      const r = await cli(...args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, hint);
+    }
+    assert.equal((await cli('people', 'list', '--json')).stdout, '', 'nothing was added');
   });
 
   it('issues codes, logs a box in, manages groups and people, syncs and wipes', async () => {
@@ -72,6 +101,16 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     assert.equal(bad.code, 1, 'a photo that fails the check exits 1');
     assert.match(bad.stdout, /e2 {2}Finn {2}\[staff\] {2}photo FAILED: /);
     assert.match(bad.stdout, /photo FAILED: .+ — not sent to the boxes; replace the photo /, 'says what to do');
+    // without a photo a person is kept but not sent (the box enrols from the photo): the line says so
+    const noPhoto = await cli('people', 'add', '--id', 'e0', '--name', 'Nell', '--group', 'staff');
+    assert.equal(noPhoto.code, 0, noPhoto.stderr);
+    assert.match(noPhoto.stdout, /^e0 {2}Nell {2}\[staff\] {2}no photo — not sent to the boxes; add one/);
+    const again = await cli('people', 'add', '--id', 'e1', '--name', 'Erin');
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already a person with id "e1"; to change them, use Edit on the People page or import a CSV row with that id/);
+    const typo = await cli('people', 'list', '--group', 'staf');
+    assert.equal(typo.code, 1);
+    assert.match(typo.stderr, /there is no group "staf" \(see `se3kit platform groups list`\)/);
     const missing = await cli('people', 'add', '--id', 'e3', '--name', 'Gus', '--group', 'nope');
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no group "nope"/);
@@ -103,10 +142,14 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     assert.match(imp2.stdout, /^1 added, 0 updated, 0 rows failed, 1 photo fails the check\n/);
     assert.match(imp2.stdout, /\n {2}c4: photo fails the check \(.+\): not sent to the boxes until a photo that passes replaces it\n/);
     const list = jsonLines((await cli('people', 'list', '--json')).stdout);
-    assert.deepEqual(list.map((x) => x.id), ['c1', 'c2', 'c4', 'e1', 'e2']);
+    assert.deepEqual(list.map((x) => x.id), ['c1', 'c2', 'c4', 'e0', 'e1', 'e2']);
     assert.equal(list[0].name, 'Doe, Jane\nSecond line');
     assert.deepEqual(list[0].groups, ['staff', 'visitors']);
     assert.deepEqual((await cli('groups', 'list', '--json')).stdout.trim().split('\n').map((l) => JSON.parse(l).name), ['staff', 'visitors']);
+    // the permission id a capture device on a box names (`permission_ids`) is shown with each group
+    const groupsText = await cli('groups', 'list');
+    assert.match(groupsText.stdout, /^staff {2}permission id 1 {2}\d+ people {2}1 boxes\nvisitors {2}permission id 2 {2}\d+ people {2}0 boxes\n$/);
+    assert.deepEqual(jsonLines((await cli('groups', 'list', '--json')).stdout).map((g) => [g.name, g.id]), [['staff', 1], ['visitors', 2]]);
 
     // nobody consumes the box queue here: the sync sends, and --wait gives up with a clear line
     const sync = await cli('sync', '--json', '--wait', '--timeout', '2');
@@ -119,10 +162,10 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     // e2's and c4's photos fail the check: held on the platform, not sent, not waited for
     assert.equal(done.counts.pending, 3);
     assert.equal(done.counts.held, 2);
-    assert.equal(done.counts.assigned, 5);
+    assert.equal(done.counts.assigned, 6, 'e0 (no photo) is assigned, not sent');
     assert.match(sync.stderr, /3 people still without an answer/);
     const wipeUsage = await cli('wipe', dev.devSno);
-    assert.equal(wipeUsage.code, 1);
+    assert.equal(wipeUsage.code, 2, 'a usage error');
     assert.match(wipeUsage.stderr, /--users, --events or both/);
     const wipe = await cli('wipe', dev.devSno, '--users', '--json');
     assert.equal(wipe.code, 0, wipe.stderr);
@@ -133,5 +176,23 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     const devs = jsonLines((await cli('devices', 'list', '--json')).stdout);
     assert.equal(devs.length, 1);
     assert.equal(devs[0].brokerState, 'ready');
+
+    // cleaning up from the command line: a person, a group taken off the box, a group, the box
+    const del = await cli('people', 'delete', 'c2');
+    assert.equal(del.code, 0, del.stderr);
+    assert.equal(del.stdout, 'person c2 deleted\n');
+    assert.ok(!jsonLines((await cli('people', 'list', '--json')).stdout).some((x) => x.id === 'c2'));
+    const un = await cli('devices', 'unassign', dev.devSno, '--group', 'staff', '--json');
+    assert.equal(un.code, 0, un.stderr);
+    assert.deepEqual(jsonLines(un.stdout)[0].groups, []);
+    assert.equal((await cli('groups', 'delete', 'visitors')).stdout, 'group visitors deleted\n');
+    assert.deepEqual(jsonLines((await cli('groups', 'list', '--json')).stdout).map((g) => g.name), ['staff']);
+    const rm = await cli('devices', 'remove', dev.devSno);
+    assert.equal(rm.code, 0, rm.stderr);
+    assert.equal(rm.stdout, `device ${dev.devSno} removed\n`);
+    assert.equal((await cli('devices', 'list', '--json')).stdout, '');
+    const gone = await cli('people', 'delete', 'c2');
+    assert.equal(gone.code, 1);
+    assert.match(gone.stderr, /c2/);
   });
 });

@@ -207,11 +207,15 @@ describe('platform: events and device status from the boxes', () => {
     const raised = await until('the offline alert', () => alerts.find((a) => a.active && a.devSno === devSno), 15_000);
     assert.match(raised.message, /offline: no status report since/);
     assert.equal((await ev.devicesStatus())[0]!.online, false);
+    // the Site page and `devices list` say so too (they said online for 90 s after the last contact)
+    const listed = async () => (await h.platform.listDevices()).find((x) => x.devSno === devSno)!.online;
+    assert.equal(await listed(), false, 'offline in the device list as on the Devices page');
     assert.equal((await ev.alerts({})).length, 1);
     await new Promise((r) => setTimeout(r, 1500));
     assert.equal((await ev.alerts({ all: true })).length, 1, 'one alert per outage');
     ok(await post('/deviceStatus', status(3)));
     assert.equal((await ev.devicesStatus())[0]!.online, true);
+    assert.equal(await listed(), true);
     assert.deepEqual(await ev.alerts({}), []);
     const all = await ev.alerts({ all: true });
     assert.equal(all.length, 1);

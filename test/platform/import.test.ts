@@ -52,6 +52,12 @@ describe('people CSV import', () => {
     assert.deepEqual(x1.groups, ['night', 'staff']);
     const noHeader = await run('x9,Zed\n');
     assert.match(noHeader.failed[0]!.error, /header row with at least the columns id and name/);
+    // a spreadsheet's semicolon (or tab) separated export is told to use commas, not that it has no header
+    for (const sep of [';', '\t']) {
+      const semi = await run(`id${sep}name${sep}groups\nx9${sep}Zed${sep}staff\n`);
+      assert.equal(semi.added, 0);
+      assert.match(semi.failed[0]!.error, /^the CSV separates its columns with semicolons or tabs: separate them with commas .*; nothing was imported/);
+    }
     const broken = await run('id,name\n"x9,Zed\n');
     assert.match(broken.failed[0]!.error, /the CSV cannot be read/);
     // a file that cannot be read at all says nothing went in (not "1 row failed" beside rows never mentioned)

@@ -56,6 +56,13 @@ test('serve: usage errors exit 2; a port in use exits 1 saying what to do', { ti
   const bad = await run(['serve', '--data', data, '--port', 'eighty']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /expected a TCP port/);
+  // one port given to two listeners is a usage error naming both, not "already in use" (by itself)
+  const same = await run(['serve', '--data', data, '--port', '18111', '--box-port', '18111']);
+  assert.equal(same.code, 2);
+  assert.match(same.stderr, /--port and --box-port are both 18111; give each its own port/);
+  const amqp = await run(['serve', '--data', data, '--port', '0', '--box-port', '5672']);
+  assert.equal(amqp.code, 2);
+  assert.match(amqp.stderr, /--box-port and --amqp-port are both 5672/);
 
   const holderData = mkdtempSync(join(tmpdir(), 'se3kit-cli-'));
   const holder = await startCli(['serve', '--data', holderData, '--port', '0']);

@@ -1,6 +1,7 @@
 // se3kit discover: find SE3 boxes on the LAN by mDNS and by probing the box configuration
 // port over IPv4 ranges. A table on a terminal (progress on stderr), one JSON object per line
-// with --json. Exit 0 (also when nothing is found); 2 for a usage error.
+// with --json. Exit 0 (also when nothing is found); 2 for a usage error, or when there is
+// nothing to search (no range to probe and --no-mdns).
 import { InvalidArgumentError, type Command } from 'commander';
 import { cidrProblem, type BoxRow } from '../../api/boxes';
 import { Discovery } from '../../services/discovery';
@@ -71,6 +72,17 @@ export function register(program: Command): void {
       const started = Date.now();
       const scope = plan.cidrs.length ? plan.cidrs.join(', ') : 'no ranges';
       const mdnsWhere = o.mdns ? (plan.mdnsInterfaces.length ? `mDNS on ${plan.mdnsInterfaces.join(', ')}` : 'mDNS on the default interface') : 'no mDNS';
+      if (plan.hosts === 0) {
+        // no --cidr and no IPv4 subnet here but loopback: say so instead of finding nothing in silence
+        const why = 'this machine has no IPv4 subnet to probe (loopback is never probed)';
+        if (!o.mdns) {
+          process.stderr.write(`error: nothing to search: ${why} and --no-mdns turns mDNS off; give the range the boxes are on, e.g. --cidr 192.168.1.0/24\n`);
+          process.exitCode = 2;
+          await discovery.close();
+          return;
+        }
+        process.stderr.write(`warning: ${why}; only mDNS is browsed, which finds our agents but not boxes on vendor firmware: give their range with --cidr\n`);
+      }
       if (!o.json) process.stderr.write(`probing ${plan.hosts} addresses in ${scope} on port ${plan.port}; ${mdnsWhere}\n`);
       try {
         const rows = sortRows(await discovery.scan(options).done);

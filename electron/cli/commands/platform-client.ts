@@ -6,6 +6,28 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { MethodName, Params, Result } from '../../api/contract';
 import { ADMIN_TOKEN_FILE, ADMIN_URL_FILE, NDJSON } from '../../platform/admin-http';
+import { processAlive, readPidLock } from '../../pid-lock';
+import { LOCK_FILE, type LockInfo } from '../../site/data-lock';
+
+/**
+ * What the caller is told when the server cannot be reached, or goes away before it answers (it
+ * was stopped or killed mid-call): what it had committed is kept, so the way on is to look and
+ * run the command again once the server runs.
+ */
+export function connectionFailure(url: string, err: NodeJS.ErrnoException): Error {
+  if (err.code === 'ECONNREFUSED') return new PlatformUnavailable(`the site platform at ${url} is not running; start \`se3kit serve\``);
+  if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.message === 'socket hang up' || err.message === 'aborted') {
+    return new PlatformUnavailable(
+      `the site platform at ${url} stopped before it answered (${err.message}); what it had finished is kept. ` +
+        'Once `se3kit serve` runs again, check the result (e.g. `se3kit platform people list`) and run this command again: ' +
+        'an import updates the people it already added, it does not add them twice',
+    );
+  }
+  return new Error(err.message);
+}
+
+/** The server is not there (not running, stopped mid-call, restarted with a new token): a follower waits for it. */
+export class PlatformUnavailable extends Error {}
 
 export class PlatformClient {
   private constructor(
@@ -20,7 +42,15 @@ export class PlatformClient {
     try {
       [url, token] = await Promise.all([read(ADMIN_URL_FILE), read(ADMIN_TOKEN_FILE)]);
     } catch {
-      throw new Error(`no running site platform found for ${dataDir}: start \`se3kit serve --data ${dataDir}\` (or pass the --data it runs with)`);
+      // site mode may run on the folder without its platform (it did not start: the box port in use, …)
+      const site = await readPidLock<LockInfo>(join(dataDir, LOCK_FILE));
+      if (site && processAlive(site.pid)) {
+        throw new PlatformUnavailable(
+          `site mode runs on ${dataDir} (process ${site.pid}${site.url ? `, ${site.url}` : ''}) but its site platform did not start; the first lines of its output say why ` +
+            '(e.g. "the box port 8090 is already in use"): stop it and start `se3kit serve` again with that fixed (e.g. another --box-port)',
+        );
+      }
+      throw new PlatformUnavailable(`no running site platform found for ${dataDir}: start \`se3kit serve --data ${dataDir}\` (or pass the --data it runs with)`);
     }
     return new PlatformClient(url, token);
   }
@@ -32,6 +62,7 @@ export class PlatformClient {
         `${this.url}/call/${encodeURIComponent(method)}`,
         { method: 'POST', headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
         (res) => {
+          res.on('error', (err: NodeJS.ErrnoException) => reject(connectionFailure(this.url, err)));
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('end', () => {
@@ -42,13 +73,11 @@ export class PlatformClient {
               return reject(new Error(`the server answered ${res.statusCode} without JSON`));
             }
             if (res.statusCode === 200) resolve(parsed.result as Result<M>);
-            else reject(new Error(parsed.error?.message ?? `the server answered ${res.statusCode}`));
+            else reject(new (res.statusCode === 401 ? PlatformUnavailable : Error)(parsed.error?.message ?? `the server answered ${res.statusCode}`));
           });
         },
       );
-      req.on('error', (err: NodeJS.ErrnoException) =>
-        reject(new Error(err.code === 'ECONNREFUSED' ? `the site platform at ${this.url} is not running; start \`se3kit serve\`` : err.message)),
-      );
+      req.on('error', (err: NodeJS.ErrnoException) => reject(connectionFailure(this.url, err)));
       req.end(body);
     });
   }
@@ -66,6 +95,11 @@ export class PlatformClient {
         (res) => {
           let buf = '';
           let settled = false;
+          res.on('error', (err: NodeJS.ErrnoException) => {
+            if (settled) return;
+            settled = true;
+            reject(connectionFailure(this.url, err));
+          });
           const onLine = (text: string) => {
             if (!text.trim() || settled) return;
             let msg: { event?: string; data?: unknown; result?: unknown; error?: { message: string } };
@@ -94,9 +128,7 @@ export class PlatformClient {
           });
         },
       );
-      req.on('error', (err: NodeJS.ErrnoException) =>
-        reject(new Error(err.code === 'ECONNREFUSED' ? `the site platform at ${this.url} is not running; start \`se3kit serve\`` : err.message)),
-      );
+      req.on('error', (err: NodeJS.ErrnoException) => reject(connectionFailure(this.url, err)));
       req.end(body);
     });
   }

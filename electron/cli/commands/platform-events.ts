@@ -4,7 +4,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { AlertView, DeviceStatusView, EventFilter, EventView } from '../../api/events';
 import { defaultDataDir } from '../../api/services';
-import { PlatformClient } from './platform-client';
+import { PlatformClient, PlatformUnavailable } from './platform-client';
 
 interface Common {
   data?: string;
@@ -69,10 +69,10 @@ function printStatus(d: DeviceStatusView, json?: boolean): void {
   if (json) return line(d);
   const m = d.latest;
   const figures = m
-    ? `cpu ${m.cpuUsage ?? '?'}%  mem ${m.memoryUsage !== null ? Math.round(m.memoryUsage * 100) : '?'}% of ${m.memorySize ?? '?'} GB  disk ${m.diskFreeSize ?? '?'} GB free of ${m.diskSize ?? '?'}`
+    ? `cpu ${m.cpuUsage ?? '?'}%  mem ${m.memoryUsage !== null ? Math.round(m.memoryUsage * 100) : '?'}% of ${m.memorySize ?? '?'} GB  disk ${m.diskFreeSize ?? '?'} GB free of ${m.diskSize ?? '?'} GB`
     : 'no status report yet';
   const seen = d.lastSeenAt ? new Date(d.lastSeenAt).toISOString() : 'never';
-  process.stdout.write(`${d.devSno}  ${d.name || '-'}  ${d.online ? 'online' : 'OFFLINE'}  last seen ${seen}  ${figures}  ${d.captureDevices.length} capture devices${d.activeAlerts ? `  ${d.activeAlerts} alerts` : ''}\n`);
+  process.stdout.write(`${d.devSno}  ${d.name || '-'}  ${d.online ? 'online' : 'OFFLINE'}  last seen ${seen}  ${figures}  ${d.captureDevices.length} capture device${d.captureDevices.length === 1 ? '' : 's'}${d.activeAlerts ? `  ${d.activeAlerts} alert${d.activeAlerts === 1 ? '' : 's'}` : ''}\n`);
   for (const c of d.captureDevices) process.stdout.write(`    ${c.epIp || c.epId}  ${c.name || '-'}  type ${c.type || '?'}  ${c.status}\n`);
 }
 
@@ -94,9 +94,11 @@ async function arrivedSince(c: PlatformClient, filter: EventFilter, from: number
 /**
  * --follow: with --since, first the newest --limit events since then (oldest first); then every
  * event as it arrives, polled by arrival time (the ids of the last millisecond remembered, so
- * none prints twice). Ctrl+C (SIGINT) or SIGTERM ends it cleanly (exit 0).
+ * none prints twice). A server that stops or restarts is waited for, then followed on from the last
+ * arrival printed. Ctrl+C (SIGINT) or SIGTERM ends it cleanly (exit 0).
  */
 async function follow(c: PlatformClient, filter: EventFilter, o: Common & { since?: number; limit: number }): Promise<void> {
+  const dataDir = o.data ?? defaultDataDir();
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once('SIGINT', onSignal);
@@ -112,7 +114,20 @@ async function follow(c: PlatformClient, filter: EventFilter, o: Common & { sinc
     }
     process.stderr.write(`following new events from ${new Date(from).toISOString()} (Ctrl+C to stop)\n`);
     while (!stop.signal.aborted) {
-      const got = await arrivedSince(c, filter, from);
+      let got: EventView[];
+      try {
+        got = await arrivedSince(c, filter, from);
+      } catch (err) {
+        if (!(err instanceof PlatformUnavailable)) throw err;
+        // the server stopped or restarts (a new address and token each start): wait for it, then go
+        // on from the last arrival printed — events that arrive meanwhile are printed then, once
+        process.stderr.write(`the site platform went away (${new Date().toISOString()}); waiting for it to come back (Ctrl+C to stop)\n`);
+        const back = await reopen(dataDir, stop.signal);
+        if (!back) break;
+        c = back;
+        process.stderr.write('the site platform is back; following on\n');
+        continue;
+      }
       const fresh = got.filter((e) => !lastIds.has(e.id)).sort((a, b) => a.receivedAt - b.receivedAt || a.timestamp - b.timestamp);
       for (const e of fresh) printEvent(e, o.json);
       if (fresh.length) {
@@ -126,6 +141,21 @@ async function follow(c: PlatformClient, filter: EventFilter, o: Common & { sinc
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The platform of `dataDir` once it answers again (polled every second), or null when stopped. */
+async function reopen(dataDir: string, signal: AbortSignal): Promise<PlatformClient | null> {
+  while (!signal.aborted) {
+    await pause(FOLLOW_POLL_MS, signal);
+    try {
+      const c = await PlatformClient.open(dataDir);
+      await c.call('events.list', { limit: 1 });
+      return c;
+    } catch (err) {
+      if (!(err instanceof PlatformUnavailable)) throw err;
+    }
+  }
+  return null;
 }
 
 /** Adds `events`, `devices status` and `alerts` to `se3kit platform`. */

@@ -3,9 +3,10 @@
 // keeps its data) and --json (one JSON object per line).
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { CommissionProgress, DeviceView, PersonView } from '../../api/platform';
 import { defaultDataDir } from '../../api/services';
+import { parsePortOption } from './discover';
 import { PlatformClient } from './platform-client';
 import { registerPlatformEvents } from './platform-events';
 
@@ -17,6 +18,13 @@ interface Common {
 const client = (o: Common) => PlatformClient.open(o.data ?? defaultDataDir());
 const line = (obj: unknown): void => void process.stdout.write(`${JSON.stringify(obj)}\n`);
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** An option that takes a whole number from min to max; anything else is a usage error (exit 2) before the server is asked. */
+const wholeNumber = (min: number, max: number) => (v: string): number => {
+  const n = Number(v);
+  if (!/^\s*\d+\s*$/.test(v) || n < min || n > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
+  return n;
+};
 
 function common(cmd: Command): Command {
   return cmd.option('--data <dir>', 'data directory of the running server (default: $SE3KIT_DATA or ~/.se3kit)').option('--json', 'one JSON object per line');
@@ -34,7 +42,7 @@ function printDevice(d: DeviceView, json?: boolean): void {
 function printPerson(p: PersonView, json?: boolean): void {
   if (json) return line(p);
   const best = p.photos[0];
-  const photo = best ? (best.verdict.passed ? `photo ok (score ${best.verdict.score.toFixed(2)})` : `photo FAILED: ${best.verdict.message} — not sent to the boxes; replace the photo`) : 'no photo';
+  const photo = best ? (best.verdict.passed ? `photo ok (score ${best.verdict.score.toFixed(2)})` : `photo FAILED: ${best.verdict.message} — not sent to the boxes; replace the photo`) : 'no photo — not sent to the boxes; add one';
   const boxes = p.boxes.map((b) => `${b.devSno.slice(0, 6)}…:${b.state}${b.code ? ` ${b.code}` : ''}`).join(' ');
   process.stdout.write(`${p.id}  ${p.name}  [${p.groups.join(', ')}]  ${photo}  ${boxes}\n`);
 }
@@ -76,17 +84,37 @@ export function register(program: Command): void {
     },
   );
 
+  common(devices.command('unassign <devSno>').description('take permission groups off a box (their people are deleted from it on the next sync)').requiredOption('--group <name>', 'group (repeatable)', collect)).action(
+    async (devSno: string, o: Common & { group: string[] }) => {
+      const c = await client(o);
+      let d: DeviceView | undefined;
+      for (const group of o.group) d = await c.call('platform.devices.unassign', { devSno, group });
+      printDevice(d!, o.json);
+    },
+  );
+  common(devices.command('remove <devSno>').description('remove a box from this site: its code, broker user and queues (the box itself keeps its users until wiped)')).action(async (devSno: string, o: Common) => {
+    const r = await (await client(o)).call('platform.devices.remove', { devSno });
+    if (o.json) line(r);
+    else process.stdout.write(`device ${r.removed} removed\n`);
+  });
+
   const groups = platform.command('groups').description('permission groups');
   common(groups.command('add <name>').description('add a group')).action(async (name: string, o: Common) => {
     const r = await (await client(o)).call('platform.groups.add', { name });
     if (o.json) line(r);
     else process.stdout.write(`group ${r.name} added\n`);
   });
-  common(groups.command('list').description('groups with their member and box counts')).action(async (o: Common) => {
+  common(groups.command('list').description("groups with their permission id (a capture device's permission_ids), member and box counts")).action(async (o: Common) => {
     for (const g of await (await client(o)).call('platform.groups.list', {})) {
       if (o.json) line(g);
-      else process.stdout.write(`${g.name}  ${g.members} people  ${g.devices} boxes\n`);
+      else process.stdout.write(`${g.name}  permission id ${g.id}  ${g.members} people  ${g.devices} boxes\n`);
     }
+  });
+
+  common(groups.command('delete <name>').description('delete a group (its people leave the boxes that held them only through it)')).action(async (name: string, o: Common) => {
+    const r = await (await client(o)).call('platform.groups.delete', { name });
+    if (o.json) line(r);
+    else process.stdout.write(`group ${r.deleted} deleted\n`);
   });
 
   const people = platform.command('people').description('people and their photos');
@@ -98,13 +126,18 @@ export function register(program: Command): void {
       .requiredOption('--name <name>', 'name')
       .option('--photo <file>', 'photo file (repeatable; the best by FIQA score is sent)', collect)
       .option('--group <name>', 'group (repeatable)', collect)
-      .option('--type <n>', 'type: 1 staff, 2 visitor, 3 blacklist, 4 stranger, 5 VIP', '1'),
-  ).action(async (o: Common & { id: string; name: string; photo?: string[]; group?: string[]; type: string }) => {
+      .option('--type <n>', 'type: 1 staff, 2 visitor, 3 blacklist, 4 stranger, 5 VIP', wholeNumber(1, 5), 1),
+  ).action(async (o: Common & { id: string; name: string; photo?: string[]; group?: string[]; type: number }) => {
     const photos: string[] = [];
     for (const f of o.photo ?? []) photos.push((await readFile(f).catch(() => Promise.reject(new Error(`cannot read the photo ${f}`)))).toString('base64'));
-    const p = await (await client(o)).call('platform.people.add', { id: o.id, name: o.name, type: Number(o.type), groups: o.group ?? [], photos });
+    const p = await (await client(o)).call('platform.people.add', { id: o.id, name: o.name, type: o.type, groups: o.group ?? [], photos });
     printPerson(p, o.json);
     if (p.photos[0] && !p.photos[0].verdict.passed) process.exitCode = 1;
+  });
+  common(people.command('delete <id>').description('delete a person (deleted from the boxes on the next sync)')).action(async (id: string, o: Common) => {
+    const r = await (await client(o)).call('platform.people.delete', { id });
+    if (o.json) line(r);
+    else process.stdout.write(`person ${r.deleted} deleted\n`);
   });
   common(people.command('list').description('people with groups, photo verdict and per-box state').option('--search <text>', 'id or name contains').option('--group <name>', 'members of a group')).action(
     async (o: Common & { search?: string; group?: string }) => {
@@ -113,6 +146,10 @@ export function register(program: Command): void {
         const r = await c.call('platform.people.list', { search: o.search, group: o.group, limit: 500, offset });
         for (const p of r.people) printPerson(p, o.json);
         if (r.people.length < 500) break;
+      }
+      // nobody listed for a group name that does not exist (a typo) is an error, not an empty group
+      if (o.group !== undefined && !(await c.call('platform.groups.list', {})).some((g) => g.name === o.group)) {
+        throw new Error(`there is no group "${o.group}" (see \`se3kit platform groups list\`)`);
       }
     },
   );
@@ -136,8 +173,8 @@ export function register(program: Command): void {
       .description('send every box the people it must hold (and delete the ones it must not)')
       .option('--device <devSno>', 'only this box')
       .option('--wait', 'wait until every box answered (or --timeout)')
-      .option('--timeout <s>', 'with --wait: give up after this many seconds', '300'),
-  ).action(async (o: Common & { device?: string; wait?: boolean; timeout: string }) => {
+      .option('--timeout <s>', 'with --wait: give up after this many seconds', wholeNumber(1, 86_400), 300),
+  ).action(async (o: Common & { device?: string; wait?: boolean; timeout: number }) => {
     const c = await client(o);
     const reports = await c.call('platform.sync', { devSno: o.device });
     for (const r of reports) {
@@ -146,7 +183,7 @@ export function register(program: Command): void {
     }
     if (reports.some((r) => r.error)) process.exitCode = 1;
     if (!o.wait) return;
-    const end = Date.now() + Number(o.timeout) * 1000;
+    const end = Date.now() + o.timeout * 1000;
     for (;;) {
       const summary = (await c.call('platform.sync.summary', {})).filter((s) => !o.device || s.devSno === o.device);
       const open = summary.reduce((n, s) => n + (s.counts.pending ?? 0) + (s.counts.deleting ?? 0), 0);
@@ -171,9 +208,9 @@ export function register(program: Command): void {
     platform
       .command('commission <host...>')
       .description('add boxes to this site: issue a code per box, set DevSno and LoginUrl, wait until each has logged in with its broker channel up')
-      .option('--port <port>', 'box configuration API port (default 5555, or HOST:PORT)')
-      .option('--timeout <s>', 'seconds to wait for each box', '60'),
-  ).action(async (hosts: string[], o: Common & { port?: string; timeout: string }) => {
+      .option('--port <port>', 'box configuration API port (default 5555, or HOST:PORT)', parsePortOption)
+      .option('--timeout <s>', 'seconds to wait for each box', wholeNumber(5, 600), 60),
+  ).action(async (hosts: string[], o: Common & { port?: number; timeout: number }) => {
     // one line per box and state change, as it happens; the final state of each box is its last line
     const last = new Map<string, string>();
     const show = (p: CommissionProgress) => {
@@ -183,7 +220,7 @@ export function register(program: Command): void {
       if (o.json) line({ type: p.done ? 'result' : 'progress', ...p });
       else if (state !== 'contacting') process.stdout.write(`${commissionLine(p)}\n`);
     };
-    const results = await (await client(o)).stream('platform.commission', { hosts, port: o.port ? Number(o.port) : undefined, timeoutS: Number(o.timeout) }, (event, data) => {
+    const results = await (await client(o)).stream('platform.commission', { hosts, port: o.port, timeoutS: o.timeout }, (event, data) => {
       if (event === 'platform.commission') show(data as CommissionProgress);
     });
     for (const r of results) show(r);
@@ -191,8 +228,8 @@ export function register(program: Command): void {
   });
 
   common(platform.command('wipe <devSno>').description('wipe a box: its enrolled users and/or its stored events').option('--users', 'wipe the users').option('--events', 'wipe the events')).action(
-    async (devSno: string, o: Common & { users?: boolean; events?: boolean }) => {
-      if (!o.users && !o.events) throw new Error('say what to wipe: --users, --events or both');
+    async (devSno: string, o: Common & { users?: boolean; events?: boolean }, cmd: Command) => {
+      if (!o.users && !o.events) cmd.error('error: say what to wipe: --users, --events or both', { exitCode: 2, code: 'se3kit.usage' });
       const r = await (await client(o)).call('platform.wipe', { devSno, users: !!o.users, events: !!o.events });
       if (o.json) line({ devSno, ...r });
       else process.stdout.write(`wipe_data sent to ${devSno} (messageId ${r.messageId})\n`);

@@ -55,6 +55,12 @@ export function register(program: Command): void {
     async (o: { data?: string; host: string; port: number; resetPassword?: boolean; boxPort: number; amqpPort: number; brokerUrl?: string; brokerAdminUrl?: string; statusPeriod: number; recordPeriod: number; eventsMax?: number; eventsMaxAgeDays?: number; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean }, cmd: Command) => {
       if (!!o.brokerUrl !== !!o.brokerAdminUrl)
         cmd.error('se3kit serve: --broker-url and --broker-admin-url go together (the platform provisions each box through the management API)', { exitCode: 2, code: 'se3kit.usage' });
+      // one port for two listeners fails with "already in use", which reads as if another program held it
+      const ports: Array<[string, number]> = [['--port', o.port], ['--box-port', o.boxPort], ...(o.brokerUrl ? [] : [['--amqp-port', o.amqpPort] as [string, number]])];
+      for (const [i, [a, pa]] of ports.entries()) {
+        const clash = ports.slice(i + 1).find(([, pb]) => pb === pa && pa !== 0);
+        if (clash) cmd.error(`se3kit serve: ${a} and ${clash[0]} are both ${pa}; give each its own port`, { exitCode: 2, code: 'se3kit.usage' });
+      }
       await runSiteCommand(cmd, { ...o, data: o.data ?? defaultDataDir() });
     },
   );

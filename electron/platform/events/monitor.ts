@@ -2,7 +2,7 @@
 // metric history for the charts, the boxes' capture devices, and the offline watch — a box that
 // has reported and then misses three status periods is offline and raises an alert, cleared when
 // it reports again. Alerts are kept in platform.db (bounded).
-import { MISSED_PERIODS_OFFLINE, type AlertView, type CaptureDeviceView, type DeviceStatusView, type MetricPoint, type MetricSeries } from '../../api/events';
+import { MISSED_PERIODS_OFFLINE, offlineAfterMs, type AlertView, type CaptureDeviceView, type DeviceStatusView, type MetricPoint, type MetricSeries } from '../../api/events';
 import { transaction, type PlatformDb } from '../db';
 import { macForDisplay } from '../names';
 import type { ParsedCaptureDevice, ParsedStatus } from './parse';
@@ -96,8 +96,7 @@ export class DeviceMonitor {
   }
 
   private offlineAfterMs(): number {
-    // three missed periods, plus half a period for a late report
-    return (MISSED_PERIODS_OFFLINE + 0.5) * this.o.periodS() * 1000;
+    return offlineAfterMs(this.o.periodS());
   }
 
   /** Under the write lock, in one transaction (a reader sees all of it or none). */
