@@ -44,8 +44,13 @@ export class Lifecycle {
     await this.sweepPhotos();
     this.photoTimer = setInterval(() => void this.sweepPhotos(), 3600_000);
     this.photoTimer.unref();
-    // the broker comes up (and every box's resources are checked) in the background
-    void this.runner.provisionAll();
+    // the broker comes up (and every box's resources are checked) in the background; then every
+    // box is synced once: what a crash left undone (a change committed before its sync ran, a
+    // command committed but never published) is in the stored rows, and done now
+    void this.runner
+      .provisionAll()
+      .then(() => (core.autoSync && !core.closed ? this.runner.sync(undefined, false) : undefined))
+      .catch(() => undefined);
     this.runner.startTimer();
   }
 
