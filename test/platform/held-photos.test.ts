@@ -17,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { openAgentDb } from '../../agent/store/db';
 import { desiredFor } from '../../electron/platform/people';
+import { createPlatformService } from '../../electron/platform/service';
 import { health, put, startAgent, type AgentProc } from '../agent/link-fixture';
 import { face } from '../fiqa/fixtures';
 import { freePort } from '../helpers/ports';
@@ -70,9 +71,12 @@ describe('platform: a person is sent only with a photo the box takes at their re
     assert.match(s?.message ?? '', /^photo fails the check \(.+\); replace the photo$/, 'the reason stays');
   };
   const photoOf = async (id: string) => (await h.platform.getPerson(id)).photos.map((p) => p.sha256);
-  const restart = async (o: { resendAfterMs: number }) => {
-    await h.close({ keep: true });
-    h = await startPlatform({ boxPort, ...o }, { dir: h.dir, amqpPort: h.amqpPort });
+  const lastLogin = async () => (await h.platform.listDevices()).find((d) => d.devSno === devSno)!.lastLoginAt;
+  /** The platform stops and starts again on its data; the broker runs on, so the box stays linked and does not log in again. */
+  const restart = async (o: { resendAfterMs: number }, meanwhile?: () => Promise<void>) => {
+    await h.platform.close();
+    await meanwhile?.();
+    h.platform = await createPlatformService({ dataDir: h.dir, boxPort, brokerControl: h.broker, amqpPort: h.amqpPort, checkPhoto: (b, level) => h.photos.check(b, { level: level ?? 'high' }), ...o });
   };
 
   it('judges at the level of the register_type: high holds the small face, custom sends it and the box enrols it', async () => {
@@ -132,40 +136,44 @@ describe('platform: a person is sent only with a photo the box takes at their re
   });
 
   it('a crash after the change and before its sync: the platform removes the person when it starts again', { timeout: 240_000 }, async () => {
+    const login = await lastLogin();
     await h.platform.savePerson({ id: 'cu', name: 'Custom', registerType: 1 }, { update: true });
     // stopped before the automatic sync (a second later) ran: the change is on disk, nothing sent
     await restart({ resendAfterMs: 60_000 });
     await removed('cu', 'after the restart');
     assert.ok(await onBox('hi'));
+    assert.equal(await lastLogin(), login, "the box did not log in again: the platform's own sync at start removed cu");
   });
 
   it('a crash between committing a removal and publishing it: sent again once it is overdue', { timeout: 240_000 }, async () => {
+    const login = await lastLogin();
     await h.platform.savePerson({ id: 'hi', name: 'High', registerType: 1 }, { update: true });
-    await h.close({ keep: true });
     // what the planner commits before it publishes: the person `removing` under a command that never left
-    const db = await openAgentDb(h.dir, { file: 'platform.db' });
-    try {
-      const d = (await desiredFor(db, devSno)).get('hi')!;
-      assert.ok(d.photoProblem, 'hi is held at register_type 1');
-      const cur = await db.get<{ state: string }>('SELECT state FROM box_people WHERE dev_sno = ? AND person_id = ?', [devSno, 'hi']);
-      assert.equal(cur?.state, 'enrolled', 'no sync ran before the stop');
-      const now = Date.now();
-      await db.run('INSERT INTO commands (message_id, dev_sno, method, body_json, sent_at) VALUES (?, ?, ?, ?, ?)', ['never-published', devSno, 'delete_users', JSON.stringify({ ids: ['hi'] }), now]);
-      await db.run("UPDATE box_people SET state = 'removing', version = ?, message = ?, message_id = 'never-published', sent_at = ?, updated_at = ? WHERE dev_sno = ? AND person_id = 'hi'", [
-        d.version,
-        d.photoProblem,
-        now,
-        now,
-        devSno,
-      ]);
-    } finally {
-      await db.close();
-    }
-    h = await startPlatform({ boxPort, resendAfterMs: 10_000 }, { dir: h.dir, amqpPort: h.amqpPort });
+    await restart({ resendAfterMs: 10_000 }, async () => {
+      const db = await openAgentDb(h.dir, { file: 'platform.db' });
+      try {
+        const d = (await desiredFor(db, devSno)).get('hi')!;
+        assert.ok(d.photoProblem, 'hi is held at register_type 1');
+        const cur = await db.get<{ state: string }>('SELECT state FROM box_people WHERE dev_sno = ? AND person_id = ?', [devSno, 'hi']);
+        assert.equal(cur?.state, 'enrolled', 'no sync ran before the stop');
+        const now = Date.now();
+        await db.run('INSERT INTO commands (message_id, dev_sno, method, body_json, sent_at) VALUES (?, ?, ?, ?, ?)', ['never-published', devSno, 'delete_users', JSON.stringify({ ids: ['hi'] }), now]);
+        await db.run("UPDATE box_people SET state = 'removing', version = ?, message = ?, message_id = 'never-published', sent_at = ?, updated_at = ? WHERE dev_sno = ? AND person_id = 'hi'", [
+          d.version,
+          d.photoProblem,
+          now,
+          now,
+          devSno,
+        ]);
+      } finally {
+        await db.close();
+      }
+    });
     assert.ok(await onBox('hi'), 'still on the box: the delete never left');
     // the start's sync leaves it (sent only now); the retry timer sends it again once overdue
     await removed('hi', 'after the resend time');
     assert.equal(await onBox('cu'), false);
     assert.equal((await health(agent!)).users, 0, 'nobody left on the box');
+    assert.equal(await lastLogin(), login, 'the box did not log in again: the retry timer sent the removal');
   });
 });
