@@ -33,7 +33,7 @@ export interface DeviceView {
   brokerState: string;
   brokerError: string | null;
   groups: string[];
-  /** People per state on this box (pending, enrolled, failed, noanswer, sent, deleting, unsent, held: not sent, the photo fails the check) + assigned. */
+  /** People per state on this box (pending, enrolled, failed, noanswer, sent, deleting, unsent, held: not sent, the photo fails the check; removing / removed: held after being sent, being deleted from the box / deleted from it) + assigned. */
   sync: Record<string, number>;
 }
 
@@ -92,6 +92,8 @@ export interface SyncReport {
   commands: number;
   /** People newly held back this sync: their photo fails the check the box enrols with (not sent). */
   held?: number;
+  /** People deleted from the box this sync because their photo now fails the check (they were sent before; removing, then removed). */
+  removed?: number;
   error: string | null;
 }
 

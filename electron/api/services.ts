@@ -45,7 +45,7 @@ export interface ServicesOptions {
   /** Replaces the real boxes service (transport unit tests only). */
   boxes?: BoxesService & { close?(): Promise<void> };
   /** The site platform's ports (createServices only); false: no platform. Default: box port 8090, broker 5672. */
-  platform?: { boxPort?: number; boxHost?: string; amqpPort?: number; brokerUrl?: string; brokerAdminUrl?: string; events?: PlatformEventsSettings } | false;
+  platform?: { boxPort?: number; boxHost?: string; boxConnectionsPerAddress?: number; amqpPort?: number; brokerUrl?: string; brokerAdminUrl?: string; events?: PlatformEventsSettings } | false;
 }
 
 /**
@@ -80,6 +80,7 @@ export async function createServices(opts: ServicesOptions): Promise<Services> {
       dataDir: opts.dataDir,
       boxPort: o.boxPort,
       boxHost: o.boxHost,
+      boxConnectionsPerAddress: o.boxConnectionsPerAddress,
       amqpPort: o.amqpPort,
       events: o.events,
       brokerControl: services.broker,

@@ -72,7 +72,7 @@ export interface BoxServerOptions {
   maxRecordConcurrency?: number;
   /** Seconds a request may take to arrive (default 15). */
   requestTimeoutS?: number;
-  /** Connections one address may hold at once (default 256); beyond, 503 and closed. */
+  /** Connections one address may hold at once (default 256: PlatformOptions.boxConnectionsPerAddress); beyond, 503 and closed. */
   maxConnectionsPerPeer?: number;
 }
 

@@ -1,5 +1,5 @@
 // Keeps the commands table bounded. A command is *in flight* while it has no answer and either
-// a person on its box still waits on it (box_people points at it as pending, deleting or no
+// a person on its box still waits on it (box_people points at it as pending, deleting, removing or no
 // answer: a late result still counts) or it carries no people (wipe_data) and was sent within
 // the retention. Every other command is *settled*: answered, or superseded (its people were
 // sent again under a new messageId, or are gone). Settled commands older than the retention
@@ -16,7 +16,7 @@ export interface CommandRetention {
 
 export const DEFAULT_COMMAND_RETENTION: CommandRetention = { retentionMs: 7 * 24 * 3600_000, maxRows: 10_000 };
 
-const WAITING = `EXISTS (SELECT 1 FROM box_people bp WHERE bp.message_id = commands.message_id AND bp.dev_sno = commands.dev_sno AND bp.state IN ('pending', 'deleting', 'noanswer'))`;
+const WAITING = `EXISTS (SELECT 1 FROM box_people bp WHERE bp.message_id = commands.message_id AND bp.dev_sno = commands.dev_sno AND bp.state IN ('pending', 'deleting', 'removing', 'noanswer'))`;
 /** SQL: this row is in flight (parameter: the retention cut-off time). */
 const IN_FLIGHT = `(commands.answered_at IS NULL AND (${WAITING} OR (commands.method = 'wipe_data' AND commands.sent_at >= ?)))`;
 

@@ -19,6 +19,8 @@ export interface PlatformOptions {
   /** Box-facing port (default 8090; 0 = any free port) and address (default all interfaces). */
   boxPort?: number;
   boxHost?: string;
+  /** Connections one address may hold at once on the box port (default 256; 1–65535): boxes behind one NAT address share it. Beyond it, a 503 saying why. */
+  boxConnectionsPerAddress?: number;
   /** The embedded broker (Broker panel's control) and the port it is started on when stopped. */
   brokerControl?: BrokerControl;
   amqpPort?: number;

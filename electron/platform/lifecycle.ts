@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { AmqpLink } from './amqp-link';
 import { startBoxServer, type BoxServer } from './box-http';
+import { boxConnectionsPerAddress } from './box-port-options';
 import type { BoxHandlers } from './box-handlers';
 import { createEmbeddedProvisioner } from './broker-embedded';
 import { SETTING_BROKER_PASSWORD, type PlatformCore } from './core';
@@ -35,7 +36,8 @@ export class Lifecycle {
     else if (o.brokerControl) core.provisioner = createEmbeddedProvisioner({ control: o.brokerControl, port: o.amqpPort ?? 5672, platformPassword: pw });
     else throw new PlatformError('the platform needs a broker: the embedded one or --broker-url', 'no_broker', 500);
     core.link = new AmqpLink(core.provisioner, (devSno, body) => this.box.result(devSno, body));
-    this.server = await startBoxServer({ port: o.boxPort ?? 8090, host: o.boxHost ?? '0.0.0.0', handlers: this.box.http() }).catch((err: NodeJS.ErrnoException) => {
+    const maxConnectionsPerPeer = boxConnectionsPerAddress(o.boxConnectionsPerAddress);
+    this.server = await startBoxServer({ port: o.boxPort ?? 8090, host: o.boxHost ?? '0.0.0.0', handlers: this.box.http(), maxConnectionsPerPeer }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') throw new PlatformError(`the box port ${o.boxPort ?? 8090} is already in use; pass --box-port N (or stop the other program)`, 'box_port', 500);
       throw err;
     });
@@ -44,7 +46,8 @@ export class Lifecycle {
     await this.sweepPhotos();
     this.photoTimer = setInterval(() => void this.sweepPhotos(), 3600_000);
     this.photoTimer.unref();
-    // the broker comes up (and every box's resources are checked) in the background
+    // the broker comes up (and every box's resources are checked) in the background, then every
+    // box is synced once (SyncRunner.provisionAll): what a crash left undone is done then
     void this.runner.provisionAll();
     this.runner.startTimer();
   }

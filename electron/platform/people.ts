@@ -240,15 +240,15 @@ export interface Desired {
   info: Record<string, unknown>;
   permissionIds: string[];
   photo: { sha256: string; ext: string } | null;
-  /** Why the photo is not sent: it fails the check the box enrols with (null: it passes). */
+  /** Why the person is held (not sent, or removed from boxes that had them): the photo fails the check the box enrols with (null: it passes). */
   photoProblem: string | null;
   version: string;
 }
 
-/** The box state of a person held back because the photo fails the check (photos.ts verdict). */
+/** Why a person is held back: the photo fails the check (photos.ts verdict) and what to do. */
 export function photoProblem(verdictJson: string): string {
   const v = JSON.parse(verdictJson) as { message?: string };
-  return `not sent: photo fails the check (${v.message || 'photo quality too low'}); replace the photo`;
+  return `photo fails the check (${v.message || 'photo quality too low'}); replace the photo`;
 }
 
 /** The people a box must hold: its groups' members, each with the record it is sent. */

@@ -5,6 +5,7 @@
 // device-admin.ts, box-handlers.ts (login and the box endpoints), people-admin.ts (people,
 // photos, groups) and sync-runner.ts (provisioning, sync, retries, wipe).
 import { BoxHandlers } from './box-handlers';
+import { boxConnectionsPerAddress } from './box-port-options';
 import { brokerUserOwner, type BrokerUserOwner } from './broker-embedded';
 import { PlatformCore, type PlatformOptions } from './core';
 import { acquirePlatformLock } from './data-lock';
@@ -68,6 +69,8 @@ export interface PlatformService {
 }
 
 export async function createPlatformService(o: PlatformOptions): Promise<PlatformService> {
+  // a bad setting is refused before anything is opened
+  boxConnectionsPerAddress(o.boxConnectionsPerAddress);
   // one platform per data folder (data-lock.ts): refused with who holds it
   const unlock = await acquirePlatformLock(o.dataDir);
   let db;

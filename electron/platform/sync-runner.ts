@@ -168,9 +168,11 @@ export class SyncRunner {
     }
     const due = await core
       .read((s) =>
-        s.db.get<{ n: number }>(`SELECT count(*) AS n FROM box_people WHERE state IN ('noanswer', 'unsent') OR (state = 'failed' AND code IN (${RETRY_CODES.join(',')}) AND sent_at < ?)`, [
-          Date.now() - core.deps.resendAfterMs,
-        ]),
+        // a removal without a result (lost with a crash between its commit and its publish) is sent again too
+        s.db.get<{ n: number }>(
+          `SELECT count(*) AS n FROM box_people WHERE state IN ('noanswer', 'unsent') OR (state = 'failed' AND code IN (${RETRY_CODES.join(',')}) AND sent_at < ?) OR (state = 'removing' AND sent_at < ?)`,
+          [Date.now() - core.deps.resendAfterMs, Date.now() - core.deps.resendAfterMs],
+        ),
       )
       .catch(() => undefined);
     if (due && due.n > 0 && core.autoSync) await this.sync(undefined, false).catch(() => undefined);

@@ -4,8 +4,12 @@
 // and keeps per box per person a state: pending (sent, no result yet), enrolled, failed (the
 // box's code and message: not re-sent until the person changes), noanswer (re-sent on the next
 // sync), sent (one-way mode), deleting, unsent (the broker refused), held (not sent: the photo
-// fails the check the box enrols with; sent once a passing photo replaces it). Results are
-// matched by messageId. Idempotent.
+// fails the check the box enrols with; sent once a passing photo replaces it). A person the box
+// may hold (anything was sent to it) whose photo now fails is deleted from it — the box must not
+// recognise a face the operator replaced — removing (delete_users sent, no result yet; sent
+// again like a delete), then removed (off the box; sent again once a passing photo replaces it).
+// Every decision is made from the stored rows, so a crash anywhere leaves them saying what is
+// still to do. Results are matched by messageId. Idempotent.
 import { randomUUID } from 'node:crypto';
 import { addUsersPlusByIds, addUsersPlusByInfo, deleteUsersCommand, wipeDataCommand } from '../../agent/protocol/commands';
 import { commandResultSchema, usersResultSchema } from '../../agent/protocol/results';
@@ -21,7 +25,7 @@ export type { SyncReport };
 
 export const CHUNK = 100;
 export type ResultsMode = 'queue' | 'notify' | 'none';
-export type BoxPersonState = 'pending' | 'enrolled' | 'failed' | 'noanswer' | 'sent' | 'deleting' | 'unsent' | 'held';
+export type BoxPersonState = 'pending' | 'enrolled' | 'failed' | 'noanswer' | 'sent' | 'deleting' | 'unsent' | 'held' | 'removing' | 'removed';
 
 export interface SyncDeps {
   db: PlatformDb;
@@ -53,6 +57,12 @@ interface BoxPersonRow {
  * sent again once the resend time has passed, like a command without an answer.
  */
 export const RETRY_CODES = [50073];
+
+/** Nothing of this person is on the box: held before anything was sent, or removed (the box confirmed the delete). */
+const offBox = (r: BoxPersonRow) => (r.state === 'held' || r.state === 'removed') && r.sent_at === null;
+
+/** The held message of a person never sent to the box (a removed one keeps the bare reason). */
+const notSent = (problem: string) => `not sent: ${problem}`;
 
 function chunks<T>(xs: T[], n: number): T[][] {
   const out: T[][] = [];
@@ -89,12 +99,17 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
   // logs in), else once the resend time has passed since they were sent
   const retry = (r: BoxPersonRow) => !!o.force || old(r);
   const toAdd: Desired[] = [];
-  const toHold: Desired[] = [];
+  const toHold: Array<{ d: Desired; state: 'held' | 'removed' }> = [];
+  const toRemove: Desired[] = [];
   for (const d of desired.values()) {
     const r = rows.get(d.id);
     // a photo the box would refuse is not sent: the person's state says why, until the photo is replaced
     if (d.photo && d.photoProblem) {
-      if (r?.state !== 'held' || r.version !== d.version) toHold.push(d);
+      if (r && !offBox(r)) {
+        // the box may still hold (and recognise) what it was sent before: delete it there
+        if (r.state !== 'removing' || r.version !== d.version || stale(r)) toRemove.push(d);
+        else report.unchanged++;
+      } else if (!r || r.version !== d.version) toHold.push({ d, state: r?.state === 'removed' ? 'removed' : 'held' });
       else report.unchanged++;
       continue;
     }
@@ -108,15 +123,14 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
     if (resend && d.photo) toAdd.push(d);
     else report.unchanged++;
   }
-  // held and never sent before: nothing on the box to delete, only the row
-  const neverSent = (r: BoxPersonRow) => r.state === 'held' && r.sent_at === null;
+  // held and never sent, or removed: nothing on the box to delete, only the row
   const gone = [...rows.values()].filter((r) => !desired.has(r.person_id));
-  const toForget = gone.filter(neverSent).map((r) => r.person_id);
-  const toDelete = gone.filter((r) => !neverSent(r) && (r.state !== 'deleting' || stale(r))).map((r) => r.person_id);
+  const toForget = gone.filter(offBox).map((r) => r.person_id);
+  const toDelete = gone.filter((r) => !offBox(r) && (r.state !== 'deleting' || stale(r))).map((r) => r.person_id);
   const mode = deps.resultsMode();
   const notify = mode === 'notify' ? { notifyPath: BOX_PATHS.notify } : {};
 
-  const send = async (method: string, ids: string[], body: object, messageId: string, version: (id: string) => string, state: BoxPersonState) => {
+  const send = async (method: string, ids: string[], body: object, messageId: string, version: (id: string) => string, state: BoxPersonState, message: (id: string) => string | null = () => null) => {
     await deps.lock(() =>
       transaction(db, async () => {
         await db.run('INSERT INTO commands (message_id, dev_sno, method, body_json, sent_at) VALUES (?, ?, ?, ?, ?)', [
@@ -128,10 +142,10 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
         ]);
         for (const id of ids) {
           await db.run(
-            `INSERT INTO box_people (dev_sno, person_id, state, version, code, message, message_id, sent_at, updated_at) VALUES (?, ?, ?, ?, NULL, NULL, ?, ?, ?)
-             ON CONFLICT (dev_sno, person_id) DO UPDATE SET state = excluded.state, version = excluded.version, code = NULL, message = NULL,
+            `INSERT INTO box_people (dev_sno, person_id, state, version, code, message, message_id, sent_at, updated_at) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?)
+             ON CONFLICT (dev_sno, person_id) DO UPDATE SET state = excluded.state, version = excluded.version, code = NULL, message = excluded.message,
                message_id = excluded.message_id, sent_at = excluded.sent_at, updated_at = excluded.updated_at`,
-            [devSno, id, state, version(id), messageId, Date.now(), Date.now()],
+            [devSno, id, state, version(id), message(id), messageId, Date.now(), Date.now()],
           );
         }
       }),
@@ -153,28 +167,33 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
     if (mode === 'none' && method === 'add_users_plus') {
       await deps.lock(() => db.run("UPDATE box_people SET state = 'sent', updated_at = ? WHERE dev_sno = ? AND message_id = ?", [Date.now(), devSno, messageId]));
     }
-    if (mode === 'none' && method === 'delete_users') {
-      await deps.lock(() => db.run('DELETE FROM box_people WHERE dev_sno = ? AND message_id = ?', [devSno, messageId]));
-    }
+    if (mode === 'none' && method === 'delete_users') await deps.lock(() => transaction(db, () => deleted(db, devSno, messageId)));
   };
 
   if (toHold.length || toForget.length) {
     const now = Date.now();
     await deps.lock(() =>
       transaction(db, async () => {
-        // a person the box got before keeps sent_at (a later delete then goes to the box)
-        for (const d of toHold)
+        // only people with nothing on the box (no row, or held/removed): sent_at stays NULL
+        for (const { d, state } of toHold)
           await db.run(
-            `INSERT INTO box_people (dev_sno, person_id, state, version, code, message, message_id, sent_at, updated_at) VALUES (?, ?, 'held', ?, NULL, ?, NULL, NULL, ?)
-             ON CONFLICT (dev_sno, person_id) DO UPDATE SET state = 'held', version = excluded.version, code = NULL, message = excluded.message, updated_at = excluded.updated_at`,
-            [devSno, d.id, d.version, d.photoProblem, now],
+            `INSERT INTO box_people (dev_sno, person_id, state, version, code, message, message_id, sent_at, updated_at) VALUES (?, ?, ?, ?, NULL, ?, NULL, NULL, ?)
+             ON CONFLICT (dev_sno, person_id) DO UPDATE SET state = excluded.state, version = excluded.version, code = NULL, message = excluded.message, updated_at = excluded.updated_at`,
+            [devSno, d.id, state, d.version, state === 'held' ? notSent(d.photoProblem!) : d.photoProblem, now],
           );
-        for (const id of toForget) await db.run("DELETE FROM box_people WHERE dev_sno = ? AND person_id = ? AND state = 'held' AND sent_at IS NULL", [devSno, id]);
+        for (const id of toForget) await db.run("DELETE FROM box_people WHERE dev_sno = ? AND person_id = ? AND state IN ('held', 'removed') AND sent_at IS NULL", [devSno, id]);
       }),
     );
     report.held = toHold.length;
   }
   try {
+    // first: a face the operator replaced must stop being recognised
+    for (const part of chunks(toRemove, CHUNK)) {
+      const messageId = randomUUID();
+      const ids = part.map((d) => d.id);
+      await send('delete_users', ids, deleteUsersCommand(ids, { messageId, ...notify }), messageId, (id) => desired.get(id)!.version, 'removing', (id) => desired.get(id)!.photoProblem);
+      report.removed = (report.removed ?? 0) + part.length;
+    }
     for (const part of chunks(toDelete, CHUNK)) {
       const messageId = randomUUID();
       await send('delete_users', part, deleteUsersCommand(part, { messageId, ...notify }), messageId, (id) => rows.get(id)?.version ?? '', 'deleting');
@@ -201,6 +220,18 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
     report.error = (err as Error).message;
   }
   return report;
+}
+
+/**
+ * A delete_users the box carried out (or, one-way, that was sent): people moved out lose their
+ * row; held people being removed are `removed` — nothing of them on the box (sent_at NULL), their
+ * reason kept. In the caller's transaction; `personId` narrows it to one person.
+ */
+async function deleted(db: PlatformDb, devSno: string, messageId: string, personId?: string): Promise<void> {
+  const where = `dev_sno = ? AND message_id = ?${personId === undefined ? '' : ' AND person_id = ?'}`;
+  const args = personId === undefined ? [devSno, messageId] : [devSno, messageId, personId];
+  await db.run(`UPDATE box_people SET state = 'removed', code = NULL, message_id = NULL, sent_at = NULL, updated_at = ? WHERE ${where} AND state = 'removing'`, [Date.now(), ...args]);
+  await db.run(`DELETE FROM box_people WHERE ${where}`, args);
 }
 
 /** Marks every pending command of a box older than the resend time as unanswered. */
@@ -253,6 +284,7 @@ export async function applyResult(deps: SyncDeps, devSno: string, raw: unknown):
   const r = parsed.data;
   if (r.messageKey === 'fiqa') return 'fiqa';
   if (!r.messageId) return 'unknown';
+  const messageId = r.messageId;
   const now = Date.now();
   return deps.lock(() =>
     transaction(db, async (): Promise<ResultOutcome> => {
@@ -275,18 +307,19 @@ export async function applyResult(deps: SyncDeps, devSno: string, raw: unknown):
       if (users.success) {
         for (const u of users.data.success_users) {
           seen.add(u.userid);
-          if (cmd.method === 'delete_users') await db.run(`DELETE FROM box_people WHERE ${where}`, [devSno, u.userid, r.messageId]);
+          if (cmd.method === 'delete_users') await deleted(db, devSno, messageId, u.userid);
           else await db.run(`UPDATE box_people SET state = 'enrolled', code = 0, message = ?, updated_at = ? WHERE ${where}`, [u.message, now, devSno, u.userid, r.messageId]);
         }
         for (const u of users.data.failed_users) {
           seen.add(u.userid);
           // 5xxxx (the box could not fetch from the platform, or failed itself) is passing: sent again
-          // on the next sync; anything else (40094: the photo was refused) waits for an edit
+          // on the next sync; anything else (40094: the photo was refused) waits for an edit. A
+          // delete the box refused (40095) is sent again on every sync: the person is still on it
           const transient = u.code >= 50000;
           await db.run(`UPDATE box_people SET state = ?, code = ?, message = ?, updated_at = ? WHERE ${where}`, [
             transient ? 'noanswer' : 'failed',
             u.code,
-            transient ? `${u.message} (sent again on the next sync)` : u.message,
+            transient ? `${u.message} (sent again on the next sync)` : cmd.method === 'delete_users' ? `${u.message} (still on the box: deleted again on the next sync)` : u.message,
             now,
             devSno,
             u.userid,
@@ -298,7 +331,7 @@ export async function applyResult(deps: SyncDeps, devSno: string, raw: unknown):
       for (const id of ids) {
         if (seen.has(id)) continue;
         if (cmd.method === 'delete_users' && r.success) {
-          await db.run(`DELETE FROM box_people WHERE ${where}`, [devSno, id, r.messageId]);
+          await deleted(db, devSno, messageId, id);
           continue;
         }
         await db.run(`UPDATE box_people SET state = 'noanswer', code = ?, message = ?, updated_at = ? WHERE ${where}`, [

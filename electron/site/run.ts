@@ -27,6 +27,8 @@ export interface RunSiteOptions {
   /** Site platform: box-facing port (default 8090) and the embedded broker's port (default 5672). */
   boxPort?: number;
   amqpPort?: number;
+  /** Site platform: connections one address may hold at once on the box port (default 256). */
+  boxConnectionsPerAddress?: number;
   /** An external RabbitMQ instead of the embedded broker (both or neither). */
   brokerUrl?: string;
   brokerAdminUrl?: string;
@@ -95,7 +97,7 @@ export async function runSite(o: RunSiteOptions): Promise<void> {
   let api;
   let site;
   try {
-    services = await createServices({ dataDir: o.data, platform: { boxPort: o.boxPort, amqpPort: o.amqpPort, brokerUrl: o.brokerUrl, brokerAdminUrl: o.brokerAdminUrl,
+    services = await createServices({ dataDir: o.data, platform: { boxPort: o.boxPort, boxConnectionsPerAddress: o.boxConnectionsPerAddress, amqpPort: o.amqpPort, brokerUrl: o.brokerUrl, brokerAdminUrl: o.brokerAdminUrl,
       events: { statusPeriodS: o.statusPeriod, recordPeriodS: o.recordPeriod, retention: { maxEvents: o.eventsMax, maxAgeDays: o.eventsMaxAgeDays } } } });
     api = createApiHandlers(services);
     site = await startSiteServer({ api, dataDir: o.data, rendererDir: rendererDir(), host: o.host, port: o.port, resetPassword: o.resetPassword, tls });

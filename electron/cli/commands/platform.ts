@@ -39,11 +39,18 @@ function printDevice(d: DeviceView, json?: boolean): void {
   );
 }
 
+/** A held person's state on a box in words (the others print as their state name). */
+const HELD_WORDS: Record<string, string> = {
+  held: 'held (not sent)',
+  removing: 'held (being removed from the box)',
+  removed: 'held (removed from the box until the photo is replaced)',
+};
+
 function printPerson(p: PersonView, json?: boolean): void {
   if (json) return line(p);
   const best = p.photos[0];
   const photo = best ? (best.verdict.passed ? `photo ok (score ${best.verdict.score.toFixed(2)})` : `photo FAILED: ${best.verdict.message} — not sent to the boxes; replace the photo`) : 'no photo — not sent to the boxes; add one';
-  const boxes = p.boxes.map((b) => `${b.devSno.slice(0, 6)}…:${b.state}${b.code ? ` ${b.code}` : ''}`).join(' ');
+  const boxes = p.boxes.map((b) => `${b.devSno.slice(0, 6)}…:${HELD_WORDS[b.state] ?? b.state}${b.code ? ` ${b.code}` : ''}`).join(' ');
   process.stdout.write(`${p.id}  ${p.name}  [${p.groups.join(', ')}]  ${photo}  ${boxes}\n`);
 }
 
@@ -179,14 +186,17 @@ export function register(program: Command): void {
     const reports = await c.call('platform.sync', { devSno: o.device });
     for (const r of reports) {
       if (o.json) line({ type: 'sent', ...r });
-      else process.stdout.write(`${r.devSno}: ${r.added} to add, ${r.deleted} to delete, ${r.unchanged} unchanged${r.error ? ` — ${r.error}` : ''}\n`);
+      else
+        process.stdout.write(
+          `${r.devSno}: ${r.added} to add, ${r.deleted} to delete, ${r.unchanged} unchanged${r.held ? `, ${r.held} held (photo fails the check: not sent)` : ''}${r.removed ? `, ${r.removed} held and being removed from the box (photo now fails the check)` : ''}${r.error ? ` — ${r.error}` : ''}\n`,
+        );
     }
     if (reports.some((r) => r.error)) process.exitCode = 1;
     if (!o.wait) return;
     const end = Date.now() + o.timeout * 1000;
     for (;;) {
       const summary = (await c.call('platform.sync.summary', {})).filter((s) => !o.device || s.devSno === o.device);
-      const open = summary.reduce((n, s) => n + (s.counts.pending ?? 0) + (s.counts.deleting ?? 0), 0);
+      const open = summary.reduce((n, s) => n + (s.counts.pending ?? 0) + (s.counts.deleting ?? 0) + (s.counts.removing ?? 0), 0);
       if (open === 0 || Date.now() > end) {
         for (const s of summary) {
           if (o.json) line({ type: 'done', devSno: s.devSno, counts: s.counts });

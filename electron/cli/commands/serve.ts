@@ -1,6 +1,7 @@
 // se3kit serve — headless site mode: the same UI and API in a browser, behind a login.
 import { InvalidArgumentError, type Command } from 'commander';
 import { defaultDataDir } from '../../api/services';
+import { boxConnectionsPerAddressProblem, DEFAULT_BOX_CONNECTIONS_PER_ADDRESS } from '../../platform/box-port-options';
 import { runSite, UsageError, type RunSiteOptions } from '../../site/run';
 
 export function portArg(value: string): number {
@@ -15,6 +16,14 @@ function countArg(what: string, min: number, max: number) {
     if (!/^\d+$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`expected ${what}, ${min}–${max}`);
     return n;
   };
+}
+
+/** --box-connections-per-address: a whole number the platform's own (zod) rule accepts. */
+function connectionsArg(value: string): number {
+  const n = /^\d+$/.test(value.trim()) ? Number(value) : value;
+  const problem = boxConnectionsPerAddressProblem(n);
+  if (problem) throw new InvalidArgumentError(problem);
+  return n as number;
 }
 
 /** The TLS / --host options `serve` and the `desktop` fallback share. */
@@ -44,6 +53,7 @@ export function register(program: Command): void {
     .option('--port <port>', 'TCP port', portArg, 8080)
     .option('--reset-password', 'generate and print a new admin password (the old one stops working; a running server takes the new one at once)')
     .option('--box-port <port>', 'site platform: port the boxes log in on (all interfaces)', portArg, 8090)
+    .option('--box-connections-per-address <n>', 'site platform: connections one address may hold at once on the box port; boxes behind one NAT address share it (beyond it: a 503 saying why)', connectionsArg, DEFAULT_BOX_CONNECTIONS_PER_ADDRESS)
     .option('--amqp-port <port>', 'site platform: port of the embedded broker when it is started for the boxes', portArg, 5672)
     .option('--broker-url <url>', 'site platform: an external RabbitMQ (amqp://user:pass@host:5672) instead of the embedded broker; needs --broker-admin-url')
     .option('--broker-admin-url <url>', 'site platform: its management HTTP API (http://user:pass@host:15672)')
@@ -52,7 +62,7 @@ export function register(program: Command): void {
     .option('--events-max <n>', 'site platform: newest events kept (0 = no count limit; default: the site\'s setting, first 100000)', countArg('a count', 0, 100_000_000))
     .option('--events-max-age-days <d>', 'site platform: events older than this are deleted with their pictures (0 = no age limit; default: the site\'s setting, first 90)', countArg('days', 0, 36_500));
   transportOptions(serve).action(
-    async (o: { data?: string; host: string; port: number; resetPassword?: boolean; boxPort: number; amqpPort: number; brokerUrl?: string; brokerAdminUrl?: string; statusPeriod: number; recordPeriod: number; eventsMax?: number; eventsMaxAgeDays?: number; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean }, cmd: Command) => {
+    async (o: { data?: string; host: string; port: number; resetPassword?: boolean; boxPort: number; boxConnectionsPerAddress: number; amqpPort: number; brokerUrl?: string; brokerAdminUrl?: string; statusPeriod: number; recordPeriod: number; eventsMax?: number; eventsMaxAgeDays?: number; tlsCert?: string; tlsKey?: string; insecureHttp?: boolean }, cmd: Command) => {
       if (!!o.brokerUrl !== !!o.brokerAdminUrl)
         cmd.error('se3kit serve: --broker-url and --broker-admin-url go together (the platform provisions each box through the management API)', { exitCode: 2, code: 'se3kit.usage' });
       // one port for two listeners fails with "already in use", which reads as if another program held it

@@ -11,6 +11,9 @@ import { PersonEditor } from './PersonEditor';
 import '../site/platform.css';
 import './people.css';
 
+/** States of a person held back on the platform (the photo fails the check): the reason is the tag's title. */
+const HELD = ['held', 'removing', 'removed'];
+
 function PersonRow({ p, act, editing, onEdit }: { p: PersonView; act: ReturnType<typeof useAction>; editing: boolean; onEdit(): void }) {
   const [confirm, setConfirm] = useState(false);
   return (
@@ -33,8 +36,8 @@ function PersonRow({ p, act, editing, onEdit }: { p: PersonView; act: ReturnType
           {p.boxes.map((b) => (
             <div key={b.devSno} className="box-state" data-box={b.devSno}>
               <span
-                className={`tag ${b.state === 'enrolled' ? 'ok' : b.state === 'failed' || b.state === 'held' ? 'bad' : 'warn'}`}
-                title={`${b.name || 'box'} ${b.devSno}${b.state === 'held' && b.message ? `: ${b.message}` : ''}`}
+                className={`tag ${b.state === 'enrolled' ? 'ok' : b.state === 'failed' || HELD.includes(b.state) ? 'bad' : 'warn'}`}
+                title={`${b.name || 'box'} ${b.devSno}${HELD.includes(b.state) && b.message ? `: ${b.message}` : ''}`}
               >
                 {b.name || `${b.devSno.slice(0, 6)}…`}: {STATE_WORDS[b.state] ?? b.state}
               </span>

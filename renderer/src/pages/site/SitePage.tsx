@@ -22,6 +22,8 @@ function SyncCell({ d }: { d: DeviceView }) {
   if (s.noanswer || s.unsent) parts.push(`${(s.noanswer ?? 0) + (s.unsent ?? 0)} to resend`);
   if (s.sent) parts.push(`${s.sent} sent`);
   if (s.held) parts.push(`${s.held} not sent (photo fails the check)`);
+  if (s.removing) parts.push(`${s.removing} being removed (photo now fails the check)`);
+  if (s.removed) parts.push(`${s.removed} removed until the photo is replaced`);
   return <span>{parts.join(' · ')}</span>;
 }
 

@@ -83,4 +83,6 @@ export const STATE_WORDS: Record<string, string> = {
   deleting: 'being deleted',
   unsent: 'not sent (broker unreachable)',
   held: 'not sent: photo would be refused',
+  removing: 'held: being removed from the box (photo would be refused)',
+  removed: 'held: removed from the box until the photo is replaced',
 };
