@@ -1,23 +1,20 @@
 // npm run bench:broker-disk-stalls [-- --pairs N]
 // How long the message log's group commits wait for the disk while the store prepares its next
-// segment or deletes a spent one (electron/broker/store/segment-prep.ts, unlink-queue.ts). A
+// segment (electron/broker/store/segment-prep.ts). A
 // worker thread stands for the group commits: it appends 2,000 bytes to a preallocated file and
 // fdatasyncs it, in a loop, timing each sync. Meanwhile the main thread runs one disk event at a
 // time, 300 ms apart, and the worst sync that overlapped each event (until 50 ms after it) is
-// taken. Events, baseline (A) against the store's way (B), alternating in pairs in one run:
-// - preparing a 16 MiB segment: A writes it and fsyncs it once; B is the store's PreparedSegment
-//   (each MiB synced as it is written);
-// - deleting a spent 16 MiB segment: A unlinks it; B is the store's UnlinkQueue (renamed out of
-//   the log, cut in synced 1 MiB steps, then unlinked).
+// taken. Preparing a 16 MiB segment, baseline (A) against the store's way (B), alternating in
+// pairs in one run: A writes it and fsyncs it once; B is the store's PreparedSegment (each MiB
+// synced as it is written).
 // Printed: the median and worst of those per-event maxima, and B / A of the medians; and the
 // same for 15 ms with no event at all (the worst sync of a quiet window: the floor).
-import { closeSync, fsyncSync, openSync, rmSync, unlink, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, rmSync, writeSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PreparedSegment } from '../../electron/broker/store/segment-prep';
 import { segName } from '../../electron/broker/store/segment';
-import { UnlinkQueue } from '../../electron/broker/store/unlink-queue';
 import { tempDir } from '../broker/helpers';
 
 const argv = process.argv.slice(2);
@@ -79,29 +76,12 @@ const events: Record<string, () => Promise<string | void>> = {
     closeSync(p.fd);
     return join(dir, segName(n));
   },
-  'delete, A: one unlink': async () => {
-    const path = join(dir, `d${seq++}`);
-    await new Promise<void>((r) => unlink(path, () => r()));
-  },
-  'delete, B: store': async () => {
-    const q = new UnlinkQueue();
-    q.push(join(dir, `d${seq++}`));
-    while (q.length > 0) await sleep(1);
-  },
 };
 
 /** The worst sync overlapping each of `n` runs of `ev`. */
 async function measure(name: string, n: number): Promise<number[]> {
   const worst: number[] = [];
   for (let k = 0; k < n; k++) {
-    if (name.startsWith('delete')) {
-      // the file to delete: a written, synced 16 MiB file (untimed, then a pause)
-      const path = join(dir, `d${seq}`);
-      writeFileSync(path, Buffer.alloc(SEGMENT, 1));
-      const fd = openSync(path, 'r+');
-      fsyncSync(fd);
-      closeSync(fd);
-    }
     await sleep(300);
     await take();
     const t0 = now();
@@ -130,7 +110,7 @@ for (let p = 0; p < PAIRS; p++) {
 }
 const floor = all['no event (the floor)']!;
 console.log(`no event: ${median(floor).toFixed(2)} ms (worst ${Math.max(...floor).toFixed(2)})`);
-for (const kind of ['prepare', 'delete']) {
+for (const kind of ['prepare']) {
   const [a, b] = Object.keys(all).filter((k) => k.startsWith(kind));
   const ma = median(all[a!]!);
   const mb = median(all[b!]!);

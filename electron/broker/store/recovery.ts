@@ -1,7 +1,7 @@
-// Recovery of the message log (store/message-store.ts): spent files whose deletion was cut short
-// removed, every segment file read in order, the live persistent messages of each queue key
-// gathered, and each file's preallocated zeros or torn tail cut off.
-import { fdatasyncSync, ftruncateSync, openSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+// Recovery of the message log (store/message-store.ts): every segment file read in order, the
+// live persistent messages of each queue key gathered, and each file's preallocated zeros or torn
+// tail cut off.
+import { fdatasyncSync, ftruncateSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACKS, decodeRecord, DROP, PUB, walkRecords, type StoredRecord } from './records';
 import { readWhole, Segment } from './segment';
@@ -13,8 +13,6 @@ export interface Recovered {
 }
 
 export function recoverSegments(dir: string, sync: boolean): Recovered {
-  // A spent segment whose deletion a crash cut short (store/unlink-queue.ts) is never read.
-  for (const f of readdirSync(dir)) if (/^\d{8}\.log\.spent$/.test(f)) unlinkSync(join(dir, f));
   const names = readdirSync(dir)
     .filter((f) => /^\d{8}\.log$/.test(f))
     .sort();
