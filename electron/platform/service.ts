@@ -137,14 +137,17 @@ class Platform implements PlatformService {
     this.box.reports = this.reports;
     await this.life.start();
   };
-  close = async () => {
-    try {
-      await this.reports?.close();
-      await this.life.close();
-    } finally {
-      await this.unlock();
-    }
-  };
+  private closing: Promise<void> | null = null;
+  /** Stops everything; a second call waits for the first (closing the read pool twice hung). */
+  close = () =>
+    (this.closing ??= (async () => {
+      try {
+        await this.reports?.close();
+        await this.life.close();
+      } finally {
+        await this.unlock();
+      }
+    })());
 
   status = () => platformStatus(this.core, this.boxPort);
   async setSettings(s: { resultsMode?: ResultsMode; inlineUsers?: boolean }): Promise<PlatformStatus> {

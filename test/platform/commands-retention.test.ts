@@ -135,4 +135,9 @@ describe('platform commands table retention (running platform)', () => {
       await ro.close();
     }
   });
+
+  it('closes twice: the second close waits for the first instead of hanging', { timeout: 30_000 }, async () => {
+    await Promise.all([h.platform.close(), h.platform.close()]);
+    await h.platform.close();
+  });
 });
