@@ -82,23 +82,19 @@ export function register(program: Command): void {
       printDevice(await (await client(o)).call('platform.devices.enable', { devSno, enabled }), o.json);
     });
   }
-  common(devices.command('assign <devSno>').description('assign permission groups to a box').requiredOption('--group <name>', 'group (repeatable)', collect)).action(
-    async (devSno: string, o: Common & { group: string[] }) => {
-      const c = await client(o);
-      let d: DeviceView | undefined;
-      for (const group of o.group) d = await c.call('platform.devices.assign', { devSno, group });
-      printDevice(d!, o.json);
-    },
-  );
-
-  common(devices.command('unassign <devSno>').description('take permission groups off a box (their people are deleted from it on the next sync)').requiredOption('--group <name>', 'group (repeatable)', collect)).action(
-    async (devSno: string, o: Common & { group: string[] }) => {
-      const c = await client(o);
-      let d: DeviceView | undefined;
-      for (const group of o.group) d = await c.call('platform.devices.unassign', { devSno, group });
-      printDevice(d!, o.json);
-    },
-  );
+  for (const [name, what] of [
+    ['assign', 'assign permission groups to a box'],
+    ['unassign', 'take permission groups off a box (their people are deleted from it on the next sync)'],
+  ] as const) {
+    common(devices.command(`${name} <devSno>`).description(what).requiredOption('--group <name>', 'group (repeatable)', collect)).action(
+      async (devSno: string, o: Common & { group: string[] }) => {
+        const c = await client(o);
+        let d: DeviceView | undefined;
+        for (const group of o.group) d = await c.call(name === 'assign' ? 'platform.devices.assign' : 'platform.devices.unassign', { devSno, group });
+        printDevice(d!, o.json);
+      },
+    );
+  }
   common(devices.command('remove <devSno>').description('remove a box from this site: its code, broker user and queues (the box itself keeps its users until wiped)')).action(async (devSno: string, o: Common) => {
     const r = await (await client(o)).call('platform.devices.remove', { devSno });
     if (o.json) line(r);
