@@ -5,9 +5,10 @@
 // box's code and message: not re-sent until the person changes), noanswer (re-sent on the next
 // sync), sent (one-way mode), deleting, unsent (the broker refused), held (not sent: the photo
 // fails the check the box enrols with; sent once a passing photo replaces it). A person the box
-// may hold (anything was sent to it) whose photo now fails is deleted from it — the box must not
-// recognise a face the operator replaced — removing (delete_users sent, no result yet; sent
-// again like a delete), then removed (off the box; sent again once a passing photo replaces it).
+// may hold (anything was sent to it) whose photo now fails, or who has no photo left (every photo
+// deleted), is deleted from it — the box must not recognise a face the operator replaced or
+// removed — removing (delete_users sent, no result yet; sent again like a delete), then removed
+// (off the box; sent again once a passing photo comes).
 // Every decision is made from the stored rows, so a crash anywhere leaves them saying what is
 // still to do. Results are matched by messageId. Idempotent.
 import { randomUUID } from 'node:crypto';
@@ -103,8 +104,13 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
   const toRemove: Desired[] = [];
   for (const d of desired.values()) {
     const r = rows.get(d.id);
-    // a photo the box would refuse is not sent: the person's state says why, until the photo is replaced
-    if (d.photo && d.photoProblem) {
+    // a photo the box would refuse, or none at all (every photo deleted), is not sent: the person's
+    // state says why, until a passing photo comes. A person with no photo who never had a row keeps none
+    if (!d.photo && !r) {
+      report.unchanged++;
+      continue;
+    }
+    if (d.photoProblem) {
       if (r && !offBox(r)) {
         // the box may still hold (and recognise) what it was sent before: delete it there
         if (r.state !== 'removing' || r.version !== d.version || stale(r)) toRemove.push(d);
@@ -120,7 +126,7 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
       r.state === 'deleting' ||
       (r.state === 'pending' && stale(r)) ||
       (r.state === 'failed' && r.code !== null && RETRY_CODES.includes(r.code) && stale(r));
-    if (resend && d.photo) toAdd.push(d);
+    if (resend) toAdd.push(d);
     else report.unchanged++;
   }
   // held and never sent, or removed: nothing on the box to delete, only the row
