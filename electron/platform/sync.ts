@@ -37,6 +37,12 @@ export interface SyncDeps {
   inlineUsers(): boolean;
   /** A command without a result this long is re-sent on the next sync. */
   resendAfterMs: number;
+  /**
+   * When this platform started: a person the box could not fetch (noanswer) under a command sent
+   * before it is sent again at once — the box failed to reach a platform that was down (a crash,
+   * a restart), not one it cannot reach. Once only: the new command is sent after the start.
+   */
+  startedAt?: number;
   /** Serialises writes to the database. */
   lock<T>(fn: () => Promise<T>): Promise<T>;
   /** A read of one committed state on a reader connection (outside the lock). */
@@ -58,6 +64,16 @@ interface BoxPersonRow {
  * sent again once the resend time has passed, like a command without an answer.
  */
 export const RETRY_CODES = [50073];
+
+/** Sent before this platform started (see SyncDeps.startedAt). */
+const sentBeforeStart = (deps: SyncDeps, r: { sent_at: number | null }) => deps.startedAt !== undefined && r.sent_at !== null && r.sent_at < deps.startedAt;
+
+/** Whether a box has people the box could not fetch under a command sent before this platform started: they are sent again at once. */
+export async function retryAfterStart(deps: SyncDeps, devSno: string): Promise<boolean> {
+  if (deps.startedAt === undefined) return false;
+  const r = await deps.read((db) => db.get("SELECT 1 AS x FROM box_people WHERE dev_sno = ? AND state = 'noanswer' AND sent_at < ? LIMIT 1", [devSno, deps.startedAt]));
+  return r !== undefined;
+}
 
 /** Nothing of this person is on the box: held before anything was sent, or removed (the box confirmed the delete). */
 const offBox = (r: BoxPersonRow) => (r.state === 'held' || r.state === 'removed') && r.sent_at === null;
@@ -97,8 +113,9 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
   const old = (r: BoxPersonRow) => r.sent_at === null || now - r.sent_at >= deps.resendAfterMs;
   const stale = (r: BoxPersonRow) => !o.queueBusy && old(r);
   // unanswered or unsent people: at once when asked (`force`: the operator's sync, a box that
-  // logs in), else once the resend time has passed since they were sent
-  const retry = (r: BoxPersonRow) => !!o.force || old(r);
+  // logs in) or when they were sent before this platform started, else once the resend time has
+  // passed since they were sent
+  const retry = (r: BoxPersonRow) => !!o.force || old(r) || sentBeforeStart(deps, r);
   const toAdd: Desired[] = [];
   const toHold: Array<{ d: Desired; state: 'held' | 'removed' }> = [];
   const toRemove: Desired[] = [];
