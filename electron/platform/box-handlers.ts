@@ -9,7 +9,7 @@ import { exchangeSpec } from './broker-provision';
 import type { PlatformCore } from './core';
 import { boxBrokerNames, DEV_SNO_RE, normaliseHexMac } from './names';
 import { desiredFor } from './people';
-import { applyResult } from './sync';
+import { applyResult, retryAfterStart } from './sync';
 import type { SyncRunner } from './sync-runner';
 
 export class BoxHandlers {
@@ -150,7 +150,8 @@ export class BoxHandlers {
     const outcome = await applyResult(core.deps, devSno, raw);
     if (outcome === 'malformed') process.emitWarning(`a result from ${devSno} is not a §4.5 result object; ignored`);
     void core.serial(() => core.devices.seen(devSno)).catch(() => undefined);
-    if (outcome === 'applied') core.changed('sync');
+    // people the box could not fetch while this platform was down: sent again (a second later, once for them all)
+    if (outcome === 'applied') core.changed('sync', await retryAfterStart(core.deps, devSno).catch(() => false));
   }
 }
 

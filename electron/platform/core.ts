@@ -85,6 +85,7 @@ export class PlatformCore {
       resultsMode: () => (this.settings.get(SETTING_RESULTS) as ResultsMode | undefined) ?? 'queue',
       inlineUsers: () => this.settings.get(SETTING_INLINE) === '1',
       resendAfterMs: o.resendAfterMs ?? 120_000,
+      startedAt: Date.now(),
       lock: (fn) => this.serial(fn),
       read: (fn) => reads.read(fn),
     };

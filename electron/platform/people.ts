@@ -240,10 +240,13 @@ export interface Desired {
   info: Record<string, unknown>;
   permissionIds: string[];
   photo: { sha256: string; ext: string } | null;
-  /** Why the person is held (not sent, or removed from boxes that had them): the photo fails the check the box enrols with (null: it passes). */
+  /** Why the person is held (not sent, or removed from boxes that had them): no photo (NO_PHOTO), or the photo fails the check the box enrols with (null: it passes). */
   photoProblem: string | null;
   version: string;
 }
+
+/** Why a person is held back who has no photo at all (every photo deleted): the box enrols from the photo. */
+export const NO_PHOTO = 'no photo; add a photo';
 
 /** Why a person is held back: the photo fails the check (photos.ts verdict) and what to do. */
 export function photoProblem(verdictJson: string): string {
@@ -271,7 +274,7 @@ export async function desiredFor(db: PlatformDb, devSno: string): Promise<Map<st
       .update(JSON.stringify([r.name, r.type, r.register_type, info, permissionIds, photo?.sha256 ?? null]))
       .digest('hex')
       .slice(0, 32);
-    const problem = photo && r.pass === 0 ? photoProblem(r.verdict_json ?? '{}') : null;
+    const problem = !photo ? NO_PHOTO : r.pass === 0 ? photoProblem(r.verdict_json ?? '{}') : null;
     out.set(r.id, { id: r.id, name: r.name, type: r.type, registerType: r.register_type, info, permissionIds, photo, photoProblem: problem, version });
   }
   return out;

@@ -5,9 +5,10 @@
 // box's code and message: not re-sent until the person changes), noanswer (re-sent on the next
 // sync), sent (one-way mode), deleting, unsent (the broker refused), held (not sent: the photo
 // fails the check the box enrols with; sent once a passing photo replaces it). A person the box
-// may hold (anything was sent to it) whose photo now fails is deleted from it — the box must not
-// recognise a face the operator replaced — removing (delete_users sent, no result yet; sent
-// again like a delete), then removed (off the box; sent again once a passing photo replaces it).
+// may hold (anything was sent to it) whose photo now fails, or who has no photo left (every photo
+// deleted), is deleted from it — the box must not recognise a face the operator replaced or
+// removed — removing (delete_users sent, no result yet; sent again like a delete), then removed
+// (off the box; sent again once a passing photo comes).
 // Every decision is made from the stored rows, so a crash anywhere leaves them saying what is
 // still to do. Results are matched by messageId. Idempotent.
 import { randomUUID } from 'node:crypto';
@@ -36,6 +37,12 @@ export interface SyncDeps {
   inlineUsers(): boolean;
   /** A command without a result this long is re-sent on the next sync. */
   resendAfterMs: number;
+  /**
+   * When this platform started: a person the box could not fetch (noanswer) under a command sent
+   * before it is sent again at once — the box failed to reach a platform that was down (a crash,
+   * a restart), not one it cannot reach. Once only: the new command is sent after the start.
+   */
+  startedAt?: number;
   /** Serialises writes to the database. */
   lock<T>(fn: () => Promise<T>): Promise<T>;
   /** A read of one committed state on a reader connection (outside the lock). */
@@ -57,6 +64,16 @@ interface BoxPersonRow {
  * sent again once the resend time has passed, like a command without an answer.
  */
 export const RETRY_CODES = [50073];
+
+/** Sent before this platform started (see SyncDeps.startedAt). */
+const sentBeforeStart = (deps: SyncDeps, r: { sent_at: number | null }) => deps.startedAt !== undefined && r.sent_at !== null && r.sent_at < deps.startedAt;
+
+/** Whether a box has people the box could not fetch under a command sent before this platform started: they are sent again at once. */
+export async function retryAfterStart(deps: SyncDeps, devSno: string): Promise<boolean> {
+  if (deps.startedAt === undefined) return false;
+  const r = await deps.read((db) => db.get("SELECT 1 AS x FROM box_people WHERE dev_sno = ? AND state = 'noanswer' AND sent_at < ? LIMIT 1", [devSno, deps.startedAt]));
+  return r !== undefined;
+}
 
 /** Nothing of this person is on the box: held before anything was sent, or removed (the box confirmed the delete). */
 const offBox = (r: BoxPersonRow) => (r.state === 'held' || r.state === 'removed') && r.sent_at === null;
@@ -96,15 +113,21 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
   const old = (r: BoxPersonRow) => r.sent_at === null || now - r.sent_at >= deps.resendAfterMs;
   const stale = (r: BoxPersonRow) => !o.queueBusy && old(r);
   // unanswered or unsent people: at once when asked (`force`: the operator's sync, a box that
-  // logs in), else once the resend time has passed since they were sent
-  const retry = (r: BoxPersonRow) => !!o.force || old(r);
+  // logs in) or when they were sent before this platform started, else once the resend time has
+  // passed since they were sent
+  const retry = (r: BoxPersonRow) => !!o.force || old(r) || sentBeforeStart(deps, r);
   const toAdd: Desired[] = [];
   const toHold: Array<{ d: Desired; state: 'held' | 'removed' }> = [];
   const toRemove: Desired[] = [];
   for (const d of desired.values()) {
     const r = rows.get(d.id);
-    // a photo the box would refuse is not sent: the person's state says why, until the photo is replaced
-    if (d.photo && d.photoProblem) {
+    // a photo the box would refuse, or none at all (every photo deleted), is not sent: the person's
+    // state says why, until a passing photo comes. A person with no photo who never had a row keeps none
+    if (!d.photo && !r) {
+      report.unchanged++;
+      continue;
+    }
+    if (d.photoProblem) {
       if (r && !offBox(r)) {
         // the box may still hold (and recognise) what it was sent before: delete it there
         if (r.state !== 'removing' || r.version !== d.version || stale(r)) toRemove.push(d);
@@ -120,7 +143,7 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
       r.state === 'deleting' ||
       (r.state === 'pending' && stale(r)) ||
       (r.state === 'failed' && r.code !== null && RETRY_CODES.includes(r.code) && stale(r));
-    if (resend && d.photo) toAdd.push(d);
+    if (resend) toAdd.push(d);
     else report.unchanged++;
   }
   // held and never sent, or removed: nothing on the box to delete, only the row

@@ -70,10 +70,16 @@ describe('platform: a person is sent only with a photo the box takes at their re
     return r.status === 200;
   };
   /** Waits until the platform shows the person removed from the box and the box no longer has them. */
-  const removed = async (id: string, what: string) => {
+  const removed = async (id: string, what: string, reason = /^photo fails the check \(.+\); replace the photo$/) => {
     await until(`${what}: ${id} removed`, async () => (await state(id))?.state === 'removed' && !(await onBox(id)), 90_000);
     const s = await state(id);
-    assert.match(s?.message ?? '', /^photo fails the check \(.+\); replace the photo$/, 'the reason stays');
+    assert.match(s?.message ?? '', reason, 'the reason stays');
+  };
+  const NO_PHOTO = /^no photo; add a photo$/;
+  /** Deletes every photo of a person. */
+  const dropPhotos = async (id: string) => {
+    for (const sha of await photoOf(id)) await h.platform.removePhoto(id, sha);
+    assert.equal((await h.platform.getPerson(id)).photos.length, 0);
   };
   const photoOf = async (id: string) => (await h.platform.getPerson(id)).photos.map((p) => p.sha256);
   const lastLogin = async () => (await h.platform.listDevices()).find((d) => d.devSno === devSno)!.lastLoginAt;
@@ -180,5 +186,32 @@ describe('platform: a person is sent only with a photo the box takes at their re
     assert.equal(await onBox('cu'), false);
     assert.equal((await health(agent!)).users, 0, 'nobody left on the box');
     assert.equal(await lastLogin(), login, 'the box did not log in again: the retry timer sent the removal');
+  });
+
+  it('a person whose photos are all deleted is removed from the box, and enrolled again when a photo is added', { timeout: 240_000 }, async () => {
+    await h.platform.savePerson({ id: 'np', name: 'No Photo', registerType: 2, groups: ['staff'] }, { update: false, photos: [small] });
+    await h.platform.sync(devSno);
+    await until('np enrolled', async () => (await state('np'))?.state === 'enrolled' && (await onBox('np')), 60_000);
+    await dropPhotos('np');
+    await h.platform.sync(devSno);
+    // the box must not go on recognising the old photo
+    await removed('np', 'photos deleted', NO_PHOTO);
+    await h.platform.addPhoto('np', small);
+    await h.platform.sync(devSno);
+    await until('np enrolled again', async () => (await state('np'))?.state === 'enrolled' && (await onBox('np')), 60_000);
+  });
+
+  it('a crash after the photos are deleted and before the sync: the platform removes the person when it starts again', { timeout: 240_000 }, async () => {
+    const login = await lastLogin();
+    await dropPhotos('np');
+    await restart({ resendAfterMs: 60_000 });
+    await removed('np', 'after the restart', NO_PHOTO);
+    assert.equal(await lastLogin(), login, "the box did not log in again: the platform's own sync at start removed np");
+    // a removed person with no photo stays removed (no command every sync), and comes back with a photo
+    const [r] = await h.platform.sync(devSno);
+    assert.equal(r!.added + r!.deleted + (r!.removed ?? 0), 0, JSON.stringify(r));
+    await h.platform.addPhoto('np', small);
+    await h.platform.sync(devSno);
+    await until('np enrolled again', async () => (await state('np'))?.state === 'enrolled' && (await onBox('np')), 60_000);
   });
 });
