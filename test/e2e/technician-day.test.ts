@@ -1,0 +1,79 @@
+// A field technician's day in site mode at 760, 1024 and 1366 px, all real: `se3kit serve` (the
+// built CLI), a virtual box (a real `se3kit agent` on loopback), Debian chromium via
+// playwright-core. What the day showed up:
+// 1. The Deploy page before any bundle is there: the bundle field's placeholder shows in full.
+// 2. A box found by a scan of an explicit loopback range goes away while its details are open:
+//    the page says so (offline, in the list and in the details) without a new scan, and the
+//    details still show in full (the offline mark used to push the panel past the window's edge,
+//    cutting the fields and the error of a save that could not reach the box).
+// Screenshots: test-artifacts/e2e/day-*.png.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { startAgentProcess } from '../helpers/agent-process';
+import { haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite } from './harness';
+import { cutOff, selectWidths } from './layout';
+
+const WIDTHS = [760, 1024, 1366];
+
+test("a technician's day at 760, 1024 and 1366 px: Deploy before any bundle, a box going away", { timeout: 180_000 }, async (t) => {
+  if (!haveChromium(t)) return;
+  const site = await startSite();
+  let browser: Browser | null = null;
+  const agentData = mkdtempSync(join(tmpdir(), 'se3kit-e2e-day-agent-'));
+  t.after(async () => {
+    await browser?.close();
+    await site.stop();
+    rmSync(agentData, { recursive: true, force: true });
+  });
+  browser = await launchChromium();
+  const page = await loggedInPage(browser, site);
+
+  // ---- 1. the Deploy page with no bundle yet: the bundle field says so in full
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto(`${site.url}#/deploy`);
+    const pick = page.locator('select[name=bundle]');
+    await pick.locator('option', { hasText: 'No bundle yet' }).waitFor({ state: 'attached' });
+    const w = await selectWidths(pick);
+    assert.ok(w.has >= w.need, `${width} px: the bundle field's placeholder shown in full (${w.has} px of ${w.need})`);
+    assert.deepEqual(await sidewaysScroll(page), [], `${width} px: the Deploy page does not scroll sideways`);
+    await shot(page, `day-01-deploy-empty-${width}`);
+  }
+
+  // ---- 2. a box found on loopback, opened, then gone
+  const agent = await startAgentProcess({ dataDir: agentData, host: '127.0.0.1', mdns: false });
+  t.after(() => agent.kill());
+  const id = `127.0.0.1:${agent.port}`;
+  await page.setViewportSize({ width: 1024, height: 800 });
+  await page.goto(`${site.url}#/boxes`);
+  await page.fill('input[name=cidrs]', '127.0.0.1/32');
+  await page.fill('input[name=port]', String(agent.port));
+  await page.uncheck('input[name=mdns]');
+  await page.getByRole('button', { name: 'Scan' }).click();
+  const row = page.locator(`tr[data-box="${id}"]`);
+  await row.waitFor({ timeout: 20_000 });
+  await row.click();
+  const details = page.getByRole('complementary', { name: `Box ${id}` });
+  await details.getByText('answering').waitFor();
+  await agent.kill();
+  // no new scan: the page's own re-check finds it gone
+  await details.getByText(/^offline/).waitFor({ timeout: 40_000 });
+  await row.getByText('offline').waitFor();
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 800 });
+    assert.deepEqual(await cutOff(page, `aside[aria-label="Box ${id}"]`), [], `${width} px: the details of the box gone away shown in full`);
+    assert.deepEqual(await sidewaysScroll(page), [], `${width} px: nothing scrolls sideways`);
+    await shot(page, `day-02-box-gone-${width}`);
+  }
+  // saving to it says it was not saved and what to do, in full
+  await page.setViewportSize({ width: 1024, height: 800 });
+  await details.locator('input[name=dev_sno]').fill('TJGSDX000120190726103455');
+  await details.getByRole('button', { name: 'Save to box' }).click();
+  await details.getByText('Not saved.').waitFor({ timeout: 20_000 });
+  assert.deepEqual(await cutOff(page, `aside[aria-label="Box ${id}"]`), [], '1024 px: the failed save shown in full');
+  await shot(page, 'day-03-box-gone-save-1024');
+});
