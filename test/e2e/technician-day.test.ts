@@ -6,20 +6,24 @@
 //    the page says so (offline, in the list and in the details) without a new scan, and the
 //    details still show in full (the offline mark used to push the panel past the window's edge,
 //    cutting the fields and the error of a save that could not reach the box).
+// 3. The Deploy page with a bundle and a finished adopt to a box that does not answer SSH (a free
+//    loopback port): the chosen bundle (file name and size) shows in full, the Advanced settings
+//    stay inside the form, and the failure says what to check.
 // Screenshots: test-artifacts/e2e/day-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startAgentProcess } from '../helpers/agent-process';
-import { haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite } from './harness';
+import { testBundle } from '../deploy/fixture';
+import { freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite } from './harness';
 import { cutOff, selectWidths } from './layout';
 
 const WIDTHS = [760, 1024, 1366];
 
-test("a technician's day at 760, 1024 and 1366 px: Deploy before any bundle, a box going away", { timeout: 180_000 }, async (t) => {
+test("a technician's day at 760, 1024 and 1366 px: Deploy before any bundle, a box going away, Deploy with a bundle and a failed adopt", { timeout: 180_000 }, async (t) => {
   if (!haveChromium(t)) return;
   const site = await startSite();
   let browser: Browser | null = null;
@@ -76,4 +80,31 @@ test("a technician's day at 760, 1024 and 1366 px: Deploy before any bundle, a b
   await details.getByText('Not saved.').waitFor({ timeout: 20_000 });
   assert.deepEqual(await cutOff(page, `aside[aria-label="Box ${id}"]`), [], '1024 px: the failed save shown in full');
   await shot(page, 'day-03-box-gone-save-1024');
+
+  // ---- 3. the Deploy page with a bundle, and an adopt to a box that does not answer SSH
+  const bundleDir = join(site.data, 'bundles');
+  mkdirSync(bundleDir, { recursive: true });
+  const bundle = (await testBundle(bundleDir, '1.0.0')).file;
+  const target = `127.0.0.1:${await freePort()}`;
+  await page.goto(`${site.url}#/deploy`);
+  const pick = page.locator('select[name=bundle]');
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await pick.locator('option', { hasText: 'se3-agent-1.0.0' }).waitFor({ state: 'attached' });
+  await pick.selectOption(bundle);
+  await page.fill('textarea[name=targets]', target);
+  await page.check('input[name=auth][value=password]');
+  await page.fill('input[name=password]', 'not-used: nothing listens');
+  await page.getByRole('button', { name: 'Adopt only' }).click();
+  const failed = page.locator(`[data-job-state="done"] [data-job-box="${target}"]`);
+  await failed.getByText(/nothing accepts SSH connections on .*: is SSH enabled on the box and the port right\?/).waitFor({ timeout: 30_000 });
+  await page.locator('details.advanced summary').click();
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 800 });
+    const w = await selectWidths(pick);
+    assert.ok(w.has >= w.need, `${width} px: the chosen bundle shown in full (${w.has} px of ${w.need})`);
+    assert.deepEqual(await cutOff(page, 'form[aria-label="Deploy settings"]'), [], `${width} px: the form's fields inside it`);
+    assert.deepEqual(await cutOff(page, '[data-job]'), [], `${width} px: the failed adopt shown in full`);
+    assert.deepEqual(await sidewaysScroll(page), [], `${width} px: nothing scrolls sideways`);
+    await shot(page, `day-04-deploy-failed-${width}`, true);
+  }
 });
