@@ -6,6 +6,8 @@
 //    the page says so (offline, in the list and in the details) without a new scan, and the
 //    details still show in full (the offline mark used to push the panel past the window's edge,
 //    cutting the fields and the error of a save that could not reach the box).
+//    With the keyboard only: the row opens with Enter, Tab reaches the DevSno field, Enter saves,
+//    Escape closes the details and the focus goes back to the row (it used to fall to the page).
 // 3. The Deploy page with a bundle and a finished adopt to a box that does not answer SSH (a free
 //    loopback port): the chosen bundle (file name and size) shows in full, the Advanced settings
 //    stay inside the form, and the failure says what to check.
@@ -60,8 +62,22 @@ test("a technician's day at 760, 1024 and 1366 px: Deploy before any bundle, a b
   await page.getByRole('button', { name: 'Scan' }).click();
   const row = page.locator(`tr[data-box="${id}"]`);
   await row.waitFor({ timeout: 20_000 });
-  await row.click();
+  // keyboard only: Enter on the row opens it, Tab reaches its fields, Enter saves, Escape closes
+  // and gives the focus back to the row
+  await row.focus();
+  await page.keyboard.press('Enter');
   const details = page.getByRole('complementary', { name: `Box ${id}` });
+  await details.getByText('answering').waitFor();
+  const devSno = details.locator('input[name=dev_sno]');
+  for (let i = 0; i < 6 && !(await devSno.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+  assert.equal(await devSno.evaluate((el) => el === document.activeElement), true, 'Tab from the row reaches the DevSno field');
+  await page.keyboard.type('TJGSDX000120190726103455');
+  await page.keyboard.press('Enter');
+  await details.getByTestId('readback-dev-sno').filter({ hasText: 'TJGSDX000120190726103455' }).waitFor({ timeout: 15_000 });
+  await page.keyboard.press('Escape');
+  await details.waitFor({ state: 'detached' });
+  assert.equal(await row.evaluate((el) => el === document.activeElement), true, `Escape gives the focus back to the box's row, not to ${await page.evaluate(() => document.activeElement?.tagName)}`);
+  await page.keyboard.press('Enter');
   await details.getByText('answering').waitFor();
   await agent.kill();
   // no new scan: the page's own re-check finds it gone
@@ -75,7 +91,7 @@ test("a technician's day at 760, 1024 and 1366 px: Deploy before any bundle, a b
   }
   // saving to it says it was not saved and what to do, in full
   await page.setViewportSize({ width: 1024, height: 800 });
-  await details.locator('input[name=dev_sno]').fill('TJGSDX000120190726103455');
+  await devSno.fill('TJGSDX000120190726103456');
   await details.getByRole('button', { name: 'Save to box' }).click();
   await details.getByText('Not saved.').waitFor({ timeout: 20_000 });
   assert.deepEqual(await cutOff(page, `aside[aria-label="Box ${id}"]`), [], '1024 px: the failed save shown in full');

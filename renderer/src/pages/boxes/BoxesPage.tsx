@@ -46,6 +46,14 @@ export function BoxesPage() {
     });
   const sortBy = (key: SortKey) => boxesStore.set((st) => ({ sort: { key, dir: st.sort.key === key ? (-st.sort.dir as 1 | -1) : 1 } }));
   const select = (id: string | null) => boxesStore.set({ selected: id });
+  // Closing the details (Escape, ×) from inside them gives the focus back to the box's row, so a
+  // keyboard user goes on from where they were instead of from the top of the page.
+  const closeDetails = (id: string) => {
+    const panel = document.querySelector('aside.details');
+    const focusWasInside = !!panel?.contains(document.activeElement) || document.activeElement === document.body;
+    select(null);
+    if (focusWasInside) requestAnimationFrame(() => document.querySelector<HTMLElement>(`tr[data-box="${CSS.escape(id)}"]`)?.focus());
+  };
 
   return (
     <div className="page boxes-page">
@@ -135,7 +143,7 @@ export function BoxesPage() {
             />
           )}
         </section>
-        {row && <BoxDetails row={row} now={now} onClose={() => select(null)} onUpdated={(patch) => updateRow(row.id, patch)} />}
+        {row && <BoxDetails row={row} now={now} onClose={() => closeDetails(row.id)} onUpdated={(patch) => updateRow(row.id, patch)} />}
       </div>
       {s.rows.length > 0 && <CommissionPanel hosts={picked.map((r) => `${r.ip}:${r.port}`)} />}
       <CsvImport />
