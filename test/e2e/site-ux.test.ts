@@ -21,7 +21,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import type { BrokerStatus } from '../../electron/api/broker';
-import { freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite } from './harness';
+import { apiClient, freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite } from './harness';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,18 +31,6 @@ import { startAgentProcess } from '../helpers/agent-process';
 import { miniBundle } from '../deploy/fixture';
 import { face } from '../fiqa/fixtures';
 import { cutOff, outside, selectWidths } from './layout';
-
-async function apiClient(url: string, password: string) {
-  const login = await fetch(new URL('/api/login', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) });
-  assert.equal(login.status, 200, 'admin login');
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  return async <T = unknown>(method: string, params: object = {}): Promise<T> => {
-    const res = await fetch(new URL(`/api/call/${method}`, url), { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(params) });
-    const body = (await res.json()) as { result?: T; error?: { message: string } };
-    assert.equal(res.status, 200, `${method}: ${body.error?.message}`);
-    return body.result as T;
-  };
-}
 
 test('site mode at 760 px and 1366 px: broker Stop before any box, then the pages with boxes, people and long names fit, nothing cut', { timeout: 240_000 }, async (t) => {
   if (!haveChromium(t)) return;

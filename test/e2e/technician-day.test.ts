@@ -11,6 +11,10 @@
 // 3. The Deploy page with a bundle and a finished adopt to a box that does not answer SSH (a free
 //    loopback port): the chosen bundle (file name and size) shows in full, the Advanced settings
 //    stay inside the form, and the failure says what to check.
+// 4. Keyboard only on the inline confirmations of the Site page (Release MAC, Wipe…, Remove) and
+//    the Broker page (Stop, with the site's box on it): Enter opens one and the focus goes to its
+//    safe answer (it used to fall to the page with the button that asked), Escape closes it and
+//    the focus goes back to that button.
 // Screenshots: test-artifacts/e2e/day-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,14 +24,16 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startAgentProcess } from '../helpers/agent-process';
 import { testBundle } from '../deploy/fixture';
-import { freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite } from './harness';
+import { boxLogin } from '../platform/events-box-double';
+import { apiClient, freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite } from './harness';
 import { cutOff, selectWidths } from './layout';
 
 const WIDTHS = [760, 1024, 1366];
 
-test("a technician's day at 760, 1024 and 1366 px: Deploy before any bundle, a box going away, Deploy with a bundle and a failed adopt", { timeout: 180_000 }, async (t) => {
+test("a technician's day at 760, 1024 and 1366 px: Deploy before any bundle, a box going away, Deploy with a bundle and a failed adopt, confirmations by keyboard", { timeout: 180_000 }, async (t) => {
   if (!haveChromium(t)) return;
-  const site = await startSite();
+  const boxPort = await freePort();
+  const site = await startSite(['--box-port', String(boxPort), '--amqp-port', String(await freePort())]);
   let browser: Browser | null = null;
   const agentData = mkdtempSync(join(tmpdir(), 'se3kit-e2e-day-agent-'));
   t.after(async () => {
@@ -123,4 +129,40 @@ test("a technician's day at 760, 1024 and 1366 px: Deploy before any bundle, a b
     assert.deepEqual(await sidewaysScroll(page), [], `${width} px: nothing scrolls sideways`);
     await shot(page, `day-04-deploy-failed-${width}`, true);
   }
+
+  // ---- 4. the inline confirmations with the keyboard only
+  const call = await apiClient(site.url, site.password);
+  const dev = (await call<{ devSno: string }>('platform.devices.add', { name: 'front gate' })).devSno;
+  await boxLogin(boxPort, dev, 'front gate', '0x0000000000c0'); // binds a MAC (Release MAC) and puts the site on its broker
+  const focused = () => page.evaluate(() => `${document.activeElement?.tagName} "${document.activeElement?.textContent?.trim().slice(0, 40)}"`);
+  await page.setViewportSize({ width: 1024, height: 800 });
+  await page.goto(`${site.url}#/site`);
+  const devRow = page.locator(`tr[data-dev="${dev}"]`);
+  for (const [opener, group, safe] of [
+    ['Release MAC', 'Confirm release', 'Keep'],
+    ['Wipe…', 'Confirm wipe', 'Cancel'],
+    ['Remove', 'Confirm remove', 'Keep'],
+  ] as const) {
+    await devRow.getByRole('button', { name: opener, exact: true }).focus();
+    await page.keyboard.press('Enter');
+    const confirm = devRow.getByRole('group', { name: group });
+    await confirm.waitFor();
+    assert.equal(await focused(), `BUTTON "${safe}"`, `${opener}: the focus goes to ${safe}`);
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    assert.equal(await focused(), `BUTTON "${opener}"`, `${opener}: Escape closes the confirmation and gives the focus back`);
+  }
+  await devRow.getByRole('button', { name: 'Wipe…' }).waitFor(); // nothing was wiped or removed
+  await page.goto(`${site.url}#/broker`);
+  const server = page.getByRole('form', { name: 'Broker server' });
+  const stop = server.getByRole('button', { name: 'Stop', exact: true });
+  await stop.focus();
+  await page.keyboard.press('Enter');
+  const ask = page.getByRole('alertdialog', { name: "Stop the site's broker?" });
+  await ask.waitFor();
+  assert.equal(await focused(), 'BUTTON "Keep it running"', 'Stop: the focus goes to Keep it running, so a second Enter does not stop the broker');
+  await page.keyboard.press('Escape');
+  await ask.waitFor({ state: 'detached' });
+  assert.equal(await focused(), 'BUTTON "Stop"', 'Escape keeps the broker running and gives the focus back to Stop');
+  await page.locator('[data-testid=broker-state]', { hasText: 'Running' }).waitFor();
 });
