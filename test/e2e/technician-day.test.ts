@@ -10,7 +10,7 @@
 //    Escape closes the details and the focus goes back to the row (it used to fall to the page).
 // 3. The Deploy page with a bundle and a finished adopt to a box that does not answer SSH (a free
 //    loopback port): the chosen bundle (file name and size) shows in full, the Advanced settings
-//    stay inside the form, and the failure says what to check.
+//    stay inside the form, the failure says what to check, and the Job picker names the job in full.
 // 4. Keyboard only on the inline confirmations of the Site page (Release MAC, Wipe…, Remove) and
 //    the Broker page (Stop, with the site's box on it): Enter opens one and the focus goes to its
 //    safe answer (it used to fall to the page with the button that asked), Escape closes it and
@@ -119,11 +119,25 @@ test("a technician's day at 760, 1024 and 1366 px: Deploy before any bundle, a b
   await page.getByRole('button', { name: 'Adopt only' }).click();
   const failed = page.locator(`[data-job-state="done"] [data-job-box="${target}"]`);
   await failed.getByText(/nothing accepts SSH connections on .*: is SSH enabled on the box and the port right\?/).waitFor({ timeout: 30_000 });
+  // a second try, adopt and deploy: the earlier job is in the Job picker
+  await page.fill('input[name=password]', 'not-used: nothing listens');
+  await page.getByRole('button', { name: 'Adopt and deploy' }).click();
+  const jobPick = page.getByLabel('Show job');
+  await jobPick.locator('option').nth(1).waitFor({ state: 'attached', timeout: 30_000 });
+  await page
+    .locator('[data-job-state="done"]')
+    .waitFor({ timeout: 60_000 })
+    .catch(async (err: Error) => {
+      await shot(page, 'day-04-deploy-second-job-not-done', true);
+      throw new Error(`${err.message}\n--- the job on the page ---\n${await page.locator('[data-job]').textContent()}`);
+    });
   await page.locator('details.advanced summary').click();
   for (const width of WIDTHS) {
     await page.setViewportSize({ width, height: 800 });
     const w = await selectWidths(pick);
     assert.ok(w.has >= w.need, `${width} px: the chosen bundle shown in full (${w.has} px of ${w.need})`);
+    const j = await selectWidths(jobPick);
+    assert.ok(j.has >= j.need, `${width} px: the shown job named in full in the Job picker (${j.has} px of ${j.need})`);
     assert.deepEqual(await cutOff(page, 'form[aria-label="Deploy settings"]'), [], `${width} px: the form's fields inside it`);
     assert.deepEqual(await cutOff(page, '[data-job]'), [], `${width} px: the failed adopt shown in full`);
     assert.deepEqual(await sidewaysScroll(page), [], `${width} px: nothing scrolls sideways`);
