@@ -3,7 +3,8 @@
 // bundles, Debian chromium. Adopts the box with its password and deploys through the UI (progress
 // bar to done, report "installed", the agent answering /health on the box), reads the status,
 // refuses a changed host key until it is accepted in the UI, updates, rolls back from the page,
-// and hands boxes over from the Boxes page; a status read under one job is not shown under the next. Screenshots: test-artifacts/e2e/deploy-NN-*.png.
+// and hands boxes over from the Boxes page; a status read under one job is not shown under the
+// next. Screenshots: test-artifacts/e2e/deploy-NN-*.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
