@@ -14,7 +14,8 @@
 // 4. Keyboard only on the inline confirmations of the Site page (Release MAC, Wipe…, Remove) and
 //    the Broker page (Stop, with the site's box on it): Enter opens one and the focus goes to its
 //    safe answer (it used to fall to the page with the button that asked), Escape closes it and
-//    the focus goes back to that button.
+//    the focus goes back to that button. Renaming a box in place: Enter saves, Escape cancels, and
+//    the focus goes back to Rename.
 // Screenshots: test-artifacts/e2e/day-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -167,6 +168,23 @@ test("a technician's day at 760, 1024 and 1366 px: Deploy before any bundle, a b
     assert.equal(await focused(), `BUTTON "${opener}"`, `${opener}: Escape closes the confirmation and gives the focus back`);
   }
   await devRow.getByRole('button', { name: 'Wipe…' }).waitFor(); // nothing was wiped or removed
+  // renaming the box in place: the field takes the focus, Enter saves, Escape cancels, and the
+  // focus goes back to Rename either way
+  await devRow.getByRole('button', { name: 'Rename front gate' }).focus();
+  await page.keyboard.press('Enter');
+  assert.equal(await focused(), 'INPUT ""', 'Rename: the focus goes to the name field');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('front gate (north)');
+  await page.keyboard.press('Enter');
+  const renamed = devRow.getByRole('button', { name: 'Rename front gate (north)' });
+  await renamed.waitFor();
+  assert.equal(await renamed.evaluate((el) => el === document.activeElement), true, `Enter saves and gives the focus back to Rename, not to ${await focused()}`);
+  await page.keyboard.press('Enter');
+  await page.keyboard.type(' typed, then dropped');
+  await page.keyboard.press('Escape');
+  await renamed.waitFor();
+  assert.equal(await renamed.evaluate((el) => el === document.activeElement), true, `Escape keeps the name and gives the focus back to Rename, not to ${await focused()}`);
+  assert.equal((await call<{ name: string }[]>('platform.devices.list'))[0]!.name, 'front gate (north)');
   await page.goto(`${site.url}#/broker`);
   const server = page.getByRole('form', { name: 'Broker server' });
   const stop = server.getByRole('button', { name: 'Stop', exact: true });
