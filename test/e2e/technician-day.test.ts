@@ -11,11 +11,11 @@
 // 3. The Deploy page with a bundle and a finished adopt to a box that does not answer SSH (a free
 //    loopback port): the chosen bundle (file name and size) shows in full, the Advanced settings
 //    stay inside the form, the failure says what to check, and the Job picker names the job in full.
-// 4. Keyboard only on the inline confirmations of the Site page (Release MAC, Wipe…, Remove) and
-//    the Broker page (Stop, with the site's box on it): Enter opens one and the focus goes to its
-//    safe answer (it used to fall to the page with the button that asked), Escape closes it and
-//    the focus goes back to that button. Renaming a box in place: Enter saves, Escape cancels, and
-//    the focus goes back to Rename.
+// 4. Keyboard only on the inline confirmations of the Site page (Release MAC, Wipe…, Remove), the
+//    People page (Delete) and the Broker page (Stop, with the site's box on it): Enter opens one
+//    and the focus goes to its safe answer (it used to fall to the page with the button that
+//    asked), Escape closes it and the focus goes back to that button. Renaming a box in place:
+//    Enter saves, Escape cancels, and the focus goes back to Rename.
 // Screenshots: test-artifacts/e2e/day-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,6 +26,7 @@ import type { Browser } from 'playwright-core';
 import { startAgentProcess } from '../helpers/agent-process';
 import { testBundle } from '../deploy/fixture';
 import { boxLogin } from '../platform/events-box-double';
+import { face } from '../fiqa/fixtures';
 import { apiClient, freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite } from './harness';
 import { cutOff, selectWidths } from './layout';
 
@@ -185,6 +186,17 @@ test("a technician's day at 760, 1024 and 1366 px: Deploy before any bundle, a b
   await renamed.waitFor();
   assert.equal(await renamed.evaluate((el) => el === document.activeElement), true, `Escape keeps the name and gives the focus back to Rename, not to ${await focused()}`);
   assert.equal((await call<{ name: string }[]>('platform.devices.list'))[0]!.name, 'front gate (north)');
+  // the People page's Delete asks the same way
+  await call('platform.people.add', { id: 'ann', name: 'Ann Good', groups: [], photos: [face('obama.jpg').toString('base64')] });
+  await page.goto(`${site.url}#/people`);
+  const ann = page.locator('tr[data-person="ann"]');
+  await ann.getByRole('button', { name: 'Delete', exact: true }).focus();
+  await page.keyboard.press('Enter');
+  await ann.getByRole('button', { name: 'Yes, delete' }).waitFor();
+  assert.equal(await focused(), 'BUTTON "Keep"', 'Delete: the focus goes to Keep');
+  await page.keyboard.press('Escape');
+  await ann.getByRole('button', { name: 'Yes, delete' }).waitFor({ state: 'detached' });
+  assert.equal(await focused(), 'BUTTON "Delete"', 'Escape keeps the person and gives the focus back to Delete');
   await page.goto(`${site.url}#/broker`);
   const server = page.getByRole('form', { name: 'Broker server' });
   const stop = server.getByRole('button', { name: 'Stop', exact: true });
