@@ -27,3 +27,11 @@ export function useConfirmFocus<T extends HTMLElement, K extends string>(open: K
   };
   return { ref, onKeyDown };
 }
+
+/** Before closing something that may hold the focus (a panel, an editor): gives the focus to the
+ *  element matching `to` once it is closed, when the focus was inside `from` or on the page. */
+export function returnFocus(from: Element | null, to: string): void {
+  const active = document.activeElement;
+  if (active && active !== document.body && !from?.contains(active)) return;
+  requestAnimationFrame(() => document.querySelector<HTMLElement>(to)?.focus());
+}

@@ -14,8 +14,9 @@
 // 4. Keyboard only on the inline confirmations of the Site page (Release MAC, Wipe…, Remove), the
 //    People page (Delete) and the Broker page (Stop, with the site's box on it): Enter opens one
 //    and the focus goes to its safe answer (it used to fall to the page with the button that
-//    asked), Escape closes it and the focus goes back to that button. Renaming a box in place:
-//    Enter saves, Escape cancels, and the focus goes back to Rename.
+//    asked), Escape closes it and the focus goes back to that button. Renaming a box in place,
+//    and the person editor: Enter saves, Escape cancels (the editor had no Escape), and the focus
+//    goes back to Rename / Edit.
 // Screenshots: test-artifacts/e2e/day-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -197,6 +198,25 @@ test("a technician's day at 760, 1024 and 1366 px: Deploy before any bundle, a b
   await page.keyboard.press('Escape');
   await ann.getByRole('button', { name: 'Yes, delete' }).waitFor({ state: 'detached' });
   assert.equal(await focused(), 'BUTTON "Delete"', 'Escape keeps the person and gives the focus back to Delete');
+  // and the person editor: Tab reaches its name field, Escape closes it, Enter saves it, the focus
+  // goes back to Edit each time
+  const edit = ann.getByRole('button', { name: /^Edit/ });
+  const nameField = page.getByRole('form', { name: 'Edit Ann Good' }).getByLabel('Name');
+  for (const key of ['Escape', 'Enter'] as const) {
+    await edit.focus();
+    await page.keyboard.press('Enter');
+    await nameField.waitFor();
+    for (let i = 0; i < 6 && !(await nameField.evaluate((el) => el === document.activeElement)); i++) await page.keyboard.press('Tab');
+    assert.equal(await nameField.evaluate((el) => el === document.activeElement), true, 'Tab from Edit reaches the name field');
+    if (key === 'Enter') {
+      await page.keyboard.press('End'); // Tab selected the whole name
+      await page.keyboard.type(' (staff)');
+    }
+    await page.keyboard.press(key);
+    await nameField.waitFor({ state: 'detached' });
+    assert.equal(await edit.evaluate((el) => el === document.activeElement), true, `${key} closes the editor and gives the focus back to Edit, not to ${await focused()}`);
+  }
+  await ann.getByText('Ann Good (staff)').waitFor();
   await page.goto(`${site.url}#/broker`);
   const server = page.getByRole('form', { name: 'Broker server' });
   const stop = server.getByRole('button', { name: 'Stop', exact: true });

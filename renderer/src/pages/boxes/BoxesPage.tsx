@@ -11,6 +11,7 @@ import { boxesStore, recheckBoxes, startScan, stopScan, updateRow, useBoxesStore
 import { CsvImport } from './CsvImport';
 import { ScanBar } from './ScanBar';
 import { CommissionPanel } from '../site/CommissionPanel';
+import { returnFocus } from '../../confirm-focus';
 
 /** How often the listed boxes are asked again (login state, offline) while the page is open. */
 const RECHECK_MS = 15_000;
@@ -49,10 +50,8 @@ export function BoxesPage() {
   // Closing the details (Escape, ×) from inside them gives the focus back to the box's row, so a
   // keyboard user goes on from where they were instead of from the top of the page.
   const closeDetails = (id: string) => {
-    const panel = document.querySelector('aside.details');
-    const focusWasInside = !!panel?.contains(document.activeElement) || document.activeElement === document.body;
+    returnFocus(document.querySelector('aside.details'), `tr[data-box="${CSS.escape(id)}"]`);
     select(null);
-    if (focusWasInside) requestAnimationFrame(() => document.querySelector<HTMLElement>(`tr[data-box="${CSS.escape(id)}"]`)?.focus());
   };
 
   return (

@@ -8,7 +8,7 @@ import { api } from '../../api';
 import { STATE_WORDS, useAction, usePlatform } from '../site/usePlatform';
 import { Thumb, toBase64, Verdict } from './parts';
 import { PersonEditor } from './PersonEditor';
-import { useConfirmFocus } from '../../confirm-focus';
+import { returnFocus, useConfirmFocus } from '../../confirm-focus';
 import '../site/platform.css';
 import './people.css';
 
@@ -242,7 +242,15 @@ export function PeoplePage() {
                     {editing === p.id && (
                       <tr className="editor-row">
                         <td colSpan={6} className="stack-full">
-                          <PersonEditor person={p} groups={groupNames} onClose={() => setEditing(null)} />
+                          <PersonEditor
+                            person={p}
+                            groups={groupNames}
+                            onClose={() => {
+                              // back to the person's Edit button, not the top of the page
+                              returnFocus(document.querySelector('tr.editor-row'), `tr[data-person="${CSS.escape(p.id)}"] button[aria-expanded]`);
+                              setEditing(null);
+                            }}
+                          />
                         </td>
                       </tr>
                     )}
