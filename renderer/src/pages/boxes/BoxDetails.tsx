@@ -109,7 +109,7 @@ export function BoxDetails(props: { row: BoxRow; now: number; onClose: () => voi
         <dd>
           {row.offline ? (
             <>
-              <span className="tag offline">offline</span> <span className="muted">no answer to the latest scan or check</span>
+              <span className="tag offline">offline</span> <span className="muted offline-why">no answer to the latest scan or check</span>
             </>
           ) : (
             'answering'
