@@ -193,9 +193,9 @@ test('Deploy page: adopt + deploy, status, changed host key, update, roll back, 
   // --- roll back from the page ---
   await page.locator(`[data-job-box="${id}"]`).getByRole('button', { name: 'Roll back' }).click();
   await page.locator('[data-job-state="done"]').filter({ hasText: 'Roll back' }).waitFor({ timeout: 90_000 });
+  const rolled = await reportRow(page, b, 'rolled-back');
   // ... and is not shown under the roll back job, where it would no longer be true
   assert.equal(await page.locator(`[data-job-box="${id}"]`).getByTestId('box-status').count(), 0, "the earlier job's status read is not carried over to the new job");
-  const rolled = await reportRow(page, b, 'rolled-back');
   assert.match(rolled, /1\.0\.0/);
   assert.equal((await http(b.agentPort, '/health')).json.version, '1.0.0');
   await reveal(page, '[data-job]');
