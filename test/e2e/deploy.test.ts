@@ -3,7 +3,8 @@
 // bundles, Debian chromium. Adopts the box with its password and deploys through the UI (progress
 // bar to done, report "installed", the agent answering /health on the box), reads the status,
 // refuses a changed host key until it is accepted in the UI, updates, rolls back from the page,
-// and hands boxes over from the Boxes page. Screenshots: test-artifacts/e2e/deploy-NN-*.png.
+// and hands boxes over from the Boxes page; a status read under one job is not shown under the
+// next. Screenshots: test-artifacts/e2e/deploy-NN-*.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -184,11 +185,17 @@ test('Deploy page: adopt + deploy, status, changed host key, update, roll back, 
   assert.equal((await http(b.agentPort, '/health')).json.version, '1.1.0');
   await reveal(page, '[data-job]');
   await shot(page, 'deploy-08-updated');
+  // the box's status read under this job says 1.1.0 ...
+  const updatedBox = page.locator(`[data-job-box="${id}"]`);
+  await updatedBox.getByRole('button', { name: 'Status' }).click();
+  await updatedBox.getByTestId('box-status').filter({ hasText: 'answers /health · 1.1.0' }).waitFor({ timeout: 30_000 });
 
   // --- roll back from the page ---
   await page.locator(`[data-job-box="${id}"]`).getByRole('button', { name: 'Roll back' }).click();
   await page.locator('[data-job-state="done"]').filter({ hasText: 'Roll back' }).waitFor({ timeout: 90_000 });
   const rolled = await reportRow(page, b, 'rolled-back');
+  // ... and is not shown under the roll back job, where it would no longer be true
+  assert.equal(await page.locator(`[data-job-box="${id}"]`).getByTestId('box-status').count(), 0, "the earlier job's status read is not carried over to the new job");
   assert.match(rolled, /1\.0\.0/);
   assert.equal((await http(b.agentPort, '/health')).json.version, '1.0.0');
   await reveal(page, '[data-job]');

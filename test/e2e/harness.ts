@@ -2,6 +2,7 @@
 // its own data dir, Debian chromium driven by playwright-core, a logged-in page, screenshots
 // under test-artifacts/e2e/.
 import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,4 +93,17 @@ export async function sidewaysScroll(page: Page): Promise<string[]> {
 
 export function shot(page: Page, name: string, fullPage = false): Promise<Buffer> {
   return page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage });
+}
+
+/** Calls the site's API as the admin (logged in with the site's password). */
+export async function apiClient(url: string, password: string) {
+  const login = await fetch(new URL('/api/login', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) });
+  assert.equal(login.status, 200, 'admin login');
+  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+  return async <T = unknown>(method: string, params: object = {}): Promise<T> => {
+    const res = await fetch(new URL(`/api/call/${method}`, url), { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(params) });
+    const body = (await res.json()) as { result?: T; error?: { message: string } };
+    assert.equal(res.status, 200, `${method}: ${body.error?.message}`);
+    return body.result as T;
+  };
 }

@@ -19,9 +19,9 @@
 // Screenshots: test-artifacts/e2e/site-ux-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { BrokerStatus } from '../../electron/api/broker';
-import { freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite } from './harness';
+import { apiClient, freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite } from './harness';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,65 +30,7 @@ import { boxLogin, eventBody, post, statusBody, type BoxDouble } from '../platfo
 import { startAgentProcess } from '../helpers/agent-process';
 import { miniBundle } from '../deploy/fixture';
 import { face } from '../fiqa/fixtures';
-
-async function apiClient(url: string, password: string) {
-  const login = await fetch(new URL('/api/login', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ password }) });
-  assert.equal(login.status, 200, 'admin login');
-  const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
-  return async <T = unknown>(method: string, params: object = {}): Promise<T> => {
-    const res = await fetch(new URL(`/api/call/${method}`, url), { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify(params) });
-    const body = (await res.json()) as { result?: T; error?: { message: string } };
-    assert.equal(res.status, 200, `${method}: ${body.error?.message}`);
-    return body.result as T;
-  };
-}
-
-/** Whether every element matching `sel` lies inside the box of `frame` (names the ones that stick out). */
-async function outside(page: Page, frame: string, sel: string): Promise<string[]> {
-  return page.evaluate(
-    ([frame, sel]) => {
-      const f = document.querySelector(frame)!.getBoundingClientRect();
-      return Array.from(document.querySelectorAll<HTMLElement>(sel))
-        .filter((el) => {
-          const r = el.getBoundingClientRect();
-          return r.left < f.left - 0.5 || r.right > f.right + 0.5;
-        })
-        .map((el) => `${el.textContent?.trim()} ${Math.round(el.getBoundingClientRect().right)} > ${Math.round(f.right)}`);
-    },
-    [frame, sel] as const,
-  );
-}
-
-/** The width a select needs to show its chosen option in full (the same select, sized to that
- *  option alone), and the width it has. */
-function selectWidths(select: Locator): Promise<{ need: number; has: number }> {
-  return select.evaluate((el: HTMLSelectElement) => {
-    const probe = el.cloneNode(false) as HTMLSelectElement;
-    probe.append(el.selectedOptions[0]!.cloneNode(true));
-    Object.assign(probe.style, { width: 'auto', minWidth: '0', maxWidth: 'none', position: 'absolute', visibility: 'hidden' });
-    el.after(probe);
-    const need = probe.offsetWidth;
-    probe.remove();
-    return { need, has: el.offsetWidth };
-  });
-}
-
-/** What inside `frame` sticks out of it or hides part of its own content (overflow hidden, an ellipsis). */
-async function cutOff(page: Page, frame: string): Promise<string[]> {
-  return page.evaluate((frame) => {
-    const box = document.querySelector(frame)!;
-    const f = box.getBoundingClientRect();
-    // (no named helper in here: the test's TypeScript build would wrap it in a function the page lacks)
-    return Array.from(box.querySelectorAll<HTMLElement>('*')).flatMap((el) => {
-      const r = el.getBoundingClientRect();
-      if (r.width === 0 && r.height === 0) return [];
-      const what = `${el.tagName.toLowerCase()}${el.dataset.col ? `[${el.dataset.col}]` : ''} "${el.textContent?.trim().slice(0, 50)}"`;
-      if (r.left < f.left - 0.5 || r.right > f.right + 0.5) return [`${what} sticks out: ${Math.round(r.right)} > ${Math.round(f.right)}`];
-      if (getComputedStyle(el).overflowX !== 'visible' && el.scrollWidth > el.clientWidth + 1) return [`${what} cut: ${el.scrollWidth} > ${el.clientWidth}`];
-      return [];
-    });
-  }, frame);
-}
+import { cutOff, outside, selectWidths } from './layout';
 
 test('site mode at 760 px and 1366 px: broker Stop before any box, then the pages with boxes, people and long names fit, nothing cut', { timeout: 240_000 }, async (t) => {
   if (!haveChromium(t)) return;

@@ -106,7 +106,15 @@ export function BoxDetails(props: { row: BoxRow; now: number; onClose: () => voi
         <dt>Found by</dt>
         <dd>{row.sources.map((s) => (s === 'mdns' ? 'mDNS' : 'TCP probe')).join(' + ')}</dd>
         <dt>Status</dt>
-        <dd>{row.offline ? <span className="tag offline">offline — missing from the latest scan</span> : 'answering'}</dd>
+        <dd>
+          {row.offline ? (
+            <>
+              <span className="tag offline">offline</span> <span className="muted offline-why">no answer to the latest scan or check</span>
+            </>
+          ) : (
+            'answering'
+          )}
+        </dd>
         <dt>Platform login</dt>
         <dd data-testid="details-login">
           {row.kind === 'vendor' && !row.login ? (

@@ -11,6 +11,7 @@ import { boxesStore, recheckBoxes, startScan, stopScan, updateRow, useBoxesStore
 import { CsvImport } from './CsvImport';
 import { ScanBar } from './ScanBar';
 import { CommissionPanel } from '../site/CommissionPanel';
+import { returnFocus } from '../../confirm-focus';
 
 /** How often the listed boxes are asked again (login state, offline) while the page is open. */
 const RECHECK_MS = 15_000;
@@ -46,6 +47,12 @@ export function BoxesPage() {
     });
   const sortBy = (key: SortKey) => boxesStore.set((st) => ({ sort: { key, dir: st.sort.key === key ? (-st.sort.dir as 1 | -1) : 1 } }));
   const select = (id: string | null) => boxesStore.set({ selected: id });
+  // Closing the details (Escape, ×) from inside them gives the focus back to the box's row, so a
+  // keyboard user goes on from where they were instead of from the top of the page.
+  const closeDetails = (id: string) => {
+    returnFocus(document.querySelector('aside.details'), `tr[data-box="${CSS.escape(id)}"]`);
+    select(null);
+  };
 
   return (
     <div className="page boxes-page">
@@ -135,7 +142,7 @@ export function BoxesPage() {
             />
           )}
         </section>
-        {row && <BoxDetails row={row} now={now} onClose={() => select(null)} onUpdated={(patch) => updateRow(row.id, patch)} />}
+        {row && <BoxDetails row={row} now={now} onClose={() => closeDetails(row.id)} onUpdated={(patch) => updateRow(row.id, patch)} />}
       </div>
       {s.rows.length > 0 && <CommissionPanel hosts={picked.map((r) => `${r.ip}:${r.port}`)} />}
       <CsvImport />

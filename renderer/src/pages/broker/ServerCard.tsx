@@ -1,6 +1,7 @@
 // Start/stop the embedded broker: state, port and listen address, the plain-language reason a
 // start failed, and how boxes reach it.
 import { useEffect, useState, type FormEvent } from 'react';
+import { useConfirmFocus } from '../../confirm-focus';
 import { brokerPortProblem, type BrokerHost, type BrokerStartRequest, type BrokerStatus } from '../../../../electron/api/broker';
 import { duration } from './format';
 
@@ -37,6 +38,7 @@ export function ServerCard({ status, uptimeMs, busy, error, onStart, onStop }: S
   const [confirmStop, setConfirmStop] = useState(false);
   const running = status.state === 'running';
   const idle = status.state === 'stopped';
+  const keys = useConfirmFocus<HTMLFormElement, 'stop'>(running && confirmStop ? 'stop' : null, () => setConfirmStop(false));
 
   // Follow the remembered settings (and the running port) until the operator edits the fields.
   useEffect(() => {
@@ -61,7 +63,7 @@ export function ServerCard({ status, uptimeMs, busy, error, onStart, onStop }: S
   }
 
   return (
-    <form className="card broker-server" onSubmit={submit} noValidate aria-label="Broker server">
+    <form className="card broker-server" onSubmit={submit} noValidate aria-label="Broker server" ref={keys.ref} onKeyDown={keys.onKeyDown}>
       <div className="section-head">
         <div>
           <h2>
@@ -110,7 +112,7 @@ export function ServerCard({ status, uptimeMs, busy, error, onStart, onStop }: S
             ))}
           </select>
         </label>
-        <button type="submit" className={running ? 'secondary' : 'primary'} disabled={busy || (!running && !idle) || (idle && (!!portProblem || noUsers))}>
+        <button type="submit" data-opens="stop" className={running ? 'secondary' : 'primary'} disabled={busy || (!running && !idle) || (idle && (!!portProblem || noUsers))}>
           {running || status.state === 'stopping' ? 'Stop' : 'Start'}
         </button>
       </div>
@@ -124,7 +126,7 @@ export function ServerCard({ status, uptimeMs, busy, error, onStart, onStop }: S
             <button type="button" className="danger small" disabled={busy} onClick={() => { setConfirmStop(false); onStop(); }}>
               Yes, stop the broker
             </button>
-            <button type="button" className="secondary small" onClick={() => setConfirmStop(false)}>
+            <button type="button" className="secondary small" data-safe onClick={() => setConfirmStop(false)}>
               Keep it running
             </button>
           </div>

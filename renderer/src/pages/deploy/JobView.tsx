@@ -39,8 +39,9 @@ export function JobView(props: { job: JobDetail; jobs: JobSummary[]; onShow: (id
           )}
         </div>
         <ul className="job-boxes">
+          {/* keyed by job too: a status read under an earlier job is not shown under the next one */}
           {job.boxes.map((b) => (
-            <BoxProgress key={b.id} box={b} kind={job.kind} settings={job.settings} jobRunning={running && !b.report} onRollback={(box) => props.onRollback(job, box)} />
+            <BoxProgress key={`${job.id}/${b.id}`} box={b} kind={job.kind} settings={job.settings} jobRunning={running && !b.report} onRollback={(box) => props.onRollback(job, box)} />
           ))}
         </ul>
     </section>

@@ -8,6 +8,7 @@ import { api } from '../../api';
 import { STATE_WORDS, useAction, usePlatform } from '../site/usePlatform';
 import { Thumb, toBase64, Verdict } from './parts';
 import { PersonEditor } from './PersonEditor';
+import { returnFocus, useConfirmFocus } from '../../confirm-focus';
 import '../site/platform.css';
 import './people.css';
 
@@ -16,6 +17,7 @@ const HELD = ['held', 'removing', 'removed'];
 
 function PersonRow({ p, act, editing, onEdit }: { p: PersonView; act: ReturnType<typeof useAction>; editing: boolean; onEdit(): void }) {
   const [confirm, setConfirm] = useState(false);
+  const keys = useConfirmFocus<HTMLTableCellElement, 'delete'>(confirm ? 'delete' : null, () => setConfirm(false));
   return (
     <tr data-person={p.id}>
       <td>
@@ -50,7 +52,7 @@ function PersonRow({ p, act, editing, onEdit }: { p: PersonView; act: ReturnType
           ))}
         </div>
       </td>
-      <td className="nowrap">
+      <td className="nowrap" ref={keys.ref} onKeyDown={keys.onKeyDown}>
         <button type="button" className="secondary small" aria-expanded={editing} onClick={onEdit}>
           {editing ? 'Editing' : 'Edit'}
         </button>{' '}
@@ -59,12 +61,12 @@ function PersonRow({ p, act, editing, onEdit }: { p: PersonView; act: ReturnType
             <button type="button" className="danger small" onClick={() => void act.run(() => api.call('platform.people.delete', { id: p.id }))}>
               Yes, delete
             </button>{' '}
-            <button type="button" className="secondary small" onClick={() => setConfirm(false)}>
+            <button type="button" className="secondary small" data-safe onClick={() => setConfirm(false)}>
               Keep
             </button>
           </>
         ) : (
-          <button type="button" className="secondary small" onClick={() => setConfirm(true)}>
+          <button type="button" className="secondary small" data-opens="delete" onClick={() => setConfirm(true)}>
             Delete
           </button>
         )}
@@ -240,7 +242,15 @@ export function PeoplePage() {
                     {editing === p.id && (
                       <tr className="editor-row">
                         <td colSpan={6} className="stack-full">
-                          <PersonEditor person={p} groups={groupNames} onClose={() => setEditing(null)} />
+                          <PersonEditor
+                            person={p}
+                            groups={groupNames}
+                            onClose={() => {
+                              // back to the person's Edit button, not the top of the page
+                              returnFocus(document.querySelector('tr.editor-row'), `tr[data-person="${CSS.escape(p.id)}"] button[aria-expanded]`);
+                              setEditing(null);
+                            }}
+                          />
                         </td>
                       </tr>
                     )}

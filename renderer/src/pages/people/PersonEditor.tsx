@@ -79,7 +79,7 @@ export function PersonEditor({ person, groups, onClose }: { person: PersonView; 
   };
   const error = problem ?? save.error;
   return (
-    <form className="person-editor" aria-label={`Edit ${person.name}`} onSubmit={(e) => void submit(e)}>
+    <form className="person-editor" aria-label={`Edit ${person.name}`} onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
       <div className="inline-form">
         <span className="mono muted">{person.id}</span>
         <input aria-label="Name" className="person-name" value={name} onChange={(e) => setName(e.target.value)} required maxLength={128} />

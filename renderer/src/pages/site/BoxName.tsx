@@ -1,6 +1,8 @@
 // A box's name on the Site page, renamed in place: "Rename" opens a field (Enter saves, Escape
-// or Cancel keeps the old name); a refused name keeps what was typed and says why.
+// or Cancel keeps the old name); a refused name keeps what was typed and says why. Closing the
+// field gives the focus back to "Rename".
 import { useState, type FormEvent } from 'react';
+import { useConfirmFocus } from '../../confirm-focus';
 import type { DeviceView } from '../../../../electron/api/platform';
 import { api } from '../../api';
 
@@ -10,6 +12,7 @@ export function BoxName({ d }: { d: DeviceView }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const label = d.name || d.devSno;
+  const keys = useConfirmFocus<HTMLDivElement, 'rename'>(editing ? 'rename' : null, () => setEditing(false));
   const save = async (e: FormEvent) => {
     e.preventDefault();
     setBusy(true);
@@ -23,36 +26,45 @@ export function BoxName({ d }: { d: DeviceView }) {
       setBusy(false);
     }
   };
-  if (!editing)
-    return (
-      <div>
-        <span className="strong">{d.name || '(no name)'}</span>{' '}
-        <button
-          type="button"
-          className="link-button"
-          aria-label={`Rename ${label}`}
-          onClick={() => {
-            setName(d.name);
-            setError(null);
-            setEditing(true);
-          }}
-        >
-          Rename
-        </button>
-      </div>
-    );
   return (
-    <form className="rename-form" onSubmit={(e) => void save(e)} onKeyDown={(e) => e.key === 'Escape' && setEditing(false)}>
-      <input aria-label={`New name for ${label}`} value={name} maxLength={64} autoFocus onChange={(e) => setName(e.target.value)} />
-      <button type="submit" className="primary small" disabled={busy}>
+    <div ref={keys.ref} onKeyDown={keys.onKeyDown}>
+      {editing ? (
+        <RenameForm label={label} name={name} setName={setName} busy={busy} error={error} onSave={save} onCancel={() => setEditing(false)} />
+      ) : (
+        <>
+          <span className="strong">{d.name || '(no name)'}</span>{' '}
+          <button
+            type="button"
+            className="link-button"
+            aria-label={`Rename ${label}`}
+            data-opens="rename"
+            onClick={() => {
+              setName(d.name);
+              setError(null);
+              setEditing(true);
+            }}
+          >
+            Rename
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
+
+function RenameForm(props: { label: string; name: string; setName: (n: string) => void; busy: boolean; error: string | null; onSave: (e: FormEvent) => Promise<void>; onCancel: () => void }) {
+  return (
+    <form className="rename-form" onSubmit={(e) => void props.onSave(e)}>
+      <input aria-label={`New name for ${props.label}`} value={props.name} maxLength={64} data-safe onChange={(e) => props.setName(e.target.value)} />
+      <button type="submit" className="primary small" disabled={props.busy}>
         Save
       </button>
-      <button type="button" className="secondary small" onClick={() => setEditing(false)}>
+      <button type="button" className="secondary small" onClick={props.onCancel}>
         Cancel
       </button>
-      {error && (
+      {props.error && (
         <p className="error-text" role="alert">
-          {error}
+          {props.error}
         </p>
       )}
     </form>

@@ -4,6 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import type { DeviceView, ResultsMode } from '../../../../electron/api/platform';
 import { api } from '../../api';
+import { useConfirmFocus } from '../../confirm-focus';
 import { BoxName } from './BoxName';
 import { ago, useAction, usePlatform } from './usePlatform';
 import './platform.css';
@@ -48,6 +49,7 @@ function DeviceRow({ d, groups, act }: { d: DeviceView; groups: string[]; act: R
   const [confirm, setConfirm] = useState<null | 'release' | 'wipe' | 'remove'>(null);
   const [wipeUsers, setWipeUsers] = useState(true);
   const [wipeEvents, setWipeEvents] = useState(false);
+  const keys = useConfirmFocus<HTMLDivElement, 'release' | 'wipe' | 'remove'>(confirm, () => setConfirm(null));
   const free = groups.filter((g) => !d.groups.includes(g));
   return (
     <tr data-dev={d.devSno}>
@@ -92,7 +94,7 @@ function DeviceRow({ d, groups, act }: { d: DeviceView; groups: string[]; act: R
         <SyncCell d={d} />
       </td>
       <td className="row-actions-cell stack-full">
-        <div className="row-actions">
+        <div className="row-actions" ref={keys.ref} onKeyDown={keys.onKeyDown}>
           {confirm === null && (
             <>
               <button type="button" className="secondary small" onClick={() => void act.run(() => api.call('platform.sync', { devSno: d.devSno }))}>
@@ -102,14 +104,14 @@ function DeviceRow({ d, groups, act }: { d: DeviceView; groups: string[]; act: R
                 {d.enabled ? 'Disable' : 'Enable'}
               </button>{' '}
               {d.mac && (
-                <button type="button" className="secondary small" onClick={() => setConfirm('release')}>
+                <button type="button" className="secondary small" data-opens="release" onClick={() => setConfirm('release')}>
                   Release MAC
                 </button>
               )}{' '}
-              <button type="button" className="secondary small" onClick={() => setConfirm('wipe')}>
+              <button type="button" className="secondary small" data-opens="wipe" onClick={() => setConfirm('wipe')}>
                 Wipe…
               </button>{' '}
-              <button type="button" className="secondary small" onClick={() => setConfirm('remove')}>
+              <button type="button" className="secondary small" data-opens="remove" onClick={() => setConfirm('remove')}>
                 Remove
               </button>
             </>
@@ -120,7 +122,7 @@ function DeviceRow({ d, groups, act }: { d: DeviceView; groups: string[]; act: R
               <button type="button" className="danger small" onClick={() => void act.run(() => api.call('platform.devices.release', { devSno: d.devSno })).then(() => setConfirm(null))}>
                 Yes, release
               </button>{' '}
-              <button type="button" className="secondary small" onClick={() => setConfirm(null)}>
+              <button type="button" className="secondary small" data-safe onClick={() => setConfirm(null)}>
                 Keep
               </button>
             </span>
@@ -141,7 +143,7 @@ function DeviceRow({ d, groups, act }: { d: DeviceView; groups: string[]; act: R
               >
                 Yes, wipe the box
               </button>{' '}
-              <button type="button" className="secondary small" onClick={() => setConfirm(null)}>
+              <button type="button" className="secondary small" data-safe onClick={() => setConfirm(null)}>
                 Cancel
               </button>
             </span>
@@ -152,7 +154,7 @@ function DeviceRow({ d, groups, act }: { d: DeviceView; groups: string[]; act: R
               <button type="button" className="danger small" onClick={() => void act.run(() => api.call('platform.devices.remove', { devSno: d.devSno })).then(() => setConfirm(null))}>
                 Yes, remove
               </button>{' '}
-              <button type="button" className="secondary small" onClick={() => setConfirm(null)}>
+              <button type="button" className="secondary small" data-safe onClick={() => setConfirm(null)}>
                 Keep
               </button>
             </span>
