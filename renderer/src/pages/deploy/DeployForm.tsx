@@ -154,7 +154,7 @@ export function DeployForm(props: {
           <span id="bundle-label">Agent bundle</span>
           <div className="bundle-pick">
             <select name="bundle" aria-labelledby="bundle-label" value={known ? v.bundle : ''} onChange={(e) => set({ bundle: e.target.value, trustKey: false })}>
-              {!known && <option value="">{props.bundles === null ? 'Looking for bundles…' : 'No bundle yet — add the release file you were given'}</option>}
+              {!known && <option value="">{props.bundles === null ? 'Looking for bundles…' : 'No bundle yet — add one below'}</option>}
               {props.bundles?.map((b) => (
                 <option key={b.path} value={b.path}>
                   {/* the file name already says version and architecture; no more, so it fits the field at 1366 px */}
