@@ -77,4 +77,21 @@ test('Deploy page at 760, 1024 and 1366 px: every placeholder shown in full', { 
     assert.deepEqual(await cutSelects(page), [], `${vp.width} px: each select's chosen option in full`);
     assert.deepEqual(await sidewaysScroll(page), [], `${vp.width} px: the Deploy page does not scroll sideways`);
   }
+
+  // a mistyped box ("box 1!", "box:abc") is named before anything is sent (no name lookup of a
+  // typo), next to what else is missing; the boxes typed stay in the field. The click comes with
+  // the password left empty, so nothing connects even where the page would miss the typo.
+  await page.setViewportSize({ width: 1024, height: 700 });
+  const typed = '127.0.0.1:1\nbox 1!\nbox:abc';
+  await page.fill('textarea[name=targets]', typed);
+  await page.getByRole('button', { name: 'Adopt only' }).click();
+  const alert = page.locator('.problems[role=alert]');
+  await alert.waitFor();
+  const said = await alert.innerText();
+  assert.match(said, /Enter the box password/, said);
+  assert.match(said, /"1!" is not a box address \(use host, host:port or user@host\)/, said);
+  assert.match(said, /"box:abc" is not a box address/, said);
+  assert.doesNotMatch(said, /"127\.0\.0\.1:1"/, 'a good address is not blamed');
+  assert.equal(await page.inputValue('textarea[name=targets]'), typed, 'nothing typed is lost');
+  await shot(page, 'deploy-ux-bad-address');
 });
