@@ -2,6 +2,7 @@
 // login key (an explicit key file, or this installation's key installed by `adopt`).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseBoxSpec } from './box-spec';
 import { DeployError } from './errors';
 import type { EventSink } from './events';
 import { emitter } from './events';
@@ -42,30 +43,11 @@ export function targetLabel(t: BoxTarget): string {
   return t.port && t.port !== 22 ? `${t.host}:${t.port}` : t.host;
 }
 
-/** Parses "host", "host:port", "user@host[:port]", "[v6]:port". */
+/** Parses "host", "host:port", "user@host[:port]", "[v6]:port" (see box-spec.ts). */
 export function parseTarget(spec: string, defaults: { user?: string; port?: number } = {}): BoxTarget {
-  let user = defaults.user;
-  let rest = spec.trim();
-  const at = rest.lastIndexOf('@');
-  if (at > 0) {
-    user = rest.slice(0, at);
-    rest = rest.slice(at + 1);
-  }
-  let host = rest;
-  let port = defaults.port;
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(rest);
-  if (v6) {
-    host = v6[1]!;
-    if (v6[2]) port = Number(v6[2]);
-  } else if (/^[^:]+:\d+$/.test(rest)) {
-    const i = rest.lastIndexOf(':');
-    host = rest.slice(0, i);
-    port = Number(rest.slice(i + 1));
-  }
-  if (!host || (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))) {
-    throw new DeployError('connect-failed', `"${spec}" is not a box address (use host, host:port or user@host)`);
-  }
-  return { host, port: port ?? 22, user: user ?? 'root' };
+  const r = parseBoxSpec(spec, defaults);
+  if ('problem' in r) throw new DeployError('connect-failed', r.problem);
+  return r;
 }
 
 export async function openSession(target: BoxTarget, ctx: DeployContext, sink?: EventSink, password?: string): Promise<SshSession> {

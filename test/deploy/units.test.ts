@@ -108,6 +108,12 @@ describe('deploy units', () => {
     assert.deepEqual(parseTarget('[fe80::1]:22', { user: 'u' }), { host: 'fe80::1', port: 22, user: 'u' });
     assert.throws(() => parseTarget('box:99999'), /not a box address/);
     assert.throws(() => parseTarget('root@'), /not a box address/);
+    // a typo gets the sentence, not a name lookup (the Deploy page checks the same way before sending)
+    assert.throws(() => parseTarget('host!!'), /"host!!" is not a box address \(use host, host:port or user@host\)/);
+    assert.throws(() => parseTarget('box:abc'), /"box:abc" is not a box address/);
+    assert.throws(() => parseTarget('ro ot@10.0.0.5'), /not a box address/);
+    assert.deepEqual(parseTarget('::1'), { host: '::1', port: 22, user: 'root' });
+    assert.deepEqual(parseTarget('box-3.site_a.local'), { host: 'box-3.site_a.local', port: 22, user: 'root' });
   });
 
   it('pins host keys: new, known, changed', () => {

@@ -248,6 +248,15 @@ test('a technician\'s day at 1024×700: login state, sort, filter, export, CSV c
   await shot(page, 'boxes-12-details-1024');
   await page.keyboard.press('Escape');
   await details.waitFor({ state: 'detached' });
+  // opened with Enter on its row, the details close with Escape from the row's deploy checkbox
+  // too (its cell keeps only Enter and Space from the row)
+  await rowOf('127.0.0.3').focus();
+  await page.keyboard.press('Enter');
+  await details.waitFor();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), `Select 127.0.0.3:${p} for deploy`);
+  await page.keyboard.press('Escape');
+  await details.waitFor({ state: 'detached', timeout: 5000 });
   await page.focus('textarea[name=csv]');
   await page.keyboard.press('Shift+Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Choose file…');

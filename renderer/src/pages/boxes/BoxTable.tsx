@@ -91,7 +91,12 @@ export function BoxTable(props: {
               aria-selected={r.id === props.selected}
               data-box={r.id}
             >
-              <td className="pick" onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
+              <td
+                className="pick"
+                onClick={(e) => e.stopPropagation()}
+                // only the keys the row acts on: Escape still reaches the details panel
+                onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && e.stopPropagation()}
+              >
                 <input
                   type="checkbox"
                   name="pick"

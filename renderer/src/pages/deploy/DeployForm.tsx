@@ -7,6 +7,7 @@ import { BundleUpload } from './BundleUpload';
 import { KeyFilePicker } from './KeyFilePicker';
 import { PinnedKeys } from './PinnedKeys';
 import { splitTargets } from './format';
+import { boxSpecProblem } from '../../../../electron/deploy/box-spec';
 
 export type AuthKind = DeployAuth['kind'];
 
@@ -46,7 +47,12 @@ export const EMPTY_FORM: FormValues = {
 /** Field problems the page can see before sending (the server checks everything again). */
 export function formProblems(v: FormValues, action: 'deploy' | 'adopt'): string[] {
   const out: string[] = [];
-  if (splitTargets(v.targets).length === 0) out.push('Enter at least one box (host or host:port).');
+  const targets = splitTargets(v.targets);
+  if (targets.length === 0) out.push('Enter at least one box (host or host:port).');
+  for (const t of targets) {
+    const p = boxSpecProblem(t);
+    if (p) out.push(`${p[0]!.toUpperCase()}${p.slice(1)}.`);
+  }
   if (action === 'adopt' || v.auth === 'password') {
     if (!v.password) out.push('Enter the box password for the adopt step.');
   } else if (v.auth === 'key-file' && !v.keyFile.trim()) out.push('Upload an SSH key file, or choose one.');
