@@ -5,7 +5,7 @@
 // A lock left by a process that no longer runs (kill -9, power loss) is taken over.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processAlive, releasePidLock, takePidLock } from '../pid-lock';
+import { processAlive, releasePidLock, takePidLock } from '../../agent/pid-lock';
 
 export const LOCK_FILE = 'site.lock';
 

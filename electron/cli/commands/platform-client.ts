@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { MethodName, Params, Result } from '../../api/contract';
 import { ADMIN_TOKEN_FILE, ADMIN_URL_FILE, NDJSON } from '../../platform/admin-http';
-import { processAlive, readPidLock } from '../../pid-lock';
+import { processAlive, readPidLock } from '../../../agent/pid-lock';
 import { LOCK_FILE, type LockInfo } from '../../site/data-lock';
 
 /**
