@@ -53,7 +53,9 @@ export class DeviceAdmin {
 
   async setEnabled(devSno: string, enabled: boolean): Promise<DeviceView> {
     const { core } = this;
-    const d = await core.serial(() => core.devices.setEnabled(devSno, enabled));
+    let d = await core.serial(() => core.devices.setEnabled(devSno, enabled));
+    // disabling closes the box's broker connection and refuses its next broker login; enabling gives its login back
+    d = enabled ? await this.runner.provision(d) : await this.runner.revoke(d);
     core.changed('devices');
     return this.view(d);
   }

@@ -212,4 +212,26 @@ describe('platform broker provisioning and command loop (embedded broker)', () =
     assert.equal(u.info.type, 5);
     await h.platform.setSettings({ inlineUsers: false });
   });
+
+  it("disabling a code closes the box's broker connection and refuses its next broker login; enabling gives it back", async () => {
+    const devC = (await h.platform.addDevice('C')).devSno;
+    const c: Login = (await http(`${h.base}/login?dev_sno=${devC}&hex_mac=0x0000000000c1`)).json();
+    const conn = await amqp.connect(url(c, c.rabbitmq.vHost));
+    conn.on('error', () => undefined);
+    conns.push(conn);
+    const closed = new Promise<void>((r) => conn.once('close', () => r()));
+    const disabled = await h.platform.setDeviceEnabled(devC, false);
+    assert.equal(disabled.brokerState, 'revoked');
+    await closed; // the box's open connection is closed at once
+    await assert.rejects(amqp.connect(url(c, c.rabbitmq.vHost)), /ACCESS_REFUSED|403/);
+    // its queue and what waits in it stay for when it is enabled again
+    const enabled = await h.platform.setDeviceEnabled(devC, true);
+    assert.equal(enabled.brokerState, 'ready');
+    const again = await amqp.connect(url(c, c.rabbitmq.vHost));
+    again.on('error', () => undefined);
+    conns.push(again);
+    const ch = await again.createChannel();
+    assert.equal((await ch.checkQueue(c.rabbitmq.queue)).queue, c.rabbitmq.queue);
+    await ch.close();
+  });
 });
