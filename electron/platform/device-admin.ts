@@ -38,7 +38,7 @@ export class DeviceAdmin {
     return Promise.all(
       rows.map(async ({ d, groups, sync, lastStatusAt }) => {
         const q = d.enabled ? await core.provisioner.queueInfo(d.dev_sno).catch(() => null) : null;
-        return deviceView(d, groups, sync, { connected: (q?.consumers ?? 0) > 0, lastStatusAt, offlineAfterMs: window });
+        return deviceView(d, groups, sync, { connected: (q?.consumers ?? 0) > 0, lastStatusAt, offlineAfterMs: window, queueExists: d.enabled ? q !== null : undefined });
       }),
     );
   }
