@@ -46,7 +46,8 @@ export class DeviceAdmin {
   async add(name = ''): Promise<DeviceView> {
     const { core } = this;
     const d = await core.serial(() => core.devices.add(name));
-    void this.runner.provision(d).catch(() => undefined);
+    // the list shows 'pending' until this ends: tell it when the broker login is made (or failed)
+    void this.runner.provision(d).then(() => core.changed('devices')).catch(() => undefined);
     core.changed('devices');
     return this.view(d);
   }

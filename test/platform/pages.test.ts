@@ -103,6 +103,10 @@ describe('platform pages (Chromium)', () => {
     assert.equal(await page.getByText('<this computer>').count(), 0);
     const row = page.locator(`tr[data-dev="${devSno}"]`);
     await row.getByText('offline').waitFor();
+    // its broker login is made, no box holds it yet: said in those words
+    const brokerCell = row.locator('td[data-label="Broker"]', { hasText: 'box not connected' });
+    await brokerCell.waitFor({ timeout: 15_000 }).catch(async (e) => assert.fail(`${e}: ${await row.locator('td[data-label="Broker"]').textContent()}`));
+    assert.equal((await brokerCell.textContent())?.trim(), 'login ready · box not connected');
     await row.getByText('not bound').waitFor();
     await row.getByLabel('Assign a group to front gate').selectOption('staff');
     await row.locator('.group-tag', { hasText: 'staff' }).waitFor();
