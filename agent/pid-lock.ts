@@ -2,12 +2,28 @@
 // `platform.lock`): taken with O_EXCL, so two processes never both hold it; a lock whose process no
 // longer runs (kill -9, power loss) is taken over. Its JSON carries at least `pid`; callers add what
 // their messages need. The one lock module of the agent and the app (electron/ imports it from here).
+import { readFileSync } from 'node:fs';
 import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
 export interface PidLockInfo {
   pid: number;
   startedAt?: string;
+  /** The kernel's boot id when taken: a lock from before a reboot (power loss) is stale even if its pid now names another process. */
+  boot?: string;
+}
+
+let bootIdCache: string | undefined;
+/** This boot's id (Linux /proc/sys/kernel/random/boot_id; '' elsewhere). */
+export function bootId(): string {
+  if (bootIdCache === undefined) {
+    try {
+      bootIdCache = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      bootIdCache = '';
+    }
+  }
+  return bootIdCache;
 }
 
 /** Whether a process with this pid runs (one we may not signal counts as running). */
@@ -80,11 +96,12 @@ export interface FolderLock {
 export async function lockFolder<T extends PidLockInfo>(file: string, extra?: Omit<T, 'pid' | 'startedAt'>): Promise<FolderLock | { heldBy: T }> {
   const path = resolve(file);
   if (heldHere.has(path)) return { heldBy: ((await readPidLock<T>(path)) ?? { pid: process.pid }) as T };
-  const info = { ...(extra ?? {}), pid: process.pid, startedAt: new Date().toISOString() } as T;
+  const info = { ...(extra ?? {}), pid: process.pid, startedAt: new Date().toISOString(), boot: bootId() } as T;
   heldHere.add(path); // before the await: a concurrent call in this process sees it held
   let held: { heldBy: T } | null;
   try {
-    held = await takePidLock(path, info, (h) => h.pid !== process.pid && processAlive(h.pid));
+    // after a reboot the pid may name an unrelated process (a box's pids repeat from boot to boot)
+    held = await takePidLock(path, info, (h) => h.pid !== process.pid && (!h.boot || h.boot === bootId()) && processAlive(h.pid));
   } catch (err) {
     heldHere.delete(path);
     throw err;

@@ -3,7 +3,7 @@
 // the lock of an agent killed with SIGKILL does not block the next start; a clean stop removes it.
 // Real CLI processes (dist/cli.mjs), loopback only, FTP off so that no port clash hides the lock.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -55,5 +55,15 @@ describe('se3kit agent: one agent per data folder', { timeout: 120_000 }, () => 
     third.proc.kill('SIGTERM');
     assert.equal(await third.exited, 0, third.out());
     assert.equal(existsSync(join(dir, 'agent.lock')), false, 'a clean stop releases the folder');
+  });
+
+  it('a lock from before a reboot does not block the start, though its pid now names a live process', async () => {
+    // the pid of this test runner (alive), but another boot's id: after a power loss the box's pids repeat
+    writeFileSync(join(dir, 'agent.lock'), `${JSON.stringify({ pid: process.pid, startedAt: '2026-01-01T00:00:00.000Z', boot: 'another-boot' })}\n`);
+    const a = await startAgentCli(dir);
+    running.push(a.proc);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'agent.lock'), 'utf8')).pid, a.proc.pid);
+    a.proc.kill('SIGTERM');
+    assert.equal(await a.exited, 0, a.out());
   });
 });
