@@ -80,6 +80,15 @@ export async function releasePidLock(file: string): Promise<void> {
   if ((await readPidLock(file))?.pid === process.pid) await unlink(file).catch(() => undefined);
 }
 
+/**
+ * Whether a lock's holder still runs: another process, alive, of this boot (after a reboot the
+ * pid may name an unrelated process: a box's pids repeat from boot to boot). A lock naming this
+ * process is one an earlier run left with the same pid.
+ */
+export function holderAlive(h: PidLockInfo): boolean {
+  return h.pid !== process.pid && (!h.boot || h.boot === bootId()) && processAlive(h.pid);
+}
+
 /** Lock files held by this process (a lock naming our own pid is otherwise one an earlier run left). */
 const heldHere = new Set<string>();
 
@@ -100,8 +109,7 @@ export async function lockFolder<T extends PidLockInfo>(file: string, extra?: Om
   heldHere.add(path); // before the await: a concurrent call in this process sees it held
   let held: { heldBy: T } | null;
   try {
-    // after a reboot the pid may name an unrelated process (a box's pids repeat from boot to boot)
-    held = await takePidLock(path, info, (h) => h.pid !== process.pid && (!h.boot || h.boot === bootId()) && processAlive(h.pid));
+    held = await takePidLock(path, info, holderAlive);
   } catch (err) {
     heldHere.delete(path);
     throw err;
