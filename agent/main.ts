@@ -18,6 +18,11 @@ import { startRecognition } from './recognition';
 import { primaryIPv4 } from './recognition/address';
 import { startAdminApi } from './admin-api';
 import { RegPics } from './reports/reg-pic';
+import { join, resolve } from 'node:path';
+import { holderText, lockFolder } from './pid-lock';
+
+/** `<data>/agent.lock`: the process whose agent runs on the data folder. */
+export const AGENT_LOCK_FILE = 'agent.lock';
 
 export interface AgentOptions {
   dataDir: string;
@@ -49,6 +54,21 @@ export interface RunningAgent {
 
 export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const log = opts.log ?? (() => undefined);
+  // one agent per data folder: two would overwrite each other's users, events and configuration
+  const lock = await lockFolder(join(opts.dataDir, AGENT_LOCK_FILE));
+  if ('heldBy' in lock)
+    throw new Error(
+      `another agent already runs on the data folder ${resolve(opts.dataDir)} (${holderText(lock.heldBy)}); stop it first (kill ${lock.heldBy.pid}) or give another --data`,
+    );
+  try {
+    return await startOnFolder(opts, log, lock.release);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function startOnFolder(opts: AgentOptions, log: (line: string) => void, releaseLock: () => Promise<void>): Promise<RunningAgent> {
   const store = await ConfigStore.open(opts.dataDir, log);
   const identity = { ...boxIdentity(opts.host), ...(opts.mac ? { mac: opts.mac } : {}) };
   const link = await startPlatformLink({ dataDir: opts.dataDir, store, mac: identity.mac, log, faceJobs: opts.faceJobs });
@@ -188,6 +208,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await releaseLock();
     },
   };
 }

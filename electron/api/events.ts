@@ -28,7 +28,10 @@ export interface EventView {
   /** person_type 4 or no identity_id. */
   stranger: boolean;
   score: number;
+  /** The matched person's group: its name on the platform ('' when the box sent none). */
   groupName: string;
+  /** That group's permission id (`se3kit platform groups list`) when it is a platform group; the box sends the id. */
+  groupId: number | null;
   /** box_fiqa_info.age / .sex (0 male, 1 female) when the box sent them. */
   age: number | null;
   sex: number | null;

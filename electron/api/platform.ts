@@ -29,9 +29,14 @@ export interface DeviceView {
   lastSeenAt: number | null;
   /** Consuming its command queue now, or seen (login, request, result) in the last 90 s. */
   online: boolean;
-  /** 'ready' once the box's broker user and queues exist; 'failed' with brokerError. */
+  /** 'ready': the box's broker login (user, permissions) and queues exist on the broker now, so
+   *  the box can connect — it says nothing of whether it has; 'revoked' (code disabled), 'not
+   *  ready' (the broker is not running or the queues are gone; made again at the box's next
+   *  login), 'failed' — each with brokerError. */
   brokerState: string;
   brokerError: string | null;
+  /** The box holds its broker connection now (it consumes its command queue): commands reach it. */
+  brokerConnected: boolean;
   groups: string[];
   /** People per state on this box (pending, enrolled, failed, noanswer, sent, deleting, unsent, held: not sent, the photo fails the check; removing / removed: held after being sent, being deleted from the box / deleted from it) + assigned. */
   sync: Record<string, number>;

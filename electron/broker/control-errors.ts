@@ -13,7 +13,8 @@ export type BrokerControlErrorCode =
   | 'no_such_user'
   | 'last_user'
   | 'storage'
-  | 'closed';
+  | 'closed'
+  | 'data_folder_in_use';
 
 export class BrokerControlError extends Error {
   constructor(

@@ -7,6 +7,8 @@ import type { BrokerHost, BrokerSettings, BrokerStartRequest, BrokerState, Broke
 import { brokerPortProblem } from '../api/broker';
 import { startBroker, type Broker, type BrokerStats } from './index';
 import { BrokerControlError, explainStartFailure } from './control-errors';
+import { lockBrokerDir } from './data-lock';
+import type { FolderLock } from '../../agent/pid-lock';
 import { DEFAULT_SETTINGS, loadSettings, saveSettings } from './control-settings';
 import { addUserAtRest, changePasswordAtRest, DEFAULT_VHOST, deleteUserAtRest, FULL_ACCESS, readUsersAtRest, usersOf } from './control-users';
 
@@ -55,6 +57,8 @@ class EmbeddedBrokerControl implements BrokerControl {
   private startedAt: number | null = null;
   private runningHost: BrokerHost | null = null;
   private closed = false;
+  /** `<brokerDir>/broker.lock` while the broker runs */
+  private lock: FolderLock | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private statsTimer: NodeJS.Timeout | undefined;
   private readonly statusListeners = new Set<(s: BrokerStatus) => void>();
@@ -205,13 +209,18 @@ class EmbeddedBrokerControl implements BrokerControl {
       throw this.failed(err as BrokerControlError);
     }
     if (users.length === 0) throw this.failed(new BrokerControlError(NO_USERS, 'no_users'));
+    // one broker per store: `se3kit broker --data <data>/broker` (or another app) on it is refused by name
+    const lock = await lockBrokerDir(this.brokerDir, 'Field Kit (se3kit serve or the desktop app)').catch((err: Error) => ({ refused: `cannot use ${this.brokerDir}: ${err.message}` }));
+    if ('refused' in lock) throw this.failed(new BrokerControlError(`The broker cannot start: ${lock.refused}.`, 'data_folder_in_use'));
     this.setState('starting');
     try {
       this.broker = await startBroker({ dataDir: this.brokerDir, port, host, warmUp: this.o.warmUp ?? true });
     } catch (err) {
       this.state = 'stopped';
+      await lock.release();
       throw this.failed(explainStartFailure(err, port, host));
     }
+    this.lock = lock;
     this.state = 'running';
     this.runningHost = host;
     this.startedAt = Date.now();
@@ -231,6 +240,8 @@ class EmbeddedBrokerControl implements BrokerControl {
     try {
       await b.close();
     } finally {
+      await this.lock?.release();
+      this.lock = null;
       this.broker = null;
       this.runningHost = null;
       this.startedAt = null;

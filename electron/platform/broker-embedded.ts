@@ -70,6 +70,13 @@ export function createEmbeddedProvisioner(o: EmbeddedProvisionerOptions): Broker
       b.setPermissions(n.user, n.vhost, perm.command);
       b.setPermissions(n.user, n.uploadVhost, perm.upload);
     },
+    async revokeBox(devSno) {
+      // a stopped broker has no connection to close; its stored user is deleted once it runs (provisionAll revokes a disabled code's login)
+      const b = o.control.running();
+      if (!b) throw new PlatformError("the embedded broker is not running; the box's broker login is revoked once it runs", 'broker_down', 503);
+      const n = boxBrokerNames(devSno);
+      if (b.listUsers().some((u) => u.name === n.user)) b.deleteUser(n.user); // closes its connections
+    },
     async removeBox(devSno) {
       // a stopped broker keeps the box's user and queues: the clean-up is retried (sync-runner's broker sweep)
       const b = o.control.running();

@@ -14,6 +14,8 @@ export interface BrokerProvisioner {
   start(): Promise<void>;
   /** Creates or updates the box's user, vhosts and permissions (idempotent). */
   ensureBox(devSno: string, password: string): Promise<void>;
+  /** A disabled code: closes the box's broker connections and deletes its broker user (its queues and messages stay), so its next login is refused until ensureBox on enabling (idempotent). */
+  revokeBox(devSno: string): Promise<void>;
   /** Removes the box's user, its upload vhost and its command queues and exchange (idempotent; throws when the broker cannot be reached). */
   removeBox(devSno: string): Promise<void>;
   /** The dev_snos that have any broker resource of the platform's naming (user, upload vhost, command queue). */

@@ -83,6 +83,13 @@ export function createRabbitmqProvisioner(o: RabbitmqProvisionerOptions): Broker
       await api('PUT', `/permissions/${v(n.vhost)}/${v(n.user)}`, perm.command);
       await api('PUT', `/permissions/${v(n.uploadVhost)}/${v(n.user)}`, perm.upload);
     },
+    async revokeBox(devSno) {
+      const n = boxBrokerNames(devSno);
+      await api('DELETE', `/users/${v(n.user)}`, undefined, true);
+      // and its open connections (deleting a user does not close them on every RabbitMQ version)
+      const conns = ((await api('GET', `/connections?columns=name,user`)) ?? []) as Array<{ name: string; user: string }>;
+      for (const c of conns) if (c.user === n.user) await api('DELETE', `/connections/${v(c.name)}`, undefined, true);
+    },
     async removeBox(devSno) {
       const n = boxBrokerNames(devSno);
       await api('DELETE', `/users/${v(n.user)}`, undefined, true);

@@ -4,33 +4,20 @@
 // resources and photo files, and fight over the box port — so the second is refused with who
 // holds the folder. A lock left by a process that no longer runs (kill -9, power loss) is taken over.
 import { join, resolve } from 'node:path';
-import { processAlive, releasePidLock, takePidLock } from '../pid-lock';
+import { holderText, lockFolder } from '../../agent/pid-lock';
 import { PlatformError } from './errors';
 
 export const PLATFORM_LOCK_FILE = 'platform.lock';
 
-/** Folders whose platform runs in this process (a lock naming our own pid is stale otherwise). */
-const heldHere = new Set<string>();
-
 /** Takes the folder's platform lock or throws a PlatformError (409) naming the process that holds it; returns its release. */
 export async function acquirePlatformLock(dataDir: string): Promise<() => Promise<void>> {
   const dir = resolve(dataDir);
-  const file = join(dir, PLATFORM_LOCK_FILE);
-  const refuse = (pid: number, since?: string) =>
-    new PlatformError(
-      `the site platform already runs on the data folder ${dir} (process ${pid}${pid === process.pid ? ', this one' : ''}${since ? `, since ${since}` : ''}); stop it first (the desktop app or \`se3kit serve\`), or give another data folder`,
+  const got = await lockFolder(join(dir, PLATFORM_LOCK_FILE));
+  if ('heldBy' in got)
+    throw new PlatformError(
+      `the site platform already runs on the data folder ${dir} (${holderText(got.heldBy)}); stop it first (the desktop app or \`se3kit serve\`), or give another data folder`,
       'data_folder_in_use',
       409,
     );
-  if (heldHere.has(dir)) throw refuse(process.pid);
-  const held = await takePidLock(file, { pid: process.pid, startedAt: new Date().toISOString() }, (h) => h.pid !== process.pid && processAlive(h.pid));
-  if (held) throw refuse(held.heldBy.pid, held.heldBy.startedAt);
-  heldHere.add(dir);
-  let released = false;
-  return async () => {
-    if (released) return;
-    released = true;
-    heldHere.delete(dir);
-    await releasePidLock(file);
-  };
+  return () => got.release();
 }

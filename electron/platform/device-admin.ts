@@ -38,7 +38,7 @@ export class DeviceAdmin {
     return Promise.all(
       rows.map(async ({ d, groups, sync, lastStatusAt }) => {
         const q = d.enabled ? await core.provisioner.queueInfo(d.dev_sno).catch(() => null) : null;
-        return deviceView(d, groups, sync, { connected: (q?.consumers ?? 0) > 0, lastStatusAt, offlineAfterMs: window });
+        return deviceView(d, groups, sync, { connected: (q?.consumers ?? 0) > 0, lastStatusAt, offlineAfterMs: window, queueExists: d.enabled ? q !== null : undefined });
       }),
     );
   }
@@ -46,14 +46,17 @@ export class DeviceAdmin {
   async add(name = ''): Promise<DeviceView> {
     const { core } = this;
     const d = await core.serial(() => core.devices.add(name));
-    void this.runner.provision(d).catch(() => undefined);
+    // the list shows 'pending' until this ends: tell it when the broker login is made (or failed)
+    void this.runner.provision(d).then(() => core.changed('devices')).catch(() => undefined);
     core.changed('devices');
     return this.view(d);
   }
 
   async setEnabled(devSno: string, enabled: boolean): Promise<DeviceView> {
     const { core } = this;
-    const d = await core.serial(() => core.devices.setEnabled(devSno, enabled));
+    let d = await core.serial(() => core.devices.setEnabled(devSno, enabled));
+    // disabling closes the box's broker connection and refuses its next broker login; enabling gives its login back
+    d = enabled ? await this.runner.provision(d) : await this.runner.revoke(d);
     core.changed('devices');
     return this.view(d);
   }

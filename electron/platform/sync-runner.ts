@@ -48,6 +48,7 @@ export class SyncRunner {
 
   async provision(d: DeviceRow): Promise<DeviceRow> {
     const { core } = this;
+    if (!d.enabled) return this.revoke(d);
     try {
       await core.provisioner.ensureBox(d.dev_sno, d.broker_password);
       await declareBoxResources(core.provisioner, d.dev_sno);
@@ -61,6 +62,18 @@ export class SyncRunner {
     if (now) return now;
     this.brokerSweepDue = true;
     return { ...d, broker_state: 'failed', broker_error: 'the authorisation code was removed from the platform' };
+  }
+
+  /** A disabled code: its broker login revoked (connections closed, user deleted) until it is enabled again. */
+  async revoke(d: DeviceRow): Promise<DeviceRow> {
+    const { core } = this;
+    try {
+      await core.provisioner.revokeBox(d.dev_sno);
+      await core.serial(() => core.devices.setBrokerState(d.dev_sno, 'revoked', 'the authorisation code is disabled: its broker login is revoked until it is enabled'));
+    } catch (err) {
+      await core.serial(() => core.devices.setBrokerState(d.dev_sno, 'failed', `disabled, but its broker login could not be revoked yet: ${(err as Error).message}`));
+    }
+    return (await core.read((s) => s.devices.get(d.dev_sno))) ?? d;
   }
 
   /** Set when a box's broker clean-up failed: the retry timer sweeps until one succeeds. */

@@ -16,8 +16,10 @@ export function deviceView(
   d: DeviceRow,
   groups: GroupRow[],
   sync: Record<string, number>,
-  o: { connected: boolean; lastStatusAt: number | null; offlineAfterMs: number },
+  o: { connected: boolean; lastStatusAt: number | null; offlineAfterMs: number; queueExists?: boolean },
 ): DeviceView {
+  // 'ready' is shown only while it is true: the box's queue exists on the running broker now
+  const stale = d.broker_state === 'ready' && o.queueExists === false;
   const lastContact = Math.max(d.last_seen_at ?? 0, o.lastStatusAt ?? 0);
   return {
     devSno: d.dev_sno,
@@ -28,8 +30,9 @@ export function deviceView(
     lastLoginAddr: d.last_login_addr,
     lastSeenAt: d.last_seen_at,
     online: o.connected || (lastContact > 0 && Date.now() - lastContact <= o.offlineAfterMs),
-    brokerState: d.broker_state,
-    brokerError: d.broker_error,
+    brokerState: stale ? 'not ready' : d.broker_state,
+    brokerError: stale ? "the broker is not running, or the box's queue is gone; it is made again when the box logs in (or at the next platform start)" : d.broker_error,
+    brokerConnected: o.connected,
     groups: groups.map((g) => g.name),
     sync,
   };

@@ -5,11 +5,11 @@
 // A lock left by a process that no longer runs (kill -9, power loss) is taken over.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processAlive, releasePidLock, takePidLock } from '../pid-lock';
+import { bootId, holderAlive, releasePidLock, takePidLock, type PidLockInfo } from '../../agent/pid-lock';
 
 export const LOCK_FILE = 'site.lock';
 
-export interface LockInfo {
+export interface LockInfo extends PidLockInfo {
   pid: number;
   /** The server's address, once it listens. */
   url?: string;
@@ -26,9 +26,8 @@ export interface SiteLock {
 /** Takes the data folder's lock, or returns who holds it. */
 export async function acquireSiteLock(dataDir: string): Promise<SiteLock | { heldBy: LockInfo; file: string }> {
   const file = join(dataDir, LOCK_FILE);
-  const info: LockInfo = { pid: process.pid, startedAt: new Date().toISOString() };
-  // a lock naming this process is one an earlier run left with the same pid: stale
-  const held = await takePidLock(file, info, (h) => h.pid !== process.pid && processAlive(h.pid));
+  const info: LockInfo = { pid: process.pid, startedAt: new Date().toISOString(), boot: bootId() };
+  const held = await takePidLock(file, info, holderAlive);
   if (held) return { heldBy: held.heldBy, file };
   let released = false;
   return {

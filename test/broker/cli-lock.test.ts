@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { cliPath, runCli } from '../helpers/cli';
 import { connect, tempDir } from './helpers';
+import { createBrokerControl } from '../../electron/broker/control';
+import { freePort } from '../helpers/ports';
 
 interface Running {
   proc: ChildProcess;
@@ -61,5 +63,43 @@ describe('se3kit broker: one broker per data directory', { timeout: 120_000 }, (
     third.proc.kill('SIGTERM');
     assert.equal(await third.exited, 0, third.out());
     assert.equal(existsSync(join(dir, 'broker.lock')), false, 'a clean stop releases the directory');
+  });
+});
+
+// `se3kit serve` / the desktop app run their broker on <data>/broker through the broker control:
+// it takes the same broker.lock, so it and `se3kit broker` on that directory never both run.
+describe('the app broker and se3kit broker share the broker.lock', { timeout: 120_000 }, () => {
+  const data = tempDir('cli-lock-app');
+  const running: ChildProcess[] = [];
+  after(() => {
+    for (const p of running) p.kill('SIGKILL');
+    rmSync(data, { recursive: true, force: true });
+  });
+
+  it('refuses the app broker while se3kit broker runs on <data>/broker, and se3kit broker while the app broker runs', async () => {
+    const control = createBrokerControl({ dataDir: data, warmUp: false });
+    try {
+      await control.resumed;
+      await control.addUser('site', 'correct horse');
+      const cli = await startBrokerCli(join(data, 'broker'));
+      running.push(cli.proc);
+      await assert.rejects(control.start({ port: await freePort(), host: '127.0.0.1' }), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'data_folder_in_use');
+        assert.match(err.message, new RegExp(`another broker already runs on the data directory .*broker \\(process ${cli.proc.pid}, since .*, started by se3kit broker\\); stop it first \\(kill ${cli.proc.pid}\\)`));
+        return true;
+      });
+      cli.proc.kill('SIGTERM');
+      assert.equal(await cli.exited, 0, cli.out());
+
+      const status = await control.start({ port: await freePort(), host: '127.0.0.1' });
+      assert.equal(status.state, 'running');
+      const second = await runCli(['broker', '--data', join(data, 'broker'), '--port', '0', '--host', '127.0.0.1', '--no-warm-up'], { timeoutMs: 30_000 });
+      assert.equal(second.code, 1, second.stdout + second.stderr);
+      assert.match(second.stderr, new RegExp(`another broker already runs on the data directory .* \\(process ${process.pid}, since .*, started by Field Kit \\(se3kit serve or the desktop app\\)\\); stop it first`));
+      await control.stop();
+      assert.equal(existsSync(join(data, 'broker', 'broker.lock')), false, 'stopping the app broker releases the directory');
+    } finally {
+      await control.close();
+    }
   });
 });

@@ -12,6 +12,8 @@ import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { createBrokerControl } from '../../electron/broker/control';
 import { face } from '../fiqa/fixtures';
 import { http, startPlatform, until, type Harness } from './harness';
+import { health, put, startAgent } from '../agent/link-fixture';
+import { brokerWords } from '../../electron/cli/commands/platform';
 
 interface Login {
   token: string;
@@ -211,5 +213,54 @@ describe('platform broker provisioning and command loop (embedded broker)', () =
     assert.equal(u.info.name, 'Zed');
     assert.equal(u.info.type, 5);
     await h.platform.setSettings({ inlineUsers: false });
+  });
+
+  it("disabling a code closes the box's broker connection and refuses its next broker login; enabling gives it back", async () => {
+    const devC = (await h.platform.addDevice('C')).devSno;
+    const c: Login = (await http(`${h.base}/login?dev_sno=${devC}&hex_mac=0x0000000000c1`)).json();
+    const conn = await amqp.connect(url(c, c.rabbitmq.vHost));
+    conn.on('error', () => undefined);
+    conns.push(conn);
+    const closed = new Promise<void>((r) => conn.once('close', () => r()));
+    const disabled = await h.platform.setDeviceEnabled(devC, false);
+    assert.equal(disabled.brokerState, 'revoked');
+    await closed; // the box's open connection is closed at once
+    await assert.rejects(amqp.connect(url(c, c.rabbitmq.vHost)), /ACCESS_REFUSED|403/);
+    // its queue and what waits in it stay for when it is enabled again
+    const enabled = await h.platform.setDeviceEnabled(devC, true);
+    assert.equal(enabled.brokerState, 'ready');
+    const again = await amqp.connect(url(c, c.rabbitmq.vHost));
+    again.on('error', () => undefined);
+    conns.push(again);
+    const ch = await again.createChannel();
+    assert.equal((await ch.checkQueue(c.rabbitmq.queue)).queue, c.rabbitmq.queue);
+    await ch.close();
+  });
+
+  it('"broker login ready" is true when shown, and "box connected" only while a real agent holds its connection', { timeout: 120_000 }, async () => {
+    const d = await h.platform.addDevice('agent box');
+    const view = async () => (await h.platform.listDevices()).find((x) => x.devSno === d.devSno)!;
+    await until('provisioned', async () => (await view()).brokerState === 'ready');
+    assert.equal((await view()).brokerConnected, false, 'no box has connected yet');
+    assert.equal(brokerWords(await view()), 'broker login ready, box not connected');
+    const dir = mkdtempSync(join(tmpdir(), 'se3-broker-words-'));
+    const agent = await startAgent(join(dir, 'agent'), ['--mac', 'e0:a5:09:00:99:07', '--ftp-port', '0']);
+    try {
+      await put(agent, 'DevSno', d.devSno);
+      await put(agent, 'LoginUrl', `http://127.0.0.1:${h.platform.boxPort}/login`);
+      await until('agent linked', async () => (await health(agent)).broker?.state === 'connected', 60_000);
+      await until('shown connected', async () => (await view()).brokerConnected);
+      assert.equal(brokerWords(await view()), 'broker login ready, box connected');
+      await agent.kill();
+      await until('shown not connected once the agent stops', async () => !(await view()).brokerConnected);
+    } finally {
+      await agent.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // the broker stopped: "ready" is not shown
+    await h.broker.stop();
+    const v = await view();
+    assert.equal(v.brokerState, 'not ready');
+    assert.match(v.brokerError ?? '', /the broker is not running, or the box's queue is gone/);
   });
 });

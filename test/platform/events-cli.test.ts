@@ -114,7 +114,7 @@ describe('se3kit platform events / devices status / alerts (CLI against se3kit s
     assert.equal(text.code, 0, text.stderr);
     const lines = text.stdout.trim().split('\n');
     assert.equal(lines.length, 3);
-    assert.match(lines[0]!, /back door\s+10\.0\.9\.9\s+Ada \(ada\)\s+score 0\.70\s+\[realtime\]\s+d-5m$/);
+    assert.match(lines[0]!, /back door\s+10\.0\.9\.9\s+Ada \(ada\)\s+group staff\s+score 0\.70\s+\[realtime\]\s+d-5m$/);
     assert.match(lines[1]!, /front gate\s+10\.0\.0\.1\s+stranger\s+score 0\.30/);
     assert.match(text.stderr, /3 of 4; narrow with --since/);
   });
@@ -292,5 +292,21 @@ describe('se3kit platform events / devices status / alerts (CLI against se3kit s
     serve = await startCli(serveArgs);
     const r = await admin('events.retention', {});
     assert.deepEqual([r.maxEvents, r.maxAgeDays, r.events], [3, 30, 3], 'the flags became the site setting');
+  });
+
+  it("a person's group is shown by its name, with the permission id the box sent", async () => {
+    const g = await cli('groups', 'add', 'Night shift', '--json');
+    assert.equal(g.code, 0, g.stderr);
+    const listed = await cli('groups', 'list', '--json');
+    const gid = jsonLines(listed.stdout).find((x) => x.name === 'Night shift')?.id as number;
+    assert.equal(typeof gid, 'number');
+    // a box reports a platform-synced person's group as its permission id
+    await post(gate, gate.recordUrls[0]!, { ...eventBody(gate, { ip: '10.0.0.1', id: 'cyd', name: 'Cyd', score: 0.9, at: Date.now(), eventId: 'g-group' }), group_name: String(gid) });
+    await until('the event stored', async () => (await ids('--person', 'cyd')).includes('g-group'));
+    const json = await cli('events', '--json', '--person', 'cyd');
+    const e = jsonLines(json.stdout)[0];
+    assert.deepEqual([e.groupName, e.groupId], ['Night shift', gid]);
+    const text = await cli('events', '--person', 'cyd');
+    assert.match(text.stdout, new RegExp(`Cyd \\(cyd\\)  group Night shift \\(id ${gid}\\)  score 0\\.90`));
   });
 });

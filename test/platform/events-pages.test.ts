@@ -77,10 +77,13 @@ describe('events and devices pages (Chromium)', () => {
     await page.getByText('No events yet').waitFor();
     await page.evaluate(() => ((window as any).__sameDocument = true));
 
-    // a recognised person at the gate's first camera
-    await post(gate, gate.recordUrls[0]!, event(gate, { ip: '192.168.1.101', pic: 'obama2.jpg', id: 'ada', name: 'Ada Lovelace', score: 0.82 }));
+    // a recognised person at the gate's first camera; the box names her group by its permission id
+    const staffId = (await call('platform.groups.list', {})).find((x: { name: string }) => x.name === 'staff')!.id as number;
+    await post(gate, gate.recordUrls[0]!, { ...event(gate, { ip: '192.168.1.101', pic: 'obama2.jpg', id: 'ada', name: 'Ada Lovelace', score: 0.82 }), group_name: String(staffId) });
     const ada = rows().filter({ hasText: 'Ada Lovelace' });
     await ada.waitFor({ timeout: 15_000 });
+    // shown by its name, the permission id beside it
+    assert.equal((await ada.locator('dd[data-group-id]').textContent())?.trim(), `staff · id ${staffId}`);
     await ada.getByText('0.82').waitFor();
     await ada.getByText('front gate').waitFor();
     await ada.getByText('camera 1').waitFor();

@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { FACES_DIR } from '../fiqa/fixtures';
 import { freePort, haveChromium, launchChromium, loggedInPage, shot, sidewaysScroll, startSite, type Site } from '../e2e/harness';
 import { http } from './harness';
+import { runCli } from '../helpers/cli';
 import { startAgent, type AgentProc } from '../agent/link-fixture';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -66,6 +67,20 @@ describe('platform pages (Chromium)', () => {
     await page.getByLabel('New group name').fill('staff');
     await page.getByRole('button', { name: 'Add group' }).click();
     await page.locator('tr[data-group="staff"]').waitFor();
+    // its permission id (what the boxes hold) is the one `se3kit platform groups list` shows
+    const listed = await runCli(['platform', 'groups', 'list', '--json', '--data', site!.data]);
+    const staffId = JSON.parse(listed.stdout.trim().split('\n').find((l) => l.includes('"staff"'))!).id as number;
+    assert.equal((await page.locator('tr[data-group="staff"] td[data-label="Permission id"]').textContent())?.trim(), String(staffId));
+    // at 760 px the rows stack and each cell says what it is; nothing scrolls sideways
+    await page.setViewportSize({ width: 760, height: 700 });
+    try {
+      const cell = page.locator('tr[data-group="staff"] td[data-label="Permission id"]');
+      assert.equal(await cell.evaluate((td) => getComputedStyle(td, '::before').content), '"Permission id"');
+      assert.deepEqual(await sidewaysScroll(page), []);
+      await shot(page, 'platform-groups-760', false);
+    } finally {
+      await page.setViewportSize({ width: 1366, height: 768 });
+    }
 
     await page.goto(`${site!.url}#/site`);
     await page.getByLabel('Name of the new box').fill('front gate');
@@ -88,6 +103,10 @@ describe('platform pages (Chromium)', () => {
     assert.equal(await page.getByText('<this computer>').count(), 0);
     const row = page.locator(`tr[data-dev="${devSno}"]`);
     await row.getByText('offline').waitFor();
+    // its broker login is made, no box holds it yet: said in those words
+    const brokerCell = row.locator('td[data-label="Broker"]', { hasText: 'box not connected' });
+    await brokerCell.waitFor({ timeout: 15_000 }).catch(async (e) => assert.fail(`${e}: ${await row.locator('td[data-label="Broker"]').textContent()}`));
+    assert.equal((await brokerCell.textContent())?.trim(), 'login ready · box not connected');
     await row.getByText('not bound').waitFor();
     await row.getByLabel('Assign a group to front gate').selectOption('staff');
     await row.locator('.group-tag', { hasText: 'staff' }).waitFor();

@@ -85,6 +85,14 @@ describe('platform on an external RabbitMQ (management API)', () => {
         );
       }
       await assert.rejects(amqp.connect(url(lb.rabbitmq.uploadVHost)), /ACCESS_REFUSED|NOT_ALLOWED|403|530|access to vhost|ConnectionClose/);
+      // disabling A's code closes its connection and refuses its next login; enabling gives it back
+      const closed = new Promise<void>((r) => conn.once('close', () => r()));
+      assert.equal((await h!.platform.setDeviceEnabled(a.devSno, false)).brokerState, 'revoked');
+      await closed;
+      await assert.rejects(amqp.connect(url(la.rabbitmq.vHost)), /ACCESS_REFUSED|403/);
+      assert.equal((await h!.platform.setDeviceEnabled(a.devSno, true)).brokerState, 'ready');
+      const again = await amqp.connect(url(la.rabbitmq.vHost));
+      await again.close();
     } finally {
       await conn.close().catch(() => undefined);
     }

@@ -4,8 +4,8 @@
 // in `ps`); NAME:PASSWORD on the command line still works. With no user at all (and none stored)
 // the broker creates guest/guest, which, as with RabbitMQ, may log in only from this machine.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { processAlive, releasePidLock, takePidLock } from '../../pid-lock';
+import { resolve } from 'node:path';
+import { lockBrokerDir } from '../../broker/data-lock';
 import { loadDefinitions } from '../../broker/store/metadata';
 import { toRabbitDefinitions } from '../../broker/definitions';
 import { InvalidArgumentError, type Command } from 'commander';
@@ -16,9 +16,6 @@ function collect<T>(parse: (v: string) => T) {
 }
 
 export const PASSWORD_ENV = 'SE3KIT_BROKER_PASSWORD';
-/** `<data>/broker.lock`: the process whose broker runs on the directory. */
-export const BROKER_LOCK_FILE = 'broker.lock';
-
 
 /** NAME:PASSWORD, or NAME alone (password from $SE3KIT_BROKER_PASSWORD, resolved in the action). */
 function parseUser(v: string): BrokerUserSpec & { fromEnv?: boolean } {
@@ -136,20 +133,15 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      // one broker per data directory: two would append to the same message store and lose messages
-      const lockFile = join(o.data, BROKER_LOCK_FILE);
-      const held = await takePidLock(lockFile, { pid: process.pid, startedAt: new Date().toISOString() }, (h) => h.pid !== process.pid && processAlive(h.pid)).catch((err: Error) => ({
-        error: err,
-      }));
-      if (held && 'error' in held) {
-        process.stderr.write(`se3kit broker: cannot use the data directory ${resolve(o.data)}: ${held.error.message}\n`);
+      // one broker per data directory (also the app's, on <data>/broker): two would append to the same message store and lose messages
+      const lock = await lockBrokerDir(o.data, 'se3kit broker').catch((err: Error) => ({ error: err }));
+      if ('error' in lock) {
+        process.stderr.write(`se3kit broker: cannot use the data directory ${resolve(o.data)}: ${lock.error.message}\n`);
         process.exitCode = 1;
         return;
       }
-      if (held) {
-        process.stderr.write(
-          `se3kit broker: another broker already runs on the data directory ${resolve(o.data)} (process ${held.heldBy.pid}${held.heldBy.startedAt ? `, since ${held.heldBy.startedAt}` : ''}); stop it first (kill ${held.heldBy.pid}) or give another --data\n`,
-        );
+      if ('refused' in lock) {
+        process.stderr.write(`se3kit broker: ${lock.refused}\n`);
         process.exitCode = 1;
         return;
       }
@@ -173,7 +165,7 @@ export function register(program: Command): void {
         const hint = e.code === 'EADDRINUSE' ? ' (port in use: pick another --port or stop the other broker)' : '';
         process.stderr.write(`se3kit broker: cannot start: ${e.message}${hint}\n`);
         process.exitCode = 1;
-        await releasePidLock(lockFile);
+        await lock.release();
         return;
       }
       if (broker.listUsers().some((u) => u.name === 'guest'))
@@ -190,7 +182,7 @@ export function register(program: Command): void {
         process.once('SIGTERM', stop);
       });
       await broker.close();
-      await releasePidLock(lockFile);
+      await lock.release();
       process.stdout.write('broker stopped\n');
     });
 }

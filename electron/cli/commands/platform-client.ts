@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import type { MethodName, Params, Result } from '../../api/contract';
 import { ADMIN_TOKEN_FILE, ADMIN_URL_FILE, NDJSON } from '../../platform/admin-http';
-import { processAlive, readPidLock } from '../../pid-lock';
+import { holderAlive, readPidLock } from '../../../agent/pid-lock';
 import { LOCK_FILE, type LockInfo } from '../../site/data-lock';
 
 /**
@@ -44,7 +44,7 @@ export class PlatformClient {
     } catch {
       // site mode may run on the folder without its platform (it did not start: the box port in use, …)
       const site = await readPidLock<LockInfo>(join(dataDir, LOCK_FILE));
-      if (site && processAlive(site.pid)) {
+      if (site && holderAlive(site)) {
         throw new PlatformUnavailable(
           `site mode runs on ${dataDir} (process ${site.pid}${site.url ? `, ${site.url}` : ''}) but its site platform did not start; the first lines of its output say why ` +
             '(e.g. "the box port 8090 is already in use"): stop it and start `se3kit serve` again with that fixed (e.g. another --box-port)',

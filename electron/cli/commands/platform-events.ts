@@ -62,7 +62,8 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
 function printEvent(e: EventView, json?: boolean): void {
   if (json) return line(e);
   const who = e.stranger && !e.identityId ? 'stranger' : `${e.identityName || '?'} (${e.identityId})${e.stranger ? ' stranger' : ''}`;
-  process.stdout.write(`${new Date(e.timestamp).toISOString()}  ${e.boxName || e.devSno}  ${e.deviceIp || e.epId || '-'}  ${who}  score ${e.score.toFixed(2)}  [${e.source}]  ${e.id}\n`);
+  const group = e.groupName ? `  group ${e.groupName}${e.groupId !== null && String(e.groupId) !== e.groupName ? ` (id ${e.groupId})` : ''}` : '';
+  process.stdout.write(`${new Date(e.timestamp).toISOString()}  ${e.boxName || e.devSno}  ${e.deviceIp || e.epId || '-'}  ${who}${group}  score ${e.score.toFixed(2)}  [${e.source}]  ${e.id}\n`);
 }
 
 function printStatus(d: DeviceStatusView, json?: boolean): void {

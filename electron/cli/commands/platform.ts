@@ -30,12 +30,18 @@ function common(cmd: Command): Command {
   return cmd.option('--data <dir>', 'data directory of the running server (default: $SE3KIT_DATA or ~/.se3kit)').option('--json', 'one JSON object per line');
 }
 
+/** "broker login ready, box connected": the login exists on the broker; whether the box holds its connection now. */
+export function brokerWords(d: Pick<DeviceView, 'brokerState' | 'brokerError' | 'brokerConnected'>): string {
+  if (d.brokerState === 'ready') return `broker login ready, box ${d.brokerConnected ? 'connected' : 'not connected'}`;
+  return `broker ${d.brokerState}${d.brokerError ? ` (${d.brokerError})` : ''}`;
+}
+
 function printDevice(d: DeviceView, json?: boolean): void {
   if (json) return line(d);
   const state = d.online ? 'online' : 'offline';
   const sync = Object.entries(d.sync).map(([k, v]) => `${k} ${v}`).join(', ');
   process.stdout.write(
-    `${d.devSno}  ${d.name || '-'}  ${d.enabled ? state : 'disabled'}  MAC ${d.mac ?? '(not bound)'}  broker ${d.brokerState}${d.brokerError ? ` (${d.brokerError})` : ''}  groups ${d.groups.join(', ') || '-'}  ${sync}\n`,
+    `${d.devSno}  ${d.name || '-'}  ${d.enabled ? state : 'disabled'}  MAC ${d.mac ?? '(not bound)'}  ${brokerWords(d)}  groups ${d.groups.join(', ') || '-'}  ${sync}\n`,
   );
 }
 

@@ -49,11 +49,17 @@ export interface Retention {
 export const DEFAULT_RETENTION: Retention = { maxEvents: 100_000, maxAgeDays: 90 };
 const DELETE_CHUNK = 500;
 
+// A box reports a platform-synced person's group as its permission id (the platform's group id,
+// `se3kit platform groups list`): shown by the group's name, the id kept beside it. A group_name
+// that is a group's name as it stands (a box's own group) is left as it is.
 const VIEW_SQL = `SELECT e.*, COALESCE(d.name, '') AS box_name,
-  EXISTS (SELECT 1 FROM photos ph WHERE ph.person_id = COALESCE(e.corrected_person_id, e.enrolled_person_id, NULLIF(e.identity_id, ''))) AS has_person_photo
-  FROM events e LEFT JOIN devices d ON d.dev_sno = e.dev_sno`;
+  EXISTS (SELECT 1 FROM photos ph WHERE ph.person_id = COALESCE(e.corrected_person_id, e.enrolled_person_id, NULLIF(e.identity_id, ''))) AS has_person_photo,
+  gi.id AS group_id, gi.name AS group_by_id, gn.id AS group_id_by_name
+  FROM events e LEFT JOIN devices d ON d.dev_sno = e.dev_sno
+  LEFT JOIN groups gn ON gn.name = e.group_name
+  LEFT JOIN groups gi ON gn.id IS NULL AND CAST(gi.id AS TEXT) = e.group_name`;
 
-type ViewRow = EventRow & { box_name: string; has_person_photo: number };
+type ViewRow = EventRow & { box_name: string; has_person_photo: number; group_id: number | null; group_by_id: string | null; group_id_by_name: number | null };
 
 function viewOf(r: ViewRow): EventView {
   let boxFiqa: Record<string, unknown> | null = null;
@@ -75,7 +81,8 @@ function viewOf(r: ViewRow): EventView {
     personType: r.person_type,
     stranger: r.stranger === 1,
     score: r.score,
-    groupName: r.group_name,
+    groupName: r.group_by_id ?? r.group_name,
+    groupId: r.group_id ?? r.group_id_by_name,
     age: r.age,
     sex: r.sex,
     boxFiqa,

@@ -53,6 +53,15 @@ export function EventRow({ e, fresh, epName, groups, onChanged }: { e: EventView
               {epName || e.deviceIp || e.epId || '—'}
             </dd>
           </div>
+          {e.groupName && (
+            <div>
+              <dt>Group</dt>
+              <dd className="wrap-anywhere" data-group-id={e.groupId ?? undefined}>
+                {e.groupName}
+                {e.groupId !== null && String(e.groupId) !== e.groupName && <span className="mono muted"> · id {e.groupId}</span>}
+              </dd>
+            </div>
+          )}
           {e.age !== null && (
             <div>
               <dt>Age / sex</dt>

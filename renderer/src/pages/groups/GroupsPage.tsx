@@ -1,16 +1,18 @@
 // The Groups page: permission groups with their member and box counts; add, rename, delete
-// (with a confirmation: the members leave the boxes the group was assigned to).
+// (with a confirmation: the members leave the boxes the group was assigned to). Each shows its
+// permission id: what the boxes hold (a capture device's permission_ids, a recognised person's
+// group in their events), as `se3kit platform groups list` shows it. Rows stack below 900 px.
 import { useState, type FormEvent } from 'react';
 import { api } from '../../api';
 import { useAction, usePlatform } from '../site/usePlatform';
 import '../site/platform.css';
 
-function GroupRow({ g, act }: { g: { name: string; members: number; devices: number }; act: ReturnType<typeof useAction> }) {
+function GroupRow({ g, act }: { g: { id: number; name: string; members: number; devices: number }; act: ReturnType<typeof useAction> }) {
   const [mode, setMode] = useState<'view' | 'rename' | 'delete'>('view');
   const [to, setTo] = useState(g.name);
   return (
     <tr data-group={g.name}>
-      <td>
+      <td data-label="Group" className="stack-first">
         {mode === 'rename' ? (
           <form
             className="rename-form"
@@ -31,9 +33,12 @@ function GroupRow({ g, act }: { g: { name: string; members: number; devices: num
           <span className="strong">{g.name}</span>
         )}
       </td>
-      <td>{g.members}</td>
-      <td>{g.devices}</td>
-      <td>
+      <td data-label="Permission id" className="mono" data-permission-id={g.id}>
+        {g.id}
+      </td>
+      <td data-label="People">{g.members}</td>
+      <td data-label="Boxes">{g.devices}</td>
+      <td className="stack-full">
         <div className="row-actions">
           {mode === 'view' && (
             <>
@@ -89,15 +94,16 @@ export function GroupsPage() {
             </button>
           </form>
         </div>
-        <p className="muted table-note">A box holds the members of the groups assigned to it (Site page). A person's groups are sent to the box as its permission ids.</p>
+        <p className="muted table-note">A box holds the members of the groups assigned to it (Site page). A person's groups are sent to the box as its permission ids (the Permission id column; a capture device's permission_ids names them).</p>
         {groups.data && groups.data.length === 0 ? (
           <p className="muted">No groups yet. Add one (e.g. staff), assign it to a box on the Site page, then tick it for people on the People page.</p>
         ) : (
-          <div className="table-wrap">
+          <div className="table-wrap stack-wrap">
             <table className="compact-table">
               <thead>
                 <tr>
                   <th>Group</th>
+                  <th>Permission id</th>
                   <th>People</th>
                   <th>Boxes</th>
                   <th />

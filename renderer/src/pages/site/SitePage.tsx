@@ -66,7 +66,16 @@ function DeviceRow({ d, groups, act }: { d: DeviceView; groups: string[]; act: R
         {d.mac ?? <span className="muted">not bound</span>}
       </td>
       <td data-label="Broker">
-        {d.brokerState === 'ready' ? 'ready' : <span className="error-text">{d.brokerState}{d.brokerError ? `: ${d.brokerError}` : ''}</span>}
+        {d.brokerState === 'ready' ? (
+          <span title="login ready: the box's broker login and queues exist, so it can connect; connected: it holds its broker connection now, so commands reach it">
+            login ready · <span className={d.brokerConnected ? 'strong' : 'muted'}>{d.brokerConnected ? 'box connected' : 'box not connected'}</span>
+          </span>
+        ) : (
+          <span className="error-text">
+            {d.brokerState}
+            {d.brokerError ? `: ${d.brokerError}` : ''}
+          </span>
+        )}
       </td>
       <td data-label="Groups">
         {d.groups.map((g) => (
