@@ -176,6 +176,13 @@ export class SyncRunner {
     if (core.closed) return;
     await this.sweepBrokerIfDue();
     for (const d of await core.read((s) => s.devices.list()).catch(() => [])) {
+      if (core.closed) return;
+      // a code disabled while the broker was down (or unreachable): its stored login is revoked once
+      // the broker runs again, not only at the next platform start
+      if (!d.enabled && d.broker_state !== 'revoked') {
+        const now = await core.read((s) => s.devices.get(d.dev_sno)).catch(() => undefined); // not enabled meanwhile
+        if (now && !now.enabled && now.broker_state !== 'revoked') await this.revoke(now).catch(() => undefined);
+      }
       if (await this.queueBusy(d.dev_sno)) continue;
       await markUnanswered(core.deps, d.dev_sno).catch(() => undefined);
     }
