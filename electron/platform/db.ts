@@ -96,6 +96,15 @@ CREATE INDEX commands_age ON commands(coalesce(answered_at, sent_at));
 `,
   },
   EVENTS_MIGRATION,
+  {
+    // sync.ts: a command committed but never confirmed by the broker (the platform killed between
+    // the two) is sent again at the next start, not after the resend time. Older rows were sent.
+    version: 4,
+    sql: `
+ALTER TABLE commands ADD COLUMN published_at INTEGER;
+UPDATE commands SET published_at = sent_at;
+`,
+  },
 ];
 
 export function openPlatformDb(dataDir: string): Promise<PlatformDb> {

@@ -20,6 +20,7 @@ import { desiredFor, type Desired } from './people';
 import type { PhotoStore } from './photos';
 import { BOX_PATHS } from './box-http';
 import { PlatformError } from './errors';
+import { faultPoint } from './fault-point';
 import type { SyncReport } from '../api/platform';
 
 export type { SyncReport };
@@ -56,6 +57,8 @@ interface BoxPersonRow {
   sent_at: number | null;
   message_id: string | null;
   code: number | null;
+  /** 1: its command was committed but the broker never confirmed it (published_at still NULL). */
+  unpublished: number;
 }
 
 /**
@@ -74,6 +77,12 @@ export async function retryAfterStart(deps: SyncDeps, devSno: string): Promise<b
   const r = await deps.read((db) => db.get("SELECT 1 AS x FROM box_people WHERE dev_sno = ? AND state = 'noanswer' AND sent_at < ? LIMIT 1", [devSno, deps.startedAt]));
   return r !== undefined;
 }
+
+/** Under a command committed before this platform started that the broker never confirmed: the
+ *  platform was killed between the commit and the publish, so the box never got it — sent again at
+ *  once, not after the resend time. (Killed after the confirm but before published_at was written,
+ *  the box gets the command twice; adding or deleting the same version twice is harmless.) */
+const lostAtStart = (deps: SyncDeps, r: BoxPersonRow) => r.unpublished === 1 && sentBeforeStart(deps, r);
 
 /** Nothing of this person is on the box: held before anything was sent, or removed (the box confirmed the delete). */
 const offBox = (r: BoxPersonRow) => (r.state === 'held' || r.state === 'removed') && r.sent_at === null;
@@ -107,11 +116,19 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
   // the plan from one committed state (the box's syncs run one at a time: nothing else writes its rows meanwhile but results)
   const [desired, rows] = await deps.read(async (r) => [
     await desiredFor(r, devSno),
-    new Map((await r.all<BoxPersonRow>('SELECT person_id, state, version, sent_at, message_id, code FROM box_people WHERE dev_sno = ?', [devSno])).map((x) => [x.person_id, x])),
+    new Map(
+      (
+        await r.all<BoxPersonRow>(
+          `SELECT b.person_id, b.state, b.version, b.sent_at, b.message_id, b.code, (c.message_id IS NOT NULL AND c.published_at IS NULL) AS unpublished
+           FROM box_people b LEFT JOIN commands c ON c.message_id = b.message_id WHERE b.dev_sno = ?`,
+          [devSno],
+        )
+      ).map((x) => [x.person_id, x]),
+    ),
   ] as const);
   const now = Date.now();
   const old = (r: BoxPersonRow) => r.sent_at === null || now - r.sent_at >= deps.resendAfterMs;
-  const stale = (r: BoxPersonRow) => !o.queueBusy && old(r);
+  const stale = (r: BoxPersonRow) => (!o.queueBusy && old(r)) || lostAtStart(deps, r);
   // unanswered or unsent people: at once when asked (`force`: the operator's sync, a box that
   // logs in) or when they were sent before this platform started, else once the resend time has
   // passed since they were sent
@@ -173,6 +190,7 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
         }
       }),
     );
+    faultPoint('before-publish');
     try {
       await deps.publish(devSno, body);
       report.commands++;
@@ -187,6 +205,7 @@ export async function syncBox(deps: SyncDeps, devSno: string, o: { queueBusy?: b
       ).catch(() => undefined);
       throw err;
     }
+    await deps.lock(() => db.run('UPDATE commands SET published_at = ? WHERE message_id = ?', [Date.now(), messageId]));
     if (mode === 'none' && method === 'add_users_plus') {
       await deps.lock(() => db.run("UPDATE box_people SET state = 'sent', updated_at = ? WHERE dev_sno = ? AND message_id = ?", [Date.now(), devSno, messageId]));
     }
@@ -293,6 +312,7 @@ export async function sendWipe(deps: SyncDeps, devSno: string, wipe: { users: bo
       503,
     );
   }
+  await deps.lock(() => deps.db.run('UPDATE commands SET published_at = ? WHERE message_id = ?', [Date.now(), messageId]));
   if (wipe.users && deps.resultsMode() === 'none') await deps.lock(() => deps.db.run('DELETE FROM box_people WHERE dev_sno = ?', [devSno]));
   return messageId;
 }

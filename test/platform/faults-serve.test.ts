@@ -7,7 +7,9 @@
 // the people it could not fetch while the server was down (50073) are sent again as soon as their
 // results come in (not after the resend time). (3) A person deleted on the platform while the box
 // is off (killed) is off the box once it is back. (4) A recognition made while the site server is
-// down (killed) reaches it once it is back, once. Every user the box stores is whole (its photo
+// down (killed) reaches it once it is back, once. (5) A command committed to the platform's
+// database but never published (the server killed between the two, by an armed fault point) is
+// sent at the next start, not once the resend time has passed. Every user the box stores is whole (its photo
 // matches its hash, a full descriptor). SE3_FAULT_PEOPLE people per phase (default 60: the face
 // engine enrols some 10–20 photos/s on an idle 2-core machine, several times fewer when it
 // is shared; the platform also checks every photo on upload: 60 + 60 keeps the file near two
@@ -42,8 +44,8 @@ describe(`faults mid-sync (${PER_PHASE} people per phase, real serve + agent)`, 
   let api: PlatformClient;
   let devSno: string;
 
-  async function startServe() {
-    serve = await startCli(['serve', '--data', serveDir, '--port', '0', '--box-port', String(boxPort), '--amqp-port', String(amqpPort), '--record-period', '1']);
+  async function startServe(env: NodeJS.ProcessEnv = {}) {
+    serve = await startCli(['serve', '--data', serveDir, '--port', '0', '--box-port', String(boxPort), '--amqp-port', String(amqpPort), '--record-period', '1'], env);
     api = await PlatformClient.open(serveDir);
   }
   async function startBox() {
@@ -216,5 +218,36 @@ describe(`faults mid-sync (${PER_PHASE} people per phase, real serve + agent)`, 
     const seen = (await list()).filter((e) => e.id === made.event_id);
     assert.equal(seen.length, 1, 'once in the events list');
     assert.equal(seen[0]!.identityId, 'a0000');
+  });
+  it('a command committed but never published (the server killed between the two) is sent at once after the restart', async () => {
+    await killServe();
+    await startServe({ SE3KIT_FAULT: 'before-publish' }); // kills itself after the next sync command's commit
+    await api.call('platform.groups.add', { name: 'c' });
+    const p = await api.call('platform.people.add', { id: 'c0000', name: 'Person c0', groups: ['c'], photos: [(await variantPhoto(2000)).toString('base64')] });
+    assert.equal(p.photos[0]!.verdict.passed, true, p.photos[0]!.verdict.message);
+    const died = new Promise<NodeJS.Signals | null>((res) => serve!.child.once('exit', (_code, signal) => res(signal)));
+    await api.call('platform.devices.assign', { devSno, group: 'c' }); // its sync runs a second later
+    assert.equal(await died, 'SIGKILL', 'the server killed itself between the commit and the publish');
+    serve = undefined;
+    const readRow = async () => {
+      const pdb = await openAgentDb(serveDir, { file: 'platform.db', readOnly: true });
+      try {
+        return await pdb.get<{ state: string; sent_at: number; published_at: number | null }>(
+          'SELECT b.state, b.sent_at, c.published_at FROM box_people b JOIN commands c ON c.message_id = b.message_id WHERE b.dev_sno = ? AND b.person_id = ?',
+          [devSno, 'c0000'],
+        );
+      } finally {
+        await pdb.close();
+      }
+    };
+    const lost = await readRow();
+    assert.equal(lost?.state, 'pending', 'committed as sent');
+    assert.equal(lost?.published_at, null, 'never confirmed by the broker');
+    await startServe();
+    await allEnrolled(['c0000'], 'the person of the lost command enrolled after the restart');
+    const sent = await readRow();
+    assert.ok(sent!.published_at !== null && sent!.sent_at > lost!.sent_at, 'sent again, and published this time');
+    assert.ok(sent!.sent_at - lost!.sent_at < 120_000, `sent again at the start, not after the resend time (${sent!.sent_at - lost!.sent_at} ms later)`);
+    assert.equal((await boxRows()).get('c0000'), 1, 'on the box once');
   });
 });
