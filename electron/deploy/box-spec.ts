@@ -36,9 +36,24 @@ export function parseBoxSpec(spec: string, defaults: { user?: string; port?: num
     port = Number(rest.slice(i + 1));
   }
   if (!host || (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535))) return bad;
+  if (!v6 && /[^\x00-\x7f]/.test(host)) {
+    // an internationalised name ("kasse-büro.lan") is checked and used in its ASCII (xn--) form
+    const ascii = asciiHost(host);
+    if (ascii === null) return bad;
+    host = ascii;
+  }
   if (!(v6 ? IPV6.test(host) : HOSTNAME.test(host) || IPV6.test(host))) return bad;
   if (user !== undefined && !USER.test(user)) return bad;
   return { host, port: port ?? 22, user: user ?? 'root' };
+}
+
+/** A host name's ASCII form (IDNA, by the WHATWG URL parser Node and the browser share), or null. */
+function asciiHost(host: string): string | null {
+  try {
+    return new URL(`http://${host}/`).hostname || null;
+  } catch {
+    return null;
+  }
 }
 
 /** What is wrong with a box address, or null when it is one. */
