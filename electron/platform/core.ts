@@ -36,6 +36,8 @@ export interface PlatformOptions {
   commandRetention?: Partial<CommandRetention>;
   /** Unreferenced photo files younger than this are never swept (photo-sweep.ts; default 1 h). */
   photoGraceMs?: number;
+  /** How often each box's broker link is looked at, so the pages show a box connecting or dropping (connection-watch.ts; default 3 s). */
+  linkWatchMs?: number;
   /** The §6 reports: periods handed to boxes at login and the events retention (events/). */
   events?: PlatformEventsSettings;
 }

@@ -1,12 +1,14 @@
 // Start and stop: the broker provisioner (embedded or external RabbitMQ, with the platform's
 // own broker password kept in platform.db), the AMQP link, the box-facing HTTP server, the
-// background provisioning of every box and the retry timer — and their orderly close.
+// background provisioning of every box, the retry timer and the watch on the boxes' broker links —
+// and their orderly close.
 import { randomBytes } from 'node:crypto';
 import { AmqpLink } from './amqp-link';
 import { startBoxServer, type BoxServer } from './box-http';
 import { boxConnectionsPerAddress } from './box-port-options';
 import type { BoxHandlers } from './box-handlers';
 import { createEmbeddedProvisioner } from './broker-embedded';
+import { ConnectionWatch } from './connection-watch';
 import { SETTING_BROKER_PASSWORD, type PlatformCore } from './core';
 import { PlatformError } from './errors';
 import { sweepPhotos } from './photo-sweep';
@@ -16,6 +18,7 @@ export class Lifecycle {
   boxPort = 0;
   private server: BoxServer | null = null;
   private photoTimer: NodeJS.Timeout | undefined;
+  private links: ConnectionWatch | undefined;
 
   constructor(
     private readonly core: PlatformCore,
@@ -50,6 +53,8 @@ export class Lifecycle {
     // box is synced once (SyncRunner.provisionAll): what a crash left undone is done then
     void this.runner.provisionAll();
     this.runner.startTimer();
+    this.links = new ConnectionWatch(core, o.linkWatchMs ?? 3000);
+    this.links.start();
   }
 
   private async sweepPhotos(): Promise<void> {
@@ -60,6 +65,7 @@ export class Lifecycle {
   async close(): Promise<void> {
     const { core } = this;
     clearInterval(this.photoTimer);
+    this.links?.stop();
     core.stopAutoSync();
     this.runner.stopTimer();
     await this.server?.close();

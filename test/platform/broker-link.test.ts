@@ -40,7 +40,7 @@ describe('platform broker provisioning and command loop (embedded broker)', () =
   let devB: string;
   const conns: ChannelModel[] = [];
   before(async () => {
-    h = await startPlatform({ autoSync: false });
+    h = await startPlatform({ autoSync: false, linkWatchMs: 300 });
     devA = (await h.platform.addDevice('A')).devSno;
     devB = (await h.platform.addDevice('B')).devSno;
     a = (await http(`${h.base}/login?dev_sno=${devA}&hex_mac=0x0000000000a1`)).json();
@@ -251,7 +251,23 @@ describe('platform broker provisioning and command loop (embedded broker)', () =
       await until('agent linked', async () => (await health(agent)).broker?.state === 'connected', 60_000);
       await until('shown connected', async () => (await view()).brokerConnected);
       assert.equal(brokerWords(await view()), 'broker login ready, box connected');
-      await agent.kill();
+      // the pages are told (platform.changed 'devices') when the box drops, with nothing else
+      // changing: they read the list again and show it without a reload
+      // the watch looks every 300 ms here: give it a few looks at the connected box first
+      await new Promise((r) => setTimeout(r, 1500));
+      const told: number[] = [];
+      const off = h.platform.onChange((what) => void (what === 'devices' && told.push(Date.now())));
+      try {
+        await agent.kill();
+        await until('told the box dropped', async () => told.length > 0);
+        assert.equal((await view()).brokerConnected, false, 'not connected when told');
+        told.length = 0;
+        await h.broker.stop();
+        await until('told the broker stopped', async () => told.length > 0);
+        await h.broker.start({ port: h.amqpPort, host: '127.0.0.1' });
+      } finally {
+        off();
+      }
       await until('shown not connected once the agent stops', async () => !(await view()).brokerConnected);
     } finally {
       await agent.kill('SIGKILL');
