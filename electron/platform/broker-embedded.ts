@@ -3,7 +3,7 @@
 // vhosts and permissions go through the running broker's management API.
 import type { BrokerControl } from '../broker/control';
 import { FULL_PERMISSIONS, type Broker } from '../broker/index';
-import { amqpUrl, boxesOf, deleteBoxCommandResources, devSnoOfResource, type BrokerProvisioner } from './broker-provision';
+import { amqpUrl, boxesOf, commandQueues, deleteBoxCommandResources, devSnoOfResource, type BrokerProvisioner } from './broker-provision';
 import { boxBrokerNames, boxPermissions, COMMAND_VHOST } from './names';
 import { PlatformError } from './errors';
 
@@ -96,6 +96,11 @@ export function createEmbeddedProvisioner(o: EmbeddedProvisionerOptions): Broker
     },
     boxEndpoint() {
       return { host: null, port };
+    },
+    async queueInfos() {
+      const b = o.control.running();
+      if (!b) throw new PlatformError('the embedded broker is not running', 'broker_down', 503);
+      return commandQueues(b.stats().queues.map((q) => ({ vhost: q.vhost, name: q.name, consumers: q.consumers, depth: q.messages + q.unacked })));
     },
     async queueInfo(devSno) {
       const b = o.control.running();

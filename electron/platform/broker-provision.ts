@@ -26,6 +26,8 @@ export interface BrokerProvisioner {
   boxEndpoint(): { host: string | null; port: number };
   /** The box's command queue: consumers (its broker channel is up when > 0) and messages not yet acknowledged (ready + unacked); null when unknown. */
   queueInfo(devSno: string): Promise<{ consumers: number; depth: number } | null>;
+  /** The same for every box at once (one request to a site's RabbitMQ): dev_sno → its command queue; a box without one is absent. */
+  queueInfos(): Promise<Map<string, { consumers: number; depth: number }>>;
   close(): Promise<void>;
 }
 
@@ -98,4 +100,14 @@ export function devSnoOfResource(kind: 'user' | 'vhost' | 'queue', name: string,
     : vhost === COMMAND_VHOST ? /^se3\.(.+)\.(?:cmd|fiqa\.down)$/.exec(name)
     : null;
   return m ? m[1]! : null;
+}
+
+/** dev_sno → its command queue's consumers and depth, from a broker's list of queues (other queues left out). */
+export function commandQueues(queues: Array<{ vhost: string; name: string; consumers: number; depth: number }>): Map<string, { consumers: number; depth: number }> {
+  const out = new Map<string, { consumers: number; depth: number }>();
+  for (const q of queues) {
+    const devSno = devSnoOfResource('queue', q.name, q.vhost);
+    if (devSno !== null && boxBrokerNames(devSno).queue === q.name) out.set(devSno, { consumers: q.consumers, depth: q.depth });
+  }
+  return out;
 }

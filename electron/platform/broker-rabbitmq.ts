@@ -2,7 +2,7 @@
 // users, vhosts and permissions through the management HTTP API (`--broker-admin-url
 // http://user:pass@host:15672`); the platform's own AMQP connections use `--broker-url
 // amqp://user:pass@host:port`, whose user is given full permissions on the platform's vhosts.
-import { amqpUrl, boxesOf, type BrokerProvisioner } from './broker-provision';
+import { amqpUrl, boxesOf, commandQueues, type BrokerProvisioner } from './broker-provision';
 import { PlatformError } from './errors';
 import { boxBrokerNames, boxPermissions, COMMAND_VHOST } from './names';
 
@@ -110,6 +110,10 @@ export function createRabbitmqProvisioner(o: RabbitmqProvisionerOptions): Broker
     boxEndpoint() {
       // a broker on this machine is reached by the boxes on the address they reached us on
       return { host: LOOPBACK.has(u.host) ? null : u.host, port: u.port };
+    },
+    async queueInfos() {
+      const qs = ((await api('GET', `/queues/${v(COMMAND_VHOST)}?columns=name,vhost,consumers,messages`)) as Array<{ name: string; vhost: string; consumers?: number; messages?: number }> | null) ?? [];
+      return commandQueues(qs.map((q) => ({ vhost: q.vhost, name: q.name, consumers: q.consumers ?? 0, depth: q.messages ?? 0 })));
     },
     async queueInfo(devSno) {
       const n = boxBrokerNames(devSno);

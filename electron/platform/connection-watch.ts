@@ -1,7 +1,7 @@
 // Tells the pages when a box connects or drops, or when the broker stops or comes back: a box's
 // "connected" is whether it consumes its command queue, which the broker knows and the platform
-// is not told. Every few seconds each enabled box's queue is looked at (in process for the
-// embedded broker, the management API for a site's RabbitMQ); a change announces 'devices', and
+// is not told. Every few seconds the broker's queues are listed (in process for the embedded
+// broker, one management API request for a site's RabbitMQ); a change announces 'devices', and
 // the pages (platform.changed) read the list again. One look at a time; nothing when unchanged.
 import type { PlatformCore } from './core';
 
@@ -33,11 +33,13 @@ export class ConnectionWatch {
     this.looking = true;
     try {
       const devices = await core.read((s) => s.devices.list());
+      // every queue in one request (a broker that does not answer: no queue for anyone)
+      const queues = await core.provisioner.queueInfos().catch(() => new Map<string, { consumers: number }>());
       const now = new Map<string, Link>();
       for (const d of devices) {
-        if (!d.enabled || core.closed) continue;
-        const q = await core.provisioner.queueInfo(d.dev_sno).catch(() => null);
-        now.set(d.dev_sno, q === null ? 'no queue' : q.consumers > 0 ? 'connected' : 'idle');
+        if (!d.enabled) continue;
+        const q = queues.get(d.dev_sno);
+        now.set(d.dev_sno, q === undefined ? 'no queue' : q.consumers > 0 ? 'connected' : 'idle');
       }
       const changed = now.size !== this.last.size || [...now].some(([k, v]) => this.last.get(k) !== v);
       this.last = now;

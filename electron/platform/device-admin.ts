@@ -34,10 +34,12 @@ export class DeviceAdmin {
     });
     // offline after the same missed status periods as on the Devices page (and its alert)
     const window = offlineAfterMs(core.o.events?.statusPeriodS ?? DEFAULT_STATUS_PERIOD_S);
-    // the broker is asked outside the read: a slow broker holds no database connection
+    // the broker is asked outside the read: a slow broker holds no database connection. The whole
+    // list in one request (a site's RabbitMQ: not one per box), one box alone for itself
+    const all = only ? null : await core.provisioner.queueInfos().catch(() => new Map<string, { consumers: number; depth: number }>());
     return Promise.all(
       rows.map(async ({ d, groups, sync, lastStatusAt }) => {
-        const q = d.enabled ? await core.provisioner.queueInfo(d.dev_sno).catch(() => null) : null;
+        const q = !d.enabled ? null : all ? (all.get(d.dev_sno) ?? null) : await core.provisioner.queueInfo(d.dev_sno).catch(() => null);
         return deviceView(d, groups, sync, { connected: (q?.consumers ?? 0) > 0, lastStatusAt, offlineAfterMs: window, queueExists: d.enabled ? q !== null : undefined });
       }),
     );
