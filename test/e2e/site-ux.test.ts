@@ -211,6 +211,18 @@ test('site mode at 760 px and 1366 px: broker Stop before any box, then the page
   await page.getByTestId('csv-report').filter({ hasText: '1 configured, 0 failed' }).waitFor({ timeout: 30_000 });
   assert.deepEqual(await sidewaysScroll(page), [], '760 px: the CSV report does not scroll sideways');
   assert.deepEqual(await cutOff(page, 'section[aria-label="CSV batch import"]'), [], '760 px: the CSV report inside its card');
+  // the DevSno read back is one piece, never broken mid-value, here and at 1024 px
+  const vp760 = page.viewportSize()!;
+  for (const width of [760, 1024]) {
+    await page.setViewportSize({ width, height: 800 });
+    const lines = await page.locator('td[data-label="DevSno (read back)"]').evaluate((td) => {
+      const range = document.createRange();
+      range.selectNodeContents(td);
+      return new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top))).size;
+    });
+    assert.equal(lines, 1, `${width} px: the DevSno on one line`);
+  }
+  await page.setViewportSize(vp760);
   await page.fill('input[name=cidrs]', '127.0.0.1/32');
   await page.fill('input[name=port]', String(agent.port));
   await page.uncheck('input[name=mdns]');

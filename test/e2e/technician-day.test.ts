@@ -127,6 +127,15 @@ test("a technician's day at 760, 1024 and 1366 px: Deploy before any bundle, a b
   await page.getByRole('button', { name: 'Adopt and deploy' }).click();
   const jobPick = page.getByLabel('Show job');
   await jobPick.locator('option').nth(1).waitFor({ state: 'attached', timeout: 30_000 });
+  // its keyboard focus is plain to see: a solid 2 px ring in the brand blue (5:1 on white), not a faint glow
+  await jobPick.focus();
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab');
+  const ring = await jobPick.evaluate((el) => {
+    const st = getComputedStyle(el);
+    return { focused: el.matches(':focus-visible'), style: st.outlineStyle, width: parseFloat(st.outlineWidth), color: st.outlineColor };
+  });
+  assert.deepEqual(ring, { focused: true, style: 'solid', width: 2, color: 'rgb(37, 99, 235)' }, 'the Job picker shows a clear focus ring');
   await page
     .locator('[data-job-state="done"]')
     .waitFor({ timeout: 60_000 })
@@ -217,6 +226,15 @@ test("a technician's day at 760, 1024 and 1366 px: Deploy before any bundle, a b
     assert.equal(await edit.evaluate((el) => el === document.activeElement), true, `${key} closes the editor and gives the focus back to Edit, not to ${await focused()}`);
   }
   await ann.getByText('Ann Good (staff)').waitFor();
+  // the search field and the file choosers look like the app's other fields and buttons
+  const looks = await page.evaluate(() => {
+    const search = getComputedStyle(document.querySelector('input[aria-label="Search people"]')!);
+    const files = Array.from(document.querySelectorAll<HTMLInputElement>('main input[type=file]')).map((el) => getComputedStyle(el, '::file-selector-button'));
+    return { search: [search.borderRadius, search.paddingLeft], files: files.map((f) => [f.borderRadius, f.backgroundColor]) };
+  });
+  assert.deepEqual(looks.search, ['8px', '10px'], 'the search field is styled');
+  assert.ok(looks.files.length >= 2, 'the Photos and CSV file choosers are on the page');
+  for (const f of looks.files) assert.deepEqual(f, ['8px', 'rgb(255, 255, 255)'], 'a file chooser button is styled');
   await page.goto(`${site.url}#/broker`);
   const server = page.getByRole('form', { name: 'Broker server' });
   const stop = server.getByRole('button', { name: 'Stop', exact: true });

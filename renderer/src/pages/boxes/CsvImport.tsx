@@ -92,7 +92,7 @@ export function CsvImport() {
                     <td className="stack-full stack-last" data-label="Result">
                       {r.ok ? <span className="tag okay">OK</span> : <span className="error-text">{r.error}</span>}
                     </td>
-                    <td className="mono" data-label="DevSno (read back)">
+                    <td className="mono stack-whole" data-label="DevSno (read back)">
                       {r.dev_sno ?? '—'}
                     </td>
                     <td className="mono wrap-anywhere" data-label="LoginUrl (read back)">
