@@ -43,9 +43,13 @@ export async function importPeople(
     return done();
   }
   let n = 0;
+  const firstLine = new Map<string, number>(); // an id twice in one file is a mistake, not an update
   for (const { record, line } of rows) {
     const id = record.id ?? '';
     try {
+      const first = id ? firstLine.get(id) : undefined;
+      if (first !== undefined) throw new Error(`the id ${id} is also on line ${first} of this file; each person once per file: this row was not imported (merge the two rows, or give this person another id, and import again)`);
+      if (id) firstLine.set(id, line);
       // no groups column: a re-imported person keeps the groups it has
       const groups = record.groups === undefined ? undefined : record.groups.split(/[;|]/).map((g) => g.trim()).filter(Boolean);
       const photos: Buffer[] = [];

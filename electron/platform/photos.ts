@@ -84,7 +84,7 @@ export class PhotoStore {
 
   /** Stores the bytes (once per content) and returns their address. */
   async put(bytes: Uint8Array): Promise<{ sha256: string; ext: string; mime: string; bytes: number }> {
-    if (bytes.length === 0) throw new PlatformError('the photo file is empty', 'bad_photo', 400);
+    if (bytes.length === 0) throw new PlatformError('the photo file is empty (0 bytes: a copy that did not finish, or a cloud placeholder); copy it again from the camera or computer, or choose another photo', 'bad_photo', 400);
     if (bytes.length > MAX_PHOTO_BYTES) throw new PlatformError(`the photo is ${(bytes.length / 1048576).toFixed(1)} MB; at most ${MAX_PHOTO_BYTES / 1048576} MB are taken — save it smaller`, 'bad_photo', 413);
     const t = photoType(bytes);
     if (!t) throw new PlatformError('the photo is not a JPEG or PNG file; save it as JPEG', 'bad_photo', 415);

@@ -73,6 +73,17 @@ describe('se3kit platform (CLI against a running se3kit serve)', () => {
     assert.equal((await cli('people', 'list', '--json')).stdout, '', 'nothing was added');
   });
 
+  it('a CSV over the 20 MiB an import takes says so and what to do (split it), and nothing is imported', async () => {
+    // before: "bad parameters for platform.people.import: csv: Too big: expected string to have <=20971520 characters"
+    const big = join(dir, 'big.csv');
+    writeFileSync(big, 'id,name\n' + 'b1,' + 'x'.repeat(20 * 1024 * 1024) + '\n');
+    const r = await cli('people', 'import', '--csv', big);
+    rmSync(big);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /big\.csv is 20\.0 MB; an import takes at most 20 MB: split it into smaller files, each with the header row, and import them one after another/);
+    assert.equal((await cli('people', 'list', '--json')).stdout, '', 'nothing was added');
+  });
+
   it('issues codes, logs a box in, manages groups and people, syncs and wipes', async () => {
     const add = await cli('devices', 'add', '--name', 'front door', '--json');
     assert.equal(add.code, 0, add.stderr);

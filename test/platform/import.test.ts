@@ -93,4 +93,13 @@ describe('people CSV import', () => {
       off();
     }
   });
+
+  it('an id twice in one file: the first row is imported, the later one fails naming the first line (not a silent overwrite)', async () => {
+    const r = await run('id,name\nd1,Ann\nd2,Bo\nd1,Other\n');
+    assert.equal(r.added, 2);
+    assert.equal(r.updated, 0);
+    assert.deepEqual(r.failed.map((f) => [f.line, f.id]), [[4, 'd1']]);
+    assert.match(r.failed[0]!.error, /^the id d1 is also on line 2 of this file; each person once per file: this row was not imported/);
+    assert.equal((await h.platform.getPerson('d1')).name, 'Ann');
+  });
 });
