@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { AreaParams, AreaServer } from './area';
 import type { Emit } from './hub';
-import type { PlatformMethods } from './platform';
+import { IMPORT_CSV_MAX_CHARS, type PlatformMethods } from './platform';
 import type { Services } from './services';
 import { importPeople } from '../platform/import';
 import { commission } from '../platform/commission';
@@ -54,7 +54,7 @@ export const platformParams = {
   'platform.people.addPhoto': z.strictObject({ id, photo: base64 }),
   'platform.people.removePhoto': z.strictObject({ id, sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 is 64 hex digits') }),
   'platform.people.photo': z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'sha256 is 64 hex digits') }),
-  'platform.people.import': z.strictObject({ csv: z.string().max(20 * 1024 * 1024), photosDir: z.string().optional(), progressId: z.string().max(64).optional() }),
+  'platform.people.import': z.strictObject({ csv: z.string().max(IMPORT_CSV_MAX_CHARS), photosDir: z.string().optional(), progressId: z.string().max(64).optional() }),
   'platform.sync': z.strictObject({ devSno: devSno.optional() }),
   'platform.sync.summary': none,
   'platform.wipe': z.strictObject({ devSno, users: z.boolean(), events: z.boolean() }),

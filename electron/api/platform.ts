@@ -4,6 +4,9 @@
 
 export type ResultsMode = 'queue' | 'notify' | 'none';
 
+/** The most CSV text one `platform.people.import` call takes (20 MiB); the CLI says so before sending a larger file. */
+export const IMPORT_CSV_MAX_CHARS = 20 * 1024 * 1024;
+
 export interface PlatformStatus {
   /** The box-facing HTTP port (login, user details, photos, results). */
   boxPort: number;

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { CommissionProgress, DeviceView, PersonView } from '../../api/platform';
+import { IMPORT_CSV_MAX_CHARS, type CommissionProgress, type DeviceView, type PersonView } from '../../api/platform';
 import { defaultDataDir } from '../../api/services';
 import { parsePortOption } from './discover';
 import { PlatformClient } from './platform-client';
@@ -165,8 +165,8 @@ export function register(program: Command): void {
   common(people.command('import').description('import people from a CSV (id,name[,groups][,photo][,type]) and a photo folder').requiredOption('--csv <file>', 'CSV file').option('--photos <dir>', 'folder with the photo files')).action(
     async (o: Common & { csv: string; photos?: string }) => {
       const csv = await readFile(o.csv, 'utf8').catch(() => Promise.reject(new Error(`cannot read ${o.csv}`)));
-      // the server takes at most 20 MiB of CSV per call (platform.server.ts); said here in words, before anything is sent
-      if (csv.length > 20 * 1024 * 1024) {
+      // the server takes at most IMPORT_CSV_MAX_CHARS of CSV per call; said here in words, before anything is sent
+      if (csv.length > IMPORT_CSV_MAX_CHARS) {
         throw new Error(`${o.csv} is ${(Buffer.byteLength(csv) / 1048576).toFixed(1)} MB; an import takes at most 20 MB: split it into smaller files, each with the header row, and import them one after another`);
       }
       const r = await (await client(o)).call('platform.people.import', { csv, photosDir: o.photos ? resolve(o.photos) : undefined });
