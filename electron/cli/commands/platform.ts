@@ -167,7 +167,7 @@ export function register(program: Command): void {
       const csv = await readFile(o.csv, 'utf8').catch(() => Promise.reject(new Error(`cannot read ${o.csv}`)));
       // the server takes at most IMPORT_CSV_MAX_CHARS of CSV per call; said here in words, before anything is sent
       if (csv.length > IMPORT_CSV_MAX_CHARS) {
-        throw new Error(`${o.csv} is ${(Buffer.byteLength(csv) / 1048576).toFixed(1)} MB; an import takes at most 20 MB: split it into smaller files, each with the header row, and import them one after another`);
+        throw new Error(`${o.csv} is ${(Buffer.byteLength(csv) / 1048576).toFixed(1)} MB; an import takes at most ${IMPORT_CSV_MAX_CHARS / 1048576} MB: split it into smaller files, each with the header row, and import them one after another`);
       }
       const r = await (await client(o)).call('platform.people.import', { csv, photosDir: o.photos ? resolve(o.photos) : undefined });
       if (o.json) line(r);
